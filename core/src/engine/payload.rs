@@ -1,0 +1,1 @@
+//! Polling payloads. (Stub: implementation follows.)

@@ -1,0 +1,201 @@
+//! Socket.IO v5 packets.
+//!
+//! | type | name          | payload                                           |
+//! |------|---------------|---------------------------------------------------|
+//! | 0    | CONNECT       | client: optional auth object; server: `{"sid":..}` |
+//! | 1    | DISCONNECT    | none                                              |
+//! | 2    | EVENT         | non-empty array, first element the event name     |
+//! | 3    | ACK           | array, possibly empty                             |
+//! | 4    | CONNECT_ERROR | `{"message":..,"data":..}` (a plain string is accepted) |
+//! | 5    | BINARY_EVENT  | as EVENT, with `{"_placeholder":true,"num":n}` for each attachment |
+//! | 6    | BINARY_ACK    | as ACK, with placeholders                         |
+//!
+//! JSON stays text: the core checks what the protocol requires and leaves the data model to each end
+//! (the browser's `JSON.parse`, serde in Rust). Attachments travel beside the JSON, and the placeholders
+//! stay in the text for the data model to fill.
+
+use alloc::string::String;
+use alloc::vec::Vec;
+use core::fmt;
+
+/// The packet type digit.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[repr(u8)]
+pub enum PacketType {
+    /// `0`: join a namespace (client) / namespace joined (server).
+    Connect = 0,
+    /// `1`: leave a namespace.
+    Disconnect = 1,
+    /// `2`: an event.
+    Event = 2,
+    /// `3`: an acknowledgement.
+    Ack = 3,
+    /// `4`: the namespace refused the CONNECT.
+    ConnectError = 4,
+    /// `5`: an event with binary attachments.
+    BinaryEvent = 5,
+    /// `6`: an acknowledgement with binary attachments.
+    BinaryAck = 6,
+}
+
+impl TryFrom<u8> for PacketType {
+    type Error = u8;
+    /// From the type digit's value (`0..=6`); anything else is returned as the error.
+    fn try_from(v: u8) -> Result<Self, u8> {
+        Ok(match v {
+            0 => PacketType::Connect,
+            1 => PacketType::Disconnect,
+            2 => PacketType::Event,
+            3 => PacketType::Ack,
+            4 => PacketType::ConnectError,
+            5 => PacketType::BinaryEvent,
+            6 => PacketType::BinaryAck,
+            other => return Err(other),
+        })
+    }
+}
+
+/// A namespace: `/`, `/admin`, ... Always starts with `/`.
+#[derive(Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Nsp(String);
+
+impl Nsp {
+    /// The longest namespace the codec accepts, in bytes (a bound against a namespace without end).
+    pub const MAX_LEN: usize = 1024;
+
+    /// The main namespace, `/`.
+    pub fn root() -> Self {
+        Nsp(String::from("/"))
+    }
+
+    /// A namespace from its name. A name without the leading `/` gets one, as the reference client
+    /// does (`io("http://x/admin")` and `of("admin")` both mean `/admin`).
+    pub fn new(name: &str) -> Result<Self, InvalidNsp> {
+        if name.len() > Self::MAX_LEN || name.contains(',') {
+            return Err(InvalidNsp);
+        }
+        if name.starts_with('/') {
+            Ok(Nsp(String::from(name)))
+        } else {
+            let mut s = String::with_capacity(name.len() + 1);
+            s.push('/');
+            s.push_str(name);
+            Ok(Nsp(s))
+        }
+    }
+
+    /// The namespace's name, with its leading `/`.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    /// Whether this is the main namespace `/`.
+    pub fn is_root(&self) -> bool {
+        self.0 == "/"
+    }
+}
+
+impl Default for Nsp {
+    fn default() -> Self {
+        Nsp::root()
+    }
+}
+
+impl fmt::Debug for Nsp {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Nsp({})", self.0)
+    }
+}
+
+impl fmt::Display for Nsp {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// A namespace name that is too long or contains a comma (which would end it on the wire).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct InvalidNsp;
+
+impl fmt::Display for InvalidNsp {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "invalid namespace (longer than {} bytes or contains a comma)", Nsp::MAX_LEN)
+    }
+}
+
+impl core::error::Error for InvalidNsp {}
+
+/// An acknowledgement id: the sender picks it, the receiver echoes it in the ACK.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct AckId(pub u64);
+
+impl fmt::Display for AckId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.0)
+    }
+}
+
+/// A Socket.IO packet: a namespace and what happens in it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Packet {
+    /// The namespace; `/` is omitted on the wire.
+    pub nsp: Nsp,
+    /// The packet's type and payload.
+    pub data: PacketData,
+}
+
+/// What a packet carries. JSON payloads are kept as validated JSON text.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum PacketData {
+    /// CONNECT: the client's auth object (if any), or the server's `{"sid":..}` answer.
+    Connect(Option<String>),
+    /// DISCONNECT.
+    Disconnect,
+    /// EVENT, or BINARY_EVENT when `attachments` is non-empty. `args` is a JSON array whose first
+    /// element is the event name.
+    Event {
+        /// The JSON array: `["name", arg1, ...]`.
+        args: String,
+        /// Set when the sender wants an acknowledgement.
+        id: Option<AckId>,
+        /// Binary attachments, in placeholder order.
+        attachments: Vec<Vec<u8>>,
+    },
+    /// ACK, or BINARY_ACK when `attachments` is non-empty. `args` is a JSON array.
+    Ack {
+        /// The JSON array of the acknowledgement's arguments.
+        args: String,
+        /// The id of the EVENT being acknowledged.
+        id: AckId,
+        /// Binary attachments, in placeholder order.
+        attachments: Vec<Vec<u8>>,
+    },
+    /// CONNECT_ERROR: `{"message":..,"data":..}` as JSON text (a bare string from older peers is kept
+    /// as it came).
+    ConnectError(String),
+}
+
+impl Packet {
+    /// The type digit this packet is sent with.
+    pub fn packet_type(&self) -> PacketType {
+        match &self.data {
+            PacketData::Connect(_) => PacketType::Connect,
+            PacketData::Disconnect => PacketType::Disconnect,
+            PacketData::Event { attachments, .. } if attachments.is_empty() => PacketType::Event,
+            PacketData::Event { .. } => PacketType::BinaryEvent,
+            PacketData::Ack { attachments, .. } if attachments.is_empty() => PacketType::Ack,
+            PacketData::Ack { .. } => PacketType::BinaryAck,
+            PacketData::ConnectError(_) => PacketType::ConnectError,
+        }
+    }
+}
+
+/// Event names a peer may not use: the reference reserves them for its own lifecycle events.
+pub const RESERVED_EVENTS: &[&str] = &[
+    "connect",
+    "connect_error",
+    "disconnect",
+    "disconnecting",
+    "newListener",
+    "removeListener",
+];

@@ -1,0 +1,1 @@
+//! Deterministic simulations of client/server pairs on a virtual clock.

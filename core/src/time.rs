@@ -175,7 +175,10 @@ mod tests {
     #[test]
     fn instants_saturate() {
         let far = Instant::from_millis(u64::MAX - 1);
-        assert_eq!(far + Duration::from_secs(10), Instant::from_millis(u64::MAX));
+        assert_eq!(
+            far + Duration::from_secs(10),
+            Instant::from_millis(u64::MAX)
+        );
         assert_eq!(Instant::ZERO - far, Duration::ZERO);
     }
 }

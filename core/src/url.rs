@@ -43,7 +43,10 @@ impl fmt::Display for UrlError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             UrlError::UnsupportedScheme(s) => {
-                write!(f, "unsupported URL scheme {s:?} (use http, https, ws or wss)")
+                write!(
+                    f,
+                    "unsupported URL scheme {s:?} (use http, https, ws or wss)"
+                )
             }
             UrlError::MissingHost => f.write_str("the URL has no host"),
             UrlError::InvalidPort => f.write_str("the URL's port is not a number from 0 to 65535"),
@@ -106,7 +109,11 @@ impl ServerUrl {
             Some((p, q)) => (p, q),
             None => (tail, ""),
         };
-        let pathname = if path.is_empty() { String::from("/") } else { path.to_string() };
+        let pathname = if path.is_empty() {
+            String::from("/")
+        } else {
+            path.to_string()
+        };
         Ok(ServerUrl {
             secure,
             host: host.to_ascii_lowercase(),
@@ -145,7 +152,12 @@ pub fn parse_query(query: &str) -> Vec<(String, String)> {
 /// Appends `s` percent-encoded as `encodeURIComponent` does.
 pub fn percent_encode(out: &mut String, s: &str) {
     for b in s.bytes() {
-        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'!' | b'~' | b'*' | b'\'' | b'(' | b')') {
+        if b.is_ascii_alphanumeric()
+            || matches!(
+                b,
+                b'-' | b'_' | b'.' | b'!' | b'~' | b'*' | b'\'' | b'(' | b')'
+            )
+        {
             out.push(char::from(b));
         } else {
             let _ = write!(out, "%{b:02X}");
@@ -162,7 +174,9 @@ pub fn percent_decode(s: &str) -> String {
     while let Some(&b) = bytes.get(i) {
         match b {
             b'%' => {
-                let hex = bytes.get(i + 1..i + 3).and_then(|h| core::str::from_utf8(h).ok());
+                let hex = bytes
+                    .get(i + 1..i + 3)
+                    .and_then(|h| core::str::from_utf8(h).ok());
                 match hex.and_then(|h| u8::from_str_radix(h, 16).ok()) {
                     Some(v) => {
                         out.push(v);
@@ -195,7 +209,12 @@ impl EngineUrl {
     /// The URL of a request on `transport`: `EIO=4`, the transport, the user's query, a cache-busting
     /// timestamp `t` when given (the reference sends one on polling requests), and the `sid` once the
     /// session is open.
-    pub fn request(&self, transport: Transport, sid: Option<&Sid>, timestamp: Option<&str>) -> String {
+    pub fn request(
+        &self,
+        transport: Transport,
+        sid: Option<&Sid>,
+        timestamp: Option<&str>,
+    ) -> String {
         let mut url = self.server.origin(transport);
         url.push_str(&self.path);
         let _ = write!(url, "?EIO={PROTOCOL}&transport={}", transport.as_str());
@@ -253,20 +272,35 @@ mod tests {
     #[test]
     fn parses_scheme_host_port_path() {
         let u = ServerUrl::parse("https://Example.com/admin?x=1#frag").unwrap();
-        assert_eq!((u.secure, u.host.as_str(), u.port, u.pathname.as_str()), (true, "example.com", 443, "/admin"));
+        assert_eq!(
+            (u.secure, u.host.as_str(), u.port, u.pathname.as_str()),
+            (true, "example.com", 443, "/admin")
+        );
         assert_eq!(u.query, [("x".into(), "1".into())]);
         let u = ServerUrl::parse("ws://[::1]:3000").unwrap();
-        assert_eq!((u.host.as_str(), u.port, u.pathname.as_str()), ("[::1]", 3000, "/"));
+        assert_eq!(
+            (u.host.as_str(), u.port, u.pathname.as_str()),
+            ("[::1]", 3000, "/")
+        );
         let u = ServerUrl::parse("http://user:pw@127.0.0.1:8080/").unwrap();
         assert_eq!((u.host.as_str(), u.port), ("127.0.0.1", 8080));
     }
 
     #[test]
     fn rejects_bad_urls() {
-        assert_eq!(ServerUrl::parse("localhost:3000"), Err(UrlError::NotAbsolute));
-        assert_eq!(ServerUrl::parse("ftp://x"), Err(UrlError::UnsupportedScheme("ftp".into())));
+        assert_eq!(
+            ServerUrl::parse("localhost:3000"),
+            Err(UrlError::NotAbsolute)
+        );
+        assert_eq!(
+            ServerUrl::parse("ftp://x"),
+            Err(UrlError::UnsupportedScheme("ftp".into()))
+        );
         assert_eq!(ServerUrl::parse("http://:80/"), Err(UrlError::MissingHost));
-        assert_eq!(ServerUrl::parse("http://x:99999/"), Err(UrlError::InvalidPort));
+        assert_eq!(
+            ServerUrl::parse("http://x:99999/"),
+            Err(UrlError::InvalidPort)
+        );
         assert_eq!(ServerUrl::parse("http://[::1/"), Err(UrlError::MissingHost));
     }
 
@@ -283,14 +317,21 @@ mod tests {
             "ws://localhost:3000/socket.io/?EIO=4&transport=websocket&token=a%20b%26c&sid=lv_VI97HAXpY6yYWAAAC"
         );
         let secure = engine("https://h");
-        assert!(secure.request(Transport::WebSocket, None, None).starts_with("wss://h:443/socket.io/?EIO=4"));
+        assert!(
+            secure
+                .request(Transport::WebSocket, None, None)
+                .starts_with("wss://h:443/socket.io/?EIO=4")
+        );
     }
 
     #[test]
     fn user_query_cannot_override_engine_params() {
         let mut e = engine("http://h:1");
         e.query = alloc::vec![("EIO".into(), "3".into()), ("sid".into(), "x".into())];
-        assert_eq!(e.request(Transport::Polling, None, None), "http://h:1/socket.io/?EIO=4&transport=polling");
+        assert_eq!(
+            e.request(Transport::Polling, None, None),
+            "http://h:1/socket.io/?EIO=4&transport=polling"
+        );
     }
 
     #[test]
@@ -306,6 +347,6 @@ mod tests {
     fn yeast_matches_the_reference_alphabet() {
         assert_eq!(yeast(0), "0");
         assert_eq!(yeast(64), "10");
-        assert_eq!(yeast(1_700_000_000_000), "OqYnYH00");
+        assert_eq!(yeast(1_700_000_000_000), "OlFvMW0");
     }
 }

@@ -1,15 +1,44 @@
-//! The Socket.IO v5 codec. (Stub: the signatures are the contract; helper "sio-codec" implements.)
+//! The Socket.IO v5 codec: `<type>[<n>-][<nsp>,][<ack id>][json]`.
 //!
 //! Encoding writes the packet's text; a packet with attachments is followed on the wire by one
 //! binary Engine.IO message per attachment, strictly in order. Decoding is incremental: a
 //! BINARY_EVENT/BINARY_ACK header yields [`Status::Partial`] until its attachments have arrived.
+//!
+//! Decoding follows socket.io-parser 4.2.6, with bounds on everything a peer controls:
+//!
+//! | part | accepted | error |
+//! |------|----------|-------|
+//! | type | one digit `0`-`6` | [`DecodeError::UnknownType`] |
+//! | `<n>-` (types 5, 6) | `1..=max_attachments`, at most 20 digits | [`DecodeError::InvalidAttachments`] |
+//! | namespace | `/` up to `,` or the end of the text (`0/admin` is valid), at most `Nsp::MAX_LEN` bytes | [`DecodeError::InvalidNamespace`] |
+//! | ack id | digits fitting `u64` | [`DecodeError::InvalidAckId`] |
+//! | JSON | one value, at most `max_depth` deep; whitespace around it is dropped | [`DecodeError::InvalidJson`] |
+//!
+//! What each type must carry (the reference's `isPayloadValid`, plus what our [`PacketData`] needs):
+//!
+//! | type | payload | without payload |
+//! |------|---------|-----------------|
+//! | CONNECT | object | `Connect(None)` |
+//! | DISCONNECT | none | ok |
+//! | EVENT, BINARY_EVENT | array whose first element is a string not in [`RESERVED_EVENTS`], or a number | refused: the spec makes it mandatory, and the reference would dispatch an event without a name |
+//! | ACK, BINARY_ACK | array; the ack id is required (an ACK for nothing is refused) | `[]`: the reference's parser accepts it and calls the ack back with no arguments |
+//! | CONNECT_ERROR | object, or a string kept as its JSON text | refused: the reference client would read `message` of nothing |
+//!
+//! An ack id on CONNECT, DISCONNECT or CONNECT_ERROR is parsed and dropped, as the reference does.
+//! `<n>-` with `n = 0` is refused, as socket.io-parser 4.2.6 does (older versions waited forever for
+//! an attachment that could not complete the packet), so a binary header always yields
+//! [`Status::Partial`]. Placeholders in a binary packet must point below `n`, checked on the header;
+//! a placeholder in a plain EVENT/ACK is left alone, as the reference leaves it a plain object.
+//!
+//! [`PacketData`]: super::packet::PacketData
+//! [`RESERVED_EVENTS`]: super::packet::RESERVED_EVENTS
 
 use alloc::string::String;
 use alloc::vec::Vec;
 use core::fmt;
 
-use super::packet::{Packet, PacketType};
-use crate::json::JsonError;
+use super::packet::{AckId, Nsp, Packet, PacketData, PacketType, RESERVED_EVENTS, event_name_in};
+use crate::json::{self, JsonError, Kind};
 
 /// Bounds the decoder enforces against hostile peers.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -22,7 +51,10 @@ pub struct Limits {
 
 impl Default for Limits {
     fn default() -> Self {
-        Limits { max_attachments: 10, max_depth: crate::json::DEFAULT_MAX_DEPTH }
+        Limits {
+            max_attachments: 10,
+            max_depth: crate::json::DEFAULT_MAX_DEPTH,
+        }
     }
 }
 
@@ -47,7 +79,7 @@ pub enum DecodeError {
     Empty,
     /// The type digit is not `0`-`6`.
     UnknownType(char),
-    /// The `<n>-` attachment count is malformed or over [`Limits::max_attachments`].
+    /// The `<n>-` attachment count is malformed, zero, or over [`Limits::max_attachments`].
     InvalidAttachments,
     /// The namespace is longer than `Nsp::MAX_LEN`.
     InvalidNamespace,
@@ -55,7 +87,8 @@ pub enum DecodeError {
     InvalidAckId,
     /// The JSON is malformed or too deep.
     InvalidJson(JsonError),
-    /// The JSON is well-formed but not what this packet type must carry (see the module docs).
+    /// The JSON is well-formed but not what this packet type must carry (see the module docs); also
+    /// an ACK without an ack id.
     InvalidPayload(PacketType),
     /// An event name the reference reserves (`connect`, `disconnect`, ...).
     ReservedEventName,
@@ -69,41 +102,1160 @@ pub enum DecodeError {
 
 impl fmt::Display for DecodeError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let _ = f;
-        todo!()
+        match self {
+            DecodeError::Empty => f.write_str("empty socket.io packet"),
+            DecodeError::UnknownType(c) => {
+                write!(f, "unknown socket.io packet type {c:?} (expected a digit 0-6)")
+            }
+            DecodeError::InvalidAttachments => f.write_str(
+                "invalid binary attachment count: `<n>-` must be a number from 1 to the decoder's \
+                 max_attachments",
+            ),
+            DecodeError::InvalidNamespace => {
+                write!(f, "namespace longer than {} bytes", Nsp::MAX_LEN)
+            }
+            DecodeError::InvalidAckId => f.write_str("ack id does not fit in an unsigned 64-bit integer"),
+            DecodeError::InvalidJson(e) => write!(f, "invalid JSON payload: {e}"),
+            DecodeError::InvalidPayload(ty) => f.write_str(match ty {
+                PacketType::Connect => "invalid connect payload: expected a JSON object or nothing",
+                PacketType::Disconnect => "invalid disconnect packet: it carries no payload",
+                PacketType::Event | PacketType::BinaryEvent => {
+                    "invalid event payload: expected a non-empty JSON array whose first element is \
+                     the event name (a string or a number)"
+                }
+                PacketType::Ack | PacketType::BinaryAck => {
+                    "invalid ack packet: expected an ack id and a JSON array"
+                }
+                PacketType::ConnectError => {
+                    "invalid connect_error payload: expected a JSON object or string"
+                }
+            }),
+            DecodeError::ReservedEventName => f.write_str(
+                "reserved event name (connect, connect_error, disconnect, disconnecting, newListener \
+                 and removeListener cannot be sent by a peer)",
+            ),
+            DecodeError::InvalidPlaceholder => {
+                f.write_str("binary placeholder refers to an attachment the packet does not announce")
+            }
+            DecodeError::UnexpectedBinary => {
+                f.write_str("binary message while no binary packet was waiting for attachments")
+            }
+            DecodeError::UnexpectedText => {
+                f.write_str("text packet while a binary packet was still waiting for attachments")
+            }
+        }
     }
 }
 
 impl core::error::Error for DecodeError {}
 
 /// Appends the text of `packet` (without its attachments) to `out`.
+///
+/// The JSON text is written as it is: packets are built from JSON the caller produced or the
+/// decoder validated. A namespace other than `/` is always followed by `,`, as the reference writes
+/// it, so `Connect(None)` on `/admin` is `0/admin,`.
 pub fn encode(packet: &Packet, out: &mut String) {
-    let _ = (packet, out);
-    todo!()
+    out.reserve(encoded_len(packet));
+    out.push(type_char(packet.packet_type()));
+    let attachments = packet.attachments();
+    if !attachments.is_empty() {
+        push_decimal(out, attachments.len() as u64);
+        out.push('-');
+    }
+    if !packet.nsp.is_root() {
+        out.push_str(packet.nsp.as_str());
+        out.push(',');
+    }
+    if let Some(AckId(id)) = packet.ack_id() {
+        push_decimal(out, id);
+    }
+    match &packet.data {
+        PacketData::Connect(payload) => {
+            if let Some(json) = payload {
+                out.push_str(json);
+            }
+        }
+        PacketData::Disconnect => {}
+        PacketData::Event { args, .. } | PacketData::Ack { args, .. } => out.push_str(args),
+        PacketData::ConnectError(json) => out.push_str(json),
+    }
 }
 
+/// The length in bytes of what [`encode`] writes for `packet`.
+pub fn encoded_len(packet: &Packet) -> usize {
+    let attachments = packet.attachments().len();
+    let count = if attachments == 0 {
+        0
+    } else {
+        decimal_len(attachments as u64) + 1
+    };
+    let nsp = if packet.nsp.is_root() {
+        0
+    } else {
+        packet.nsp.as_str().len() + 1
+    };
+    let id = packet.ack_id().map_or(0, |AckId(id)| decimal_len(id));
+    let json = match &packet.data {
+        PacketData::Connect(payload) => payload.as_deref().map_or(0, str::len),
+        PacketData::Disconnect => 0,
+        PacketData::Event { args, .. } | PacketData::Ack { args, .. } => args.len(),
+        PacketData::ConnectError(json) => json.len(),
+    };
+    1 + count + nsp + id + json
+}
+
+fn type_char(ty: PacketType) -> char {
+    char::from(b'0' + ty as u8)
+}
+
+fn decimal_len(mut v: u64) -> usize {
+    let mut len = 1;
+    while v >= 10 {
+        v /= 10;
+        len += 1;
+    }
+    len
+}
+
+fn push_decimal(out: &mut String, v: u64) {
+    let mut div = 1u64;
+    while v / div >= 10 {
+        div *= 10;
+    }
+    loop {
+        out.push(char::from(b'0' + (v / div % 10) as u8));
+        if div == 1 {
+            break;
+        }
+        div /= 10;
+    }
+}
+
+/// More digits than any `<n>-` a sane peer sends: stops a run of leading zeros early.
+const MAX_COUNT_DIGITS: usize = 20;
+
 /// The incremental decoder: one per connection and direction.
+///
+/// Feed every Engine.IO message in order: text to [`Decoder::decode_text`], binary to
+/// [`Decoder::decode_binary`]. A binary header returns [`Status::Partial`]; each following binary
+/// message is one attachment, and the last one returns the [`Status::Complete`] packet. Any error
+/// means the connection must close; the decoder is then idle again.
 #[derive(Clone, Debug, Default)]
 pub struct Decoder {
     limits: Limits,
+    /// The binary packet being completed and how many attachments its header announced.
     partial: Option<(Packet, usize)>,
 }
 
 impl Decoder {
     /// A decoder with these bounds.
     pub fn new(limits: Limits) -> Self {
-        Decoder { limits, partial: None }
+        Decoder {
+            limits,
+            partial: None,
+        }
+    }
+
+    /// The bounds this decoder enforces.
+    pub fn limits(&self) -> Limits {
+        self.limits
+    }
+
+    /// How many attachments the pending binary packet still waits for (0 when idle).
+    pub fn awaiting_attachments(&self) -> usize {
+        self.partial.as_ref().map_or(0, |(packet, n)| {
+            n.saturating_sub(packet.attachments().len())
+        })
     }
 
     /// Feeds one text Engine.IO message.
+    ///
+    /// A text while a binary packet still waits for attachments is [`DecodeError::UnexpectedText`],
+    /// and the pending packet is dropped.
     pub fn decode_text(&mut self, text: &str) -> Result<Status, DecodeError> {
-        let _ = (text, &self.limits, &self.partial);
-        todo!()
+        if self.partial.take().is_some() {
+            return Err(DecodeError::UnexpectedText);
+        }
+        let (packet, attachments) = decode_packet(text, &self.limits)?;
+        if attachments == 0 {
+            return Ok(Status::Complete(packet));
+        }
+        self.partial = Some((packet, attachments));
+        Ok(Status::Partial {
+            remaining: attachments,
+        })
     }
 
     /// Feeds one binary Engine.IO message (an attachment).
     pub fn decode_binary(&mut self, bytes: Vec<u8>) -> Result<Status, DecodeError> {
-        let _ = bytes;
-        todo!()
+        let Some((packet, announced)) = self.partial.as_mut() else {
+            return Err(DecodeError::UnexpectedBinary);
+        };
+        let announced = *announced;
+        let list = match &mut packet.data {
+            PacketData::Event { attachments, .. } | PacketData::Ack { attachments, .. } => {
+                attachments
+            }
+            // Only EVENT/ACK data is ever left pending (see decode_packet).
+            _ => {
+                self.partial = None;
+                return Err(DecodeError::UnexpectedBinary);
+            }
+        };
+        list.push(bytes);
+        let remaining = announced.saturating_sub(list.len());
+        if remaining > 0 {
+            return Ok(Status::Partial { remaining });
+        }
+        let (packet, _) = self
+            .partial
+            .take()
+            .expect("partial was Some at the top of this call");
+        Ok(Status::Complete(packet))
+    }
+}
+
+/// Decodes one packet's text; returns it with the number of attachments still to come.
+fn decode_packet(text: &str, limits: &Limits) -> Result<(Packet, usize), DecodeError> {
+    let bytes = text.as_bytes();
+    let first = text.chars().next().ok_or(DecodeError::Empty)?;
+    let ty = u8::try_from(first)
+        .ok()
+        .and_then(|b| b.checked_sub(b'0'))
+        .and_then(|d| PacketType::try_from(d).ok())
+        .ok_or(DecodeError::UnknownType(first))?;
+    let mut pos = 1;
+
+    // <n>-
+    let mut attachments: usize = 0;
+    if matches!(ty, PacketType::BinaryEvent | PacketType::BinaryAck) {
+        let mut digits = 0;
+        while let Some(d) = bytes.get(pos).filter(|b| b.is_ascii_digit()) {
+            digits += 1;
+            attachments = attachments
+                .saturating_mul(10)
+                .saturating_add(usize::from(d - b'0'));
+            if digits > MAX_COUNT_DIGITS || attachments > limits.max_attachments {
+                return Err(DecodeError::InvalidAttachments);
+            }
+            pos += 1;
+        }
+        if digits == 0 || attachments == 0 || bytes.get(pos) != Some(&b'-') {
+            return Err(DecodeError::InvalidAttachments);
+        }
+        pos += 1;
+    }
+
+    // <nsp>,
+    let nsp = if bytes.get(pos) == Some(&b'/') {
+        // Look no further than one byte past the longest namespace: the bound against a namespace
+        // without end.
+        let window = bytes.get(pos..).unwrap_or_default();
+        let window = window.get(..Nsp::MAX_LEN + 1).unwrap_or(window);
+        let (len, next) = match window.iter().position(|&b| b == b',') {
+            Some(comma) => (comma, pos + comma + 1),
+            None if window.len() <= Nsp::MAX_LEN => (window.len(), pos + window.len()),
+            None => return Err(DecodeError::InvalidNamespace),
+        };
+        // `/` and `,` are ASCII, so both ends are char boundaries.
+        let name = text
+            .get(pos..pos + len)
+            .ok_or(DecodeError::InvalidNamespace)?;
+        pos = next;
+        Nsp::new(name).map_err(|_| DecodeError::InvalidNamespace)?
+    } else {
+        Nsp::root()
+    };
+
+    // <ack id>
+    let mut id = None;
+    while let Some(d) = bytes.get(pos).filter(|b| b.is_ascii_digit()) {
+        let v: u64 = id.unwrap_or(0);
+        id = Some(
+            v.checked_mul(10)
+                .and_then(|v| v.checked_add(u64::from(d - b'0')))
+                .ok_or(DecodeError::InvalidAckId)?,
+        );
+        pos += 1;
+    }
+    let id = id.map(AckId);
+
+    // [json]: digits and the ASCII delimiters above leave `pos` on a char boundary.
+    let rest = text.get(pos..).unwrap_or_default();
+    let payload = if rest.is_empty() {
+        None
+    } else if ty == PacketType::Disconnect {
+        return Err(DecodeError::InvalidPayload(ty));
+    } else if matches!(ty, PacketType::Ack | PacketType::BinaryAck) && id.is_none() {
+        // Checked before scanning: no JSON can make it valid.
+        return Err(DecodeError::InvalidPayload(ty));
+    } else {
+        let scan = json::scan(rest, limits.max_depth).map_err(DecodeError::InvalidJson)?;
+        if attachments > 0 && scan.placeholders > 0 {
+            match scan.max_placeholder_num {
+                Some(max) if max < attachments as u64 => {}
+                _ => return Err(DecodeError::InvalidPlaceholder),
+            }
+        }
+        Some((
+            scan.kind,
+            rest.trim_matches(|c| matches!(c, ' ' | '\t' | '\n' | '\r')),
+        ))
+    };
+
+    let data = match ty {
+        PacketType::Connect => match payload {
+            None => PacketData::Connect(None),
+            Some((Kind::Object, json)) => PacketData::Connect(Some(String::from(json))),
+            Some(_) => return Err(DecodeError::InvalidPayload(ty)),
+        },
+        PacketType::Disconnect => PacketData::Disconnect,
+        PacketType::Event | PacketType::BinaryEvent => match payload {
+            Some((Kind::Array, json)) => {
+                let name = event_name_in(json).ok_or(DecodeError::InvalidPayload(ty))?;
+                if RESERVED_EVENTS.contains(&&*name) {
+                    return Err(DecodeError::ReservedEventName);
+                }
+                PacketData::Event {
+                    args: String::from(json),
+                    id,
+                    attachments: Vec::with_capacity(attachments),
+                }
+            }
+            _ => return Err(DecodeError::InvalidPayload(ty)),
+        },
+        PacketType::Ack | PacketType::BinaryAck => {
+            let id = id.ok_or(DecodeError::InvalidPayload(ty))?;
+            let args = match payload {
+                None => String::from("[]"),
+                Some((Kind::Array, json)) => String::from(json),
+                Some(_) => return Err(DecodeError::InvalidPayload(ty)),
+            };
+            PacketData::Ack {
+                args,
+                id,
+                attachments: Vec::with_capacity(attachments),
+            }
+        }
+        PacketType::ConnectError => match payload {
+            Some((Kind::Object | Kind::String, json)) => {
+                PacketData::ConnectError(String::from(json))
+            }
+            _ => return Err(DecodeError::InvalidPayload(ty)),
+        },
+    };
+    Ok((Packet { nsp, data }, attachments))
+}
+
+#[cfg(test)]
+mod tests {
+    use alloc::format;
+    use alloc::string::ToString;
+    use alloc::vec;
+    use std::time::Instant as StdInstant;
+
+    use proptest::prelude::*;
+
+    use super::*;
+
+    const PH0: &str = r#"{"_placeholder":true,"num":0}"#;
+    const PH1: &str = r#"{"_placeholder":true,"num":1}"#;
+
+    fn nsp(name: &str) -> Nsp {
+        Nsp::new(name).unwrap()
+    }
+
+    fn root() -> Nsp {
+        Nsp::root()
+    }
+
+    fn s(text: &str) -> String {
+        String::from(text)
+    }
+
+    fn enc(packet: &Packet) -> String {
+        let mut out = String::new();
+        encode(packet, &mut out);
+        assert_eq!(out.len(), encoded_len(packet), "encoded_len of {packet:?}");
+        out
+    }
+
+    /// Feeds `text` then `attachments` and returns the completed packet.
+    fn dec(text: &str, attachments: &[&[u8]]) -> Result<Packet, DecodeError> {
+        let mut d = Decoder::default();
+        let mut status = d.decode_text(text)?;
+        for (i, a) in attachments.iter().enumerate() {
+            assert_eq!(
+                status,
+                Status::Partial {
+                    remaining: attachments.len() - i
+                },
+                "{text}"
+            );
+            status = d.decode_binary(a.to_vec())?;
+        }
+        match status {
+            Status::Complete(p) => Ok(p),
+            Status::Partial { remaining } => panic!("{text}: still {remaining} attachments"),
+        }
+    }
+
+    fn err(text: &str) -> DecodeError {
+        Decoder::default().decode_text(text).unwrap_err()
+    }
+
+    /// The wire text and the packet, both directions.
+    fn vector(wire: &str, attachments: &[&[u8]], packet: Packet) {
+        assert_eq!(enc(&packet), wire, "encode {packet:?}");
+        assert_eq!(dec(wire, attachments).unwrap(), packet, "decode {wire}");
+    }
+
+    // --- v5 spec, "Packet encoding" and "Exchange protocol" ---
+
+    #[test]
+    fn connect_main_namespace() {
+        vector("0", &[], Packet::connect(root(), None));
+    }
+
+    #[test]
+    fn connect_custom_namespace() {
+        vector("0/admin,", &[], Packet::connect(nsp("/admin"), None));
+    }
+
+    #[test]
+    fn connect_with_auth() {
+        vector(
+            r#"0/admin,{"token":"123"}"#,
+            &[],
+            Packet::connect(nsp("/admin"), Some(s(r#"{"token":"123"}"#))),
+        );
+        vector(
+            r#"0{"token":"123"}"#,
+            &[],
+            Packet::connect(root(), Some(s(r#"{"token":"123"}"#))),
+        );
+    }
+
+    #[test]
+    fn server_connect_with_sid() {
+        vector(
+            r#"0{"sid":"wZX3oN0bSVIhsaknAAAI"}"#,
+            &[],
+            Packet::connect(root(), Some(s(r#"{"sid":"wZX3oN0bSVIhsaknAAAI"}"#))),
+        );
+        vector(
+            r#"0/admin,{"sid":"oSO0OpakMV_3jnilAAAA"}"#,
+            &[],
+            Packet::connect(nsp("/admin"), Some(s(r#"{"sid":"oSO0OpakMV_3jnilAAAA"}"#))),
+        );
+        vector(
+            r#"0/admin,{"sid":"-G5j-67EZFp-q59rADQM"}"#,
+            &[],
+            Packet::connect(nsp("/admin"), Some(s(r#"{"sid":"-G5j-67EZFp-q59rADQM"}"#))),
+        );
+    }
+
+    /// `40/random` on the Engine.IO wire: a namespace may end at the end of the text.
+    #[test]
+    fn connect_namespace_without_comma() {
+        assert_eq!(
+            dec("0/random", &[]).unwrap(),
+            Packet::connect(nsp("/random"), None)
+        );
+        // Our own answer always has the comma.
+        assert_eq!(enc(&Packet::connect(nsp("/random"), None)), "0/random,");
+        // `/` spelled out is the main namespace.
+        assert_eq!(dec("0/,", &[]).unwrap(), Packet::connect(root(), None));
+        assert_eq!(dec("0/", &[]).unwrap(), Packet::connect(root(), None));
+    }
+
+    #[test]
+    fn connect_error() {
+        vector(
+            r#"4{"message":"Not authorized"}"#,
+            &[],
+            Packet::connect_error(root(), s(r#"{"message":"Not authorized"}"#)),
+        );
+    }
+
+    /// `44/random,{"message":"Invalid namespace"}` on the Engine.IO wire.
+    #[test]
+    fn connect_error_invalid_namespace() {
+        vector(
+            r#"4/random,{"message":"Invalid namespace"}"#,
+            &[],
+            Packet::connect_error(nsp("/random"), s(r#"{"message":"Invalid namespace"}"#)),
+        );
+    }
+
+    #[test]
+    fn connect_error_bare_string_is_kept_as_json() {
+        vector(
+            r#"4"not allowed""#,
+            &[],
+            Packet::connect_error(root(), s(r#""not allowed""#)),
+        );
+    }
+
+    #[test]
+    fn event() {
+        vector(
+            r#"2["foo"]"#,
+            &[],
+            Packet::event(root(), s(r#"["foo"]"#), None),
+        );
+        vector(
+            r#"2/admin,["bar"]"#,
+            &[],
+            Packet::event(nsp("/admin"), s(r#"["bar"]"#), None),
+        );
+        vector(
+            r#"2["hey","Jude"]"#,
+            &[],
+            Packet::event(root(), s(r#"["hey","Jude"]"#), None),
+        );
+    }
+
+    #[test]
+    fn event_with_ack_id() {
+        vector(
+            r#"212["foo"]"#,
+            &[],
+            Packet::event(root(), s(r#"["foo"]"#), Some(AckId(12))),
+        );
+        vector(
+            r#"2/admin,13["foo"]"#,
+            &[],
+            Packet::event(nsp("/admin"), s(r#"["foo"]"#), Some(AckId(13))),
+        );
+        vector(
+            r#"2/admin,1["tellme"]"#,
+            &[],
+            Packet::event(nsp("/admin"), s(r#"["tellme"]"#), Some(AckId(1))),
+        );
+        vector(
+            r#"218446744073709551615["max"]"#,
+            &[],
+            Packet::event(root(), s(r#"["max"]"#), Some(AckId(u64::MAX))),
+        );
+        vector(
+            r#"20["zero"]"#,
+            &[],
+            Packet::event(root(), s(r#"["zero"]"#), Some(AckId(0))),
+        );
+    }
+
+    #[test]
+    fn ack() {
+        vector("312[]", &[], Packet::ack(root(), s("[]"), AckId(12)));
+        vector(
+            r#"3/admin,13["bar"]"#,
+            &[],
+            Packet::ack(nsp("/admin"), s(r#"["bar"]"#), AckId(13)),
+        );
+    }
+
+    #[test]
+    fn binary_event() {
+        let args = format!(r#"["baz",{PH0}]"#);
+        vector(
+            &format!("51-{args}"),
+            &[&[1, 2, 3, 4]],
+            Packet::binary_event(root(), args, None, vec![vec![1, 2, 3, 4]]),
+        );
+    }
+
+    #[test]
+    fn binary_event_multiple_attachments() {
+        let args = format!(r#"["baz",{PH0},{PH1}]"#);
+        vector(
+            &format!("52-/admin,{args}"),
+            &[&[1, 2], &[3, 4]],
+            Packet::binary_event(nsp("/admin"), args, None, vec![vec![1, 2], vec![3, 4]]),
+        );
+    }
+
+    #[test]
+    fn binary_event_with_ack_id() {
+        let args = format!(r#"["foo",{PH0}]"#);
+        vector(
+            &format!("51-14{args}"),
+            &[&[1, 2, 3, 4]],
+            Packet::binary_event(root(), args, Some(AckId(14)), vec![vec![1, 2, 3, 4]]),
+        );
+    }
+
+    #[test]
+    fn binary_ack() {
+        let args = format!(r#"["bar",{PH0}]"#);
+        vector(
+            &format!("61-15{args}"),
+            &[&[1, 2, 3, 4]],
+            Packet::binary_ack(root(), args, AckId(15), vec![vec![1, 2, 3, 4]]),
+        );
+        // The sample session's `461-/admin,1[{"_placeholder":true,"num":0}]`.
+        let args = format!("[{PH0}]");
+        vector(
+            &format!("61-/admin,1{args}"),
+            &[b"\xff"],
+            Packet::binary_ack(nsp("/admin"), args, AckId(1), vec![vec![0xff]]),
+        );
+    }
+
+    #[test]
+    fn disconnect() {
+        vector("1", &[], Packet::disconnect(root()));
+        vector("1/admin,", &[], Packet::disconnect(nsp("/admin")));
+        assert_eq!(
+            dec("1/admin", &[]).unwrap(),
+            Packet::disconnect(nsp("/admin"))
+        );
+    }
+
+    // --- what the reference accepts beyond the spec's examples ---
+
+    #[test]
+    fn numeric_event_name_is_accepted() {
+        let p = dec(r#"2[42,"x"]"#, &[]).unwrap();
+        assert_eq!(p, Packet::event(root(), s(r#"[42,"x"]"#), None));
+        assert_eq!(p.event_name().as_deref(), Some("42"));
+    }
+
+    #[test]
+    fn event_name_is_unescaped() {
+        let p = dec(r#"2["caf\u00e9",1]"#, &[]).unwrap();
+        assert_eq!(p.event_name().as_deref(), Some("café"));
+    }
+
+    #[test]
+    fn ack_without_payload_is_an_empty_ack() {
+        assert_eq!(
+            dec("312", &[]).unwrap(),
+            Packet::ack(root(), s("[]"), AckId(12))
+        );
+        assert_eq!(
+            dec("3/admin,7", &[]).unwrap(),
+            Packet::ack(nsp("/admin"), s("[]"), AckId(7))
+        );
+    }
+
+    #[test]
+    fn ack_id_on_other_types_is_dropped() {
+        assert_eq!(
+            dec(r#"0/admin,5{"token":"1"}"#, &[]).unwrap(),
+            Packet::connect(nsp("/admin"), Some(s(r#"{"token":"1"}"#)))
+        );
+        assert_eq!(
+            dec("1/admin,5", &[]).unwrap(),
+            Packet::disconnect(nsp("/admin"))
+        );
+        assert_eq!(
+            dec("0/admin,1", &[]).unwrap(),
+            Packet::connect(nsp("/admin"), None)
+        );
+    }
+
+    #[test]
+    fn whitespace_around_json_is_dropped() {
+        assert_eq!(
+            dec("2[\"foo\"] \n", &[]).unwrap(),
+            Packet::event(root(), s(r#"["foo"]"#), None)
+        );
+        assert_eq!(
+            dec("0/admin,\t{\"a\":1}\r\n", &[]).unwrap(),
+            Packet::connect(nsp("/admin"), Some(s(r#"{"a":1}"#)))
+        );
+    }
+
+    #[test]
+    fn placeholders_in_a_plain_event_are_left_alone() {
+        let wire = format!(r#"2["a",{PH1}]"#);
+        assert_eq!(dec(&wire, &[]).unwrap().args(), Some(&wire[1..]));
+    }
+
+    #[test]
+    fn binary_packet_may_not_use_every_attachment() {
+        // The reference does not check that each attachment is referenced.
+        let p = dec(r#"52-["a"]"#, &[b"x", b"y"]).unwrap();
+        assert_eq!(p.attachments(), &[b"x".to_vec(), b"y".to_vec()]);
+    }
+
+    #[test]
+    fn namespace_at_max_len() {
+        let name = format!("/{}", "a".repeat(Nsp::MAX_LEN - 1));
+        assert_eq!(
+            dec(&format!("0{name}"), &[]).unwrap(),
+            Packet::connect(nsp(&name), None)
+        );
+        assert_eq!(
+            dec(&format!(r#"2{name},["x"]"#), &[]).unwrap(),
+            Packet::event(nsp(&name), s(r#"["x"]"#), None)
+        );
+        assert_eq!(err(&format!("0{name}a")), DecodeError::InvalidNamespace);
+        assert_eq!(err(&format!("0{name}a,")), DecodeError::InvalidNamespace);
+    }
+
+    #[test]
+    fn unicode_namespace() {
+        vector(
+            r#"2/café,["x"]"#,
+            &[],
+            Packet::event(nsp("/café"), s(r#"["x"]"#), None),
+        );
+    }
+
+    // --- errors ---
+
+    #[test]
+    fn empty() {
+        assert_eq!(err(""), DecodeError::Empty);
+    }
+
+    #[test]
+    fn unknown_type() {
+        assert_eq!(err("7"), DecodeError::UnknownType('7'));
+        assert_eq!(err("x[]"), DecodeError::UnknownType('x'));
+        assert_eq!(err("é"), DecodeError::UnknownType('é'));
+        assert_eq!(err(" 2[\"a\"]"), DecodeError::UnknownType(' '));
+    }
+
+    #[test]
+    fn invalid_attachments() {
+        for text in [
+            "5",
+            "5-[\"a\"]",
+            "51[\"a\"]",
+            "5x-[\"a\"]",
+            "51x-[\"a\"]",
+            "50-[\"a\"]",
+            "60-1[]",
+            "511-[\"a\"]",
+            "61",
+        ] {
+            assert_eq!(err(text), DecodeError::InvalidAttachments, "{text}");
+        }
+        // A custom bound.
+        let mut d = Decoder::new(Limits {
+            max_attachments: 2,
+            ..Limits::default()
+        });
+        assert_eq!(
+            d.decode_text(r#"53-["a"]"#),
+            Err(DecodeError::InvalidAttachments)
+        );
+        assert_eq!(
+            d.decode_text(r#"52-["a"]"#),
+            Ok(Status::Partial { remaining: 2 })
+        );
+    }
+
+    #[test]
+    fn huge_attachment_count() {
+        assert_eq!(
+            err(&format!("5{}-[\"a\"]", u64::MAX)),
+            DecodeError::InvalidAttachments
+        );
+        assert_eq!(
+            err("599999999999999999999999999999-[\"a\"]"),
+            DecodeError::InvalidAttachments
+        );
+        // Leading zeros stop at a bounded number of digits too.
+        assert_eq!(
+            err(&format!("5{}1-[\"a\"]", "0".repeat(30))),
+            DecodeError::InvalidAttachments
+        );
+    }
+
+    /// Decodes `text` `times` times and returns how long that took. The bounded decoder looks at a
+    /// few bytes of each text; a scan to the end would take thousands of times longer.
+    fn time_errors(text: &str, times: usize, expected: DecodeError) -> core::time::Duration {
+        let start = StdInstant::now();
+        for _ in 0..times {
+            assert_eq!(err(text), expected);
+        }
+        start.elapsed()
+    }
+
+    #[test]
+    fn ten_megabyte_attachment_count_is_refused_fast() {
+        for digit in ["1", "0"] {
+            let text = format!("5{}-[\"a\"]", digit.repeat(10_000_000));
+            // 100 scans of 10 MB would be 1 GB of bytes.
+            let took = time_errors(&text, 100, DecodeError::InvalidAttachments);
+            assert!(took.as_millis() < 100, "took {took:?}");
+        }
+    }
+
+    #[test]
+    fn megabyte_namespace_without_comma_is_refused_fast() {
+        for tail in ["", ",[\"a\"]"] {
+            let text = format!("2/{}{tail}", "a".repeat(1_000_000));
+            // 1000 scans of 1 MB would be 1 GB of bytes.
+            let took = time_errors(&text, 1000, DecodeError::InvalidNamespace);
+            assert!(took.as_millis() < 200, "took {took:?}");
+        }
+    }
+
+    #[test]
+    fn invalid_ack_id() {
+        assert_eq!(
+            err(&format!("2{}", "9".repeat(30))),
+            DecodeError::InvalidAckId
+        );
+        assert_eq!(
+            err(&format!("2{}[\"a\"]", "9".repeat(30))),
+            DecodeError::InvalidAckId
+        );
+        assert_eq!(
+            err(r#"218446744073709551616["a"]"#),
+            DecodeError::InvalidAckId
+        );
+        assert_eq!(
+            err(r#"3/admin,18446744073709551616[]"#),
+            DecodeError::InvalidAckId
+        );
+    }
+
+    #[test]
+    fn invalid_json() {
+        for text in [
+            r#"2["foo""#,
+            "2{bad",
+            r#"0{"a":}"#,
+            r#"31["a"]x"#,
+            "2 ",
+            r#"4"open"#,
+        ] {
+            assert!(matches!(err(text), DecodeError::InvalidJson(_)), "{text}");
+        }
+    }
+
+    #[test]
+    fn json_too_deep() {
+        let deep = format!("2[\"a\",{}{}]", "[".repeat(40), "]".repeat(40));
+        assert!(matches!(err(&deep), DecodeError::InvalidJson(_)));
+        let mut d = Decoder::new(Limits {
+            max_depth: 64,
+            ..Limits::default()
+        });
+        assert!(matches!(d.decode_text(&deep), Ok(Status::Complete(_))));
+    }
+
+    #[test]
+    fn invalid_payload() {
+        use PacketType::*;
+        for (text, ty) in [
+            ("0[]", Connect),
+            (r#"0"x""#, Connect),
+            ("0/admin,null", Connect),
+            ("1{}", Disconnect),
+            ("1/admin,[]", Disconnect),
+            ("1/admin,x", Disconnect),
+            ("2", Event),
+            ("2/admin,", Event),
+            ("212", Event),
+            ("2[]", Event),
+            (r#"2{"a":1}"#, Event),
+            (r#"2[{"a":1}]"#, Event),
+            ("2[null]", Event),
+            ("2[true]", Event),
+            (r#"2"foo""#, Event),
+            (r#"51-{"a":1}"#, BinaryEvent),
+            ("51-", BinaryEvent),
+            (r#"51-1[[1]]"#, BinaryEvent),
+            ("3[]", Ack),
+            ("3/admin,[]", Ack),
+            ("3", Ack),
+            ("3{}", Ack),
+            (r#"31"a""#, Ack),
+            ("61-[]", BinaryAck),
+            ("61-", BinaryAck),
+            ("61-1{}", BinaryAck),
+            ("4", ConnectError),
+            ("4/admin,", ConnectError),
+            ("4[]", ConnectError),
+            ("4 1", ConnectError),
+            ("4null", ConnectError),
+        ] {
+            assert_eq!(err(text), DecodeError::InvalidPayload(ty), "{text}");
+        }
+    }
+
+    #[test]
+    fn reserved_event_names() {
+        for name in RESERVED_EVENTS {
+            assert_eq!(
+                err(&format!(r#"2["{name}",1]"#)),
+                DecodeError::ReservedEventName
+            );
+            assert_eq!(
+                err(&format!(r#"51-/admin,["{name}",{PH0}]"#)),
+                DecodeError::ReservedEventName
+            );
+        }
+        // Escapes do not hide a reserved name.
+        assert_eq!(err(r#"2["\u0063onnect"]"#), DecodeError::ReservedEventName);
+        // Only the event name is checked.
+        assert!(dec(r#"2["connected","connect"]"#, &[]).is_ok());
+    }
+
+    #[test]
+    fn placeholder_out_of_range() {
+        assert_eq!(
+            err(&format!(r#"51-["a",{PH1}]"#)),
+            DecodeError::InvalidPlaceholder
+        );
+        assert_eq!(
+            err(&format!(r#"61-3[{PH0},{PH1}]"#)),
+            DecodeError::InvalidPlaceholder
+        );
+        assert_eq!(
+            err(r#"51-["a",{"_placeholder":true,"num":18446744073709551616}]"#),
+            DecodeError::InvalidPlaceholder
+        );
+        assert_eq!(
+            dec(&format!(r#"52-["a",{PH1}]"#), &[b"", b""])
+                .unwrap()
+                .attachments()
+                .len(),
+            2
+        );
+    }
+
+    #[test]
+    fn binary_when_idle() {
+        let mut d = Decoder::default();
+        assert_eq!(d.decode_binary(vec![1]), Err(DecodeError::UnexpectedBinary));
+        assert_eq!(
+            d.decode_text(r#"2["a"]"#).unwrap(),
+            Status::Complete(dec(r#"2["a"]"#, &[]).unwrap())
+        );
+        assert_eq!(d.decode_binary(vec![1]), Err(DecodeError::UnexpectedBinary));
+    }
+
+    #[test]
+    fn text_while_waiting_for_attachments() {
+        let mut d = Decoder::default();
+        let header = format!(r#"52-["a",{PH0},{PH1}]"#);
+        assert_eq!(d.decode_text(&header), Ok(Status::Partial { remaining: 2 }));
+        assert_eq!(d.awaiting_attachments(), 2);
+        assert_eq!(
+            d.decode_binary(vec![1]),
+            Ok(Status::Partial { remaining: 1 })
+        );
+        assert_eq!(d.awaiting_attachments(), 1);
+        assert_eq!(d.decode_text(r#"2["b"]"#), Err(DecodeError::UnexpectedText));
+        // The pending packet was dropped: the decoder is idle again.
+        assert_eq!(d.awaiting_attachments(), 0);
+        assert_eq!(d.decode_binary(vec![2]), Err(DecodeError::UnexpectedBinary));
+    }
+
+    #[test]
+    fn decoder_reused_after_binary_packet() {
+        let mut d = Decoder::default();
+        let header = format!(r#"51-["a",{PH0}]"#);
+        for round in 0..3u8 {
+            assert_eq!(d.decode_text(&header), Ok(Status::Partial { remaining: 1 }));
+            let Ok(Status::Complete(p)) = d.decode_binary(vec![round]) else {
+                panic!()
+            };
+            assert_eq!(p.attachments(), &[vec![round]]);
+            assert_eq!(p.packet_type(), PacketType::BinaryEvent);
+        }
+    }
+
+    #[test]
+    fn display_is_lowercase_and_says_what() {
+        let errors = [
+            DecodeError::Empty,
+            DecodeError::UnknownType('9'),
+            DecodeError::InvalidAttachments,
+            DecodeError::InvalidNamespace,
+            DecodeError::InvalidAckId,
+            err("2["),
+            DecodeError::InvalidPayload(PacketType::Connect),
+            DecodeError::InvalidPayload(PacketType::Disconnect),
+            DecodeError::InvalidPayload(PacketType::Event),
+            DecodeError::InvalidPayload(PacketType::Ack),
+            DecodeError::InvalidPayload(PacketType::ConnectError),
+            DecodeError::ReservedEventName,
+            DecodeError::InvalidPlaceholder,
+            DecodeError::UnexpectedBinary,
+            DecodeError::UnexpectedText,
+        ];
+        for e in errors {
+            let text = e.to_string();
+            assert!(text.starts_with(|c: char| c.is_ascii_lowercase()), "{text}");
+            assert!(text.len() > 15, "{text}");
+        }
+        assert_eq!(
+            DecodeError::UnknownType('9').to_string(),
+            "unknown socket.io packet type '9' (expected a digit 0-6)"
+        );
+        assert_eq!(
+            DecodeError::InvalidNamespace.to_string(),
+            "namespace longer than 1024 bytes"
+        );
+    }
+
+    #[test]
+    fn encode_appends() {
+        let mut out = String::from("4");
+        encode(&Packet::event(root(), s(r#"["foo"]"#), None), &mut out);
+        assert_eq!(out, r#"42["foo"]"#);
+    }
+
+    #[test]
+    fn encoded_len_matches() {
+        for id in [0, 9, 10, 99, 100, 12345, u64::MAX] {
+            let p = Packet::binary_ack(nsp("/a"), s("[]"), AckId(id), vec![vec![]; 10]);
+            assert_eq!(enc(&p), format!("610-/a,{id}[]"));
+        }
+    }
+
+    // --- properties ---
+
+    fn json_string() -> impl Strategy<Value = String> {
+        any::<String>().prop_map(|v| {
+            let mut out = String::new();
+            json::write_string(&mut out, &v);
+            out
+        })
+    }
+
+    fn json_scalar() -> impl Strategy<Value = String> {
+        prop_oneof![
+            json_string(),
+            any::<i64>().prop_map(|n| n.to_string()),
+            any::<u32>().prop_map(|n| format!("{n}.5e-3")),
+            Just(s("true")),
+            Just(s("null")),
+        ]
+    }
+
+    fn event_name() -> impl Strategy<Value = String> {
+        prop_oneof![
+            3 => any::<String>()
+                .prop_filter("reserved", |n| !RESERVED_EVENTS.contains(&n.as_str()))
+                .prop_map(|n| {
+                    let mut out = String::new();
+                    json::write_string(&mut out, &n);
+                    out
+                }),
+            1 => any::<u32>().prop_map(|n| n.to_string()),
+        ]
+    }
+
+    fn namespace() -> impl Strategy<Value = Nsp> {
+        prop_oneof![Just(root()), "/[^,]{0,20}".prop_map(|n| nsp(&n))]
+    }
+
+    /// A JSON array: `head` first (the event name), then `items` with a placeholder for each
+    /// attachment inserted at positions picked by `seed`.
+    fn array(
+        head: Option<String>,
+        mut items: Vec<String>,
+        attachments: usize,
+        seed: usize,
+    ) -> String {
+        for num in 0..attachments {
+            let at = (seed / (num + 1)) % (items.len() + 1);
+            items.insert(at, format!(r#"{{"_placeholder":true,"num":{num}}}"#));
+        }
+        let items: Vec<String> = head.into_iter().chain(items).collect();
+        format!("[{}]", items.join(","))
+    }
+
+    fn packet() -> impl Strategy<Value = Packet> {
+        let attachments = prop::collection::vec(prop::collection::vec(any::<u8>(), 0..8), 0..=3);
+        let items = prop::collection::vec(json_scalar(), 0..4);
+        let id = prop::option::of(any::<u64>());
+        (
+            namespace(),
+            event_name(),
+            items,
+            attachments,
+            id,
+            any::<usize>(),
+            0..5u8,
+        )
+            .prop_map(
+                |(nsp, name, items, attachments, id, seed, kind)| match kind {
+                    0 => {
+                        let args = array(Some(name), items, attachments.len(), seed);
+                        Packet::binary_event(nsp, args, id.map(AckId), attachments)
+                    }
+                    1 => {
+                        let args = array(None, items, attachments.len(), seed);
+                        Packet::binary_ack(nsp, args, AckId(id.unwrap_or(seed as u64)), attachments)
+                    }
+                    2 => {
+                        let payload = match seed % 3 {
+                            0 => None,
+                            1 => Some(s("{}")),
+                            _ => Some(format!(
+                                r#"{{"k":{}}}"#,
+                                items.first().map_or("1", String::as_str)
+                            )),
+                        };
+                        Packet::connect(nsp, payload)
+                    }
+                    3 => Packet::disconnect(nsp),
+                    _ => {
+                        let message = items
+                            .iter()
+                            .find(|i| i.starts_with('"'))
+                            .cloned()
+                            .unwrap_or(s(r#""x""#));
+                        let payload = if seed % 2 == 0 {
+                            message
+                        } else {
+                            format!(r#"{{"message":{message}}}"#)
+                        };
+                        Packet::connect_error(nsp, payload)
+                    }
+                },
+            )
+    }
+
+    proptest! {
+        #[test]
+        fn decode_never_panics_on_text(text in any::<String>()) {
+            let _ = Decoder::default().decode_text(&text);
+        }
+
+        #[test]
+        fn decode_never_panics_on_packet_like_text(
+            text in r#"[0-7]([0-9]{0,3}-)?(/[a-zé,]{0,5})?[0-9]{0,22}[\[\]{}",:a-z0-9_ ]{0,30}"#,
+        ) {
+            let mut d = Decoder::default();
+            let _ = d.decode_text(&text);
+            let _ = d.decode_binary(vec![]);
+            let _ = d.decode_text(&text);
+        }
+
+        #[test]
+        fn decode_never_panics_on_bytes(messages in prop::collection::vec((any::<bool>(), prop::collection::vec(any::<u8>(), 0..64)), 0..6)) {
+            let mut d = Decoder::default();
+            for (binary, bytes) in messages {
+                if binary {
+                    let _ = d.decode_binary(bytes);
+                } else {
+                    let _ = d.decode_text(&String::from_utf8_lossy(&bytes));
+                }
+            }
+        }
+
+        #[test]
+        fn decode_inverts_encode(p in packet()) {
+            let text = enc(&p);
+            let mut d = Decoder::default();
+            let mut status = d.decode_text(&text);
+            for a in p.attachments() {
+                prop_assert!(matches!(status, Ok(Status::Partial { .. })), "{text}: {status:?}");
+                status = d.decode_binary(a.clone());
+            }
+            prop_assert_eq!(status, Ok(Status::Complete(p)), "{}", text);
+        }
     }
 }

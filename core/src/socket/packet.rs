@@ -14,6 +14,7 @@
 //! (the browser's `JSON.parse`, serde in Rust). Attachments travel beside the JSON, and the placeholders
 //! stay in the text for the data model to fill.
 
+use alloc::borrow::Cow;
 use alloc::string::String;
 use alloc::vec::Vec;
 use core::fmt;
@@ -119,7 +120,11 @@ pub struct InvalidNsp;
 
 impl fmt::Display for InvalidNsp {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "invalid namespace (longer than {} bytes or contains a comma)", Nsp::MAX_LEN)
+        write!(
+            f,
+            "invalid namespace (longer than {} bytes or contains a comma)",
+            Nsp::MAX_LEN
+        )
     }
 }
 
@@ -176,6 +181,120 @@ pub enum PacketData {
 }
 
 impl Packet {
+    /// CONNECT to `nsp`: the client's optional auth object, or the server's `{"sid":..}` answer.
+    pub fn connect(nsp: Nsp, payload: Option<String>) -> Self {
+        Packet {
+            nsp,
+            data: PacketData::Connect(payload),
+        }
+    }
+
+    /// DISCONNECT from `nsp`.
+    pub fn disconnect(nsp: Nsp) -> Self {
+        Packet {
+            nsp,
+            data: PacketData::Disconnect,
+        }
+    }
+
+    /// EVENT: `args` is the JSON array `["name", ...]`; `id` asks for an acknowledgement.
+    pub fn event(nsp: Nsp, args: String, id: Option<AckId>) -> Self {
+        Packet {
+            nsp,
+            data: PacketData::Event {
+                args,
+                id,
+                attachments: Vec::new(),
+            },
+        }
+    }
+
+    /// BINARY_EVENT: as [`Packet::event`], `args` holding a placeholder for each attachment.
+    pub fn binary_event(
+        nsp: Nsp,
+        args: String,
+        id: Option<AckId>,
+        attachments: Vec<Vec<u8>>,
+    ) -> Self {
+        Packet {
+            nsp,
+            data: PacketData::Event {
+                args,
+                id,
+                attachments,
+            },
+        }
+    }
+
+    /// ACK of the EVENT `id`: `args` is a JSON array, possibly empty.
+    pub fn ack(nsp: Nsp, args: String, id: AckId) -> Self {
+        Packet {
+            nsp,
+            data: PacketData::Ack {
+                args,
+                id,
+                attachments: Vec::new(),
+            },
+        }
+    }
+
+    /// BINARY_ACK: as [`Packet::ack`], `args` holding a placeholder for each attachment.
+    pub fn binary_ack(nsp: Nsp, args: String, id: AckId, attachments: Vec<Vec<u8>>) -> Self {
+        Packet {
+            nsp,
+            data: PacketData::Ack {
+                args,
+                id,
+                attachments,
+            },
+        }
+    }
+
+    /// CONNECT_ERROR: `payload` is the JSON text `{"message":..,"data":..}`.
+    pub fn connect_error(nsp: Nsp, payload: String) -> Self {
+        Packet {
+            nsp,
+            data: PacketData::ConnectError(payload),
+        }
+    }
+
+    /// The event name of an EVENT/BINARY_EVENT: the first array element, unescaped. A number (which
+    /// the reference also accepts) is returned as its JSON text. `None` for other packets, or if the
+    /// first element is neither a string nor a number.
+    pub fn event_name(&self) -> Option<Cow<'_, str>> {
+        match &self.data {
+            PacketData::Event { args, .. } => event_name_in(args),
+            _ => None,
+        }
+    }
+
+    /// The ack id an EVENT asks for, or the one an ACK answers.
+    pub fn ack_id(&self) -> Option<AckId> {
+        match &self.data {
+            PacketData::Event { id, .. } => *id,
+            PacketData::Ack { id, .. } => Some(*id),
+            _ => None,
+        }
+    }
+
+    /// The JSON array of an EVENT or ACK (placeholders included).
+    pub fn args(&self) -> Option<&str> {
+        match &self.data {
+            PacketData::Event { args, .. } | PacketData::Ack { args, .. } => Some(args),
+            _ => None,
+        }
+    }
+
+    /// The binary attachments of a BINARY_EVENT/BINARY_ACK, in placeholder order (empty otherwise).
+    pub fn attachments(&self) -> &[Vec<u8>] {
+        match &self.data {
+            PacketData::Event { attachments, .. } | PacketData::Ack { attachments, .. } => {
+                attachments
+            }
+            _ => &[],
+        }
+    }
+
     /// The type digit this packet is sent with.
     pub fn packet_type(&self) -> PacketType {
         match &self.data {
@@ -187,6 +306,17 @@ impl Packet {
             PacketData::Ack { .. } => PacketType::BinaryAck,
             PacketData::ConnectError(_) => PacketType::ConnectError,
         }
+    }
+}
+
+/// The event name in an EVENT's JSON array `args`: the first element, a string (unescaped) or a
+/// number (as its JSON text). `None` if the array is empty or starts with anything else.
+pub(crate) fn event_name_in(args: &str) -> Option<Cow<'_, str>> {
+    let first = crate::json::array_items(args).next()?;
+    match first.as_bytes().first()? {
+        b'"' => crate::json::parse_string(first).ok(),
+        b'-' | b'0'..=b'9' => Some(Cow::Borrowed(first)),
+        _ => None,
     }
 }
 

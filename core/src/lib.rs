@@ -22,9 +22,11 @@ extern crate alloc;
 #[cfg(any(test, feature = "std"))]
 extern crate std;
 
+pub mod client;
 pub mod engine;
 pub mod json;
 pub mod rng;
+pub mod server;
 pub mod socket;
 pub mod time;
 pub mod url;

@@ -1,0 +1,376 @@
+//! The whole client: the Socket.IO [`Manager`] with the Engine.IO [`Session`]s it asks for, glued so
+//! that every driver (the browser, the load generator, the test simulator) runs one state machine.
+//!
+//! # Call order
+//!
+//! ```text
+//! let mut client = Client::new(now, Config::new(url), seed);
+//! let s = client.socket(now, Nsp::root(), Auth::NONE);
+//! loop {
+//!     // one input: a transport event of engine `id` (handle_ws_open / handle_ws_frame /
+//!     // handle_ws_close / handle_poll_response / handle_post_response), a timer (handle_timeout),
+//!     // or a command (emit / ack / connect / disconnect / open / close ...)
+//!     // then drain until each returns None:
+//!     while let Some((id, t)) = client.poll_transmit() { .. }  // open a ws, send a frame, GET, POST ...
+//!     while let Some(e) = client.poll_event() { .. }           // manager, socket and engine events
+//!     // and arm one timer for client.poll_timeout()
+//! }
+//! ```
+//!
+//! Every Engine.IO session the manager opens gets a fresh [`EngineId`]. Transmits carry it, and the
+//! driver passes it back with each transport event, so a late answer to an old session's request
+//! (a POST that completes after a reconnection, say) cannot reach the new one.
+
+use alloc::collections::VecDeque;
+use alloc::string::String;
+use alloc::vec::Vec;
+use core::fmt;
+
+use crate::engine::client::{self as engine_client, Session, Transmit, TransportError};
+use crate::engine::{CloseReason, Frame};
+use crate::rng::Rng;
+use crate::socket::client::{
+    self as socket_client, AckHandle, Auth, Emit, EmitError, EngineCommand, Manager, SocketId,
+};
+use crate::socket::packet::{AckId, Nsp};
+use crate::time::Instant;
+
+/// The client's options: the engine's (URL, transports, upgrade) and the manager's (reconnection,
+/// timeouts, retries). Defaults equal socket.io-client 4.8's.
+#[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
+pub struct Config {
+    /// How each Engine.IO session connects.
+    pub engine: engine_client::Config,
+    /// Reconnection, timeouts, acks.
+    pub manager: socket_client::Config,
+}
+
+impl Config {
+    /// The reference's defaults for a server URL.
+    pub fn new(url: crate::url::EngineUrl) -> Self {
+        Config {
+            engine: engine_client::Config::new(url),
+            manager: socket_client::Config::default(),
+        }
+    }
+}
+
+/// Which Engine.IO session a transmit belongs to; hand it back with that session's transport events.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct EngineId(u32);
+
+impl fmt::Display for EngineId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "engine#{}", self.0)
+    }
+}
+
+/// What the client reports.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Event {
+    /// The manager's and the sockets' events (open, connect, event, ack, disconnect, reconnect ...).
+    Manager(socket_client::Event),
+    /// The server pinged (the manager's `ping`).
+    Ping,
+    /// The upgrade probe succeeded and the session is switching (the engine's `upgrading`).
+    Upgrading,
+    /// The session now runs on this transport (the engine's `upgrade`).
+    Upgrade(crate::engine::Transport),
+    /// The upgrade probe failed; the session stays on long-polling (the engine's `upgradeError`).
+    UpgradeError(engine_client::ProbeError),
+    /// A transport failure's detail, just before the session closes (the engine's `error`).
+    TransportError(TransportError),
+}
+
+/// The client. See the module docs for the call order.
+#[derive(Debug)]
+pub struct Client {
+    manager: Manager,
+    engine_config: engine_client::Config,
+    engine: Option<(EngineId, Session)>,
+    next_engine: u32,
+    /// Transmits of sessions already dropped (their close frames and aborts), sent before anything
+    /// of the next session's.
+    leftovers: VecDeque<(EngineId, Transmit)>,
+    events: VecDeque<Event>,
+    rng: Rng,
+}
+
+impl Client {
+    /// A client for `config`; with `auto_connect` (the default) it starts connecting at once.
+    /// `seed` drives reconnection jitter and cache-busting tokens.
+    pub fn new(now: Instant, config: Config, seed: u64) -> Self {
+        let mut rng = Rng::new(seed);
+        let manager = Manager::new(now, config.manager, rng.next_u64());
+        let mut client = Client {
+            manager,
+            engine_config: config.engine,
+            engine: None,
+            next_engine: 0,
+            leftovers: VecDeque::new(),
+            events: VecDeque::new(),
+            rng,
+        };
+        client.pump(now);
+        client
+    }
+
+    /// The manager: socket states, ids, recovery bookkeeping, reconnection state.
+    pub fn manager(&self) -> &Manager {
+        &self.manager
+    }
+
+    /// The current Engine.IO session, if any (transport, sid, handshake ...).
+    pub fn engine(&self) -> Option<(EngineId, &Session)> {
+        self.engine.as_ref().map(|(id, s)| (*id, s))
+    }
+
+    /// A socket for `nsp` on this client (`io.socket(nsp)`); it connects at once with `auto_connect`.
+    pub fn socket(&mut self, now: Instant, nsp: Nsp, auth: Auth) -> SocketId {
+        let id = self.manager.socket(now, nsp, auth);
+        self.pump(now);
+        id
+    }
+
+    /// A socket with per-socket options (auth, retries, ack timeout).
+    pub fn socket_with(
+        &mut self,
+        now: Instant,
+        nsp: Nsp,
+        options: socket_client::SocketOptions,
+    ) -> SocketId {
+        let id = self.manager.socket_with(now, nsp, options);
+        self.pump(now);
+        id
+    }
+
+    /// Opens the manager (`io.open()`).
+    pub fn open(&mut self, now: Instant) {
+        self.manager.open(now);
+        self.pump(now);
+    }
+
+    /// `socket.connect()`.
+    pub fn connect(&mut self, now: Instant, socket: SocketId) {
+        self.manager.connect(now, socket);
+        self.pump(now);
+    }
+
+    /// Answers [`socket_client::Event::AuthRequest`].
+    pub fn connect_with_auth(&mut self, now: Instant, socket: SocketId, auth: Option<String>) {
+        let _ = self.manager.connect_with_auth(now, socket, auth);
+        self.pump(now);
+    }
+
+    /// `socket.disconnect()`.
+    pub fn disconnect(&mut self, now: Instant, socket: SocketId) {
+        self.manager.disconnect(now, socket);
+        self.pump(now);
+    }
+
+    /// `socket.emit(...)`; see [`Manager::emit`].
+    pub fn emit(
+        &mut self,
+        now: Instant,
+        socket: SocketId,
+        emit: Emit,
+    ) -> Result<Option<AckHandle>, EmitError> {
+        let r = self.manager.emit(now, socket, emit);
+        self.pump(now);
+        r
+    }
+
+    /// Answers a server event's ack `id`.
+    pub fn ack(
+        &mut self,
+        now: Instant,
+        socket: SocketId,
+        id: AckId,
+        args: String,
+        attachments: Vec<Vec<u8>>,
+    ) -> Result<(), EmitError> {
+        let r = self.manager.ack(now, socket, id, args, attachments);
+        self.pump(now);
+        r
+    }
+
+    /// Closes everything, without reconnection (`io.close()`).
+    pub fn close(&mut self, now: Instant) {
+        self.manager.close(now);
+        self.pump(now);
+    }
+
+    /// The WebSocket of engine `id` opened.
+    pub fn handle_ws_open(&mut self, now: Instant, id: EngineId) {
+        self.with_engine(now, id, |s| s.handle_ws_open(now));
+    }
+
+    /// A frame arrived on engine `id`'s WebSocket.
+    pub fn handle_ws_frame(&mut self, now: Instant, id: EngineId, frame: Frame) {
+        self.with_engine(now, id, |s| s.handle_ws_frame(now, frame));
+    }
+
+    /// Engine `id`'s WebSocket closed or failed.
+    pub fn handle_ws_close(&mut self, now: Instant, id: EngineId) {
+        self.with_engine(now, id, |s| s.handle_ws_close(now));
+    }
+
+    /// Engine `id`'s GET completed (its body) or failed.
+    pub fn handle_poll_response(
+        &mut self,
+        now: Instant,
+        id: EngineId,
+        result: Result<String, TransportError>,
+    ) {
+        self.with_engine(now, id, |s| s.handle_poll_response(now, result));
+    }
+
+    /// Engine `id`'s POST completed or failed.
+    pub fn handle_post_response(
+        &mut self,
+        now: Instant,
+        id: EngineId,
+        result: Result<(), TransportError>,
+    ) {
+        self.with_engine(now, id, |s| s.handle_post_response(now, result));
+    }
+
+    /// The timer armed for [`Client::poll_timeout`] fired.
+    pub fn handle_timeout(&mut self, now: Instant) {
+        if let Some((_, engine)) = &mut self.engine {
+            engine.handle_timeout(now);
+        }
+        self.manager.handle_timeout(now);
+        self.pump(now);
+    }
+
+    /// What the driver must do next, for which engine.
+    #[must_use]
+    pub fn poll_transmit(&mut self) -> Option<(EngineId, Transmit)> {
+        if let Some(t) = self.leftovers.pop_front() {
+            return Some(t);
+        }
+        let (id, engine) = self.engine.as_mut()?;
+        engine.poll_transmit().map(|t| (*id, t))
+    }
+
+    /// What happened.
+    #[must_use]
+    pub fn poll_event(&mut self) -> Option<Event> {
+        self.events.pop_front()
+    }
+
+    /// When [`Client::handle_timeout`] is due next.
+    pub fn poll_timeout(&self) -> Option<Instant> {
+        let engine = self.engine.as_ref().and_then(|(_, s)| s.poll_timeout());
+        match (engine, self.manager.poll_timeout()) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        }
+    }
+
+    fn with_engine(&mut self, now: Instant, id: EngineId, f: impl FnOnce(&mut Session)) {
+        match &mut self.engine {
+            Some((current, engine)) if *current == id => f(engine),
+            // A late event of a session already dropped: nothing listens for it.
+            _ => return,
+        }
+        self.pump(now);
+    }
+
+    /// Moves commands and events between the manager and the engine until both are idle.
+    fn pump(&mut self, now: Instant) {
+        loop {
+            let mut moved = false;
+            while let Some(cmd) = self.manager.poll_engine() {
+                moved = true;
+                match cmd {
+                    EngineCommand::Open => {
+                        self.drop_engine();
+                        let mut config = self.engine_config.clone();
+                        config.prior_websocket_success = self.engine_config.prior_websocket_success;
+                        let id = EngineId(self.next_engine);
+                        self.next_engine = self.next_engine.wrapping_add(1);
+                        self.engine = Some((id, Session::new(now, config, self.rng.next_u64())));
+                    }
+                    EngineCommand::Send(msg) => {
+                        if let Some((_, engine)) = &mut self.engine {
+                            engine.send(msg);
+                        }
+                    }
+                    EngineCommand::Close => {
+                        if let Some((_, engine)) = &mut self.engine {
+                            engine.close(now);
+                        }
+                        // The manager hears nothing more of it; its goodbye transmits still go out.
+                        self.drop_engine();
+                    }
+                }
+            }
+            let mut closed = None;
+            if let Some((_, engine)) = &mut self.engine {
+                while let Some(ev) = engine.poll_event() {
+                    moved = true;
+                    match ev {
+                        engine_client::Event::Open(_) => self.manager.handle_engine_open(now),
+                        engine_client::Event::Message(msg) => {
+                            self.manager.handle_engine_message(now, msg)
+                        }
+                        engine_client::Event::Ping => self.events.push_back(Event::Ping),
+                        engine_client::Event::Upgrading(_) => {
+                            self.events.push_back(Event::Upgrading)
+                        }
+                        engine_client::Event::Upgrade(t) => {
+                            self.engine_config.prior_websocket_success =
+                                t == crate::engine::Transport::WebSocket;
+                            self.events.push_back(Event::Upgrade(t));
+                        }
+                        engine_client::Event::UpgradeError(e) => {
+                            self.events.push_back(Event::UpgradeError(e))
+                        }
+                        engine_client::Event::Error(e) => {
+                            self.events.push_back(Event::TransportError(e))
+                        }
+                        engine_client::Event::Close(reason) => {
+                            closed = Some(reason);
+                            break;
+                        }
+                        #[allow(
+                            unreachable_patterns,
+                            reason = "the engine's Event is non_exhaustive"
+                        )]
+                        _ => {}
+                    }
+                }
+            }
+            if let Some(reason) = closed {
+                self.drop_engine();
+                self.manager.handle_engine_close(now, reason);
+            }
+            while let Some(ev) = self.manager.poll_event() {
+                moved = true;
+                self.events.push_back(Event::Manager(ev));
+            }
+            if !moved {
+                break;
+            }
+        }
+    }
+
+    /// Forgets the current session, keeping the transmits it still owes the driver.
+    fn drop_engine(&mut self) {
+        if let Some((id, mut engine)) = self.engine.take() {
+            while let Some(t) = engine.poll_transmit() {
+                self.leftovers.push_back((id, t));
+            }
+        }
+    }
+}
+
+#[allow(
+    dead_code,
+    reason = "keeps CloseReason in the glue's vocabulary for docs"
+)]
+fn _reason(_: CloseReason) {}

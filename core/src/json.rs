@@ -926,10 +926,13 @@ impl<'a> Iterator for ObjectEntries<'a> {
 }
 
 /// The raw text of the value under `key` in a top-level JSON object that [`scan`] accepted (the
-/// first one, keys compared after unescaping). `None` if absent or if `text` is not an object.
+/// last one if a key repeats, as `JSON.parse` reads it; keys compared after unescaping). `None` if absent or if `text` is not an object.
 pub fn object_get<'a>(text: &'a str, key: &str) -> Option<&'a str> {
+    // The last duplicate wins, as in `JSON.parse`, so both ends of a connection read the same value
+    // from a hostile object with a repeated key.
     RawEntries::new(text)
-        .find(|(k, _)| raw_key_is(k, key))
+        .filter(|(k, _)| raw_key_is(k, key))
+        .last()
         .map(|(_, value)| value)
 }
 
@@ -1491,7 +1494,7 @@ mod tests {
     #[test]
     fn object_look_ups() {
         let text = r#" { "a" : 1 , "b":{"c":2}, "a":3, "\u0064":"e", "s":"}\"" } "#;
-        assert_eq!(object_get(text, "a"), Some("1"));
+        assert_eq!(object_get(text, "a"), Some("3"));
         assert_eq!(object_get(text, "b"), Some(r#"{"c":2}"#));
         assert_eq!(object_get(text, "c"), None);
         assert_eq!(object_get(text, "d"), Some(r#""e""#));

@@ -452,7 +452,6 @@ mod tests {
     use alloc::format;
     use alloc::string::ToString;
     use alloc::vec;
-    use std::time::Instant as StdInstant;
 
     use proptest::prelude::*;
 
@@ -866,33 +865,22 @@ mod tests {
         );
     }
 
-    /// Decodes `text` `times` times and returns how long that took. The bounded decoder looks at a
-    /// few bytes of each text; a scan to the end would take thousands of times longer.
-    fn time_errors(text: &str, times: usize, expected: DecodeError) -> core::time::Duration {
-        let start = StdInstant::now();
-        for _ in 0..times {
-            assert_eq!(err(text), expected);
-        }
-        start.elapsed()
-    }
-
+    // The bounds are structural (the decoder reads at most 20 count digits and `Nsp::MAX_LEN + 1`
+    // namespace bytes); these inputs are the hostile shapes they exist for. Speed lives in the
+    // benchmarks, never in a timed test.
     #[test]
-    fn ten_megabyte_attachment_count_is_refused_fast() {
+    fn ten_megabyte_attachment_count_is_refused() {
         for digit in ["1", "0"] {
             let text = format!("5{}-[\"a\"]", digit.repeat(10_000_000));
-            // 100 scans of 10 MB would be 1 GB of bytes.
-            let took = time_errors(&text, 100, DecodeError::InvalidAttachments);
-            assert!(took.as_millis() < 100, "took {took:?}");
+            assert_eq!(err(&text), DecodeError::InvalidAttachments);
         }
     }
 
     #[test]
-    fn megabyte_namespace_without_comma_is_refused_fast() {
+    fn megabyte_namespace_without_comma_is_refused() {
         for tail in ["", ",[\"a\"]"] {
             let text = format!("2/{}{tail}", "a".repeat(1_000_000));
-            // 1000 scans of 1 MB would be 1 GB of bytes.
-            let took = time_errors(&text, 1000, DecodeError::InvalidNamespace);
-            assert!(took.as_millis() < 200, "took {took:?}");
+            assert_eq!(err(&text), DecodeError::InvalidNamespace);
         }
     }
 

@@ -207,6 +207,9 @@ pub enum Event {
     Error(TransportError),
     /// The session is over. Always the last event.
     Close(CloseReason),
+    /// A packet arrived on the session's transport (the reference's `packet` event), before it
+    /// is acted on. Only with [`Session::set_packet_events`] on: it copies every message.
+    Packet(Packet),
 }
 
 /// Why a failed HTTP request or WebSocket broke the session; the driver reports the first two.
@@ -311,6 +314,7 @@ pub struct Session {
     /// Source of the unique `t` tokens.
     timestamp: u64,
     prior_websocket_success: bool,
+    packet_events: bool,
 }
 
 impl Session {
@@ -335,6 +339,7 @@ impl Session {
             events: VecDeque::new(),
             timers: Timers::default(),
             timestamp,
+            packet_events: false,
         };
         let remembered = session.config.remember_upgrade
             && session.prior_websocket_success
@@ -520,6 +525,11 @@ impl Session {
 
     // ---- commands ----
 
+    /// Turns [`Event::Packet`] on or off (off by default).
+    pub fn set_packet_events(&mut self, on: bool) {
+        self.packet_events = on;
+    }
+
     /// Sends a message. Before the handshake and while an upgrade switches transports it waits in
     /// a buffer; on long-polling, messages sent while a POST is in flight go together in the next
     /// one. After [`Session::close`] it is dropped, as the reference drops it.
@@ -620,6 +630,9 @@ impl Session {
 
     /// A packet from the session's transport.
     fn on_packet(&mut self, now: Instant, packet: Packet) {
+        if self.packet_events {
+            self.events.push_back(Event::Packet(packet.clone()));
+        }
         match packet {
             Packet::Open(handshake) if self.state == State::Opening => {
                 self.on_handshake(now, handshake)
@@ -1069,6 +1082,28 @@ mod tests {
         s.send(msg("late"));
         s.handle_ws_frame(ms(70_011), text("4late"));
         assert_eq!((transmits(&mut s), events(&mut s)), (vec![], vec![]));
+    }
+
+    #[test]
+    fn packet_events_are_opt_in_and_come_before_the_packet_is_acted_on() {
+        let mut s = open_polling(false, HANDSHAKE);
+        s.handle_poll_response(ms(1), Ok("4hello\x1e2".into()));
+        assert_eq!(events(&mut s), [Event::Message(msg("hello")), Event::Ping]);
+        let _ = transmits(&mut s);
+
+        s.set_packet_events(true);
+        s.handle_poll_response(ms(2), Ok("4hello\x1e2\x1e1".into()));
+        assert_eq!(
+            events(&mut s),
+            [
+                Event::Packet(Packet::Message("hello".into())),
+                Event::Message(msg("hello")),
+                Event::Packet(Packet::Ping),
+                Event::Ping,
+                Event::Packet(Packet::Close),
+                Event::Close(CloseReason::TransportClose),
+            ]
+        );
     }
 
     #[test]

@@ -358,6 +358,12 @@ impl Session {
         matches!(self.ws, Ws::Probing | Ws::Probed)
     }
 
+    /// Whether a polling GET is parked, so that a packet sent now leaves at once: the reference's
+    /// polling `writable`, which decides whether a volatile packet is sent or dropped.
+    pub fn has_parked_get(&self) -> bool {
+        self.get_parked
+    }
+
     /// How many packets wait for the client's next GET.
     pub fn buffered_len(&self) -> usize {
         self.buffer.len()
@@ -1001,6 +1007,17 @@ mod tests {
             "transport error"
         );
         assert_eq!(s.handle_poll_get(at(3)), Err(RequestError::Closed));
+    }
+
+    #[test]
+    fn a_parked_get_is_what_makes_polling_writable() {
+        let mut s = polling();
+        assert!(!s.has_parked_get());
+        assert_eq!(s.handle_poll_get(at(1)), Ok(GetOutcome::Wait));
+        assert!(s.has_parked_get());
+        s.send(Message::Text("x".into()));
+        assert_eq!(transmits(&mut s), [poll_response("4x")]);
+        assert!(!s.has_parked_get(), "the packet used the parked GET");
     }
 
     #[test]

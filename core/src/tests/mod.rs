@@ -1,1 +1,11 @@
 //! Deterministic simulations of client/server pairs on a virtual clock.
+//!
+//! - `sim`: [`sim::Sim`] wires one [`crate::client::Client`] to a simulated server (a table of
+//!   [`crate::server::Connection`]s and a small application) through a simulated network with
+//!   latency and faults, on a clock that jumps to the next deadline.
+//! - `scenarios`: the protocol's sequences, with exact virtual times where the protocol sets them.
+//! - `soak`: seeded random traffic and faults, checked against invariants.
+
+mod scenarios;
+mod sim;
+mod soak;

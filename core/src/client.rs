@@ -26,8 +26,8 @@ use alloc::string::String;
 use alloc::vec::Vec;
 use core::fmt;
 
+use crate::engine::Frame;
 use crate::engine::client::{self as engine_client, Session, Transmit, TransportError};
-use crate::engine::{CloseReason, Frame};
 use crate::rng::Rng;
 use crate::socket::client::{
     self as socket_client, AckHandle, Auth, Emit, EmitError, EngineCommand, Manager, SocketId,
@@ -82,6 +82,9 @@ pub enum Event {
     UpgradeError(engine_client::ProbeError),
     /// A transport failure's detail, just before the session closes (the engine's `error`).
     TransportError(TransportError),
+    /// A packet arrived on the engine's transport (the engine's `packet`); only after
+    /// [`Client::set_packet_events`].
+    Packet(crate::engine::Packet),
 }
 
 /// The client. See the module docs for the call order.
@@ -90,12 +93,17 @@ pub struct Client {
     manager: Manager,
     engine_config: engine_client::Config,
     engine: Option<(EngineId, Session)>,
+    /// Sessions the manager closed that still owe the server their goodbye (on long-polling the `1`
+    /// waits for the POST in flight): they keep receiving their transport events until `Closed`, and
+    /// the manager hears nothing more of them.
+    closing: Vec<(EngineId, Session)>,
     next_engine: u32,
-    /// Transmits of sessions already dropped (their close frames and aborts), sent before anything
-    /// of the next session's.
+    /// Transmits of sessions already dropped (their aborts), sent before anything of the next
+    /// session's.
     leftovers: VecDeque<(EngineId, Transmit)>,
     events: VecDeque<Event>,
     rng: Rng,
+    packet_events: bool,
 }
 
 impl Client {
@@ -108,10 +116,12 @@ impl Client {
             manager,
             engine_config: config.engine,
             engine: None,
+            closing: Vec::new(),
             next_engine: 0,
             leftovers: VecDeque::new(),
             events: VecDeque::new(),
             rng,
+            packet_events: false,
         };
         client.pump(now);
         client
@@ -144,6 +154,15 @@ impl Client {
         let id = self.manager.socket_with(now, nsp, options);
         self.pump(now);
         id
+    }
+
+    /// Reports every packet the engine receives as [`Event::Packet`], on this session and the
+    /// next ones (off by default: it copies every message).
+    pub fn set_packet_events(&mut self, on: bool) {
+        self.packet_events = on;
+        if let Some((_, engine)) = &mut self.engine {
+            engine.set_packet_events(on);
+        }
     }
 
     /// Opens the manager (`io.open()`).
@@ -242,6 +261,9 @@ impl Client {
         if let Some((_, engine)) = &mut self.engine {
             engine.handle_timeout(now);
         }
+        for (_, engine) in &mut self.closing {
+            engine.handle_timeout(now);
+        }
         self.manager.handle_timeout(now);
         self.pump(now);
     }
@@ -251,6 +273,11 @@ impl Client {
     pub fn poll_transmit(&mut self) -> Option<(EngineId, Transmit)> {
         if let Some(t) = self.leftovers.pop_front() {
             return Some(t);
+        }
+        for (id, engine) in &mut self.closing {
+            if let Some(t) = engine.poll_transmit() {
+                return Some((*id, t));
+            }
         }
         let (id, engine) = self.engine.as_mut()?;
         engine.poll_transmit().map(|t| (*id, t))
@@ -264,18 +291,22 @@ impl Client {
 
     /// When [`Client::handle_timeout`] is due next.
     pub fn poll_timeout(&self) -> Option<Instant> {
-        let engine = self.engine.as_ref().and_then(|(_, s)| s.poll_timeout());
-        match (engine, self.manager.poll_timeout()) {
-            (Some(a), Some(b)) => Some(a.min(b)),
-            (a, b) => a.or(b),
-        }
+        self.engine
+            .iter()
+            .chain(&self.closing)
+            .filter_map(|(_, s)| s.poll_timeout())
+            .chain(self.manager.poll_timeout())
+            .min()
     }
 
     fn with_engine(&mut self, now: Instant, id: EngineId, f: impl FnOnce(&mut Session)) {
         match &mut self.engine {
             Some((current, engine)) if *current == id => f(engine),
-            // A late event of a session already dropped: nothing listens for it.
-            _ => return,
+            _ => match self.closing.iter_mut().find(|(closing, _)| *closing == id) {
+                Some((_, engine)) => f(engine),
+                // A late event of a session already gone: nothing listens for it.
+                None => return,
+            },
         }
         self.pump(now);
     }
@@ -293,7 +324,9 @@ impl Client {
                         config.prior_websocket_success = self.engine_config.prior_websocket_success;
                         let id = EngineId(self.next_engine);
                         self.next_engine = self.next_engine.wrapping_add(1);
-                        self.engine = Some((id, Session::new(now, config, self.rng.next_u64())));
+                        let mut session = Session::new(now, config, self.rng.next_u64());
+                        session.set_packet_events(self.packet_events);
+                        self.engine = Some((id, session));
                     }
                     EngineCommand::Send(msg) => {
                         if let Some((_, engine)) = &mut self.engine {
@@ -301,11 +334,12 @@ impl Client {
                         }
                     }
                     EngineCommand::Close => {
-                        if let Some((_, engine)) = &mut self.engine {
+                        // The manager hears nothing more of it; it finishes its goodbye on its own.
+                        if let Some((id, mut engine)) = self.engine.take() {
                             engine.close(now);
+                            self.remember(&engine);
+                            self.closing.push((id, engine));
                         }
-                        // The manager hears nothing more of it; its goodbye transmits still go out.
-                        self.drop_engine();
                     }
                 }
             }
@@ -323,9 +357,7 @@ impl Client {
                             self.events.push_back(Event::Upgrading)
                         }
                         engine_client::Event::Upgrade(t) => {
-                            self.engine_config.prior_websocket_success =
-                                t == crate::engine::Transport::WebSocket;
-                            self.events.push_back(Event::Upgrade(t));
+                            self.events.push_back(Event::Upgrade(t))
                         }
                         engine_client::Event::UpgradeError(e) => {
                             self.events.push_back(Event::UpgradeError(e))
@@ -333,6 +365,7 @@ impl Client {
                         engine_client::Event::Error(e) => {
                             self.events.push_back(Event::TransportError(e))
                         }
+                        engine_client::Event::Packet(p) => self.events.push_back(Event::Packet(p)),
                         engine_client::Event::Close(reason) => {
                             closed = Some(reason);
                             break;
@@ -349,6 +382,11 @@ impl Client {
                 self.drop_engine();
                 self.manager.handle_engine_close(now, reason);
             }
+            // Closing sessions' events are nobody's business; drain them and forget the finished.
+            for (_, engine) in &mut self.closing {
+                while engine.poll_event().is_some() {}
+            }
+            self.reap_closing();
             while let Some(ev) = self.manager.poll_event() {
                 moved = true;
                 self.events.push_back(Event::Manager(ev));
@@ -362,15 +400,42 @@ impl Client {
     /// Forgets the current session, keeping the transmits it still owes the driver.
     fn drop_engine(&mut self) {
         if let Some((id, mut engine)) = self.engine.take() {
+            self.remember(&engine);
             while let Some(t) = engine.poll_transmit() {
                 self.leftovers.push_back((id, t));
             }
         }
     }
-}
 
-#[allow(
-    dead_code,
-    reason = "keeps CloseReason in the glue's vocabulary for docs"
-)]
-fn _reason(_: CloseReason) {}
+    /// Carries the reference's `priorWebsocketSuccess` from a session to the next ones: set when a
+    /// WebSocket opened or upgraded, cleared when a transport failed.
+    fn remember(&mut self, engine: &Session) {
+        self.engine_config.prior_websocket_success = engine.prior_websocket_success();
+    }
+
+    /// Drops closing sessions that have finished, once the driver has taken their transmits. A
+    /// closing session whose goodbye never completes is bounded: past a few, the oldest is aborted.
+    fn reap_closing(&mut self) {
+        const MAX_CLOSING: usize = 4;
+        let mut i = 0;
+        while let Some((id, engine)) = self.closing.get_mut(i) {
+            if engine.state() == engine_client::State::Closed {
+                let id = *id;
+                let mut engine = self.closing.remove(i);
+                while let Some(t) = engine.1.poll_transmit() {
+                    self.leftovers.push_back((id, t));
+                }
+            } else {
+                i += 1;
+            }
+        }
+        while self.closing.len() > MAX_CLOSING {
+            let (id, mut engine) = self.closing.remove(0);
+            while let Some(t) = engine.poll_transmit() {
+                self.leftovers.push_back((id, t));
+            }
+            self.leftovers.push_back((id, Transmit::PollAbort));
+            self.leftovers.push_back((id, Transmit::WsClose));
+        }
+    }
+}

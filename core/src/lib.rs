@@ -17,7 +17,11 @@
 #![no_std]
 #![forbid(unsafe_code)]
 // no_std hygiene: what core or alloc has comes from there (the wasm32v1-none build proves the rest).
-#![warn(clippy::std_instead_of_core, clippy::std_instead_of_alloc, clippy::alloc_instead_of_core)]
+#![warn(
+    clippy::std_instead_of_core,
+    clippy::std_instead_of_alloc,
+    clippy::alloc_instead_of_core
+)]
 #![cfg_attr(docsrs, feature(doc_auto_cfg))]
 
 extern crate alloc;

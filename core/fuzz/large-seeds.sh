@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# Writes the known-bad inputs too big to commit (1 MiB each) into large/<target>/ (git-ignored).
+# run.sh replays them once per target before fuzzing.
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")"
+
+MIB=$((1024 * 1024))
+repeat() { head -c "$2" /dev/zero | tr '\0' "$1"; } # repeat ONE-CHAR COUNT
+seed() { mkdir -p "large/$1"; cat >"large/$1/$2"; }  # seed TARGET NAME < content
+
+{ printf '2/'; repeat a $MIB; printf ',["a"]'; } | seed socket_decoder namespace-1mib
+{ printf '0/'; repeat a $MIB; } | seed socket_decoder namespace-1mib-no-comma
+{ printf '2["a",'; repeat '[' $MIB; } | seed socket_decoder deep-json-1mib
+{ printf '5'; repeat 9 $MIB; printf -- '-["a"]'; } | seed socket_decoder attachment-count-1mib
+{ printf '2'; repeat 9 $MIB; printf '["a"]'; } | seed socket_decoder ack-id-1mib
+
+repeat $'\x1e' $MIB | seed engine_payload separator-flood-1mib
+{ printf '42/'; repeat a $MIB; printf ',["a"]'; } | seed engine_payload namespace-1mib
+{ printf 'b'; repeat '!' $MIB; } | seed engine_payload base64-garbage-1mib
+
+{ printf 'b'; repeat 'A' $((MIB + 1)); } | seed engine_packet base64-bad-length-1mib
+{ printf '4'; repeat $'\x1e' $MIB; } | seed engine_packet message-separators-1mib
+
+repeat '[' $MIB | seed json_scan deep-1mib
+{ printf '"'; repeat '\\' $MIB; printf '"'; } | seed json_scan backslashes-1mib
+{ printf '['; repeat 0 $((MIB / 2)) | sed 's/0/0,/g'; printf '0]'; } | seed json_scan many-items-1mib
+
+{ printf '{"sid":"'; repeat a $MIB; printf '","upgrades":[],"pingInterval":1,"pingTimeout":2}'; } |
+  seed handshake sid-1mib

@@ -1,0 +1,87 @@
+//! The server the protocol test suites run against (`socketio/socket.io-protocol` and
+//! `socketio/engine.io-protocol` `test-suite/`): pingInterval 300 ms, pingTimeout 200 ms,
+//! maxPayload 1e6, connectTimeout 1000 ms, CORS `*`.
+//!
+//! ```text
+//! cargo run -p sockeye-server --example conformance -- [--port 3000] [--engine-io]
+//! ```
+//!
+//! - default: Socket.IO at `/socket.io/`. `/` and `/custom` emit `auth` with the handshake's auth
+//!   on connect; `/` echoes `message` as `message-back` and acknowledges `message-with-ack` with
+//!   its arguments; any other namespace is refused with `Invalid namespace`.
+//! - `--engine-io`: a bare Engine.IO echo server at `/engine.io/`.
+//!
+//! Prints `listening on http://ADDR` on stdout once bound.
+
+use std::time::Duration;
+
+use sockeye_server::value::Args;
+use sockeye_server::{Cors, EngineIo, Event, SocketIo, SocketRef};
+
+#[tokio::main]
+async fn main() -> std::io::Result<()> {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn")),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    let mut port: u16 = 3000;
+    let mut engine_io = false;
+    let mut args = std::env::args().skip(1);
+    while let Some(arg) = args.next() {
+        match arg.as_str() {
+            "--engine-io" => engine_io = true,
+            "--port" => {
+                port = args
+                    .next()
+                    .and_then(|p| p.parse().ok())
+                    .ok_or_else(|| std::io::Error::other("--port needs a port number"))?
+            }
+            other => return Err(std::io::Error::other(format!("unknown option: {other}"))),
+        }
+    }
+
+    let listener = tokio::net::TcpListener::bind(("127.0.0.1", port)).await?;
+    println!("listening on http://{}", listener.local_addr()?);
+
+    if engine_io {
+        let (svc, engine) = EngineIo::builder()
+            .ping_interval(Duration::from_millis(300))
+            .ping_timeout(Duration::from_millis(200))
+            .max_http_buffer_size(1_000_000)
+            .cors(Cors::any())
+            .build_svc();
+        engine.on_connection(|socket| async move {
+            socket.on_message(|socket, msg| async move {
+                let _ = socket.send(msg);
+            });
+        });
+        return sockeye_server::serve(listener, svc, std::future::pending()).await;
+    }
+
+    let (svc, io) = SocketIo::builder()
+        .ping_interval(Duration::from_millis(300))
+        .ping_timeout(Duration::from_millis(200))
+        .max_http_buffer_size(1_000_000)
+        .connect_timeout(Duration::from_millis(1000))
+        .cors(Cors::any())
+        .build_svc();
+    io.ns("/", |socket: SocketRef| async move {
+        let _ = socket.emit("auth", &socket.handshake().auth);
+        socket.on("message", |socket: SocketRef, ev: Event| async move {
+            let _ = socket.emit("message-back", &Args(ev.args().to_vec()));
+        });
+        socket.on(
+            "message-with-ack",
+            |_socket: SocketRef, ev: Event| async move {
+                let _ = ev.ack_with(&Args(ev.args().to_vec()));
+            },
+        );
+    });
+    io.ns("/custom", |socket: SocketRef| async move {
+        let _ = socket.emit("auth", &socket.handshake().auth);
+    });
+    sockeye_server::serve(listener, svc, io.closed()).await
+}

@@ -1,0 +1,690 @@
+//! Rooms and broadcasting behind the [`Adapter`] trait, shaped for several server nodes from the
+//! start (the reference's `socket.io-adapter`), with the in-memory [`MemoryAdapter`].
+//!
+//! One adapter serves one namespace. Room bookkeeping is local and synchronous, as in the reference
+//! (a multi-node adapter keeps local rooms too and tells the other nodes through its broker);
+//! what involves other nodes is asynchronous or fire-and-forget, as in `@socket.io/redis-adapter`:
+//! `broadcast` (its `BROADCAST` request), `broadcast_with_ack` (`BROADCAST_CLIENT_COUNT` then
+//! `BROADCAST_ACK`s, so the expected count arrives per server), `add_sockets` / `del_sockets`
+//! (`REMOTE_JOIN` / `REMOTE_LEAVE`), `disconnect_sockets` (`REMOTE_DISCONNECT`), `fetch_sockets`
+//! (`REMOTE_FETCH`), `server_side_emit` (`SERVER_SIDE_EMIT`) and `server_count`. The request types
+//! ([`BroadcastOptions`] with `rooms`, `except` and `flags`, [`BroadcastPacket`] with the packet's
+//! `data` array) follow that adapter's, so a wire-compatible implementation maps them one to one.
+//!
+//! An adapter reaches this node's sockets through [`LocalNamespace`], which encodes a packet once
+//! for every receiver.
+
+use std::collections::{HashMap, HashSet, VecDeque};
+use std::sync::{Arc, Mutex, Weak};
+use std::time::Duration;
+
+use tokio::sync::mpsc;
+
+use crate::config::{BoxFuture, ConnectionStateRecovery};
+use crate::error::{AckError, AdapterError, EmitError};
+use crate::io::NsInner;
+use crate::socket::{Handshake, SocketRef};
+use crate::value::Value;
+
+/// A socket id.
+pub type SocketId = String;
+/// A room name.
+pub type Room = String;
+
+/// A broadcast's flags (the reference's `BroadcastFlags`).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct BroadcastFlags {
+    /// Only this node's sockets.
+    pub local: bool,
+    /// Dropped for sockets whose transport is not writable right now; never stored for recovery.
+    pub volatile: bool,
+    /// The `compress` flag (kept for adapters; this server does not compress).
+    pub compress: Option<bool>,
+    /// How long to wait for acknowledgements.
+    pub timeout: Option<Duration>,
+    /// The reference's `expectSingleResponse` (a `RemoteSocket.timeout(..).emit(.., cb)`).
+    pub expect_single_response: bool,
+}
+
+/// Who a broadcast reaches (the reference's `BroadcastOptions`): the sockets in any of `rooms`
+/// (every socket when empty) and in none of `except`.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct BroadcastOptions {
+    /// Target rooms; empty means every socket.
+    pub rooms: HashSet<Room>,
+    /// Rooms whose sockets are left out.
+    pub except: HashSet<Room>,
+    /// Flags.
+    pub flags: BroadcastFlags,
+}
+
+/// A broadcast EVENT: `data` is `[event name, ...arguments]`, as the reference's packet.
+#[derive(Clone, Debug, PartialEq)]
+pub struct BroadcastPacket {
+    /// The namespace.
+    pub nsp: String,
+    /// The event name followed by the arguments.
+    pub data: Vec<Value>,
+}
+
+/// What a broadcast with acknowledgements reports, in any order across servers.
+#[derive(Clone, Debug, PartialEq)]
+pub enum AckEvent {
+    /// One server reached this many clients (each server reports once).
+    ClientCount(usize),
+    /// One client's answer: the ack's arguments, or why it will not come.
+    Response(Result<Vec<Value>, AckError>),
+}
+
+/// The stream of a broadcast with acknowledgements.
+#[derive(Debug)]
+pub struct BroadcastAcks {
+    /// How many [`AckEvent::ClientCount`] reports to wait for (the number of servers).
+    pub servers: usize,
+    /// The reports and responses.
+    pub events: mpsc::UnboundedReceiver<AckEvent>,
+}
+
+/// A socket as `fetch_sockets` describes it, on this node or another.
+#[derive(Clone, Debug)]
+pub struct RemoteSocketData {
+    /// The socket id.
+    pub id: SocketId,
+    /// Its handshake.
+    pub handshake: Handshake,
+    /// Its rooms.
+    pub rooms: Vec<Room>,
+    /// Its `data`.
+    pub data: Value,
+}
+
+/// A disconnected socket's state kept for connection state recovery (`persistSession`).
+#[derive(Clone, Debug, PartialEq)]
+pub struct PersistedSession {
+    /// The socket id, given back on recovery.
+    pub sid: SocketId,
+    /// The private id the client presents (`pid`).
+    pub pid: String,
+    /// The rooms it was in.
+    pub rooms: Vec<Room>,
+    /// Its `data`.
+    pub data: Value,
+}
+
+/// A recovered session (`restoreSession`): the persisted state and the packets it missed, each
+/// an EVENT's `data` array with its offset as the last element.
+#[derive(Clone, Debug, PartialEq)]
+pub struct RestoredSession {
+    /// The persisted state.
+    pub session: PersistedSession,
+    /// The missed packets, oldest first.
+    pub missed_packets: Vec<Vec<Value>>,
+}
+
+/// A room event (the reference adapter's `create-room`, `delete-room`, `join-room`,
+/// `leave-room`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum RoomEvent {
+    /// A room got its first member.
+    Create(Room),
+    /// A room lost its last member.
+    Delete(Room),
+    /// A socket joined a room.
+    Join(Room, SocketId),
+    /// A socket left a room.
+    Leave(Room, SocketId),
+}
+
+/// Rooms and broadcasting for one namespace. See the [module docs](self).
+pub trait Adapter: Send + Sync + 'static {
+    /// Starts the adapter (subscribes to a broker ...).
+    fn init(&self) -> BoxFuture<'_, Result<(), AdapterError>> {
+        Box::pin(async { Ok(()) })
+    }
+
+    /// Stops the adapter.
+    fn close(&self) -> BoxFuture<'_, Result<(), AdapterError>> {
+        Box::pin(async { Ok(()) })
+    }
+
+    /// How many server nodes share the namespace.
+    fn server_count(&self) -> BoxFuture<'_, Result<usize, AdapterError>> {
+        Box::pin(async { Ok(1) })
+    }
+
+    /// Adds a local socket to rooms.
+    fn add_all(&self, id: &str, rooms: &[Room]);
+
+    /// Removes a local socket from a room.
+    fn del(&self, id: &str, room: &str);
+
+    /// Removes a local socket from every room.
+    fn del_all(&self, id: &str);
+
+    /// A local socket's rooms.
+    fn socket_rooms(&self, id: &str) -> Vec<Room>;
+
+    /// This node's rooms.
+    fn rooms(&self) -> Vec<Room>;
+
+    /// This node's sockets in any of `rooms` (all when empty).
+    fn sockets(&self, rooms: &HashSet<Room>) -> Vec<SocketId>;
+
+    /// Sends an EVENT to the sockets `opts` selects, on every node unless `opts.flags.local`.
+    fn broadcast(&self, packet: BroadcastPacket, opts: BroadcastOptions) -> Result<(), EmitError>;
+
+    /// Sends an EVENT asking each socket for an acknowledgement; reports per server how many
+    /// clients were reached, then each answer.
+    fn broadcast_with_ack(
+        &self,
+        packet: BroadcastPacket,
+        opts: BroadcastOptions,
+    ) -> Result<BroadcastAcks, EmitError>;
+
+    /// Makes the selected sockets join `rooms` (`io.socketsJoin`).
+    fn add_sockets(&self, opts: BroadcastOptions, rooms: Vec<Room>);
+
+    /// Makes the selected sockets leave `rooms` (`io.socketsLeave`).
+    fn del_sockets(&self, opts: BroadcastOptions, rooms: Vec<Room>);
+
+    /// Disconnects the selected sockets, closing their connection with `close`
+    /// (`io.disconnectSockets`).
+    fn disconnect_sockets(&self, opts: BroadcastOptions, close: bool);
+
+    /// Describes the selected sockets, asking other nodes with `timeout` (`io.fetchSockets`).
+    fn fetch_sockets(
+        &self,
+        opts: BroadcastOptions,
+        timeout: Duration,
+    ) -> BoxFuture<'_, Result<Vec<RemoteSocketData>, AdapterError>>;
+
+    /// Emits to the other server nodes (`io.serverSideEmit`); with `ack`, collects one answer per
+    /// node within the timeout. The in-memory adapter has no other node: nothing is sent and no
+    /// answer is expected.
+    fn server_side_emit(
+        &self,
+        data: Vec<Value>,
+        ack: Option<Duration>,
+    ) -> BoxFuture<'_, Result<Vec<Vec<Value>>, AdapterError>> {
+        let _ = (data, ack);
+        Box::pin(async { Ok(Vec::new()) })
+    }
+
+    /// Keeps a disconnected socket's state for connection state recovery.
+    fn persist_session(&self, session: PersistedSession) {
+        let _ = session;
+    }
+
+    /// Gives back a session kept by [`Adapter::persist_session`] and the packets it missed since
+    /// `offset`, or `None` (unknown or expired session, offset too old).
+    fn restore_session(
+        &self,
+        pid: &str,
+        offset: &str,
+    ) -> BoxFuture<'_, Result<Option<RestoredSession>, AdapterError>> {
+        let _ = (pid, offset);
+        Box::pin(async { Ok(None) })
+    }
+}
+
+/// Makes the adapter of each namespace.
+pub type AdapterFactory = Arc<dyn Fn(LocalNamespace) -> Arc<dyn Adapter> + Send + Sync>;
+
+/// This node's side of a namespace, as its adapter reaches it.
+#[derive(Clone)]
+pub struct LocalNamespace {
+    pub(crate) ns: Weak<NsInner>,
+    pub(crate) name: String,
+    pub(crate) recovery: Option<ConnectionStateRecovery>,
+}
+
+impl std::fmt::Debug for LocalNamespace {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("LocalNamespace")
+            .field("name", &self.name)
+            .finish()
+    }
+}
+
+impl LocalNamespace {
+    /// The namespace's name.
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// The server's connection state recovery options, if it is on.
+    pub fn connection_state_recovery(&self) -> Option<ConnectionStateRecovery> {
+        self.recovery
+    }
+
+    fn socket(&self, id: &str) -> Option<SocketRef> {
+        self.ns.upgrade()?.socket(id)
+    }
+
+    /// Whether a socket with this id is connected here.
+    pub fn has_socket(&self, id: &str) -> bool {
+        self.socket(id).is_some()
+    }
+
+    /// Sends `packet` to the local sockets `ids`, encoded once; `offset` (connection state
+    /// recovery) is appended as the last argument.
+    pub fn deliver(
+        &self,
+        ids: &[SocketId],
+        packet: &BroadcastPacket,
+        flags: &BroadcastFlags,
+        offset: Option<&str>,
+    ) -> Result<(), EmitError> {
+        let Some(ns) = self.ns.upgrade() else {
+            return Ok(());
+        };
+        ns.deliver(ids, packet, flags, offset)
+    }
+
+    /// Sends `packet` to the local sockets `ids`, each asked for an acknowledgement within
+    /// `flags.timeout`; their answers go to `acks`. Returns how many sockets it was sent to.
+    pub fn deliver_with_ack(
+        &self,
+        ids: &[SocketId],
+        packet: &BroadcastPacket,
+        flags: &BroadcastFlags,
+        acks: &mpsc::UnboundedSender<AckEvent>,
+    ) -> Result<usize, EmitError> {
+        let Some(ns) = self.ns.upgrade() else {
+            return Ok(0);
+        };
+        ns.deliver_with_ack(ids, packet, flags, acks)
+    }
+
+    /// Makes a local socket join rooms.
+    pub fn join(&self, id: &str, rooms: Vec<Room>) {
+        if let Some(s) = self.socket(id) {
+            s.join(rooms);
+        }
+    }
+
+    /// Makes a local socket leave a room.
+    pub fn leave(&self, id: &str, room: &str) {
+        if let Some(s) = self.socket(id) {
+            s.leave(room);
+        }
+    }
+
+    /// Disconnects a local socket.
+    pub fn disconnect(&self, id: &str, close: bool) {
+        if let Some(s) = self.socket(id) {
+            if close {
+                s.disconnect_and_close();
+            } else {
+                s.disconnect();
+            }
+        }
+    }
+
+    /// Describes a local socket.
+    pub fn fetch(&self, id: &str) -> Option<RemoteSocketData> {
+        let s = self.socket(id)?;
+        Some(RemoteSocketData {
+            id: s.id().to_owned(),
+            handshake: s.handshake().clone(),
+            rooms: s.rooms(),
+            data: s.data_value(),
+        })
+    }
+
+    /// Reports a room event to the namespace's listeners.
+    pub fn room_event(&self, event: RoomEvent) {
+        if let Some(ns) = self.ns.upgrade() {
+            ns.room_event(&event);
+        }
+    }
+}
+
+// ---- the in-memory adapter ----
+
+#[derive(Default)]
+struct Rooms {
+    rooms: HashMap<Room, HashSet<SocketId>>,
+    sids: HashMap<SocketId, HashSet<Room>>,
+}
+
+struct StoredPacket {
+    id: String,
+    opts: BroadcastOptions,
+    data: Vec<Value>,
+    emitted_at: tokio::time::Instant,
+}
+
+#[derive(Default)]
+struct Recovery {
+    sessions: HashMap<String, (PersistedSession, tokio::time::Instant)>,
+    packets: VecDeque<StoredPacket>,
+    next_offset: u64,
+}
+
+/// The in-memory adapter (the reference's `Adapter`, and its `SessionAwareAdapter` when
+/// connection state recovery is on): one node, rooms in memory.
+pub struct MemoryAdapter {
+    local: LocalNamespace,
+    state: Mutex<Rooms>,
+    recovery: Option<(ConnectionStateRecovery, Mutex<Recovery>)>,
+}
+
+impl std::fmt::Debug for MemoryAdapter {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("MemoryAdapter")
+            .field("nsp", &self.local.name)
+            .finish_non_exhaustive()
+    }
+}
+
+impl MemoryAdapter {
+    /// An adapter for the namespace `local`; it keeps sessions and packets for recovery when the
+    /// server has connection state recovery on.
+    pub fn new(local: LocalNamespace) -> Self {
+        let recovery = local.recovery.map(|r| (r, Mutex::new(Recovery::default())));
+        MemoryAdapter {
+            local,
+            state: Mutex::new(Rooms::default()),
+            recovery,
+        }
+    }
+
+    fn rooms(&self) -> std::sync::MutexGuard<'_, Rooms> {
+        self.state.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// The ids `opts` selects (the reference's `apply`).
+    fn select(&self, opts: &BroadcastOptions) -> Vec<SocketId> {
+        let state = self.rooms();
+        let mut except: HashSet<&SocketId> = HashSet::new();
+        for room in &opts.except {
+            if let Some(ids) = state.rooms.get(room) {
+                except.extend(ids);
+            }
+        }
+        let mut out = Vec::new();
+        if opts.rooms.is_empty() {
+            for id in state.sids.keys() {
+                if !except.contains(id) {
+                    out.push(id.clone());
+                }
+            }
+        } else {
+            let mut seen = HashSet::new();
+            for room in &opts.rooms {
+                for id in state.rooms.get(room).into_iter().flatten() {
+                    if !except.contains(id) && seen.insert(id) {
+                        out.push(id.clone());
+                    }
+                }
+            }
+        }
+        out
+    }
+
+    /// Drops expired sessions and packets (the reference does it every minute; here on use).
+    fn prune(&self, rec: &mut Recovery, max: Duration) {
+        let now = tokio::time::Instant::now();
+        rec.sessions
+            .retain(|_, (_, at)| now.saturating_duration_since(*at) <= max);
+        while rec
+            .packets
+            .front()
+            .is_some_and(|p| now.saturating_duration_since(p.emitted_at) > max)
+        {
+            rec.packets.pop_front();
+        }
+    }
+}
+
+fn included(session_rooms: &[Room], opts: &BroadcastOptions) -> bool {
+    let included = opts.rooms.is_empty() || session_rooms.iter().any(|r| opts.rooms.contains(r));
+    let not_excluded = session_rooms.iter().all(|r| !opts.except.contains(r));
+    included && not_excluded
+}
+
+impl Adapter for MemoryAdapter {
+    fn add_all(&self, id: &str, rooms: &[Room]) {
+        let mut events = Vec::new();
+        {
+            let mut state = self.rooms();
+            let state = &mut *state;
+            let own = state.sids.entry(id.to_owned()).or_default();
+            for room in rooms {
+                own.insert(room.clone());
+                let members = state.rooms.entry(room.clone()).or_insert_with(|| {
+                    events.push(RoomEvent::Create(room.clone()));
+                    HashSet::new()
+                });
+                if members.insert(id.to_owned()) {
+                    events.push(RoomEvent::Join(room.clone(), id.to_owned()));
+                }
+            }
+        }
+        for ev in events {
+            self.local.room_event(ev);
+        }
+    }
+
+    fn del(&self, id: &str, room: &str) {
+        let mut events = Vec::new();
+        {
+            let mut state = self.rooms();
+            if let Some(own) = state.sids.get_mut(id) {
+                own.remove(room);
+            }
+            del_member(&mut state, room, id, &mut events);
+        }
+        for ev in events {
+            self.local.room_event(ev);
+        }
+    }
+
+    fn del_all(&self, id: &str) {
+        let mut events = Vec::new();
+        {
+            let mut state = self.rooms();
+            if let Some(own) = state.sids.remove(id) {
+                for room in own {
+                    del_member(&mut state, &room, id, &mut events);
+                }
+            }
+        }
+        for ev in events {
+            self.local.room_event(ev);
+        }
+    }
+
+    fn socket_rooms(&self, id: &str) -> Vec<Room> {
+        self.rooms()
+            .sids
+            .get(id)
+            .map(|r| r.iter().cloned().collect())
+            .unwrap_or_default()
+    }
+
+    fn rooms(&self) -> Vec<Room> {
+        MemoryAdapter::rooms(self).rooms.keys().cloned().collect()
+    }
+
+    fn sockets(&self, rooms: &HashSet<Room>) -> Vec<SocketId> {
+        self.select(&BroadcastOptions {
+            rooms: rooms.clone(),
+            ..BroadcastOptions::default()
+        })
+    }
+
+    fn broadcast(&self, packet: BroadcastPacket, opts: BroadcastOptions) -> Result<(), EmitError> {
+        let ids = self.select(&opts);
+        let offset = match &self.recovery {
+            Some((config, rec)) if !opts.flags.volatile => {
+                let mut rec = rec.lock().unwrap_or_else(|e| e.into_inner());
+                self.prune(&mut rec, config.max_disconnection_duration);
+                rec.next_offset += 1;
+                let id = format!(
+                    "{}-{}",
+                    proto::url::yeast(
+                        u64::try_from(
+                            std::time::SystemTime::now()
+                                .duration_since(std::time::UNIX_EPOCH)
+                                .unwrap_or_default()
+                                .as_millis()
+                        )
+                        .unwrap_or(0)
+                    ),
+                    rec.next_offset
+                );
+                let mut data = packet.data.clone();
+                data.push(Value::String(id.clone()));
+                rec.packets.push_back(StoredPacket {
+                    id: id.clone(),
+                    opts: opts.clone(),
+                    data,
+                    emitted_at: tokio::time::Instant::now(),
+                });
+                Some(id)
+            }
+            _ => None,
+        };
+        self.local
+            .deliver(&ids, &packet, &opts.flags, offset.as_deref())
+    }
+
+    fn broadcast_with_ack(
+        &self,
+        packet: BroadcastPacket,
+        opts: BroadcastOptions,
+    ) -> Result<BroadcastAcks, EmitError> {
+        let ids = self.select(&opts);
+        let (tx, rx) = mpsc::unbounded_channel();
+        let count = self
+            .local
+            .deliver_with_ack(&ids, &packet, &opts.flags, &tx)?;
+        let _ = tx.send(AckEvent::ClientCount(count));
+        Ok(BroadcastAcks {
+            servers: 1,
+            events: rx,
+        })
+    }
+
+    fn add_sockets(&self, opts: BroadcastOptions, rooms: Vec<Room>) {
+        for id in self.select(&opts) {
+            self.local.join(&id, rooms.clone());
+        }
+    }
+
+    fn del_sockets(&self, opts: BroadcastOptions, rooms: Vec<Room>) {
+        for id in self.select(&opts) {
+            for room in &rooms {
+                self.local.leave(&id, room);
+            }
+        }
+    }
+
+    fn disconnect_sockets(&self, opts: BroadcastOptions, close: bool) {
+        for id in self.select(&opts) {
+            self.local.disconnect(&id, close);
+        }
+    }
+
+    fn fetch_sockets(
+        &self,
+        opts: BroadcastOptions,
+        _timeout: Duration,
+    ) -> BoxFuture<'_, Result<Vec<RemoteSocketData>, AdapterError>> {
+        let sockets = self
+            .select(&opts)
+            .iter()
+            .filter_map(|id| self.local.fetch(id))
+            .collect();
+        Box::pin(async move { Ok(sockets) })
+    }
+
+    fn persist_session(&self, session: PersistedSession) {
+        if let Some((_, rec)) = &self.recovery {
+            let mut rec = rec.lock().unwrap_or_else(|e| e.into_inner());
+            rec.sessions
+                .insert(session.pid.clone(), (session, tokio::time::Instant::now()));
+        }
+    }
+
+    fn restore_session(
+        &self,
+        pid: &str,
+        offset: &str,
+    ) -> BoxFuture<'_, Result<Option<RestoredSession>, AdapterError>> {
+        let restored = self.recovery.as_ref().and_then(|(config, rec)| {
+            let mut rec = rec.lock().unwrap_or_else(|e| e.into_inner());
+            self.prune(&mut rec, config.max_disconnection_duration);
+            let (session, _) = rec.sessions.get(pid)?.clone();
+            let index = rec.packets.iter().position(|p| p.id == offset)?;
+            let missed_packets = rec
+                .packets
+                .iter()
+                .skip(index + 1)
+                .filter(|p| included(&session.rooms, &p.opts))
+                .map(|p| p.data.clone())
+                .collect();
+            Some(RestoredSession {
+                session,
+                missed_packets,
+            })
+        });
+        Box::pin(async move { Ok(restored) })
+    }
+}
+
+fn del_member(state: &mut Rooms, room: &str, id: &str, events: &mut Vec<RoomEvent>) {
+    if let Some(members) = state.rooms.get_mut(room) {
+        if members.remove(id) {
+            events.push(RoomEvent::Leave(room.to_owned(), id.to_owned()));
+        }
+        if members.is_empty() {
+            state.rooms.remove(room);
+            events.push(RoomEvent::Delete(room.to_owned()));
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn opts(rooms: &[&str], except: &[&str]) -> BroadcastOptions {
+        BroadcastOptions {
+            rooms: rooms.iter().map(|r| r.to_string()).collect(),
+            except: except.iter().map(|r| r.to_string()).collect(),
+            flags: BroadcastFlags::default(),
+        }
+    }
+
+    #[test]
+    fn recovery_replays_what_a_session_s_rooms_would_have_received() {
+        let rooms = vec!["a".to_string(), "sid1".to_string()];
+        assert!(included(&rooms, &opts(&[], &[])));
+        assert!(included(&rooms, &opts(&["a"], &[])));
+        assert!(!included(&rooms, &opts(&["b"], &[])));
+        assert!(!included(&rooms, &opts(&[], &["sid1"])));
+    }
+
+    #[test]
+    fn rooms_are_selected_once_and_except_wins() {
+        let adapter = MemoryAdapter::new(LocalNamespace {
+            ns: Weak::new(),
+            name: "/".into(),
+            recovery: None,
+        });
+        adapter.add_all("s1", &["s1".into(), "a".into(), "b".into()]);
+        adapter.add_all("s2", &["s2".into(), "a".into()]);
+        let mut got = adapter.select(&opts(&["a", "b"], &[]));
+        got.sort();
+        assert_eq!(got, ["s1", "s2"]);
+        assert_eq!(adapter.select(&opts(&["a"], &["b"])), ["s2"]);
+        adapter.del_all("s1");
+        let mut rooms = Adapter::rooms(&adapter);
+        rooms.sort();
+        assert_eq!(rooms, ["a", "s2"]);
+    }
+}

@@ -1,0 +1,352 @@
+//! Options shared by the Engine.IO and Socket.IO servers; defaults are the reference's
+//! (engine.io 6.6 / socket.io 4.8).
+
+use std::fmt;
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::time::Duration;
+
+use crate::http::RequestInfo;
+
+/// A boxed, sendable future (the shape of the hooks and of the [`Adapter`](crate::adapter::Adapter)'s
+/// async methods).
+pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
+
+/// Which origins may make cross-origin requests (the `cors` package's `origin` option).
+#[derive(Clone)]
+#[non_exhaustive]
+pub enum CorsOrigin {
+    /// Any origin: `Access-Control-Allow-Origin: *` (the `cors` package's default).
+    Any,
+    /// Exactly this origin, always announced, whatever the request's `Origin`.
+    Exact(String),
+    /// The request's origin, echoed back when it is one of these.
+    List(Vec<String>),
+    /// The request's origin, echoed back when it matches.
+    Regex(regex::Regex),
+    /// The request's origin, echoed back when the predicate allows it (`origin: true` is
+    /// `Predicate(|_| true)`).
+    Predicate(Arc<dyn Fn(&str) -> bool + Send + Sync>),
+}
+
+impl fmt::Debug for CorsOrigin {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            CorsOrigin::Any => f.write_str("Any"),
+            CorsOrigin::Exact(o) => f.debug_tuple("Exact").field(o).finish(),
+            CorsOrigin::List(l) => f.debug_tuple("List").field(l).finish(),
+            CorsOrigin::Regex(r) => f.debug_tuple("Regex").field(&r.as_str()).finish(),
+            CorsOrigin::Predicate(_) => f.write_str("Predicate(..)"),
+        }
+    }
+}
+
+/// Cross-origin resource sharing, as the `cors` package the reference uses answers it. Without a
+/// `Cors` the server sends no CORS headers (the reference's default).
+#[derive(Clone, Debug)]
+pub struct Cors {
+    pub(crate) origin: CorsOrigin,
+    pub(crate) credentials: bool,
+    pub(crate) methods: String,
+    pub(crate) allowed_headers: Option<String>,
+    pub(crate) exposed_headers: Option<String>,
+    pub(crate) max_age: Option<u64>,
+}
+
+impl Cors {
+    /// CORS for `origin`: methods `GET,HEAD,PUT,PATCH,POST,DELETE`, request headers reflected,
+    /// no credentials (the `cors` package's defaults).
+    pub fn new(origin: CorsOrigin) -> Self {
+        Cors {
+            origin,
+            credentials: false,
+            methods: "GET,HEAD,PUT,PATCH,POST,DELETE".into(),
+            allowed_headers: None,
+            exposed_headers: None,
+            max_age: None,
+        }
+    }
+
+    /// `origin: "*"`.
+    pub fn any() -> Self {
+        Cors::new(CorsOrigin::Any)
+    }
+
+    /// From a command-line style value: `*` is any origin, anything else one exact origin.
+    pub fn from_origin(origin: &str) -> Self {
+        if origin == "*" {
+            Cors::any()
+        } else {
+            Cors::new(CorsOrigin::Exact(origin.to_owned()))
+        }
+    }
+
+    /// `credentials: true`: `Access-Control-Allow-Credentials: true` (browsers then refuse `*`:
+    /// pair it with an origin list, a regex or a predicate).
+    #[must_use]
+    pub fn credentials(mut self, credentials: bool) -> Self {
+        self.credentials = credentials;
+        self
+    }
+
+    /// The methods a preflight allows.
+    #[must_use]
+    pub fn methods(mut self, methods: &[&str]) -> Self {
+        self.methods = methods.join(",");
+        self
+    }
+
+    /// The request headers a preflight allows (default: those the preflight asks for).
+    #[must_use]
+    pub fn allowed_headers(mut self, headers: &[&str]) -> Self {
+        self.allowed_headers = Some(headers.join(","));
+        self
+    }
+
+    /// Response headers the browser may read.
+    #[must_use]
+    pub fn exposed_headers(mut self, headers: &[&str]) -> Self {
+        self.exposed_headers = Some(headers.join(","));
+        self
+    }
+
+    /// How long a preflight's answer may be cached, in seconds.
+    #[must_use]
+    pub fn max_age(mut self, seconds: u64) -> Self {
+        self.max_age = Some(seconds);
+        self
+    }
+}
+
+/// The sticky-session cookie set on the handshake (the reference's `cookie` option); its value is
+/// the session id.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Cookie {
+    /// The cookie's name (`io`).
+    pub name: String,
+    /// `Path` (`/`); `None` leaves it out.
+    pub path: Option<String>,
+    /// `HttpOnly` (true).
+    pub http_only: bool,
+    /// `SameSite` (`Lax`); `None` leaves it out.
+    pub same_site: Option<String>,
+    /// `Secure` (false).
+    pub secure: bool,
+    /// `Max-Age` in seconds (none: a session cookie).
+    pub max_age: Option<u64>,
+    /// `Domain` (none).
+    pub domain: Option<String>,
+}
+
+impl Default for Cookie {
+    /// The reference's `cookie: true`: `io=<sid>; Path=/; HttpOnly; SameSite=Lax`.
+    fn default() -> Self {
+        Cookie {
+            name: "io".into(),
+            path: Some("/".into()),
+            http_only: true,
+            same_site: Some("Lax".into()),
+            secure: false,
+            max_age: None,
+            domain: None,
+        }
+    }
+}
+
+impl Cookie {
+    /// The `Set-Cookie` value for session `sid`.
+    pub(crate) fn header(&self, sid: &str) -> String {
+        let mut out = format!("{}={}", self.name, sid);
+        if let Some(domain) = &self.domain {
+            out.push_str("; Domain=");
+            out.push_str(domain);
+        }
+        if let Some(path) = &self.path {
+            out.push_str("; Path=");
+            out.push_str(path);
+        }
+        if let Some(max_age) = self.max_age {
+            out.push_str(&format!("; Max-Age={max_age}"));
+        }
+        if self.http_only {
+            out.push_str("; HttpOnly");
+        }
+        if self.secure {
+            out.push_str("; Secure");
+        }
+        if let Some(same_site) = &self.same_site {
+            out.push_str("; SameSite=");
+            out.push_str(same_site);
+        }
+        out
+    }
+}
+
+/// The `allowRequest` hook: decides on each handshake; `Err(message)` answers 403
+/// `{"code":4,"message":message}`.
+pub type AllowRequest =
+    Arc<dyn Fn(RequestInfo) -> BoxFuture<'static, Result<(), String>> + Send + Sync>;
+
+/// The Engine.IO options (engine.io's `ServerOptions`).
+#[derive(Clone)]
+pub(crate) struct EngineConfig {
+    /// Where the server answers, with a trailing slash (`/socket.io/`, `/engine.io/`).
+    pub(crate) path: String,
+    pub(crate) engine: proto::engine::server::Config,
+    pub(crate) cors: Option<Cors>,
+    pub(crate) cookie: Option<Cookie>,
+    pub(crate) allow_request: Option<AllowRequest>,
+}
+
+impl EngineConfig {
+    pub(crate) fn new(path: &str) -> Self {
+        EngineConfig {
+            path: normalize_path(path),
+            engine: proto::engine::server::Config::default(),
+            cors: None,
+            cookie: None,
+            allow_request: None,
+        }
+    }
+
+    pub(crate) fn max_payload(&self) -> usize {
+        usize::try_from(self.engine.max_payload).unwrap_or(usize::MAX)
+    }
+}
+
+/// `/socket.io` and `/socket.io/` both serve `/socket.io/...` (the reference's `addTrailingSlash`).
+pub(crate) fn normalize_path(path: &str) -> String {
+    let trimmed = path.trim_end_matches('/');
+    if trimmed.is_empty() {
+        return "/".to_owned();
+    }
+    let mut out = String::with_capacity(trimmed.len() + 2);
+    if !trimmed.starts_with('/') {
+        out.push('/');
+    }
+    out.push_str(trimmed);
+    out.push('/');
+    out
+}
+
+/// Generates the Engine.IO options' builder methods on a builder holding `engine: EngineConfig`.
+macro_rules! engine_builder_methods {
+    () => {
+        /// The path the server answers at (`/socket.io/`; the bare Engine.IO server's is
+        /// `/engine.io/`).
+        #[must_use]
+        pub fn path(mut self, path: &str) -> Self {
+            self.engine.path = crate::config::normalize_path(path);
+            self
+        }
+
+        /// How often the server pings (`pingInterval`, 25 s).
+        #[must_use]
+        pub fn ping_interval(mut self, interval: std::time::Duration) -> Self {
+            self.engine.engine.ping_interval = interval;
+            self
+        }
+
+        /// How long the server waits for a pong (`pingTimeout`, 20 s).
+        #[must_use]
+        pub fn ping_timeout(mut self, timeout: std::time::Duration) -> Self {
+            self.engine.engine.ping_timeout = timeout;
+            self
+        }
+
+        /// How long an upgrade may take (`upgradeTimeout`, 10 s).
+        #[must_use]
+        pub fn upgrade_timeout(mut self, timeout: std::time::Duration) -> Self {
+            self.engine.engine.upgrade_timeout = timeout;
+            self
+        }
+
+        /// The most bytes in one polling body or WebSocket message (`maxHttpBufferSize`, 1e6).
+        #[must_use]
+        pub fn max_http_buffer_size(mut self, bytes: u64) -> Self {
+            self.engine.engine.max_payload = bytes;
+            self
+        }
+
+        /// Whether polling sessions may upgrade to WebSocket (`allowUpgrades`, true).
+        #[must_use]
+        pub fn allow_upgrades(mut self, allow: bool) -> Self {
+            self.engine.engine.allow_upgrades = allow;
+            self
+        }
+
+        /// The transports accepted (`transports`, polling and websocket).
+        #[must_use]
+        pub fn transports(mut self, transports: &[proto::engine::Transport]) -> Self {
+            self.engine.engine.transports = transports.to_vec();
+            self
+        }
+
+        /// CORS headers (`cors`; none by default).
+        #[must_use]
+        pub fn cors(mut self, cors: crate::config::Cors) -> Self {
+            self.engine.cors = Some(cors);
+            self
+        }
+
+        /// The sticky-session cookie (`cookie`; none by default).
+        #[must_use]
+        pub fn cookie(mut self, cookie: crate::config::Cookie) -> Self {
+            self.engine.cookie = Some(cookie);
+            self
+        }
+
+        /// The `allowRequest` hook, asked on each handshake. `Err(message)` refuses it with 403
+        /// `{"code":4,"message":message}`.
+        #[must_use]
+        pub fn allow_request<F, Fut>(mut self, hook: F) -> Self
+        where
+            F: Fn(crate::http::RequestInfo) -> Fut + Send + Sync + 'static,
+            Fut: std::future::Future<Output = Result<(), String>> + Send + 'static,
+        {
+            self.engine.allow_request = Some(std::sync::Arc::new(move |req| Box::pin(hook(req))));
+            self
+        }
+    };
+}
+pub(crate) use engine_builder_methods;
+
+/// Connection state recovery (the reference's `connectionStateRecovery` option).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ConnectionStateRecovery {
+    /// How long a disconnected session is kept (`maxDisconnectionDuration`, 2 minutes).
+    pub max_disconnection_duration: Duration,
+    /// Whether a recovered socket skips the namespace middlewares (`skipMiddlewares`, true).
+    pub skip_middlewares: bool,
+}
+
+impl Default for ConnectionStateRecovery {
+    fn default() -> Self {
+        ConnectionStateRecovery {
+            max_disconnection_duration: Duration::from_millis(120_000),
+            skip_middlewares: true,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn paths_get_one_leading_and_one_trailing_slash() {
+        assert_eq!(normalize_path("/socket.io"), "/socket.io/");
+        assert_eq!(normalize_path("/socket.io/"), "/socket.io/");
+        assert_eq!(normalize_path("engine.io"), "/engine.io/");
+        assert_eq!(normalize_path("/"), "/");
+    }
+
+    #[test]
+    fn the_default_cookie_is_the_references() {
+        assert_eq!(
+            Cookie::default().header("abc"),
+            "io=abc; Path=/; HttpOnly; SameSite=Lax"
+        );
+    }
+}

@@ -1,0 +1,137 @@
+//! Typed errors. Caller misuse (a reserved event name, data serde cannot write) is kept apart from
+//! what happens on the network (a timeout, a disconnection).
+
+use crate::value::{Value, ValueError};
+
+/// Why an emit was refused; nothing was sent.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[non_exhaustive]
+pub enum EmitError {
+    /// The data could not be serialized.
+    #[error("cannot serialize the event's arguments: {0}")]
+    Serialize(#[from] ValueError),
+    /// The event name is one the protocol reserves (`connect`, `connect_error`, `disconnect`,
+    /// `disconnecting`, `newListener`, `removeListener`).
+    #[error("\"{0}\" is a reserved event name")]
+    ReservedEventName(String),
+    /// The socket is disconnected.
+    #[error("the socket is disconnected")]
+    Disconnected,
+    /// The adapter failed.
+    #[error(transparent)]
+    Adapter(#[from] AdapterError),
+}
+
+/// Why an acknowledgement did not come, or could not be read.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[non_exhaustive]
+pub enum AckError {
+    /// The deadline passed first (the reference's "operation has timed out").
+    #[error("operation has timed out")]
+    Timeout,
+    /// The socket disconnected before answering.
+    #[error("socket has been disconnected")]
+    Disconnected,
+    /// The answer could not be deserialized into the type asked for.
+    #[error("cannot deserialize the acknowledgement: {0}")]
+    Deserialize(ValueError),
+    /// The emit itself was refused.
+    #[error(transparent)]
+    Emit(#[from] EmitError),
+}
+
+/// A broadcast with acknowledgements that did not get all of them.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[error("{error} ({} responses received)", responses.len())]
+pub struct BroadcastAckError {
+    /// Why (usually [`AckError::Timeout`]).
+    pub error: AckError,
+    /// The responses that did arrive, each an ack's arguments.
+    pub responses: Vec<Vec<Value>>,
+}
+
+/// Why an adapter operation failed.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum AdapterError {
+    /// Other servers did not answer in time.
+    #[error("timeout reached: only {received} responses received out of {expected}")]
+    Timeout {
+        /// Responses received.
+        received: usize,
+        /// Responses expected.
+        expected: usize,
+    },
+    /// The adapter's own failure (a broken connection to a broker, ...).
+    #[error("adapter error: {0}")]
+    Other(String),
+}
+
+/// Why a message could not be handed to a connection.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum SendError {
+    /// The connection (or socket) is closed.
+    #[error("the connection is closed")]
+    Closed,
+    /// This acknowledgement was already sent (the reference ignores a second call; here it is an
+    /// error the caller can ignore).
+    #[error("the acknowledgement was already sent")]
+    AlreadySent,
+    /// The arguments could not be serialized.
+    #[error("cannot serialize the arguments")]
+    Serialize,
+}
+
+/// A namespace middleware's refusal: the client gets CONNECT_ERROR `{"message":..,"data":..}`
+/// (the reference's `next(err)` with `err.data`).
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[error("{message}")]
+pub struct ConnectError {
+    /// `message`, as the client's `connect_error` reads it.
+    pub message: String,
+    /// `data`, if any.
+    pub data: Option<Value>,
+}
+
+impl ConnectError {
+    /// A refusal with this message and no data.
+    pub fn new(message: impl Into<String>) -> Self {
+        ConnectError {
+            message: message.into(),
+            data: None,
+        }
+    }
+
+    /// Adds `data` (any serializable value; CONNECT_ERROR carries no attachments, so binary in it
+    /// is sent as a bare placeholder object).
+    #[must_use]
+    pub fn with_data<T: serde::Serialize + ?Sized>(mut self, data: &T) -> Self {
+        self.data = Value::from_serialize(data).ok();
+        self
+    }
+}
+
+impl From<&str> for ConnectError {
+    fn from(message: &str) -> Self {
+        ConnectError::new(message)
+    }
+}
+
+impl From<String> for ConnectError {
+    fn from(message: String) -> Self {
+        ConnectError::new(message)
+    }
+}
+
+/// A per-packet middleware's refusal (`socket.use`): the packet is dropped and the socket's
+/// `error` handlers get this.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
+pub struct EventError(pub String);
+
+impl From<&str> for EventError {
+    fn from(message: &str) -> Self {
+        EventError(message.to_owned())
+    }
+}

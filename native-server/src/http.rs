@@ -1,0 +1,932 @@
+//! HTTP plumbing: the Engine.IO endpoint as a tower [`Service`] and [`Layer`], the reference's
+//! HTTP answers, CORS, the WebSocket upgrade, a small static file service and [`serve`].
+//!
+//! Every request under the server's path (`/socket.io/` by default, a prefix match as the
+//! reference's) is Engine.IO; anything else goes to the inner service (a 404 by default).
+//!
+//! # The reference's answers
+//!
+//! | request | answer |
+//! |---|---|
+//! | transport missing or not in `transports` | 400 `{"code":0,"message":"Transport unknown"}` |
+//! | `sid` unknown (or its session closed) | 400 `{"code":1,"message":"Session ID unknown"}` |
+//! | handshake that is not a GET | 400 `{"code":2,"message":"Bad handshake method"}` |
+//! | `transport=websocket` without an upgrade, or polling on a WebSocket session | 400 `{"code":3,"message":"Bad request"}` |
+//! | `allowRequest` refuses | 403 `{"code":4,"message":<its message>}` |
+//! | handshake without `EIO=4` | 400 `{"code":5,"message":"Unsupported protocol version"}` |
+//! | a second GET, a second POST, an `application/octet-stream` POST | 400, empty body |
+//! | a POST body over `maxHttpBufferSize` (reading stops at one byte past it) | 413, empty body |
+//! | polling with a method other than GET or POST | 500, empty body |
+//!
+//! A refused WebSocket upgrade gets `400 Bad Request` with the message as a `text/html` body, as
+//! the reference writes on the raw socket.
+
+use std::convert::Infallible;
+use std::future::Future;
+use std::net::SocketAddr;
+use std::path::{Component, Path, PathBuf};
+use std::pin::Pin;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::task::{Context, Poll};
+
+use bytes::Bytes;
+use http::header::{self, HeaderMap, HeaderName, HeaderValue};
+use http::{Method, Request, Response, StatusCode, Uri};
+use http_body::Body;
+use http_body_util::{BodyExt, Either, Full};
+use hyper_util::rt::TokioIo;
+use proto::engine::server::RequestError;
+use proto::engine::{Sid, Transport};
+use tokio::net::TcpListener;
+use tokio::sync::oneshot;
+use tokio_tungstenite::WebSocketStream;
+use tokio_tungstenite::tungstenite::protocol::{Role, WebSocketConfig};
+use tower_layer::Layer;
+use tower_service::Service;
+
+use crate::config::Cors;
+use crate::engine::EngineShared;
+use crate::session::{SessionMsg, WsStream};
+
+/// The address of the peer, as a request extension. [`serve`] inserts it; with another server,
+/// insert it yourself to fill `handshake.address`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ClientAddr(pub SocketAddr);
+
+/// A request as the hooks and the handshake see it.
+#[derive(Clone, Debug)]
+pub struct RequestInfo {
+    /// The method.
+    pub method: Method,
+    /// The URI (path and query).
+    pub uri: Uri,
+    /// The headers.
+    pub headers: HeaderMap,
+    /// The peer's address, when known ([`ClientAddr`]).
+    pub remote_addr: Option<SocketAddr>,
+}
+
+impl RequestInfo {
+    fn from_request<B>(req: &Request<B>) -> Self {
+        RequestInfo {
+            method: req.method().clone(),
+            uri: req.uri().clone(),
+            headers: req.headers().clone(),
+            remote_addr: req.extensions().get::<ClientAddr>().map(|a| a.0),
+        }
+    }
+
+    /// The query's pairs, percent-decoded.
+    pub fn query(&self) -> Vec<(String, String)> {
+        proto::url::parse_query(self.uri.query().unwrap_or(""))
+    }
+}
+
+/// The body of the responses this crate makes.
+pub type ResponseBody = Full<Bytes>;
+
+/// The Engine.IO error codes of the reference, with their messages.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum ErrorCode {
+    /// 0 `Transport unknown`.
+    UnknownTransport,
+    /// 1 `Session ID unknown`.
+    UnknownSid,
+    /// 2 `Bad handshake method`.
+    BadHandshakeMethod,
+    /// 3 `Bad request`.
+    BadRequest,
+    /// 4 `Forbidden`.
+    Forbidden,
+    /// 5 `Unsupported protocol version`.
+    UnsupportedProtocolVersion,
+}
+
+impl ErrorCode {
+    /// The number in the JSON body.
+    pub fn code(self) -> u8 {
+        match self {
+            ErrorCode::UnknownTransport => 0,
+            ErrorCode::UnknownSid => 1,
+            ErrorCode::BadHandshakeMethod => 2,
+            ErrorCode::BadRequest => 3,
+            ErrorCode::Forbidden => 4,
+            ErrorCode::UnsupportedProtocolVersion => 5,
+        }
+    }
+
+    /// The reference's message.
+    pub fn message(self) -> &'static str {
+        match self {
+            ErrorCode::UnknownTransport => "Transport unknown",
+            ErrorCode::UnknownSid => "Session ID unknown",
+            ErrorCode::BadHandshakeMethod => "Bad handshake method",
+            ErrorCode::BadRequest => "Bad request",
+            ErrorCode::Forbidden => "Forbidden",
+            ErrorCode::UnsupportedProtocolVersion => "Unsupported protocol version",
+        }
+    }
+}
+
+/// A refused request, as `io.engine`'s `connection_error` event reports it.
+#[derive(Clone, Debug)]
+pub struct ConnectionError {
+    /// The request.
+    pub req: RequestInfo,
+    /// The error code.
+    pub code: ErrorCode,
+    /// The message sent (the code's, or the `allowRequest` hook's).
+    pub message: String,
+}
+
+// ---- the service ----
+
+/// The Engine.IO endpoint in front of an inner service `S` (which gets every other request).
+/// Made by the builders' `build_layer` / `build_svc`.
+pub struct EngineService<S = NotFound> {
+    shared: Arc<EngineShared>,
+    inner: S,
+}
+
+impl<S: Clone> Clone for EngineService<S> {
+    fn clone(&self) -> Self {
+        EngineService {
+            shared: self.shared.clone(),
+            inner: self.inner.clone(),
+        }
+    }
+}
+
+impl<S> std::fmt::Debug for EngineService<S> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("EngineService")
+            .field("path", &self.shared.config.path)
+            .finish_non_exhaustive()
+    }
+}
+
+impl<S> EngineService<S> {
+    pub(crate) fn new(shared: Arc<EngineShared>, inner: S) -> Self {
+        EngineService { shared, inner }
+    }
+}
+
+/// A [`Layer`] putting the Engine.IO endpoint in front of a service (`axum::Router::layer`).
+#[derive(Clone)]
+pub struct EngineLayer {
+    shared: Arc<EngineShared>,
+}
+
+impl std::fmt::Debug for EngineLayer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("EngineLayer")
+            .field("path", &self.shared.config.path)
+            .finish()
+    }
+}
+
+impl EngineLayer {
+    pub(crate) fn new(shared: Arc<EngineShared>) -> Self {
+        EngineLayer { shared }
+    }
+}
+
+impl<S> Layer<S> for EngineLayer {
+    type Service = EngineService<S>;
+    fn layer(&self, inner: S) -> EngineService<S> {
+        EngineService::new(self.shared.clone(), inner)
+    }
+}
+
+/// The default inner service: 404 for everything.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct NotFound;
+
+impl<B> Service<Request<B>> for NotFound {
+    type Response = Response<ResponseBody>;
+    type Error = Infallible;
+    type Future = std::future::Ready<Result<Self::Response, Infallible>>;
+
+    fn poll_ready(&mut self, _cx: &mut Context<'_>) -> Poll<Result<(), Infallible>> {
+        Poll::Ready(Ok(()))
+    }
+
+    fn call(&mut self, _req: Request<B>) -> Self::Future {
+        std::future::ready(Ok(empty(StatusCode::NOT_FOUND)))
+    }
+}
+
+/// The error type of the request bodies the service reads.
+pub type BoxError = Box<dyn std::error::Error + Send + Sync>;
+
+impl<S, ReqBody, ResBody> Service<Request<ReqBody>> for EngineService<S>
+where
+    S: Service<Request<ReqBody>, Response = Response<ResBody>>,
+    S::Future: Send + 'static,
+    ReqBody: Body + Send + 'static,
+    ReqBody::Data: Send,
+    ReqBody::Error: Into<BoxError>,
+    ResBody: Body<Data = Bytes>,
+    ResBody::Error: Into<BoxError>,
+{
+    type Response = Response<Either<ResponseBody, ResBody>>;
+    type Error = S::Error;
+    type Future = Pin<Box<dyn Future<Output = Result<Self::Response, S::Error>> + Send>>;
+
+    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), S::Error>> {
+        self.inner.poll_ready(cx)
+    }
+
+    fn call(&mut self, req: Request<ReqBody>) -> Self::Future {
+        if req.uri().path().starts_with(&self.shared.config.path) {
+            let shared = self.shared.clone();
+            Box::pin(async move { Ok(handle(shared, req).await.map(Either::Left)) })
+        } else {
+            let fut = self.inner.call(req);
+            Box::pin(async move { fut.await.map(|res| res.map(Either::Right)) })
+        }
+    }
+}
+
+// ---- request handling ----
+
+fn empty(status: StatusCode) -> Response<ResponseBody> {
+    let mut res = Response::new(Full::new(Bytes::new()));
+    *res.status_mut() = status;
+    res
+}
+
+fn with_body(
+    status: StatusCode,
+    content_type: &'static str,
+    body: impl Into<Bytes>,
+) -> Response<ResponseBody> {
+    let mut res = Response::new(Full::new(body.into()));
+    *res.status_mut() = status;
+    res.headers_mut()
+        .insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
+    res
+}
+
+/// The reference's `abortRequest`: 400 (403 for Forbidden) and `{"code":N,"message":".."}`.
+fn error_response(code: ErrorCode, message: &str) -> Response<ResponseBody> {
+    let status = if code == ErrorCode::Forbidden {
+        StatusCode::FORBIDDEN
+    } else {
+        StatusCode::BAD_REQUEST
+    };
+    let mut body = format!("{{\"code\":{},\"message\":", code.code());
+    proto::json::write_string(&mut body, message);
+    body.push('}');
+    with_body(status, "application/json", body)
+}
+
+/// The reference's `abortUpgrade`: `400 Bad Request` with the message as text/html.
+fn upgrade_error_response(message: &str) -> Response<ResponseBody> {
+    let mut res = with_body(StatusCode::BAD_REQUEST, "text/html", message.to_owned());
+    res.headers_mut()
+        .insert(header::CONNECTION, HeaderValue::from_static("close"));
+    res
+}
+
+/// What the reference answers for a [`RequestError`] on a polling request.
+fn request_error_response(error: RequestError) -> Response<ResponseBody> {
+    match error {
+        RequestError::Closed => {
+            error_response(ErrorCode::UnknownSid, ErrorCode::UnknownSid.message())
+        }
+        RequestError::TransportMismatch | RequestError::UpgradeNotAllowed => {
+            error_response(ErrorCode::BadRequest, ErrorCode::BadRequest.message())
+        }
+        RequestError::PayloadTooLarge => empty(StatusCode::PAYLOAD_TOO_LARGE),
+        _ => empty(StatusCode::BAD_REQUEST),
+    }
+}
+
+fn is_ws_upgrade<B>(req: &Request<B>) -> bool {
+    let has_token = |name: HeaderName, token: &str| {
+        req.headers().get_all(name).iter().any(|v| {
+            v.to_str().is_ok_and(|v| {
+                v.split(',')
+                    .any(|part| part.trim().eq_ignore_ascii_case(token))
+            })
+        })
+    };
+    req.method() == Method::GET
+        && has_token(header::UPGRADE, "websocket")
+        && has_token(header::CONNECTION, "upgrade")
+}
+
+/// Adds the CORS headers of a non-preflight request.
+fn apply_cors(cors: &Cors, req_headers: &HeaderMap, res_headers: &mut HeaderMap, preflight: bool) {
+    use crate::config::CorsOrigin;
+    let origin = req_headers
+        .get(header::ORIGIN)
+        .and_then(|o| o.to_str().ok());
+    let mut vary_origin = false;
+    let allow = match &cors.origin {
+        CorsOrigin::Any => Some("*".to_owned()),
+        CorsOrigin::Exact(o) => {
+            vary_origin = true;
+            Some(o.clone())
+        }
+        other => {
+            vary_origin = true;
+            origin
+                .filter(|o| match other {
+                    CorsOrigin::List(list) => list.iter().any(|l| l == o),
+                    CorsOrigin::Regex(re) => re.is_match(o),
+                    CorsOrigin::Predicate(p) => p(o),
+                    CorsOrigin::Any | CorsOrigin::Exact(_) => false,
+                })
+                .map(str::to_owned)
+        }
+    };
+    let mut set = |name: HeaderName, value: &str| {
+        if let Ok(v) = HeaderValue::from_str(value) {
+            res_headers.insert(name, v);
+        }
+    };
+    if let Some(allow) = allow {
+        set(header::ACCESS_CONTROL_ALLOW_ORIGIN, &allow);
+    }
+    if cors.credentials {
+        set(header::ACCESS_CONTROL_ALLOW_CREDENTIALS, "true");
+    }
+    if let Some(exposed) = &cors.exposed_headers {
+        set(header::ACCESS_CONTROL_EXPOSE_HEADERS, exposed);
+    }
+    let mut vary: Vec<&str> = Vec::new();
+    if vary_origin {
+        vary.push("Origin");
+    }
+    if preflight {
+        set(header::ACCESS_CONTROL_ALLOW_METHODS, &cors.methods);
+        match &cors.allowed_headers {
+            Some(h) => set(header::ACCESS_CONTROL_ALLOW_HEADERS, h),
+            None => {
+                vary.push("Access-Control-Request-Headers");
+                if let Some(h) = req_headers
+                    .get(header::ACCESS_CONTROL_REQUEST_HEADERS)
+                    .and_then(|h| h.to_str().ok())
+                {
+                    set(header::ACCESS_CONTROL_ALLOW_HEADERS, h);
+                }
+            }
+        }
+        if let Some(max_age) = cors.max_age {
+            set(header::ACCESS_CONTROL_MAX_AGE, &max_age.to_string());
+        }
+    }
+    if !vary.is_empty() {
+        set(header::VARY, &vary.join(", "));
+    }
+}
+
+async fn handle<B>(shared: Arc<EngineShared>, req: Request<B>) -> Response<ResponseBody>
+where
+    B: Body + Send + 'static,
+    B::Data: Send,
+    B::Error: Into<BoxError>,
+{
+    let cors = shared.config.cors.clone();
+    let req_headers = cors.as_ref().map(|_| req.headers().clone());
+    let preflight = req.method() == Method::OPTIONS;
+    let mut res = if preflight && cors.is_some() {
+        // The `cors` middleware ends preflights itself: 204, no body.
+        let mut res = empty(StatusCode::NO_CONTENT);
+        res.headers_mut()
+            .insert(header::CONTENT_LENGTH, HeaderValue::from_static("0"));
+        res
+    } else {
+        route(&shared, req).await
+    };
+    if let (Some(cors), Some(req_headers)) = (cors, req_headers) {
+        // A 101 has nothing for the browser to read; the reference's ws path skips CORS too.
+        if res.status() != StatusCode::SWITCHING_PROTOCOLS {
+            apply_cors(&cors, &req_headers, res.headers_mut(), preflight);
+        }
+    }
+    res
+}
+
+/// Ids for the GETs and probes a session may have in flight (tell a stale abort from a live one).
+static NEXT_REQUEST_ID: AtomicU64 = AtomicU64::new(1);
+
+fn next_id() -> u64 {
+    NEXT_REQUEST_ID.fetch_add(1, Ordering::Relaxed)
+}
+
+async fn route<B>(shared: &Arc<EngineShared>, mut req: Request<B>) -> Response<ResponseBody>
+where
+    B: Body + Send + 'static,
+    B::Data: Send,
+    B::Error: Into<BoxError>,
+{
+    let query = proto::url::parse_query(req.uri().query().unwrap_or(""));
+    let get = |key: &str| {
+        query
+            .iter()
+            .rev()
+            .find(|(k, _)| k == key)
+            .map(|(_, v)| v.as_str())
+    };
+    let upgrade = is_ws_upgrade(&req);
+    let refuse = |code: ErrorCode, message: &str, req: &Request<B>| {
+        shared.connection_error(ConnectionError {
+            req: RequestInfo::from_request(req),
+            code,
+            message: message.to_owned(),
+        });
+        if upgrade {
+            upgrade_error_response(message)
+        } else {
+            error_response(code, message)
+        }
+    };
+
+    let transport = match get("transport").and_then(Transport::from_name) {
+        Some(t) if shared.config.engine.transports.contains(&t) => t,
+        _ => {
+            return refuse(
+                ErrorCode::UnknownTransport,
+                ErrorCode::UnknownTransport.message(),
+                &req,
+            );
+        }
+    };
+
+    if let Some(sid) = get("sid") {
+        let Some(tx) = shared.session(sid) else {
+            return refuse(ErrorCode::UnknownSid, ErrorCode::UnknownSid.message(), &req);
+        };
+        return match (transport, upgrade) {
+            (Transport::WebSocket, true) => probe(shared, tx, req).await,
+            (Transport::Polling, false) if req.method() == Method::GET => poll_get(tx).await,
+            (Transport::Polling, false) if req.method() == Method::POST => {
+                poll_post(shared, tx, req).await
+            }
+            (Transport::Polling, false) => empty(StatusCode::INTERNAL_SERVER_ERROR),
+            _ => refuse(ErrorCode::BadRequest, ErrorCode::BadRequest.message(), &req),
+        };
+    }
+
+    // A handshake.
+    if req.method() != Method::GET {
+        return refuse(
+            ErrorCode::BadHandshakeMethod,
+            ErrorCode::BadHandshakeMethod.message(),
+            &req,
+        );
+    }
+    if upgrade != (transport == Transport::WebSocket) {
+        return refuse(ErrorCode::BadRequest, ErrorCode::BadRequest.message(), &req);
+    }
+    if let Some(allow) = &shared.config.allow_request {
+        if let Err(message) = allow(RequestInfo::from_request(&req)).await {
+            return refuse(ErrorCode::Forbidden, &message, &req);
+        }
+    }
+    if get("EIO") != Some("4") {
+        return refuse(
+            ErrorCode::UnsupportedProtocolVersion,
+            ErrorCode::UnsupportedProtocolVersion.message(),
+            &req,
+        );
+    }
+    if shared.is_closed() {
+        return refuse(ErrorCode::BadRequest, "Server is closing", &req);
+    }
+
+    let sid = random_sid();
+    let info = RequestInfo::from_request(&req);
+    let cookie = shared
+        .config
+        .cookie
+        .as_ref()
+        .and_then(|c| HeaderValue::from_str(&c.header(sid.as_str())).ok());
+    let mut res = match transport {
+        Transport::Polling => {
+            let tx = shared.start_session(sid, Transport::Polling, info, None);
+            poll_get(tx).await
+        }
+        _ => {
+            let Some(mut res) = accept_ws(&req) else {
+                return refuse(ErrorCode::BadRequest, ErrorCode::BadRequest.message(), &req);
+            };
+            let on_upgrade = hyper::upgrade::on(&mut req);
+            let shared = shared.clone();
+            let max = shared.config.max_payload();
+            tokio::spawn(async move {
+                match on_upgrade.await {
+                    Ok(upgraded) => {
+                        let ws = ws_stream(upgraded, max).await;
+                        shared.start_session(sid, Transport::WebSocket, info, Some(ws));
+                    }
+                    Err(e) => tracing::debug!("websocket upgrade failed: {e}"),
+                }
+            });
+            res.headers_mut().remove(header::CONTENT_TYPE);
+            res
+        }
+    };
+    if let Some(cookie) = cookie {
+        res.headers_mut().insert(header::SET_COOKIE, cookie);
+    }
+    res
+}
+
+fn random_sid() -> Sid {
+    let mut bytes = [0u8; 15];
+    crate::engine::fill_random(&mut bytes);
+    Sid::from_random(bytes)
+}
+
+/// The 101 answer to a WebSocket handshake, or `None` when its headers are not a valid one.
+fn accept_ws<B>(req: &Request<B>) -> Option<Response<ResponseBody>> {
+    let version_ok = req
+        .headers()
+        .get(header::SEC_WEBSOCKET_VERSION)
+        .is_some_and(|v| v == "13");
+    let key = req.headers().get(header::SEC_WEBSOCKET_KEY)?;
+    if !version_ok {
+        return None;
+    }
+    let accept = tokio_tungstenite::tungstenite::handshake::derive_accept_key(key.as_bytes());
+    let mut res = empty(StatusCode::SWITCHING_PROTOCOLS);
+    let headers = res.headers_mut();
+    headers.insert(header::UPGRADE, HeaderValue::from_static("websocket"));
+    headers.insert(header::CONNECTION, HeaderValue::from_static("Upgrade"));
+    headers.insert(
+        header::SEC_WEBSOCKET_ACCEPT,
+        HeaderValue::from_str(&accept).ok()?,
+    );
+    Some(res)
+}
+
+async fn ws_stream(upgraded: hyper::upgrade::Upgraded, max_payload: usize) -> WsStream {
+    // One byte of slack: a message just over maxPayload reaches the core, which closes the session
+    // as the reference does; anything larger is refused by tungstenite itself.
+    let limit = max_payload.saturating_add(1);
+    let config = WebSocketConfig::default()
+        .max_message_size(Some(limit))
+        .max_frame_size(Some(limit));
+    WebSocketStream::from_raw_socket(TokioIo::new(upgraded), Role::Server, Some(config)).await
+}
+
+/// Sends the GET's abort to the session if the request's future is dropped before its answer
+/// (hyper drops it when the client goes away).
+struct AbortGuard {
+    tx: Option<crate::session::SessionTx>,
+    msg: fn(u64) -> SessionMsg,
+    id: u64,
+}
+
+impl AbortGuard {
+    fn disarm(mut self) {
+        self.tx = None;
+    }
+}
+
+impl Drop for AbortGuard {
+    fn drop(&mut self) {
+        if let Some(tx) = self.tx.take() {
+            let _ = tx.send((self.msg)(self.id));
+        }
+    }
+}
+
+async fn poll_get(tx: crate::session::SessionTx) -> Response<ResponseBody> {
+    let id = next_id();
+    let (reply, answer) = oneshot::channel();
+    if tx.send(SessionMsg::PollGet { id, reply }).is_err() {
+        return request_error_response(RequestError::Closed);
+    }
+    let guard = AbortGuard {
+        tx: Some(tx),
+        msg: |id| SessionMsg::PollGetAborted { id },
+        id,
+    };
+    let answer = answer.await;
+    guard.disarm();
+    match answer {
+        Ok(Ok(body)) => with_body(StatusCode::OK, "text/plain; charset=UTF-8", body),
+        Ok(Err(e)) => request_error_response(e),
+        Err(_) => request_error_response(RequestError::Closed),
+    }
+}
+
+async fn poll_post<B>(
+    shared: &Arc<EngineShared>,
+    tx: crate::session::SessionTx,
+    req: Request<B>,
+) -> Response<ResponseBody>
+where
+    B: Body + Send + 'static,
+    B::Data: Send,
+    B::Error: Into<BoxError>,
+{
+    let octet_stream = req.headers().get(header::CONTENT_TYPE).is_some_and(|v| {
+        v.as_bytes()
+            .eq_ignore_ascii_case(b"application/octet-stream")
+    });
+    let (reply, answer) = oneshot::channel();
+    if tx
+        .send(SessionMsg::PollPostStart {
+            octet_stream,
+            reply,
+        })
+        .is_err()
+    {
+        return request_error_response(RequestError::Closed);
+    }
+    match answer.await {
+        Ok(Ok(())) => {}
+        Ok(Err(e)) => return request_error_response(e),
+        Err(_) => return request_error_response(RequestError::Closed),
+    }
+    let guard = AbortGuard {
+        tx: Some(tx.clone()),
+        msg: |_| SessionMsg::PollPostAborted,
+        id: 0,
+    };
+    // Read at most maxHttpBufferSize + 1 bytes: enough for the core to refuse an oversized body.
+    let limit = shared.config.max_payload().saturating_add(1);
+    let mut body = Box::pin(req.into_body());
+    let mut buf: Vec<u8> = Vec::new();
+    while buf.len() < limit {
+        match body.frame().await {
+            Some(Ok(frame)) => {
+                if let Ok(mut data) = frame.into_data() {
+                    use bytes::Buf;
+                    while data.has_remaining() && buf.len() < limit {
+                        let chunk = data.chunk();
+                        let take = chunk.len().min(limit - buf.len());
+                        buf.extend_from_slice(chunk.get(..take).unwrap_or_default());
+                        data.advance(take);
+                    }
+                }
+            }
+            Some(Err(_)) => return empty(StatusCode::BAD_REQUEST), // the guard reports the abort
+            None => break,
+        }
+    }
+    guard.disarm();
+    let body = String::from_utf8_lossy(&buf).into_owned();
+    let (reply, answer) = oneshot::channel();
+    if tx.send(SessionMsg::PollPost { body, reply }).is_err() {
+        return request_error_response(RequestError::Closed);
+    }
+    match answer.await {
+        Ok(Ok(())) => with_body(StatusCode::OK, "text/html", "ok"),
+        Ok(Err(e)) => request_error_response(e),
+        Err(_) => request_error_response(RequestError::Closed),
+    }
+}
+
+/// A WebSocket for an existing session: the upgrade probe.
+async fn probe<B>(
+    shared: &Arc<EngineShared>,
+    tx: crate::session::SessionTx,
+    mut req: Request<B>,
+) -> Response<ResponseBody> {
+    let Some(res) = accept_ws(&req) else {
+        return upgrade_error_response(ErrorCode::BadRequest.message());
+    };
+    let id = next_id();
+    let (reply, answer) = oneshot::channel();
+    if tx.send(SessionMsg::WsProbe { id, reply }).is_err() {
+        return upgrade_error_response(ErrorCode::UnknownSid.message());
+    }
+    let keep = match answer.await {
+        Ok(Ok(())) => true,
+        // The reference accepts these, then closes them at once.
+        Ok(Err(RequestError::UpgradeInProgress | RequestError::AlreadyUpgraded)) => false,
+        Ok(Err(RequestError::UpgradeNotAllowed)) => {
+            return error_response(ErrorCode::BadRequest, ErrorCode::BadRequest.message());
+        }
+        _ => return upgrade_error_response(ErrorCode::UnknownSid.message()),
+    };
+    let on_upgrade = hyper::upgrade::on(&mut req);
+    let max = shared.config.max_payload();
+    tokio::spawn(async move {
+        match on_upgrade.await {
+            Ok(upgraded) => {
+                let mut ws = ws_stream(upgraded, max).await;
+                if keep {
+                    let attach = SessionMsg::WsAttach {
+                        id,
+                        ws: Box::new(ws),
+                    };
+                    if let Err(SendError(SessionMsg::WsAttach { mut ws, .. })) = tx.send(attach) {
+                        let _ = ws.close(None).await;
+                    }
+                } else {
+                    let _ = ws.close(None).await;
+                }
+            }
+            Err(e) => {
+                tracing::debug!("websocket upgrade failed: {e}");
+                if keep {
+                    let _ = tx.send(SessionMsg::WsAttachFailed { id });
+                }
+            }
+        }
+    });
+    res
+}
+
+use tokio::sync::mpsc::error::SendError;
+
+// ---- serving ----
+
+/// Serves `service` on `listener` (HTTP/1.1 with upgrades), each request carrying its peer's
+/// [`ClientAddr`], until `shutdown` resolves; then stops accepting (connections already open run
+/// to their end).
+pub async fn serve<S, B>(
+    listener: TcpListener,
+    service: S,
+    shutdown: impl Future<Output = ()> + Send,
+) -> std::io::Result<()>
+where
+    S: Service<Request<hyper::body::Incoming>, Response = Response<B>> + Clone + Send + 'static,
+    S::Future: Send + 'static,
+    S::Error: Into<BoxError>,
+    B: Body + Send + 'static,
+    B::Data: Send,
+    B::Error: Into<BoxError>,
+{
+    tokio::pin!(shutdown);
+    loop {
+        let (stream, peer) = tokio::select! {
+            accepted = listener.accept() => match accepted {
+                Ok(a) => a,
+                Err(e) => {
+                    // Running out of file descriptors and the like: log, breathe, go on.
+                    tracing::warn!("accept failed: {e}");
+                    tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+                    continue;
+                }
+            },
+            () = &mut shutdown => return Ok(()),
+        };
+        let _ = stream.set_nodelay(true);
+        let service = service.clone();
+        tokio::spawn(async move {
+            let svc = hyper::service::service_fn(move |mut req: Request<hyper::body::Incoming>| {
+                req.extensions_mut().insert(ClientAddr(peer));
+                let mut service = service.clone();
+                async move {
+                    std::future::poll_fn(|cx| service.poll_ready(cx)).await?;
+                    service.call(req).await
+                }
+            });
+            let conn = hyper::server::conn::http1::Builder::new()
+                .serve_connection(TokioIo::new(stream), svc)
+                .with_upgrades();
+            if let Err(e) = conn.await {
+                tracing::debug!("connection from {peer}: {e}");
+            }
+        });
+    }
+}
+
+// ---- static files ----
+
+/// Serves the files under a folder (GET and HEAD; `index.html` for a folder; 404 otherwise): the
+/// binary's `www/` and client package. Paths with `..` are refused.
+#[derive(Clone, Debug)]
+pub struct ServeDir {
+    root: Arc<PathBuf>,
+    prefix: Arc<str>,
+    fallback: Option<Arc<ServeDir>>,
+}
+
+impl ServeDir {
+    /// Serves `root` at `/`.
+    pub fn new(root: impl Into<PathBuf>) -> Self {
+        ServeDir {
+            root: Arc::new(root.into()),
+            prefix: "/".into(),
+            fallback: None,
+        }
+    }
+
+    /// Serves the folder at `prefix` (such as `/sockeye/`) instead of `/`.
+    #[must_use]
+    pub fn at(mut self, prefix: &str) -> Self {
+        self.prefix = crate::config::normalize_path(prefix).into();
+        self
+    }
+
+    /// Where requests outside this folder's prefix, or for missing files, go.
+    #[must_use]
+    pub fn fallback(mut self, other: ServeDir) -> Self {
+        self.fallback = Some(Arc::new(other));
+        self
+    }
+
+    fn resolve(&self, path: &str) -> Option<PathBuf> {
+        let rest = path.strip_prefix(&*self.prefix)?;
+        let decoded = proto::url::percent_decode(rest);
+        let mut out = (*self.root).clone();
+        for part in Path::new(&decoded).components() {
+            match part {
+                Component::Normal(p) => out.push(p),
+                Component::CurDir => {}
+                _ => return None,
+            }
+        }
+        Some(out)
+    }
+
+    fn serve(
+        self,
+        method: Method,
+        path: String,
+    ) -> Pin<Box<dyn Future<Output = Response<ResponseBody>> + Send>> {
+        Box::pin(async move {
+            if method != Method::GET && method != Method::HEAD {
+                return empty(StatusCode::METHOD_NOT_ALLOWED);
+            }
+            if let Some(mut file) = self.resolve(&path) {
+                if tokio::fs::metadata(&file).await.is_ok_and(|m| m.is_dir()) {
+                    file.push("index.html");
+                }
+                if let Ok(bytes) = tokio::fs::read(&file).await {
+                    let mut res = with_body(StatusCode::OK, content_type(&file), bytes);
+                    if method == Method::HEAD {
+                        *res.body_mut() = Full::new(Bytes::new());
+                    }
+                    return res;
+                }
+            }
+            match self.fallback {
+                Some(next) => (*next).clone().serve(method, path).await,
+                None => empty(StatusCode::NOT_FOUND),
+            }
+        })
+    }
+}
+
+fn content_type(path: &Path) -> &'static str {
+    match path.extension().and_then(|e| e.to_str()).unwrap_or("") {
+        "html" | "htm" => "text/html; charset=utf-8",
+        "js" | "mjs" => "text/javascript; charset=utf-8",
+        "css" => "text/css; charset=utf-8",
+        "json" | "map" => "application/json",
+        "wasm" => "application/wasm",
+        "svg" => "image/svg+xml",
+        "png" => "image/png",
+        "jpg" | "jpeg" => "image/jpeg",
+        "gif" => "image/gif",
+        "ico" => "image/x-icon",
+        "txt" | "md" => "text/plain; charset=utf-8",
+        "ts" => "text/plain; charset=utf-8",
+        _ => "application/octet-stream",
+    }
+}
+
+impl<B> Service<Request<B>> for ServeDir {
+    type Response = Response<ResponseBody>;
+    type Error = Infallible;
+    type Future = Pin<Box<dyn Future<Output = Result<Response<ResponseBody>, Infallible>> + Send>>;
+
+    fn poll_ready(&mut self, _cx: &mut Context<'_>) -> Poll<Result<(), Infallible>> {
+        Poll::Ready(Ok(()))
+    }
+
+    fn call(&mut self, req: Request<B>) -> Self::Future {
+        let fut = self
+            .clone()
+            .serve(req.method().clone(), req.uri().path().to_owned());
+        Box::pin(async move { Ok(fut.await) })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn static_paths_stay_inside_the_root() {
+        let dir = ServeDir::new("/srv/www").at("/sockeye/");
+        assert_eq!(
+            dir.resolve("/sockeye/a/b.js"),
+            Some(PathBuf::from("/srv/www/a/b.js"))
+        );
+        assert_eq!(dir.resolve("/sockeye/../etc/passwd"), None);
+        assert_eq!(dir.resolve("/sockeye/%2e%2e/etc"), None);
+        assert_eq!(dir.resolve("/other/x"), None);
+    }
+
+    #[test]
+    fn error_bodies_are_the_references() {
+        let res = error_response(ErrorCode::UnknownSid, ErrorCode::UnknownSid.message());
+        assert_eq!(res.status(), StatusCode::BAD_REQUEST);
+        let res = error_response(ErrorCode::Forbidden, "nope");
+        assert_eq!(res.status(), StatusCode::FORBIDDEN);
+    }
+}

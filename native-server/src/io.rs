@@ -1,0 +1,877 @@
+//! The Socket.IO server ([`SocketIo`]), its builder and its namespaces ([`Namespace`], static or
+//! dynamic).
+
+use std::collections::HashMap;
+use std::future::Future;
+use std::sync::{Arc, RwLock, Weak};
+use std::time::Duration;
+
+use proto::socket::packet::Nsp;
+use proto::socket::server::Encoded;
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use tokio::sync::{mpsc, watch};
+
+use crate::adapter::{
+    AckEvent, Adapter, AdapterFactory, BroadcastFlags, BroadcastPacket, LocalNamespace,
+    MemoryAdapter, RemoteSocketData, Room, RoomEvent, SocketId,
+};
+use crate::config::{BoxFuture, ConnectionStateRecovery, EngineConfig, engine_builder_methods};
+use crate::engine::{EngineHandle, EngineShared};
+use crate::error::{AdapterError, BroadcastAckError, ConnectError, EmitError};
+use crate::http::{EngineLayer, EngineService, NotFound};
+use crate::operators::{BroadcastOperator, RemoteSocket};
+use crate::sio_session::{AckReply, AppCmd, SioStarter};
+use crate::socket::{IntoRooms, SocketRef};
+use crate::value::{self, Value};
+
+type ConnectionHandler = Arc<dyn Fn(SocketRef) -> BoxFuture<'static, ()> + Send + Sync>;
+type NsMiddleware =
+    Arc<dyn Fn(SocketRef) -> BoxFuture<'static, Result<(), ConnectError>> + Send + Sync>;
+type RoomListener = Arc<dyn Fn(&RoomEvent) + Send + Sync>;
+
+/// A namespace's connection handlers and middlewares; a dynamic namespace's children share their
+/// parent's.
+#[derive(Default)]
+pub(crate) struct NsHandlers {
+    connection: RwLock<Vec<ConnectionHandler>>,
+    middlewares: RwLock<Vec<NsMiddleware>>,
+}
+
+impl NsHandlers {
+    pub(crate) fn connection(&self) -> Vec<ConnectionHandler> {
+        self.connection
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
+    }
+
+    pub(crate) fn middlewares(&self) -> Vec<NsMiddleware> {
+        self.middlewares
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
+    }
+}
+
+pub(crate) struct NsInner {
+    nsp: Nsp,
+    adapter: Arc<dyn Adapter>,
+    sockets: RwLock<HashMap<SocketId, SocketRef>>,
+    pub(crate) handlers: Arc<NsHandlers>,
+    room_listeners: RwLock<Vec<RoomListener>>,
+    recovery: bool,
+}
+
+impl NsInner {
+    pub(crate) fn socket(&self, id: &str) -> Option<SocketRef> {
+        self.sockets
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(id)
+            .cloned()
+    }
+
+    pub(crate) fn room_event(&self, event: &RoomEvent) {
+        let listeners = self
+            .room_listeners
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone();
+        for l in listeners {
+            l(event);
+        }
+    }
+
+    pub(crate) fn deliver(
+        &self,
+        ids: &[SocketId],
+        packet: &BroadcastPacket,
+        flags: &BroadcastFlags,
+        offset: Option<&str>,
+    ) -> Result<(), EmitError> {
+        let (args, attachments) = value::encode_array(&packet.data);
+        let encoded =
+            Arc::new(Encoded::event(&self.nsp, args, attachments, offset).map_err(usage_error)?);
+        for id in ids {
+            if let Some(socket) = self.socket(id) {
+                socket.notify_outgoing(&packet.data);
+                socket.send_cmd(AppCmd::SendEncoded {
+                    encoded: encoded.clone(),
+                    volatile: flags.volatile,
+                });
+            }
+        }
+        Ok(())
+    }
+
+    pub(crate) fn deliver_with_ack(
+        &self,
+        ids: &[SocketId],
+        packet: &BroadcastPacket,
+        flags: &BroadcastFlags,
+        acks: &mpsc::UnboundedSender<AckEvent>,
+    ) -> Result<usize, EmitError> {
+        let (args, attachments) = value::encode_array(&packet.data);
+        // Checked once here, so that a bad packet fails the call rather than every socket.
+        Encoded::event(&self.nsp, args.clone(), attachments.clone(), None).map_err(usage_error)?;
+        let mut count = 0;
+        for id in ids {
+            if let Some(socket) = self.socket(id) {
+                socket.notify_outgoing(&packet.data);
+                if socket.send_cmd(AppCmd::EmitWithAck {
+                    nsp: self.nsp.clone(),
+                    args: args.clone(),
+                    attachments: attachments.clone(),
+                    timeout: flags.timeout,
+                    reply: AckReply::Many(acks.clone()),
+                }) {
+                    count += 1;
+                }
+            }
+        }
+        Ok(count)
+    }
+}
+
+fn usage_error(e: proto::socket::server::UsageError) -> EmitError {
+    use proto::socket::server::UsageError;
+    match e {
+        UsageError::ReservedEventName => EmitError::ReservedEventName(String::new()),
+        other => EmitError::Adapter(AdapterError::Other(other.to_string())),
+    }
+}
+
+/// A namespace: its sockets, rooms, handlers and middlewares. Cheap to clone.
+#[derive(Clone)]
+pub struct Namespace(pub(crate) Arc<NsInner>);
+
+impl std::fmt::Debug for Namespace {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Namespace")
+            .field("name", &self.name())
+            .finish_non_exhaustive()
+    }
+}
+
+impl Namespace {
+    fn new(io: &Arc<IoInner>, name: Nsp, handlers: Arc<NsHandlers>) -> Namespace {
+        let recovery = io.recovery;
+        let factory = io.adapter_factory.clone();
+        let inner = Arc::new_cyclic(|weak: &Weak<NsInner>| NsInner {
+            adapter: factory(LocalNamespace {
+                ns: weak.clone(),
+                name: name.as_str().to_owned(),
+                recovery,
+            }),
+            nsp: name,
+            sockets: RwLock::new(HashMap::new()),
+            handlers,
+            room_listeners: RwLock::new(Vec::new()),
+            recovery: recovery.is_some(),
+        });
+        let ns = Namespace(inner);
+        let adapter = ns.0.adapter.clone();
+        let init = async move {
+            if let Err(e) = adapter.init().await {
+                tracing::error!("adapter init failed: {e}");
+            }
+        };
+        match tokio::runtime::Handle::try_current() {
+            Ok(rt) => {
+                rt.spawn(init);
+            }
+            // Built before the runtime started (the in-memory adapter needs no init).
+            Err(_) => tracing::debug!("no runtime: adapter init skipped for {}", ns.name()),
+        }
+        ns
+    }
+
+    /// The name (`/`, `/admin` ...).
+    pub fn name(&self) -> &str {
+        self.0.nsp.as_str()
+    }
+
+    pub(crate) fn nsp(&self) -> &Nsp {
+        &self.0.nsp
+    }
+
+    /// The namespace's adapter.
+    pub fn adapter(&self) -> &Arc<dyn Adapter> {
+        &self.0.adapter
+    }
+
+    pub(crate) fn recovery_enabled(&self) -> bool {
+        self.0.recovery
+    }
+
+    pub(crate) fn deliver(
+        &self,
+        ids: &[SocketId],
+        packet: &BroadcastPacket,
+        flags: &BroadcastFlags,
+        offset: Option<&str>,
+    ) -> Result<(), EmitError> {
+        self.0.deliver(ids, packet, flags, offset)
+    }
+
+    pub(crate) fn insert_socket(&self, socket: SocketRef) {
+        self.0
+            .sockets
+            .write()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert(socket.id().to_owned(), socket);
+    }
+
+    pub(crate) fn remove_socket(&self, id: &str) {
+        self.0
+            .sockets
+            .write()
+            .unwrap_or_else(|e| e.into_inner())
+            .remove(id);
+    }
+
+    /// Calls `handler` for each socket that connects (after the middlewares passed).
+    pub fn on_connection<F, Fut>(&self, handler: F)
+    where
+        F: Fn(SocketRef) -> Fut + Send + Sync + 'static,
+        Fut: Future<Output = ()> + Send + 'static,
+    {
+        self.0
+            .handlers
+            .connection
+            .write()
+            .unwrap_or_else(|e| e.into_inner())
+            .push(Arc::new(move |s| Box::pin(handler(s))));
+    }
+
+    /// Adds a middleware run for each socket before it connects (`namespace.use`); an `Err`
+    /// refuses it with CONNECT_ERROR `{"message":..,"data":..}`.
+    pub fn use_middleware<F, Fut>(&self, middleware: F)
+    where
+        F: Fn(SocketRef) -> Fut + Send + Sync + 'static,
+        Fut: Future<Output = Result<(), ConnectError>> + Send + 'static,
+    {
+        self.0
+            .handlers
+            .middlewares
+            .write()
+            .unwrap_or_else(|e| e.into_inner())
+            .push(Arc::new(move |s| Box::pin(middleware(s))));
+    }
+
+    /// Calls `listener` on room events (`create-room`, `delete-room`, `join-room`, `leave-room`).
+    pub fn on_room_event<F: Fn(&RoomEvent) + Send + Sync + 'static>(&self, listener: F) {
+        self.0
+            .room_listeners
+            .write()
+            .unwrap_or_else(|e| e.into_inner())
+            .push(Arc::new(listener));
+    }
+
+    /// This node's sockets.
+    pub fn sockets(&self) -> Vec<SocketRef> {
+        self.0
+            .sockets
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .values()
+            .cloned()
+            .collect()
+    }
+
+    /// A socket of this node by id.
+    pub fn get_socket(&self, id: &str) -> Option<SocketRef> {
+        self.0.socket(id)
+    }
+
+    /// This node's rooms.
+    pub fn rooms(&self) -> Vec<Room> {
+        self.0.adapter.rooms()
+    }
+
+    fn op(&self) -> BroadcastOperator {
+        BroadcastOperator::new(self.clone())
+    }
+
+    /// Targets rooms.
+    pub fn to(&self, rooms: impl IntoRooms) -> BroadcastOperator {
+        self.op().to(rooms)
+    }
+
+    /// Same as [`Namespace::to`].
+    pub fn in_(&self, rooms: impl IntoRooms) -> BroadcastOperator {
+        self.op().to(rooms)
+    }
+
+    /// Leaves out the sockets in these rooms.
+    pub fn except(&self, rooms: impl IntoRooms) -> BroadcastOperator {
+        self.op().except(rooms)
+    }
+
+    /// Only this node's sockets.
+    pub fn local(&self) -> BroadcastOperator {
+        self.op().local()
+    }
+
+    /// Volatile broadcast.
+    pub fn volatile(&self) -> BroadcastOperator {
+        self.op().volatile()
+    }
+
+    /// The `compress` flag.
+    pub fn compress(&self, compress: bool) -> BroadcastOperator {
+        self.op().compress(compress)
+    }
+
+    /// With an acknowledgement deadline.
+    pub fn timeout(&self, timeout: Duration) -> BroadcastOperator {
+        self.op().timeout(timeout)
+    }
+
+    /// Emits to every socket of the namespace.
+    pub fn emit<T: Serialize + ?Sized>(&self, event: &str, data: &T) -> Result<(), EmitError> {
+        self.op().emit(event, data)
+    }
+
+    /// Emits to every socket and collects their acknowledgements.
+    pub async fn emit_with_ack<T, R>(
+        &self,
+        event: &str,
+        data: &T,
+    ) -> Result<Vec<R>, BroadcastAckError>
+    where
+        T: Serialize + ?Sized,
+        R: DeserializeOwned,
+    {
+        self.op().emit_with_ack(event, data).await
+    }
+
+    /// Describes every socket, on every node.
+    pub async fn fetch_sockets(&self) -> Result<Vec<RemoteSocket>, AdapterError> {
+        self.op().fetch_sockets().await
+    }
+
+    /// Makes every socket join rooms.
+    pub fn sockets_join(&self, rooms: impl IntoRooms) {
+        self.op().sockets_join(rooms)
+    }
+
+    /// Makes every socket leave rooms.
+    pub fn sockets_leave(&self, rooms: impl IntoRooms) {
+        self.op().sockets_leave(rooms)
+    }
+
+    /// Disconnects every socket; with `close`, their connections.
+    pub fn disconnect_sockets(&self, close: bool) {
+        self.op().disconnect_sockets(close)
+    }
+
+    /// Emits to the other server nodes (`serverSideEmit`); `data` as for an emit. With the
+    /// in-memory adapter there is no other node.
+    pub async fn server_side_emit<T: Serialize + ?Sized>(
+        &self,
+        event: &str,
+        data: &T,
+    ) -> Result<(), EmitError> {
+        let mut items = vec![Value::String(event.to_owned())];
+        items.extend(value::to_args(data)?);
+        self.0.adapter.server_side_emit(items, None).await?;
+        Ok(())
+    }
+
+    /// Emits to the other server nodes and collects one answer per node within `timeout`.
+    pub async fn server_side_emit_with_ack<T: Serialize + ?Sized>(
+        &self,
+        event: &str,
+        data: &T,
+        timeout: Duration,
+    ) -> Result<Vec<Vec<Value>>, EmitError> {
+        let mut items = vec![Value::String(event.to_owned())];
+        items.extend(value::to_args(data)?);
+        Ok(self
+            .0
+            .adapter
+            .server_side_emit(items, Some(timeout))
+            .await?)
+    }
+
+    /// Describes the sockets of this node selected by `to`/`except` (for adapters and tests).
+    pub fn local_socket_data(&self) -> Vec<RemoteSocketData> {
+        self.sockets()
+            .into_iter()
+            .map(|s| RemoteSocketData {
+                id: s.id().to_owned(),
+                handshake: s.handshake().clone(),
+                rooms: s.rooms(),
+                data: s.data_value(),
+            })
+            .collect()
+    }
+}
+
+/// A dynamic namespace's predicate: the name and the CONNECT's auth.
+pub type NsPredicate = Arc<dyn Fn(&str, &Value) -> bool + Send + Sync>;
+
+/// How a dynamic namespace matches names.
+#[derive(Clone)]
+pub enum NsMatcher {
+    /// Names matching the regex (`io.of(/^\/dynamic-\d+$/)`).
+    Regex(regex::Regex),
+    /// Names the predicate accepts, given the name and the CONNECT's auth
+    /// (`io.of((name, auth, next) => ..)`).
+    Predicate(NsPredicate),
+}
+
+impl std::fmt::Debug for NsMatcher {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            NsMatcher::Regex(r) => f.debug_tuple("Regex").field(&r.as_str()).finish(),
+            NsMatcher::Predicate(_) => f.write_str("Predicate(..)"),
+        }
+    }
+}
+
+impl From<regex::Regex> for NsMatcher {
+    fn from(r: regex::Regex) -> Self {
+        NsMatcher::Regex(r)
+    }
+}
+
+impl NsMatcher {
+    /// A predicate matcher.
+    pub fn predicate<F: Fn(&str, &Value) -> bool + Send + Sync + 'static>(f: F) -> Self {
+        NsMatcher::Predicate(Arc::new(f))
+    }
+
+    fn matches(&self, name: &str, auth: &Value) -> bool {
+        match self {
+            NsMatcher::Regex(r) => r.is_match(name),
+            NsMatcher::Predicate(p) => p(name, auth),
+        }
+    }
+}
+
+struct ParentInner {
+    matcher: NsMatcher,
+    handlers: Arc<NsHandlers>,
+    children: RwLock<Vec<Namespace>>,
+}
+
+/// A dynamic namespace (the reference's `ParentNamespace`): its handlers and middlewares apply to
+/// every child namespace created for a matching name.
+#[derive(Clone)]
+pub struct ParentNamespace(Arc<ParentInner>);
+
+impl std::fmt::Debug for ParentNamespace {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ParentNamespace")
+            .field("matcher", &self.0.matcher)
+            .finish_non_exhaustive()
+    }
+}
+
+impl ParentNamespace {
+    /// Calls `handler` for each socket connecting to any child.
+    pub fn on_connection<F, Fut>(&self, handler: F)
+    where
+        F: Fn(SocketRef) -> Fut + Send + Sync + 'static,
+        Fut: Future<Output = ()> + Send + 'static,
+    {
+        self.0
+            .handlers
+            .connection
+            .write()
+            .unwrap_or_else(|e| e.into_inner())
+            .push(Arc::new(move |s| Box::pin(handler(s))));
+    }
+
+    /// Adds a middleware for every child.
+    pub fn use_middleware<F, Fut>(&self, middleware: F)
+    where
+        F: Fn(SocketRef) -> Fut + Send + Sync + 'static,
+        Fut: Future<Output = Result<(), ConnectError>> + Send + 'static,
+    {
+        self.0
+            .handlers
+            .middlewares
+            .write()
+            .unwrap_or_else(|e| e.into_inner())
+            .push(Arc::new(move |s| Box::pin(middleware(s))));
+    }
+
+    /// The child namespaces created so far.
+    pub fn children(&self) -> Vec<Namespace> {
+        self.0
+            .children
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
+    }
+
+    /// Emits to every socket of every child.
+    pub fn emit<T: Serialize + ?Sized>(&self, event: &str, data: &T) -> Result<(), EmitError> {
+        for ns in self.children() {
+            ns.emit(event, data)?;
+        }
+        Ok(())
+    }
+}
+
+pub(crate) struct IoInner {
+    pub(crate) engine: Arc<EngineShared>,
+    pub(crate) socket_config: proto::socket::server::Config,
+    pub(crate) recovery: Option<ConnectionStateRecovery>,
+    adapter_factory: AdapterFactory,
+    nsps: RwLock<HashMap<String, Namespace>>,
+    parents: RwLock<Vec<ParentNamespace>>,
+    closed: watch::Sender<bool>,
+}
+
+impl IoInner {
+    fn get_or_create(self: &Arc<Self>, name: Nsp) -> Namespace {
+        let mut nsps = self.nsps.write().unwrap_or_else(|e| e.into_inner());
+        nsps.entry(name.as_str().to_owned())
+            .or_insert_with(|| Namespace::new(self, name, Arc::new(NsHandlers::default())))
+            .clone()
+    }
+
+    /// The namespace for a CONNECT: an existing one, or a new child of a matching dynamic
+    /// namespace; `None` for an unknown name ("Invalid namespace").
+    pub(crate) fn lookup(self: &Arc<Self>, name: &Nsp, auth: &Value) -> Option<Namespace> {
+        if let Some(ns) = self
+            .nsps
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(name.as_str())
+        {
+            return Some(ns.clone());
+        }
+        let parents = self
+            .parents
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone();
+        for parent in parents {
+            if parent.0.matcher.matches(name.as_str(), auth) {
+                let mut nsps = self.nsps.write().unwrap_or_else(|e| e.into_inner());
+                if let Some(ns) = nsps.get(name.as_str()) {
+                    return Some(ns.clone());
+                }
+                let ns = Namespace::new(self, name.clone(), parent.0.handlers.clone());
+                nsps.insert(name.as_str().to_owned(), ns.clone());
+                parent
+                    .0
+                    .children
+                    .write()
+                    .unwrap_or_else(|e| e.into_inner())
+                    .push(ns.clone());
+                return Some(ns);
+            }
+        }
+        None
+    }
+}
+
+/// The Socket.IO server. Cheap to clone; every clone is the same server.
+///
+/// ```no_run
+/// use sockeye_server::{SocketIo, SocketRef, Event};
+///
+/// # async fn run() -> std::io::Result<()> {
+/// let (layer, io) = SocketIo::builder().build_layer();
+/// io.ns("/", |socket: SocketRef| async move {
+///     socket.on("chat", |socket: SocketRef, ev: Event| async move {
+///         if let Ok(msg) = ev.data::<String>() {
+///             let _ = socket.broadcast().emit("chat", &msg);
+///             let _ = ev.ack_with(&"ok");
+///         }
+///     });
+/// });
+/// let app = axum::Router::new()
+///     .route("/", axum::routing::get(|| async { "hello" }))
+///     .layer(layer);
+/// let listener = tokio::net::TcpListener::bind("127.0.0.1:3000").await?;
+/// axum::serve(listener, app).await
+/// # }
+/// ```
+#[derive(Clone)]
+pub struct SocketIo(pub(crate) Arc<IoInner>);
+
+impl std::fmt::Debug for SocketIo {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SocketIo")
+            .field("path", &self.0.engine.config.path)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Builds a [`SocketIo`]; every option defaults to the reference's.
+pub struct SocketIoBuilder {
+    engine: EngineConfig,
+    socket: proto::socket::server::Config,
+    recovery: Option<ConnectionStateRecovery>,
+    adapter: Option<AdapterFactory>,
+}
+
+impl std::fmt::Debug for SocketIoBuilder {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SocketIoBuilder")
+            .field("path", &self.engine.path)
+            .finish_non_exhaustive()
+    }
+}
+
+impl SocketIoBuilder {
+    engine_builder_methods!();
+
+    /// How long a connection may take to join a namespace (`connectTimeout`, 45 s).
+    #[must_use]
+    pub fn connect_timeout(mut self, timeout: Duration) -> Self {
+        self.socket.connect_timeout = timeout;
+        self
+    }
+
+    /// The most binary attachments one packet may carry (`maxAttachments` of the parser, 10).
+    #[must_use]
+    pub fn max_attachments(mut self, max: usize) -> Self {
+        self.socket.limits.max_attachments = max;
+        self
+    }
+
+    /// Turns connection state recovery on (`connectionStateRecovery`).
+    #[must_use]
+    pub fn connection_state_recovery(mut self, options: ConnectionStateRecovery) -> Self {
+        self.recovery = Some(options);
+        self
+    }
+
+    /// The adapter of each namespace (the in-memory [`MemoryAdapter`] by default).
+    #[must_use]
+    pub fn adapter<F>(mut self, factory: F) -> Self
+    where
+        F: Fn(LocalNamespace) -> Arc<dyn Adapter> + Send + Sync + 'static,
+    {
+        self.adapter = Some(Arc::new(factory));
+        self
+    }
+
+    /// The server and a tower [`Layer`](tower_layer::Layer) (for `axum::Router::layer`).
+    pub fn build_layer(self) -> (EngineLayer, SocketIo) {
+        let io = self.build();
+        (EngineLayer::new(io.0.engine.clone()), io)
+    }
+
+    /// The server and a tower service for it (404 for other paths).
+    pub fn build_svc(self) -> (EngineService<NotFound>, SocketIo) {
+        let io = self.build();
+        (EngineService::new(io.0.engine.clone(), NotFound), io)
+    }
+
+    fn build(self) -> SocketIo {
+        let engine = EngineShared::new(self.engine);
+        let adapter_factory = self.adapter.unwrap_or_else(|| {
+            Arc::new(|local: LocalNamespace| {
+                Arc::new(MemoryAdapter::new(local)) as Arc<dyn Adapter>
+            })
+        });
+        let inner = Arc::new(IoInner {
+            engine: engine.clone(),
+            socket_config: self.socket,
+            recovery: self.recovery,
+            adapter_factory,
+            nsps: RwLock::new(HashMap::new()),
+            parents: RwLock::new(Vec::new()),
+            closed: watch::channel(false).0,
+        });
+        engine.set_starter(Arc::new(SioStarter {
+            io: Arc::downgrade(&inner),
+        }));
+        let io = SocketIo(inner);
+        // `/` always exists, as the reference's `io.sockets`.
+        io.sockets();
+        io
+    }
+}
+
+impl SocketIo {
+    /// A builder with the reference's defaults, at `/socket.io/`.
+    pub fn builder() -> SocketIoBuilder {
+        SocketIoBuilder {
+            engine: EngineConfig::new("/socket.io/"),
+            socket: proto::socket::server::Config::default(),
+            recovery: None,
+            adapter: None,
+        }
+    }
+
+    /// A namespace, created if new (`io.of(name)`). Names get a leading `/` if they lack one.
+    ///
+    /// # Panics
+    ///
+    /// If `name` is not a valid namespace name (longer than 1024 bytes).
+    pub fn of(&self, name: &str) -> Namespace {
+        let name = if name.starts_with('/') {
+            name.to_owned()
+        } else {
+            format!("/{name}")
+        };
+        #[allow(
+            clippy::expect_used,
+            reason = "a server's own namespace names are static configuration"
+        )]
+        let nsp = Nsp::new(&name).expect("a valid namespace name");
+        self.0.get_or_create(nsp)
+    }
+
+    /// A namespace with a connection handler (`io.of(name).on("connection", handler)`).
+    pub fn ns<F, Fut>(&self, name: &str, handler: F) -> Namespace
+    where
+        F: Fn(SocketRef) -> Fut + Send + Sync + 'static,
+        Fut: Future<Output = ()> + Send + 'static,
+    {
+        let ns = self.of(name);
+        ns.on_connection(handler);
+        ns
+    }
+
+    /// A dynamic namespace: children are created for the names `matcher` accepts, and share its
+    /// handlers (`io.of(regex)` / `io.of(fn)`).
+    pub fn dynamic_ns(&self, matcher: impl Into<NsMatcher>) -> ParentNamespace {
+        let parent = ParentNamespace(Arc::new(ParentInner {
+            matcher: matcher.into(),
+            handlers: Arc::new(NsHandlers::default()),
+            children: RwLock::new(Vec::new()),
+        }));
+        self.0
+            .parents
+            .write()
+            .unwrap_or_else(|e| e.into_inner())
+            .push(parent.clone());
+        parent
+    }
+
+    /// The main namespace `/`.
+    pub fn sockets(&self) -> Namespace {
+        self.of("/")
+    }
+
+    /// The Engine.IO server (`io.engine`).
+    pub fn engine(&self) -> EngineHandle {
+        EngineHandle {
+            shared: self.0.engine.clone(),
+        }
+    }
+
+    /// Adds a middleware on `/`.
+    pub fn use_middleware<F, Fut>(&self, middleware: F)
+    where
+        F: Fn(SocketRef) -> Fut + Send + Sync + 'static,
+        Fut: Future<Output = Result<(), ConnectError>> + Send + 'static,
+    {
+        self.sockets().use_middleware(middleware)
+    }
+
+    /// Targets rooms of `/`.
+    pub fn to(&self, rooms: impl IntoRooms) -> BroadcastOperator {
+        self.sockets().to(rooms)
+    }
+
+    /// Same as [`SocketIo::to`].
+    pub fn in_(&self, rooms: impl IntoRooms) -> BroadcastOperator {
+        self.sockets().to(rooms)
+    }
+
+    /// Every socket of `/` but those in `rooms`.
+    pub fn except(&self, rooms: impl IntoRooms) -> BroadcastOperator {
+        self.sockets().except(rooms)
+    }
+
+    /// This node's sockets of `/`.
+    pub fn local(&self) -> BroadcastOperator {
+        self.sockets().local()
+    }
+
+    /// Volatile broadcast on `/`.
+    pub fn volatile(&self) -> BroadcastOperator {
+        self.sockets().volatile()
+    }
+
+    /// A broadcast on `/` with an acknowledgement deadline.
+    pub fn timeout(&self, timeout: Duration) -> BroadcastOperator {
+        self.sockets().timeout(timeout)
+    }
+
+    /// Emits to every socket of `/`.
+    pub fn emit<T: Serialize + ?Sized>(&self, event: &str, data: &T) -> Result<(), EmitError> {
+        self.sockets().emit(event, data)
+    }
+
+    /// Emits to every socket of `/` and collects their acknowledgements.
+    pub async fn emit_with_ack<T, R>(
+        &self,
+        event: &str,
+        data: &T,
+    ) -> Result<Vec<R>, BroadcastAckError>
+    where
+        T: Serialize + ?Sized,
+        R: DeserializeOwned,
+    {
+        self.sockets().emit_with_ack(event, data).await
+    }
+
+    /// Describes every socket of `/`.
+    pub async fn fetch_sockets(&self) -> Result<Vec<RemoteSocket>, AdapterError> {
+        self.sockets().fetch_sockets().await
+    }
+
+    /// Makes every socket of `/` join rooms.
+    pub fn sockets_join(&self, rooms: impl IntoRooms) {
+        self.sockets().sockets_join(rooms)
+    }
+
+    /// Makes every socket of `/` leave rooms.
+    pub fn sockets_leave(&self, rooms: impl IntoRooms) {
+        self.sockets().sockets_leave(rooms)
+    }
+
+    /// Disconnects every socket of `/`.
+    pub fn disconnect_sockets(&self, close: bool) {
+        self.sockets().disconnect_sockets(close)
+    }
+
+    /// Closes the server (`io.close()`): new handshakes are refused, every socket disconnects
+    /// with `server shutting down` and every connection closes; resolves once all are over (a
+    /// polling client that never polls again is closed after 30 s, the reference's close
+    /// timeout). [`SocketIo::closed`] resolves then.
+    pub async fn close(&self) {
+        let engine = &self.0.engine;
+        engine.mark_closed();
+        for tx in engine.sessions() {
+            let _ = tx.send(crate::session::SessionMsg::App(AppCmd::Shutdown));
+        }
+        engine.wait_empty().await;
+        let nsps: Vec<Namespace> = self
+            .0
+            .nsps
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .values()
+            .cloned()
+            .collect();
+        for ns in nsps {
+            if let Err(e) = ns.adapter().close().await {
+                tracing::warn!("adapter close failed: {e}");
+            }
+        }
+        self.0.closed.send_replace(true);
+    }
+
+    /// Resolves once [`SocketIo::close`] has finished (the `shutdown` of [`serve`](crate::serve)).
+    pub fn closed(&self) -> impl Future<Output = ()> + Send + 'static {
+        let mut rx = self.0.closed.subscribe();
+        async move {
+            let _ = rx.wait_for(|closed| *closed).await;
+        }
+    }
+}

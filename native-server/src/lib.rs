@@ -1,0 +1,96 @@
+//! # sockeye-server
+//!
+//! A Socket.IO v5 / Engine.IO v4 server for tokio, interoperable with the reference
+//! `socket.io-client` 4.x. It is a thin driver around [`sockeye-core`](proto): every protocol
+//! decision (handshake, heartbeat, upgrade, the polling rules, packet validation, acks, the
+//! connect timeout) is the core's; this crate owns the sockets, HTTP, timers and tasks.
+//!
+//! ```text
+//! HTTP request / WebSocket frame / timer / app command
+//!     -> the session's task (one per Engine.IO session) calls the core's handle_* or a command
+//!     -> drains poll_transmit (answer the parked GET, send a frame) and poll_event (handlers)
+//!     -> arms one timer for poll_timeout()
+//! ```
+//!
+//! # Serving
+//!
+//! [`SocketIo::builder`] gives a tower service ([`build_svc`](SocketIoBuilder::build_svc)) or
+//! layer ([`build_layer`](SocketIoBuilder::build_layer)) to mount in axum or any tower/hyper
+//! server, and the [`SocketIo`] handle to register namespaces and emit:
+//!
+//! ```no_run
+//! use std::time::Duration;
+//! use sockeye_server::{SocketIo, SocketRef, Event, ConnectError};
+//!
+//! # async fn run() -> std::io::Result<()> {
+//! let (layer, io) = SocketIo::builder()
+//!     .ping_interval(Duration::from_secs(25))
+//!     .build_layer();
+//!
+//! io.use_middleware(|socket: SocketRef| async move {
+//!     match socket.handshake().auth.get("token").and_then(|t| t.as_str()) {
+//!         Some(_) => Ok(()),
+//!         None => Err(ConnectError::new("unauthorized").with_data(&"a token is needed")),
+//!     }
+//! });
+//!
+//! io.ns("/", |socket: SocketRef| async move {
+//!     socket.join("lobby");
+//!     socket.on("chat", |socket: SocketRef, ev: Event| async move {
+//!         let Ok(text) = ev.data::<String>() else { return };
+//!         let _ = socket.to("lobby").emit("chat", &(socket.id(), text));
+//!         let _ = ev.ack_with(&"delivered");
+//!     });
+//!     socket.on_disconnect(|socket, reason| async move {
+//!         tracing::info!("{} left: {reason}", socket.id());
+//!     });
+//! });
+//!
+//! let app = axum::Router::new().layer(layer);
+//! let listener = tokio::net::TcpListener::bind("127.0.0.1:3000").await?;
+//! axum::serve(listener, app).await
+//! # }
+//! ```
+//!
+//! Without axum, [`serve`] runs the service on a listener (HTTP/1.1 with upgrades).
+//!
+//! # Data
+//!
+//! Emits take any `Serialize` and handlers read any `Deserialize` ([`value`]): a tuple is several
+//! arguments, `()` none, anything else one; `bytes::Bytes` anywhere becomes a binary attachment.
+//!
+//! # Modules
+//!
+//! - [`io`]: the server, namespaces (static and dynamic), middlewares.
+//! - [`socket`]: sockets, events, acks, the handshake, `socket.conn`.
+//! - [`operators`]: broadcasting (`to`, `except`, `local`, `volatile`, `timeout`), `fetch_sockets`.
+//! - [`adapter`]: the multi-node-ready [`Adapter`](adapter::Adapter) trait and the in-memory one.
+//! - [`engine`]: the Engine.IO session table and the bare Engine.IO server ([`EngineIo`]).
+//! - [`http`]: the tower service and layer, the reference's HTTP answers, CORS, static files.
+
+pub mod adapter;
+pub mod config;
+pub mod engine;
+pub mod error;
+pub mod http;
+pub mod io;
+pub mod operators;
+mod session;
+mod sio_session;
+pub mod socket;
+pub mod value;
+
+pub use proto;
+pub use proto::engine::{CloseReason, Message, Transport};
+pub use proto::socket::server::DisconnectReason;
+
+pub use config::{ConnectionStateRecovery, Cookie, Cors, CorsOrigin};
+pub use engine::{EngineHandle, EngineIo, EngineSocket};
+pub use error::{
+    AckError, AdapterError, BroadcastAckError, ConnectError, EmitError, EventError, SendError,
+};
+pub use http::{ClientAddr, EngineLayer, EngineService, RequestInfo, ServeDir, serve};
+pub use io::{Namespace, NsMatcher, ParentNamespace, SocketIo, SocketIoBuilder};
+pub use operators::{BroadcastOperator, RemoteSocket};
+pub use socket::{AckSender, Conn, Event, Handshake, SocketRef};
+pub use value::Value;

@@ -1,0 +1,272 @@
+//! Broadcasting: `io.to(room).emit(..)` and friends (the reference's `BroadcastOperator`).
+
+use std::time::Duration;
+
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+
+use crate::adapter::{AckEvent, BroadcastOptions, BroadcastPacket, RemoteSocketData, Room};
+use crate::error::{AckError, AdapterError, BroadcastAckError, EmitError};
+use crate::io::Namespace;
+use crate::socket::{Handshake, IntoRooms, check_event_name};
+use crate::value::{Value, from_args, to_args};
+
+/// How long `fetch_sockets` waits for other nodes when no timeout is set (the reference's
+/// `requestsTimeout`, 5 s).
+const DEFAULT_REQUESTS_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// Selects sockets of a namespace by room and flags, then emits to them or acts on them. Made by
+/// `to`, `in_`, `except`, `local`, `volatile`, `timeout` on a namespace, the server or a socket.
+#[derive(Clone, Debug)]
+pub struct BroadcastOperator {
+    ns: Namespace,
+    opts: BroadcastOptions,
+}
+
+impl BroadcastOperator {
+    pub(crate) fn new(ns: Namespace) -> Self {
+        BroadcastOperator {
+            ns,
+            opts: BroadcastOptions::default(),
+        }
+    }
+
+    /// Targets rooms (a socket in several gets the event once).
+    #[must_use]
+    pub fn to(mut self, rooms: impl IntoRooms) -> Self {
+        self.opts.rooms.extend(rooms.into_rooms());
+        self
+    }
+
+    /// Same as [`BroadcastOperator::to`].
+    #[must_use]
+    pub fn in_(self, rooms: impl IntoRooms) -> Self {
+        self.to(rooms)
+    }
+
+    /// Leaves out the sockets in these rooms (a socket id is a room).
+    #[must_use]
+    pub fn except(mut self, rooms: impl IntoRooms) -> Self {
+        self.opts.except.extend(rooms.into_rooms());
+        self
+    }
+
+    /// Only this node's sockets.
+    #[must_use]
+    pub fn local(mut self) -> Self {
+        self.opts.flags.local = true;
+        self
+    }
+
+    /// Drops the event for sockets that cannot send it right now; never stored for recovery.
+    #[must_use]
+    pub fn volatile(mut self) -> Self {
+        self.opts.flags.volatile = true;
+        self
+    }
+
+    /// The `compress` flag (passed to the adapter; this server does not compress).
+    #[must_use]
+    pub fn compress(mut self, compress: bool) -> Self {
+        self.opts.flags.compress = Some(compress);
+        self
+    }
+
+    /// The acknowledgement deadline for [`BroadcastOperator::emit_with_ack`] (and the request
+    /// timeout for `fetch_sockets`).
+    #[must_use]
+    pub fn timeout(mut self, timeout: Duration) -> Self {
+        self.opts.flags.timeout = Some(timeout);
+        self
+    }
+
+    fn packet<T: Serialize + ?Sized>(
+        &self,
+        event: &str,
+        data: &T,
+    ) -> Result<BroadcastPacket, EmitError> {
+        check_event_name(event)?;
+        let mut items = vec![Value::String(event.to_owned())];
+        items.extend(to_args(data)?);
+        Ok(BroadcastPacket {
+            nsp: self.ns.name().to_owned(),
+            data: items,
+        })
+    }
+
+    /// Emits `event` to the selected sockets, encoded once for all.
+    pub fn emit<T: Serialize + ?Sized>(&self, event: &str, data: &T) -> Result<(), EmitError> {
+        let packet = self.packet(event, data)?;
+        self.ns.adapter().broadcast(packet, self.opts.clone())
+    }
+
+    /// Emits `event` and collects one acknowledgement per selected socket, each read as `R`. It
+    /// ends when every socket (on every node) answered, or at the [`timeout`](Self::timeout) with
+    /// [`BroadcastAckError`] holding the answers that did come. Without a timeout it waits until
+    /// each socket answered or disconnected.
+    pub async fn emit_with_ack<T, R>(
+        &self,
+        event: &str,
+        data: &T,
+    ) -> Result<Vec<R>, BroadcastAckError>
+    where
+        T: Serialize + ?Sized,
+        R: DeserializeOwned,
+    {
+        let fail =
+            |error: AckError, responses: Vec<Vec<Value>>| BroadcastAckError { error, responses };
+        let packet = self
+            .packet(event, data)
+            .map_err(|e| fail(AckError::Emit(e), Vec::new()))?;
+        let mut acks = self
+            .ns
+            .adapter()
+            .broadcast_with_ack(packet, self.opts.clone())
+            .map_err(|e| fail(AckError::Emit(e), Vec::new()))?;
+        let deadline = self
+            .opts
+            .flags
+            .timeout
+            .map(|t| tokio::time::Instant::now() + t);
+        let mut servers_left = acks.servers;
+        let mut expected = 0usize;
+        let mut done = 0usize;
+        let mut responses: Vec<Vec<Value>> = Vec::new();
+        let mut failed: Option<AckError> = None;
+        while servers_left > 0 || done < expected {
+            let next = async {
+                match deadline {
+                    Some(at) => tokio::time::timeout_at(at, acks.events.recv()).await.ok(),
+                    None => Some(acks.events.recv().await),
+                }
+            };
+            match next.await {
+                Some(Some(AckEvent::ClientCount(n))) => {
+                    servers_left = servers_left.saturating_sub(1);
+                    expected += n;
+                }
+                Some(Some(AckEvent::Response(Ok(args)))) => {
+                    done += 1;
+                    responses.push(args);
+                }
+                Some(Some(AckEvent::Response(Err(e)))) => {
+                    done += 1;
+                    failed.get_or_insert(e);
+                }
+                // Every sender is gone: nothing more will come.
+                Some(None) => {
+                    failed.get_or_insert(AckError::Disconnected);
+                    break;
+                }
+                None => {
+                    failed = Some(AckError::Timeout);
+                    break;
+                }
+            }
+        }
+        if let Some(error) = failed {
+            return Err(fail(error, responses));
+        }
+        let mut out = Vec::with_capacity(responses.len());
+        for args in &responses {
+            match from_args(args.clone()) {
+                Ok(r) => out.push(r),
+                Err(e) => return Err(fail(AckError::Deserialize(e), responses)),
+            }
+        }
+        Ok(out)
+    }
+
+    /// Describes the selected sockets, on every node (`fetchSockets`).
+    pub async fn fetch_sockets(&self) -> Result<Vec<RemoteSocket>, AdapterError> {
+        let timeout = self.opts.flags.timeout.unwrap_or(DEFAULT_REQUESTS_TIMEOUT);
+        let data = self
+            .ns
+            .adapter()
+            .fetch_sockets(self.opts.clone(), timeout)
+            .await?;
+        Ok(data
+            .into_iter()
+            .map(|data| RemoteSocket {
+                ns: self.ns.clone(),
+                data,
+            })
+            .collect())
+    }
+
+    /// Makes the selected sockets join rooms (`socketsJoin`).
+    pub fn sockets_join(&self, rooms: impl IntoRooms) {
+        self.ns
+            .adapter()
+            .add_sockets(self.opts.clone(), rooms.into_rooms());
+    }
+
+    /// Makes the selected sockets leave rooms (`socketsLeave`).
+    pub fn sockets_leave(&self, rooms: impl IntoRooms) {
+        self.ns
+            .adapter()
+            .del_sockets(self.opts.clone(), rooms.into_rooms());
+    }
+
+    /// Disconnects the selected sockets; with `close`, their whole connection
+    /// (`disconnectSockets`).
+    pub fn disconnect_sockets(&self, close: bool) {
+        self.ns
+            .adapter()
+            .disconnect_sockets(self.opts.clone(), close);
+    }
+}
+
+/// A socket as `fetch_sockets` returns it, maybe on another node: its description, and actions
+/// that go through the adapter.
+#[derive(Clone, Debug)]
+pub struct RemoteSocket {
+    ns: Namespace,
+    data: RemoteSocketData,
+}
+
+impl RemoteSocket {
+    /// The socket id.
+    pub fn id(&self) -> &str {
+        &self.data.id
+    }
+
+    /// Its handshake.
+    pub fn handshake(&self) -> &Handshake {
+        &self.data.handshake
+    }
+
+    /// Its rooms.
+    pub fn rooms(&self) -> &[Room] {
+        &self.data.rooms
+    }
+
+    /// Its `data` as a `T`.
+    pub fn data<T: DeserializeOwned>(&self) -> Option<T> {
+        self.data.data.clone().deserialize_into().ok()
+    }
+
+    fn operator(&self) -> BroadcastOperator {
+        BroadcastOperator::new(self.ns.clone()).to(self.data.id.clone())
+    }
+
+    /// Emits to this socket.
+    pub fn emit<T: Serialize + ?Sized>(&self, event: &str, data: &T) -> Result<(), EmitError> {
+        self.operator().emit(event, data)
+    }
+
+    /// Makes it join rooms.
+    pub fn join(&self, rooms: impl IntoRooms) {
+        self.operator().sockets_join(rooms);
+    }
+
+    /// Makes it leave rooms.
+    pub fn leave(&self, rooms: impl IntoRooms) {
+        self.operator().sockets_leave(rooms);
+    }
+
+    /// Disconnects it; with `close`, its whole connection.
+    pub fn disconnect(&self, close: bool) {
+        self.operator().disconnect_sockets(close);
+    }
+}

@@ -1,0 +1,399 @@
+//! The Socket.IO layer of a session task: what it does with the core's Socket.IO events and with
+//! the commands of sockets, broadcasts and connect procedures.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Weak};
+use std::time::Duration;
+
+use proto::engine::Message;
+use proto::server::{Connection, Event as ConnEvent};
+use proto::socket::packet::{AckId, Nsp};
+use proto::socket::server::{AckHandle, Emit, Encoded, Event as SioEvent, Recovery, UsageError};
+use tokio::sync::{mpsc, oneshot};
+
+use crate::adapter::AckEvent;
+use crate::engine::{EngineShared, NewSession, SessionStarter, random_id, run_inline};
+use crate::error::{AckError, EmitError};
+use crate::io::IoInner;
+use crate::session::{App, Link, Runner, SessionMsg, SessionTx};
+use crate::socket::{Conn, Handshake, SocketError, SocketInit, SocketRef};
+use crate::value::{self, Value};
+
+/// Where an acknowledgement goes.
+pub(crate) enum AckReply {
+    /// One emit's future.
+    One(oneshot::Sender<Result<Vec<Value>, AckError>>),
+    /// A broadcast's collector.
+    Many(mpsc::UnboundedSender<AckEvent>),
+}
+
+impl AckReply {
+    fn send(self, result: Result<Vec<Value>, AckError>) {
+        match self {
+            AckReply::One(tx) => {
+                let _ = tx.send(result);
+            }
+            AckReply::Many(tx) => {
+                let _ = tx.send(AckEvent::Response(result));
+            }
+        }
+    }
+}
+
+/// A socket whose middlewares passed, to admit.
+pub(crate) struct Accepted {
+    pub(crate) socket: SocketRef,
+    pub(crate) rooms: Vec<String>,
+    pub(crate) missed: Vec<Vec<Value>>,
+}
+
+/// Application commands to a session task.
+pub(crate) enum AppCmd {
+    /// Admit a socket (its CONNECT is pending).
+    Accept(Box<Accepted>),
+    /// Refuse a pending CONNECT.
+    Reject {
+        nsp: Nsp,
+        message: String,
+        data: Option<String>,
+    },
+    /// Send an event encoded once for many.
+    SendEncoded {
+        encoded: Arc<Encoded>,
+        volatile: bool,
+    },
+    /// Send an event asking for an acknowledgement.
+    EmitWithAck {
+        nsp: Nsp,
+        args: String,
+        attachments: Vec<Vec<u8>>,
+        timeout: Option<Duration>,
+        reply: AckReply,
+    },
+    /// Answer the client's event `id`.
+    Ack {
+        nsp: Nsp,
+        id: AckId,
+        args: String,
+        attachments: Vec<Vec<u8>>,
+    },
+    /// `socket.disconnect()`.
+    Disconnect { nsp: Nsp },
+    /// `socket.disconnect(true)`.
+    Close,
+    /// `io.close()`.
+    Shutdown,
+    /// Bare Engine.IO: send a message.
+    EngineSend(Message),
+    /// Bare Engine.IO: close the session.
+    EngineClose,
+}
+
+pub(crate) struct SioStarter {
+    pub(crate) io: Weak<IoInner>,
+}
+
+impl SessionStarter for SioStarter {
+    fn start(&self, shared: Arc<EngineShared>, new: NewSession) {
+        let NewSession {
+            sid,
+            transport,
+            req,
+            tx,
+            rx,
+            ws,
+        } = new;
+        let Some(io) = self.io.upgrade() else {
+            // Every `SocketIo` handle was dropped: nothing can serve this session.
+            shared.remove_session(sid.as_str());
+            return;
+        };
+        let core = Connection::new(
+            shared.now(),
+            sid.clone(),
+            transport,
+            shared.config.engine.clone(),
+            io.socket_config,
+        );
+        let conn = Conn::new(sid.as_str().to_owned(), tx.clone(), req, transport);
+        let app = SioApp {
+            io,
+            conn,
+            tx: tx.clone(),
+            sockets: HashMap::new(),
+            acks: HashMap::new(),
+        };
+        let runner = Runner::new(core, app, shared, sid.as_str().to_owned(), tx, rx, ws);
+        tokio::spawn(runner.run());
+    }
+}
+
+struct SioApp {
+    io: Arc<IoInner>,
+    conn: Conn,
+    tx: SessionTx,
+    sockets: HashMap<Nsp, SocketRef>,
+    acks: HashMap<AckHandle, AckReply>,
+}
+
+fn ack_error(e: proto::socket::server::AckError) -> AckError {
+    match e {
+        proto::socket::server::AckError::Timeout => AckError::Timeout,
+        _ => AckError::Disconnected,
+    }
+}
+
+impl SioApp {
+    fn on_socket_event(&mut self, core: &mut Connection, link: &Link, ev: SioEvent) {
+        match ev {
+            SioEvent::Connect {
+                nsp,
+                auth,
+                recovery,
+            } => {
+                tokio::spawn(connect(
+                    self.io.clone(),
+                    self.tx.clone(),
+                    self.conn.clone(),
+                    nsp,
+                    auth,
+                    recovery,
+                ));
+            }
+            SioEvent::Event {
+                nsp,
+                args,
+                attachments,
+                id,
+            } => {
+                let Some(socket) = self.sockets.get(&nsp) else {
+                    return;
+                };
+                match value::decode_array(&args, attachments) {
+                    Ok(items) => socket.dispatch(items, id),
+                    Err(e) => tracing::warn!(socket = %socket.id(), "undecodable event: {e}"),
+                }
+            }
+            SioEvent::Ack { handle, result, .. } => {
+                if let Some(reply) = self.acks.remove(&handle) {
+                    let result = result.map_err(ack_error).and_then(|(args, attachments)| {
+                        value::decode_array(&args, attachments).map_err(AckError::Deserialize)
+                    });
+                    reply.send(result);
+                }
+            }
+            SioEvent::Error { nsp, error } => {
+                if let Some(socket) = self.sockets.get(&nsp) {
+                    socket.emit_error(&SocketError::Parse(error.to_string()));
+                }
+            }
+            SioEvent::Disconnect { nsp, reason } => {
+                if let Some(socket) = self.sockets.remove(&nsp) {
+                    socket.closed(reason, self.io.recovery.is_some());
+                }
+            }
+            _ => {}
+        }
+        let _ = (core, link);
+    }
+
+    fn accept(&mut self, core: &mut Connection, link: &Link, accepted: Accepted) {
+        let Accepted {
+            socket,
+            rooms,
+            missed,
+        } = accepted;
+        let nsp = socket.nsp_core().clone();
+        if !core.socket().pending_connects().any(|p| *p == nsp) {
+            return; // the connection closed meanwhile
+        }
+        let ns = socket.namespace().clone();
+        ns.insert_socket(socket.clone());
+        let mut all_rooms = vec![socket.id().to_owned()];
+        all_rooms.extend(rooms.into_iter().filter(|r| r != socket.id()));
+        ns.adapter().add_all(socket.id(), &all_rooms);
+        let pid = socket.pid().map(str::to_owned);
+        if let Err(e) = core.accept(link.now, &nsp, socket.id().to_owned(), pid) {
+            tracing::debug!("accept failed: {e}");
+            ns.adapter().del_all(socket.id());
+            ns.remove_socket(socket.id());
+            return;
+        }
+        socket.set_connected(true);
+        self.sockets.insert(nsp.clone(), socket.clone());
+        for data in missed {
+            let (args, attachments) = value::encode_array(&data);
+            match Encoded::event(&nsp, args, attachments, None) {
+                Ok(encoded) => {
+                    let _ = core.send_encoded(link.now, &encoded);
+                }
+                Err(e) => tracing::warn!("a missed packet could not be encoded: {e}"),
+            }
+        }
+        for handler in ns.0.handlers.connection() {
+            run_inline(handler(socket.clone()));
+        }
+    }
+}
+
+impl App for SioApp {
+    type Core = Connection;
+
+    fn on_start(&mut self, _core: &mut Connection, _link: &Link) {}
+
+    fn drain_events(&mut self, core: &mut Connection, link: &Link) -> bool {
+        let mut any = false;
+        while let Some(ev) = core.poll_event() {
+            any = true;
+            match ev {
+                ConnEvent::Socket(ev) => self.on_socket_event(core, link, ev),
+                ConnEvent::Upgrade(t) => self.conn.upgraded(t),
+                ConnEvent::Close(reason) => {
+                    tracing::debug!(sid = %self.conn.id(), %reason, "connection closed");
+                    // Acks still awaited (the core ended them already) must not keep waiting.
+                    for (_, reply) in self.acks.drain() {
+                        reply.send(Err(AckError::Disconnected));
+                    }
+                    self.conn.closed(&reason);
+                }
+                _ => {}
+            }
+        }
+        any
+    }
+
+    fn on_cmd(&mut self, core: &mut Connection, link: &Link, cmd: AppCmd) {
+        let now = link.now;
+        match cmd {
+            AppCmd::Accept(accepted) => self.accept(core, link, *accepted),
+            AppCmd::Reject { nsp, message, data } => {
+                let _ = core.reject(now, &nsp, &message, data);
+            }
+            AppCmd::SendEncoded { encoded, volatile } => {
+                if volatile && !link.writable(core) {
+                    return;
+                }
+                let _ = core.send_encoded(now, &encoded);
+            }
+            AppCmd::EmitWithAck {
+                nsp,
+                args,
+                attachments,
+                timeout,
+                reply,
+            } => {
+                let emit = Emit::new(args)
+                    .with_attachments(attachments)
+                    .with_ack(timeout);
+                match core.emit(now, &nsp, emit) {
+                    Ok(Some(handle)) => {
+                        self.acks.insert(handle, reply);
+                    }
+                    Ok(None) => reply.send(Err(AckError::Disconnected)),
+                    Err(UsageError::ReservedEventName) => reply.send(Err(AckError::Emit(
+                        EmitError::ReservedEventName(String::new()),
+                    ))),
+                    Err(UsageError::Closed | UsageError::NotConnected(_)) => {
+                        reply.send(Err(AckError::Disconnected))
+                    }
+                    Err(e) => reply.send(Err(AckError::Emit(EmitError::Adapter(
+                        crate::error::AdapterError::Other(e.to_string()),
+                    )))),
+                }
+            }
+            AppCmd::Ack {
+                nsp,
+                id,
+                args,
+                attachments,
+            } => {
+                let _ = core.ack(now, &nsp, id, args, attachments);
+            }
+            AppCmd::Disconnect { nsp } => {
+                let _ = core.disconnect(now, &nsp);
+            }
+            AppCmd::Close => core.close(now),
+            AppCmd::Shutdown => core.shutdown(now),
+            AppCmd::EngineSend(_) | AppCmd::EngineClose => {}
+        }
+    }
+
+    fn on_end(&mut self) {
+        for (_, reply) in self.acks.drain() {
+            reply.send(Err(AckError::Disconnected));
+        }
+    }
+}
+
+/// A CONNECT: finds the namespace, restores a session, runs the middlewares, then admits or
+/// refuses the socket through the session task.
+async fn connect(
+    io: Arc<IoInner>,
+    tx: SessionTx,
+    conn: Conn,
+    nsp: Nsp,
+    auth: Option<String>,
+    recovery: Option<Recovery>,
+) {
+    let reject = |message: &str, data: Option<String>| {
+        let _ = tx.send(SessionMsg::App(AppCmd::Reject {
+            nsp: nsp.clone(),
+            message: message.to_owned(),
+            data,
+        }));
+    };
+    // The core checked that the payload is a JSON object.
+    let auth = auth
+        .and_then(|a| Value::from_json(&a, &[]).ok())
+        .unwrap_or(Value::Object(Vec::new()));
+    let Some(ns) = io.lookup(&nsp, &auth) else {
+        reject("Invalid namespace", None);
+        return;
+    };
+    let mut restored = None;
+    if let (Some(_), Some(rec)) = (io.recovery, &recovery) {
+        match ns.adapter().restore_session(&rec.pid, &rec.offset).await {
+            Ok(r) => restored = r,
+            Err(e) => tracing::debug!("session restore failed: {e}"),
+        }
+    }
+    let handshake = Handshake::new(conn.request(), auth);
+    let (init, rooms, missed) = match restored {
+        Some(r) => (
+            SocketInit {
+                id: r.session.sid,
+                pid: Some(r.session.pid),
+                recovered: true,
+                data: r.session.data,
+            },
+            r.session.rooms,
+            r.missed_packets,
+        ),
+        None => (
+            SocketInit {
+                id: random_id(),
+                pid: io.recovery.map(|_| random_id()),
+                recovered: false,
+                data: Value::Null,
+            },
+            Vec::new(),
+            Vec::new(),
+        ),
+    };
+    let socket = SocketRef::new(ns.clone(), conn, tx.clone(), handshake, init);
+    let skip = socket.recovered() && io.recovery.is_some_and(|r| r.skip_middlewares);
+    if !skip {
+        for middleware in ns.0.handlers.middlewares() {
+            if let Err(e) = middleware(socket.clone()).await {
+                let data = e.data.map(|d| d.to_string());
+                reject(&e.message, data);
+                return;
+            }
+        }
+    }
+    let _ = tx.send(SessionMsg::App(AppCmd::Accept(Box::new(Accepted {
+        socket,
+        rooms,
+        missed,
+    }))));
+}

@@ -1,0 +1,372 @@
+//! A raw test client: HTTP/1.1 over a plain TCP stream (one request per connection, so a test
+//! controls concurrency and can abort a request by dropping it) and WebSocket with
+//! tokio-tungstenite. It speaks Engine.IO / Socket.IO text by hand, as the protocol notes write it.
+#![allow(
+    dead_code,
+    unreachable_pub,
+    reason = "each test file uses part of the helpers"
+)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    reason = "test helpers"
+)]
+
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use futures_util::{SinkExt, StreamExt};
+use sockeye_server::{EngineIo, SocketIo};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::{TcpListener, TcpStream};
+use tokio_tungstenite::tungstenite::Message;
+
+/// How long a test waits for something that should happen.
+pub const WAIT: Duration = Duration::from_secs(5);
+
+/// Serves a Socket.IO server built from `builder` on 127.0.0.1:0.
+pub async fn start(builder: sockeye_server::SocketIoBuilder) -> (SocketAddr, SocketIo) {
+    let (svc, io) = builder.build_svc();
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let closed = io.closed();
+    tokio::spawn(sockeye_server::serve(listener, svc, closed));
+    (addr, io)
+}
+
+/// Serves a bare Engine.IO server on 127.0.0.1:0.
+pub async fn start_engine(
+    builder: sockeye_server::engine::EngineIoBuilder,
+) -> (SocketAddr, EngineIo) {
+    let (svc, io) = builder.build_svc();
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(sockeye_server::serve(listener, svc, std::future::pending()));
+    (addr, io)
+}
+
+/// Fast heartbeats for tests: pingInterval 300 ms, pingTimeout 200 ms.
+pub fn fast() -> sockeye_server::SocketIoBuilder {
+    SocketIo::builder()
+        .ping_interval(Duration::from_millis(300))
+        .ping_timeout(Duration::from_millis(200))
+}
+
+/// An HTTP response.
+#[derive(Debug)]
+pub struct Res {
+    pub status: u16,
+    pub headers: Vec<(String, String)>,
+    pub body: String,
+}
+
+impl Res {
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
+}
+
+/// A request sent and not yet read: drop it to abort.
+pub struct Pending(TcpStream);
+
+impl Pending {
+    pub async fn response(mut self) -> Res {
+        let mut raw = Vec::new();
+        tokio::time::timeout(WAIT, self.0.read_to_end(&mut raw))
+            .await
+            .expect("response in time")
+            .unwrap();
+        parse(&raw)
+    }
+}
+
+fn parse(raw: &[u8]) -> Res {
+    let text = String::from_utf8_lossy(raw);
+    let (head, body) = text.split_once("\r\n\r\n").expect("a full response");
+    let mut lines = head.lines();
+    let status = lines
+        .next()
+        .unwrap()
+        .split(' ')
+        .nth(1)
+        .unwrap()
+        .parse()
+        .unwrap();
+    let headers: Vec<(String, String)> = lines
+        .filter_map(|l| l.split_once(':'))
+        .map(|(k, v)| (k.trim().to_owned(), v.trim().to_owned()))
+        .collect();
+    Res {
+        status,
+        headers,
+        body: body.to_owned(),
+    }
+}
+
+/// Sends a request (`Connection: close`) and returns before reading the answer.
+pub async fn send(
+    addr: SocketAddr,
+    method: &str,
+    path: &str,
+    headers: &[(&str, &str)],
+    body: &[u8],
+) -> Pending {
+    let mut stream = TcpStream::connect(addr).await.unwrap();
+    let mut req = format!("{method} {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n");
+    for (k, v) in headers {
+        req.push_str(&format!("{k}: {v}\r\n"));
+    }
+    req.push_str(&format!("Content-Length: {}\r\n\r\n", body.len()));
+    stream.write_all(req.as_bytes()).await.unwrap();
+    stream.write_all(body).await.unwrap();
+    Pending(stream)
+}
+
+pub async fn get(addr: SocketAddr, path: &str) -> Res {
+    send(addr, "GET", path, &[], b"").await.response().await
+}
+
+pub async fn post(addr: SocketAddr, path: &str, body: &str) -> Res {
+    send(
+        addr,
+        "POST",
+        path,
+        &[("Content-Type", "text/plain;charset=UTF-8")],
+        body.as_bytes(),
+    )
+    .await
+    .response()
+    .await
+}
+
+/// The `sid` of an open packet `0{...}`.
+pub fn sid_of(open: &str) -> String {
+    let json: serde_json::Value =
+        serde_json::from_str(open.strip_prefix('0').expect("an open packet")).unwrap();
+    json["sid"].as_str().unwrap().to_owned()
+}
+
+/// A polling session: its handshake done.
+pub struct Polling {
+    pub addr: SocketAddr,
+    pub path: String,
+    pub sid: String,
+    pub open: String,
+}
+
+impl Polling {
+    pub async fn open(addr: SocketAddr) -> Polling {
+        Polling::open_at(addr, "/socket.io/").await
+    }
+
+    pub async fn open_at(addr: SocketAddr, path: &str) -> Polling {
+        let res = get(addr, &format!("{path}?EIO=4&transport=polling")).await;
+        assert_eq!(res.status, 200, "{res:?}");
+        let sid = sid_of(&res.body);
+        Polling {
+            addr,
+            path: path.to_owned(),
+            sid,
+            open: res.body,
+        }
+    }
+
+    pub fn url(&self) -> String {
+        format!("{}?EIO=4&transport=polling&sid={}", self.path, self.sid)
+    }
+
+    pub async fn get(&self) -> Res {
+        get(self.addr, &self.url()).await
+    }
+
+    pub async fn start_get(&self) -> Pending {
+        send(self.addr, "GET", &self.url(), &[], b"").await
+    }
+
+    pub async fn post(&self, body: &str) -> Res {
+        post(self.addr, &self.url(), body).await
+    }
+
+    /// GETs until a payload that is not only pings (answering them), and returns its packets.
+    pub async fn recv(&self) -> Vec<String> {
+        loop {
+            let res = self.get().await;
+            assert_eq!(res.status, 200, "{res:?}");
+            let packets: Vec<String> = res.body.split('\u{1e}').map(str::to_owned).collect();
+            if packets.iter().any(|p| p == "2") {
+                self.post("3").await;
+            }
+            let rest: Vec<String> = packets.into_iter().filter(|p| p != "2").collect();
+            if !rest.is_empty() {
+                return rest;
+            }
+        }
+    }
+}
+
+/// A raw WebSocket.
+pub struct Ws {
+    pub inner: tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<TcpStream>>,
+    /// Answer Engine.IO pings by itself.
+    pub auto_pong: bool,
+}
+
+/// What a WebSocket read gave.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Frame {
+    Text(String),
+    Binary(Vec<u8>),
+    Closed,
+}
+
+impl Ws {
+    pub async fn connect(addr: SocketAddr, query: &str) -> Ws {
+        Ws::try_connect(addr, query)
+            .await
+            .expect("the upgrade is accepted")
+    }
+
+    pub async fn try_connect(
+        addr: SocketAddr,
+        query: &str,
+    ) -> Result<Ws, tokio_tungstenite::tungstenite::Error> {
+        let url = format!("ws://{addr}/socket.io/?{query}");
+        let (inner, _) = tokio_tungstenite::connect_async(url).await?;
+        Ok(Ws {
+            inner,
+            auto_pong: true,
+        })
+    }
+
+    pub async fn connect_path(addr: SocketAddr, path: &str, query: &str) -> Ws {
+        let url = format!("ws://{addr}{path}?{query}");
+        let (inner, _) = tokio_tungstenite::connect_async(url).await.unwrap();
+        Ws {
+            inner,
+            auto_pong: true,
+        }
+    }
+
+    pub async fn send(&mut self, text: &str) {
+        self.inner.send(Message::Text(text.into())).await.unwrap();
+    }
+
+    pub async fn send_binary(&mut self, bytes: &[u8]) {
+        self.inner
+            .send(Message::Binary(bytes.to_vec().into()))
+            .await
+            .unwrap();
+    }
+
+    /// The next frame (pings answered when `auto_pong`), or `Closed`.
+    pub async fn recv(&mut self) -> Frame {
+        loop {
+            let next = tokio::time::timeout(WAIT, self.inner.next())
+                .await
+                .expect("a frame in time");
+            match next {
+                Some(Ok(Message::Text(t))) => {
+                    if self.auto_pong && t.as_str() == "2" {
+                        let _ = self.inner.send(Message::Text("3".into())).await;
+                        continue;
+                    }
+                    return Frame::Text(t.as_str().to_owned());
+                }
+                Some(Ok(Message::Binary(b))) => return Frame::Binary(b.to_vec()),
+                Some(Ok(Message::Close(_))) | None | Some(Err(_)) => return Frame::Closed,
+                Some(Ok(_)) => continue,
+            }
+        }
+    }
+
+    pub async fn recv_text(&mut self) -> String {
+        match self.recv().await {
+            Frame::Text(t) => t,
+            other => panic!("expected a text frame, got {other:?}"),
+        }
+    }
+
+    /// Reads until the WebSocket closes; fails if that takes longer than [`WAIT`].
+    pub async fn expect_closed(&mut self) {
+        loop {
+            if self.recv().await == Frame::Closed {
+                return;
+            }
+        }
+    }
+
+    /// Whether nothing arrives within `d` (pings answered).
+    pub async fn quiet_for(&mut self, d: Duration) -> Option<Frame> {
+        tokio::time::timeout(d, self.recv()).await.ok()
+    }
+}
+
+/// A Socket.IO client on one WebSocket, its handshake done and `/` (or `nsp`) connected.
+pub struct Sio {
+    pub ws: Ws,
+    pub engine_sid: String,
+    /// The socket id of the last CONNECT answer.
+    pub sid: String,
+    /// The last CONNECT answer's payload.
+    pub connect: serde_json::Value,
+}
+
+impl Sio {
+    /// Opens a WebSocket session without connecting a namespace.
+    pub async fn open(addr: SocketAddr) -> Sio {
+        let mut ws = Ws::connect(addr, "EIO=4&transport=websocket").await;
+        let open = ws.recv_text().await;
+        let engine_sid = sid_of(&open);
+        Sio {
+            ws,
+            engine_sid,
+            sid: String::new(),
+            connect: serde_json::Value::Null,
+        }
+    }
+
+    /// Opens a session and connects `/` with `auth` (none when empty).
+    pub async fn connect(addr: SocketAddr, auth: &str) -> Sio {
+        let mut sio = Sio::open(addr).await;
+        sio.join_nsp("", auth).await;
+        sio
+    }
+
+    /// Sends CONNECT for `nsp` (`""` for `/`) and expects its `0` answer.
+    pub async fn join_nsp(&mut self, nsp: &str, auth: &str) {
+        let prefix = if nsp.is_empty() {
+            String::new()
+        } else {
+            format!("{nsp},")
+        };
+        self.ws.send(&format!("40{prefix}{auth}")).await;
+        let answer = self.ws.recv_text().await;
+        let expected = format!("40{prefix}");
+        let payload = answer
+            .strip_prefix(&expected)
+            .unwrap_or_else(|| panic!("expected {expected}..., got {answer}"));
+        self.connect = serde_json::from_str(payload).unwrap();
+        self.sid = self.connect["sid"].as_str().unwrap().to_owned();
+    }
+
+    pub async fn send(&mut self, text: &str) {
+        self.ws.send(text).await
+    }
+
+    pub async fn recv(&mut self) -> String {
+        self.ws.recv_text().await
+    }
+
+    /// The next EVENT as its JSON array (after the `42` prefix, for `/`).
+    pub async fn recv_event(&mut self) -> serde_json::Value {
+        let text = self.recv().await;
+        let json = text
+            .strip_prefix("42")
+            .unwrap_or_else(|| panic!("expected an event, got {text}"));
+        serde_json::from_str(json).unwrap()
+    }
+}

@@ -1,0 +1,404 @@
+// The `sockeye` package: socket.io-client's API over the WebAssembly client.
+//
+// What wasm-bindgen cannot express lives here: listeners, variadic `emit(ev, ...args, ack)`, the
+// `timeout()` / `volatile` / `compress()` flags, and `io()`'s manager cache. Everything the
+// protocol decides (packets, acks, buffering, retries, reconnection, heartbeats, upgrades) runs in
+// the wasm module. The module is instantiated here, on import, so `io()` needs no init call.
+
+import init, { RawManager } from "./sockeye_client.js";
+
+const wasm = new URL("sockeye_client_bg.wasm", import.meta.url);
+// Node.js's fetch cannot read file: URLs, so there the file is read instead, through
+// `process.getBuiltinModule` (Node.js 20.16+) rather than an import a bundler would try to resolve.
+const fs = wasm.protocol === "file:" ? globalThis.process?.getBuiltinModule?.("fs/promises") : undefined;
+await init({ module_or_path: fs ? fs.readFile(wasm) : wasm });
+
+/** The Socket.IO protocol revision. */
+export const protocol = 5;
+
+/** A minimal event emitter, as @socket.io/component-emitter. */
+class Emitter {
+  #listeners = new Map();
+
+  on(event, listener) {
+    const list = this.#listeners.get(event);
+    if (list) list.push(listener);
+    else this.#listeners.set(event, [listener]);
+    return this;
+  }
+
+  once(event, listener) {
+    const once = (...args) => {
+      this.off(event, once);
+      listener.apply(this, args);
+    };
+    once.fn = listener;
+    return this.on(event, once);
+  }
+
+  off(event, listener) {
+    if (event === undefined) this.#listeners.clear();
+    else if (listener === undefined) this.#listeners.delete(event);
+    else {
+      const list = this.#listeners.get(event) ?? [];
+      const i = list.findIndex((l) => l === listener || l.fn === listener);
+      if (i >= 0) list.splice(i, 1);
+    }
+    return this;
+  }
+
+  emit(event, ...args) {
+    for (const l of this.listeners(event).slice()) l.apply(this, args);
+    return this;
+  }
+
+  emitReserved(event, ...args) {
+    return Emitter.prototype.emit.call(this, event, ...args);
+  }
+
+  listeners(event) {
+    return this.#listeners.get(event) ?? [];
+  }
+
+  hasListeners(event) {
+    return this.listeners(event).length > 0;
+  }
+}
+for (const [alias, name] of [
+  ["addEventListener", "on"],
+  ["removeListener", "off"],
+  ["removeAllListeners", "off"],
+  ["removeEventListener", "off"],
+]) {
+  Emitter.prototype[alias] = Emitter.prototype[name];
+}
+
+/** A URL as the reference resolves it: relative to the page, `https://` when there is none. */
+function absolute(uri) {
+  const loc = globalThis.location;
+  if (uri == null) {
+    if (!loc) throw new Error("sockeye: io() needs a URL outside a web page");
+    uri = loc.protocol + "//" + loc.host;
+  }
+  uri = String(uri);
+  if (uri.startsWith("//")) uri = (loc ? loc.protocol : "https:") + uri;
+  else if (uri.startsWith("/") && loc) uri = loc.host + uri;
+  if (!/^(https?|wss?):\/\//i.test(uri)) uri = (loc ? loc.protocol + "//" : "https://") + uri;
+  return uri;
+}
+
+/** The Engine.IO connection of a manager (`manager.engine`). */
+class Engine extends Emitter {
+  #raw;
+
+  constructor(raw) {
+    super();
+    this.#raw = raw;
+  }
+
+  on(event, listener) {
+    // Copying every packet costs; the core only does it once someone listens.
+    if (event === "packet") this.#raw().packetEvents(true);
+    return super.on(event, listener);
+  }
+
+  /** The session id, once the handshake arrived. */
+  get id() {
+    return this.#raw().sid;
+  }
+
+  /** The transport the session runs on. */
+  get transport() {
+    const name = this.#raw().transport;
+    return name === undefined ? undefined : { name };
+  }
+}
+
+/** One connection to a server, shared by the sockets of its namespaces. */
+export class Manager extends Emitter {
+  /** The sockets of this manager, by namespace. */
+  nsps = {};
+  /** @internal */
+  _raw;
+
+  constructor(uri, opts) {
+    super();
+    if (uri && typeof uri === "object") {
+      opts = uri;
+      uri = undefined;
+    }
+    this.opts = opts = opts ?? {};
+    this.uri = absolute(uri);
+    this.engine = new Engine(() => this._raw);
+    this._raw = new RawManager(this.uri, opts, (kind, value, fromEngine) => {
+      if (fromEngine) return this.engine.emitReserved(kind, value);
+      this.emitReserved(kind, value);
+      if (kind === "close") this.engine.emitReserved("close", value);
+    });
+    if (opts.closeOnBeforeunload && typeof addEventListener === "function") {
+      addEventListener("beforeunload", () => this._raw.dropTransports(), false);
+    }
+  }
+
+  /** The manager's state: "opening", "open" or "closed". */
+  get _readyState() {
+    return this._raw.readyState;
+  }
+
+  /** Whether a reconnection is scheduled or under way. */
+  get _reconnecting() {
+    return this._raw.reconnecting;
+  }
+
+  /** The socket of namespace `nsp`, created once. */
+  socket(nsp, opts) {
+    let socket = this.nsps[nsp];
+    if (!socket) socket = this.nsps[nsp] = new Socket(this, nsp, opts);
+    else if (this.opts.autoConnect !== false && !socket.active) socket.connect();
+    return socket;
+  }
+
+  /** Opens the connection; `fn` hears the outcome (nothing, or the error). */
+  open(fn) {
+    if (fn) {
+      const done = (err) => {
+        this.off("open", done).off("error", done);
+        fn(err);
+      };
+      this.on("open", done).on("error", done);
+    }
+    this._raw.open();
+    return this;
+  }
+
+  connect(fn) {
+    return this.open(fn);
+  }
+
+  /** Closes the connection without reconnecting. */
+  close() {
+    this._raw.close();
+  }
+
+  disconnect() {
+    this.close();
+  }
+}
+
+/** A socket on one namespace of a manager. */
+export class Socket extends Emitter {
+  #raw;
+  #flags = {};
+  #any = [];
+  #anyOutgoing = [];
+  /** Emits waiting in the offline buffer, for the outgoing listeners once they leave. */
+  #buffered = [];
+  #authLater = false;
+
+  constructor(io, nsp, opts) {
+    super();
+    this.io = io;
+    this.nsp = nsp;
+    if (opts && opts.auth) this.auth = opts.auth;
+    this.#raw = io._raw.socket(nsp, opts ?? {}, (kind, value, id) => this.#on(kind, value, id));
+    if (this.#authLater) this.#sendAuth();
+  }
+
+  #on(kind, value, id) {
+    if (kind === "event") {
+      if (id !== undefined) {
+        let sent = false;
+        value.push((...args) => {
+          if (!sent) {
+            sent = true;
+            this.#raw.ack(id, args);
+          }
+        });
+      }
+      for (const l of this.#any.slice()) l.apply(this, value);
+      return this.emitReserved(...value);
+    }
+    if (kind === "auth") {
+      // Asked while the socket is being created: answered once it is.
+      if (this.#raw) this.#sendAuth();
+      else this.#authLater = true;
+      return;
+    }
+    if (kind === "connect") {
+      for (const args of this.#buffered.splice(0)) this.#notifyOutgoing(args);
+    }
+    this.emitReserved(kind, value);
+  }
+
+  #sendAuth() {
+    this.#authLater = false;
+    // Read now, as the reference does: applications change `socket.auth` between connections.
+    const auth = this.auth;
+    if (typeof auth === "function") auth((data) => this.#raw.connectWithAuth(data));
+    else this.#raw.connectWithAuth(auth);
+  }
+
+  #notifyOutgoing(args) {
+    for (const l of this.#anyOutgoing.slice()) l.apply(this, args);
+  }
+
+  #emit(args, ack, withError) {
+    const flags = this.#flags;
+    this.#flags = {};
+    this.#raw.emit(args, ack, withError, flags.timeout, !!flags.volatile);
+    if (this.#anyOutgoing.length) {
+      if (this.connected) this.#notifyOutgoing(args);
+      else if (!flags.volatile) this.#buffered.push(args);
+    }
+  }
+
+  /** The session id while connected. */
+  get id() {
+    return this.#raw.id;
+  }
+
+  get connected() {
+    return this.#raw.connected;
+  }
+
+  get disconnected() {
+    return !this.#raw.connected;
+  }
+
+  /** Whether the socket reconnects when its manager does. */
+  get active() {
+    return this.#raw.active;
+  }
+
+  /** Whether the last connection recovered the previous session. */
+  get recovered() {
+    return this.#raw.recovered;
+  }
+
+  connect() {
+    this.#raw.connect();
+    return this;
+  }
+
+  open() {
+    return this.connect();
+  }
+
+  disconnect() {
+    this.#raw.disconnect();
+    return this;
+  }
+
+  close() {
+    return this.disconnect();
+  }
+
+  /** Emits `event` with `args`; a function last is the acknowledgement callback. */
+  emit(event, ...args) {
+    const ack = typeof args[args.length - 1] === "function" ? args.pop() : undefined;
+    this.#emit([event, ...args], ack, false);
+    return this;
+  }
+
+  /** Emits `event` and resolves with the server's acknowledgement. */
+  emitWithAck(event, ...args) {
+    return new Promise((resolve, reject) =>
+      this.#emit([event, ...args], (err, value) => (err ? reject(err) : resolve(value)), true),
+    );
+  }
+
+  /** Sends a `message` event. */
+  send(...args) {
+    return this.emit("message", ...args);
+  }
+
+  /** The next emit's acknowledgement fails with an error after `ms` milliseconds. */
+  timeout(ms) {
+    this.#flags.timeout = ms;
+    return this;
+  }
+
+  /** The next emit is dropped rather than buffered when it cannot leave now. */
+  get volatile() {
+    this.#flags.volatile = true;
+    return this;
+  }
+
+  /** Accepted for compatibility: the browser decides WebSocket compression. */
+  compress(compress) {
+    this.#flags.compress = compress;
+    return this;
+  }
+
+  onAny(listener) {
+    this.#any.push(listener);
+    return this;
+  }
+
+  prependAny(listener) {
+    this.#any.unshift(listener);
+    return this;
+  }
+
+  offAny(listener) {
+    remove(this.#any, listener);
+    return this;
+  }
+
+  listenersAny() {
+    return this.#any;
+  }
+
+  onAnyOutgoing(listener) {
+    this.#anyOutgoing.push(listener);
+    return this;
+  }
+
+  prependAnyOutgoing(listener) {
+    this.#anyOutgoing.unshift(listener);
+    return this;
+  }
+
+  offAnyOutgoing(listener) {
+    remove(this.#anyOutgoing, listener);
+    return this;
+  }
+
+  listenersAnyOutgoing() {
+    return this.#anyOutgoing;
+  }
+}
+
+function remove(list, listener) {
+  if (listener === undefined) list.length = 0;
+  else {
+    const i = list.indexOf(listener);
+    if (i >= 0) list.splice(i, 1);
+  }
+}
+
+const cache = {};
+
+/**
+ * A socket for `uri` (the page's origin when omitted; its path is the namespace). Sockets of one
+ * server share a manager, and so one connection, unless `forceNew` or `multiplex: false`.
+ */
+export function io(uri, opts) {
+  if (uri && typeof uri === "object") {
+    opts = uri;
+    uri = undefined;
+  }
+  opts = opts ?? {};
+  const source = absolute(uri);
+  const url = new URL(source);
+  const port = url.port || (/s:$/.test(url.protocol) ? "443" : "80");
+  const id = url.protocol + "//" + url.hostname + ":" + port + (opts.path || "/socket.io");
+  const nsp = url.pathname;
+  const manager =
+    opts.forceNew || opts["force new connection"] || opts.multiplex === false || cache[id]?.nsps[nsp]
+      ? new Manager(source, opts)
+      : (cache[id] ??= new Manager(source, opts));
+  return manager.socket(nsp, opts);
+}
+
+export { io as connect, io as default };

@@ -1,0 +1,133 @@
+//! JS values <-> the core's event data: JSON text plus binary attachments.
+//!
+//! The browser's own `JSON.stringify` / `JSON.parse` do the JSON. Binary values nested anywhere
+//! (`ArrayBuffer`, any typed array, `DataView`, `Blob`) become `{"_placeholder":true,"num":n}` on
+//! the way out, numbered in the order `JSON.stringify` meets them (depth first, as the
+//! reference's `deconstructPacket`), and the placeholders of a received binary packet become
+//! `ArrayBuffer`s on the way in. A `Blob` can only be read asynchronously: [`encode`] reports it
+//! and leaves its attachment empty for the caller to fill.
+
+use std::cell::RefCell;
+use std::rc::Rc;
+
+use js_sys::{ArrayBuffer, JSON, Object, Reflect, Uint8Array};
+use wasm_bindgen::JsCast;
+use wasm_bindgen::prelude::*;
+use web_sys::Blob;
+
+#[wasm_bindgen]
+extern "C" {
+    /// Any `ArrayBuffer` view: a typed array or a `DataView`.
+    type View;
+    #[wasm_bindgen(method, getter)]
+    fn buffer(this: &View) -> JsValue;
+    #[wasm_bindgen(method, getter, js_name = byteOffset)]
+    fn byte_offset(this: &View) -> u32;
+    #[wasm_bindgen(method, getter, js_name = byteLength)]
+    fn byte_length(this: &View) -> u32;
+}
+
+/// Event or ack arguments, ready for the core.
+#[derive(Default)]
+pub(crate) struct Encoded {
+    /// The JSON text, with one placeholder per attachment.
+    pub(crate) json: String,
+    /// The attachments' bytes; those of a `Blob` are empty until it is read.
+    pub(crate) attachments: Vec<Vec<u8>>,
+    /// The `Blob`s still to read, with the attachment each fills.
+    pub(crate) blobs: Vec<(usize, Blob)>,
+}
+
+/// `JSON.stringify(value)` with binary values replaced by placeholders. Fails as
+/// `JSON.stringify` does (a cycle, a `BigInt`) or when the value is not JSON at all (`undefined`).
+pub(crate) fn encode(value: &JsValue) -> Result<Encoded, JsValue> {
+    let found = Rc::new(RefCell::new(Encoded::default()));
+    let sink = Rc::clone(&found);
+    let replacer = Closure::<dyn FnMut(JsValue, JsValue) -> JsValue>::new(
+        move |_key: JsValue, value: JsValue| {
+            if !value.is_object() {
+                return value;
+            }
+            let bytes = if let Some(buf) = value.dyn_ref::<ArrayBuffer>() {
+                Uint8Array::new(buf).to_vec()
+            } else if ArrayBuffer::is_view(&value) {
+                let view: &View = value.unchecked_ref();
+                Uint8Array::new_with_byte_offset_and_length(
+                    &view.buffer(),
+                    view.byte_offset(),
+                    view.byte_length(),
+                )
+                .to_vec()
+            } else if let Some(blob) = value.dyn_ref::<Blob>() {
+                let mut sink = sink.borrow_mut();
+                let n = sink.attachments.len();
+                sink.blobs.push((n, blob.clone()));
+                sink.attachments.push(Vec::new());
+                return placeholder(n);
+            } else {
+                return value;
+            };
+            let mut sink = sink.borrow_mut();
+            sink.attachments.push(bytes);
+            placeholder(sink.attachments.len() - 1)
+        },
+    );
+    let text = JSON::stringify_with_replacer(value, replacer.as_ref())?;
+    drop(replacer);
+    let mut encoded = found.take();
+    encoded.json = text
+        .as_string()
+        .ok_or_else(|| JsValue::from(js_sys::Error::new("the value is not JSON")))?;
+    Ok(encoded)
+}
+
+fn placeholder(num: usize) -> JsValue {
+    let object = Object::new();
+    let _ = Reflect::set(&object, &"_placeholder".into(), &JsValue::TRUE);
+    let _ = Reflect::set(&object, &"num".into(), &JsValue::from(num as u32));
+    object.into()
+}
+
+/// `JSON.parse(json)` with each placeholder replaced by its attachment as an `ArrayBuffer`. The
+/// core already checked that the placeholders point at attachments; without attachments nothing
+/// is replaced (a plain packet's placeholder-like object is data, as in the reference), nor is an
+/// object with keys besides `_placeholder` and `num` (the rule of `sockeye_core::json`).
+pub(crate) fn decode(json: &str, attachments: Vec<Vec<u8>>) -> Result<JsValue, JsValue> {
+    if attachments.is_empty() {
+        return JSON::parse(json);
+    }
+    let buffers: Vec<JsValue> = attachments
+        .iter()
+        .map(|bytes| Uint8Array::from(bytes.as_slice()).buffer().into())
+        .collect();
+    drop(attachments);
+    let reviver = Closure::<dyn FnMut(JsValue, JsValue) -> JsValue>::new(
+        move |_key: JsValue, value: JsValue| {
+            if value.is_object()
+                && Reflect::get(&value, &"_placeholder".into())
+                    .ok()
+                    .and_then(|p| p.as_bool())
+                    == Some(true)
+                // Only `_placeholder` and `num`: an object with more keys is data (core::json's rule).
+                && Object::keys(value.unchecked_ref::<Object>()).length() == 2
+            {
+                let num = Reflect::get(&value, &"num".into())
+                    .ok()
+                    .and_then(|n| n.as_f64())
+                    .filter(|n| *n >= 0.0 && n.fract() == 0.0);
+                if let Some(buffer) = num.and_then(|n| buffers.get(n as usize)) {
+                    return buffer.clone();
+                }
+            }
+            value
+        },
+    );
+    crate::js::json_parse_with(json, reviver.as_ref())
+}
+
+/// The bytes of an `ArrayBuffer` (what `Blob.arrayBuffer()` resolves to).
+pub(crate) fn bytes_of(buffer: &JsValue) -> Option<Vec<u8>> {
+    buffer
+        .dyn_ref::<ArrayBuffer>()
+        .map(|b| Uint8Array::new(b).to_vec())
+}

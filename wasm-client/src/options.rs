@@ -1,0 +1,179 @@
+//! The options object of `io(url, options)`, read with `Reflect` (serde would cost bundle size).
+//!
+//! Names and defaults are socket.io-client 4.8's, including its quirks: a falsy
+//! `reconnectionAttempts`, `reconnectionDelay` or `reconnectionDelayMax` means the default, and
+//! `timeout: false` means no open timeout.
+
+use core::time::Duration;
+
+use js_sys::{Array, Object, Reflect};
+use proto::client::Config;
+use proto::engine::Transport;
+use proto::socket::client::{self as socket_client, Auth, SocketOptions};
+use proto::url::{EngineUrl, ServerUrl, UrlError, parse_query};
+use wasm_bindgen::JsCast;
+use wasm_bindgen::prelude::*;
+
+use crate::transport::polling::PollOptions;
+
+/// What the options configure: the core client and the HTTP requests.
+pub(crate) struct ManagerOptions {
+    pub(crate) config: Config,
+    pub(crate) poll: PollOptions,
+}
+
+#[wasm_bindgen]
+extern "C" {
+    /// `String(value)`.
+    #[wasm_bindgen(js_name = String)]
+    fn to_string(value: &JsValue) -> String;
+}
+
+fn get(options: &JsValue, key: &str) -> JsValue {
+    if !options.is_object() {
+        return JsValue::UNDEFINED;
+    }
+    Reflect::get(options, &JsValue::from_str(key)).unwrap_or(JsValue::UNDEFINED)
+}
+
+/// A boolean option: `default` unless the option is `true` or `false` (the reference tests
+/// `!== false` or truthiness, which agree on booleans).
+fn flag(options: &JsValue, key: &str, default: bool) -> bool {
+    get(options, key).as_bool().unwrap_or(default)
+}
+
+/// A number of milliseconds: finite and positive, else `None`.
+fn millis(value: &JsValue) -> Option<Duration> {
+    value
+        .as_f64()
+        .filter(|v| v.is_finite() && *v >= 0.0)
+        .map(|v| Duration::from_millis(v as u64))
+}
+
+/// A falsy value means the default, as `opts.x || default` does.
+fn millis_or(options: &JsValue, key: &str, default: u64) -> Duration {
+    millis(&get(options, key))
+        .filter(|d| !d.is_zero())
+        .unwrap_or(Duration::from_millis(default))
+}
+
+/// Own enumerable `[key, String(value)]` pairs of an object option (`query`, `extraHeaders`).
+fn pairs(value: &JsValue) -> Vec<(String, String)> {
+    let Some(object) = value.dyn_ref::<Object>() else {
+        return Vec::new();
+    };
+    Object::entries(object)
+        .iter()
+        .filter_map(|entry| {
+            let entry: Array = entry.unchecked_into();
+            let key = entry.get(0).as_string()?;
+            Some((key, to_string(&entry.get(1))))
+        })
+        .collect()
+}
+
+/// Reads the manager's options for the absolute URL `uri` (the ESM wrapper resolves relative
+/// ones against the page, as the reference does).
+pub(crate) fn manager_options(uri: &str, options: &JsValue) -> Result<ManagerOptions, String> {
+    let server = ServerUrl::parse(uri).map_err(|e| {
+        // Static texts: `UrlError`'s Display quotes the scheme with `{:?}`, whose escaping
+        // machinery would cost the bundle kilobytes.
+        String::from(match e {
+            UrlError::UnsupportedScheme(_) => "unsupported URL scheme (use http, https, ws or wss)",
+            UrlError::MissingHost => "the URL has no host",
+            UrlError::InvalidPort => "the URL's port is not a number from 0 to 65535",
+            _ => "the URL is not absolute (scheme://host...)",
+        })
+    })?;
+    let path = get(options, "path")
+        .as_string()
+        .filter(|p| !p.is_empty())
+        .unwrap_or_else(|| String::from("/socket.io"));
+    let mut path = String::from(path.trim_end_matches('/'));
+    if flag(options, "addTrailingSlash", true) {
+        path.push('/');
+    }
+    // The URL's own query wins over the `query` option, as in engine.io-client.
+    let query = if server.query.is_empty() {
+        let option = get(options, "query");
+        match option.as_string() {
+            Some(text) => parse_query(&text),
+            None => pairs(&option),
+        }
+    } else {
+        server.query.clone()
+    };
+    let mut config = Config::new(EngineUrl {
+        server,
+        path,
+        query,
+    });
+
+    let engine = &mut config.engine;
+    if let Some(list) = get(options, "transports").dyn_ref::<Array>() {
+        // Names this client does not implement (`webtransport`) or transport classes are skipped.
+        engine.transports = list
+            .iter()
+            .filter_map(|t| Transport::from_name(&t.as_string()?))
+            .collect();
+    }
+    engine.upgrade = flag(options, "upgrade", true);
+    engine.remember_upgrade = flag(options, "rememberUpgrade", false);
+    engine.try_all_transports = flag(options, "tryAllTransports", false);
+    engine.timestamp_requests = get(options, "timestampRequests").as_bool();
+
+    let manager = &mut config.manager;
+    manager.reconnection = flag(options, "reconnection", true);
+    manager.reconnection_attempts = get(options, "reconnectionAttempts")
+        .as_f64()
+        .filter(|n| n.is_finite() && *n >= 1.0)
+        .map(|n| n as u32);
+    manager.reconnection_delay = millis_or(options, "reconnectionDelay", 1000);
+    manager.reconnection_delay_max = millis_or(options, "reconnectionDelayMax", 5000);
+    if let Some(factor) = get(options, "randomizationFactor").as_f64() {
+        manager.randomization_factor = factor;
+    }
+    let timeout = get(options, "timeout");
+    if timeout.as_bool() == Some(false) {
+        manager.timeout = None;
+    } else if let Some(t) = millis(&timeout) {
+        manager.timeout = Some(t);
+    }
+    manager.auto_connect = flag(options, "autoConnect", true);
+    manager.ack_timeout = millis(&get(options, "ackTimeout"));
+    manager.retries = retries(&get(options, "retries"));
+
+    let poll = PollOptions {
+        with_credentials: flag(options, "withCredentials", false),
+        extra_headers: pairs(&get(options, "extraHeaders")),
+    };
+    Ok(ManagerOptions { config, poll })
+}
+
+/// `retries`: a count, `Infinity` for no limit.
+fn retries(value: &JsValue) -> u32 {
+    value
+        .as_f64()
+        .filter(|n| *n >= 1.0)
+        .map_or(0, |n| if n.is_finite() { n as u32 } else { u32::MAX })
+}
+
+/// A socket's options (`retries`, `ackTimeout`), the manager's as defaults. The auth is always
+/// asked for at CONNECT time ([`Auth::CALLBACK`]), because the reference reads `socket.auth` then,
+/// and applications change it between connections.
+pub(crate) fn socket_options(options: &JsValue, config: &socket_client::Config) -> SocketOptions {
+    let mut socket = SocketOptions::new(Auth::CALLBACK);
+    let value = get(options, "retries");
+    socket.retries = if value.is_undefined() {
+        config.retries
+    } else {
+        retries(&value)
+    };
+    let value = get(options, "ackTimeout");
+    socket.ack_timeout = if value.is_undefined() {
+        config.ack_timeout
+    } else {
+        millis(&value)
+    };
+    socket
+}

@@ -1,0 +1,589 @@
+//! The exported `RawManager` / `RawSocket` types the ESM wrapper (`js/index.js`) builds the
+//! socket.io-client-like API on, and the [`JsSink`] that turns core events into JS calls.
+//!
+//! What is JS-shaped stays in the wrapper (listeners, variadic arguments, flags, the manager
+//! cache); what is protocol stays in the core. This layer converts values, keeps the
+//! acknowledgement callbacks, and keeps emits holding a `Blob` in their place in the send order.
+
+use core::time::Duration;
+use std::cell::RefCell;
+use std::collections::VecDeque;
+
+use js_sys::{Array, Function, JSON, Reflect};
+use proto::client::Event;
+use proto::engine::Packet;
+use proto::socket::client::{self as socket_client, AckError, EmitError, SocketId};
+use proto::socket::packet::{AckId, Nsp};
+use wasm_bindgen::JsCast;
+use wasm_bindgen::prelude::*;
+
+use crate::convert::{self, Encoded};
+use crate::driver::{Driver, Sink};
+use crate::options;
+
+#[wasm_bindgen]
+extern "C" {
+    /// `reportError(error)`: an exception thrown by an application's handler is reported as an
+    /// uncaught one would be, without breaking the driver's loop.
+    #[wasm_bindgen(js_name = reportError, catch)]
+    fn report_error_js(error: &JsValue) -> Result<(), JsValue>;
+    #[wasm_bindgen(js_namespace = console, js_name = error)]
+    fn console_error(error: &JsValue);
+}
+
+fn report_error(error: &JsValue) {
+    if report_error_js(error).is_err() {
+        console_error(error);
+    }
+}
+
+fn error(message: &str) -> JsValue {
+    js_sys::Error::new(message).into()
+}
+
+/// Runs an application callback; what it throws is reported, not propagated into the driver.
+fn call(f: &Function, args: &[&JsValue]) {
+    let result = match args {
+        [] => f.call0(&JsValue::NULL),
+        [a] => f.call1(&JsValue::NULL, a),
+        [a, b] => f.call2(&JsValue::NULL, a, b),
+        [a, b, c, ..] => f.call3(&JsValue::NULL, a, b, c),
+    };
+    if let Err(e) = result {
+        report_error(&e);
+    }
+}
+
+/// An acknowledgement callback and whether it takes an error first (`timeout()`, `ackTimeout`,
+/// `retries`, `emitWithAck`), as the reference's `withError`.
+struct AckCallback {
+    callback: Function,
+    with_error: bool,
+}
+
+/// What waits in the send queue behind a `Blob`.
+enum Op {
+    Emit {
+        ack: Option<AckCallback>,
+        timeout: Option<Duration>,
+        volatile: bool,
+    },
+    Ack(AckId),
+}
+
+struct Waiting {
+    seq: u64,
+    socket: SocketId,
+    encoded: Encoded,
+    missing: usize,
+    op: Op,
+}
+
+/// The JS side of one driver: the wrapper's dispatch functions and the acks in flight.
+pub(crate) struct JsSink {
+    /// `(kind, value, fromEngine)` of the wrapper's Manager.
+    manager: Function,
+    /// `(kind, value, ackId)` of each wrapper Socket.
+    sockets: RefCell<Vec<(SocketId, Function)>>,
+    /// By ack handle; a few at a time, so a Vec beats a map (in speed and in bundle size).
+    acks: RefCell<Vec<(u64, AckCallback)>>,
+    /// Emits and acks waiting for a `Blob` to be read, or behind one that is.
+    waiting: RefCell<VecDeque<Waiting>>,
+    next_seq: RefCell<u64>,
+}
+
+impl JsSink {
+    fn manager(&self, kind: &str, value: &JsValue, engine: bool) {
+        call(
+            &self.manager,
+            &[&kind.into(), value, &JsValue::from_bool(engine)],
+        );
+    }
+
+    fn socket(&self, socket: SocketId, kind: &str, value: &JsValue, extra: &JsValue) {
+        let f = self
+            .sockets
+            .borrow()
+            .iter()
+            .find(|(s, _)| *s == socket)
+            .map(|(_, f)| f.clone());
+        if let Some(f) = f {
+            call(&f, &[&kind.into(), value, extra]);
+        }
+    }
+}
+
+/// An `Error` for a `connect_error`: `message` from the data, and `data` as the reference sets it.
+fn connect_error(data: &str) -> JsValue {
+    let parsed = JSON::parse(data).unwrap_or(JsValue::UNDEFINED);
+    let message = Reflect::get(&parsed, &"message".into())
+        .ok()
+        .and_then(|m| m.as_string())
+        .unwrap_or_default();
+    let err = error(&message);
+    let data = Reflect::get(&parsed, &"data".into()).unwrap_or(JsValue::UNDEFINED);
+    let _ = Reflect::set(&err, &"data".into(), &data);
+    err
+}
+
+/// The reference's `packet` event value: `{ type, data }`.
+fn packet_value(packet: Packet) -> JsValue {
+    let (kind, data): (&str, JsValue) = match packet {
+        Packet::Open(handshake) => {
+            let mut json = String::new();
+            handshake.encode(&mut json);
+            ("open", json.into())
+        }
+        Packet::Close => ("close", JsValue::UNDEFINED),
+        Packet::Ping => ("ping", JsValue::UNDEFINED),
+        Packet::Pong => ("pong", JsValue::UNDEFINED),
+        Packet::PingProbe => ("ping", "probe".into()),
+        Packet::PongProbe => ("pong", "probe".into()),
+        Packet::Message(text) => ("message", text.into()),
+        Packet::Binary(bytes) => (
+            "message",
+            js_sys::Uint8Array::from(bytes.as_slice()).buffer().into(),
+        ),
+        Packet::Upgrade => ("upgrade", JsValue::UNDEFINED),
+        Packet::Noop => ("noop", JsValue::UNDEFINED),
+    };
+    let object = js_sys::Object::new();
+    let _ = Reflect::set(&object, &"type".into(), &kind.into());
+    let _ = Reflect::set(&object, &"data".into(), &data);
+    object.into()
+}
+
+impl Sink for JsSink {
+    fn deliver(driver: &Driver<Self>, event: Event) {
+        let sink = driver.sink();
+        match event {
+            Event::Manager(event) => deliver_manager(sink, event),
+            Event::Ping => sink.manager("ping", &JsValue::UNDEFINED, false),
+            Event::Upgrading => sink.manager("upgrading", &JsValue::UNDEFINED, true),
+            Event::Upgrade(transport) => {
+                let object = js_sys::Object::new();
+                let _ = Reflect::set(&object, &"name".into(), &transport.as_str().into());
+                sink.manager("upgrade", &object, true);
+            }
+            Event::UpgradeError(e) => sink.manager("upgradeError", &error(&e.to_string()), true),
+            Event::TransportError(e) => sink.manager("error", &error(&e.to_string()), true),
+            Event::Packet(packet) => sink.manager("packet", &packet_value(packet), true),
+            #[allow(unreachable_patterns, reason = "the core's Event is non_exhaustive")]
+            _ => {}
+        }
+    }
+}
+
+fn deliver_manager(sink: &JsSink, event: socket_client::Event) {
+    use socket_client::Event as E;
+    let none = &JsValue::UNDEFINED;
+    match event {
+        E::Open => sink.manager("open", none, false),
+        E::Error(e) => sink.manager("error", &error(&e.to_string()), false),
+        E::Close(reason) => sink.manager("close", &reason.as_str().into(), false),
+        E::ReconnectAttempt(n) => sink.manager("reconnect_attempt", &n.into(), false),
+        E::Reconnect(n) => sink.manager("reconnect", &n.into(), false),
+        E::ReconnectError(e) => sink.manager("reconnect_error", &error(&e.to_string()), false),
+        E::ReconnectFailed => sink.manager("reconnect_failed", none, false),
+        E::Connect { socket } => sink.socket(socket, "connect", none, none),
+        E::ConnectError { socket, data } => {
+            sink.socket(socket, "connect_error", &connect_error(&data), none)
+        }
+        E::Disconnect { socket, reason } => {
+            sink.socket(socket, "disconnect", &reason.as_str().into(), none)
+        }
+        E::AuthRequest { socket } => sink.socket(socket, "auth", none, none),
+        E::Event {
+            socket,
+            args,
+            attachments,
+            id,
+        } => match convert::decode(&args, attachments) {
+            Ok(args) => {
+                let id = id.map_or(JsValue::UNDEFINED, |id| JsValue::from(id.0 as f64));
+                sink.socket(socket, "event", &args, &id);
+            }
+            Err(e) => report_error(&e),
+        },
+        E::Ack { handle, result, .. } => {
+            let ack = {
+                let mut acks = sink.acks.borrow_mut();
+                let i = acks.iter().position(|(h, _)| *h == handle.get());
+                i.map(|i| acks.swap_remove(i).1)
+            };
+            let Some(ack) = ack else { return };
+            match result {
+                Ok((args, attachments)) => match convert::decode(&args, attachments) {
+                    Ok(args) => {
+                        let args: Array = args.unchecked_into();
+                        if ack.with_error {
+                            args.unshift(&JsValue::NULL);
+                        }
+                        if let Err(e) = ack.callback.apply(&JsValue::NULL, &args) {
+                            report_error(&e);
+                        }
+                    }
+                    Err(e) => report_error(&e),
+                },
+                // Plain callbacks are dropped on disconnection, as the reference drops them.
+                Err(AckError::Disconnected) if !ack.with_error => {}
+                Err(e) => call(&ack.callback, &[&error(&e.to_string())]),
+            }
+        }
+        #[allow(unreachable_patterns, reason = "the core's Event is non_exhaustive")]
+        _ => {}
+    }
+}
+
+fn emit_error(e: &EmitError) -> JsError {
+    JsError::new(&e.to_string())
+}
+
+/// As the reference words it: `"connect" is a reserved event name`.
+fn reserved(name: &JsValue) -> JsError {
+    let name = name.as_string().unwrap_or_default();
+    JsError::new(&["\"", &name, "\" is a reserved event name"].concat())
+}
+
+/// Runs an emit or an ack now.
+fn perform(
+    driver: &Driver<JsSink>,
+    socket: SocketId,
+    encoded: Encoded,
+    op: Op,
+) -> Result<(), EmitError> {
+    let Encoded {
+        json, attachments, ..
+    } = encoded;
+    match op {
+        Op::Emit {
+            ack,
+            timeout,
+            volatile,
+        } => {
+            let mut emit = socket_client::Emit::new(json).with_attachments(attachments);
+            emit.ack = ack.is_some();
+            emit.timeout = timeout;
+            emit.volatile = volatile;
+            let handle = driver.command(|c, now| c.emit(now, socket, emit));
+            if let (Ok(Some(handle)), Some(ack)) = (&handle, ack) {
+                driver.sink().acks.borrow_mut().push((handle.get(), ack));
+            }
+            driver.pump();
+            handle.map(drop)
+        }
+        Op::Ack(id) => driver.with(|c, now| c.ack(now, socket, id, json, attachments)),
+    }
+}
+
+/// Runs an emit or an ack now, or queues it behind (or for) a `Blob` being read. A queued one
+/// that the core refuses when its turn comes is reported with `reportError`, as it can no longer
+/// throw.
+fn submit(
+    driver: &Driver<JsSink>,
+    socket: SocketId,
+    mut encoded: Encoded,
+    op: Op,
+) -> Result<(), EmitError> {
+    let sink = driver.sink();
+    if encoded.blobs.is_empty() && sink.waiting.borrow().is_empty() {
+        return perform(driver, socket, encoded, op);
+    }
+    let seq = {
+        let mut next = sink.next_seq.borrow_mut();
+        *next += 1;
+        *next
+    };
+    let blobs = core::mem::take(&mut encoded.blobs);
+    sink.waiting.borrow_mut().push_back(Waiting {
+        seq,
+        socket,
+        encoded,
+        missing: blobs.len(),
+        op,
+    });
+    for (index, blob) in blobs {
+        let driver = driver.clone();
+        crate::js::on_settled(&blob.array_buffer(), move |buffer| {
+            blob_read(&driver, seq, index, convert::bytes_of(&buffer));
+        });
+    }
+    Ok(())
+}
+
+/// A `Blob` of queued entry `seq` was read (`None`: it could not be; the entry is dropped).
+fn blob_read(driver: &Driver<JsSink>, seq: u64, index: usize, bytes: Option<Vec<u8>>) {
+    let sink = driver.sink();
+    {
+        let mut waiting = sink.waiting.borrow_mut();
+        let Some(i) = waiting.iter().position(|w| w.seq == seq) else {
+            return;
+        };
+        match (bytes, waiting.get_mut(i)) {
+            (Some(bytes), Some(entry)) => {
+                if let Some(slot) = entry.encoded.attachments.get_mut(index) {
+                    *slot = bytes;
+                }
+                entry.missing -= 1;
+            }
+            _ => {
+                drop(waiting.remove(i));
+                report_error(&error(
+                    "a Blob argument could not be read; the emit is dropped",
+                ));
+            }
+        }
+    }
+    loop {
+        let next = {
+            let mut waiting = sink.waiting.borrow_mut();
+            match waiting.front() {
+                Some(w) if w.missing == 0 => waiting.pop_front(),
+                _ => None,
+            }
+        };
+        let Some(w) = next else { break };
+        if let Err(e) = perform(driver, w.socket, w.encoded, w.op) {
+            report_error(&emit_error(&e).into());
+        }
+    }
+}
+
+/// A Socket.IO manager: one Engine.IO connection shared by the sockets of its namespaces. Not
+/// meant to be used directly: the package's `Manager` wraps it.
+#[wasm_bindgen(js_name = RawManager)]
+pub struct JsManager {
+    driver: Driver<JsSink>,
+}
+
+#[wasm_bindgen(js_class = RawManager)]
+impl JsManager {
+    /// A manager for the absolute URL `uri` with socket.io-client's options; `on_event(kind,
+    /// value, fromEngine)` hears the manager's and the engine's events.
+    #[wasm_bindgen(constructor)]
+    pub fn new(uri: &str, opts: &JsValue, on_event: Function) -> Result<JsManager, JsError> {
+        let options = options::manager_options(uri, opts).map_err(|e| JsError::new(&e))?;
+        if let Some(name) = crate::missing_global(&options.config.engine.transports) {
+            return Err(JsError::new(
+                &[
+                    "sockeye: this environment has no global ",
+                    name,
+                    ": use a browser or Node.js 22+, or list only the transports it supports \
+                 (transports: [\"polling\"] needs only fetch)",
+                ]
+                .concat(),
+            ));
+        }
+        let sink = JsSink {
+            manager: on_event,
+            sockets: RefCell::new(Vec::new()),
+            acks: RefCell::new(Vec::new()),
+            waiting: RefCell::new(VecDeque::new()),
+            next_seq: RefCell::new(0),
+        };
+        Ok(JsManager {
+            driver: Driver::new(options.config, options.poll, sink),
+        })
+    }
+
+    /// The socket of namespace `nsp` (`retries`, `ackTimeout` from `opts`); `on_event(kind,
+    /// value, ackId)` hears its events. Asking twice for one namespace gives the same socket
+    /// and the newer `on_event`.
+    pub fn socket(
+        &self,
+        nsp: &str,
+        opts: &JsValue,
+        on_event: Function,
+    ) -> Result<JsSocket, JsError> {
+        let nsp = Nsp::new(nsp).map_err(|e| JsError::new(&e.to_string()))?;
+        let options = self
+            .driver
+            .read(|c| options::socket_options(opts, c.manager().config()));
+        let (retries, ack_timeout) = (options.retries, options.ack_timeout);
+        // Not pumped before `on_event` is registered: connecting may report at once.
+        let id = self
+            .driver
+            .command(|c, now| c.socket_with(now, nsp, options));
+        {
+            let mut sockets = self.driver.sink().sockets.borrow_mut();
+            sockets.retain(|(s, _)| *s != id);
+            sockets.push((id, on_event));
+        }
+        self.driver.pump();
+        Ok(JsSocket {
+            driver: self.driver.clone(),
+            id,
+            retries,
+            ack_timeout,
+        })
+    }
+
+    /// `manager.open()`.
+    pub fn open(&self) {
+        self.driver.with(|c, now| c.open(now));
+    }
+
+    /// `manager.close()` (`disconnect()`): closes the connection, no reconnection.
+    pub fn close(&self) {
+        self.driver.with(|c, now| c.close(now));
+    }
+
+    /// The engine's transport name (`"polling"`, `"websocket"`), while there is an engine.
+    #[wasm_bindgen(getter)]
+    pub fn transport(&self) -> Option<String> {
+        self.driver.read(|c| {
+            c.engine()
+                .and_then(|(_, s)| s.transport())
+                .map(|t| String::from(t.as_str()))
+        })
+    }
+
+    /// The engine's session id, once its handshake arrived.
+    #[wasm_bindgen(getter)]
+    pub fn sid(&self) -> Option<String> {
+        self.driver.read(|c| {
+            c.engine()
+                .and_then(|(_, s)| s.sid().map(|sid| String::from(sid.as_str())))
+        })
+    }
+
+    /// The manager's `readyState`: `"opening"`, `"open"` or `"closed"`.
+    #[wasm_bindgen(getter, js_name = readyState)]
+    pub fn ready_state(&self) -> String {
+        use socket_client::ReadyState;
+        String::from(match self.driver.read(|c| c.manager().state()) {
+            ReadyState::Opening => "opening",
+            ReadyState::Open => "open",
+            ReadyState::Closed => "closed",
+        })
+    }
+
+    /// Whether a reconnection is scheduled or under way.
+    #[wasm_bindgen(getter)]
+    pub fn reconnecting(&self) -> bool {
+        self.driver.read(|c| c.manager().is_reconnecting())
+    }
+
+    /// Turns the engine's `packet` events on (the wrapper does once something listens).
+    #[wasm_bindgen(js_name = packetEvents)]
+    pub fn packet_events(&self, on: bool) {
+        self.driver.set_packet_events(on);
+    }
+
+    /// Drops the transports without a word to the server (`closeOnBeforeunload`).
+    #[wasm_bindgen(js_name = dropTransports)]
+    pub fn drop_transports(&self) {
+        self.driver.drop_transports();
+    }
+}
+
+/// A namespace socket of a [`JsManager`]. Not meant to be used directly: the package's `Socket`
+/// wraps it.
+#[wasm_bindgen(js_name = RawSocket)]
+pub struct JsSocket {
+    driver: Driver<JsSink>,
+    id: SocketId,
+    retries: u32,
+    ack_timeout: Option<Duration>,
+}
+
+#[wasm_bindgen(js_class = RawSocket)]
+impl JsSocket {
+    /// `socket.connect()`.
+    pub fn connect(&self) {
+        self.driver.with(|c, now| c.connect(now, self.id));
+    }
+
+    /// `socket.disconnect()`.
+    pub fn disconnect(&self) {
+        self.driver.with(|c, now| c.disconnect(now, self.id));
+    }
+
+    /// Sends the CONNECT with `auth` (an object, or `undefined` / `null` for none), answering an
+    /// `auth` event.
+    #[wasm_bindgen(js_name = connectWithAuth)]
+    pub fn connect_with_auth(&self, auth: &JsValue) -> Result<(), JsError> {
+        let auth = if auth.is_undefined() || auth.is_null() {
+            None
+        } else {
+            let json = JSON::stringify(auth)
+                .ok()
+                .and_then(|s| s.as_string())
+                .ok_or_else(|| JsError::new("auth must be an object"))?;
+            Some(json)
+        };
+        self.driver
+            .with(|c, now| c.connect_with_auth(now, self.id, auth));
+        Ok(())
+    }
+
+    /// Emits `args` (the event name first). `ack` is called with the server's answer; with
+    /// `with_error` (or a timeout, `ackTimeout` or `retries`) it gets an error or `null` first.
+    pub fn emit(
+        &self,
+        args: &Array,
+        ack: Option<Function>,
+        with_error: bool,
+        timeout: Option<f64>,
+        volatile: bool,
+    ) -> Result<(), JsError> {
+        let encoded = convert::encode(args).map_err(thrown)?;
+        let timeout = timeout
+            .filter(|t| t.is_finite() && *t >= 0.0)
+            .map(|t| Duration::from_millis(t as u64));
+        let with_error = with_error
+            || timeout.is_some()
+            || self.ack_timeout.is_some()
+            || (self.retries > 0 && !volatile);
+        let ack = ack.map(|callback| AckCallback {
+            callback,
+            with_error,
+        });
+        let op = Op::Emit {
+            ack,
+            timeout,
+            volatile,
+        };
+        submit(&self.driver, self.id, encoded, op).map_err(|e| match e {
+            EmitError::ReservedEventName => reserved(&args.get(0)),
+            e => emit_error(&e),
+        })
+    }
+
+    /// Answers the server's event `id` with `args`.
+    pub fn ack(&self, id: f64, args: &Array) -> Result<(), JsError> {
+        let encoded = convert::encode(args).map_err(thrown)?;
+        submit(&self.driver, self.id, encoded, Op::Ack(AckId(id as u64)))
+            .map_err(|e| emit_error(&e))
+    }
+
+    /// The socket's id, while connected.
+    #[wasm_bindgen(getter)]
+    pub fn id(&self) -> Option<String> {
+        self.driver
+            .read(|c| c.manager().sid(self.id).map(String::from))
+    }
+
+    /// Whether the socket is connected to its namespace.
+    #[wasm_bindgen(getter)]
+    pub fn connected(&self) -> bool {
+        self.driver.read(|c| c.manager().is_connected(self.id))
+    }
+
+    /// Whether the socket reconnects when its manager does.
+    #[wasm_bindgen(getter)]
+    pub fn active(&self) -> bool {
+        self.driver.read(|c| c.manager().is_active(self.id))
+    }
+
+    /// Whether the last connection recovered the previous session.
+    #[wasm_bindgen(getter)]
+    pub fn recovered(&self) -> bool {
+        self.driver.read(|c| c.manager().is_recovered(self.id))
+    }
+}
+
+/// A value `JSON.stringify` threw, as a `JsError` with its message.
+fn thrown(value: JsValue) -> JsError {
+    JsError::new(&crate::js::error_text(&value))
+}

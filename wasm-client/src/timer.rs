@@ -1,0 +1,63 @@
+//! The driver's one real timer and its clock.
+//!
+//! The core keeps every deadline (ping timeout, open timeout, reconnection delay, ack timeouts) as
+//! data and names the earliest through `poll_timeout()`; the driver holds exactly one
+//! `setTimeout` for it, replaced only when that deadline changes. Dropping the [`Timeout`] clears
+//! it, so a driver that goes away leaves nothing scheduled.
+
+use gloo_timers::callback::Timeout;
+use proto::Instant;
+use wasm_bindgen::prelude::*;
+
+#[wasm_bindgen]
+extern "C" {
+    /// `performance.now()`: monotonic, unlike `Date.now()`, and present in windows, workers and
+    /// Node.js alike.
+    #[wasm_bindgen(js_namespace = performance, js_name = now)]
+    fn performance_now() -> f64;
+}
+
+/// Now, in whole milliseconds since the page (or worker) started.
+pub(crate) fn now() -> Instant {
+    // `as` saturates: a negative or NaN clock (never seen) reads as 0.
+    Instant::from_millis(performance_now() as u64)
+}
+
+/// The longest delay `setTimeout` honours (2^31 - 1 ms); longer ones fire at once.
+const MAX_DELAY: u64 = i32::MAX as u64;
+
+/// One armed `setTimeout`, or none.
+#[derive(Default)]
+pub(crate) struct Timer {
+    armed: Option<(Instant, Timeout)>,
+}
+
+impl Timer {
+    /// Makes the timer fire `fire` at `deadline` (none: disarmed). Keeps the running timeout when
+    /// the deadline did not change, so a busy connection does not churn timers.
+    pub(crate) fn arm(
+        &mut self,
+        deadline: Option<Instant>,
+        now: Instant,
+        fire: impl FnOnce() + 'static,
+    ) {
+        if self.armed.as_ref().map(|(at, _)| *at) == deadline {
+            return;
+        }
+        self.armed = deadline.map(|at| {
+            let delay = at
+                .as_millis()
+                .saturating_sub(now.as_millis())
+                .min(MAX_DELAY);
+            // A deadline past the cap re-arms when this fires: the core's deadline is still later.
+            (at, Timeout::new(delay as u32, fire))
+        });
+    }
+
+    /// Forgets the armed deadline: called when it fired, so the next `arm` schedules anew.
+    /// (Dropping the `Timeout` from inside its own callback is safe: wasm-bindgen frees a closure
+    /// that is running only once it returns.)
+    pub(crate) fn fired(&mut self) {
+        self.armed = None;
+    }
+}

@@ -1,0 +1,97 @@
+// The reference server (the official `socket.io` package from npm) for the browser tests: binds
+// 127.0.0.1 on a free port, prints `PORT <n>` once listening, and exits on SIGTERM, when its
+// standard input closes (its parent went away) or after ten minutes, whichever comes first.
+//
+// `socket.io` is resolved from SOCKEYE_NODE_MODULES (a folder holding node_modules/) when set,
+// else from the repository root.
+import { createRequire } from "node:module";
+import { createServer } from "node:http";
+import { fileURLToPath } from "node:url";
+import path from "node:path";
+
+const root = process.env.SOCKEYE_NODE_MODULES ?? path.resolve(fileURLToPath(import.meta.url), "../../../..");
+const require = createRequire(path.join(root, "package.json"));
+const { Server } = require("socket.io");
+
+const http = createServer();
+const io = new Server(http, {
+  cors: { origin: true, credentials: true },
+  pingInterval: 2000,
+  pingTimeout: 2000,
+});
+
+// What each client (by its auth `name`) emitted as "record", in arrival order.
+const records = new Map();
+
+function handlers(socket) {
+  const nsp = socket.nsp.name;
+  socket.on("whoami", (ack) =>
+    ack({
+      id: socket.id,
+      nsp,
+      engine: socket.conn.id,
+      transport: socket.conn.transport.name,
+      auth: socket.handshake.auth,
+      query: socket.handshake.query,
+    }),
+  );
+  // Acknowledges with the arguments, or emits them back as "echo".
+  socket.on("echo", (...args) => {
+    const ack = typeof args[args.length - 1] === "function" ? args.pop() : null;
+    if (ack) ack(...args);
+    else socket.emit("echo", ...args);
+  });
+  socket.on("record", (value) => {
+    const name = socket.handshake.auth.name ?? "";
+    if (!records.has(name)) records.set(name, []);
+    records.get(name).push(value);
+  });
+  socket.on("records", (name, ack) => ack(records.get(name) ?? []));
+  // Asks the client a question (an event with an ack), then acknowledges with its answer.
+  socket.on("ask", async (question, ack) => {
+    try {
+      const answer = await socket.timeout(5000).emitWithAck("question", question);
+      ack({ answer });
+    } catch (err) {
+      ack({ error: String(err) });
+    }
+  });
+  // Sends binary the other way: nested in an object, and as a top-level argument.
+  socket.on("binary", (ack) => {
+    socket.emit("binary", { bytes: Buffer.from([1, 2, 3]), nested: [Buffer.from([4])] }, Buffer.from([5, 6]));
+    ack("sent");
+  });
+  // Closes the Engine.IO connection under every namespace: the client sees "transport close" and
+  // reconnects.
+  socket.on("drop", () => socket.conn.close());
+  // Disconnects this namespace socket: "io server disconnect", no reconnection.
+  socket.on("kick", () => socket.disconnect());
+}
+
+io.use((socket, next) => {
+  const { token } = socket.handshake.auth;
+  if (token === "bad") {
+    const err = new Error("unauthorized");
+    err.data = { reason: "bad token" };
+    return next(err);
+  }
+  next();
+});
+io.on("connection", handlers);
+io.of("/a").on("connection", handlers);
+io.of("/b").on("connection", handlers);
+
+http.listen(0, "127.0.0.1", () => {
+  console.log(`PORT ${http.address().port}`);
+});
+
+const stop = () => {
+  io.close();
+  process.exit(0);
+};
+process.on("SIGTERM", stop);
+process.on("SIGINT", stop);
+process.stdin.on("end", stop);
+process.stdin.on("close", stop);
+process.stdin.resume();
+setTimeout(stop, 10 * 60 * 1000).unref();

@@ -1,12 +1,14 @@
-//! The `sockeye-server` binary: a Socket.IO server with a small chat demo on `/`, serving the demo
-//! page (`--www`) and the npm client package (`--client-dir`, at `/sockeye/`).
+//! The `sockeye-server` binary: a Socket.IO server running the chat demo on `/` (the event
+//! contract of `www/PROTOCOL.md`, in [`demo`]), serving the demo page (`--www`) and the npm client
+//! package (`--client-dir`, at `/sockeye/`).
+
+mod demo;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Duration;
 
-use serde::Deserialize;
-use sockeye_server::{Cors, Event, ServeDir, SocketIo, SocketRef};
+use sockeye_server::{Cors, ServeDir, SocketIo};
 
 const USAGE: &str = "\
 sockeye-server: a Socket.IO server with a chat demo
@@ -74,62 +76,6 @@ fn parse_args() -> Result<Options, String> {
     Ok(opts)
 }
 
-/// A chat message: to a room, or to everyone without one.
-#[derive(Deserialize)]
-struct Chat {
-    room: Option<String>,
-    text: String,
-}
-
-/// The demo: join and leave rooms, chat in them (acknowledged), presence on connect/disconnect.
-fn chat_demo(io: &SocketIo) {
-    io.ns("/", |socket: SocketRef| async move {
-        let name = socket
-            .handshake()
-            .auth
-            .get("name")
-            .and_then(|n| n.as_str())
-            .unwrap_or("anonymous")
-            .to_owned();
-        let _ = socket.set_data(&serde_json::json!({ "name": name }));
-        let _ = socket.broadcast().emit("joined", &(socket.id(), &name));
-
-        socket.on("join", |socket: SocketRef, ev: Event| async move {
-            if let Ok(room) = ev.data::<String>() {
-                socket.join(room.as_str());
-                let _ = socket.to(room.as_str()).emit("joined-room", &(socket.id(), &room));
-                let _ = ev.ack_with(&socket.rooms());
-            }
-        });
-        socket.on("leave", |socket: SocketRef, ev: Event| async move {
-            if let Ok(room) = ev.data::<String>() {
-                socket.leave(&room);
-                let _ = ev.ack_with(&socket.rooms());
-            }
-        });
-        socket.on("chat", |socket: SocketRef, ev: Event| async move {
-            let Ok(chat) = ev.data::<Chat>() else {
-                let _ = ev.ack_with(&serde_json::json!({ "error": "expected {room?, text}" }));
-                return;
-            };
-            let from = socket
-                .data::<serde_json::Value>()
-                .and_then(|d| d.get("name").and_then(|n| n.as_str()).map(str::to_owned))
-                .unwrap_or_default();
-            let message = serde_json::json!({ "from": from, "id": socket.id(), "room": chat.room, "text": chat.text });
-            let sent = match &chat.room {
-                Some(room) => socket.to(room.as_str()).emit("chat", &message),
-                None => socket.broadcast().emit("chat", &message),
-            };
-            let _ = ev.ack_with(&serde_json::json!({ "ok": sent.is_ok() }));
-        });
-        socket.on_disconnect(|socket, reason| async move {
-            tracing::info!(id = %socket.id(), %reason, "disconnected");
-            let _ = socket.broadcast().emit("left", &socket.id());
-        });
-    });
-}
-
 #[tokio::main]
 async fn main() -> ExitCode {
     tracing_subscriber::fmt()
@@ -151,7 +97,7 @@ async fn main() -> ExitCode {
         }
     };
 
-    let mut builder = SocketIo::builder();
+    let mut builder = demo::settings(SocketIo::builder());
     if let Some(ms) = opts.ping_interval {
         builder = builder.ping_interval(Duration::from_millis(ms));
     }
@@ -179,7 +125,7 @@ async fn main() -> ExitCode {
         .fallback(ServeDir::new(&opts.www));
     let (layer, io) = builder.build_layer();
     let svc = tower_layer::Layer::layer(&layer, files);
-    chat_demo(&io);
+    demo::install(&io);
 
     let addr = format!("{}:{}", opts.host, opts.port);
     let listener = match tokio::net::TcpListener::bind(&addr).await {
@@ -198,7 +144,7 @@ async fn main() -> ExitCode {
     }
     let shutdown_io = io.clone();
     let shutdown = async move {
-        let _ = tokio::signal::ctrl_c().await;
+        stop_signal().await;
         tracing::info!("shutting down");
         shutdown_io.close().await;
     };
@@ -207,4 +153,23 @@ async fn main() -> ExitCode {
         return ExitCode::FAILURE;
     }
     ExitCode::SUCCESS
+}
+
+/// Resolves on Ctrl-C, or on SIGTERM (what service managers and test harnesses send).
+async fn stop_signal() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        match signal(SignalKind::terminate()) {
+            Ok(mut term) => {
+                tokio::select! {
+                    _ = tokio::signal::ctrl_c() => {}
+                    _ = term.recv() => {}
+                }
+                return;
+            }
+            Err(e) => tracing::warn!("no SIGTERM handler: {e}"),
+        }
+    }
+    let _ = tokio::signal::ctrl_c().await;
 }

@@ -1,43 +1,45 @@
 #!/usr/bin/env bash
-# Builds the npm package's browser client into pkg/: the wasm module (release profile
-# `wasm-release`: opt-level "z", LTO, panic abort), wasm-bindgen's `--target web` glue, the ESM
-# wrapper (wasm-client/js/index.js, which instantiates the module on import) and its TypeScript
-# declarations. Then shrinks the module with `wasm-opt -Oz` when the npm `binaryen` package is
-# installed (a devDependency), and prints the sizes.
+# Builds the npm package's browser client into pkg/ (or the folder given): the wasm module
+# (profile `wasm-release`: opt-level "z", fat LTO, one codegen unit, panic abort; the crate's
+# `std` feature off, so it is no_std with a trap panic handler and the TLSF allocator),
+# wasm-bindgen's `--target web` glue, the ESM wrapper (wasm-client/js/index.js, which
+# instantiates the module on import) and its TypeScript declarations. Then:
+#   - shrinks the module with `wasm-opt -Oz --converge` (binaryen, a devDependency:
+#     node_modules/.bin/wasm-opt, or $WASM_OPT), skipped with a warning when it is missing;
+#   - shortens the names the module and the glue share (scripts/lib/shorten-names.mjs);
+# and prints the sizes. scripts/bench-size.sh measures the bundle this makes.
 #
-# The wasm-bindgen CLI must be exactly the version Cargo.toml pins; it is installed (about 90 s)
-# only when missing or different.
+# It installs what it needs first (scripts/lib/setup.sh), each only when missing: the wasm32 target,
+# the wasm-bindgen CLI of exactly the version Cargo.toml pins (about 90 s), and node_modules
+# (`npm ci`: binaryen's wasm-opt).
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
+. scripts/lib/setup.sh
 
 out="${1:-pkg}"
-version="$(sed -n 's/^wasm-bindgen = { version = "=\([0-9.]*\)".*/\1/p' Cargo.toml)"
-if [ -z "$version" ]; then
-  echo "build-client: no pinned wasm-bindgen version in Cargo.toml" >&2
-  exit 1
-fi
-if [ "$(wasm-bindgen --version 2>/dev/null)" != "wasm-bindgen $version" ]; then
-  cargo install wasm-bindgen-cli --version "$version"
-fi
-rustup target list --installed | grep -qx wasm32-unknown-unknown || rustup target add wasm32-unknown-unknown
+ensure_wasm_target
+ensure_wasm_bindgen
+ensure_node_modules
 
-cargo build -p sockeye-client --target wasm32-unknown-unknown --profile wasm-release
+cargo build -p sockeye-client --target wasm32-unknown-unknown --profile wasm-release --no-default-features
 target_dir="$(cargo metadata --format-version 1 --no-deps |
   node -e 'let s = ""; process.stdin.on("data", d => s += d).on("end", () => console.log(JSON.parse(s).target_directory))')"
 
 rm -rf "$out"
 # `--target web`: an ES module that any bundler (esbuild, Vite) and a plain <script type="module">
 # load alike; the wrapper hands it the .wasm URL (or, under Node.js, the file's bytes).
-wasm-bindgen --target web --no-typescript --out-dir "$out" \
+wasm-bindgen --target web --no-typescript --omit-default-module-path --encode-into always --out-dir "$out" \
   "$target_dir/wasm32-unknown-unknown/wasm-release/sockeye_client.wasm"
 wasm="$out/sockeye_client_bg.wasm"
 wasm_opt="${WASM_OPT:-node_modules/.bin/wasm-opt}"
 if [ -x "$wasm_opt" ]; then
-  "$wasm_opt" -Oz --strip-debug --strip-producers "$wasm" -o "$wasm.opt"
+  # --converge: runs the passes again until the module stops shrinking (a few hundred bytes).
+  "$wasm_opt" -Oz --converge --strip-debug --strip-producers --strip-target-features "$wasm" -o "$wasm.opt"
   mv "$wasm.opt" "$wasm"
 else
   echo "build-client: $wasm_opt not found (npm install binaryen); skipping wasm-opt" >&2
 fi
+node scripts/lib/shorten-names.mjs "$wasm" "$out/sockeye_client.js"
 cp wasm-client/js/index.js wasm-client/js/index.d.ts "$out/"
 
 printf 'build-client: %s: %s bytes, %s gzipped (-9)\n' "$wasm" "$(wc -c <"$wasm")" "$(gzip -9 -c "$wasm" | wc -c)"

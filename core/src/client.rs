@@ -21,13 +21,13 @@
 //! driver passes it back with each transport event, so a late answer to an old session's request
 //! (a POST that completes after a reconnection, say) cannot reach the new one.
 
-use alloc::collections::VecDeque;
 use alloc::string::String;
 use alloc::vec::Vec;
 use core::fmt;
 
 use crate::engine::Frame;
 use crate::engine::client::{self as engine_client, Session, Transmit, TransportError};
+use crate::fifo::Fifo;
 use crate::rng::Rng;
 use crate::socket::client::{
     self as socket_client, AckHandle, Auth, Emit, EmitError, EngineCommand, Manager, SocketId,
@@ -100,8 +100,8 @@ pub struct Client {
     next_engine: u32,
     /// Transmits of sessions already dropped (their aborts), sent before anything of the next
     /// session's.
-    leftovers: VecDeque<(EngineId, Transmit)>,
-    events: VecDeque<Event>,
+    leftovers: Fifo<(EngineId, Transmit)>,
+    events: Fifo<Event>,
     rng: Rng,
     packet_events: bool,
 }
@@ -118,8 +118,8 @@ impl Client {
             engine: None,
             closing: Vec::new(),
             next_engine: 0,
-            leftovers: VecDeque::new(),
-            events: VecDeque::new(),
+            leftovers: Fifo::default(),
+            events: Fifo::default(),
             rng,
             packet_events: false,
         };
@@ -234,6 +234,16 @@ impl Client {
     /// Engine `id`'s WebSocket closed or failed.
     pub fn handle_ws_close(&mut self, now: Instant, id: EngineId) {
         self.with_engine(now, id, |s| s.handle_ws_close(now));
+    }
+
+    /// The browser went offline: the current engine closes with a transport close (see
+    /// [`Session::handle_offline`]) and the manager reconnects as it does after any lost
+    /// transport.
+    pub fn handle_offline(&mut self, now: Instant) {
+        if let Some((_, engine)) = &mut self.engine {
+            engine.handle_offline(now);
+            self.pump(now);
+        }
     }
 
     /// Engine `id`'s GET completed (its body) or failed.

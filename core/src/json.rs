@@ -37,10 +37,10 @@
 //! would substitute the buffer), and a `num` such as `1.0`, `1e0` or `-0` is rejected (the reference
 //! would read it as a number; no sender writes one).
 
+use crate::text::{ErrorText, display_by_text, push_decimal};
 use alloc::borrow::Cow;
 use alloc::string::String;
 use alloc::vec::Vec;
-use core::fmt;
 
 /// The nesting depth the core accepts by default (arrays and objects inside each other).
 pub const DEFAULT_MAX_DEPTH: usize = 32;
@@ -103,9 +103,9 @@ pub enum JsonErrorKind {
     InvalidNumber,
 }
 
-impl fmt::Display for JsonError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let what = match self.kind {
+impl ErrorText for JsonError {
+    fn write_text(&self, out: &mut String) {
+        out.push_str(match self.kind {
             JsonErrorKind::UnexpectedEnd => "unexpected end of JSON",
             JsonErrorKind::UnexpectedChar => "unexpected character in JSON",
             JsonErrorKind::TooDeep => "JSON nested too deeply",
@@ -113,10 +113,13 @@ impl fmt::Display for JsonError {
             JsonErrorKind::ControlCharacter => "control character in JSON string",
             JsonErrorKind::TrailingCharacters => "trailing characters after JSON value",
             JsonErrorKind::InvalidNumber => "invalid JSON number",
-        };
-        write!(f, "{what} at byte {}", self.offset)
+        });
+        out.push_str(" at byte ");
+        push_decimal(out, self.offset as u64);
     }
 }
+
+display_by_text!(JsonError);
 
 impl core::error::Error for JsonError {}
 
@@ -589,10 +592,11 @@ impl Scanner<'_> {
 
     /// Pops the container whose closing bracket was just read, counting it if it is a placeholder.
     fn close(&mut self) -> Value {
-        let frame = self
-            .stack
-            .pop()
-            .expect("close follows a push or a top() that returned a frame");
+        // A literal message rather than `expect`: `expect` formats its message through
+        // `core::fmt`, which this would link into the browser client for nothing.
+        let Some(frame) = self.stack.pop() else {
+            panic!("close follows a push or a top() that returned a frame");
+        };
         if !frame.object {
             return Value::Array;
         }
@@ -975,6 +979,15 @@ pub fn push_array_item(array: &mut String, raw_item: &str) {
     array.push(']');
 }
 
+/// `text` without the JSON whitespace (space, tab, LF, CR) around it.
+pub fn trim(text: &str) -> &str {
+    let b = text.as_bytes();
+    let start = b.iter().position(|&c| !is_ws(c)).unwrap_or(b.len());
+    let end = b.iter().rposition(|&c| !is_ws(c)).map_or(start, |i| i + 1);
+    // Whitespace is ASCII, so both ends are char boundaries.
+    text.get(start..end).unwrap_or_default()
+}
+
 /// The value of a raw JSON string token (with its quotes), unescaped.
 ///
 /// Borrows when the string has no escapes. Errors as [`scan`] reports them, offsets into `raw`;
@@ -1068,6 +1081,15 @@ pub fn write_string(out: &mut String, s: &str) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn trim_drops_json_whitespace_only() {
+        assert_eq!(trim(" \t\r\n[1] \n"), "[1]");
+        assert_eq!(trim("\u{a0}1\u{a0}"), "\u{a0}1\u{a0}");
+        assert_eq!(trim("   "), "");
+        assert_eq!(trim(""), "");
+        assert_eq!(trim("x"), "x");
+    }
     use alloc::string::ToString;
     use alloc::vec;
     use alloc::vec::Vec;

@@ -28,12 +28,16 @@ extern crate alloc;
 #[cfg(any(test, feature = "std"))]
 extern crate std;
 
+pub mod base64;
 pub mod client;
 pub mod engine;
+mod fifo;
 pub mod json;
 pub mod rng;
 pub mod server;
 pub mod socket;
+mod sorted;
+pub mod text;
 pub mod time;
 pub mod url;
 

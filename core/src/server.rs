@@ -138,9 +138,15 @@ impl Connection {
         self.pump(now);
     }
 
-    /// The WebSocket closed or failed.
+    /// The WebSocket closed.
     pub fn handle_ws_close(&mut self, now: Instant) {
         self.engine.handle_ws_close(now);
+        self.pump(now);
+    }
+
+    /// The WebSocket failed; see [`Session::handle_ws_error`].
+    pub fn handle_ws_error(&mut self, now: Instant) {
+        self.engine.handle_ws_error(now);
         self.pump(now);
     }
 

@@ -6,9 +6,9 @@
 use alloc::string::{String, ToString};
 use alloc::vec::Vec;
 use core::fmt;
-use core::fmt::Write as _;
 
 use crate::engine::{PROTOCOL, Sid, Transport};
+use crate::text::push_decimal;
 
 /// Where a server is: what `io("https://example.com:8443/admin")` is given, parsed.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -62,21 +62,29 @@ impl ServerUrl {
     /// A fragment is ignored.
     pub fn parse(url: &str) -> Result<Self, UrlError> {
         let url = url.trim();
-        let (scheme, rest) = url.split_once("://").ok_or(UrlError::NotAbsolute)?;
+        // Byte searches rather than `str` patterns: the delimiters are ASCII, so every index below
+        // is a char boundary, and the browser client's module does without the pattern machinery.
+        let bytes = url.as_bytes();
+        let scheme_end = bytes
+            .windows(3)
+            .position(|w| w == b"://")
+            .ok_or(UrlError::NotAbsolute)?;
+        let scheme = url.get(..scheme_end).unwrap_or_default();
+        let rest = url.get(scheme_end + 3..).unwrap_or_default();
         let secure = match scheme.to_ascii_lowercase().as_str() {
             "http" | "ws" => false,
             "https" | "wss" => true,
             other => return Err(UrlError::UnsupportedScheme(other.to_string())),
         };
-        let rest = rest.split('#').next().unwrap_or_default();
-        let authority_end = rest.find(['/', '?']).unwrap_or(rest.len());
-        let (authority, tail) = rest.split_at(authority_end);
+        let rest = before(rest, |b| b == b'#');
+        let authority = before(rest, |b| b == b'/' || b == b'?');
+        let tail = rest.get(authority.len()..).unwrap_or_default();
         // Credentials are not sent by browsers' WebSocket/fetch from the URL; drop them.
-        let authority = authority.rsplit('@').next().unwrap_or_default();
+        let authority = after_last(authority, b'@').unwrap_or(authority);
         let (host, port) = if let Some(v6) = authority.strip_prefix('[') {
-            let close = v6.find(']').ok_or(UrlError::MissingHost)?;
-            let (addr, after) = v6.split_at(close);
-            let after = after.get(1..).unwrap_or_default();
+            let addr = before(v6, |b| b == b']');
+            let after = v6.get(addr.len()..).ok_or(UrlError::MissingHost)?;
+            let after = after.strip_prefix(']').ok_or(UrlError::MissingHost)?;
             let port = match after.strip_prefix(':') {
                 Some(p) => Some(p),
                 None if after.is_empty() => None,
@@ -87,8 +95,11 @@ impl ServerUrl {
             host.push(']');
             (host, port)
         } else {
-            match authority.rsplit_once(':') {
-                Some((h, p)) => (h.to_string(), Some(p)),
+            match after_last(authority, b':') {
+                Some(p) => {
+                    let h = authority.get(..authority.len() - p.len() - 1);
+                    (h.unwrap_or_default().to_string(), Some(p))
+                }
                 None => (authority.to_string(), None),
             }
         };
@@ -105,10 +116,8 @@ impl ServerUrl {
             }
             Some(p) => p.parse().map_err(|_| UrlError::InvalidPort)?,
         };
-        let (path, query) = match tail.split_once('?') {
-            Some((p, q)) => (p, q),
-            None => (tail, ""),
-        };
+        let path = before(tail, |b| b == b'?');
+        let query = tail.get(path.len() + 1..).unwrap_or_default();
         let pathname = if path.is_empty() {
             String::from("/")
         } else {
@@ -131,10 +140,26 @@ impl ServerUrl {
             (Transport::WebSocket, false) => "ws",
             (Transport::WebSocket, true) => "wss",
         };
-        let mut s = String::new();
-        let _ = write!(s, "{scheme}://{}:{}", self.host, self.port);
+        let mut s = String::from(scheme);
+        s.push_str("://");
+        s.push_str(&self.host);
+        s.push(':');
+        push_decimal(&mut s, u64::from(self.port));
         s
     }
+}
+
+/// The part of `s` before the first byte matching `end` (all of `s` if none does); `end` must
+/// match only ASCII bytes, so the cut is a char boundary.
+fn before(s: &str, end: impl Fn(u8) -> bool) -> &str {
+    let i = s.bytes().position(end).unwrap_or(s.len());
+    s.get(..i).unwrap_or(s)
+}
+
+/// The part of `s` after the last ASCII byte `delimiter`, if it has one.
+fn after_last(s: &str, delimiter: u8) -> Option<&str> {
+    let i = s.bytes().rposition(|b| b == delimiter)?;
+    s.get(i + 1..)
 }
 
 /// Splits `a=1&b=2` into decoded pairs; a key without `=` gets an empty value.
@@ -160,7 +185,13 @@ pub fn percent_encode(out: &mut String, s: &str) {
         {
             out.push(char::from(b));
         } else {
-            let _ = write!(out, "%{b:02X}");
+            const HEX: &[u8; 16] = b"0123456789ABCDEF";
+            out.push('%');
+            for nibble in [b >> 4, b & 0xf] {
+                out.push(char::from(
+                    HEX.get(usize::from(nibble)).copied().unwrap_or(b'0'),
+                ));
+            }
         }
     }
 }
@@ -191,7 +222,30 @@ pub fn percent_decode(s: &str) -> String {
         }
         i += 1;
     }
-    String::from_utf8_lossy(&out).into_owned()
+    lossy(&out)
+}
+
+/// `String::from_utf8_lossy`: each invalid sequence becomes U+FFFD, by `from_utf8`'s own error
+/// lengths (which `from_utf8_lossy` follows too), without its chunk iterator in the wasm client.
+fn lossy(mut bytes: &[u8]) -> String {
+    let mut out = String::with_capacity(bytes.len());
+    loop {
+        match core::str::from_utf8(bytes) {
+            Ok(text) => {
+                out.push_str(text);
+                return out;
+            }
+            Err(e) => {
+                let valid = bytes.get(..e.valid_up_to()).unwrap_or_default();
+                out.push_str(core::str::from_utf8(valid).unwrap_or_default());
+                out.push(char::REPLACEMENT_CHARACTER);
+                match e.error_len() {
+                    Some(len) => bytes = bytes.get(e.valid_up_to() + len..).unwrap_or_default(),
+                    None => return out,
+                }
+            }
+        }
+    }
 }
 
 /// Everything needed to build Engine.IO request URLs for one server.
@@ -217,7 +271,10 @@ impl EngineUrl {
     ) -> String {
         let mut url = self.server.origin(transport);
         url.push_str(&self.path);
-        let _ = write!(url, "?EIO={PROTOCOL}&transport={}", transport.as_str());
+        url.push_str("?EIO=");
+        push_decimal(&mut url, u64::from(PROTOCOL));
+        url.push_str("&transport=");
+        url.push_str(transport.as_str());
         for (k, v) in self.query.iter().filter(|(k, _)| !is_engine_param(k)) {
             url.push('&');
             percent_encode(&mut url, k);
@@ -260,6 +317,24 @@ pub fn yeast(mut n: u64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn lossy_decoding_is_from_utf8_lossys() {
+        let cases: [&[u8]; 9] = [
+            b"",
+            b"plain",
+            b"caf\xc3\xa9",
+            b"\xff",
+            b"a\xffb\xfe",
+            b"\xe2\x82",
+            b"\xe2\x82x\xf0\x9f\x98\x80\xf0\x9f",
+            b"\xc0\x80\xed\xa0\x80",
+            b"\xf4\x90\x80\x80z",
+        ];
+        for bytes in cases {
+            assert_eq!(lossy(bytes), String::from_utf8_lossy(bytes), "{bytes:?}");
+        }
+    }
 
     fn engine(url: &str) -> EngineUrl {
         EngineUrl {

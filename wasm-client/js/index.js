@@ -13,6 +13,14 @@ const wasm = new URL("sockeye_client_bg.wasm", import.meta.url);
 const fs = wasm.protocol === "file:" ? globalThis.process?.getBuiltinModule?.("fs/promises") : undefined;
 await init({ module_or_path: fs ? fs.readFile(wasm) : wasm });
 
+// The reference closes the transport as soon as the browser goes offline, rather than waiting
+// for a ping timeout. One listener, added while the module is evaluated (a service worker only
+// honours `offline` listeners added then), forwards the event to the managers not closed.
+const openManagers = new Set();
+if (typeof addEventListener === "function") {
+  addEventListener("offline", () => openManagers.forEach((raw) => raw.offline()), false);
+}
+
 /** The Socket.IO protocol revision. */
 export const protocol = 5;
 
@@ -135,6 +143,7 @@ export class Manager extends Emitter {
       this.emitReserved(kind, value);
       if (kind === "close") this.engine.emitReserved("close", value);
     });
+    openManagers.add(this._raw);
     if (opts.closeOnBeforeunload && typeof addEventListener === "function") {
       addEventListener("beforeunload", () => this._raw.dropTransports(), false);
     }
@@ -167,6 +176,7 @@ export class Manager extends Emitter {
       };
       this.on("open", done).on("error", done);
     }
+    openManagers.add(this._raw);
     this._raw.open();
     return this;
   }
@@ -177,6 +187,7 @@ export class Manager extends Emitter {
 
   /** Closes the connection without reconnecting. */
   close() {
+    openManagers.delete(this._raw);
     this._raw.close();
   }
 

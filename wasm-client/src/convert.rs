@@ -7,13 +7,16 @@
 //! `ArrayBuffer`s on the way in. A `Blob` can only be read asynchronously: [`encode`] reports it
 //! and leaves its attachment empty for the caller to fill.
 
-use std::cell::RefCell;
-use std::rc::Rc;
+use alloc::rc::Rc;
+use alloc::string::String;
+use alloc::vec::Vec;
 
-use js_sys::{ArrayBuffer, JSON, Object, Reflect, Uint8Array};
+use js_sys::{ArrayBuffer, Object, Reflect, Uint8Array};
 use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::*;
 use web_sys::Blob;
+
+use crate::cell::Shared;
 
 #[wasm_bindgen]
 extern "C" {
@@ -38,41 +41,77 @@ pub(crate) struct Encoded {
     pub(crate) blobs: Vec<(usize, Blob)>,
 }
 
+/// What a [`visitor`] does to each value `JSON.stringify` or `JSON.parse` meets.
+enum Visit {
+    /// Binary values become placeholders, their bytes collected here.
+    Encode(Rc<Shared<Encoded>>),
+    /// Placeholders become these `ArrayBuffer`s.
+    Decode(Vec<JsValue>),
+}
+
+/// The replacer or reviver (one closure type for both, so the module holds its glue once).
+fn visitor(visit: Visit) -> Closure<dyn FnMut(JsValue, JsValue) -> JsValue> {
+    Closure::new(move |_key: JsValue, value: JsValue| match &visit {
+        Visit::Encode(sink) => replace(sink, value),
+        Visit::Decode(buffers) => revive(buffers, value),
+    })
+}
+
+fn replace(sink: &Shared<Encoded>, value: JsValue) -> JsValue {
+    if !value.is_object() {
+        return value;
+    }
+    let bytes = if let Some(buf) = value.dyn_ref::<ArrayBuffer>() {
+        Uint8Array::new(buf).to_vec()
+    } else if ArrayBuffer::is_view(&value) {
+        let view: &View = value.unchecked_ref();
+        Uint8Array::new_with_byte_offset_and_length(
+            &view.buffer(),
+            view.byte_offset(),
+            view.byte_length(),
+        )
+        .to_vec()
+    } else if let Some(blob) = value.dyn_ref::<Blob>() {
+        let mut sink = sink.borrow_mut();
+        let n = sink.attachments.len();
+        sink.blobs.push((n, blob.clone()));
+        sink.attachments.push(Vec::new());
+        return placeholder(n);
+    } else {
+        return value;
+    };
+    let mut sink = sink.borrow_mut();
+    let n = sink.attachments.len();
+    sink.attachments.push(bytes);
+    placeholder(n)
+}
+
+fn revive(buffers: &[JsValue], value: JsValue) -> JsValue {
+    if value.is_object()
+        && Reflect::get(&value, &"_placeholder".into())
+            .ok()
+            .and_then(|p| p.as_bool())
+            == Some(true)
+        // Only `_placeholder` and `num`: an object with more keys is data (core::json's rule).
+        && Object::keys(value.unchecked_ref::<Object>()).length() == 2
+    {
+        let num = Reflect::get(&value, &"num".into())
+            .ok()
+            .and_then(|n| n.as_f64())
+            .filter(|n| *n >= 0.0 && *n == (*n as u64) as f64);
+        if let Some(buffer) = num.and_then(|n| buffers.get(n as usize)) {
+            return buffer.clone();
+        }
+    }
+    value
+}
+
 /// `JSON.stringify(value)` with binary values replaced by placeholders. Fails as
 /// `JSON.stringify` does (a cycle, a `BigInt`) or when the value is not JSON at all (`undefined`).
 pub(crate) fn encode(value: &JsValue) -> Result<Encoded, JsValue> {
-    let found = Rc::new(RefCell::new(Encoded::default()));
-    let sink = Rc::clone(&found);
-    let replacer = Closure::<dyn FnMut(JsValue, JsValue) -> JsValue>::new(
-        move |_key: JsValue, value: JsValue| {
-            if !value.is_object() {
-                return value;
-            }
-            let bytes = if let Some(buf) = value.dyn_ref::<ArrayBuffer>() {
-                Uint8Array::new(buf).to_vec()
-            } else if ArrayBuffer::is_view(&value) {
-                let view: &View = value.unchecked_ref();
-                Uint8Array::new_with_byte_offset_and_length(
-                    &view.buffer(),
-                    view.byte_offset(),
-                    view.byte_length(),
-                )
-                .to_vec()
-            } else if let Some(blob) = value.dyn_ref::<Blob>() {
-                let mut sink = sink.borrow_mut();
-                let n = sink.attachments.len();
-                sink.blobs.push((n, blob.clone()));
-                sink.attachments.push(Vec::new());
-                return placeholder(n);
-            } else {
-                return value;
-            };
-            let mut sink = sink.borrow_mut();
-            sink.attachments.push(bytes);
-            placeholder(sink.attachments.len() - 1)
-        },
-    );
-    let text = JSON::stringify_with_replacer(value, replacer.as_ref())?;
+    let found = Rc::new(Shared::new(Encoded::default()));
+    let replacer = visitor(Visit::Encode(Rc::clone(&found)));
+    let text = crate::js::json_stringify(value, replacer.as_ref())?;
     drop(replacer);
     let mut encoded = found.take();
     encoded.json = text
@@ -94,35 +133,15 @@ fn placeholder(num: usize) -> JsValue {
 /// object with keys besides `_placeholder` and `num` (the rule of `sockeye_core::json`).
 pub(crate) fn decode(json: &str, attachments: Vec<Vec<u8>>) -> Result<JsValue, JsValue> {
     if attachments.is_empty() {
-        return JSON::parse(json);
+        return crate::js::json_parse(json, &JsValue::UNDEFINED);
     }
     let buffers: Vec<JsValue> = attachments
         .iter()
         .map(|bytes| Uint8Array::from(bytes.as_slice()).buffer().into())
         .collect();
     drop(attachments);
-    let reviver = Closure::<dyn FnMut(JsValue, JsValue) -> JsValue>::new(
-        move |_key: JsValue, value: JsValue| {
-            if value.is_object()
-                && Reflect::get(&value, &"_placeholder".into())
-                    .ok()
-                    .and_then(|p| p.as_bool())
-                    == Some(true)
-                // Only `_placeholder` and `num`: an object with more keys is data (core::json's rule).
-                && Object::keys(value.unchecked_ref::<Object>()).length() == 2
-            {
-                let num = Reflect::get(&value, &"num".into())
-                    .ok()
-                    .and_then(|n| n.as_f64())
-                    .filter(|n| *n >= 0.0 && n.fract() == 0.0);
-                if let Some(buffer) = num.and_then(|n| buffers.get(n as usize)) {
-                    return buffer.clone();
-                }
-            }
-            value
-        },
-    );
-    crate::js::json_parse_with(json, reviver.as_ref())
+    let reviver = visitor(Visit::Decode(buffers));
+    crate::js::json_parse(json, reviver.as_ref())
 }
 
 /// The bytes of an `ArrayBuffer` (what `Blob.arrayBuffer()` resolves to).

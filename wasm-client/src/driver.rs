@@ -8,29 +8,57 @@
 //! queues more events behind the current one, so events reach the application in the order the
 //! core produced them.
 //!
-//! Ownership: the transports' listeners and the timer hold the driver strongly, so a connection
+//! Every JS callback (a WebSocket's listener, a request's promise, the timer) is a [`Callback`]
+//! made by [`Driver::callback`]: one closure type that names its [`Source`], so the module carries
+//! the closure glue once rather than once per kind of callback.
+//!
+//! Ownership: the callbacks hold the driver strongly and the driver holds them, so a connection
 //! lives while it has anything in flight, as the reference's does (its listeners keep it alive),
-//! even when the application drops every handle. Once closed for good (no transport, no timer)
-//! only the application's handles keep it.
+//! even when the application drops every handle. Once closed for good (no transport, no timer,
+//! no request) only the application's handles keep it.
 //!
 //! [`pumps`]: Driver::pump
 
-use std::cell::{Cell, RefCell};
-use std::collections::VecDeque;
-use std::rc::Rc;
+use alloc::rc::Rc;
+use alloc::vec::Vec;
+use core::cell::Cell;
 
 use proto::Instant;
 use proto::client::{Client, Config, EngineId, Event};
-use proto::engine::client::{Transmit, TransportError};
+use proto::engine::client::Transmit;
+use wasm_bindgen::prelude::*;
 
+use crate::cell::Shared;
 use crate::timer::{self, Timer};
-use crate::transport::polling::{PollOptions, Request};
+use crate::transport::polling::{PollOptions, Request, Step};
 use crate::transport::ws::{Ws, WsEvent};
+
+/// Every callback JS calls into the driver with: one argument (an event, a settled promise's
+/// value, or nothing for the timer).
+pub(crate) type Callback = Closure<dyn FnMut(JsValue)>;
+
+/// What a [`Callback`] reports on.
+#[derive(Clone, Copy)]
+pub(crate) enum Source {
+    /// An event of this engine's WebSocket.
+    Ws(EngineId),
+    /// The timer fired.
+    Timer,
+    /// A step of the request with this key settled.
+    Request(u32),
+    /// Something of the sink's, with its tag (a `Blob` being read).
+    Sink(u32),
+}
 
 /// Where the driver's events go: the JS surface or the typed Rust API.
 pub(crate) trait Sink: Sized + 'static {
     /// Delivers one event. No borrow of the driver is held: the sink may call back into it.
     fn deliver(driver: &Driver<Self>, event: Event);
+
+    /// A callback of [`Source::Sink`] was called, with its tag.
+    fn called(driver: &Driver<Self>, tag: u32, value: JsValue) {
+        let _ = (driver, tag, value);
+    }
 }
 
 /// A shared handle on one driver.
@@ -38,7 +66,7 @@ pub(crate) struct Driver<S: Sink>(Rc<Inner<S>>);
 
 /// A handle that does not keep the driver alive.
 #[cfg(feature = "rust-api")]
-pub(crate) struct WeakDriver<S: Sink>(std::rc::Weak<Inner<S>>);
+pub(crate) struct WeakDriver<S: Sink>(alloc::rc::Weak<Inner<S>>);
 
 #[cfg(feature = "rust-api")]
 impl<S: Sink> WeakDriver<S> {
@@ -55,12 +83,12 @@ impl<S: Sink> Clone for Driver<S> {
 }
 
 struct Inner<S> {
-    client: RefCell<Client>,
-    io: RefCell<Io>,
+    client: Shared<Client>,
+    io: Shared<Io>,
     /// Events drained from the client and not yet delivered.
-    events: RefCell<VecDeque<Event>>,
+    events: Shared<Vec<Event>>,
     /// Transport failures noticed while performing a transmit, fed back on the next round.
-    inputs: RefCell<Vec<EngineId>>,
+    inputs: Shared<Vec<EngineId>>,
     /// Whether a `deliver` is running further up the stack.
     dispatching: Cell<bool>,
     sink: S,
@@ -79,26 +107,27 @@ struct InFlight {
     key: u32,
     engine: EngineId,
     post: bool,
-    /// Held for its `Drop`, which aborts it (a no-op once it finished).
-    _request: Request,
+    /// Aborted by the client: its outcome is ignored when its callback hears it.
+    aborted: bool,
+    request: Request,
 }
 
 impl<S: Sink> Driver<S> {
     /// A driver for `config` (connecting at once with `autoConnect`), reporting to `sink`.
     pub(crate) fn new(config: Config, poll: PollOptions, sink: S) -> Self {
-        let seed = (js_sys::Math::random() * 2f64.powi(53)) as u64;
+        let seed = (js_sys::Math::random() * 9_007_199_254_740_992.0) as u64; // 2^53
         let client = Client::new(timer::now(), config, seed);
         let driver = Driver(Rc::new(Inner {
-            client: RefCell::new(client),
-            io: RefCell::new(Io {
+            client: Shared::new(client),
+            io: Shared::new(Io {
                 poll,
                 ws: Vec::new(),
                 requests: Vec::new(),
                 next_request: 0,
                 timer: Timer::default(),
             }),
-            events: RefCell::new(VecDeque::new()),
-            inputs: RefCell::new(Vec::new()),
+            events: Shared::new(Vec::new()),
+            inputs: Shared::new(Vec::new()),
             dispatching: Cell::new(false),
             sink,
         }));
@@ -115,6 +144,12 @@ impl<S: Sink> Driver<S> {
     /// The sink.
     pub(crate) fn sink(&self) -> &S {
         &self.0.sink
+    }
+
+    /// A callback that reports to this driver as `source`. It holds the driver.
+    pub(crate) fn callback(&self, source: Source) -> Callback {
+        let driver = self.clone();
+        Closure::new(move |value: JsValue| driver.called(source, value))
     }
 
     /// Reads the client's state.
@@ -151,12 +186,16 @@ impl<S: Sink> Driver<S> {
                 }
                 let mut events = inner.events.borrow_mut();
                 while let Some(e) = client.poll_event() {
-                    events.push_back(e);
+                    events.push(e);
                 }
                 client.poll_timeout()
             };
             if transmits.is_empty() {
-                self.arm(deadline, now);
+                inner
+                    .io
+                    .borrow_mut()
+                    .timer
+                    .arm(deadline, now, || self.callback(Source::Timer));
                 break;
             }
             for (engine, transmit) in transmits {
@@ -168,9 +207,14 @@ impl<S: Sink> Driver<S> {
             return;
         }
         loop {
-            let event = inner.events.borrow_mut().pop_front();
-            let Some(event) = event else { break };
-            S::deliver(self, event);
+            // Events queued while these are delivered come after them, in the next batch.
+            let batch = core::mem::take(&mut *inner.events.borrow_mut());
+            if batch.is_empty() {
+                break;
+            }
+            for event in batch {
+                S::deliver(self, event);
+            }
         }
         inner.dispatching.set(false);
     }
@@ -183,34 +227,36 @@ impl<S: Sink> Driver<S> {
     /// Drops every transport without telling the client (the page is unloading:
     /// `closeOnBeforeunload`).
     pub(crate) fn drop_transports(&self) {
-        let (ws, requests) = {
+        let ws = {
             let mut io = self.0.io.borrow_mut();
-            (
-                core::mem::take(&mut io.ws),
-                core::mem::take(&mut io.requests),
-            )
+            for r in &mut io.requests {
+                r.aborted = true;
+                r.request.abort();
+            }
+            core::mem::take(&mut io.ws)
         };
-        drop((ws, requests));
+        drop(ws);
     }
 
-    fn arm(&self, deadline: Option<Instant>, now: Instant) {
-        let driver = self.clone();
-        self.0.io.borrow_mut().timer.arm(deadline, now, move || {
-            driver.0.io.borrow_mut().timer.fired();
-            driver.with(|c, now| c.handle_timeout(now));
-        });
+    fn called(&self, source: Source, value: JsValue) {
+        match source {
+            Source::Ws(engine) => self.ws_event(engine, WsEvent::read(&value)),
+            Source::Timer => {
+                self.0.io.borrow_mut().timer.fired();
+                self.with(|c, now| c.handle_timeout(now));
+            }
+            Source::Request(key) => self.request_step(key, value),
+            Source::Sink(tag) => S::called(self, tag, value),
+        }
     }
 
     fn transmit(&self, engine: EngineId, transmit: Transmit) {
         match transmit {
-            Transmit::WsOpen { url } => {
-                let driver = self.clone();
-                match Ws::open(&url, move |event| driver.ws_event(engine, event)) {
-                    Ok(ws) => self.0.io.borrow_mut().ws.push((engine, ws)),
-                    // No WebSocket, or a URL the browser refuses: the socket is closed at once.
-                    Err(_) => self.0.inputs.borrow_mut().push(engine),
-                }
-            }
+            Transmit::WsOpen { url } => match Ws::open(&url, self.callback(Source::Ws(engine))) {
+                Ok(ws) => self.0.io.borrow_mut().ws.push((engine, ws)),
+                // No WebSocket, or a URL the browser refuses: the socket is closed at once.
+                Err(_) => self.0.inputs.borrow_mut().push(engine),
+            },
             Transmit::WsSend(frame) => {
                 let io = self.0.io.borrow();
                 if let Some((_, ws)) = io.ws.iter().find(|(e, _)| *e == engine) {
@@ -221,26 +267,20 @@ impl<S: Sink> Driver<S> {
             Transmit::PollGet { url } => self.request(engine, &url, None),
             Transmit::PollPost { url, body } => self.request(engine, &url, Some(&body)),
             Transmit::PollAbort => {
-                let aborted: Vec<InFlight> = {
-                    let mut io = self.0.io.borrow_mut();
-                    let (aborted, kept) = core::mem::take(&mut io.requests)
-                        .into_iter()
-                        .partition(|r| r.engine == engine);
-                    io.requests = kept;
-                    aborted
-                };
-                drop(aborted);
+                for r in &mut self.0.io.borrow_mut().requests {
+                    if r.engine == engine && !r.aborted {
+                        r.aborted = true;
+                        r.request.abort();
+                    }
+                }
             }
         }
     }
 
-    fn take_ws(&self, engine: EngineId) -> Vec<(EngineId, Ws)> {
+    fn take_ws(&self, engine: EngineId) -> Option<Ws> {
         let mut io = self.0.io.borrow_mut();
-        let (closed, kept) = core::mem::take(&mut io.ws)
-            .into_iter()
-            .partition(|(e, _)| *e == engine);
-        io.ws = kept;
-        closed
+        let i = io.ws.iter().position(|(e, _)| *e == engine)?;
+        Some(io.ws.swap_remove(i).1)
     }
 
     fn ws_event(&self, engine: EngineId, event: WsEvent) {
@@ -253,6 +293,7 @@ impl<S: Sink> Driver<S> {
                 drop(self.take_ws(engine));
                 self.with(|c, now| c.handle_ws_close(now, engine));
             }
+            WsEvent::None => {}
         }
     }
 
@@ -262,28 +303,43 @@ impl<S: Sink> Driver<S> {
             io.next_request = io.next_request.wrapping_add(1);
             io.next_request
         };
-        let driver = self.clone();
-        let request = Request::start(url, body, &self.0.io.borrow().poll, move |result| {
-            driver.request_done(key, result)
-        });
+        let callback = self.callback(Source::Request(key));
+        let request = Request::start(url, body, &self.0.io.borrow().poll, callback);
         self.0.io.borrow_mut().requests.push(InFlight {
             key,
             engine,
             post: body.is_some(),
-            _request: request,
+            aborted: false,
+            request,
         });
     }
 
-    fn request_done(&self, key: u32, result: Result<String, TransportError>) {
+    fn request_step(&self, key: u32, value: JsValue) {
         let done = {
             let mut io = self.0.io.borrow_mut();
-            let i = io.requests.iter().position(|r| r.key == key);
-            i.map(|i| io.requests.swap_remove(i))
+            let Some(i) = io.requests.iter().position(|r| r.key == key) else {
+                return;
+            };
+            let Some(r) = io.requests.get_mut(i) else {
+                return;
+            };
+            match r
+                .request
+                .settled(value, || self.callback(Source::Request(key)))
+            {
+                Step::Reading => return,
+                Step::Done(result) => {
+                    // Freed here, from inside its own callback: wasm-bindgen frees a running
+                    // closure only once it returns.
+                    let r = io.requests.swap_remove(i);
+                    (!r.aborted).then_some((r.engine, r.post, result))
+                }
+            }
         };
         // A request the client had aborted is forgotten: nothing listens for it.
-        let Some(done) = done else { return };
-        let (engine, post) = (done.engine, done.post);
-        drop(done);
+        let Some((engine, post, result)) = done else {
+            return;
+        };
         self.with(|c, now| {
             if post {
                 c.handle_post_response(now, engine, result.map(drop));

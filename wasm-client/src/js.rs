@@ -1,35 +1,30 @@
 //! The few JS bindings js-sys lacks or types more narrowly than this crate uses them.
+//!
+//! Each distinct binding is an import of the wasm module and a function of wasm-bindgen's glue,
+//! so the crate reuses a few general ones (`Reflect.set` with a key, `JSON.parse` with an
+//! optional reviver) rather than one typed setter per property.
 
-use js_sys::{Promise, Reflect};
-use wasm_bindgen::JsCast;
+use alloc::string::String;
+
+use js_sys::Reflect;
 use wasm_bindgen::prelude::*;
 
 #[wasm_bindgen]
 extern "C" {
-    /// A promise seen through its `then`, taking any functions.
-    type Thenable;
-
-    #[wasm_bindgen(method, js_name = then)]
-    fn then1(this: &Thenable, on_fulfilled: &JsValue) -> Promise;
-
-    #[wasm_bindgen(method, js_name = then)]
-    fn then2(this: &Thenable, on_fulfilled: &JsValue, on_rejected: &JsValue) -> Promise;
-
-    /// `JSON.parse(text, reviver)`.
+    /// `JSON.parse(text, reviver)`; `reviver` may be `undefined`.
     #[wasm_bindgen(catch, js_namespace = JSON, js_name = parse)]
-    pub(crate) fn json_parse_with(text: &str, reviver: &JsValue) -> Result<JsValue, JsValue>;
+    pub(crate) fn json_parse(text: &str, reviver: &JsValue) -> Result<JsValue, JsValue>;
+
+    /// `JSON.stringify(value, replacer)`; `replacer` may be `undefined`. `undefined` when the
+    /// value has no JSON form.
+    #[wasm_bindgen(catch, js_namespace = JSON, js_name = stringify)]
+    pub(crate) fn json_stringify(value: &JsValue, replacer: &JsValue) -> Result<JsValue, JsValue>;
 }
 
-/// `promise.then(on_fulfilled)`.
-pub(crate) fn then(promise: &Promise, on_fulfilled: &JsValue) -> Promise {
-    promise.unchecked_ref::<Thenable>().then1(on_fulfilled)
-}
-
-/// Runs `f` once `promise` settles, with its value or its rejection reason. The closure frees
-/// itself when it runs, and it always runs (exactly one of the two handlers is ever called).
-pub(crate) fn on_settled(promise: &Promise, f: impl FnOnce(JsValue) + 'static) {
-    let f = Closure::once_into_js(f);
-    let _ = promise.unchecked_ref::<Thenable>().then2(&f, &f);
+/// `target[key] = value`, on an object (setters do not throw on the objects this crate builds
+/// or on the platform objects it configures).
+pub(crate) fn set(target: &JsValue, key: &str, value: &JsValue) {
+    let _ = Reflect::set(target, &JsValue::from_str(key), value);
 }
 
 /// A person-readable text for a thrown value (an `Error`'s message, or the value as a string).

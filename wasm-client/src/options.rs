@@ -4,6 +4,8 @@
 //! `reconnectionAttempts`, `reconnectionDelay` or `reconnectionDelayMax` means the default, and
 //! `timeout: false` means no open timeout.
 
+use alloc::string::String;
+use alloc::vec::Vec;
 use core::time::Duration;
 
 use js_sys::{Array, Object, Reflect};
@@ -59,10 +61,10 @@ fn millis_or(options: &JsValue, key: &str, default: u64) -> Duration {
 
 /// Own enumerable `[key, String(value)]` pairs of an object option (`query`, `extraHeaders`).
 fn pairs(value: &JsValue) -> Vec<(String, String)> {
-    let Some(object) = value.dyn_ref::<Object>() else {
+    if !value.is_object() {
         return Vec::new();
-    };
-    Object::entries(object)
+    }
+    Object::entries(value.unchecked_ref())
         .iter()
         .filter_map(|entry| {
             let entry: Array = entry.unchecked_into();

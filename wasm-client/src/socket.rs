@@ -5,20 +5,23 @@
 //! cache); what is protocol stays in the core. This layer converts values, keeps the
 //! acknowledgement callbacks, and keeps emits holding a `Blob` in their place in the send order.
 
+use alloc::string::String;
+use alloc::vec::Vec;
+use core::cell::Cell;
 use core::time::Duration;
-use std::cell::RefCell;
-use std::collections::VecDeque;
 
-use js_sys::{Array, Function, JSON, Reflect};
+use js_sys::{Array, Function, Reflect};
 use proto::client::Event;
 use proto::engine::Packet;
 use proto::socket::client::{self as socket_client, AckError, EmitError, SocketId};
 use proto::socket::packet::{AckId, Nsp};
+use proto::text::ErrorText;
 use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::*;
 
+use crate::cell::Shared;
 use crate::convert::{self, Encoded};
-use crate::driver::{Driver, Sink};
+use crate::driver::{Callback, Driver, Sink, Source};
 use crate::options;
 
 #[wasm_bindgen]
@@ -41,15 +44,17 @@ fn error(message: &str) -> JsValue {
     js_sys::Error::new(message).into()
 }
 
-/// Runs an application callback; what it throws is reported, not propagated into the driver.
-fn call(f: &Function, args: &[&JsValue]) {
-    let result = match args {
-        [] => f.call0(&JsValue::NULL),
-        [a] => f.call1(&JsValue::NULL, a),
-        [a, b] => f.call2(&JsValue::NULL, a, b),
-        [a, b, c, ..] => f.call3(&JsValue::NULL, a, b, c),
-    };
-    if let Err(e) = result {
+/// Runs an application callback with three arguments (the wrapper's dispatch functions); what
+/// it throws is reported, not propagated into the driver.
+fn call3(f: &Function, a: &JsValue, b: &JsValue, c: &JsValue) {
+    if let Err(e) = f.call3(&JsValue::NULL, a, b, c) {
+        report_error(&e);
+    }
+}
+
+/// Runs an application callback with one argument, as [`call3`].
+fn call1(f: &Function, a: &JsValue) {
+    if let Err(e) = f.call1(&JsValue::NULL, a) {
         report_error(&e);
     }
 }
@@ -72,7 +77,7 @@ enum Op {
 }
 
 struct Waiting {
-    seq: u64,
+    seq: u32,
     socket: SocketId,
     encoded: Encoded,
     missing: usize,
@@ -84,19 +89,39 @@ pub(crate) struct JsSink {
     /// `(kind, value, fromEngine)` of the wrapper's Manager.
     manager: Function,
     /// `(kind, value, ackId)` of each wrapper Socket.
-    sockets: RefCell<Vec<(SocketId, Function)>>,
+    sockets: Shared<Vec<(SocketId, Function)>>,
     /// By ack handle; a few at a time, so a Vec beats a map (in speed and in bundle size).
-    acks: RefCell<Vec<(u64, AckCallback)>>,
-    /// Emits and acks waiting for a `Blob` to be read, or behind one that is.
-    waiting: RefCell<VecDeque<Waiting>>,
-    next_seq: RefCell<u64>,
+    acks: Shared<Vec<(u64, AckCallback)>>,
+    /// Emits and acks waiting for a `Blob` to be read, or behind one that is, in send order.
+    waiting: Shared<Vec<Waiting>>,
+    /// The `Blob` reads in flight, with the callback each settles into.
+    reads: Shared<Vec<BlobRead>>,
+    /// The last sequence number or tag given out.
+    next_tag: Cell<u32>,
+}
+
+/// A `Blob` being read for attachment `index` of waiting entry `seq`.
+struct BlobRead {
+    tag: u32,
+    seq: u32,
+    index: usize,
+    _callback: Callback,
 }
 
 impl JsSink {
+    /// A fresh sequence number or tag.
+    fn tag(&self) -> u32 {
+        let tag = self.next_tag.get().wrapping_add(1);
+        self.next_tag.set(tag);
+        tag
+    }
+
     fn manager(&self, kind: &str, value: &JsValue, engine: bool) {
-        call(
+        call3(
             &self.manager,
-            &[&kind.into(), value, &JsValue::from_bool(engine)],
+            &kind.into(),
+            value,
+            &JsValue::from_bool(engine),
         );
     }
 
@@ -108,14 +133,14 @@ impl JsSink {
             .find(|(s, _)| *s == socket)
             .map(|(_, f)| f.clone());
         if let Some(f) = f {
-            call(&f, &[&kind.into(), value, extra]);
+            call3(&f, &kind.into(), value, extra);
         }
     }
 }
 
 /// An `Error` for a `connect_error`: `message` from the data, and `data` as the reference sets it.
 fn connect_error(data: &str) -> JsValue {
-    let parsed = JSON::parse(data).unwrap_or(JsValue::UNDEFINED);
+    let parsed = crate::js::json_parse(data, &JsValue::UNDEFINED).unwrap_or(JsValue::UNDEFINED);
     let message = Reflect::get(&parsed, &"message".into())
         .ok()
         .and_then(|m| m.as_string())
@@ -165,11 +190,24 @@ impl Sink for JsSink {
                 let _ = Reflect::set(&object, &"name".into(), &transport.as_str().into());
                 sink.manager("upgrade", &object, true);
             }
-            Event::UpgradeError(e) => sink.manager("upgradeError", &error(&e.to_string()), true),
-            Event::TransportError(e) => sink.manager("error", &error(&e.to_string()), true),
+            Event::UpgradeError(e) => sink.manager("upgradeError", &error(&e.text()), true),
+            Event::TransportError(e) => sink.manager("error", &error(&e.text()), true),
             Event::Packet(packet) => sink.manager("packet", &packet_value(packet), true),
             #[allow(unreachable_patterns, reason = "the core's Event is non_exhaustive")]
             _ => {}
+        }
+    }
+
+    fn called(driver: &Driver<Self>, tag: u32, value: JsValue) {
+        let read = {
+            let mut reads = driver.sink().reads.borrow_mut();
+            let i = reads.iter().position(|r| r.tag == tag);
+            // Freed here, from inside its own callback: wasm-bindgen frees a running closure
+            // only once it returns.
+            i.map(|i| reads.swap_remove(i))
+        };
+        if let Some(read) = read {
+            blob_read(driver, read.seq, read.index, convert::bytes_of(&value));
         }
     }
 }
@@ -179,11 +217,11 @@ fn deliver_manager(sink: &JsSink, event: socket_client::Event) {
     let none = &JsValue::UNDEFINED;
     match event {
         E::Open => sink.manager("open", none, false),
-        E::Error(e) => sink.manager("error", &error(&e.to_string()), false),
+        E::Error(e) => sink.manager("error", &error(&e.text()), false),
         E::Close(reason) => sink.manager("close", &reason.as_str().into(), false),
         E::ReconnectAttempt(n) => sink.manager("reconnect_attempt", &n.into(), false),
         E::Reconnect(n) => sink.manager("reconnect", &n.into(), false),
-        E::ReconnectError(e) => sink.manager("reconnect_error", &error(&e.to_string()), false),
+        E::ReconnectError(e) => sink.manager("reconnect_error", &error(&e.text()), false),
         E::ReconnectFailed => sink.manager("reconnect_failed", none, false),
         E::Connect { socket } => sink.socket(socket, "connect", none, none),
         E::ConnectError { socket, data } => {
@@ -227,7 +265,7 @@ fn deliver_manager(sink: &JsSink, event: socket_client::Event) {
                 },
                 // Plain callbacks are dropped on disconnection, as the reference drops them.
                 Err(AckError::Disconnected) if !ack.with_error => {}
-                Err(e) => call(&ack.callback, &[&error(&e.to_string())]),
+                Err(e) => call1(&ack.callback, &error(&e.text())),
             }
         }
         #[allow(unreachable_patterns, reason = "the core's Event is non_exhaustive")]
@@ -236,13 +274,15 @@ fn deliver_manager(sink: &JsSink, event: socket_client::Event) {
 }
 
 fn emit_error(e: &EmitError) -> JsError {
-    JsError::new(&e.to_string())
+    JsError::new(&e.text())
 }
 
 /// As the reference words it: `"connect" is a reserved event name`.
 fn reserved(name: &JsValue) -> JsError {
-    let name = name.as_string().unwrap_or_default();
-    JsError::new(&["\"", &name, "\" is a reserved event name"].concat())
+    let mut text = String::from("\"");
+    text.push_str(&name.as_string().unwrap_or_default());
+    text.push_str("\" is a reserved event name");
+    JsError::new(&text)
 }
 
 /// Runs an emit or an ack now.
@@ -289,13 +329,9 @@ fn submit(
     if encoded.blobs.is_empty() && sink.waiting.borrow().is_empty() {
         return perform(driver, socket, encoded, op);
     }
-    let seq = {
-        let mut next = sink.next_seq.borrow_mut();
-        *next += 1;
-        *next
-    };
+    let seq = sink.tag();
     let blobs = core::mem::take(&mut encoded.blobs);
-    sink.waiting.borrow_mut().push_back(Waiting {
+    sink.waiting.borrow_mut().push(Waiting {
         seq,
         socket,
         encoded,
@@ -303,16 +339,21 @@ fn submit(
         op,
     });
     for (index, blob) in blobs {
-        let driver = driver.clone();
-        crate::js::on_settled(&blob.array_buffer(), move |buffer| {
-            blob_read(&driver, seq, index, convert::bytes_of(&buffer));
+        let tag = sink.tag();
+        let callback = driver.callback(Source::Sink(tag));
+        let _ = blob.array_buffer().then2(&callback, &callback);
+        sink.reads.borrow_mut().push(BlobRead {
+            tag,
+            seq,
+            index,
+            _callback: callback,
         });
     }
     Ok(())
 }
 
 /// A `Blob` of queued entry `seq` was read (`None`: it could not be; the entry is dropped).
-fn blob_read(driver: &Driver<JsSink>, seq: u64, index: usize, bytes: Option<Vec<u8>>) {
+fn blob_read(driver: &Driver<JsSink>, seq: u32, index: usize, bytes: Option<Vec<u8>>) {
     let sink = driver.sink();
     {
         let mut waiting = sink.waiting.borrow_mut();
@@ -337,8 +378,8 @@ fn blob_read(driver: &Driver<JsSink>, seq: u64, index: usize, bytes: Option<Vec<
     loop {
         let next = {
             let mut waiting = sink.waiting.borrow_mut();
-            match waiting.front() {
-                Some(w) if w.missing == 0 => waiting.pop_front(),
+            match waiting.first() {
+                Some(w) if w.missing == 0 => Some(waiting.remove(0)),
                 _ => None,
             }
         };
@@ -364,22 +405,21 @@ impl JsManager {
     pub fn new(uri: &str, opts: &JsValue, on_event: Function) -> Result<JsManager, JsError> {
         let options = options::manager_options(uri, opts).map_err(|e| JsError::new(&e))?;
         if let Some(name) = crate::missing_global(&options.config.engine.transports) {
-            return Err(JsError::new(
-                &[
-                    "sockeye: this environment has no global ",
-                    name,
-                    ": use a browser or Node.js 22+, or list only the transports it supports \
+            let mut text = String::from("sockeye: this environment has no global ");
+            text.push_str(name);
+            text.push_str(
+                ": use a browser or Node.js 22+, or list only the transports it supports \
                  (transports: [\"polling\"] needs only fetch)",
-                ]
-                .concat(),
-            ));
+            );
+            return Err(JsError::new(&text));
         }
         let sink = JsSink {
             manager: on_event,
-            sockets: RefCell::new(Vec::new()),
-            acks: RefCell::new(Vec::new()),
-            waiting: RefCell::new(VecDeque::new()),
-            next_seq: RefCell::new(0),
+            sockets: Shared::new(Vec::new()),
+            acks: Shared::new(Vec::new()),
+            waiting: Shared::new(Vec::new()),
+            reads: Shared::new(Vec::new()),
+            next_tag: Cell::new(0),
         };
         Ok(JsManager {
             driver: Driver::new(options.config, options.poll, sink),
@@ -395,7 +435,7 @@ impl JsManager {
         opts: &JsValue,
         on_event: Function,
     ) -> Result<JsSocket, JsError> {
-        let nsp = Nsp::new(nsp).map_err(|e| JsError::new(&e.to_string()))?;
+        let nsp = Nsp::new(nsp).map_err(|e| JsError::new(&e.text()))?;
         let options = self
             .driver
             .read(|c| options::socket_options(opts, c.manager().config()));
@@ -428,30 +468,43 @@ impl JsManager {
         self.driver.with(|c, now| c.close(now));
     }
 
-    /// The engine's transport name (`"polling"`, `"websocket"`), while there is an engine.
+    /// The browser's `offline` event: the transport is closed at once and the manager
+    /// reconnects (the wrapper forwards the event).
+    pub fn offline(&self) {
+        self.driver.with(|c, now| c.handle_offline(now));
+    }
+
+    /// The engine's transport name (`"polling"`, `"websocket"`), while there is an engine
+    /// (`undefined` otherwise). Getters return JS values rather than `Option<String>`: the module
+    /// then needs no return-slot shim per getter.
     #[wasm_bindgen(getter)]
-    pub fn transport(&self) -> Option<String> {
+    pub fn transport(&self) -> JsValue {
         self.driver.read(|c| {
-            c.engine()
-                .and_then(|(_, s)| s.transport())
-                .map(|t| String::from(t.as_str()))
+            string_or_undefined(
+                c.engine()
+                    .and_then(|(_, s)| s.transport())
+                    .map(|t| t.as_str()),
+            )
         })
     }
 
     /// The engine's session id, once its handshake arrived.
     #[wasm_bindgen(getter)]
-    pub fn sid(&self) -> Option<String> {
+    pub fn sid(&self) -> JsValue {
         self.driver.read(|c| {
-            c.engine()
-                .and_then(|(_, s)| s.sid().map(|sid| String::from(sid.as_str())))
+            string_or_undefined(
+                c.engine()
+                    .and_then(|(_, s)| s.sid())
+                    .map(|sid| sid.as_str()),
+            )
         })
     }
 
     /// The manager's `readyState`: `"opening"`, `"open"` or `"closed"`.
     #[wasm_bindgen(getter, js_name = readyState)]
-    pub fn ready_state(&self) -> String {
+    pub fn ready_state(&self) -> JsValue {
         use socket_client::ReadyState;
-        String::from(match self.driver.read(|c| c.manager().state()) {
+        JsValue::from_str(match self.driver.read(|c| c.manager().state()) {
             ReadyState::Opening => "opening",
             ReadyState::Open => "open",
             ReadyState::Closed => "closed",
@@ -506,7 +559,7 @@ impl JsSocket {
         let auth = if auth.is_undefined() || auth.is_null() {
             None
         } else {
-            let json = JSON::stringify(auth)
+            let json = crate::js::json_stringify(auth, &JsValue::UNDEFINED)
                 .ok()
                 .and_then(|s| s.as_string())
                 .ok_or_else(|| JsError::new("auth must be an object"))?;
@@ -559,9 +612,9 @@ impl JsSocket {
 
     /// The socket's id, while connected.
     #[wasm_bindgen(getter)]
-    pub fn id(&self) -> Option<String> {
+    pub fn id(&self) -> JsValue {
         self.driver
-            .read(|c| c.manager().sid(self.id).map(String::from))
+            .read(|c| string_or_undefined(c.manager().sid(self.id)))
     }
 
     /// Whether the socket is connected to its namespace.
@@ -581,6 +634,11 @@ impl JsSocket {
     pub fn recovered(&self) -> bool {
         self.driver.read(|c| c.manager().is_recovered(self.id))
     }
+}
+
+/// A JS string, or `undefined` for none.
+fn string_or_undefined(s: Option<&str>) -> JsValue {
+    s.map_or(JsValue::UNDEFINED, JsValue::from_str)
 }
 
 /// A value `JSON.stringify` threw, as a `JsError` with its message.

@@ -80,8 +80,8 @@ async fn connects_with_auth_over_the_default_transports() {
     );
     let who = call(&socket, "whoami", &[]).await;
     assert_eq!(who[0]["auth"], json!({ "name": "auth", "token": "ok" }));
-    assert_eq!(who[0]["id"], json!(socket.id().unwrap()));
-    assert_eq!(who[0]["engine"], json!(manager.sid().unwrap()));
+    assert_eq!(who[0]["id"], json!(socket.id().as_string().unwrap()));
+    assert_eq!(who[0]["engine"], json!(manager.sid().as_string().unwrap()));
     manager.close();
     until("disconnect", || log.count("disconnect") > 0).await;
     assert!(!socket.connected());
@@ -302,7 +302,7 @@ async fn reconnects_after_the_server_drops_the_transport() {
         json!({ "reconnectionDelay": 50, "randomizationFactor": 0, "transports": ["websocket"] });
     let (manager, manager_log, socket, log) = connect(opts, "/");
     connected(&socket, &log, json!({ "name": "drop" })).await;
-    let first_id = socket.id().unwrap();
+    let first_id = socket.id().as_string().unwrap();
     socket
         .emit(&args(&["drop".into()]), None, false, None, false)
         .unwrap();
@@ -315,7 +315,7 @@ async fn reconnects_after_the_server_drops_the_transport() {
     assert!(socket.active());
     connected(&socket, &log, json!({ "name": "drop" })).await;
     assert_eq!(log.count("connect"), 2);
-    assert_ne!(socket.id().unwrap(), first_id);
+    assert_ne!(socket.id().as_string().unwrap(), first_id);
     let kinds = manager_log.kinds();
     let attempt = kinds.iter().position(|k| k == "reconnect_attempt").unwrap();
     let reconnect = kinds.iter().position(|k| k == "reconnect").unwrap();
@@ -367,7 +367,7 @@ async fn each_transport_mode_and_the_upgrade() {
         connected(&socket, &log, json!({})).await;
         let who = call(&socket, "whoami", &[]).await;
         assert_eq!(who[0]["transport"], json!(expected));
-        assert_eq!(manager.transport().unwrap(), expected);
+        assert_eq!(manager.transport().as_string().unwrap(), expected);
         assert_eq!(manager_log.count("upgrade"), 0);
         manager.close();
     }
@@ -379,7 +379,7 @@ async fn each_transport_mode_and_the_upgrade() {
         json(&manager_log.value("upgrade")),
         json!({ "name": "websocket" })
     );
-    assert_eq!(manager.transport().unwrap(), "websocket");
+    assert_eq!(manager.transport().as_string().unwrap(), "websocket");
     let who = call(&socket, "whoami", &[]).await;
     assert_eq!(who[0]["transport"], json!("websocket"));
     manager.close();

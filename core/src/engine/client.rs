@@ -83,14 +83,14 @@
 //!   to an open WebSocket before the open packet).
 //! - A server packet that is not Engine.IO closes with `parse error` rather than `transport error`.
 
-use alloc::collections::VecDeque;
+use crate::text::{ErrorText, display_by_text, push_decimal};
 use alloc::string::String;
 use alloc::vec::Vec;
-use core::fmt;
 
 use super::payload;
 use super::{CloseReason, Frame, Handshake, Message, Packet, Sid, Transport};
 use crate::Instant;
+use crate::fifo::Fifo;
 use crate::rng::Rng;
 use crate::time::{TimerKey, Timers};
 use crate::url::{EngineUrl, yeast};
@@ -226,16 +226,24 @@ pub enum TransportError {
     NoTransports,
 }
 
-impl fmt::Display for TransportError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+impl ErrorText for TransportError {
+    fn write_text(&self, out: &mut String) {
         match self {
-            TransportError::HttpStatus(status) => write!(f, "unexpected http status {status}"),
-            TransportError::Network(why) => write!(f, "network error: {why}"),
-            TransportError::WebSocketClosed => f.write_str("websocket connection closed"),
-            TransportError::NoTransports => f.write_str("no transports available"),
+            TransportError::HttpStatus(status) => {
+                out.push_str("unexpected http status ");
+                push_decimal(out, u64::from(*status));
+            }
+            TransportError::Network(why) => {
+                out.push_str("network error: ");
+                out.push_str(why);
+            }
+            TransportError::WebSocketClosed => out.push_str("websocket connection closed"),
+            TransportError::NoTransports => out.push_str("no transports available"),
         }
     }
 }
+
+display_by_text!(TransportError);
 
 impl core::error::Error for TransportError {}
 
@@ -249,14 +257,16 @@ pub enum ProbeError {
     UnexpectedPacket,
 }
 
-impl fmt::Display for ProbeError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            ProbeError::TransportClosed => f.write_str("probe error: transport closed"),
-            ProbeError::UnexpectedPacket => f.write_str("probe error"),
-        }
+impl ErrorText for ProbeError {
+    fn write_text(&self, out: &mut String) {
+        out.push_str(match self {
+            ProbeError::TransportClosed => "probe error: transport closed",
+            ProbeError::UnexpectedPacket => "probe error",
+        });
     }
 }
+
+display_by_text!(ProbeError);
 
 impl core::error::Error for ProbeError {}
 
@@ -307,9 +317,9 @@ pub struct Session {
     probe: Option<Probe>,
     handshake: Option<Handshake>,
     /// Packets waiting for a writable transport (the reference's `writeBuffer`).
-    write_buffer: VecDeque<Packet>,
-    transmits: VecDeque<Transmit>,
-    events: VecDeque<Event>,
+    write_buffer: Fifo<Packet>,
+    transmits: Fifo<Transmit>,
+    events: Fifo<Event>,
     timers: Timers<Timer>,
     /// Source of the unique `t` tokens.
     timestamp: u64,
@@ -334,9 +344,9 @@ impl Session {
             ws: Ws::None,
             probe: None,
             handshake: None,
-            write_buffer: VecDeque::new(),
-            transmits: VecDeque::new(),
-            events: VecDeque::new(),
+            write_buffer: Fifo::default(),
+            transmits: Fifo::default(),
+            events: Fifo::default(),
             timers: Timers::default(),
             timestamp,
             packet_events: false,
@@ -462,6 +472,17 @@ impl Session {
             self.connect_failed(now, Transport::WebSocket, TransportError::WebSocketClosed);
         } else {
             // The reference reports a WebSocket that goes away as "transport close".
+            self.fail(CloseReason::TransportClose, None);
+        }
+    }
+
+    /// The browser went offline (its `offline` event). As the reference does, the session closes
+    /// at once with [`CloseReason::TransportClose`] (everything in flight aborted) rather than
+    /// waiting for a ping timeout, so a reconnection starts without delay; a session on a
+    /// `localhost` server ignores it, as the reference's does, since loopback stays up offline.
+    pub fn handle_offline(&mut self, now: Instant) {
+        let _ = now;
+        if self.config.url.server.host != "localhost" {
             self.fail(CloseReason::TransportClose, None);
         }
     }
@@ -758,7 +779,9 @@ impl Session {
                 let count = self.writable_count();
                 let mut body = String::new();
                 payload::encode(self.write_buffer.iter().take(count), &mut body);
-                self.write_buffer.drain(..count);
+                for _ in 0..count {
+                    let _ = self.write_buffer.pop_front();
+                }
                 self.post(body);
             }
             Some(Transport::WebSocket) if self.ws == Ws::Open => {
@@ -1207,6 +1230,28 @@ mod tests {
         // The POST still in flight is aborted; no new GET.
         assert_eq!(transmits(&mut s), [Transmit::PollAbort]);
         assert_eq!(s.state(), State::Closed);
+    }
+
+    #[test]
+    fn going_offline_closes_at_once_except_on_localhost() {
+        // On localhost (loopback works offline) the event is ignored.
+        let mut s = open_polling(false, HANDSHAKE);
+        s.handle_offline(ms(1));
+        assert_eq!(events(&mut s), []);
+        assert_eq!(s.state(), State::Open);
+
+        let mut c = plain(false);
+        c.url.server = ServerUrl::parse("http://127.0.0.1:3000").unwrap();
+        let mut s = Session::new(ms(0), c, 1);
+        let _ = transmits(&mut s);
+        s.handle_poll_response(ms(0), Ok(HANDSHAKE.into()));
+        let _ = transmits(&mut s);
+        let _ = events(&mut s);
+        s.handle_offline(ms(1));
+        assert_eq!(events(&mut s), [Event::Close(CloseReason::TransportClose)]);
+        assert_eq!(transmits(&mut s), [Transmit::PollAbort]);
+        assert_eq!(s.state(), State::Closed);
+        assert_eq!(s.poll_timeout(), None);
     }
 
     #[test]

@@ -4,11 +4,11 @@
 use alloc::string::String;
 use alloc::vec::Vec;
 use core::fmt;
-use core::fmt::Write as _;
 use core::time::Duration;
 
 use super::{Sid, Transport};
 use crate::json;
+use crate::text::push_decimal;
 use crate::time::duration_millis;
 
 /// The handshake the server sends in the open packet.
@@ -65,13 +65,13 @@ impl Handshake {
             }
             json::write_string(out, t.as_str());
         }
-        let _ = write!(
-            out,
-            "],\"pingInterval\":{},\"pingTimeout\":{},\"maxPayload\":{}}}",
-            duration_millis(self.ping_interval),
-            duration_millis(self.ping_timeout),
-            self.max_payload
-        );
+        out.push_str("],\"pingInterval\":");
+        push_decimal(out, duration_millis(self.ping_interval));
+        out.push_str(",\"pingTimeout\":");
+        push_decimal(out, duration_millis(self.ping_timeout));
+        out.push_str(",\"maxPayload\":");
+        push_decimal(out, self.max_payload);
+        out.push('}');
     }
 
     /// Length of [`Handshake::encode`]'s output.

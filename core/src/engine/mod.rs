@@ -9,6 +9,8 @@ use alloc::string::String;
 use alloc::vec::Vec;
 use core::fmt;
 
+use crate::text::{ErrorText, display_by_text};
+
 pub mod client;
 pub mod handshake;
 pub mod packet;
@@ -67,8 +69,9 @@ impl Sid {
 
     /// Makes a session id from 15 random bytes the driver supplies (the core has no random source).
     pub fn from_random(bytes: [u8; 15]) -> Self {
-        use base64::Engine as _;
-        Sid(base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes))
+        let mut id = String::with_capacity(Self::GENERATED_LEN);
+        crate::base64::encode_url_safe(&bytes, &mut id);
+        Sid(id)
     }
 
     /// Wraps an id received from a peer. Ids are opaque; the only rule is that they are non-empty,
@@ -155,14 +158,17 @@ impl CloseReason {
     }
 }
 
-impl fmt::Display for CloseReason {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            CloseReason::ProtocolViolation(what) => write!(f, "transport error: {what}"),
-            other => f.write_str(other.as_str()),
+impl ErrorText for CloseReason {
+    fn write_text(&self, out: &mut String) {
+        out.push_str(self.as_str());
+        if let CloseReason::ProtocolViolation(what) = self {
+            out.push_str(": ");
+            out.push_str(what);
         }
     }
 }
+
+display_by_text!(CloseReason);
 
 /// An Engine.IO message's payload: what the layer above (Socket.IO) sends and receives.
 #[derive(Clone, Debug, PartialEq, Eq)]

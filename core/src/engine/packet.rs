@@ -8,8 +8,7 @@ use alloc::string::String;
 use alloc::vec::Vec;
 use core::fmt;
 
-use base64::Engine as _;
-use base64::engine::general_purpose::STANDARD as BASE64;
+use crate::base64;
 
 use super::handshake::HandshakeError;
 use super::{Frame, Handshake, Message};
@@ -175,10 +174,9 @@ impl Packet {
             '4' => Ok(Packet::Message(String::from(data))),
             '5' => no_data(PacketType::Upgrade, Packet::Upgrade),
             '6' => no_data(PacketType::Noop, Packet::Noop),
-            'b' => BASE64
-                .decode(data)
+            'b' => base64::decode(data)
                 .map(Packet::Binary)
-                .map_err(|_| DecodeError::InvalidBase64),
+                .ok_or(DecodeError::InvalidBase64),
             other => Err(DecodeError::UnknownType(other)),
         }
     }
@@ -217,7 +215,7 @@ impl Packet {
             }
             Packet::Binary(bytes) => {
                 out.push('b');
-                BASE64.encode_string(bytes, out);
+                base64::encode(bytes, out);
             }
             Packet::Upgrade => out.push('5'),
             Packet::Noop => out.push('6'),

@@ -19,6 +19,7 @@
 //!   POST client went away   handle_poll_post_aborted(now)
 //!   WebSocket ?sid=..       handle_ws_upgrade(now)           Ok => accept; it is the upgrade probe
 //!   WebSocket frame/closed  handle_ws_frame(now, frame) / handle_ws_close(now)
+//!   WebSocket failed        handle_ws_error(now)             (a protocol error, a message too big)
 //!   timer fired             handle_timeout(now)
 //!   application             send(msg) / close(now)
 //!
@@ -388,6 +389,13 @@ impl Session {
             return Err(RequestError::GetOverlap);
         }
         if self.state == ReadyState::Closing {
+            if !self.buffer.is_empty() {
+                // The packets first, `1` in the next GET, as the reference does (its close waits
+                // for the buffer to drain). Its client dispatches Socket.IO packets a tick after
+                // the payload is read but closes at once on `1`: a DISCONNECT sharing a payload
+                // with `1` would reach a socket already closed by `transport close`.
+                return Ok(GetOutcome::Respond(self.take_payload(None)));
+            }
             let body = self.take_payload(Some(Packet::Close));
             self.finish(CloseReason::ForcedClose);
             return Ok(GetOutcome::Respond(body));
@@ -542,6 +550,19 @@ impl Session {
         }
     }
 
+    /// The session's WebSocket failed while open: a WebSocket protocol error, or a message over
+    /// the driver's cap at `max_payload` (the reference's `ws` emits `error` for both, then
+    /// closes). A probe's failure ends the upgrade attempt; the transport's closes the session
+    /// (`transport error`). Either way [`Transmit::WsClose`] asks the driver to close it.
+    pub fn handle_ws_error(&mut self, now: Instant) {
+        let _ = now;
+        match self.ws {
+            Ws::None => {}
+            Ws::Probing | Ws::Probed => self.abort_probe(),
+            Ws::Active => self.finish(CloseReason::TransportError),
+        }
+    }
+
     // ---- timers ----
 
     /// A deadline from [`poll_timeout`](Session::poll_timeout) passed.
@@ -579,8 +600,8 @@ impl Session {
 
     /// Closes the session (reason `forced close`) after the packets already queued: a WebSocket
     /// session sends `1` and closes the WebSocket; a polling session answers the parked GET with `1`
-    /// or, with none parked, waits up to [`POLLING_CLOSE_TIMEOUT`] for the next GET to carry the
-    /// buffered packets and `1`.
+    /// or, with none parked, waits up to [`POLLING_CLOSE_TIMEOUT`] for the next GETs to carry the
+    /// buffered packets, then `1` (in a GET of its own, as the reference sends it).
     pub fn close(&mut self, now: Instant) {
         if self.state != ReadyState::Open {
             return;
@@ -1184,6 +1205,29 @@ mod tests {
     }
 
     #[test]
+    fn a_websocket_error_is_a_transport_error() {
+        let mut s = websocket();
+        s.handle_ws_error(at(1));
+        assert_eq!(
+            transmits(&mut s),
+            [Transmit::WsClose],
+            "the driver closes the failed WebSocket"
+        );
+        assert_eq!(events(&mut s), [Event::Close(CloseReason::TransportError)]);
+        s.handle_ws_error(at(2));
+        s.handle_ws_close(at(3));
+        assert_eq!((transmits(&mut s), events(&mut s)), (vec![], vec![]));
+
+        // A failed probe is dropped; polling goes on.
+        let mut s = polling();
+        assert_eq!(s.handle_ws_upgrade(at(1)), Ok(()));
+        s.handle_ws_error(at(2));
+        assert_eq!(transmits(&mut s), [Transmit::WsClose]);
+        assert_eq!(events(&mut s), []);
+        assert!(!s.is_upgrading() && !s.is_closed());
+    }
+
+    #[test]
     fn an_oversized_websocket_frame_closes() {
         let mut s = Session::new(
             at(0),
@@ -1360,8 +1404,21 @@ mod tests {
             Some(at(31_000)),
             "no more pings, only the close timeout"
         );
-        assert_eq!(s.handle_poll_get(at(2_000)), respond("4a\u{1e}1"));
+        assert_eq!(
+            s.handle_poll_get(at(2_000)),
+            respond("4a"),
+            "the buffered packets alone: the reference's client would lose them next to a `1`"
+        );
+        assert_eq!(events(&mut s), []);
+        assert_eq!(s.ready_state(), ReadyState::Closing);
+        assert_eq!(s.handle_poll_get(at(2_100)), respond("1"));
         assert_eq!(events(&mut s), [Event::Close(CloseReason::ForcedClose)]);
+        assert!(s.is_closed());
+
+        // Nothing buffered: the next GET gets `1` at once.
+        let mut s = polling();
+        s.close(at(1_000));
+        assert_eq!(s.handle_poll_get(at(2_000)), respond("1"));
         assert!(s.is_closed());
 
         let mut s = polling();

@@ -40,7 +40,6 @@
 //! the next [`EngineCommand::Open`] asks for a fresh one.
 
 use alloc::borrow::Cow;
-use alloc::collections::{BTreeMap, VecDeque};
 use alloc::string::String;
 use alloc::vec::Vec;
 use core::fmt;
@@ -49,8 +48,11 @@ use core::time::Duration;
 use super::codec::{self, Decoder, Limits, Status};
 use super::packet::{AckId, Nsp, Packet, PacketData, RESERVED_EVENTS, event_name_in};
 use crate::engine::{CloseReason, Message};
+use crate::fifo::Fifo;
 use crate::json::{self, JsonError, Kind};
 use crate::rng::Rng;
+use crate::sorted::SortedMap;
+use crate::text::{ErrorText, display_by_text};
 use crate::time::{Instant, TimerKey, Timers, duration_millis};
 
 /// Events received for a socket that is subscribed but not yet connected are held until its
@@ -338,14 +340,16 @@ pub enum ConnectionError {
     Engine(CloseReason),
 }
 
-impl fmt::Display for ConnectionError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+impl ErrorText for ConnectionError {
+    fn write_text(&self, out: &mut String) {
         match self {
-            ConnectionError::Timeout => f.write_str("timeout"),
-            ConnectionError::Engine(reason) => fmt::Display::fmt(reason, f),
+            ConnectionError::Timeout => out.push_str("timeout"),
+            ConnectionError::Engine(reason) => reason.write_text(out),
         }
     }
 }
+
+display_by_text!(ConnectionError);
 
 impl core::error::Error for ConnectionError {}
 
@@ -360,14 +364,16 @@ pub enum AckError {
     Disconnected,
 }
 
-impl fmt::Display for AckError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(match self {
+impl ErrorText for AckError {
+    fn write_text(&self, out: &mut String) {
+        out.push_str(match self {
             AckError::Timeout => "operation has timed out",
             AckError::Disconnected => "socket has been disconnected",
-        })
+        });
     }
 }
+
+display_by_text!(AckError);
 
 impl core::error::Error for AckError {}
 
@@ -389,22 +395,25 @@ pub enum EmitError {
     AttachmentMismatch,
 }
 
-impl fmt::Display for EmitError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            EmitError::UnknownSocket => f.write_str("unknown socket"),
-            EmitError::InvalidJson(e) => write!(f, "invalid arguments: {e}"),
-            EmitError::NotAnArray => f.write_str("arguments are not a json array"),
+impl ErrorText for EmitError {
+    fn write_text(&self, out: &mut String) {
+        out.push_str(match self {
+            EmitError::UnknownSocket => "unknown socket",
+            EmitError::InvalidJson(e) => {
+                out.push_str("invalid arguments: ");
+                return e.write_text(out);
+            }
+            EmitError::NotAnArray => "arguments are not a json array",
             EmitError::MissingEventName => {
-                f.write_str("the first argument must be the event name (a string or a number)")
+                "the first argument must be the event name (a string or a number)"
             }
-            EmitError::ReservedEventName => f.write_str("reserved event name"),
-            EmitError::AttachmentMismatch => {
-                f.write_str("placeholders do not match the attachments")
-            }
-        }
+            EmitError::ReservedEventName => "reserved event name",
+            EmitError::AttachmentMismatch => "placeholders do not match the attachments",
+        });
     }
 }
+
+display_by_text!(EmitError);
 
 impl core::error::Error for EmitError {}
 
@@ -418,14 +427,19 @@ pub enum AuthError {
     NotAnObject,
 }
 
-impl fmt::Display for AuthError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+impl ErrorText for AuthError {
+    fn write_text(&self, out: &mut String) {
         match self {
-            AuthError::InvalidJson(e) => write!(f, "invalid auth: {e}"),
-            AuthError::NotAnObject => f.write_str("auth is not a json object"),
+            AuthError::InvalidJson(e) => {
+                out.push_str("invalid auth: ");
+                e.write_text(out);
+            }
+            AuthError::NotAnObject => out.push_str("auth is not a json object"),
         }
     }
 }
+
+display_by_text!(AuthError);
 
 impl core::error::Error for AuthError {}
 
@@ -562,10 +576,10 @@ struct Sock {
     auth_pending: bool,
     /// The next ack id.
     ids: u64,
-    acks: BTreeMap<u64, PendingAck>,
-    send_buffer: VecDeque<Packet>,
-    receive_buffer: VecDeque<Received>,
-    queue: VecDeque<Queued>,
+    acks: SortedMap<u64, PendingAck>,
+    send_buffer: Fifo<Packet>,
+    receive_buffer: Fifo<Received>,
+    queue: Fifo<Queued>,
     queue_seq: u64,
 }
 
@@ -589,11 +603,11 @@ pub struct Manager {
     /// Active sockets, in subscription order (the order the reference's listeners run in).
     subscribers: Vec<usize>,
     /// Ack deadlines: (when, creation order) -> (socket, ack id).
-    ack_deadlines: BTreeMap<(Instant, u64), (usize, u64)>,
+    ack_deadlines: SortedMap<(Instant, u64), (usize, u64)>,
     deadline_seq: u64,
     next_handle: u64,
-    commands: VecDeque<EngineCommand>,
-    events: VecDeque<Event>,
+    commands: Fifo<EngineCommand>,
+    events: Fifo<Event>,
 }
 
 impl Manager {
@@ -612,11 +626,11 @@ impl Manager {
             timers: Timers::default(),
             sockets: Vec::new(),
             subscribers: Vec::new(),
-            ack_deadlines: BTreeMap::new(),
+            ack_deadlines: SortedMap::default(),
             deadline_seq: 0,
             next_handle: 0,
-            commands: VecDeque::new(),
-            events: VecDeque::new(),
+            commands: Fifo::default(),
+            events: Fifo::default(),
         };
         if manager.config.auto_connect {
             manager.open(now);
@@ -725,10 +739,10 @@ impl Manager {
             recovered: false,
             auth_pending: false,
             ids: 0,
-            acks: BTreeMap::new(),
-            send_buffer: VecDeque::new(),
-            receive_buffer: VecDeque::new(),
-            queue: VecDeque::new(),
+            acks: SortedMap::default(),
+            send_buffer: Fifo::default(),
+            receive_buffer: Fifo::default(),
+            queue: Fifo::default(),
             queue_seq: 0,
         });
         let id = SocketId(self.sockets.len() - 1);
@@ -962,7 +976,7 @@ impl Manager {
                 .min();
             let ack = self
                 .ack_deadlines
-                .first_key_value()
+                .first()
                 .map(|(&key, &value)| (key, value))
                 .filter(|&((at, _), _)| at <= now);
             match (timer, ack) {
@@ -1003,7 +1017,7 @@ impl Manager {
 
     /// When [`Manager::handle_timeout`] must run next.
     pub fn poll_timeout(&self) -> Option<Instant> {
-        let acks = self.ack_deadlines.first_key_value().map(|(&(at, _), _)| at);
+        let acks = self.ack_deadlines.first().map(|(&(at, _), _)| at);
         match (self.timers.next(), acks) {
             (Some(a), Some(b)) => Some(a.min(b)),
             (a, b) => a.or(b),
@@ -1047,7 +1061,7 @@ impl Manager {
     /// Manager `error`, and `connect_error` for each active socket not connected.
     fn on_error(&mut self, err: ConnectionError) {
         let mut data = String::from("{\"message\":");
-        json::write_string(&mut data, &alloc::format!("{err}"));
+        json::write_string(&mut data, &err.text());
         data.push('}');
         self.events.push_back(Event::Error(err));
         for &i in &self.subscribers {
@@ -1255,8 +1269,8 @@ impl Manager {
         sock.recovered = pid.is_some() && sock.pid == pid;
         sock.pid = pid;
         sock.connected = true;
-        let received = core::mem::take(&mut sock.receive_buffer);
-        let buffered = core::mem::take(&mut sock.send_buffer);
+        let received = sock.receive_buffer.take();
+        let buffered = sock.send_buffer.take();
         for event in received {
             self.deliver_event(i, event);
         }
@@ -1546,8 +1560,10 @@ fn connect_reply(data: &str) -> Option<(String, Option<String>)> {
 /// The CONNECT_ERROR payload as `{"message":..,"data":..}`: objects pass through, a bare string (from
 /// older servers) becomes the message.
 fn connect_error_data(data: String) -> String {
-    if data.trim_start().starts_with('"') {
-        if let Ok(message) = json::parse_string(data.trim()) {
+    // The decoder accepted it as JSON: only JSON whitespace can surround it.
+    let trimmed = json::trim(&data);
+    if trimmed.starts_with('"') {
+        if let Ok(message) = json::parse_string(trimmed) {
             let mut out = String::from("{\"message\":");
             json::write_string(&mut out, &message);
             out.push('}');

@@ -39,6 +39,7 @@ use core::fmt;
 
 use super::packet::{AckId, Nsp, Packet, PacketData, PacketType, RESERVED_EVENTS, event_name_in};
 use crate::json::{self, JsonError, Kind};
+use crate::text::{decimal_len, push_decimal};
 
 /// Bounds the decoder enforces against hostile peers.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -208,29 +209,6 @@ fn type_char(ty: PacketType) -> char {
     char::from(b'0' + ty as u8)
 }
 
-fn decimal_len(mut v: u64) -> usize {
-    let mut len = 1;
-    while v >= 10 {
-        v /= 10;
-        len += 1;
-    }
-    len
-}
-
-fn push_decimal(out: &mut String, v: u64) {
-    let mut div = 1u64;
-    while v / div >= 10 {
-        div *= 10;
-    }
-    loop {
-        out.push(char::from(b'0' + (v / div % 10) as u8));
-        if div == 1 {
-            break;
-        }
-        div /= 10;
-    }
-}
-
 /// More digits than any `<n>-` a sane peer sends: stops a run of leading zeros early.
 const MAX_COUNT_DIGITS: usize = 20;
 
@@ -307,10 +285,10 @@ impl Decoder {
         if remaining > 0 {
             return Ok(Status::Partial { remaining });
         }
-        let (packet, _) = self
-            .partial
-            .take()
-            .expect("partial was Some at the top of this call");
+        // Not `expect`: its message goes through `core::fmt`, which the browser client avoids.
+        let Some((packet, _)) = self.partial.take() else {
+            panic!("partial was Some at the top of this call");
+        };
         Ok(Status::Complete(packet))
     }
 }
@@ -397,10 +375,7 @@ fn decode_packet(text: &str, limits: &Limits) -> Result<(Packet, usize), DecodeE
                 _ => return Err(DecodeError::InvalidPlaceholder),
             }
         }
-        Some((
-            scan.kind,
-            rest.trim_matches(|c| matches!(c, ' ' | '\t' | '\n' | '\r')),
-        ))
+        Some((scan.kind, json::trim(rest)))
     };
 
     let data = match ty {

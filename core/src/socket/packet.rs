@@ -19,6 +19,8 @@ use alloc::string::String;
 use alloc::vec::Vec;
 use core::fmt;
 
+use crate::text::{ErrorText, display_by_text, push_decimal};
+
 /// The packet type digit.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 #[repr(u8)]
@@ -118,15 +120,15 @@ impl fmt::Display for Nsp {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct InvalidNsp;
 
-impl fmt::Display for InvalidNsp {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "invalid namespace (longer than {} bytes or contains a comma)",
-            Nsp::MAX_LEN
-        )
+impl ErrorText for InvalidNsp {
+    fn write_text(&self, out: &mut String) {
+        out.push_str("invalid namespace (longer than ");
+        push_decimal(out, Nsp::MAX_LEN as u64);
+        out.push_str(" bytes or contains a comma)");
     }
 }
+
+display_by_text!(InvalidNsp);
 
 impl core::error::Error for InvalidNsp {}
 

@@ -1,29 +1,31 @@
 //! HTTP long-polling requests over `fetch`, as the core's `PollGet` / `PollPost` ask for.
 //!
 //! The core already keeps one GET in flight and serializes POSTs; this module only performs one
-//! request and reports how it ended. Each request has an `AbortController` for the core's
-//! `PollAbort`.
+//! request in two steps, each a promise settled into the driver's callback for the request:
+//! `fetch` gives the [`Response`] (or rejects), then `response.text()` gives the body. Each
+//! request has an `AbortController` for the core's `PollAbort`.
 //!
-//! The completion callback is a self-freeing closure ([`js::on_settled`]) passed as both the
-//! fulfilment and the rejection handler of one promise, so exactly one of them runs exactly once:
-//! it is freed then, never leaked, and never called after being freed (an aborted request still
-//! settles, with an `AbortError`, which the driver ignores because it forgot the request).
+//! The driver keeps a request, and so its callback, until the callback has heard the last step,
+//! even after an abort (an aborted fetch still settles, with an `AbortError`, which the driver
+//! then ignores): a callback is never called after being freed, and never leaked.
 
-use std::cell::OnceCell;
+use alloc::string::String;
+use alloc::vec::Vec;
 
-use js_sys::{Object, Promise, Reflect};
+use js_sys::{Object, Promise};
 use proto::engine::client::TransportError;
 use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::*;
-use web_sys::{AbortController, RequestCredentials, RequestInit, Response};
+use web_sys::{AbortController, Response};
 
+use crate::driver::Callback;
 use crate::js;
 
 #[wasm_bindgen]
 extern "C" {
     /// The global `fetch` (window, worker or Node.js), read when called.
     #[wasm_bindgen(js_name = fetch, catch)]
-    fn fetch(url: &str, init: &RequestInit) -> Result<Promise, JsValue>;
+    fn fetch(url: &str, init: &Object) -> Result<Promise, JsValue>;
 }
 
 /// What every request shares: the options that shape the HTTP request.
@@ -37,88 +39,92 @@ pub(crate) struct PollOptions {
     pub(crate) extra_headers: Vec<(String, String)>,
 }
 
-/// A request in flight; dropping it aborts it (a no-op once it finished).
+/// A request in flight, with the callback that hears its current step.
 pub(crate) struct Request {
     controller: Option<AbortController>,
+    callback: Callback,
 }
 
-impl Drop for Request {
-    fn drop(&mut self) {
-        if let Some(c) = &self.controller {
-            c.abort();
-        }
-    }
+/// How one step of a request settled.
+pub(crate) enum Step {
+    /// The response arrived with a 2xx status; its body is being read.
+    Reading,
+    /// The body, or why there is none.
+    Done(Result<String, TransportError>),
 }
 
 impl Request {
-    /// Starts a GET (`body` none) or a POST of `body` to `url`; `done` hears the response body or
-    /// why there is none, exactly once (also after an abort).
+    /// Starts a GET (`body` none) or a POST of `body` to `url`; `callback` hears the outcome.
     pub(crate) fn start(
         url: &str,
         body: Option<&str>,
         options: &PollOptions,
-        done: impl FnOnce(Result<String, TransportError>) + 'static,
+        callback: Callback,
     ) -> Request {
         let controller = AbortController::new().ok();
-        let init = RequestInit::new();
+        // The `RequestInit` as a plain object: one binding sets every member.
+        let init = Object::new();
         let headers = Object::new();
         if let Some(body) = body {
-            init.set_method("POST");
-            init.set_body(&JsValue::from_str(body));
+            js::set(&init, "method", &JsValue::from_str("POST"));
+            js::set(&init, "body", &JsValue::from_str(body));
             // The reference's type for text payloads; a "simple" type needs no CORS preflight.
-            let _ = Reflect::set(
+            js::set(
                 &headers,
-                &"content-type".into(),
-                &"text/plain;charset=UTF-8".into(),
+                "content-type",
+                &JsValue::from_str("text/plain;charset=UTF-8"),
             );
         }
         for (name, value) in &options.extra_headers {
-            let _ = Reflect::set(&headers, &name.into(), &value.into());
+            js::set(&headers, name, &JsValue::from_str(value));
         }
-        init.set_headers(&headers);
-        init.set_credentials(if options.with_credentials {
-            RequestCredentials::Include
+        js::set(&init, "headers", &headers);
+        let credentials = if options.with_credentials {
+            "include"
         } else {
-            RequestCredentials::SameOrigin
-        });
+            "same-origin"
+        };
+        js::set(&init, "credentials", &JsValue::from_str(credentials));
         if let Some(c) = &controller {
-            init.set_signal(Some(&c.signal()));
+            js::set(&init, "signal", &c.signal());
         }
-        let settle = move |value: JsValue| {
-            done(match value.as_string() {
-                Some(body) => Ok(body),
-                None => Err(match value.as_f64() {
-                    // `read` answered with the status of a response that is not 2xx.
-                    Some(status) => TransportError::HttpStatus(status as u16),
-                    None => TransportError::Network(js::error_text(&value)),
-                }),
-            })
-        };
-        let promise = match fetch(url, &init) {
-            Ok(promise) => {
-                READ.with(|read| js::then(&promise, read.get_or_init(read_body).as_ref()))
-            }
-            // A synchronous failure (no `fetch` at all) settles the same way, one tick later.
-            Err(e) => Promise::reject(&e),
-        };
-        js::on_settled(&promise, settle);
-        Request { controller }
+        // A synchronous failure (no `fetch` at all) settles the same way, one tick later.
+        let promise = fetch(url, &init).unwrap_or_else(|e| Promise::reject(&e));
+        let _ = promise.then2(&callback, &callback);
+        Request {
+            controller,
+            callback,
+        }
     }
-}
 
-thread_local! {
-    /// `response => response.ok ? response.text() : response.status`, shared by every request:
-    /// a closure that lives as long as the module, created once.
-    static READ: OnceCell<Closure<dyn FnMut(JsValue) -> JsValue>> = const { OnceCell::new() };
-}
-
-fn read_body() -> Closure<dyn FnMut(JsValue) -> JsValue> {
-    Closure::new(|value: JsValue| {
-        let response: Response = value.unchecked_into();
-        if response.ok() {
-            response.text().map_or_else(|e| e, JsValue::from)
-        } else {
-            JsValue::from(response.status())
+    /// Aborts the request; its callback still hears the `AbortError`.
+    pub(crate) fn abort(&self) {
+        if let Some(c) = &self.controller {
+            c.abort();
         }
-    })
+    }
+
+    /// Takes in what the callback heard: a [`Response`] (then its body is read, into `next`, a
+    /// fresh callback for the same request) or the body's text; anything else is a rejection.
+    pub(crate) fn settled(&mut self, value: JsValue, next: impl FnOnce() -> Callback) -> Step {
+        if let Some(text) = value.as_string() {
+            return Step::Done(Ok(text));
+        }
+        let Some(response) = value.dyn_ref::<Response>() else {
+            return Step::Done(Err(TransportError::Network(crate::js::error_text(&value))));
+        };
+        if !response.ok() {
+            return Step::Done(Err(TransportError::HttpStatus(response.status())));
+        }
+        match response.text() {
+            Ok(text) => {
+                let callback = next();
+                let _ = text.then2(&callback, &callback);
+                // The old callback is running: wasm-bindgen frees it once it returns.
+                self.callback = callback;
+                Step::Reading
+            }
+            Err(e) => Step::Done(Err(TransportError::Network(crate::js::error_text(&e)))),
+        }
+    }
 }

@@ -1,13 +1,38 @@
 //! One browser `WebSocket` (binaryType `arraybuffer`), as the core's `WsOpen` asks for.
 //!
-//! The listeners are closures owned by [`Ws`]; dropping it detaches them before closing the socket,
-//! so no event of a socket the core has let go of ever reaches the driver.
+//! One listener, the driver's callback for this engine, hears all four events (`open`, `message`,
+//! `error`, `close`); [`WsEvent::read`] tells them apart. [`Ws`] owns it and detaches it before
+//! closing the socket on drop, so no event of a socket the core has let go of reaches the driver.
 
+use crate::driver::Callback;
+use crate::js;
 use js_sys::{ArrayBuffer, Uint8Array};
 use proto::engine::Frame;
 use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::*;
-use web_sys::{BinaryType, MessageEvent, WebSocket};
+
+#[wasm_bindgen]
+extern "C" {
+    /// A WebSocket event: a plain `Event` or a `MessageEvent`.
+    type SocketEvent;
+    #[wasm_bindgen(method, getter, js_name = type)]
+    fn kind(this: &SocketEvent) -> JsValue;
+    #[wasm_bindgen(method, getter)]
+    fn data(this: &SocketEvent) -> JsValue;
+
+    /// The global `WebSocket`, with just what this module uses: `send` takes text and binary
+    /// alike (one binding for both).
+    type WebSocket;
+    #[wasm_bindgen(constructor, catch)]
+    fn new(url: &str) -> Result<WebSocket, JsValue>;
+    #[wasm_bindgen(method, catch)]
+    fn send(this: &WebSocket, data: &JsValue) -> Result<(), JsValue>;
+    #[wasm_bindgen(method)]
+    fn close(this: &WebSocket);
+}
+
+/// The socket's event handlers: one listener for all four.
+const HANDLERS: [&str; 4] = ["onopen", "onmessage", "onerror", "onclose"];
 
 /// What a WebSocket reports.
 pub(crate) enum WsEvent {
@@ -18,66 +43,70 @@ pub(crate) enum WsEvent {
     /// The connection closed or failed (`error` and `close` both end up here; the first one wins
     /// because the driver drops the socket on it).
     Close,
+    /// Nothing to report (a `message` whose data is neither text nor an `ArrayBuffer`, which
+    /// binaryType `arraybuffer` rules out).
+    None,
 }
 
-/// An open or opening WebSocket and its listeners.
+impl WsEvent {
+    /// The meaning of one event the listener heard.
+    pub(crate) fn read(event: &JsValue) -> WsEvent {
+        let event: &SocketEvent = event.unchecked_ref();
+        match event.kind().as_string().as_deref() {
+            Some("open") => WsEvent::Open,
+            Some("message") => {
+                let data = event.data();
+                match data.as_string() {
+                    Some(text) => WsEvent::Frame(Frame::Text(text)),
+                    None => match data.dyn_ref::<ArrayBuffer>() {
+                        Some(buf) => WsEvent::Frame(Frame::Binary(Uint8Array::new(buf).to_vec())),
+                        None => WsEvent::None,
+                    },
+                }
+            }
+            _ => WsEvent::Close,
+        }
+    }
+}
+
+/// An open or opening WebSocket and its listener.
 pub(crate) struct Ws {
     socket: WebSocket,
-    _on_open: Closure<dyn FnMut()>,
-    _on_message: Closure<dyn FnMut(MessageEvent)>,
-    _on_close: Closure<dyn FnMut()>,
+    _listener: Callback,
 }
 
 impl Ws {
-    /// Opens `url`; `on` hears every event until the socket is dropped. Fails when the browser
-    /// refuses the URL (a syntax error, a blocked port) or has no `WebSocket`.
-    pub(crate) fn open(url: &str, on: impl Fn(WsEvent) + Clone + 'static) -> Result<Ws, JsValue> {
+    /// Opens `url`; `listener` hears every event until the socket is dropped. Fails when the
+    /// browser refuses the URL (a syntax error, a blocked port) or has no `WebSocket`.
+    pub(crate) fn open(url: &str, listener: Callback) -> Result<Ws, JsValue> {
         let socket = WebSocket::new(url)?;
-        socket.set_binary_type(BinaryType::Arraybuffer);
-        let f = on.clone();
-        let on_open = Closure::<dyn FnMut()>::new(move || f(WsEvent::Open));
-        let f = on.clone();
-        let on_message = Closure::<dyn FnMut(MessageEvent)>::new(move |e: MessageEvent| {
-            let data = e.data();
-            let frame = match data.as_string() {
-                Some(text) => Frame::Text(text),
-                None => match data.dyn_ref::<ArrayBuffer>() {
-                    Some(buf) => Frame::Binary(Uint8Array::new(buf).to_vec()),
-                    // binaryType is arraybuffer, so nothing else arrives.
-                    None => return,
-                },
-            };
-            f(WsEvent::Frame(frame));
-        });
-        let on_close = Closure::<dyn FnMut()>::new(move || on(WsEvent::Close));
-        socket.set_onopen(Some(on_open.as_ref().unchecked_ref()));
-        socket.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
-        socket.set_onerror(Some(on_close.as_ref().unchecked_ref()));
-        socket.set_onclose(Some(on_close.as_ref().unchecked_ref()));
+        // Plain property sets: one binding for all of them rather than a typed setter each.
+        js::set(&socket, "binaryType", &JsValue::from_str("arraybuffer"));
+        for handler in HANDLERS {
+            js::set(&socket, handler, listener.as_ref());
+        }
         Ok(Ws {
             socket,
-            _on_open: on_open,
-            _on_message: on_message,
-            _on_close: on_close,
+            _listener: listener,
         })
     }
 
     /// Sends one frame. A socket that is closing throws; its `close` event follows, so the error
     /// itself is not worth reporting.
     pub(crate) fn send(&self, frame: &Frame) {
-        let _ = match frame {
-            Frame::Text(text) => self.socket.send_with_str(text),
-            Frame::Binary(bytes) => self.socket.send_with_u8_array(bytes),
+        let data = match frame {
+            Frame::Text(text) => JsValue::from_str(text),
+            Frame::Binary(bytes) => Uint8Array::from(bytes.as_slice()).into(),
         };
+        let _ = self.socket.send(&data);
     }
 }
 
 impl Drop for Ws {
     fn drop(&mut self) {
-        self.socket.set_onopen(None);
-        self.socket.set_onmessage(None);
-        self.socket.set_onerror(None);
-        self.socket.set_onclose(None);
-        let _ = self.socket.close();
+        for handler in HANDLERS {
+            js::set(&self.socket, handler, &JsValue::NULL);
+        }
+        self.socket.close();
     }
 }

@@ -1,0 +1,170 @@
+#!/usr/bin/env bash
+# Measures the browser client's bundle size as issue 4 defines it and rewrites the
+# `## Client bundle size` section of BENCHMARKS.md (the other sections are left as they are):
+#
+#   esbuild --bundle --minify --format=esm of `import { io } from "<package>"; window.io = io;`,
+#   gzip -9 of that, plus gzip -9 of each .wasm file the package ships,
+#
+# for the `sockeye` package that scripts/build-client.sh makes and, measured the same way, for
+# socket.io-client from node_modules. The section also lists the module's 15 largest items
+# (twiggy) from the same build with its function names kept.
+#
+# Tools: node_modules/.bin/esbuild and node_modules/.bin/wasm-opt (devDependencies; $ESBUILD and
+# $WASM_OPT override them), socket.io-client in node_modules ($SOCKEYE_NODE_MODULES may name
+# another folder holding node_modules/), wasm-bindgen (installed by build-client.sh) and twiggy
+# (installed here with cargo when missing). A total over the cap is reported, not an error.
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+
+esbuild="${ESBUILD:-node_modules/.bin/esbuild}"
+export WASM_OPT="${WASM_OPT:-node_modules/.bin/wasm-opt}"
+modules="${SOCKEYE_NODE_MODULES:-$PWD}/node_modules"
+for tool in "$esbuild" "$WASM_OPT"; do
+  if [ ! -x "$tool" ]; then
+    echo "bench-size: $tool not found (npm install, or set ESBUILD / WASM_OPT)" >&2
+    exit 1
+  fi
+done
+if [ ! -f "$modules/socket.io-client/package.json" ]; then
+  echo "bench-size: no socket.io-client in $modules (npm install, or set SOCKEYE_NODE_MODULES)" >&2
+  exit 1
+fi
+command -v twiggy >/dev/null || cargo install twiggy --locked
+
+work="$(mktemp -d)"
+trap 'rm -rf "$work"' EXIT
+
+# The package, exactly as the npm build makes it.
+bash scripts/build-client.sh "$work/pkg"
+
+# `import { io } from "sockeye"` resolves to the package's wrapper.
+mkdir -p "$work/sockeye/node_modules/sockeye"
+cp -R "$work/pkg/." "$work/sockeye/node_modules/sockeye/"
+printf '{ "name": "sockeye", "type": "module", "exports": "./index.js" }\n' \
+  >"$work/sockeye/node_modules/sockeye/package.json"
+printf 'import { io } from "sockeye";\nwindow.io = io;\n' >"$work/sockeye/entry.js"
+# socket.io-client from node_modules, as an application would import it.
+mkdir -p "$work/reference"
+ln -s "$modules" "$work/reference/node_modules"
+printf 'import { io } from "socket.io-client";\nwindow.io = io;\n' >"$work/reference/entry.js"
+for name in sockeye reference; do
+  "$esbuild" --bundle --minify --format=esm --log-level=warning \
+    "$work/$name/entry.js" --outfile="$work/$name/bundle.js"
+done
+
+# The largest items, from the build above with the function names kept: the same wasm-bindgen
+# and wasm-opt steps, `--debuginfo` instead of stripping.
+target_dir="$(cargo metadata --format-version 1 --no-deps |
+  node -e 'let s = ""; process.stdin.on("data", d => s += d).on("end", () => console.log(JSON.parse(s).target_directory))')"
+wasm-bindgen --target web --no-typescript --omit-default-module-path --encode-into always \
+  --keep-debug --out-dir "$work/named" \
+  "$target_dir/wasm32-unknown-unknown/wasm-release/sockeye_client.wasm"
+"$WASM_OPT" -Oz --converge --debuginfo --strip-producers --strip-target-features \
+  "$work/named/sockeye_client_bg.wasm" -o "$work/named/named.wasm"
+node scripts/lib/shorten-names.mjs "$work/named/named.wasm" "$work/named/sockeye_client.js" >/dev/null
+twiggy top -n 25 --format csv "$work/named/named.wasm" >"$work/twiggy.csv"
+
+WORK="$work" \
+MODULES="$modules" \
+ESBUILD_VERSION="$("$esbuild" --version)" \
+WASM_OPT_VERSION="$("$WASM_OPT" --version)" \
+WASM_BINDGEN_VERSION="$(wasm-bindgen --version)" \
+node - <<'EOF_NODE'
+const fs = require("fs");
+const path = require("path");
+const { execFileSync } = require("child_process");
+const { writeSection, machineLine, fmt } = require(path.resolve("scripts/lib/benchmarks.cjs"));
+const env = process.env;
+
+// Issue 4's budget for the sockeye total: the cap, and what to aim for.
+const CAP = 14763;
+const AIM = 9600;
+
+// The gzip command itself, as the issue measures (zlib's deflate differs by a few hundred bytes).
+const gzip = (file) => execFileSync("gzip", ["-9", "-c", file], { maxBuffer: 1 << 28 }).length;
+function wasmFiles(dir) {
+  return fs.readdirSync(dir, { recursive: true })
+    .filter((f) => f.endsWith(".wasm"))
+    .map((f) => path.join(dir, f))
+    .sort();
+}
+function measure(name, bundle, wasmDir) {
+  const wasm = wasmDir ? wasmFiles(wasmDir) : [];
+  const row = {
+    name,
+    jsRaw: fs.statSync(bundle).size,
+    js: gzip(bundle),
+    wasmRaw: wasm.reduce((n, f) => n + fs.statSync(f).size, 0),
+    wasm: wasm.reduce((n, f) => n + gzip(f), 0),
+  };
+  row.total = row.js + row.wasm;
+  return row;
+}
+const reference = JSON.parse(fs.readFileSync(path.join(env.MODULES, "socket.io-client/package.json"), "utf8"));
+const pkg = path.join(env.WORK, "sockeye/node_modules/sockeye");
+const rows = [
+  measure("sockeye (this build)", path.join(env.WORK, "sockeye/bundle.js"), pkg),
+  measure(`socket.io-client ${reference.version}`, path.join(env.WORK, "reference/bundle.js"), null),
+];
+
+const signed = (n) => (n > 0 ? "+" : n < 0 ? "−" : "±") + fmt(Math.abs(n));
+const versus = (total, budget) => `${signed(total - budget)} (${(total / budget).toFixed(2)}×)`;
+
+// twiggy's CSV: Name,ShallowSize,ShallowSizePercent,RetainedSize,RetainedSizePercent.
+function csvRow(line) {
+  const cells = [];
+  const re = /"((?:[^"]|"")*)"|([^,]*)/g;
+  let m;
+  while ((m = re.exec(line)) !== null) {
+    cells.push(m[1] !== undefined ? m[1].replace(/""/g, '"') : m[2]);
+    if (re.lastIndex >= line.length) break;
+    re.lastIndex++;
+  }
+  return cells;
+}
+const [sockeye] = rows;
+// The names and other custom sections are not in the shipped module: left out, and the shares are
+// of the shipped module's size.
+const twiggy = fs.readFileSync(path.join(env.WORK, "twiggy.csv"), "utf8").trim().split("\n").slice(1)
+  .map(csvRow)
+  .filter(([name]) => !/^Σ|more\.$|subsection"?$|^custom section/.test(name))
+  .slice(0, 15)
+  .map(([name, bytes]) =>
+    `| ${name.replace(/::h[0-9a-f]{16}$/, "").replace(/\|/g, "\\|")} | ${fmt(Number(bytes))} | ${((100 * Number(bytes)) / sockeye.wasmRaw).toFixed(1)} |`);
+
+const section = [
+  "## Client bundle size",
+  "",
+  "Generated by `scripts/bench-size.sh`. Issue 4's measure: `esbuild --bundle --minify --format=esm` of",
+  "`import { io } from \"<package>\"; window.io = io;`, gzip -9 of the bundle, plus gzip -9 of each `.wasm`",
+  "file the package ships. The sockeye package is what `scripts/build-client.sh` makes (no_std module,",
+  "`wasm-opt -Oz`, shortened glue names); socket.io-client is measured the same way from node_modules. All",
+  "sizes in bytes; the budget is for the sockeye total: cap " + fmt(CAP) + ", aim " + fmt(AIM) + ".",
+  "",
+  "| package | JS minified | JS gzip | wasm | wasm gzip | total gzip | vs cap | vs aim |",
+  "|---|---:|---:|---:|---:|---:|---:|---:|",
+  ...rows.map((r) =>
+    `| ${r.name} | ${fmt(r.jsRaw)} | ${fmt(r.js)} | ${r.wasmRaw ? fmt(r.wasmRaw) : "–"} | ${r.wasmRaw ? fmt(r.wasm) : "–"} | ${fmt(r.total)} | ${versus(r.total, CAP)} | ${versus(r.total, AIM)} |`),
+  "",
+  "The wasm module's 15 largest items (twiggy, on the same build with its function names kept; the shipped",
+  "module is stripped of them). A function's size includes what the optimizers inlined into it.",
+  "",
+  "| item | bytes | % of the shipped module |",
+  "|---|---:|---:|",
+  ...twiggy,
+  "",
+  machineLine({ node: true }),
+  `Tools: esbuild ${env.ESBUILD_VERSION.trim()}; ${env.WASM_OPT_VERSION.trim()}; ${env.WASM_BINDGEN_VERSION.trim()}.`,
+  "",
+  "```",
+  "bash scripts/bench-size.sh",
+  "```",
+  "",
+].join("\n");
+writeSection(section);
+console.log(`BENCHMARKS.md: ## Client bundle size rewritten (sockeye ${fmt(sockeye.total)} bytes, cap ${fmt(CAP)})`);
+for (const r of rows) console.log(`  ${r.name}: JS ${r.js} + wasm ${r.wasm} = ${r.total} bytes gzip -9`);
+if (sockeye.total > CAP) {
+  console.log(`bench-size: sockeye's ${fmt(sockeye.total)} bytes are OVER the cap of ${fmt(CAP)}`);
+}
+EOF_NODE

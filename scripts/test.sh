@@ -37,6 +37,40 @@ cargo build -p sockeye-core --target wasm32-unknown-unknown
 step "cargo test --workspace --doc"
 cargo test --workspace --doc
 
+# node_modules is reinstalled only when package-lock.json changed since the last `npm ci` (its hash
+# is kept in a stamp file inside node_modules, so a fresh or deleted node_modules reinstalls too).
+lock_hash="$(sha256sum package-lock.json | cut -d' ' -f1)"
+stamp=node_modules/.package-lock.sha256
+if [ "$(cat "$stamp" 2>/dev/null)" != "$lock_hash" ]; then
+  step "npm ci (package-lock.json changed, or no node_modules)"
+  npm ci
+  echo "$lock_hash" >"$stamp"
+fi
+
+step "cargo build -p sockeye-server --examples --bins (the servers the interop tests start)"
+cargo build -p sockeye-server --examples --bins
+
+step "node --test tests/interop/ (the official socket.io-client against our server)"
+node --test tests/interop/
+
+step "bash scripts/build-client.sh (pkg/: the npm package's browser client)"
+bash scripts/build-client.sh pkg
+
+step "bash scripts/build-yew.sh (www/yew/: the Yew demo), its fmt and clippy"
+bash scripts/build-yew.sh www/yew
+cargo fmt --manifest-path www/yew-chat/Cargo.toml -- --check
+cargo clippy --manifest-path www/yew-chat/Cargo.toml --locked --target wasm32-unknown-unknown \
+  --target-dir "${CARGO_TARGET_DIR:-$PWD/target}/yew-chat" --release -- -D warnings
+
+if ! command -v chromium >/dev/null && [ -z "${CHROMIUM:-}" ]; then
+  step "apt-get install chromium (the browser tests' browser)"
+  apt-get update -qq
+  apt-get install -y -qq chromium
+fi
+
+step "node --test tests/e2e/ tests/package/ (Chromium: the chat demo, the Yew demo, the npm package)"
+node --test tests/e2e/ tests/package/
+
 # Last, so that the final line of output is the test runner's own summary.
 if cargo nextest --version >/dev/null 2>&1; then
   step "cargo nextest run --workspace"

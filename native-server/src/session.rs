@@ -24,9 +24,10 @@ use proto::engine::server::{GetOutcome, RequestError, Session, Transmit};
 use proto::engine::{Frame, Transport};
 use proto::server::Connection;
 use tokio::sync::{mpsc, oneshot};
-use tokio::task::JoinHandle;
 use tokio_tungstenite::WebSocketStream;
 use tokio_tungstenite::tungstenite::Message as WsMessage;
+use tokio_tungstenite::tungstenite::error::{Error as WsError, ProtocolError};
+use tokio_tungstenite::tungstenite::protocol::CloseFrame;
 
 use crate::engine::EngineShared;
 
@@ -68,6 +69,8 @@ pub(crate) enum SessionMsg {
     WsAttachFailed { id: u64 },
     /// A frame from the WebSocket `id`, or `None` when it closed.
     WsFrame { id: u64, frame: Option<Frame> },
+    /// The WebSocket `id` failed; `code` is the close status to answer with.
+    WsFailed { id: u64, code: u16 },
     /// `socket.conn.close()`: drop the transport.
     CloseTransport,
     /// An application command.
@@ -85,6 +88,7 @@ pub(crate) trait Core: Send + 'static {
     fn handle_ws_upgrade(&mut self, now: Instant) -> Result<(), RequestError>;
     fn handle_ws_frame(&mut self, now: Instant, frame: Frame);
     fn handle_ws_close(&mut self, now: Instant);
+    fn handle_ws_error(&mut self, now: Instant);
     fn handle_timeout(&mut self, now: Instant);
     fn close_transport(&mut self, now: Instant);
     fn poll_transmit(&mut self) -> Option<Transmit>;
@@ -123,6 +127,9 @@ macro_rules! core_impl {
             }
             fn handle_ws_close(&mut self, now: Instant) {
                 <$t>::handle_ws_close(self, now)
+            }
+            fn handle_ws_error(&mut self, now: Instant) {
+                <$t>::handle_ws_error(self, now)
             }
             fn handle_timeout(&mut self, now: Instant) {
                 <$t>::handle_timeout(self, now)
@@ -182,26 +189,61 @@ impl Link {
 
 enum WsOut {
     Frame(WsMessage),
-    Close,
+    /// Close, with this status if the WebSocket failed.
+    Close(Option<u16>),
 }
+
+/// The close status the reference's `ws` answers a failing WebSocket with, or `None` when the
+/// WebSocket just ended (an I/O error, a peer gone without a close frame): a plain close.
+fn failure_code(error: &WsError) -> Option<u16> {
+    match error {
+        // Over maxPayload: 1009 Message Too Big.
+        WsError::Capacity(_) => Some(1009),
+        WsError::Utf8(_) => Some(1007),
+        WsError::Protocol(ProtocolError::ResetWithoutClosingHandshake) => None,
+        WsError::Protocol(_) => Some(1002),
+        _ => None,
+    }
+}
+
+/// How long a closed WebSocket waits for the peer's close frame (the `closeTimeout` of the
+/// reference's `ws`).
+const WS_CLOSE_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// The WebSocket the session sends on.
 struct WsLink {
     id: u64,
     out: mpsc::UnboundedSender<WsOut>,
     queued: Arc<AtomicUsize>,
-    reader: JoinHandle<()>,
+    /// Tells the reader to stop forwarding frames (also when dropped).
+    closing: oneshot::Sender<()>,
 }
 
 impl WsLink {
     fn spawn(id: u64, ws: WsStream, session: SessionTx) -> WsLink {
         let (mut sink, mut stream) = ws.split();
-        let reader = tokio::spawn(async move {
-            while let Some(msg) = stream.next().await {
+        let (closing, mut closing_rx) = oneshot::channel::<()>();
+        tokio::spawn(async move {
+            let mut failed = None;
+            let mut closed_by_session = false;
+            loop {
+                let msg = tokio::select! {
+                    msg = stream.next() => msg,
+                    // The session closes the WebSocket (or let go of it).
+                    _ = &mut closing_rx => {
+                        closed_by_session = true;
+                        break;
+                    }
+                };
+                let Some(msg) = msg else { break };
                 let frame = match msg {
                     Ok(WsMessage::Text(text)) => Frame::Text(text.as_str().to_owned()),
                     Ok(WsMessage::Binary(bytes)) => Frame::Binary(bytes.to_vec()),
-                    Ok(WsMessage::Close(_)) | Err(_) => break,
+                    Ok(WsMessage::Close(_)) => break,
+                    Err(e) => {
+                        failed = failure_code(&e);
+                        break;
+                    }
                     Ok(_) => continue, // pings and pongs are tungstenite's
                 };
                 if session
@@ -211,10 +253,23 @@ impl WsLink {
                     })
                     .is_err()
                 {
-                    return;
+                    break;
                 }
             }
-            let _ = session.send(SessionMsg::WsFrame { id, frame: None });
+            if !closed_by_session {
+                let _ = session.send(match failed {
+                    Some(code) => SessionMsg::WsFailed { id, code },
+                    None => SessionMsg::WsFrame { id, frame: None },
+                });
+            }
+            // Until the peer's close frame: answering it is tungstenite's, and the bytes the peer
+            // sent after ours must be read, or dropping the connection with them unread resets it
+            // and the peer never sees our close. Bounded, as the reference's `ws` bounds it, for a
+            // peer that never answers; stopped by an error, after which the bytes are not frames.
+            let _ = tokio::time::timeout(WS_CLOSE_TIMEOUT, async {
+                while let Some(Ok(_)) = stream.next().await {}
+            })
+            .await;
         });
         let (out, mut rx) = mpsc::unbounded_channel::<WsOut>();
         let queued = Arc::new(AtomicUsize::new(0));
@@ -232,7 +287,14 @@ impl WsLink {
                                 break 'outer;
                             }
                         }
-                        WsOut::Close => {
+                        WsOut::Close(code) => {
+                            if let Some(code) = code {
+                                let frame = CloseFrame {
+                                    code: code.into(),
+                                    reason: "".into(),
+                                };
+                                let _ = sink.send(WsMessage::Close(Some(frame))).await;
+                            }
                             let _ = sink.close().await;
                             break 'outer;
                         }
@@ -250,7 +312,7 @@ impl WsLink {
             id,
             out,
             queued,
-            reader,
+            closing,
         }
     }
 
@@ -263,10 +325,10 @@ impl WsLink {
         let _ = self.out.send(WsOut::Frame(msg));
     }
 
-    fn close(self) {
-        let _ = self.out.send(WsOut::Close);
-        // The writer finishes the close; the reader's frames are no longer wanted.
-        self.reader.abort();
+    fn close(self, code: Option<u16>) {
+        let _ = self.out.send(WsOut::Close(code));
+        // The writer sends the close; the reader's frames are no longer wanted.
+        let _ = self.closing.send(());
     }
 }
 
@@ -286,6 +348,8 @@ pub(crate) struct Runner<A: App> {
     expected_ws: Option<u64>,
     /// Frames for a WebSocket accepted but not yet attached.
     pending_frames: VecDeque<Frame>,
+    /// The close status for the WebSocket that failed, until the core asks to close it.
+    ws_close_code: Option<u16>,
 }
 
 impl<A: App> Runner<A> {
@@ -309,6 +373,7 @@ impl<A: App> Runner<A> {
             ws: None,
             expected_ws: None,
             pending_frames: VecDeque::new(),
+            ws_close_code: None,
         };
         if let Some(ws) = ws {
             runner.ws = Some(WsLink::spawn(0, ws, runner.tx.clone()));
@@ -363,7 +428,7 @@ impl<A: App> Runner<A> {
         }
         self.shared.remove_session(&self.sid);
         if let Some(ws) = self.ws.take() {
-            ws.close();
+            ws.close(self.ws_close_code.take());
         }
         self.app.on_end();
     }
@@ -397,7 +462,7 @@ impl<A: App> Runner<A> {
             },
             Transmit::WsClose => {
                 if let Some(ws) = self.ws.take() {
-                    ws.close();
+                    ws.close(self.ws_close_code.take());
                 }
                 self.expected_ws = None;
                 self.pending_frames.clear();
@@ -477,6 +542,12 @@ impl<A: App> Runner<A> {
                             self.core.handle_ws_close(now);
                         }
                     }
+                }
+            }
+            SessionMsg::WsFailed { id, code } => {
+                if self.ws.as_ref().is_some_and(|ws| ws.id == id) {
+                    self.ws_close_code = Some(code);
+                    self.core.handle_ws_error(now);
                 }
             }
             SessionMsg::CloseTransport => self.core.close_transport(now),

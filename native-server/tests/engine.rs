@@ -7,9 +7,11 @@ mod common;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use common::{Frame, Polling, Ws, fast, get, post, send, start, start_engine};
+use common::{Frame, Polling, Sio, Ws, fast, get, post, send, start, start_engine};
 use sockeye_server::engine::EngineIo;
-use sockeye_server::{Cookie, Cors, CorsOrigin, Message, SocketIo, Transport};
+use sockeye_server::{
+    Cookie, Cors, CorsOrigin, DisconnectReason, Message, SocketIo, SocketRef, Transport,
+};
 
 fn json(body: &str) -> serde_json::Value {
     serde_json::from_str(body).unwrap()
@@ -205,6 +207,80 @@ async fn a_body_over_max_http_buffer_size_is_413_and_the_server_goes_on() {
     ws.recv_text().await;
     ws.send(&big).await;
     ws.expect_closed().await;
+}
+
+#[tokio::test]
+async fn an_oversized_websocket_message_is_1009_and_a_transport_error() {
+    let (addr, io) = start(fast().max_http_buffer_size(100)).await;
+    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+    io.ns("/", move |socket: SocketRef| {
+        let tx = tx.clone();
+        async move {
+            socket.on_disconnect(move |_, reason| {
+                let tx = tx.clone();
+                async move { tx.send(reason).unwrap() }
+            });
+        }
+    });
+    // Just over the limit, and far over it (which the WebSocket layer refuses unread): both are
+    // closed as the reference's `ws` closes them.
+    for len in [101, 100_000] {
+        let mut c = Sio::connect(addr, "").await;
+        c.ws.send(&format!("4{}", "x".repeat(len - 1))).await;
+        assert_eq!(c.ws.close_code().await, Some(1009), "{len} bytes");
+        let reason = tokio::time::timeout(common::WAIT, rx.recv()).await.unwrap();
+        assert_eq!(
+            reason,
+            Some(DisconnectReason::TransportError),
+            "{len} bytes"
+        );
+    }
+    // An Engine.IO parse error is a plain close.
+    let mut c = Sio::connect(addr, "").await;
+    c.ws.send("x").await;
+    assert_eq!(c.ws.close_code().await, None);
+    let reason = tokio::time::timeout(common::WAIT, rx.recv()).await.unwrap();
+    assert_eq!(reason, Some(DisconnectReason::ParseError));
+}
+
+#[tokio::test]
+async fn a_websocket_closed_by_the_server_waits_for_the_client_s_close_frame() {
+    // The closing handshake, as the reference's `ws` does it: after its close frame the server
+    // reads on until the client's. Ending the TCP connection at once would reset it if the client
+    // had sent anything meanwhile, and a client (Node's) then loses the close frame: 1006.
+    use futures_util::{SinkExt, StreamExt};
+    use tokio_tungstenite::MaybeTlsStream;
+    use tokio_tungstenite::tungstenite::Message as WsMessage;
+    let (addr, _io) = start(fast()).await;
+    let mut c = Sio::connect(addr, "").await;
+    c.ws.send("x").await;
+    loop {
+        match c.ws.inner.next().await {
+            Some(Ok(WsMessage::Close(_))) => break,
+            Some(Ok(_)) => continue,
+            other => panic!("expected the server's close frame, got {other:?}"),
+        }
+    }
+    let MaybeTlsStream::Plain(tcp) = c.ws.inner.get_ref() else {
+        unreachable!("plain TCP")
+    };
+    let mut byte = [0u8; 1];
+    assert!(
+        tokio::time::timeout(Duration::from_millis(300), tcp.peek(&mut byte))
+            .await
+            .is_err(),
+        "the TCP connection is still open, waiting for our close frame"
+    );
+    // Our close frame (tungstenite queued it when the server's arrived).
+    c.ws.inner.flush().await.unwrap();
+    let MaybeTlsStream::Plain(tcp) = c.ws.inner.get_ref() else {
+        unreachable!("plain TCP")
+    };
+    let ended = tokio::time::timeout(common::WAIT, tcp.peek(&mut byte)).await;
+    assert!(
+        matches!(ended, Ok(Ok(0)) | Ok(Err(_))),
+        "then the server ends it: {ended:?}"
+    );
 }
 
 #[tokio::test]

@@ -299,6 +299,22 @@ impl Ws {
         }
     }
 
+    /// Reads until the server's close frame and returns its status, if it has one. Fails if the
+    /// connection ends without a close frame (a reset, or a plain TCP close).
+    pub async fn close_code(&mut self) -> Option<u16> {
+        loop {
+            let next = tokio::time::timeout(WAIT, self.inner.next())
+                .await
+                .expect("the close in time");
+            match next {
+                Some(Ok(Message::Close(frame))) => return frame.map(|f| f.code.into()),
+                None => panic!("the connection ended without a close frame"),
+                Some(Err(e)) => panic!("the connection failed before a close frame: {e}"),
+                Some(Ok(_)) => continue,
+            }
+        }
+    }
+
     /// Whether nothing arrives within `d` (pings answered).
     pub async fn quiet_for(&mut self, d: Duration) -> Option<Frame> {
         tokio::time::timeout(d, self.recv()).await.ok()

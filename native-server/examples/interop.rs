@@ -1,0 +1,349 @@
+//! The server the cross-end tests and the server benchmarks run against: `tests/interop/` (the
+//! official `socket.io-client` under `node --test`), `scripts/bench-vanish.sh` and
+//! `scripts/bench-load.sh`. Every option keeps the reference's default unless a flag changes it.
+//!
+//! ```text
+//! cargo run -p sockeye-server --example interop -- [--port 0] [--recovery]
+//!     [--ping-interval MS] [--ping-timeout MS] [--connect-timeout MS] [--exit-with-stdin]
+//! ```
+//!
+//! Prints `listening on http://ADDR` on stdout once bound. `--exit-with-stdin` exits when standard
+//! input closes, so that a test runner's child cannot outlive it however the runner ends.
+//! `GET /stats` answers `{"clients":N,"sockets":M}`: the live Engine.IO sessions and the sockets
+//! on `/`.
+//!
+//! Namespaces `/`, `/admin` (its middleware wants `auth.admin === true`) and `/chat`, each with
+//! the handlers of [`handlers`]. The `/` middlewares refuse `auth.reject` (CONNECT_ERROR with
+//! data) and leave a trail in the socket's data; a per-packet middleware refuses `forbidden` and
+//! appends an argument to `mw-echo`.
+
+use std::io::Read;
+use std::time::Duration;
+
+use axum::http::header;
+use serde_json::json;
+use sockeye_server::value::Args;
+use sockeye_server::{ConnectError, ConnectionStateRecovery, Event, SocketIo, SocketRef, Value};
+
+struct Options {
+    port: u16,
+    recovery: bool,
+    ping_interval: Option<u64>,
+    ping_timeout: Option<u64>,
+    connect_timeout: Option<u64>,
+    exit_with_stdin: bool,
+}
+
+fn parse_args() -> Result<Options, String> {
+    let mut opts = Options {
+        port: 3000,
+        recovery: false,
+        ping_interval: None,
+        ping_timeout: None,
+        connect_timeout: None,
+        exit_with_stdin: false,
+    };
+    let mut args = std::env::args().skip(1);
+    while let Some(arg) = args.next() {
+        let mut number = |name: &str| {
+            let v = args.next().ok_or(format!("{name} needs a value"))?;
+            v.parse::<u64>()
+                .map_err(|_| format!("{name}: not a number: {v}"))
+        };
+        match arg.as_str() {
+            "--port" => {
+                opts.port = u16::try_from(number("--port")?).map_err(|e| format!("--port: {e}"))?
+            }
+            "--recovery" => opts.recovery = true,
+            "--ping-interval" => opts.ping_interval = Some(number("--ping-interval")?),
+            "--ping-timeout" => opts.ping_timeout = Some(number("--ping-timeout")?),
+            "--connect-timeout" => opts.connect_timeout = Some(number("--connect-timeout")?),
+            "--exit-with-stdin" => opts.exit_with_stdin = true,
+            other => return Err(format!("unknown option: {other}")),
+        }
+    }
+    Ok(opts)
+}
+
+/// The arguments after the first `n`.
+fn rest(ev: &Event, n: usize) -> Args {
+    Args(ev.args().get(n..).unwrap_or_default().to_vec())
+}
+
+fn str_arg(ev: &Event, i: usize) -> String {
+    ev.args()
+        .get(i)
+        .and_then(Value::as_str)
+        .unwrap_or_default()
+        .to_owned()
+}
+
+/// The handlers every namespace has. Events that take a callback answer through it.
+fn handlers(io: &SocketIo, socket: &SocketRef) {
+    // Who am I, as the server sees it.
+    socket.on("whoami", |socket: SocketRef, ev: Event| async move {
+        let mut rooms = socket.rooms();
+        rooms.sort();
+        let _ = ev.ack_with(&json!({
+            "id": socket.id(),
+            "nsp": socket.nsp(),
+            "auth": serde_json::to_value(&socket.handshake().auth).unwrap_or_default(),
+            "engineId": socket.conn().id(),
+            "transport": socket.transport().as_str(),
+            "recovered": socket.recovered(),
+            "data": serde_json::to_value(socket.data_value()).unwrap_or_default(),
+            "rooms": rooms,
+        }));
+    });
+    // The arguments back, as an event and as the ack.
+    socket.on("echo", |socket: SocketRef, ev: Event| async move {
+        let _ = socket.emit("echo", &Args(ev.args().to_vec()));
+    });
+    socket.on("echo-ack", |_s: SocketRef, ev: Event| async move {
+        let _ = ev.ack_with(&Args(ev.args().to_vec()));
+    });
+    socket.on("mw-echo", |_s: SocketRef, ev: Event| async move {
+        let _ = ev.ack_with(&Args(ev.args().to_vec()));
+    });
+    // A string's length in bytes (the size-limit tests).
+    socket.on("size", |_s: SocketRef, ev: Event| async move {
+        let _ = ev.ack_with(&str_arg(&ev, 0).len());
+    });
+    // ask(event, ...args, cb): the server emits `event` with `args` and an ack to the client,
+    // and answers cb with what the client acknowledged.
+    socket.on("ask", |socket: SocketRef, ev: Event| async move {
+        let answer: Result<Args, _> = socket
+            .timeout(Duration::from_secs(5))
+            .emit_with_ack(&str_arg(&ev, 0), &rest(&ev, 1))
+            .await;
+        // A `Value` tree, not `json!`: the answer may hold binary, which must stay attachments.
+        let reply = match answer {
+            Ok(args) => Value::Object(vec![("answer".into(), Value::Array(args.0))]),
+            Err(e) => Value::Object(vec![("error".into(), Value::from(e.to_string()))]),
+        };
+        let _ = ev.ack_with(&reply);
+    });
+    socket.on("join", |socket: SocketRef, ev: Event| async move {
+        socket.join(str_arg(&ev, 0));
+        let mut rooms = socket.rooms();
+        rooms.sort();
+        let _ = ev.ack_with(&rooms);
+    });
+    socket.on("leave", |socket: SocketRef, ev: Event| async move {
+        socket.leave(&str_arg(&ev, 0));
+        let _ = ev.ack_with(&());
+    });
+    // to-room(room, event, ...args): to the room's other sockets (`socket.to(room)`).
+    socket.on("to-room", |socket: SocketRef, ev: Event| async move {
+        let sent = socket
+            .to(str_arg(&ev, 0))
+            .emit(&str_arg(&ev, 1), &rest(&ev, 2));
+        let _ = ev.ack_with(&sent.is_ok());
+    });
+    // io-to-room(room, event, ...args): to every socket in the room, this one included.
+    let server = io.clone();
+    socket.on("io-to-room", move |socket: SocketRef, ev: Event| {
+        let io = server.clone();
+        async move {
+            let room = str_arg(&ev, 0);
+            let sent = if socket.nsp() == "/" {
+                io.to(room).emit(&str_arg(&ev, 1), &rest(&ev, 2))
+            } else {
+                io.of(socket.nsp())
+                    .to(room)
+                    .emit(&str_arg(&ev, 1), &rest(&ev, 2))
+            };
+            let _ = ev.ack_with(&sent.is_ok());
+        }
+    });
+    // broadcast(event, ...args): every other socket of the namespace.
+    socket.on("broadcast", |socket: SocketRef, ev: Event| async move {
+        let sent = socket.broadcast().emit(&str_arg(&ev, 0), &rest(&ev, 1));
+        let _ = ev.ack_with(&sent.is_ok());
+    });
+    // except-room(room, event, ...args): every socket of the namespace outside the room.
+    socket.on("except-room", |socket: SocketRef, ev: Event| async move {
+        let sent = socket
+            .namespace()
+            .except(str_arg(&ev, 0))
+            .emit(&str_arg(&ev, 1), &rest(&ev, 2));
+        let _ = ev.ack_with(&sent.is_ok());
+    });
+    // volatile(event, ...args): a volatile emit to this socket.
+    socket.on("volatile", |socket: SocketRef, ev: Event| async move {
+        let sent = socket.volatile().emit(&str_arg(&ev, 0), &rest(&ev, 1));
+        let _ = ev.ack_with(&sent.is_ok());
+    });
+    socket.on(
+        "disconnect-me",
+        |socket: SocketRef, _ev: Event| async move {
+            socket.disconnect();
+        },
+    );
+    socket.on("close-me", |socket: SocketRef, _ev: Event| async move {
+        socket.disconnect_and_close();
+    });
+    // Drops the transport (`socket.conn.close()`); then, while the client is cut off, emits
+    // `missed` 1 and 2 to it, a volatile `missed` 0 (never kept) and `missed` 3 to every socket.
+    let server = io.clone();
+    socket.on("drop-transport", move |socket: SocketRef, _ev: Event| {
+        let io = server.clone();
+        async move {
+            let id = socket.id().to_owned();
+            let (tx, rx) = tokio::sync::oneshot::channel();
+            let tx = std::sync::Mutex::new(Some(tx));
+            socket.on_disconnect(move |_s, _reason| {
+                if let Some(tx) = tx.lock().unwrap_or_else(|e| e.into_inner()).take() {
+                    let _ = tx.send(());
+                }
+                async {}
+            });
+            socket.conn().close();
+            if rx.await.is_ok() {
+                let ns = io.of(socket.nsp());
+                let _ = ns.to(id.as_str()).emit("missed", &1);
+                let _ = ns.to(id.as_str()).volatile().emit("missed", &0);
+                let _ = ns.to(id.as_str()).emit("missed", &2);
+                let _ = ns.emit("missed", &3);
+            }
+        }
+    });
+    // What a per-packet middleware refused comes back as `refused`.
+    socket.on_error(|socket, error| {
+        let _ = socket.emit("refused", &error.to_string());
+    });
+    socket.use_middleware(|_s: SocketRef, mut ev: Event| async move {
+        match ev.name() {
+            "forbidden" => Err("forbidden event".into()),
+            "mw-echo" => {
+                ev.args_mut().push(Value::from("via middleware"));
+                Ok(ev)
+            }
+            _ => Ok(ev),
+        }
+    });
+    // Those watching (in the `watchers` room) hear of every departure and its reason.
+    let server = io.clone();
+    socket.on_disconnect(move |socket, reason| {
+        let io = server.clone();
+        async move {
+            let _ = io
+                .of(socket.nsp())
+                .to("watchers")
+                .emit("gone", &(socket.id(), reason.as_str()));
+        }
+    });
+}
+
+#[tokio::main]
+async fn main() -> std::process::ExitCode {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn")),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    let opts = match parse_args() {
+        Ok(o) => o,
+        Err(e) => {
+            eprintln!("interop: {e}");
+            return std::process::ExitCode::from(2);
+        }
+    };
+    if opts.exit_with_stdin {
+        std::thread::spawn(|| {
+            let mut buf = [0u8; 64];
+            let mut stdin = std::io::stdin();
+            while matches!(stdin.read(&mut buf), Ok(n) if n > 0) {}
+            std::process::exit(0);
+        });
+    }
+
+    let mut builder = SocketIo::builder();
+    if let Some(ms) = opts.ping_interval {
+        builder = builder.ping_interval(Duration::from_millis(ms));
+    }
+    if let Some(ms) = opts.ping_timeout {
+        builder = builder.ping_timeout(Duration::from_millis(ms));
+    }
+    if let Some(ms) = opts.connect_timeout {
+        builder = builder.connect_timeout(Duration::from_millis(ms));
+    }
+    if opts.recovery {
+        builder = builder.connection_state_recovery(ConnectionStateRecovery::default());
+    }
+    let (layer, io) = builder.build_layer();
+
+    io.use_middleware(|socket: SocketRef| async move {
+        let auth = &socket.handshake().auth;
+        if let Some(reason) = auth.get("reject") {
+            return Err(ConnectError::new("refused by middleware")
+                .with_data(&json!({ "code": 4001, "reason": reason })));
+        }
+        let _ = socket.set_data(&json!({ "trail": ["first"] }));
+        Ok(())
+    });
+    io.use_middleware(|socket: SocketRef| async move {
+        let mut data = socket.data::<serde_json::Value>().unwrap_or_default();
+        if let Some(trail) = data.get_mut("trail").and_then(|t| t.as_array_mut()) {
+            trail.push("second".into());
+        }
+        let _ = socket.set_data(&data);
+        Ok(())
+    });
+    io.of("/admin")
+        .use_middleware(|socket: SocketRef| async move {
+            match socket.handshake().auth.get("admin") {
+                Some(Value::Bool(true)) => Ok(()),
+                _ => Err(ConnectError::new("admins only")),
+            }
+        });
+    for nsp in ["/", "/admin", "/chat"] {
+        let server = io.clone();
+        io.ns(nsp, move |socket: SocketRef| {
+            let io = server.clone();
+            async move { handlers(&io, &socket) }
+        });
+    }
+
+    let stats_io = io.clone();
+    let app = axum::Router::new()
+        .route(
+            "/stats",
+            axum::routing::get(move || {
+                let io = stats_io.clone();
+                async move {
+                    (
+                        [(header::CONTENT_TYPE, "application/json")],
+                        json!({
+                            "clients": io.engine().clients_count(),
+                            "sockets": io.sockets().sockets().len(),
+                        })
+                        .to_string(),
+                    )
+                }
+            }),
+        )
+        .layer(layer);
+
+    let listener = match tokio::net::TcpListener::bind(("127.0.0.1", opts.port)).await {
+        Ok(l) => l,
+        Err(e) => {
+            eprintln!("interop: cannot bind 127.0.0.1:{}: {e}", opts.port);
+            return std::process::ExitCode::FAILURE;
+        }
+    };
+    match listener.local_addr() {
+        Ok(addr) => println!("listening on http://{addr}"),
+        Err(e) => {
+            eprintln!("interop: no local address: {e}");
+            return std::process::ExitCode::FAILURE;
+        }
+    }
+    if let Err(e) = sockeye_server::serve(listener, app, std::future::pending()).await {
+        eprintln!("interop: {e}");
+        return std::process::ExitCode::FAILURE;
+    }
+    std::process::ExitCode::SUCCESS
+}

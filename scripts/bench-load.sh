@@ -1,0 +1,15 @@
+#!/usr/bin/env bash
+# 1,000 official socket.io-client clients over WebSocket, in 4 Node.js processes, emitting with
+# acks for 30 s against the release build of the interop server
+# (native-server/examples/interop.rs). Counts acks per second and errors, checks the server's log
+# for panics and errors, and rewrites the `## Server: 1,000 clients emitting with acks` section of
+# BENCHMARKS.md (the other sections are left as they are); exits 1 on any error.
+# CLIENTS, PROCESSES and DURATION (seconds) change the run.
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+
+[ -d node_modules/socket.io-client ] || npm ci
+cargo build --release -p sockeye-server --example interop
+target_dir="$(cargo metadata --format-version 1 --no-deps |
+  node -e 'let s = ""; process.stdin.on("data", d => s += d).on("end", () => console.log(JSON.parse(s).target_directory))')"
+SOCKEYE_INTEROP_SERVER="$target_dir/release/examples/interop" node scripts/lib/bench-load.mjs

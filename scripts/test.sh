@@ -25,8 +25,12 @@ cargo fmt --all -- --check
 step "cargo clippy --workspace --all-targets -- -D warnings"
 cargo clippy --workspace --all-targets -- -D warnings
 
-step "cargo clippy -p sockeye-core --target wasm32-unknown-unknown -- -D warnings"
-cargo clippy -p sockeye-core --target wasm32-unknown-unknown -- -D warnings
+step "cargo clippy -p sockeye-core -p sockeye-client --target wasm32-unknown-unknown -- -D warnings"
+cargo clippy -p sockeye-core -p sockeye-client --target wasm32-unknown-unknown -- -D warnings
+
+step "cargo clippy -p sockeye-client --target wasm32-unknown-unknown (the npm build: no_std; and the rust-api feature)"
+cargo clippy -p sockeye-client --target wasm32-unknown-unknown --no-default-features -- -D warnings
+cargo clippy -p sockeye-client --target wasm32-unknown-unknown --all-targets --features rust-api -- -D warnings
 
 step "cargo build -p sockeye-core --no-default-features --target wasm32v1-none (no_std proof)"
 cargo build -p sockeye-core --no-default-features --target wasm32v1-none
@@ -52,6 +56,9 @@ cargo build -p sockeye-server --examples --bins
 
 step "node --test tests/interop/ (the official socket.io-client against our server)"
 node --test tests/interop/
+
+step "browser client: wasm-bindgen tests in headless Chromium and the ESM wrapper (scripts/test-wasm.sh)"
+bash scripts/test-wasm.sh
 
 step "bash scripts/build-client.sh (pkg/: the npm package's browser client)"
 bash scripts/build-client.sh pkg

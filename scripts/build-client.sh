@@ -9,14 +9,15 @@
 #   - shortens the names the module and the glue share (scripts/lib/shorten-names.mjs);
 # and prints the sizes. scripts/bench-size.sh measures the bundle this makes.
 #
-# It installs what it needs first (scripts/lib/setup.sh), each only when missing: the wasm32 target,
-# the wasm-bindgen CLI of exactly the version Cargo.toml pins (about 90 s), and node_modules
-# (`npm ci`: binaryen's wasm-opt).
+# It installs what it needs first (scripts/lib/setup.sh), each only when missing: a C linker (build
+# scripts and proc macros run on the host), the wasm32 target, the wasm-bindgen CLI of exactly the
+# version Cargo.toml pins (about 90 s), and node_modules (`npm ci`: binaryen's wasm-opt).
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 . scripts/lib/setup.sh
 
 out="${1:-pkg}"
+ensure_linker
 ensure_wasm_target
 ensure_wasm_bindgen
 ensure_node_modules

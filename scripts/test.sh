@@ -6,7 +6,9 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
 step() { printf '\n==> %s\n' "$*"; }
 
-step "set-up: rust components and targets"
+step "set-up: a C linker, rust components and targets"
+. scripts/lib/setup.sh
+ensure_linker
 installed_components="$(rustup component list --installed)"
 for component in rustfmt clippy; do
   grep -q "^${component}" <<<"$installed_components" || rustup component add "$component"
@@ -66,7 +68,7 @@ bash scripts/build-client.sh pkg
 step "bash scripts/build-yew.sh (www/yew/: the Yew demo), its fmt and clippy"
 bash scripts/build-yew.sh www/yew
 cargo fmt --manifest-path www/yew-chat/Cargo.toml -- --check
-cargo clippy --manifest-path www/yew-chat/Cargo.toml --locked --target wasm32-unknown-unknown \
+cargo clippy --manifest-path www/yew-chat/Cargo.toml --locked --all-targets --target wasm32-unknown-unknown \
   --target-dir "${CARGO_TARGET_DIR:-$PWD/target}/yew-chat" --release -- -D warnings
 
 if ! command -v chromium >/dev/null && [ -z "${CHROMIUM:-}" ]; then

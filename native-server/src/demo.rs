@@ -76,9 +76,9 @@ pub(crate) fn settings(builder: SocketIoBuilder) -> SocketIoBuilder {
         .max_http_buffer_size(MAX_HTTP_BUFFER_SIZE)
 }
 
-/// Installs the demo's handlers on `/`.
-pub(crate) fn install(io: &SocketIo) {
-    io.ns("/", |socket: SocketRef| async move {
+/// Installs the demo's handlers on `/`; with `test_hooks`, also [`close_transport`].
+pub(crate) fn install(io: &SocketIo, test_hooks: bool) {
+    io.ns("/", move |socket: SocketRef| async move {
         let ns = socket.namespace().clone();
         if socket.recovered() {
             // Its rooms came back with it; the others saw it leave them.
@@ -93,6 +93,15 @@ pub(crate) fn install(io: &SocketIo) {
         on_request(&socket, "join", join);
         on_request(&socket, "leave", leave);
         on_request(&socket, "message", message);
+        if test_hooks {
+            socket.on(
+                "test:close-transport",
+                |socket: SocketRef, ev: Event| async move {
+                    let closed = close_transport(socket.namespace(), ev.args());
+                    let _ = ev.ack_with(&closed);
+                },
+            );
+        }
         socket.on("typing", |socket: SocketRef, ev: Event| async move {
             typing(&socket, ev.args());
         });
@@ -392,6 +401,27 @@ fn send_rooms(ns: &Namespace) {
     if let Err(e) = ns.emit("rooms", &Rooms { online, rooms }) {
         tracing::warn!("rooms not sent: {e}");
     }
+}
+
+// ---- test hooks ----
+
+/// `test:close-transport` (`--test-hooks` only; not part of `PROTOCOL.md`'s contract): closes the
+/// transport of every socket whose nick is the first argument, as the reference's
+/// `socket.conn.close()` does, so an end-to-end test can make the server drop a page's
+/// connection and watch it recover. Answers how many it closed.
+fn close_transport(ns: &Namespace, args: &[Value]) -> usize {
+    let Some(nick) = args.first().and_then(Value::as_str) else {
+        return 0;
+    };
+    let targets: Vec<SocketRef> = ns
+        .sockets()
+        .into_iter()
+        .filter(|s| nick_of(s).as_deref() == Some(nick))
+        .collect();
+    for socket in &targets {
+        socket.conn().close();
+    }
+    targets.len()
 }
 
 // ---- state and rules ----

@@ -94,3 +94,9 @@ pub use io::{Namespace, NsMatcher, ParentNamespace, SocketIo, SocketIoBuilder};
 pub use operators::{BroadcastOperator, RemoteSocket};
 pub use socket::{AckSender, Conn, Event, Handshake, SocketRef};
 pub use value::Value;
+
+/// The README's Rust snippets (the server quick starts), compiled as doc tests so that they stay
+/// true; its other languages' blocks and the Yew block (`rust,ignore`) are not run.
+#[cfg(doctest)]
+#[doc = include_str!("../../README.md")]
+struct ReadmeDoctests;

@@ -23,6 +23,8 @@ OPTIONS:
   --ping-interval MS       Engine.IO pingInterval (default 25000)
   --ping-timeout MS        Engine.IO pingTimeout (default 20000)
   --cors ORIGIN            allow cross-origin requests from ORIGIN (* for any)
+  --test-hooks             accept the end-to-end tests' `test:close-transport` event
+  --exit-with-stdin        exit when standard input closes (so a test's server dies with it)
   -h, --help               this help
 
 Logs go to stderr; set RUST_LOG (e.g. RUST_LOG=sockeye_server=debug).";
@@ -35,6 +37,8 @@ struct Options {
     ping_interval: Option<u64>,
     ping_timeout: Option<u64>,
     cors: Option<String>,
+    test_hooks: bool,
+    exit_with_stdin: bool,
 }
 
 fn parse_args() -> Result<Options, String> {
@@ -46,6 +50,8 @@ fn parse_args() -> Result<Options, String> {
         ping_interval: None,
         ping_timeout: None,
         cors: None,
+        test_hooks: false,
+        exit_with_stdin: false,
     };
     let mut args = std::env::args().skip(1);
     while let Some(arg) = args.next() {
@@ -70,6 +76,8 @@ fn parse_args() -> Result<Options, String> {
                 opts.ping_timeout = Some(number("--ping-timeout", value("--ping-timeout")?)?)
             }
             "--cors" => opts.cors = Some(value("--cors")?),
+            "--test-hooks" => opts.test_hooks = true,
+            "--exit-with-stdin" => opts.exit_with_stdin = true,
             other => return Err(format!("unknown option: {other}")),
         }
     }
@@ -96,6 +104,15 @@ async fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
+
+    if opts.exit_with_stdin {
+        std::thread::spawn(|| {
+            let mut buf = [0u8; 64];
+            let mut stdin = std::io::stdin();
+            while matches!(std::io::Read::read(&mut stdin, &mut buf), Ok(n) if n > 0) {}
+            std::process::exit(0);
+        });
+    }
 
     let mut builder = demo::settings(SocketIo::builder());
     if let Some(ms) = opts.ping_interval {
@@ -125,7 +142,7 @@ async fn main() -> ExitCode {
         .fallback(ServeDir::new(&opts.www));
     let (layer, io) = builder.build_layer();
     let svc = tower_layer::Layer::layer(&layer, files);
-    demo::install(&io);
+    demo::install(&io, opts.test_hooks);
 
     let addr = format!("{}:{}", opts.host, opts.port);
     let listener = match tokio::net::TcpListener::bind(&addr).await {

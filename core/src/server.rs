@@ -240,6 +240,9 @@ impl Connection {
     pub fn shutdown(&mut self, now: Instant) {
         self.client.shutdown(now);
         self.pump(now);
+        // A shutting-down server does not wait for an idle polling client's next GET.
+        self.engine.discard(now);
+        self.pump(now);
     }
 
     /// What the driver must send next.

@@ -621,6 +621,17 @@ impl Session {
         }
     }
 
+    /// Closes now, without waiting for a GET to carry the close packet: the reference's
+    /// `close(discard = true)`, which its server uses when it shuts down. A parked GET or a
+    /// WebSocket still gets `1`; a polling client that is not polling learns of it from its next
+    /// request (unknown session).
+    pub fn discard(&mut self, now: Instant) {
+        self.close(now);
+        if self.state == ReadyState::Closing {
+            self.finish(CloseReason::ForcedClose);
+        }
+    }
+
     // ---- outputs ----
 
     /// The next thing to do on the wire.
@@ -1202,6 +1213,16 @@ mod tests {
         s.handle_ws_frame(at(1), text("x"));
         assert_eq!(transmits(&mut s), [Transmit::WsClose]);
         assert_eq!(events(&mut s), [Event::Close(CloseReason::ParseError)]);
+    }
+
+    #[test]
+    fn discard_closes_a_polling_session_without_waiting_for_a_get() {
+        let mut s = polling();
+        s.discard(at(1));
+        assert_eq!(events(&mut s), [Event::Close(CloseReason::ForcedClose)]);
+        assert!(s.is_closed());
+        assert_eq!(s.poll_timeout(), None, "no close timer left");
+        assert_eq!(s.handle_poll_get(at(2)), Err(RequestError::Closed));
     }
 
     #[test]

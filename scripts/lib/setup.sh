@@ -16,7 +16,8 @@ ensure_wasm_bindgen() {
     return 1
   fi
   if [ "$(wasm-bindgen --version 2>/dev/null)" != "wasm-bindgen $version" ]; then
-    cargo install wasm-bindgen-cli --version "$version" --locked
+    # Without --locked: one of the CLI's locked dependencies is missing from the registry here.
+    cargo install wasm-bindgen-cli --version "$version"
   fi
 }
 

@@ -1423,14 +1423,23 @@ impl Manager {
         if let Some(key) = pending.deadline {
             self.ack_deadlines.remove(&key);
         }
-        match pending.target {
-            AckTarget::App(handle) => {
-                self.events.push_back(Event::Ack {
-                    socket: SocketId(i),
-                    handle,
-                    result,
-                });
-            }
+        self.resolve(now, i, pending.target, result);
+    }
+
+    /// Hands an ack's outcome to whoever waits for it: the application, or the retry queue.
+    fn resolve(
+        &mut self,
+        now: Instant,
+        i: usize,
+        target: AckTarget,
+        result: Result<(String, Vec<Vec<u8>>), AckError>,
+    ) {
+        match target {
+            AckTarget::App(handle) => self.events.push_back(Event::Ack {
+                socket: SocketId(i),
+                handle,
+                result,
+            }),
             AckTarget::Queue(seq) => self.queue_result(now, i, seq, result),
         }
     }
@@ -1445,14 +1454,7 @@ impl Manager {
         };
         // A timed-out packet still in the offline buffer is not sent any more.
         sock.send_buffer.retain(|p| p.ack_id() != Some(AckId(id)));
-        match pending.target {
-            AckTarget::App(handle) => self.events.push_back(Event::Ack {
-                socket: SocketId(i),
-                handle,
-                result: Err(AckError::Timeout),
-            }),
-            AckTarget::Queue(seq) => self.queue_result(now, i, seq, Err(AckError::Timeout)),
-        }
+        self.resolve(now, i, pending.target, Err(AckError::Timeout));
     }
 
     /// The callback the reference's `_addToQueue` attaches to a queued packet.

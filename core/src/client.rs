@@ -25,8 +25,8 @@ use alloc::string::String;
 use alloc::vec::Vec;
 use core::fmt;
 
-use crate::engine::Frame;
 use crate::engine::client::{self as engine_client, Session, Transmit, TransportError};
+use crate::engine::{Frame, Message};
 use crate::fifo::Fifo;
 use crate::rng::Rng;
 use crate::socket::client::{
@@ -104,6 +104,8 @@ pub struct Client {
     events: Fifo<Event>,
     rng: Rng,
     packet_events: bool,
+    /// Messages on their way to the engine, kept to reuse its allocation.
+    batch: Vec<Message>,
 }
 
 impl Client {
@@ -122,6 +124,7 @@ impl Client {
             events: Fifo::default(),
             rng,
             packet_events: false,
+            batch: Vec::new(),
         };
         client.pump(now);
         client
@@ -321,12 +324,27 @@ impl Client {
         self.pump(now);
     }
 
+    /// Hands the batched messages to the current engine in one write, so that a packet and its
+    /// attachments share one POST.
+    fn send_batch(&mut self) {
+        if self.batch.is_empty() {
+            return;
+        }
+        match &mut self.engine {
+            Some((_, engine)) => engine.send_all(self.batch.drain(..)),
+            None => self.batch.clear(),
+        }
+    }
+
     /// Moves commands and events between the manager and the engine until both are idle.
     fn pump(&mut self, now: Instant) {
         loop {
             let mut moved = false;
             while let Some(cmd) = self.manager.poll_engine() {
                 moved = true;
+                if !matches!(cmd, EngineCommand::Send(_)) {
+                    self.send_batch();
+                }
                 match cmd {
                     EngineCommand::Open => {
                         self.drop_engine();
@@ -338,11 +356,8 @@ impl Client {
                         session.set_packet_events(self.packet_events);
                         self.engine = Some((id, session));
                     }
-                    EngineCommand::Send(msg) => {
-                        if let Some((_, engine)) = &mut self.engine {
-                            engine.send(msg);
-                        }
-                    }
+                    // Consecutive messages go to the engine together (see `send_batch`).
+                    EngineCommand::Send(msg) => self.batch.push(msg),
                     EngineCommand::Close => {
                         // The manager hears nothing more of it; it finishes its goodbye on its own.
                         if let Some((id, mut engine)) = self.engine.take() {
@@ -353,6 +368,7 @@ impl Client {
                     }
                 }
             }
+            self.send_batch();
             let mut closed = None;
             if let Some((_, engine)) = &mut self.engine {
                 while let Some(ev) = engine.poll_event() {

@@ -23,7 +23,7 @@ use alloc::string::String;
 use alloc::vec::Vec;
 
 use crate::engine::server::{self as engine_server, GetOutcome, RequestError, Session, Transmit};
-use crate::engine::{CloseReason, Frame, Sid, Transport};
+use crate::engine::{CloseReason, Frame, Message, Sid, Transport};
 use crate::socket::packet::{AckId, Nsp};
 use crate::socket::server::{
     self as socket_server, AckHandle, Emit, Encoded, EngineCommand, UsageError,
@@ -52,6 +52,8 @@ pub struct Connection {
     engine: Session,
     client: socket_server::Client,
     events: VecDeque<Event>,
+    /// Messages on their way to the engine, kept to reuse its allocation.
+    batch: Vec<Message>,
 }
 
 impl Connection {
@@ -68,6 +70,7 @@ impl Connection {
             engine: Session::new(now, sid, transport, engine),
             client: socket_server::Client::new(now, socket),
             events: VecDeque::new(),
+            batch: Vec::new(),
         };
         conn.pump(now);
         conn
@@ -269,12 +272,20 @@ impl Connection {
     fn pump(&mut self, now: Instant) {
         loop {
             let mut moved = false;
+            // Consecutive messages go to the engine together, so that one polling response
+            // carries a packet with all its attachments.
             while let Some(cmd) = self.client.poll_engine() {
                 moved = true;
                 match cmd {
-                    EngineCommand::Send(msg) => self.engine.send(msg),
-                    EngineCommand::Close => self.engine.close(now),
+                    EngineCommand::Send(msg) => self.batch.push(msg),
+                    EngineCommand::Close => {
+                        self.engine.send_all(self.batch.drain(..));
+                        self.engine.close(now);
+                    }
                 }
+            }
+            if !self.batch.is_empty() {
+                self.engine.send_all(self.batch.drain(..));
             }
             while let Some(ev) = self.engine.poll_event() {
                 moved = true;
@@ -308,5 +319,58 @@ impl Connection {
             self.events.push_back(Event::Socket(ev));
         }
         any
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use alloc::string::ToString;
+    use alloc::vec;
+
+    /// A polling connection with the main namespace joined, its open packet and CONNECT answer
+    /// already fetched, so the next GET parks.
+    fn joined() -> Connection {
+        let now = Instant::from_millis(0);
+        let mut conn = Connection::new(
+            now,
+            Sid::from_random([7; 15]),
+            Transport::Polling,
+            engine_server::Config::default(),
+            socket_server::Config::default(),
+        );
+        conn.handle_poll_post(now, "40").unwrap();
+        while conn.poll_event().is_some() {}
+        conn.accept(now, &Nsp::root(), "s".to_string(), None)
+            .unwrap();
+        let GetOutcome::Respond(body) = conn.handle_poll_get(now).unwrap() else {
+            panic!("the CONNECT answer waits")
+        };
+        assert!(body.ends_with("\x1e40{\"sid\":\"s\"}"), "{body}");
+        conn
+    }
+
+    #[test]
+    fn a_parked_get_carries_a_packet_with_all_its_attachments() {
+        let now = Instant::from_millis(1);
+        let mut conn = joined();
+        assert_eq!(conn.handle_poll_get(now).unwrap(), GetOutcome::Wait);
+        let args = r#"[{"_placeholder":true,"num":0},{"_placeholder":true,"num":1}]"#;
+        conn.ack(
+            now,
+            &Nsp::root(),
+            AckId(3),
+            args.to_string(),
+            vec![vec![0], vec![255]],
+        )
+        .unwrap();
+        let transmits: Vec<_> = core::iter::from_fn(|| conn.poll_transmit()).collect();
+        assert_eq!(
+            transmits,
+            [Transmit::PollResponse(
+                "462-3[{\"_placeholder\":true,\"num\":0},{\"_placeholder\":true,\"num\":1}]\x1ebAA==\x1eb/w=="
+                    .to_string()
+            )]
+        );
     }
 }

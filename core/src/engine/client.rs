@@ -558,6 +558,18 @@ impl Session {
         self.send_packet(Packet::from(msg));
     }
 
+    /// Sends several messages as [`Session::send`] does, but writes them together: on
+    /// long-polling, a packet and its binary attachments go in one POST.
+    pub fn send_all(&mut self, msgs: impl IntoIterator<Item = Message>) {
+        if matches!(self.state, State::Closing | State::Closed) {
+            return;
+        }
+        for msg in msgs {
+            self.write_buffer.push_back(Packet::from(msg));
+        }
+        self.flush();
+    }
+
     /// Closes the session: buffered packets are flushed first, then the close packet `1` goes out
     /// (a POST on long-polling, a frame then [`Transmit::WsClose`] on WebSocket) and
     /// [`Event::Close`] with [`CloseReason::ForcedClose`] follows. During an upgrade's switch it

@@ -598,6 +598,19 @@ impl Session {
         self.queue(Packet::from(msg));
     }
 
+    /// Queues several messages and sends them together: a parked GET is answered with all of
+    /// them in one payload, so a packet and its binary attachments are never split over two
+    /// polling responses.
+    pub fn send_all(&mut self, msgs: impl IntoIterator<Item = Message>) {
+        if self.state != ReadyState::Open {
+            return;
+        }
+        for msg in msgs {
+            self.push(Packet::from(msg));
+        }
+        self.flush();
+    }
+
     /// Closes the session (reason `forced close`) after the packets already queued: a WebSocket
     /// session sends `1` and closes the WebSocket; a polling session answers the parked GET with `1`
     /// or, with none parked, waits up to [`POLLING_CLOSE_TIMEOUT`] for the next GETs to carry the
@@ -752,9 +765,14 @@ impl Session {
         if self.state != ReadyState::Open {
             return;
         }
+        self.push(packet);
+        self.flush();
+    }
+
+    /// Appends to the buffer without flushing it.
+    fn push(&mut self, packet: Packet) {
         self.buffered_bytes += packet.encoded_len() + usize::from(!self.buffer.is_empty());
         self.buffer.push_back(packet);
-        self.flush();
     }
 
     /// Sends the buffer if the transport is writable: WebSocket always, polling with a GET parked.

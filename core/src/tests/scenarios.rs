@@ -417,8 +417,8 @@ fn reconnect_backoff_follows_the_reference_formula_then_every_namespace_reconnec
             attempts.len() as u32
         )]
     );
-    // Both namespaces CONNECT on the new session, `/` first (subscription order); on long-polling
-    // the second waits for the first one's POST to complete, as the reference's write buffer does.
+    // Both namespaces CONNECT on the new session, `/` first (subscription order), in one POST: the
+    // manager's packets of one step reach the engine together.
     let connects: Vec<_> = sim
         .server_events(|e| matches!(e, S::Socket(SocketEvent::Connect { .. })))
         .into_iter()
@@ -432,7 +432,7 @@ fn reconnect_backoff_follows_the_reference_formula_then_every_namespace_reconnec
         connects,
         [
             (last_attempt + Duration::from_millis(15), Nsp::root()),
-            (last_attempt + Duration::from_millis(25), admin_nsp)
+            (last_attempt + Duration::from_millis(15), admin_nsp)
         ]
     );
     assert_eq!(
@@ -1100,11 +1100,13 @@ fn binary_attachments_cross_long_polling_and_websocket_intact() {
             .map(|(h, n)| (*h, String::from(echoed), bytes(n)))
             .collect();
         assert_eq!(acks, expected, "{transports:?}");
-        // Long-polling carries attachments as `b` + base64 records, the WebSocket as binary frames.
-        let base64 = sim
-            .wire
-            .iter()
-            .any(|w| w.what.starts_with("POST") && w.what.contains("bAwD/Cg=="));
+        // Long-polling carries attachments as `b` + base64 records, in the same POST as their
+        // packet; the WebSocket as binary frames.
+        let base64 = sim.wire.iter().any(|w| {
+            w.what.starts_with("POST")
+                && w.what.contains(r#"[\"bin\","#)
+                && w.what.contains("bAwD/Cg==")
+        });
         let frames = sim.wire.iter().any(|w| w.what == "<4 bytes>");
         match transports.as_slice() {
             [Transport::Polling] => assert!(base64 && !frames),

@@ -13,12 +13,9 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 [ -d node_modules/ws ] || npm ci
 target_dir="$(cargo metadata --format-version 1 --no-deps |
   node -e 'let s = ""; process.stdin.on("data", d => s += d).on("end", () => console.log(JSON.parse(s).target_directory))')"
-# The server runs on jemalloc with its decay off (freed pages go back to the system at once), so
-# that its RSS follows what it holds: glibc's malloc keeps the pages of freed chunks resident and
-# its RSS grows with how its arenas fragment (see native-server/Cargo.toml). A target directory of
-# its own: the extra cfg would otherwise rebuild the release target of the other scripts.
-export CARGO_TARGET_DIR="$target_dir/bench-vanish"
-RUSTFLAGS="${RUSTFLAGS:-} --cfg sockeye_bench_jemalloc" \
-  cargo build --release -p sockeye-server --example interop
-_RJEM_MALLOC_CONF="dirty_decay_ms:0,muzzy_decay_ms:0" \
-  SOCKEYE_INTEROP_SERVER="$CARGO_TARGET_DIR/release/examples/interop" node scripts/lib/bench-vanish.mjs
+# The server runs on jemalloc, as `npm start` builds the binary (the `jemalloc` feature, with the
+# options in .cargo/config.toml: freed pages go back to the system after 1 s), so that its RSS
+# follows what it holds: glibc's malloc keeps the pages of freed chunks resident and its RSS grows
+# with how its arenas fragment (see native-server/Cargo.toml).
+cargo build --release -p sockeye-server --example interop --features jemalloc
+SOCKEYE_INTEROP_SERVER="$target_dir/release/examples/interop" node scripts/lib/bench-vanish.mjs

@@ -53,8 +53,8 @@ if [ "$(cat "$stamp" 2>/dev/null)" != "$lock_hash" ]; then
   echo "$lock_hash" >"$stamp"
 fi
 
-step "cargo build -p sockeye-server --examples --bins (the servers the interop tests start)"
-cargo build -p sockeye-server --examples --bins
+step "cargo build -p sockeye-server --examples --bins --features jemalloc (the servers the tests start, on the allocator npm start ships)"
+cargo build -p sockeye-server --examples --bins --features jemalloc
 
 step "node --test tests/interop/ (the official socket.io-client against our server)"
 node --test tests/interop/

@@ -25,10 +25,10 @@ use serde_json::json;
 use sockeye_server::value::Args;
 use sockeye_server::{ConnectError, ConnectionStateRecovery, Event, SocketIo, SocketRef, Value};
 
-/// jemalloc when `scripts/bench-vanish.sh` builds this server (it also turns jemalloc's decay off):
-/// its RSS check wants resident memory that follows what the server holds, which glibc's malloc,
-/// keeping the pages of freed chunks, does not give.
-#[cfg(sockeye_bench_jemalloc)]
+/// jemalloc with the `jemalloc` feature (as `scripts/bench-vanish.sh` builds it), as the binary has
+/// it: its RSS check wants resident memory that follows what the server holds, which glibc's
+/// malloc, keeping the pages of freed chunks, does not give.
+#[cfg(feature = "jemalloc")]
 #[global_allocator]
 static GLOBAL: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
 

@@ -10,6 +10,12 @@ use std::time::Duration;
 
 use sockeye_server::{Cors, ServeDir, SocketIo};
 
+/// jemalloc, with the `jemalloc` feature `npm start` builds with: it gives freed memory back to the
+/// system (see the feature's note in Cargo.toml), where glibc's malloc keeps it resident.
+#[cfg(feature = "jemalloc")]
+#[global_allocator]
+static GLOBAL: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
+
 const USAGE: &str = "\
 sockeye-server: a Socket.IO server with a chat demo
 

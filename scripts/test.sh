@@ -26,6 +26,7 @@ cargo fmt --all -- --check
 
 step "cargo clippy --workspace --all-targets -- -D warnings"
 cargo clippy --workspace --all-targets -- -D warnings
+cargo clippy -p sockeye-server --all-targets --features jemalloc,tls -- -D warnings
 
 step "cargo clippy -p sockeye-core -p sockeye-client --target wasm32-unknown-unknown -- -D warnings"
 cargo clippy -p sockeye-core -p sockeye-client --target wasm32-unknown-unknown -- -D warnings
@@ -53,8 +54,8 @@ if [ "$(cat "$stamp" 2>/dev/null)" != "$lock_hash" ]; then
   echo "$lock_hash" >"$stamp"
 fi
 
-step "cargo build -p sockeye-server --examples --bins --features jemalloc (the servers the tests start, on the allocator npm start ships)"
-cargo build -p sockeye-server --examples --bins --features jemalloc
+step "cargo build -p sockeye-server --examples --bins --features jemalloc,tls (the servers the tests start, as npm start builds them)"
+cargo build -p sockeye-server --examples --bins --features jemalloc,tls
 
 step "node --test tests/interop/ (the official socket.io-client against our server)"
 node --test tests/interop/

@@ -764,6 +764,57 @@ where
     B::Data: Send,
     B::Error: Into<BoxError>,
 {
+    accept_loop(listener, shutdown, move |stream, peer| {
+        let service = service.clone();
+        tokio::spawn(serve_connection(stream, peer, service));
+    })
+    .await
+}
+
+/// How long a TLS client has to finish its handshake, so that one that stalls holds no more than
+/// its socket, and not for long.
+#[cfg(feature = "tls")]
+pub const TLS_HANDSHAKE_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
+
+/// Serves as [`serve`] does, over TLS (https and wss): each connection's handshake runs in its own
+/// task, within [`TLS_HANDSHAKE_TIMEOUT`]. The config's ALPN protocols, if any, should offer
+/// `http/1.1`.
+#[cfg(feature = "tls")]
+pub async fn serve_tls<S, B>(
+    listener: TcpListener,
+    tls: Arc<tokio_rustls::rustls::ServerConfig>,
+    service: S,
+    shutdown: impl Future<Output = ()> + Send,
+) -> std::io::Result<()>
+where
+    S: Service<Request<hyper::body::Incoming>, Response = Response<B>> + Clone + Send + 'static,
+    S::Future: Send + 'static,
+    S::Error: Into<BoxError>,
+    B: Body + Send + 'static,
+    B::Data: Send,
+    B::Error: Into<BoxError>,
+{
+    let acceptor = tokio_rustls::TlsAcceptor::from(tls);
+    accept_loop(listener, shutdown, move |stream, peer| {
+        let service = service.clone();
+        let acceptor = acceptor.clone();
+        tokio::spawn(async move {
+            match tokio::time::timeout(TLS_HANDSHAKE_TIMEOUT, acceptor.accept(stream)).await {
+                Ok(Ok(stream)) => serve_connection(stream, peer, service).await,
+                Ok(Err(e)) => tracing::debug!("TLS handshake with {peer} failed: {e}"),
+                Err(_) => tracing::debug!("TLS handshake with {peer} timed out"),
+            }
+        });
+    })
+    .await
+}
+
+/// Accepts connections until `shutdown` resolves, handing each to `on_connection`.
+async fn accept_loop(
+    listener: TcpListener,
+    shutdown: impl Future<Output = ()> + Send,
+    mut on_connection: impl FnMut(tokio::net::TcpStream, SocketAddr),
+) -> std::io::Result<()> {
     tokio::pin!(shutdown);
     loop {
         let (stream, peer) = tokio::select! {
@@ -779,23 +830,34 @@ where
             () = &mut shutdown => return Ok(()),
         };
         let _ = stream.set_nodelay(true);
-        let service = service.clone();
-        tokio::spawn(async move {
-            let svc = hyper::service::service_fn(move |mut req: Request<hyper::body::Incoming>| {
-                req.extensions_mut().insert(ClientAddr(peer));
-                let mut service = service.clone();
-                async move {
-                    std::future::poll_fn(|cx| service.poll_ready(cx)).await?;
-                    service.call(req).await
-                }
-            });
-            let conn = hyper::server::conn::http1::Builder::new()
-                .serve_connection(TokioIo::new(stream), svc)
-                .with_upgrades();
-            if let Err(e) = conn.await {
-                tracing::debug!("connection from {peer}: {e}");
-            }
-        });
+        on_connection(stream, peer);
+    }
+}
+
+/// Runs HTTP/1.1 (with upgrades) on one connection until it ends.
+async fn serve_connection<I, S, B>(stream: I, peer: SocketAddr, service: S)
+where
+    I: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static,
+    S: Service<Request<hyper::body::Incoming>, Response = Response<B>> + Clone + Send + 'static,
+    S::Future: Send + 'static,
+    S::Error: Into<BoxError>,
+    B: Body + Send + 'static,
+    B::Data: Send,
+    B::Error: Into<BoxError>,
+{
+    let svc = hyper::service::service_fn(move |mut req: Request<hyper::body::Incoming>| {
+        req.extensions_mut().insert(ClientAddr(peer));
+        let mut service = service.clone();
+        async move {
+            std::future::poll_fn(|cx| service.poll_ready(cx)).await?;
+            service.call(req).await
+        }
+    });
+    let conn = hyper::server::conn::http1::Builder::new()
+        .serve_connection(TokioIo::new(stream), svc)
+        .with_upgrades();
+    if let Err(e) = conn.await {
+        tracing::debug!("connection from {peer}: {e}");
     }
 }
 

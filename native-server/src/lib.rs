@@ -90,9 +90,13 @@ pub use error::{
     AckError, AdapterError, BroadcastAckError, ConnectError, EmitError, EventError, SendError,
 };
 pub use http::{ClientAddr, EngineLayer, EngineService, RequestInfo, ServeDir, serve};
+#[cfg(feature = "tls")]
+pub use http::{TLS_HANDSHAKE_TIMEOUT, serve_tls};
 pub use io::{Namespace, NsMatcher, ParentNamespace, SocketIo, SocketIoBuilder};
 pub use operators::{BroadcastOperator, RemoteSocket};
 pub use socket::{AckSender, Conn, Event, Handshake, SocketRef};
+#[cfg(feature = "tls")]
+pub use tokio_rustls::rustls;
 pub use value::Value;
 
 /// The README's Rust snippets (the server quick starts), compiled as doc tests so that they stay

@@ -29,6 +29,9 @@ OPTIONS:
   --ping-interval MS       Engine.IO pingInterval (default 25000)
   --ping-timeout MS        Engine.IO pingTimeout (default 20000)
   --cors ORIGIN            allow cross-origin requests from ORIGIN (* for any)
+  --tls-cert FILE          serve https and wss with this PEM certificate chain (with --tls-key;
+                           needs the binary built with the `tls` feature, as npm start builds it)
+  --tls-key FILE           the certificate's PEM private key (PKCS#8, PKCS#1 or SEC1)
   --test-hooks             accept the end-to-end tests' `test:close-transport` event
   --exit-with-stdin        exit when standard input closes (so a test's server dies with it)
   -h, --help               this help
@@ -43,6 +46,8 @@ struct Options {
     ping_interval: Option<u64>,
     ping_timeout: Option<u64>,
     cors: Option<String>,
+    tls_cert: Option<PathBuf>,
+    tls_key: Option<PathBuf>,
     test_hooks: bool,
     exit_with_stdin: bool,
 }
@@ -56,6 +61,8 @@ fn parse_args() -> Result<Options, String> {
         ping_interval: None,
         ping_timeout: None,
         cors: None,
+        tls_cert: None,
+        tls_key: None,
         test_hooks: false,
         exit_with_stdin: false,
     };
@@ -82,12 +89,52 @@ fn parse_args() -> Result<Options, String> {
                 opts.ping_timeout = Some(number("--ping-timeout", value("--ping-timeout")?)?)
             }
             "--cors" => opts.cors = Some(value("--cors")?),
+            "--tls-cert" => opts.tls_cert = Some(value("--tls-cert")?.into()),
+            "--tls-key" => opts.tls_key = Some(value("--tls-key")?.into()),
             "--test-hooks" => opts.test_hooks = true,
             "--exit-with-stdin" => opts.exit_with_stdin = true,
             other => return Err(format!("unknown option: {other}")),
         }
     }
+    if opts.tls_cert.is_some() != opts.tls_key.is_some() {
+        return Err("--tls-cert and --tls-key go together".into());
+    }
+    if opts.tls_cert.is_some() && !cfg!(feature = "tls") {
+        return Err("--tls-cert: this binary was built without the `tls` feature".into());
+    }
     Ok(opts)
+}
+
+/// The rustls config for `--tls-cert` and `--tls-key`, offering HTTP/1.1 by ALPN.
+#[cfg(feature = "tls")]
+fn tls_config(
+    cert: &std::path::Path,
+    key: &std::path::Path,
+) -> Result<std::sync::Arc<sockeye_server::rustls::ServerConfig>, String> {
+    use sockeye_server::rustls::pki_types::pem::PemObject;
+    use sockeye_server::rustls::pki_types::{CertificateDer, PrivateKeyDer};
+    use sockeye_server::rustls::{ServerConfig, crypto};
+
+    let chain = CertificateDer::pem_file_iter(cert)
+        .and_then(|certs| certs.collect::<Result<Vec<_>, _>>())
+        .map_err(|e| format!("--tls-cert {}: {e}", cert.display()))?;
+    if chain.is_empty() {
+        return Err(format!(
+            "--tls-cert {}: no certificate in it",
+            cert.display()
+        ));
+    }
+    let key = PrivateKeyDer::from_pem_file(key)
+        .map_err(|e| format!("--tls-key {}: {e}", key.display()))?;
+    let mut config =
+        ServerConfig::builder_with_provider(std::sync::Arc::new(crypto::ring::default_provider()))
+            .with_safe_default_protocol_versions()
+            .map_err(|e| format!("TLS: {e}"))?
+            .with_no_client_auth()
+            .with_single_cert(chain, key)
+            .map_err(|e| format!("TLS: {e}"))?;
+    config.alpn_protocols = vec![b"http/1.1".to_vec()];
+    Ok(std::sync::Arc::new(config))
 }
 
 #[tokio::main]
@@ -150,6 +197,18 @@ async fn main() -> ExitCode {
     let svc = tower_layer::Layer::layer(&layer, files);
     demo::install(&io, opts.test_hooks);
 
+    #[cfg(feature = "tls")]
+    let tls = match (&opts.tls_cert, &opts.tls_key) {
+        (Some(cert), Some(key)) => match tls_config(cert, key) {
+            Ok(config) => Some(config),
+            Err(e) => {
+                eprintln!("{e}");
+                return ExitCode::from(2);
+            }
+        },
+        _ => None,
+    };
+
     let addr = format!("{}:{}", opts.host, opts.port);
     let listener = match tokio::net::TcpListener::bind(&addr).await {
         Ok(l) => l,
@@ -160,8 +219,13 @@ async fn main() -> ExitCode {
     };
     match listener.local_addr() {
         Ok(a) => {
-            tracing::info!("listening on http://{a}");
-            println!("listening on http://{a}");
+            let scheme = if opts.tls_cert.is_some() {
+                "https"
+            } else {
+                "http"
+            };
+            tracing::info!("listening on {scheme}://{a}");
+            println!("listening on {scheme}://{a}");
         }
         Err(e) => tracing::warn!("no local address: {e}"),
     }
@@ -171,7 +235,14 @@ async fn main() -> ExitCode {
         tracing::info!("shutting down");
         shutdown_io.close().await;
     };
-    if let Err(e) = sockeye_server::serve(listener, svc, shutdown).await {
+    #[cfg(feature = "tls")]
+    let served = match tls {
+        Some(tls) => sockeye_server::serve_tls(listener, tls, svc, shutdown).await,
+        None => sockeye_server::serve(listener, svc, shutdown).await,
+    };
+    #[cfg(not(feature = "tls"))]
+    let served = sockeye_server::serve(listener, svc, shutdown).await;
+    if let Err(e) = served {
         eprintln!("server error: {e}");
         return ExitCode::FAILURE;
     }

@@ -81,7 +81,7 @@ export async function startProcess(bin, args, { cwd = root, env = process.env } 
     });
     child.stdout.setEncoding("utf8").on("data", (chunk) => {
       out += chunk;
-      const m = out.match(/listening on (http:\/\/\S+)/);
+      const m = out.match(/listening on (https?:\/\/\S+)/);
       if (m) {
         clearTimeout(timer);
         resolve(m[1].replace(/\/?$/, "/"));

@@ -29,6 +29,7 @@ use std::pin::Pin;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::task::{Context, Poll};
+use std::time::Duration;
 
 use bytes::Bytes;
 use http::header::{self, HeaderMap, HeaderName, HeaderValue};
@@ -748,9 +749,38 @@ use tokio::sync::mpsc::error::SendError;
 
 // ---- serving ----
 
-/// Serves `service` on `listener` (HTTP/1.1 with upgrades), each request carrying its peer's
-/// [`ClientAddr`], until `shutdown` resolves; then stops accepting (connections already open run
-/// to their end).
+/// How [`serve_with`] runs connections. The defaults are Node.js's HTTP server's, which the
+/// reference runs on.
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct ServeConfig {
+    /// How long a client has to send a request's head, counted from the first byte the server
+    /// waits for (Node's `headersTimeout`, 60 s): a client that trickles its headers, or opens a
+    /// connection and sends nothing, is cut off then.
+    pub header_read_timeout: Duration,
+    /// The most bytes in a request's head (Node's `maxHeaderSize`, 16 KiB); a larger one gets
+    /// `431 Request Header Fields Too Large`.
+    pub max_header_size: usize,
+    /// TLS (https and wss), with this rustls config; its ALPN protocols, if any, should offer
+    /// `http/1.1`. Each connection's TLS handshake runs in its own task, within
+    /// `header_read_timeout`.
+    #[cfg(feature = "tls")]
+    pub tls: Option<Arc<tokio_rustls::rustls::ServerConfig>>,
+}
+
+impl Default for ServeConfig {
+    fn default() -> Self {
+        ServeConfig {
+            header_read_timeout: Duration::from_secs(60),
+            max_header_size: 16 * 1024,
+            #[cfg(feature = "tls")]
+            tls: None,
+        }
+    }
+}
+
+/// Serves `service` on `listener` (HTTP/1.1 with upgrades) with the default [`ServeConfig`]; see
+/// [`serve_with`].
 pub async fn serve<S, B>(
     listener: TcpListener,
     service: S,
@@ -764,27 +794,17 @@ where
     B::Data: Send,
     B::Error: Into<BoxError>,
 {
-    accept_loop(listener, shutdown, move |stream, peer| {
-        let service = service.clone();
-        tokio::spawn(serve_connection(stream, peer, service));
-    })
-    .await
+    serve_with(listener, service, shutdown, ServeConfig::default()).await
 }
 
-/// How long a TLS client has to finish its handshake, so that one that stalls holds no more than
-/// its socket, and not for long.
-#[cfg(feature = "tls")]
-pub const TLS_HANDSHAKE_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
-
-/// Serves as [`serve`] does, over TLS (https and wss): each connection's handshake runs in its own
-/// task, within [`TLS_HANDSHAKE_TIMEOUT`]. The config's ALPN protocols, if any, should offer
-/// `http/1.1`.
-#[cfg(feature = "tls")]
-pub async fn serve_tls<S, B>(
+/// Serves `service` on `listener` (HTTP/1.1 with upgrades, over TLS when `config.tls` is set),
+/// each request carrying its peer's [`ClientAddr`], until `shutdown` resolves; then stops
+/// accepting (connections already open run to their end).
+pub async fn serve_with<S, B>(
     listener: TcpListener,
-    tls: Arc<tokio_rustls::rustls::ServerConfig>,
     service: S,
     shutdown: impl Future<Output = ()> + Send,
+    config: ServeConfig,
 ) -> std::io::Result<()>
 where
     S: Service<Request<hyper::body::Incoming>, Response = Response<B>> + Clone + Send + 'static,
@@ -794,17 +814,29 @@ where
     B::Data: Send,
     B::Error: Into<BoxError>,
 {
-    let acceptor = tokio_rustls::TlsAcceptor::from(tls);
+    let mut http = hyper::server::conn::http1::Builder::new();
+    http.timer(hyper_util::rt::TokioTimer::new())
+        .header_read_timeout(config.header_read_timeout)
+        .max_header_size(config.max_header_size);
+    #[cfg(feature = "tls")]
+    if let Some(tls) = config.tls {
+        let acceptor = tokio_rustls::TlsAcceptor::from(tls);
+        let timeout = config.header_read_timeout;
+        return accept_loop(listener, shutdown, move |stream, peer| {
+            let (service, acceptor, http) = (service.clone(), acceptor.clone(), http.clone());
+            tokio::spawn(async move {
+                match tokio::time::timeout(timeout, acceptor.accept(stream)).await {
+                    Ok(Ok(stream)) => serve_connection(&http, stream, peer, service).await,
+                    Ok(Err(e)) => tracing::debug!("TLS handshake with {peer} failed: {e}"),
+                    Err(_) => tracing::debug!("TLS handshake with {peer} timed out"),
+                }
+            });
+        })
+        .await;
+    }
     accept_loop(listener, shutdown, move |stream, peer| {
-        let service = service.clone();
-        let acceptor = acceptor.clone();
-        tokio::spawn(async move {
-            match tokio::time::timeout(TLS_HANDSHAKE_TIMEOUT, acceptor.accept(stream)).await {
-                Ok(Ok(stream)) => serve_connection(stream, peer, service).await,
-                Ok(Err(e)) => tracing::debug!("TLS handshake with {peer} failed: {e}"),
-                Err(_) => tracing::debug!("TLS handshake with {peer} timed out"),
-            }
-        });
+        let (service, http) = (service.clone(), http.clone());
+        tokio::spawn(async move { serve_connection(&http, stream, peer, service).await });
     })
     .await
 }
@@ -835,8 +867,12 @@ async fn accept_loop(
 }
 
 /// Runs HTTP/1.1 (with upgrades) on one connection until it ends.
-async fn serve_connection<I, S, B>(stream: I, peer: SocketAddr, service: S)
-where
+async fn serve_connection<I, S, B>(
+    http: &hyper::server::conn::http1::Builder,
+    stream: I,
+    peer: SocketAddr,
+    service: S,
+) where
     I: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static,
     S: Service<Request<hyper::body::Incoming>, Response = Response<B>> + Clone + Send + 'static,
     S::Future: Send + 'static,
@@ -853,7 +889,7 @@ where
             service.call(req).await
         }
     });
-    let conn = hyper::server::conn::http1::Builder::new()
+    let conn = http
         .serve_connection(TokioIo::new(stream), svc)
         .with_upgrades();
     if let Err(e) = conn.await {

@@ -89,9 +89,9 @@ pub use engine::{EngineHandle, EngineIo, EngineSocket};
 pub use error::{
     AckError, AdapterError, BroadcastAckError, ConnectError, EmitError, EventError, SendError,
 };
-pub use http::{ClientAddr, EngineLayer, EngineService, RequestInfo, ServeDir, serve};
-#[cfg(feature = "tls")]
-pub use http::{TLS_HANDSHAKE_TIMEOUT, serve_tls};
+pub use http::{
+    ClientAddr, EngineLayer, EngineService, RequestInfo, ServeConfig, ServeDir, serve, serve_with,
+};
 pub use io::{Namespace, NsMatcher, ParentNamespace, SocketIo, SocketIoBuilder};
 pub use operators::{BroadcastOperator, RemoteSocket};
 pub use socket::{AckSender, Conn, Event, Handshake, SocketRef};

@@ -8,7 +8,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Duration;
 
-use sockeye_server::{Cors, ServeDir, SocketIo};
+use sockeye_server::{Cors, ServeConfig, ServeDir, SocketIo};
 
 /// jemalloc, with the `jemalloc` feature `npm start` builds with: it gives freed memory back to the
 /// system (see the feature's note in Cargo.toml), where glibc's malloc keeps it resident.
@@ -235,14 +235,13 @@ async fn main() -> ExitCode {
         tracing::info!("shutting down");
         shutdown_io.close().await;
     };
+    #[allow(unused_mut, reason = "set only with the tls feature")]
+    let mut config = ServeConfig::default();
     #[cfg(feature = "tls")]
-    let served = match tls {
-        Some(tls) => sockeye_server::serve_tls(listener, tls, svc, shutdown).await,
-        None => sockeye_server::serve(listener, svc, shutdown).await,
-    };
-    #[cfg(not(feature = "tls"))]
-    let served = sockeye_server::serve(listener, svc, shutdown).await;
-    if let Err(e) = served {
+    {
+        config.tls = tls;
+    }
+    if let Err(e) = sockeye_server::serve_with(listener, svc, shutdown, config).await {
         eprintln!("server error: {e}");
         return ExitCode::FAILURE;
     }

@@ -72,6 +72,10 @@ pub struct BroadcastPacket {
 pub enum AckEvent {
     /// One server reached this many clients (each server reports once).
     ClientCount(usize),
+    /// How many servers will report a [`AckEvent::ClientCount`], for an adapter that learns it
+    /// after the broadcast left ([`BroadcastAcks::servers`] is `None` then): a Redis adapter
+    /// asks Redis how many nodes subscribe, as the reference's `serverCount()`.
+    ServerCount(usize),
     /// One client's answer: the ack's arguments, or why it will not come.
     Response(Result<Vec<Value>, AckError>),
 }
@@ -79,8 +83,9 @@ pub enum AckEvent {
 /// The stream of a broadcast with acknowledgements.
 #[derive(Debug)]
 pub struct BroadcastAcks {
-    /// How many [`AckEvent::ClientCount`] reports to wait for (the number of servers).
-    pub servers: usize,
+    /// How many [`AckEvent::ClientCount`] reports to wait for (the number of servers); `None`
+    /// when an [`AckEvent::ServerCount`] will tell.
+    pub servers: Option<usize>,
     /// The reports and responses.
     pub events: mpsc::UnboundedReceiver<AckEvent>,
 }
@@ -120,6 +125,10 @@ pub struct RestoredSession {
     /// The missed packets, oldest first.
     pub missed_packets: Vec<Vec<Value>>,
 }
+
+/// Where a node's answer to a `serverSideEmit` with an acknowledgement goes: the arguments the
+/// handler answered with.
+pub type ServerSideAck = tokio::sync::oneshot::Sender<Vec<Value>>;
 
 /// A room event (the reference adapter's `create-room`, `delete-room`, `join-room`,
 /// `leave-room`).
@@ -167,6 +176,12 @@ pub trait Adapter: Send + Sync + 'static {
 
     /// This node's rooms.
     fn rooms(&self) -> Vec<Room>;
+
+    /// The rooms of every node (the reference's `allRooms()`); this node's by default.
+    fn all_rooms(&self) -> BoxFuture<'_, Result<Vec<Room>, AdapterError>> {
+        let rooms = self.rooms();
+        Box::pin(async move { Ok(rooms) })
+    }
 
     /// This node's sockets in any of `rooms` (all when empty).
     fn sockets(&self, rooms: &HashSet<Room>) -> Vec<SocketId>;
@@ -258,6 +273,15 @@ impl LocalNamespace {
         self.recovery
     }
 
+    /// The same namespace as seen by an adapter that keeps recovery state itself (a
+    /// [`MemoryAdapter`] made with it keeps rooms only, no sessions or packets).
+    pub fn without_recovery(&self) -> LocalNamespace {
+        LocalNamespace {
+            recovery: None,
+            ..self.clone()
+        }
+    }
+
     fn socket(&self, id: &str) -> Option<SocketRef> {
         self.ns.upgrade()?.socket(id)
     }
@@ -331,6 +355,16 @@ impl LocalNamespace {
             rooms: s.rooms(),
             data: s.data_value(),
         })
+    }
+
+    /// Hands an event another node sent with `serverSideEmit` to this namespace's
+    /// [`on_server_side`](crate::Namespace::on_server_side) handlers; `data` is the event name
+    /// followed by the arguments. With `ack`, the first handler that answers sends its answer
+    /// there (one answer per node, as the reference).
+    pub fn server_side_event(&self, data: Vec<Value>, ack: Option<ServerSideAck>) {
+        if let Some(ns) = self.ns.upgrade() {
+            ns.server_side_event(data, ack);
+        }
     }
 
     /// Reports a room event to the namespace's listeners.
@@ -564,7 +598,7 @@ impl Adapter for MemoryAdapter {
             .deliver_with_ack(&ids, &packet, &opts.flags, &tx)?;
         let _ = tx.send(AckEvent::ClientCount(count));
         Ok(BroadcastAcks {
-            servers: 1,
+            servers: Some(1),
             events: rx,
         })
     }

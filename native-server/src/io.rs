@@ -14,7 +14,7 @@ use tokio::sync::{mpsc, watch};
 
 use crate::adapter::{
     AckEvent, Adapter, AdapterFactory, BroadcastFlags, BroadcastPacket, LocalNamespace,
-    MemoryAdapter, RemoteSocketData, Room, RoomEvent, SocketId,
+    MemoryAdapter, RemoteSocketData, Room, RoomEvent, ServerSideAck, SocketId,
 };
 use crate::config::{BoxFuture, ConnectionStateRecovery, EngineConfig, engine_builder_methods};
 use crate::engine::{EngineHandle, EngineShared};
@@ -29,6 +29,8 @@ type ConnectionHandler = Arc<dyn Fn(SocketRef) -> BoxFuture<'static, ()> + Send 
 type NsMiddleware =
     Arc<dyn Fn(SocketRef) -> BoxFuture<'static, Result<(), ConnectError>> + Send + Sync>;
 type RoomListener = Arc<dyn Fn(&RoomEvent) + Send + Sync>;
+type ServerSideHandler =
+    Arc<dyn Fn(Vec<Value>, Option<ServerSideAck>) -> BoxFuture<'static, ()> + Send + Sync>;
 
 /// A namespace's connection handlers and middlewares; a dynamic namespace's children share their
 /// parent's.
@@ -60,6 +62,7 @@ pub(crate) struct NsInner {
     sockets: RwLock<HashMap<SocketId, SocketRef>>,
     pub(crate) handlers: Arc<NsHandlers>,
     room_listeners: RwLock<Vec<RoomListener>>,
+    server_side: RwLock<HashMap<String, Vec<ServerSideHandler>>>,
     recovery: bool,
 }
 
@@ -80,6 +83,27 @@ impl NsInner {
             .clone();
         for l in listeners {
             l(event);
+        }
+    }
+
+    /// An event from another node (`serverSideEmit`): `data` is the name and the arguments.
+    pub(crate) fn server_side_event(&self, data: Vec<Value>, ack: Option<ServerSideAck>) {
+        let mut data = data.into_iter();
+        let Some(Value::String(event)) = data.next() else {
+            tracing::debug!("server-side event without a name ignored");
+            return;
+        };
+        let handlers = self
+            .server_side
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(&event)
+            .cloned()
+            .unwrap_or_default();
+        let args: Vec<Value> = data.collect();
+        let mut ack = ack;
+        for handler in handlers {
+            tokio::spawn(handler(args.clone(), ack.take()));
         }
     }
 
@@ -168,6 +192,7 @@ impl Namespace {
             sockets: RwLock::new(HashMap::new()),
             handlers,
             room_listeners: RwLock::new(Vec::new()),
+            server_side: RwLock::new(HashMap::new()),
             recovery: recovery.is_some(),
         });
         let ns = Namespace(inner);
@@ -267,6 +292,23 @@ impl Namespace {
             .write()
             .unwrap_or_else(|e| e.into_inner())
             .push(Arc::new(listener));
+    }
+
+    /// Calls `handler` for each `event` another node sends with `serverSideEmit` (the
+    /// reference's `namespace.on(event, ..)`), with its arguments and, when the sender waits for
+    /// an answer, where to send it (the first handler of the event gets it).
+    pub fn on_server_side<F, Fut>(&self, event: &str, handler: F)
+    where
+        F: Fn(Vec<Value>, Option<ServerSideAck>) -> Fut + Send + Sync + 'static,
+        Fut: Future<Output = ()> + Send + 'static,
+    {
+        self.0
+            .server_side
+            .write()
+            .unwrap_or_else(|e| e.into_inner())
+            .entry(event.to_owned())
+            .or_default()
+            .push(Arc::new(move |args, ack| Box::pin(handler(args, ack))));
     }
 
     /// This node's sockets.

@@ -128,12 +128,14 @@ impl BroadcastOperator {
             .flags
             .timeout
             .map(|t| tokio::time::Instant::now() + t);
-        let mut servers_left = acks.servers;
+        // `None` until the adapter says how many servers will report.
+        let mut servers_expected = acks.servers;
+        let mut servers_reported = 0usize;
         let mut expected = 0usize;
         let mut done = 0usize;
         let mut responses: Vec<Vec<Value>> = Vec::new();
         let mut failed: Option<AckError> = None;
-        while servers_left > 0 || done < expected {
+        while servers_expected.is_none_or(|n| servers_reported < n) || done < expected {
             let next = async {
                 match deadline {
                     Some(at) => tokio::time::timeout_at(at, acks.events.recv()).await.ok(),
@@ -142,9 +144,10 @@ impl BroadcastOperator {
             };
             match next.await {
                 Some(Some(AckEvent::ClientCount(n))) => {
-                    servers_left = servers_left.saturating_sub(1);
+                    servers_reported += 1;
                     expected += n;
                 }
+                Some(Some(AckEvent::ServerCount(n))) => servers_expected = Some(n),
                 Some(Some(AckEvent::Response(Ok(args)))) => {
                     done += 1;
                     responses.push(args);

@@ -521,7 +521,9 @@ impl<A: App> Runner<A> {
                     self.ws = Some(link);
                 } else {
                     // The session let go of this probe already (timeout, close).
-                    let mut ws = ws;
+                    // Unboxed: with `futures-sink/alloc` on (tokio-util turns it on, through the
+                    // redis crate), `Box<WsStream>` is a Sink and `SinkExt::close` would be picked.
+                    let mut ws = *ws;
                     tokio::spawn(async move {
                         let _ = ws.close(None).await;
                     });

@@ -1,0 +1,318 @@
+//! One node of a cluster sharing rooms and broadcasts through Redis (`sockeye-redis`), with
+//! handlers on `/` to exercise the cluster from outside (`tests/cluster/`,
+//! `scripts/bench-cluster.sh`). `tests/cluster/node-server.mjs` is the same node in Node.
+//!
+//! ```text
+//! cargo run -p sockeye-server --example cluster -- --port P --redis URL
+//!     [--adapter pubsub|sharded|streams] [--key KEY] [--requests-timeout MS] [--exit-with-stdin]
+//! ```
+//!
+//! `pubsub` is `@socket.io/redis-adapter`'s `createAdapter`, `sharded` its
+//! `createShardedAdapter` (Redis 7), `streams` `@socket.io/redis-streams-adapter`, with
+//! connection state recovery on (its default options), as the Node twin has it. Prints `listening on http://ADDR` on stdout once bound; `--exit-with-stdin` exits when
+//! standard input closes. Handlers on `/`:
+//!
+//! - `join(room, ack)`: joins `room`, acks `"ok"`;
+//! - `leave(room, ack)`: leaves `room`, acks `"ok"`;
+//! - `to-room(room, payload)`: emits `room-msg` with `payload` to `room`, cluster-wide;
+//! - `count(ack)`: acks the number of sockets cluster-wide (`fetch_sockets`);
+//! - `all-rooms(ack)`: acks the sorted rooms of every node;
+//! - `server-side(payload)`: `serverSideEmit("hello", payload)`; each node that gets `hello`
+//!   emits `node-hello` with the payload to its own clients;
+//! - `ask-all(ack)`: emits `question` to every socket with a 2 s timeout, acks the answers;
+//! - `kick(room)`: disconnects the room's sockets cluster-wide;
+//! - `remote-join(room, target, ack)`: makes the sockets in `target` join `room`
+//!   cluster-wide (`socketsJoin`), acks `"ok"`; `remote-leave` likewise (`socketsLeave`);
+//! - `ping-nodes(ack)`: `serverSideEmitWithAck("ping")`, acks the other nodes' answers (each
+//!   node answers `ping` with `"pong from sockeye"`).
+
+use std::io::Read;
+use std::time::Duration;
+
+use sockeye_redis::{RedisAdapterConfig, ShardedAdapterConfig, StreamsAdapterConfig};
+use sockeye_server::{ConnectionStateRecovery, Event, SocketIo, SocketRef, Value};
+
+struct Options {
+    port: u16,
+    redis: String,
+    adapter: String,
+    key: Option<String>,
+    requests_timeout: Option<u64>,
+    exit_with_stdin: bool,
+}
+
+fn parse_args() -> Result<Options, String> {
+    let mut opts = Options {
+        port: 3000,
+        redis: "redis://127.0.0.1:6379".to_owned(),
+        adapter: "pubsub".to_owned(),
+        key: None,
+        requests_timeout: None,
+        exit_with_stdin: false,
+    };
+    let mut args = std::env::args().skip(1);
+    while let Some(arg) = args.next() {
+        let mut value = |name: &str| args.next().ok_or(format!("{name} needs a value"));
+        match arg.as_str() {
+            "--port" => {
+                let v = value("--port")?;
+                opts.port = v.parse().map_err(|_| format!("--port: not a port: {v}"))?;
+            }
+            "--redis" => opts.redis = value("--redis")?,
+            "--adapter" => opts.adapter = value("--adapter")?,
+            "--key" => opts.key = Some(value("--key")?),
+            "--requests-timeout" => {
+                let v = value("--requests-timeout")?;
+                opts.requests_timeout =
+                    Some(v.parse().map_err(|_| format!("--requests-timeout: {v}"))?);
+            }
+            "--exit-with-stdin" => opts.exit_with_stdin = true,
+            other => return Err(format!("unknown argument {other}")),
+        }
+    }
+    Ok(opts)
+}
+
+fn handlers(io: &SocketIo, socket: &SocketRef) {
+    socket.on("join", |socket: SocketRef, ev: Event| async move {
+        if let Ok(room) = ev.data::<String>() {
+            socket.join(room);
+        }
+        let _ = ev.ack_with("ok");
+    });
+    socket.on("leave", |socket: SocketRef, ev: Event| async move {
+        if let Ok(room) = ev.data::<String>() {
+            socket.leave(&room);
+        }
+        let _ = ev.ack_with("ok");
+    });
+    let server = io.clone();
+    socket.on("to-room", move |_s: SocketRef, ev: Event| {
+        let io = server.clone();
+        async move {
+            if let Ok((room, payload)) = ev.data::<(String, Value)>() {
+                let _ = io.to(room).emit("room-msg", &payload);
+            }
+        }
+    });
+    let server = io.clone();
+    socket.on("count", move |_s: SocketRef, ev: Event| {
+        let io = server.clone();
+        async move {
+            match io.fetch_sockets().await {
+                Ok(sockets) => {
+                    let _ = ev.ack_with(&sockets.len());
+                }
+                Err(e) => {
+                    let _ = ev.ack_with(&format!("error: {e}"));
+                }
+            }
+        }
+    });
+    let server = io.clone();
+    socket.on("all-rooms", move |_s: SocketRef, ev: Event| {
+        let io = server.clone();
+        async move {
+            match io.sockets().adapter().all_rooms().await {
+                Ok(mut rooms) => {
+                    rooms.sort();
+                    let _ = ev.ack_with(&rooms);
+                }
+                Err(e) => {
+                    let _ = ev.ack_with(&format!("error: {e}"));
+                }
+            }
+        }
+    });
+    let server = io.clone();
+    socket.on("server-side", move |_s: SocketRef, ev: Event| {
+        let io = server.clone();
+        async move {
+            let payload = ev.args().first().cloned().unwrap_or_default();
+            if let Err(e) = io.sockets().server_side_emit("hello", &payload).await {
+                tracing::warn!("serverSideEmit failed: {e}");
+            }
+        }
+    });
+    let server = io.clone();
+    socket.on("ask-all", move |_s: SocketRef, ev: Event| {
+        let io = server.clone();
+        async move {
+            let answers = match io
+                .timeout(Duration::from_secs(2))
+                .emit_with_ack::<_, Value>("question", &())
+                .await
+            {
+                Ok(answers) => answers,
+                // The answers that came before the timeout.
+                Err(e) => e
+                    .responses
+                    .into_iter()
+                    .map(|args| args.into_iter().next().unwrap_or_default())
+                    .collect(),
+            };
+            let _ = ev.ack_with(&answers);
+        }
+    });
+    let server = io.clone();
+    socket.on("kick", move |_s: SocketRef, ev: Event| {
+        let io = server.clone();
+        async move {
+            if let Ok(room) = ev.data::<String>() {
+                io.to(room).disconnect_sockets(false);
+            }
+        }
+    });
+    let server = io.clone();
+    socket.on("remote-join", move |_s: SocketRef, ev: Event| {
+        let io = server.clone();
+        async move {
+            if let Ok((room, target)) = ev.data::<(String, String)>() {
+                io.to(target).sockets_join(room);
+            }
+            let _ = ev.ack_with("ok");
+        }
+    });
+    let server = io.clone();
+    socket.on("ping-nodes", move |_s: SocketRef, ev: Event| {
+        let io = server.clone();
+        async move {
+            match io
+                .sockets()
+                .server_side_emit_with_ack("ping", &(), Duration::from_secs(5))
+                .await
+            {
+                Ok(answers) => {
+                    let answers: Vec<Value> = answers
+                        .into_iter()
+                        .map(|args| args.into_iter().next().unwrap_or_default())
+                        .collect();
+                    let _ = ev.ack_with(&answers);
+                }
+                Err(e) => {
+                    let _ = ev.ack_with(&format!("error: {e}"));
+                }
+            }
+        }
+    });
+    let server = io.clone();
+    socket.on("remote-leave", move |_s: SocketRef, ev: Event| {
+        let io = server.clone();
+        async move {
+            if let Ok((room, target)) = ev.data::<(String, String)>() {
+                io.to(target).sockets_leave(room);
+            }
+            let _ = ev.ack_with("ok");
+        }
+    });
+}
+
+#[tokio::main]
+async fn main() -> std::process::ExitCode {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn")),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    let opts = match parse_args() {
+        Ok(o) => o,
+        Err(e) => {
+            eprintln!("cluster: {e}");
+            return std::process::ExitCode::from(2);
+        }
+    };
+    if opts.exit_with_stdin {
+        std::thread::spawn(|| {
+            let mut buf = [0u8; 64];
+            let mut stdin = std::io::stdin();
+            while matches!(stdin.read(&mut buf), Ok(n) if n > 0) {}
+            std::process::exit(0);
+        });
+    }
+
+    let builder = SocketIo::builder();
+    let builder = match opts.adapter.as_str() {
+        "pubsub" => {
+            let mut config = match RedisAdapterConfig::new(&opts.redis) {
+                Ok(c) => c,
+                Err(e) => {
+                    eprintln!("cluster: {e}");
+                    return std::process::ExitCode::from(2);
+                }
+            };
+            if let Some(key) = &opts.key {
+                config = config.key(key.clone());
+            }
+            if let Some(ms) = opts.requests_timeout {
+                config = config.requests_timeout(Duration::from_millis(ms));
+            }
+            builder.adapter(config.factory())
+        }
+        "sharded" => match ShardedAdapterConfig::new(&opts.redis) {
+            Ok(c) => builder.adapter(c.factory()),
+            Err(e) => {
+                eprintln!("cluster: {e}");
+                return std::process::ExitCode::from(2);
+            }
+        },
+        "streams" => match StreamsAdapterConfig::new(&opts.redis) {
+            Ok(c) => builder
+                .connection_state_recovery(ConnectionStateRecovery::default())
+                .adapter(c.factory()),
+            Err(e) => {
+                eprintln!("cluster: {e}");
+                return std::process::ExitCode::from(2);
+            }
+        },
+        other => {
+            eprintln!("cluster: unknown adapter {other} (pubsub, sharded, streams)");
+            return std::process::ExitCode::from(2);
+        }
+    };
+    let (layer, io) = builder.build_layer();
+
+    let server = io.clone();
+    io.ns("/", move |socket: SocketRef| {
+        let io = server.clone();
+        async move { handlers(&io, &socket) }
+    });
+    let server = io.clone();
+    io.sockets()
+        .on_server_side("hello", move |args: Vec<Value>, _ack| {
+            let io = server.clone();
+            async move {
+                let payload = args.into_iter().next().unwrap_or_default();
+                let _ = io.local().emit("node-hello", &payload);
+            }
+        });
+
+    io.sockets()
+        .on_server_side("ping", |_args: Vec<Value>, ack| async move {
+            if let Some(ack) = ack {
+                let _ = ack.send(vec![Value::from("pong from sockeye")]);
+            }
+        });
+
+    let app = axum::Router::new().layer(layer);
+    let listener = match tokio::net::TcpListener::bind(("127.0.0.1", opts.port)).await {
+        Ok(l) => l,
+        Err(e) => {
+            eprintln!("cluster: cannot bind 127.0.0.1:{}: {e}", opts.port);
+            return std::process::ExitCode::FAILURE;
+        }
+    };
+    match listener.local_addr() {
+        Ok(addr) => println!("listening on http://{addr}"),
+        Err(e) => {
+            eprintln!("cluster: no local address: {e}");
+            return std::process::ExitCode::FAILURE;
+        }
+    }
+    if let Err(e) = sockeye_server::serve(listener, app, std::future::pending()).await {
+        eprintln!("cluster: {e}");
+        return std::process::ExitCode::FAILURE;
+    }
+    std::process::ExitCode::SUCCESS
+}

@@ -1,0 +1,887 @@
+//! The Redis pub/sub adapter, wire-compatible with `@socket.io/redis-adapter` 8.3's
+//! `createAdapter` (see the [crate docs](crate) for the format).
+
+use std::collections::{HashMap, HashSet};
+use std::sync::{Arc, Mutex, Weak};
+use std::time::Duration;
+
+use sockeye_server::adapter::{
+    AckEvent, Adapter, BroadcastAcks, BroadcastOptions, BroadcastPacket, LocalNamespace,
+    MemoryAdapter, PersistedSession, RemoteSocketData, RestoredSession, Room, SocketId,
+};
+use sockeye_server::config::BoxFuture;
+use sockeye_server::{AdapterError, EmitError, Value};
+use tokio::sync::{mpsc, oneshot};
+
+use crate::link::{Incoming, Link, Sub};
+use crate::wire::{self, num, obj};
+use crate::{RedisAdapterError, msgpack};
+
+/// The request types of `@socket.io/redis-adapter` (its `RequestType`).
+mod request {
+    pub(super) const SOCKETS: u64 = 0;
+    pub(super) const ALL_ROOMS: u64 = 1;
+    pub(super) const REMOTE_JOIN: u64 = 2;
+    pub(super) const REMOTE_LEAVE: u64 = 3;
+    pub(super) const REMOTE_DISCONNECT: u64 = 4;
+    pub(super) const REMOTE_FETCH: u64 = 5;
+    pub(super) const SERVER_SIDE_EMIT: u64 = 6;
+    pub(super) const BROADCAST: u64 = 7;
+    pub(super) const BROADCAST_CLIENT_COUNT: u64 = 8;
+    pub(super) const BROADCAST_ACK: u64 = 9;
+}
+
+/// The options of [`RedisAdapter`] (the Node `createAdapter`'s `opts`), every default the
+/// Node adapter's.
+#[derive(Clone, Debug)]
+pub struct RedisAdapterConfig {
+    client: redis::Client,
+    key: String,
+    requests_timeout: Duration,
+    publish_on_specific_response_channel: bool,
+}
+
+impl RedisAdapterConfig {
+    /// The adapter for the Redis server at `url` (`redis://host:port/db`; RESP3 is asked for,
+    /// Redis 6 or later).
+    pub fn new(url: &str) -> Result<Self, RedisAdapterError> {
+        Ok(RedisAdapterConfig {
+            client: crate::link::client(url)?,
+            key: "socket.io".to_owned(),
+            requests_timeout: Duration::from_secs(5),
+            publish_on_specific_response_channel: false,
+        })
+    }
+
+    /// The channels' prefix (`key`, `socket.io`).
+    #[must_use]
+    pub fn key(mut self, key: impl Into<String>) -> Self {
+        self.key = key.into();
+        self
+    }
+
+    /// How long to wait for the other nodes' answers (`requestsTimeout`, 5 s).
+    #[must_use]
+    pub fn requests_timeout(mut self, timeout: Duration) -> Self {
+        self.requests_timeout = timeout;
+        self
+    }
+
+    /// Answers requests on the requester's own channel rather than the shared response channel
+    /// (`publishOnSpecificResponseChannel`, false).
+    #[must_use]
+    pub fn publish_on_specific_response_channel(mut self, on: bool) -> Self {
+        self.publish_on_specific_response_channel = on;
+        self
+    }
+
+    /// The factory to hand to [`SocketIoBuilder::adapter`](sockeye_server::SocketIoBuilder::adapter).
+    /// Each namespace gets its own connection to Redis. Build the server inside the tokio
+    /// runtime: the adapter starts its connection task when its namespace is created.
+    pub fn factory(self) -> impl Fn(LocalNamespace) -> Arc<dyn Adapter> + Send + Sync + 'static {
+        move |local| RedisAdapter::new(self.clone(), local) as Arc<dyn Adapter>
+    }
+}
+
+enum Pending {
+    Rooms(HashSet<Room>),
+    Fetch(Vec<RemoteSocketData>),
+    ServerSide(Vec<Vec<Value>>),
+}
+
+struct Request {
+    /// Answers expected, counting this node's own (the Node adapter's `numSub` / `msgCount`).
+    expected: usize,
+    received: usize,
+    acc: Pending,
+    done: Option<oneshot::Sender<Pending>>,
+}
+
+#[derive(Default)]
+struct Requests {
+    requests: HashMap<String, Request>,
+    acks: HashMap<String, mpsc::UnboundedSender<AckEvent>>,
+}
+
+/// A Redis pub/sub adapter for one namespace: rooms are kept locally (a [`MemoryAdapter`]
+/// inside, which also does connection state recovery for this node's sockets) and everything
+/// that concerns other nodes goes through Redis in the Node adapter's format.
+pub struct RedisAdapter {
+    inner: MemoryAdapter,
+    local: LocalNamespace,
+    config: RedisAdapterConfig,
+    link: Link,
+    uid: String,
+    channel: String,
+    request_channel: String,
+    response_channel: String,
+    pending: Arc<Mutex<Requests>>,
+}
+
+impl std::fmt::Debug for RedisAdapter {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RedisAdapter")
+            .field("nsp", &self.local.name())
+            .field("uid", &self.uid)
+            .finish_non_exhaustive()
+    }
+}
+
+impl RedisAdapter {
+    /// The adapter of the namespace `local`; starts its Redis connection task (call inside the
+    /// tokio runtime).
+    pub fn new(config: RedisAdapterConfig, local: LocalNamespace) -> Arc<Self> {
+        let nsp = local.name().to_owned();
+        let channel = format!("{}#{nsp}#", config.key);
+        let request_channel = format!("{}-request#{nsp}#", config.key);
+        let response_channel = format!("{}-response#{nsp}#", config.key);
+        let uid = wire::uid(6);
+        let specific_response_channel = format!("{response_channel}{uid}#");
+        let (tx, rx) = mpsc::unbounded_channel();
+        let link = Link::spawn(
+            config.client.clone(),
+            vec![
+                Sub::Pattern(format!("{channel}*")),
+                Sub::Channel(request_channel.clone()),
+                Sub::Channel(response_channel.clone()),
+                Sub::Channel(specific_response_channel),
+            ],
+            Some(tx),
+        );
+        let adapter = Arc::new(RedisAdapter {
+            inner: MemoryAdapter::new(local.clone()),
+            local,
+            config,
+            link,
+            uid,
+            channel,
+            request_channel,
+            response_channel,
+            pending: Arc::new(Mutex::new(Requests::default())),
+        });
+        crate::link::spawn(receive(Arc::downgrade(&adapter), rx));
+        adapter
+    }
+
+    /// This node's id on the channels (`uid`).
+    pub fn uid(&self) -> &str {
+        &self.uid
+    }
+
+    fn pending(&self) -> std::sync::MutexGuard<'_, Requests> {
+        self.pending.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    fn publish(&self, channel: &str, payload: Vec<u8>) {
+        self.link.publish(channel.to_owned(), payload, false);
+    }
+
+    fn publish_response(&self, requester: Option<&str>, payload: Vec<u8>) {
+        let channel = match requester {
+            Some(uid) if self.config.publish_on_specific_response_channel => {
+                format!("{}{uid}#", self.response_channel)
+            }
+            _ => self.response_channel.clone(),
+        };
+        self.link.publish(channel, payload, false);
+    }
+
+    /// How many nodes subscribe to the request channel (`PUBSUB NUMSUB`); 1 (this node) when
+    /// Redis does not answer, so that this node keeps serving its own sockets.
+    async fn count_servers(&self) -> usize {
+        if !self.link.is_connected() {
+            return 1;
+        }
+        let mut cmd = redis::cmd("PUBSUB");
+        cmd.arg("NUMSUB").arg(&self.request_channel);
+        match self.link.query(cmd, self.config.requests_timeout).await {
+            Ok(v) => wire::numsub(&v).unwrap_or(1).max(1),
+            Err(e) => {
+                tracing::warn!(
+                    nsp = self.local.name(),
+                    "server count unknown ({e}): this node only"
+                );
+                1
+            }
+        }
+    }
+
+    /// Sends a request and waits for `expected - 1` answers from the other nodes.
+    async fn request(
+        &self,
+        request_id: String,
+        payload: Vec<u8>,
+        expected: usize,
+        acc: Pending,
+        timeout: Duration,
+    ) -> Result<Pending, AdapterError> {
+        let (done, rx) = oneshot::channel();
+        self.pending().requests.insert(
+            request_id.clone(),
+            Request {
+                expected,
+                received: 1,
+                acc,
+                done: Some(done),
+            },
+        );
+        self.publish(&self.request_channel, payload);
+        match tokio::time::timeout(timeout, rx).await {
+            Ok(Ok(acc)) => Ok(acc),
+            _ => {
+                let req = self.pending().requests.remove(&request_id);
+                Err(AdapterError::Timeout {
+                    received: req.map_or(0, |r| r.received.saturating_sub(1)),
+                    expected: expected.saturating_sub(1),
+                })
+            }
+        }
+    }
+
+    fn on_incoming(&self, msg: Incoming) {
+        if msg.channel.starts_with(&self.response_channel) {
+            self.on_response(&msg.payload);
+        } else if msg.channel == self.request_channel {
+            self.on_request(&msg.payload);
+        } else if let Some(rest) = msg.channel.strip_prefix(&self.channel) {
+            self.on_broadcast(rest, &msg.payload);
+        }
+    }
+
+    /// A broadcast from another node (or an emitter): `[uid, packet, opts]`.
+    fn on_broadcast(&self, room: &str, payload: &[u8]) {
+        let room = room.strip_suffix('#').unwrap_or(room);
+        if !room.is_empty()
+            && self
+                .inner
+                .sockets(&HashSet::from([room.to_owned()]))
+                .is_empty()
+        {
+            return;
+        }
+        let msg = match msgpack::decode(payload) {
+            Ok(Value::Array(items)) => items,
+            Ok(_) => {
+                tracing::warn!(
+                    nsp = self.local.name(),
+                    "malformed broadcast ignored: not an array"
+                );
+                return;
+            }
+            Err(e) => {
+                tracing::warn!(nsp = self.local.name(), "malformed broadcast ignored: {e}");
+                return;
+            }
+        };
+        if msg.first().and_then(Value::as_str) == Some(self.uid.as_str()) {
+            return;
+        }
+        let Some((nsp, data)) = wire::decode_packet(msg.get(1)) else {
+            tracing::warn!(
+                nsp = self.local.name(),
+                "malformed broadcast ignored: no event packet"
+            );
+            return;
+        };
+        if nsp != self.local.name() {
+            return;
+        }
+        let mut opts = wire::decode_opts(msg.get(2));
+        opts.flags.local = true;
+        if let Err(e) = self.inner.broadcast(BroadcastPacket { nsp, data }, opts) {
+            tracing::warn!("remote broadcast not delivered: {e}");
+        }
+    }
+
+    fn on_request(&self, payload: &[u8]) {
+        let req = match wire::parse(payload) {
+            Ok(v @ Value::Object(_)) => v,
+            Ok(_) | Err(_) => {
+                tracing::warn!(nsp = self.local.name(), "malformed request ignored");
+                return;
+            }
+        };
+        let from = req.get("uid").and_then(Value::as_str);
+        let own = from == Some(self.uid.as_str());
+        let request_id = req
+            .get("requestId")
+            .and_then(Value::as_str)
+            .map(str::to_owned);
+        let Some(kind) = req.get("type").and_then(|t| match t {
+            Value::Number(n) => n.as_u64(),
+            _ => None,
+        }) else {
+            tracing::warn!(nsp = self.local.name(), "request without a type ignored");
+            return;
+        };
+        let opts = req.get("opts").map(|o| {
+            let mut opts = wire::decode_opts(Some(o));
+            opts.flags.local = true;
+            opts
+        });
+        let answer = |body: Value| self.publish_response(from, wire::json(&body));
+        match kind {
+            request::SOCKETS if !own => {
+                let Some(id) = request_id else { return };
+                let rooms = wire::room_list(req.get("rooms")).into_iter().collect();
+                let sockets = self.inner.sockets(&rooms);
+                answer(obj([
+                    ("requestId", Value::String(id)),
+                    ("sockets", wire::strings(&sockets)),
+                ]));
+            }
+            request::ALL_ROOMS if !own => {
+                let Some(id) = request_id else { return };
+                answer(obj([
+                    ("requestId", Value::String(id)),
+                    ("rooms", wire::strings(&self.inner.rooms())),
+                ]));
+            }
+            request::REMOTE_JOIN | request::REMOTE_LEAVE | request::REMOTE_DISCONNECT => {
+                if let Some(opts) = opts {
+                    // Our own requests were applied here when sent.
+                    if own {
+                        return;
+                    }
+                    match kind {
+                        request::REMOTE_JOIN => {
+                            self.inner
+                                .add_sockets(opts, wire::room_list(req.get("rooms")));
+                        }
+                        request::REMOTE_LEAVE => {
+                            self.inner
+                                .del_sockets(opts, wire::room_list(req.get("rooms")));
+                        }
+                        _ => self.inner.disconnect_sockets(
+                            opts,
+                            matches!(req.get("close"), Some(Value::Bool(true))),
+                        ),
+                    }
+                    return;
+                }
+                // The older one-socket form: `sid` and `room`, answered when the socket is here.
+                let Some(sid) = req.get("sid").and_then(Value::as_str) else {
+                    return;
+                };
+                if !self.local.has_socket(sid) {
+                    return;
+                }
+                let room = req.get("room").and_then(Value::as_str).unwrap_or_default();
+                match kind {
+                    request::REMOTE_JOIN => self.local.join(sid, vec![room.to_owned()]),
+                    request::REMOTE_LEAVE => self.local.leave(sid, room),
+                    _ => self
+                        .local
+                        .disconnect(sid, matches!(req.get("close"), Some(Value::Bool(true)))),
+                }
+                if let Some(id) = request_id {
+                    answer(obj([("requestId", Value::String(id))]));
+                }
+            }
+            request::REMOTE_FETCH if !own => {
+                let Some(id) = request_id else { return };
+                let opts = opts.unwrap_or_default();
+                let sockets: Vec<Value> = self
+                    .inner
+                    .sockets(&opts.rooms)
+                    .iter()
+                    .filter(|sid| {
+                        opts.except.is_empty()
+                            || self
+                                .inner
+                                .socket_rooms(sid)
+                                .iter()
+                                .all(|r| !opts.except.contains(r))
+                    })
+                    .filter_map(|sid| self.local.fetch(sid))
+                    .map(|s| wire::encode_socket(&s))
+                    .collect();
+                answer(obj([
+                    ("requestId", Value::String(id)),
+                    ("sockets", Value::Array(sockets)),
+                ]));
+            }
+            request::SERVER_SIDE_EMIT if !own => {
+                let Some(Value::Array(data)) = req.get("data").cloned() else {
+                    tracing::warn!(nsp = self.local.name(), "malformed serverSideEmit ignored");
+                    return;
+                };
+                let Some(id) = request_id else {
+                    self.local.server_side_event(data, None);
+                    return;
+                };
+                let (tx, rx) = oneshot::channel();
+                self.local.server_side_event(data, Some(tx));
+                let link = self.link.clone();
+                let channel = self.response_channel.clone();
+                let timeout = self.config.requests_timeout;
+                crate::link::spawn(async move {
+                    if let Ok(Ok(args)) = tokio::time::timeout(timeout, rx).await {
+                        // One argument, as the Node adapter's callback takes.
+                        let mut body = vec![
+                            ("type".to_owned(), num(request::SERVER_SIDE_EMIT)),
+                            ("requestId".to_owned(), Value::String(id)),
+                        ];
+                        if let Some(arg) = args.into_iter().next() {
+                            body.push(("data".to_owned(), arg));
+                        }
+                        link.publish(channel, wire::json(&Value::Object(body)), false);
+                    }
+                });
+            }
+            request::BROADCAST if !own => {
+                let Some(id) = request_id else { return };
+                let Some((nsp, data)) = wire::decode_packet(req.get("packet")) else {
+                    tracing::warn!(
+                        nsp = self.local.name(),
+                        "malformed broadcast request ignored"
+                    );
+                    return;
+                };
+                let mut opts = opts.unwrap_or_default();
+                opts.flags.local = true;
+                let acks = match self
+                    .inner
+                    .broadcast_with_ack(BroadcastPacket { nsp, data }, opts)
+                {
+                    Ok(acks) => acks,
+                    Err(e) => {
+                        tracing::warn!("remote broadcast with ack not delivered: {e}");
+                        return;
+                    }
+                };
+                let link = self.link.clone();
+                let channel = match from {
+                    Some(uid) if self.config.publish_on_specific_response_channel => {
+                        format!("{}{uid}#", self.response_channel)
+                    }
+                    _ => self.response_channel.clone(),
+                };
+                crate::link::spawn(forward_acks(acks, link, channel, id));
+            }
+            request::SOCKETS
+            | request::ALL_ROOMS
+            | request::REMOTE_FETCH
+            | request::SERVER_SIDE_EMIT
+            | request::BROADCAST => {}
+            other => tracing::debug!("unknown request type {other} ignored"),
+        }
+    }
+
+    fn on_response(&self, payload: &[u8]) {
+        let res = match wire::parse(payload) {
+            Ok(v @ Value::Object(_)) => v,
+            _ => {
+                tracing::warn!(nsp = self.local.name(), "malformed response ignored");
+                return;
+            }
+        };
+        let Some(id) = res.get("requestId").and_then(Value::as_str) else {
+            return;
+        };
+        let kind = res.get("type").and_then(|t| match t {
+            Value::Number(n) => n.as_u64(),
+            _ => None,
+        });
+        let mut pending = self.pending();
+        if let Some(acks) = pending.acks.get(id) {
+            match kind {
+                Some(request::BROADCAST_CLIENT_COUNT) => {
+                    let n = res
+                        .get("clientCount")
+                        .and_then(|n| match n {
+                            Value::Number(n) => n.as_u64(),
+                            _ => None,
+                        })
+                        .unwrap_or(0);
+                    let _ = acks.send(AckEvent::ClientCount(usize::try_from(n).unwrap_or(0)));
+                }
+                Some(request::BROADCAST_ACK) => {
+                    let args = res.get("packet").cloned().into_iter().collect();
+                    let _ = acks.send(AckEvent::Response(Ok(args)));
+                }
+                _ => {}
+            }
+            return;
+        }
+        let Some(req) = pending.requests.get_mut(id) else {
+            return;
+        };
+        req.received += 1;
+        match &mut req.acc {
+            Pending::Rooms(set) => {
+                set.extend(wire::room_list(res.get("rooms")));
+            }
+            Pending::Fetch(list) => {
+                if let Some(Value::Array(sockets)) = res.get("sockets") {
+                    list.extend(sockets.iter().filter_map(wire::decode_socket));
+                }
+            }
+            Pending::ServerSide(list) => {
+                list.push(res.get("data").cloned().into_iter().collect());
+            }
+        }
+        if req.received >= req.expected {
+            if let Some(mut req) = pending.requests.remove(id) {
+                if let Some(done) = req.done.take() {
+                    let _ = done.send(req.acc);
+                }
+            }
+        }
+    }
+
+    /// This node's sockets `opts` selects, described.
+    fn local_fetch(&self, opts: &BroadcastOptions) -> Vec<RemoteSocketData> {
+        self.inner
+            .sockets(&opts.rooms)
+            .iter()
+            .filter(|sid| {
+                opts.except.is_empty()
+                    || self
+                        .inner
+                        .socket_rooms(sid)
+                        .iter()
+                        .all(|r| !opts.except.contains(r))
+            })
+            .filter_map(|sid| self.local.fetch(sid))
+            .collect()
+    }
+
+    fn remote_op(&self, kind: u64, opts: &BroadcastOptions, extra: (&str, Value)) {
+        let body = obj([
+            ("uid", Value::String(self.uid.clone())),
+            ("type", num(kind)),
+            ("opts", wire::encode_opts(opts, false)),
+            extra,
+        ]);
+        self.publish(&self.request_channel, wire::json(&body));
+    }
+}
+
+/// Publishes a remote broadcast's client count, then each client's answer.
+async fn forward_acks(mut acks: BroadcastAcks, link: Link, channel: String, id: String) {
+    while let Some(ev) = acks.events.recv().await {
+        match ev {
+            AckEvent::ClientCount(n) => {
+                let body = obj([
+                    ("type", num(request::BROADCAST_CLIENT_COUNT)),
+                    ("requestId", Value::String(id.clone())),
+                    ("clientCount", num(n as u64)),
+                ]);
+                link.publish(channel.clone(), wire::json(&body), false);
+            }
+            AckEvent::Response(Ok(args)) => {
+                let mut body = vec![
+                    ("type".to_owned(), num(request::BROADCAST_ACK)),
+                    ("requestId".to_owned(), Value::String(id.clone())),
+                ];
+                if let Some(arg) = args.into_iter().next() {
+                    body.push(("packet".to_owned(), arg));
+                }
+                link.publish(
+                    channel.clone(),
+                    msgpack::encode(&Value::Object(body)),
+                    false,
+                );
+            }
+            AckEvent::Response(Err(_)) | AckEvent::ServerCount(_) => {}
+        }
+    }
+}
+
+async fn receive(adapter: Weak<RedisAdapter>, mut rx: mpsc::UnboundedReceiver<Incoming>) {
+    while let Some(msg) = rx.recv().await {
+        let Some(adapter) = adapter.upgrade() else {
+            return;
+        };
+        adapter.on_incoming(msg);
+    }
+}
+
+impl Adapter for RedisAdapter {
+    /// Unsubscribes, so that the other nodes stop counting this one.
+    fn close(&self) -> BoxFuture<'_, Result<(), AdapterError>> {
+        for sub in [
+            Sub::Pattern(format!("{}*", self.channel)),
+            Sub::Channel(self.request_channel.clone()),
+            Sub::Channel(self.response_channel.clone()),
+            Sub::Channel(format!("{}{}#", self.response_channel, self.uid)),
+        ] {
+            self.link.subscribe(sub, false);
+        }
+        Box::pin(async { Ok(()) })
+    }
+
+    fn server_count(&self) -> BoxFuture<'_, Result<usize, AdapterError>> {
+        Box::pin(async move { Ok(self.count_servers().await) })
+    }
+
+    fn add_all(&self, id: &str, rooms: &[Room]) {
+        self.inner.add_all(id, rooms);
+    }
+
+    fn del(&self, id: &str, room: &str) {
+        self.inner.del(id, room);
+    }
+
+    fn del_all(&self, id: &str) {
+        self.inner.del_all(id);
+    }
+
+    fn socket_rooms(&self, id: &str) -> Vec<Room> {
+        self.inner.socket_rooms(id)
+    }
+
+    fn rooms(&self) -> Vec<Room> {
+        self.inner.rooms()
+    }
+
+    fn all_rooms(&self) -> BoxFuture<'_, Result<Vec<Room>, AdapterError>> {
+        Box::pin(async move {
+            let local: HashSet<Room> = self.inner.rooms().into_iter().collect();
+            let servers = self.count_servers().await;
+            if servers <= 1 {
+                return Ok(local.into_iter().collect());
+            }
+            let id = wire::uid(6);
+            let body = obj([
+                ("uid", Value::String(self.uid.clone())),
+                ("requestId", Value::String(id.clone())),
+                ("type", num(request::ALL_ROOMS)),
+            ]);
+            match self
+                .request(
+                    id,
+                    wire::json(&body),
+                    servers,
+                    Pending::Rooms(local),
+                    self.config.requests_timeout,
+                )
+                .await?
+            {
+                Pending::Rooms(all) => Ok(all.into_iter().collect()),
+                _ => Ok(Vec::new()),
+            }
+        })
+    }
+
+    fn sockets(&self, rooms: &HashSet<Room>) -> Vec<SocketId> {
+        self.inner.sockets(rooms)
+    }
+
+    fn broadcast(&self, packet: BroadcastPacket, opts: BroadcastOptions) -> Result<(), EmitError> {
+        if !opts.flags.local {
+            let msg = Value::Array(vec![
+                Value::String(self.uid.clone()),
+                wire::event_packet(&packet.nsp, &packet.data),
+                wire::encode_opts(&opts, true),
+            ]);
+            let mut channel = self.channel.clone();
+            if opts.rooms.len() == 1 {
+                if let Some(room) = opts.rooms.iter().next() {
+                    channel.push_str(room);
+                    channel.push('#');
+                }
+            }
+            self.publish(&channel, msgpack::encode(&msg));
+        }
+        self.inner.broadcast(packet, opts)
+    }
+
+    fn broadcast_with_ack(
+        &self,
+        packet: BroadcastPacket,
+        opts: BroadcastOptions,
+    ) -> Result<BroadcastAcks, EmitError> {
+        let mut local = self
+            .inner
+            .broadcast_with_ack(packet.clone(), opts.clone())?;
+        if opts.flags.local {
+            return Ok(local);
+        }
+        let (tx, rx) = mpsc::unbounded_channel();
+        let id = wire::uid(6);
+        let request = obj([
+            ("uid", Value::String(self.uid.clone())),
+            ("requestId", Value::String(id.clone())),
+            ("type", num(request::BROADCAST)),
+            ("packet", wire::event_packet(&packet.nsp, &packet.data)),
+            ("opts", wire::encode_opts(&opts, true)),
+        ]);
+        self.pending().acks.insert(id.clone(), tx.clone());
+        self.publish(&self.request_channel, msgpack::encode(&request));
+        // This node's events, then the server count; remote ones come through `acks`.
+        let local_tx = tx.clone();
+        crate::link::spawn(async move {
+            while let Some(ev) = local.events.recv().await {
+                let _ = local_tx.send(ev);
+            }
+        });
+        let this = self.local.clone();
+        let link = self.link.clone();
+        let request_channel = self.request_channel.clone();
+        let timeout = opts.flags.timeout.unwrap_or(self.config.requests_timeout);
+        let pending = Arc::downgrade(&self.pending);
+        crate::link::spawn(async move {
+            let mut cmd = redis::cmd("PUBSUB");
+            cmd.arg("NUMSUB").arg(&request_channel);
+            let servers = if link.is_connected() {
+                match link.query(cmd, timeout).await {
+                    Ok(v) => wire::numsub(&v).unwrap_or(1).max(1),
+                    Err(e) => {
+                        tracing::warn!(
+                            nsp = this.name(),
+                            "server count unknown ({e}): this node only"
+                        );
+                        1
+                    }
+                }
+            } else {
+                1
+            };
+            let _ = tx.send(AckEvent::ServerCount(servers));
+            drop(tx);
+            // The Node adapter forgets the request after the ack timeout, too.
+            tokio::time::sleep(timeout).await;
+            if let Some(pending) = pending.upgrade() {
+                pending
+                    .lock()
+                    .unwrap_or_else(|e| e.into_inner())
+                    .acks
+                    .remove(&id);
+            }
+        });
+        Ok(BroadcastAcks {
+            servers: None,
+            events: rx,
+        })
+    }
+
+    fn add_sockets(&self, opts: BroadcastOptions, rooms: Vec<Room>) {
+        if !opts.flags.local {
+            self.remote_op(
+                request::REMOTE_JOIN,
+                &opts,
+                ("rooms", wire::strings(&rooms)),
+            );
+        }
+        self.inner.add_sockets(opts, rooms);
+    }
+
+    fn del_sockets(&self, opts: BroadcastOptions, rooms: Vec<Room>) {
+        if !opts.flags.local {
+            self.remote_op(
+                request::REMOTE_LEAVE,
+                &opts,
+                ("rooms", wire::strings(&rooms)),
+            );
+        }
+        self.inner.del_sockets(opts, rooms);
+    }
+
+    fn disconnect_sockets(&self, opts: BroadcastOptions, close: bool) {
+        if !opts.flags.local {
+            self.remote_op(
+                request::REMOTE_DISCONNECT,
+                &opts,
+                ("close", Value::Bool(close)),
+            );
+        }
+        self.inner.disconnect_sockets(opts, close);
+    }
+
+    /// Waits `requestsTimeout` for the other nodes (as the Node adapter), or the broadcast's
+    /// own `timeout` when it has one; the server's default `timeout` is not used.
+    fn fetch_sockets(
+        &self,
+        opts: BroadcastOptions,
+        _timeout: Duration,
+    ) -> BoxFuture<'_, Result<Vec<RemoteSocketData>, AdapterError>> {
+        let timeout = opts.flags.timeout.unwrap_or(self.config.requests_timeout);
+        Box::pin(async move {
+            let local = self.local_fetch(&opts);
+            if opts.flags.local {
+                return Ok(local);
+            }
+            let servers = self.count_servers().await;
+            if servers <= 1 {
+                return Ok(local);
+            }
+            let id = wire::uid(6);
+            let body = obj([
+                ("uid", Value::String(self.uid.clone())),
+                ("requestId", Value::String(id.clone())),
+                ("type", num(request::REMOTE_FETCH)),
+                ("opts", wire::encode_opts(&opts, false)),
+            ]);
+            match self
+                .request(
+                    id,
+                    wire::json(&body),
+                    servers,
+                    Pending::Fetch(local),
+                    timeout,
+                )
+                .await?
+            {
+                Pending::Fetch(all) => Ok(all),
+                _ => Ok(Vec::new()),
+            }
+        })
+    }
+
+    fn server_side_emit(
+        &self,
+        data: Vec<Value>,
+        ack: Option<Duration>,
+    ) -> BoxFuture<'_, Result<Vec<Vec<Value>>, AdapterError>> {
+        Box::pin(async move {
+            let Some(timeout) = ack else {
+                let body = obj([
+                    ("uid", Value::String(self.uid.clone())),
+                    ("type", num(request::SERVER_SIDE_EMIT)),
+                    ("data", Value::Array(data)),
+                ]);
+                self.publish(&self.request_channel, wire::json(&body));
+                return Ok(Vec::new());
+            };
+            let servers = self.count_servers().await;
+            if servers <= 1 {
+                return Ok(Vec::new());
+            }
+            let id = wire::uid(6);
+            let body = obj([
+                ("uid", Value::String(self.uid.clone())),
+                ("requestId", Value::String(id.clone())),
+                ("type", num(request::SERVER_SIDE_EMIT)),
+                ("data", Value::Array(data)),
+            ]);
+            // `expected` counts this node, which does not answer its own request.
+            match self
+                .request(
+                    id,
+                    wire::json(&body),
+                    servers,
+                    Pending::ServerSide(Vec::new()),
+                    timeout,
+                )
+                .await?
+            {
+                Pending::ServerSide(all) => Ok(all),
+                _ => Ok(Vec::new()),
+            }
+        })
+    }
+
+    fn persist_session(&self, session: PersistedSession) {
+        self.inner.persist_session(session);
+    }
+
+    fn restore_session(
+        &self,
+        pid: &str,
+        offset: &str,
+    ) -> BoxFuture<'_, Result<Option<RestoredSession>, AdapterError>> {
+        self.inner.restore_session(pid, offset)
+    }
+}

@@ -13,7 +13,7 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 ensure_linker
 bash scripts/build-client.sh pkg
 bash scripts/build-yew.sh www/yew
-cargo build --release --locked -p sockeye-server --bin sockeye-server --features jemalloc,tls
+cargo build --release --locked -p sockeye-server --bin sockeye-server --features jemalloc
 echo
 echo "start: the chat demo on http://127.0.0.1:${PORT:-3000}/ (the Yew one on /yew/); Ctrl-C stops it"
 exec "${CARGO_TARGET_DIR:-target}/release/sockeye-server" --host 127.0.0.1 --port "${PORT:-3000}" \

@@ -26,7 +26,8 @@ cargo fmt --all -- --check
 
 step "cargo clippy --workspace --all-targets -- -D warnings"
 cargo clippy --workspace --all-targets -- -D warnings
-cargo clippy -p sockeye-server --all-targets --features jemalloc,tls -- -D warnings
+cargo clippy -p sockeye-server --all-targets --features jemalloc -- -D warnings
+cargo clippy -p sockeye-server --lib --bins --no-default-features -- -D warnings
 
 step "cargo clippy -p sockeye-core -p sockeye-client --target wasm32-unknown-unknown -- -D warnings"
 cargo clippy -p sockeye-core -p sockeye-client --target wasm32-unknown-unknown -- -D warnings
@@ -54,11 +55,15 @@ if [ "$(cat "$stamp" 2>/dev/null)" != "$lock_hash" ]; then
   echo "$lock_hash" >"$stamp"
 fi
 
-step "cargo build -p sockeye-server --examples --bins --features jemalloc,tls (the servers the tests start, as npm start builds them)"
-cargo build -p sockeye-server --examples --bins --features jemalloc,tls
+step "cargo build -p sockeye-server --examples --bins --features jemalloc, and sockeye-redis's (the servers and the emitter the tests start, as npm start builds them)"
+cargo build -p sockeye-server --examples --bins --features jemalloc
+cargo build -p sockeye-redis --examples
 
 step "node --test tests/interop/ (the official socket.io-client against our server)"
 node --test tests/interop/
+
+step "node --test tests/cluster/ (Redis adapters and emitter: Sockeye and Node socket.io nodes sharing a real redis-server)"
+node --test tests/cluster/
 
 step "browser client: wasm-bindgen tests in headless Chromium and the ESM wrapper (scripts/test-wasm.sh)"
 bash scripts/test-wasm.sh

@@ -30,7 +30,7 @@ OPTIONS:
   --ping-timeout MS        Engine.IO pingTimeout (default 20000)
   --cors ORIGIN            allow cross-origin requests from ORIGIN (* for any)
   --tls-cert FILE          serve https and wss with this PEM certificate chain (with --tls-key;
-                           needs the binary built with the `tls` feature, as npm start builds it)
+                           needs the `tls` feature, on by default)
   --tls-key FILE           the certificate's PEM private key (PKCS#8, PKCS#1 or SEC1)
   --test-hooks             accept the end-to-end tests' `test:close-transport` event
   --exit-with-stdin        exit when standard input closes (so a test's server dies with it)

@@ -32,6 +32,7 @@ OPTIONS:
   --tls-cert FILE          serve https and wss with this PEM certificate chain (with --tls-key;
                            needs the `tls` feature, on by default)
   --tls-key FILE           the certificate's PEM private key (PKCS#8, PKCS#1 or SEC1)
+  --shutdown-timeout MS    on SIGTERM or Ctrl-C, how long to let connections close (default 10000)
   --test-hooks             accept the end-to-end tests' `test:close-transport` event
   --exit-with-stdin        exit when standard input closes (so a test's server dies with it)
   -h, --help               this help
@@ -48,6 +49,7 @@ struct Options {
     cors: Option<String>,
     tls_cert: Option<PathBuf>,
     tls_key: Option<PathBuf>,
+    shutdown_timeout: Duration,
     test_hooks: bool,
     exit_with_stdin: bool,
 }
@@ -63,6 +65,7 @@ fn parse_args() -> Result<Options, String> {
         cors: None,
         tls_cert: None,
         tls_key: None,
+        shutdown_timeout: Duration::from_secs(10),
         test_hooks: false,
         exit_with_stdin: false,
     };
@@ -91,6 +94,10 @@ fn parse_args() -> Result<Options, String> {
             "--cors" => opts.cors = Some(value("--cors")?),
             "--tls-cert" => opts.tls_cert = Some(value("--tls-cert")?.into()),
             "--tls-key" => opts.tls_key = Some(value("--tls-key")?.into()),
+            "--shutdown-timeout" => {
+                let ms = number("--shutdown-timeout", value("--shutdown-timeout")?)?;
+                opts.shutdown_timeout = Duration::from_millis(ms);
+            }
             "--test-hooks" => opts.test_hooks = true,
             "--exit-with-stdin" => opts.exit_with_stdin = true,
             other => return Err(format!("unknown option: {other}")),
@@ -229,21 +236,28 @@ async fn main() -> ExitCode {
         }
         Err(e) => tracing::warn!("no local address: {e}"),
     }
-    let shutdown_io = io.clone();
-    let shutdown = async move {
-        stop_signal().await;
-        tracing::info!("shutting down");
-        shutdown_io.close().await;
-    };
     #[allow(unused_mut, reason = "set only with the tls feature")]
     let mut config = ServeConfig::default();
     #[cfg(feature = "tls")]
     {
         config.tls = tls;
     }
-    if let Err(e) = sockeye_server::serve_with(listener, svc, shutdown, config).await {
+    // On the signal the listener closes first (new connections are refused, so clients reconnect
+    // to another node), then every socket is disconnected with `server shutting down` and its
+    // connection closed once what is queued for it has been sent, within the deadline.
+    if let Err(e) = sockeye_server::serve_with(listener, svc, stop_signal(), config).await {
         eprintln!("server error: {e}");
         return ExitCode::FAILURE;
+    }
+    tracing::info!("shutting down");
+    if tokio::time::timeout(opts.shutdown_timeout, io.close())
+        .await
+        .is_err()
+    {
+        tracing::warn!(
+            "connections still open after the {} ms shutdown timeout: exiting anyway",
+            opts.shutdown_timeout.as_millis()
+        );
     }
     ExitCode::SUCCESS
 }

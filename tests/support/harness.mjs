@@ -92,6 +92,13 @@ export async function startProcess(bin, args, { cwd = root, env = process.env } 
     url,
     port: Number(new URL(url).port),
     log: () => log,
+    /** Sends `sig` (standard input stays open); resolves with the exit code or signal. */
+    async kill(sig) {
+      stopping = true;
+      const code = new Promise((resolve) => child.once("exit", (c, s) => resolve(c ?? s)));
+      child.kill(sig);
+      return code;
+    },
     async stop() {
       stopping = true;
       child.stdin.end();

@@ -1,0 +1,49 @@
+// Graceful shutdown of the `sockeye-server` binary on SIGTERM: it stops accepting at once, closes
+// its clients' connections so that they reconnect elsewhere, and exits.
+import assert from "node:assert/strict";
+import net from "node:net";
+import { after, describe, it } from "node:test";
+
+import { io } from "socket.io-client";
+
+import { startSockeyeServer } from "../support/harness.mjs";
+
+/** A connected official client on `transports`, with reconnection on (as users run it). */
+async function client(url, transports) {
+  const socket = io(url, { transports, reconnectionDelay: 100_000 });
+  await new Promise((resolve, reject) => {
+    socket.once("connect", resolve);
+    socket.once("connect_error", reject);
+  });
+  return socket;
+}
+
+const refused = (port) =>
+  new Promise((resolve) => {
+    const c = net.connect(port, "127.0.0.1");
+    c.once("connect", () => (c.destroy(), resolve(false)));
+    c.once("error", (e) => resolve(e.code === "ECONNREFUSED"));
+  });
+
+describe("shutdown on SIGTERM", { timeout: 30_000 }, () => {
+  it("closes every client's connection, refuses new ones, and exits", async () => {
+    const server = await startSockeyeServer(["--shutdown-timeout", "5000"]);
+    const clients = [await client(server.url, ["websocket"]), await client(server.url, ["polling"])];
+    after(() => clients.forEach((s) => s.close()));
+    for (const s of clients) {
+      assert.deepEqual(await s.timeout(5000).emitWithAck("nick", "bye"), { ok: true, nick: "bye" });
+    }
+    const reasons = clients.map((s) => new Promise((resolve) => s.once("disconnect", resolve)));
+    const started = Date.now();
+    const code = server.kill("SIGTERM");
+    // The reference's io.close(): the client sees its transport close, and reconnects.
+    assert.deepEqual(await Promise.all(reasons), ["transport close", "transport close"]);
+    assert.equal(await code, 0);
+    const elapsed = Date.now() - started;
+    assert.ok(elapsed < 5000, `exited after ${elapsed} ms`);
+    assert.equal(await refused(server.port), true, "nothing listens any more");
+    assert.equal(clients.every((s) => s.active), true, "the clients will reconnect");
+    for (const s of clients) s.close();
+    assert.doesNotMatch(server.log(), /panicked|ERROR/);
+  });
+});

@@ -7,7 +7,10 @@
 #
 # for the `sockeye` package that scripts/build-client.sh makes and, measured the same way, for
 # socket.io-client from node_modules. The section also lists the module's 15 largest items
-# (twiggy) from the same build with its function names kept.
+# (twiggy) from the same build with its function names kept, and what each build choice saves:
+# the module rebuilt with one choice undone at a time (opt-level "s", no LTO, panic "unwind",
+# the `std` feature; each from a target directory of its own) or optimized without wasm-opt, its
+# gzip size against the npm build's (about 6 more minutes on 2 cores; SIZE_CHOICES=0 skips it).
 #
 # Tools: node_modules/.bin/esbuild and node_modules/.bin/wasm-opt (devDependencies; $ESBUILD and
 # $WASM_OPT override them), socket.io-client in node_modules ($SOCKEYE_NODE_MODULES may name
@@ -56,13 +59,55 @@ done
 # and wasm-opt steps, `--debuginfo` instead of stripping.
 target_dir="$(cargo metadata --format-version 1 --no-deps |
   node -e 'let s = ""; process.stdin.on("data", d => s += d).on("end", () => console.log(JSON.parse(s).target_directory))')"
+# The npm build's wasm-opt flags, from build-client.sh.
+wasm_opt_flags="$(sed -n 's/^WASM_OPT_FLAGS="\(.*\)"$/\1/p' scripts/build-client.sh)"
+if [ -z "$wasm_opt_flags" ]; then
+  echo "bench-size: no WASM_OPT_FLAGS=\"...\" line in scripts/build-client.sh" >&2
+  exit 1
+fi
 wasm-bindgen --target web --no-typescript --omit-default-module-path --encode-into always \
   --keep-debug --out-dir "$work/named" \
   "$target_dir/wasm32-unknown-unknown/wasm-release/sockeye_client.wasm"
-"$WASM_OPT" -Oz --converge --debuginfo --strip-producers --strip-target-features \
+# shellcheck disable=SC2086 # the flags are words
+"$WASM_OPT" $wasm_opt_flags --debuginfo --strip-producers --strip-target-features \
   "$work/named/sockeye_client_bg.wasm" -o "$work/named/named.wasm"
 node scripts/lib/shorten-names.mjs "$work/named/named.wasm" "$work/named/sockeye_client.js" >/dev/null
 twiggy top -n 25 --format csv "$work/named/named.wasm" >"$work/twiggy.csv"
+
+# What each build choice saves: `choice NAME WASM_OPT_FLAGS FEATURES [VAR=value...]` builds the
+# module with the crate features FEATURES and the profile settings given (Cargo's CARGO_PROFILE_*
+# variables) in a target directory of its own, or takes the npm build's module when FEATURES is
+# "-", then runs the npm build's wasm-bindgen, wasm-opt (with the flags given) and name shortening.
+choice() {
+  local name="$1" opt="$2" features="$3"
+  shift 3
+  local dir="$work/choice-$name" build="$target_dir"
+  if [ "$features" != - ]; then
+    build="$target_dir/size-choices/$name"
+    # shellcheck disable=SC2086 # the features are words
+    env "$@" cargo build -q -p sockeye-client --target wasm32-unknown-unknown --profile wasm-release \
+      --target-dir "$build" $features
+  fi
+  wasm-bindgen --target web --no-typescript --omit-default-module-path --encode-into always \
+    --out-dir "$dir" "$build/wasm32-unknown-unknown/wasm-release/sockeye_client.wasm"
+  # shellcheck disable=SC2086 # the flags are words
+  "$WASM_OPT" $opt --strip-debug --strip-producers --strip-target-features \
+    "$dir/sockeye_client_bg.wasm" -o "$dir/module.wasm"
+  node scripts/lib/shorten-names.mjs "$dir/module.wasm" "$dir/sockeye_client.js" >/dev/null
+  printf '%s\t%s\n' "$name" "$(gzip -9 -c "$dir/module.wasm" | wc -c)" >>"$work/choices.tsv"
+}
+: >"$work/choices.tsv"
+if [ "${SIZE_CHOICES:-1}" != 0 ]; then
+  echo "bench-size: rebuilding the module with one build choice undone at a time" >&2
+  npm_build=--no-default-features
+  choice opt-s "$wasm_opt_flags" "$npm_build" CARGO_PROFILE_WASM_RELEASE_OPT_LEVEL=s
+  choice no-lto "$wasm_opt_flags" "$npm_build" CARGO_PROFILE_WASM_RELEASE_LTO=false \
+    CARGO_PROFILE_WASM_RELEASE_CODEGEN_UNITS=16
+  choice unwind "$wasm_opt_flags" "$npm_build" CARGO_PROFILE_WASM_RELEASE_PANIC=unwind
+  # No optimizing passes: only the stripping the npm build does too.
+  choice no-wasm-opt "" -
+  choice std "$wasm_opt_flags" "$npm_build --features std"
+fi
 
 WORK="$work" \
 MODULES="$modules" \
@@ -132,6 +177,22 @@ const twiggy = fs.readFileSync(path.join(env.WORK, "twiggy.csv"), "utf8").trim()
   .map(([name, bytes]) =>
     `| ${name.replace(/::h[0-9a-f]{16}$/, "").replace(/\|/g, "\\|")} | ${fmt(Number(bytes))} | ${((100 * Number(bytes)) / sockeye.wasmRaw).toFixed(1)} |`);
 
+// What each build choice saves: the module's gzip size with that choice undone, less the npm
+// build's (a negative saving: the choice costs bytes).
+const CHOICES = {
+  "opt-s": ['`opt-level = "z"`', '`"s"`'],
+  "no-lto": ["fat LTO, one codegen unit", "no LTO, 16 units"],
+  unwind: ['`panic = "abort"`', '`"unwind"`'],
+  "no-wasm-opt": ["`wasm-opt` with build-client.sh's flags", "stripping only"],
+  std: ["`no_std`: trap panic handler, rlsf allocator", "std (its panic machinery and dlmalloc)"],
+};
+const choices = fs.readFileSync(path.join(env.WORK, "choices.tsv"), "utf8").trim().split("\n").filter(Boolean)
+  .map((line) => line.split("\t"))
+  .map(([name, bytes]) => {
+    const [choice, instead] = CHOICES[name];
+    return `| ${choice} | ${instead} | ${fmt(Number(bytes))} | ${signed(Number(bytes) - sockeye.wasm)} |`;
+  });
+
 const section = [
   "## Client bundle size",
   "",
@@ -153,6 +214,20 @@ const section = [
   "|---|---:|---:|",
   ...twiggy,
   "",
+  ...(choices.length ? [
+    "What each build choice saves: the module rebuilt with that one choice undone (same wasm-bindgen, name",
+    "shortening and, unless that is the choice, wasm-opt), its gzip -9 size and how much the choice saves.",
+    "",
+    "| choice | instead of | wasm gzip without it | saved |",
+    "|---|---|---:|---:|",
+    ...choices,
+    "",
+    "`panic = \"abort\"` changes nothing measurable: wasm32-unknown-unknown aborts on panic anyway (stable Rust",
+    "does not unwind there). Within `no_std`, one-off measurements (2026-11-24, with the crate's allocator swapped",
+    "by hand): no_std alone saves 1,481 bytes and rlsf rather than dlmalloc (the `dlmalloc` crate) 1,562; the",
+    "`lol_alloc` free-list allocator is no smaller than rlsf in this module (+23).",
+    "",
+  ] : []),
   machineLine({ node: true }),
   `Tools: esbuild ${env.ESBUILD_VERSION.trim()}; ${env.WASM_OPT_VERSION.trim()}; ${env.WASM_BINDGEN_VERSION.trim()}.`,
   "",

@@ -4,10 +4,18 @@
 # `std` feature off, so it is no_std with a trap panic handler and the TLSF allocator),
 # wasm-bindgen's `--target web` glue, the ESM wrapper (wasm-client/js/index.js, which
 # instantiates the module on import) and its TypeScript declarations. Then:
-#   - shrinks the module with `wasm-opt -Oz --converge` (binaryen, a devDependency:
+#   - shrinks the module with `wasm-opt -Oz` and the flags below (binaryen, a devDependency:
 #     node_modules/.bin/wasm-opt, or $WASM_OPT), skipped with a warning when it is missing;
 #   - shortens the names the module and the glue share (scripts/lib/shorten-names.mjs);
 # and prints the sizes. scripts/bench-size.sh measures the bundle this makes.
+#
+#   bash scripts/build-client.sh [--debug-counters] [OUT_DIR]
+#
+# --debug-counters builds the same package with the crate's `debug-counters` feature (counts of
+# live timers, closures, WebSocket handlers and drivers, exported by the glue as `debugCounters()`)
+# for the leak test, tests/browser/leaks.test.mjs; into OUT_DIR (default: pkg-debug-counters/ in
+# the cargo target directory), built in a target directory of its own (debug-counters/ in that
+# one) so that it never replaces the npm build's module.
 #
 # It installs what it needs first (scripts/lib/setup.sh), each only when missing: a C linker (build
 # scripts and proc macros run on the host), the wasm32 target, the wasm-bindgen CLI of exactly the
@@ -16,15 +24,27 @@ set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 . scripts/lib/setup.sh
 
-out="${1:-pkg}"
+features=()
+if [ "${1:-}" = "--debug-counters" ]; then
+  shift
+  features=(--features debug-counters)
+  out="${1:-}"
+else
+  out="${1:-pkg}"
+fi
 ensure_linker
 ensure_wasm_target
 ensure_wasm_bindgen
 ensure_node_modules
 
-cargo build -p sockeye-client --target wasm32-unknown-unknown --profile wasm-release --no-default-features
 target_dir="$(cargo metadata --format-version 1 --no-deps |
   node -e 'let s = ""; process.stdin.on("data", d => s += d).on("end", () => console.log(JSON.parse(s).target_directory))')"
+if [ ${#features[@]} -gt 0 ]; then
+  out="${out:-$target_dir/pkg-debug-counters}"
+  target_dir="$target_dir/debug-counters"
+fi
+cargo build -p sockeye-client --target wasm32-unknown-unknown --profile wasm-release --no-default-features \
+  --target-dir "$target_dir" ${features[@]+"${features[@]}"}
 
 rm -rf "$out"
 # `--target web`: an ES module that any bundler (esbuild, Vite) and a plain <script type="module">
@@ -33,9 +53,17 @@ wasm-bindgen --target web --no-typescript --omit-default-module-path --encode-in
   "$target_dir/wasm32-unknown-unknown/wasm-release/sockeye_client.wasm"
 wasm="$out/sockeye_client_bg.wasm"
 wasm_opt="${WASM_OPT:-node_modules/.bin/wasm-opt}"
+# scripts/bench-size.sh optimizes its copy with names (for twiggy) with the same flags.
+WASM_OPT_FLAGS="-Oz --converge -ocimfs 20 -aimfs 4 --low-memory-unused"
 if [ -x "$wasm_opt" ]; then
   # --converge: runs the passes again until the module stops shrinking (a few hundred bytes).
-  "$wasm_opt" -Oz --converge --strip-debug --strip-producers --strip-target-features "$wasm" -o "$wasm.opt"
+  # -ocimfs 20: a function with one caller is inlined into it only when small (binaryen's default
+  # inlines any size): the module gets larger, but it gzips 0.8 KB smaller. -aimfs 4: functions
+  # of up to 4 bytes are inlined everywhere (the default is 2): 0.1 KB.
+  # --low-memory-unused: the module's data and stack start above the first 1 KB (rust-lld's
+  # layout), so constant addresses can fold into loads' and stores' offsets (0.1 KB).
+  # shellcheck disable=SC2086 # the flags are words
+  "$wasm_opt" $WASM_OPT_FLAGS --strip-debug --strip-producers --strip-target-features "$wasm" -o "$wasm.opt"
   mv "$wasm.opt" "$wasm"
 else
   echo "build-client: $wasm_opt not found (npm install binaryen); skipping wasm-opt" >&2

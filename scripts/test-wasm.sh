@@ -1,16 +1,19 @@
 #!/usr/bin/env bash
-# Runs the browser client's tests against the official Node `socket.io` server
-# (wasm-client/tests/support/server.mjs), which this script starts on a free port of 127.0.0.1 and
-# stops at the end:
+# Runs the browser client's tests against two servers, one after the other: (a) the official Node
+# `socket.io` server (wasm-client/tests/support/server.mjs) and (b) sockeye-server
+# (native-server/examples/wasm-peer.rs, its twin: the same handlers). Each listens on free ports of
+# 127.0.0.1 (a plain one, and one with connection state recovery) and stops with this script.
+# Against each:
 #   1. wasm-client/tests/*.rs: wasm-bindgen-test in headless Chromium (the JS surface the wrapper
-#      drives, and the typed Rust API); the server's URL reaches them at compile time as
-#      SOCKEYE_TEST_URL;
+#      drives, and the typed Rust API); the server's URLs reach them at compile time as
+#      SOCKEYE_TEST_URL and SOCKEYE_TEST_RECOVERY_URL, its name as SOCKEYE_TEST_SERVER;
 #   2. wasm-client/tests/js/: the ESM wrapper, built by scripts/build-client.sh, under Node.js's
 #      test runner (with --experimental-websocket on a Node.js without a global WebSocket).
 #
 # Needs: chromium and chromium-driver (Debian), the wasm-bindgen CLI of the pinned version, and
 # `socket.io` in node_modules (a devDependency; SOCKEYE_NODE_MODULES may name another folder
-# holding node_modules/). Extra arguments go to `cargo test`.
+# holding node_modules/). SOCKEYE_TEST_SERVERS="node" or "sockeye" runs against one server only.
+# Extra arguments go to `cargo test`.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
@@ -24,31 +27,71 @@ if ! command -v chromedriver >/dev/null || ! command -v chromium >/dev/null; the
 fi
 export CHROMEDRIVER="${CHROMEDRIVER:-$(command -v chromedriver)}"
 
-port_file="$(mktemp)"
-pkg_dir="$(mktemp -d)"
-# The server reads our pipe as its standard input and exits when it closes, so it cannot
-# outlive this script however the script ends.
-exec 3> >(exec node wasm-client/tests/support/server.mjs >"$port_file")
-server_pid=$!
-trap 'exec 3>&-; kill "$server_pid" 2>/dev/null || true; rm -rf "$port_file" "$pkg_dir"' EXIT
-for _ in $(seq 100); do
-  grep -q '^PORT ' "$port_file" && break
-  sleep 0.1
-done
-port="$(sed -n 's/^PORT //p' "$port_file")"
-if [ -z "$port" ]; then
-  echo "test-wasm: the socket.io server did not start" >&2
-  exit 1
-fi
-echo "test-wasm: socket.io $(node -p "require(require('node:module').createRequire('${SOCKEYE_NODE_MODULES:-$PWD}/package.json').resolve('socket.io/package.json')).version" 2>/dev/null || echo '?') on 127.0.0.1:$port"
+servers="${SOCKEYE_TEST_SERVERS:-node sockeye}"
+target="${CARGO_TARGET_DIR:-$PWD/target}"
+case " $servers " in *" sockeye "*)
+  cargo build -q -p sockeye-server --example wasm-peer ;;
+esac
 
-export SOCKEYE_TEST_URL="http://127.0.0.1:$port"
-cargo test -p sockeye-client --target wasm32-unknown-unknown --features rust-api "$@"
+work="$(mktemp -d)"
+pids=()
+cleanup() {
+  for fd in 3 4; do eval "exec $fd>&-" 2>/dev/null || true; done
+  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
+  rm -rf "$work"
+}
+trap cleanup EXIT
 
-bash scripts/build-client.sh "$pkg_dir"
+# start <fd> <name> <command...>: starts a server reading our pipe on fd <fd> as its standard
+# input (it exits when that closes, so it cannot outlive this script however the script ends),
+# then sets $port and $recovery_port from its `PORT` / `RECOVERY_PORT` lines.
+start() {
+  local fd="$1" name="$2"
+  shift 2
+  local out="$work/$name.out"
+  : >"$out"
+  eval "exec $fd> >(exec \"\$@\" >\"\$out\")"
+  pids+=($!)
+  for _ in $(seq 200); do
+    grep -q '^RECOVERY_PORT ' "$out" && break
+    sleep 0.1
+  done
+  port="$(sed -n 's/^PORT //p' "$out")"
+  recovery_port="$(sed -n 's/^RECOVERY_PORT //p' "$out")"
+  if [ -z "$port" ] || [ -z "$recovery_port" ]; then
+    echo "test-wasm: the $name server did not start" >&2
+    exit 1
+  fi
+}
+
+bash scripts/build-client.sh "$work/pkg"
 node_flags=()
 if ! node -e 'process.exit(typeof WebSocket === "function" ? 0 : 1)' &&
   node --experimental-websocket -e '' 2>/dev/null; then
   node_flags+=(--experimental-websocket)
 fi
-SOCKEYE_PKG="$pkg_dir" node "${node_flags[@]}" --test wasm-client/tests/js/
+
+fd=3
+for server in $servers; do
+  case "$server" in
+    node)
+      start "$fd" node node wasm-client/tests/support/server.mjs
+      label="socket.io $(node -p "require(require('node:module').createRequire('${SOCKEYE_NODE_MODULES:-$PWD}/package.json').resolve('socket.io/package.json')).version" 2>/dev/null || echo '?')"
+      ;;
+    sockeye)
+      start "$fd" sockeye "$target/debug/examples/wasm-peer" --exit-with-stdin
+      label="sockeye-server (examples/wasm-peer)"
+      ;;
+    *)
+      echo "test-wasm: unknown server $server (node or sockeye)" >&2
+      exit 2
+      ;;
+  esac
+  fd=$((fd + 1))
+  printf '\n==> test-wasm: %s on 127.0.0.1:%s (recovery on :%s)\n' "$label" "$port" "$recovery_port"
+  export SOCKEYE_TEST_SERVER="$server"
+  export SOCKEYE_TEST_URL="http://127.0.0.1:$port"
+  export SOCKEYE_TEST_RECOVERY_URL="http://127.0.0.1:$recovery_port"
+  cargo test -p sockeye-client --target wasm32-unknown-unknown --features rust-api "$@"
+  SOCKEYE_PKG="$work/pkg" node "${node_flags[@]}" --test wasm-client/tests/js/
+done

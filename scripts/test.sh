@@ -83,6 +83,10 @@ if ! command -v chromium >/dev/null && [ -z "${CHROMIUM:-}" ]; then
   apt-get install -y -qq chromium
 fi
 
+step "node --test tests/browser/ (the npm package in Chromium against sockeye-server and socket.io 4.8; no leaks, on a --debug-counters build)"
+bash scripts/build-client.sh --debug-counters "${CARGO_TARGET_DIR:-target}/pkg-debug-counters"
+SOCKEYE_DEBUG_PKG="${CARGO_TARGET_DIR:-target}/pkg-debug-counters" node --test tests/browser/
+
 step "node --test tests/e2e/ tests/package/ (Chromium: the chat demo, the Yew demo, the npm package)"
 node --test tests/e2e/ tests/package/
 

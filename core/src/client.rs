@@ -26,7 +26,7 @@ use alloc::vec::Vec;
 use core::fmt;
 
 use crate::engine::client::{self as engine_client, Session, Transmit, TransportError};
-use crate::engine::{Frame, Message};
+use crate::engine::{CloseReason, Frame, Message};
 use crate::fifo::Fifo;
 use crate::rng::Rng;
 use crate::socket::client::{
@@ -66,12 +66,45 @@ impl fmt::Display for EngineId {
     }
 }
 
+/// What closed the engine when this end did not: the reference's `description`, the second
+/// argument of the manager's `close` and of the socket's `disconnect` events.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum CloseDescription {
+    /// The WebSocket closed (the reference: `{ description: "websocket connection closed" }`).
+    WebSocketClosed,
+    /// The server ended the long-polling session with a close packet (`"transport closed by the
+    /// server"`).
+    ClosedByServer,
+    /// The browser went offline ([`Client::handle_offline`]; `"network connection lost"`).
+    NetworkLost,
+    /// The transport failed (the reference's `TransportError`).
+    TransportError(TransportError),
+}
+
+impl CloseDescription {
+    /// The reference's `description` text (for a transport error, the error's text).
+    pub fn text(&self) -> alloc::borrow::Cow<'static, str> {
+        use crate::text::ErrorText;
+        alloc::borrow::Cow::Borrowed(match self {
+            CloseDescription::WebSocketClosed => "websocket connection closed",
+            CloseDescription::ClosedByServer => "transport closed by the server",
+            CloseDescription::NetworkLost => "network connection lost",
+            CloseDescription::TransportError(e) => return e.text().into(),
+        })
+    }
+}
+
 /// What the client reports.
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum Event {
     /// The manager's and the sockets' events (open, connect, event, ack, disconnect, reconnect ...).
     Manager(socket_client::Event),
+    /// What closed the engine, just before the manager's `Close` and the sockets' `Disconnect`
+    /// events it explains; none when this end closed it, on a ping timeout or a parse error (the
+    /// reference gives no description then either, or only its parser's error).
+    CloseDescription(CloseDescription),
     /// The server pinged (the manager's `ping`).
     Ping,
     /// The upgrade probe succeeded and the session is switching (the engine's `upgrading`).
@@ -106,6 +139,8 @@ pub struct Client {
     packet_events: bool,
     /// Messages on their way to the engine, kept to reuse its allocation.
     batch: Vec<Message>,
+    /// [`Client::handle_offline`] is closing the engine.
+    offline: bool,
 }
 
 impl Client {
@@ -125,6 +160,7 @@ impl Client {
             rng,
             packet_events: false,
             batch: Vec::new(),
+            offline: false,
         };
         client.pump(now);
         client
@@ -166,6 +202,36 @@ impl Client {
         if let Some((_, engine)) = &mut self.engine {
             engine.set_packet_events(on);
         }
+    }
+
+    /// `io.reconnection(on)`; see [`Manager::set_reconnection`].
+    pub fn set_reconnection(&mut self, on: bool) {
+        self.manager.set_reconnection(on);
+    }
+
+    /// `io.reconnectionAttempts(n)`; `None` is unlimited.
+    pub fn set_reconnection_attempts(&mut self, attempts: Option<u32>) {
+        self.manager.set_reconnection_attempts(attempts);
+    }
+
+    /// `io.reconnectionDelay(ms)`.
+    pub fn set_reconnection_delay(&mut self, delay: core::time::Duration) {
+        self.manager.set_reconnection_delay(delay);
+    }
+
+    /// `io.reconnectionDelayMax(ms)`.
+    pub fn set_reconnection_delay_max(&mut self, delay: core::time::Duration) {
+        self.manager.set_reconnection_delay_max(delay);
+    }
+
+    /// `io.randomizationFactor(factor)`.
+    pub fn set_randomization_factor(&mut self, factor: f64) {
+        self.manager.set_randomization_factor(factor);
+    }
+
+    /// `io.timeout(ms)`; `None` waits forever.
+    pub fn set_timeout(&mut self, timeout: Option<core::time::Duration>) {
+        self.manager.set_timeout(timeout);
     }
 
     /// Opens the manager (`io.open()`).
@@ -245,7 +311,9 @@ impl Client {
     pub fn handle_offline(&mut self, now: Instant) {
         if let Some((_, engine)) = &mut self.engine {
             engine.handle_offline(now);
+            self.offline = true;
             self.pump(now);
+            self.offline = false;
         }
     }
 
@@ -370,6 +438,8 @@ impl Client {
             }
             self.send_batch();
             let mut closed = None;
+            // The detail of a transport failure comes just before the close it causes.
+            let mut error = None;
             if let Some((_, engine)) = &mut self.engine {
                 while let Some(ev) = engine.poll_event() {
                     moved = true;
@@ -389,10 +459,31 @@ impl Client {
                             self.events.push_back(Event::UpgradeError(e))
                         }
                         engine_client::Event::Error(e) => {
+                            error = Some(e.clone());
                             self.events.push_back(Event::TransportError(e))
                         }
                         engine_client::Event::Packet(p) => self.events.push_back(Event::Packet(p)),
                         engine_client::Event::Close(reason) => {
+                            let description = match reason {
+                                CloseReason::TransportClose if self.offline => {
+                                    Some(CloseDescription::NetworkLost)
+                                }
+                                // The reference ignores a close packet on a WebSocket and
+                                // reports the socket's closing that follows.
+                                CloseReason::TransportClose => Some(match engine.transport() {
+                                    Some(crate::engine::Transport::Polling) => {
+                                        CloseDescription::ClosedByServer
+                                    }
+                                    _ => CloseDescription::WebSocketClosed,
+                                }),
+                                CloseReason::TransportError => {
+                                    error.take().map(CloseDescription::TransportError)
+                                }
+                                _ => None,
+                            };
+                            if let Some(description) = description {
+                                self.events.push_back(Event::CloseDescription(description));
+                            }
                             closed = Some(reason);
                             break;
                         }
@@ -463,5 +554,112 @@ impl Client {
             self.leftovers.push_back((id, Transmit::PollAbort));
             self.leftovers.push_back((id, Transmit::WsClose));
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::engine::Transport;
+    use crate::engine::client::TransportError;
+    use crate::url::{EngineUrl, ServerUrl};
+    use alloc::string::ToString;
+    use alloc::vec;
+
+    const HANDSHAKE: &str = r#"0{"sid":"abc","upgrades":[],"pingInterval":25000,"pingTimeout":20000,"maxPayload":1000000}"#;
+
+    fn at(ms: u64) -> Instant {
+        Instant::from_millis(ms)
+    }
+
+    /// An open client on `transport`, its engine id, and the events of its opening drained.
+    fn open(transport: Transport) -> (Client, EngineId) {
+        let url = EngineUrl {
+            server: ServerUrl::parse("http://example.com").unwrap(),
+            path: "/socket.io/".to_string(),
+            query: vec![],
+        };
+        let mut config = Config::new(url);
+        config.engine.transports = vec![transport];
+        let mut c = Client::new(at(0), config, 1);
+        let (id, _) = c.poll_transmit().unwrap();
+        match transport {
+            Transport::Polling => {
+                c.handle_poll_response(at(1), id, Ok(HANDSHAKE.to_string()));
+            }
+            _ => {
+                c.handle_ws_open(at(1), id);
+                c.handle_ws_frame(at(1), id, Frame::Text(HANDSHAKE.to_string()));
+            }
+        }
+        while c.poll_transmit().is_some() {}
+        let opened = descriptions_and_close(&mut c);
+        assert_eq!(opened, (vec![], false));
+        (c, id)
+    }
+
+    /// The close descriptions reported, and whether the manager's `close` came after them.
+    fn descriptions_and_close(c: &mut Client) -> (Vec<CloseDescription>, bool) {
+        let mut out = Vec::new();
+        let mut closed = false;
+        while let Some(e) = c.poll_event() {
+            match e {
+                Event::CloseDescription(d) => {
+                    assert!(!closed, "the description comes before the close");
+                    out.push(d);
+                }
+                Event::Manager(socket_client::Event::Close(_)) => closed = true,
+                _ => {}
+            }
+        }
+        (out, closed)
+    }
+
+    #[test]
+    fn each_way_an_engine_is_lost_has_the_reference_description() {
+        let (mut c, id) = open(Transport::Polling);
+        c.handle_poll_response(at(2), id, Ok("1".to_string()));
+        assert_eq!(
+            descriptions_and_close(&mut c),
+            (vec![CloseDescription::ClosedByServer], true)
+        );
+
+        let (mut c, id) = open(Transport::Polling);
+        c.handle_poll_response(at(2), id, Err(TransportError::HttpStatus(400)));
+        let (descriptions, closed) = descriptions_and_close(&mut c);
+        assert!(closed);
+        assert_eq!(
+            descriptions,
+            [CloseDescription::TransportError(
+                TransportError::HttpStatus(400)
+            )]
+        );
+        assert_eq!(descriptions[0].text(), "unexpected http status 400");
+
+        let (mut c, _) = open(Transport::Polling);
+        c.handle_offline(at(2));
+        assert_eq!(
+            descriptions_and_close(&mut c),
+            (vec![CloseDescription::NetworkLost], true)
+        );
+
+        let (mut c, id) = open(Transport::WebSocket);
+        c.handle_ws_close(at(2), id);
+        assert_eq!(
+            descriptions_and_close(&mut c),
+            (vec![CloseDescription::WebSocketClosed], true)
+        );
+        assert_eq!(
+            CloseDescription::WebSocketClosed.text(),
+            "websocket connection closed"
+        );
+
+        // None when this end closes, nor on a ping timeout.
+        let (mut c, _) = open(Transport::WebSocket);
+        c.close(at(2));
+        assert_eq!(descriptions_and_close(&mut c), (vec![], true));
+        let (mut c, _) = open(Transport::WebSocket);
+        c.handle_timeout(at(60_000));
+        assert_eq!(descriptions_and_close(&mut c), (vec![], true));
     }
 }

@@ -5,25 +5,33 @@
 //! ```text
 //! cargo run -p sockeye-server --example interop -- [--port 0] [--recovery]
 //!     [--ping-interval MS] [--ping-timeout MS] [--connect-timeout MS] [--exit-with-stdin]
+//!     [--www DIR] [--client-dir DIR]
 //! ```
 //!
 //! Prints `listening on http://ADDR` on stdout once bound. `--exit-with-stdin` exits when standard
 //! input closes, so that a test runner's child cannot outlive it however the runner ends.
 //! `GET /stats` answers `{"clients":N,"sockets":M}`: the live Engine.IO sessions and the sockets
-//! on `/`.
+//! on `/`. `--www DIR` serves static files at `/` and `--client-dir DIR` at `/sockeye/` (the browser
+//! tests, `tests/browser/`, load their page and the npm package from the server they test, so
+//! that both are one origin).
 //!
 //! Namespaces `/`, `/admin` (its middleware wants `auth.admin === true`) and `/chat`, each with
 //! the handlers of [`handlers`]. The `/` middlewares refuse `auth.reject` (CONNECT_ERROR with
 //! data) and leave a trail in the socket's data; a per-packet middleware refuses `forbidden` and
 //! appends an argument to `mw-echo`.
 
+use std::collections::BTreeMap;
 use std::io::Read;
+use std::path::PathBuf;
+use std::sync::Mutex;
 use std::time::Duration;
 
 use axum::http::header;
 use serde_json::json;
 use sockeye_server::value::Args;
-use sockeye_server::{ConnectError, ConnectionStateRecovery, Event, SocketIo, SocketRef, Value};
+use sockeye_server::{
+    ConnectError, ConnectionStateRecovery, Event, ServeDir, SocketIo, SocketRef, Value,
+};
 
 /// jemalloc with the `jemalloc` feature (as `scripts/bench-vanish.sh` builds it), as the binary has
 /// it: its RSS check wants resident memory that follows what the server holds, which glibc's
@@ -39,6 +47,8 @@ struct Options {
     ping_timeout: Option<u64>,
     connect_timeout: Option<u64>,
     exit_with_stdin: bool,
+    www: Option<PathBuf>,
+    client_dir: Option<PathBuf>,
 }
 
 fn parse_args() -> Result<Options, String> {
@@ -49,6 +59,8 @@ fn parse_args() -> Result<Options, String> {
         ping_timeout: None,
         connect_timeout: None,
         exit_with_stdin: false,
+        www: None,
+        client_dir: None,
     };
     let mut args = std::env::args().skip(1);
     while let Some(arg) = args.next() {
@@ -66,6 +78,10 @@ fn parse_args() -> Result<Options, String> {
             "--ping-timeout" => opts.ping_timeout = Some(number("--ping-timeout")?),
             "--connect-timeout" => opts.connect_timeout = Some(number("--connect-timeout")?),
             "--exit-with-stdin" => opts.exit_with_stdin = true,
+            "--www" => opts.www = Some(args.next().ok_or("--www needs a value")?.into()),
+            "--client-dir" => {
+                opts.client_dir = Some(args.next().ok_or("--client-dir needs a value")?.into())
+            }
             other => return Err(format!("unknown option: {other}")),
         }
     }
@@ -84,6 +100,10 @@ fn str_arg(ev: &Event, i: usize) -> String {
         .unwrap_or_default()
         .to_owned()
 }
+
+/// How many times `flaky` heard each key, across sockets and reconnections (a retried emit
+/// arrives again, possibly over another connection).
+static TRIES: Mutex<BTreeMap<String, u64>> = Mutex::new(BTreeMap::new());
 
 /// The handlers every namespace has. Events that take a callback answer through it.
 fn handlers(io: &SocketIo, socket: &SocketRef) {
@@ -129,6 +149,28 @@ fn handlers(io: &SocketIo, socket: &SocketRef) {
             Err(e) => Value::Object(vec![("error".into(), Value::from(e.to_string()))]),
         };
         let _ = ev.ack_with(&reply);
+    });
+    // flaky(key, n, cb): counts the deliveries of `key` and answers only from the n-th on, with
+    // the count (the client's `retries` and `ackTimeout`); tries(key, cb) answers the count.
+    socket.on("flaky", |_s: SocketRef, ev: Event| async move {
+        let n = match ev.args().get(1) {
+            Some(Value::Number(n)) => n.as_u64().unwrap_or(1),
+            _ => 1,
+        };
+        let count = {
+            let mut tries = TRIES.lock().unwrap_or_else(|e| e.into_inner());
+            let count = tries.entry(str_arg(&ev, 0)).or_default();
+            *count += 1;
+            *count
+        };
+        if count >= n {
+            let _ = ev.ack_with(&count);
+        }
+    });
+    socket.on("tries", |_s: SocketRef, ev: Event| async move {
+        let tries = TRIES.lock().unwrap_or_else(|e| e.into_inner());
+        let count = tries.get(&str_arg(&ev, 0)).copied().unwrap_or(0);
+        let _ = ev.ack_with(&count);
     });
     socket.on("join", |socket: SocketRef, ev: Event| async move {
         socket.join(str_arg(&ev, 0));
@@ -315,24 +357,36 @@ async fn main() -> std::process::ExitCode {
     }
 
     let stats_io = io.clone();
-    let app = axum::Router::new()
-        .route(
-            "/stats",
-            axum::routing::get(move || {
-                let io = stats_io.clone();
-                async move {
-                    (
-                        [(header::CONTENT_TYPE, "application/json")],
-                        json!({
-                            "clients": io.engine().clients_count(),
-                            "sockets": io.sockets().sockets().len(),
-                        })
-                        .to_string(),
-                    )
-                }
-            }),
-        )
-        .layer(layer);
+    let app = axum::Router::new().route(
+        "/stats",
+        axum::routing::get(move || {
+            let io = stats_io.clone();
+            async move {
+                (
+                    [(header::CONTENT_TYPE, "application/json")],
+                    json!({
+                        "clients": io.engine().clients_count(),
+                        "sockets": io.sockets().sockets().len(),
+                    })
+                    .to_string(),
+                )
+            }
+        }),
+    );
+    // The static files are the router's fallback, added before the layer so that the layer
+    // (which answers the Socket.IO path) wraps them too.
+    let app = match (opts.www, opts.client_dir) {
+        (None, None) => app,
+        (www, client_dir) => {
+            let www = ServeDir::new(www.unwrap_or_default());
+            let files = match client_dir {
+                Some(dir) => ServeDir::new(dir).at("/sockeye/").fallback(www),
+                None => www,
+            };
+            app.fallback_service(files)
+        }
+    }
+    .layer(layer);
 
     let listener = match tokio::net::TcpListener::bind(("127.0.0.1", opts.port)).await {
         Ok(l) => l,

@@ -86,10 +86,18 @@ export declare namespace Socket {
     | "forced close";
 }
 
+/**
+ * What closed the connection when this end did not: `{ description: "websocket connection closed" }`,
+ * `"transport closed by the server"` (long-polling) or `"network connection lost"` (the browser's
+ * `offline` event), or for a failed transport an `Error` whose `type` is `"TransportError"`.
+ */
+export type DisconnectDescription = Error | { description: string; context?: unknown };
+
 export interface SocketReservedEvents {
   connect: () => void;
   connect_error: (err: ExtendedError) => void;
-  disconnect: (reason: Socket.DisconnectReason) => void;
+  /** `description` is undefined for a deliberate disconnection, a ping timeout or a parse error. */
+  disconnect: (reason: Socket.DisconnectReason, description?: DisconnectDescription) => void;
 }
 
 export interface SocketOptions {
@@ -148,7 +156,7 @@ export interface ManagerReservedEvents {
   open: () => void;
   error: (err: Error) => void;
   ping: () => void;
-  close: (reason: string) => void;
+  close: (reason: string, description?: DisconnectDescription) => void;
   reconnect_failed: () => void;
   reconnect_attempt: (attempt: number) => void;
   reconnect_error: (err: Error) => void;
@@ -167,7 +175,7 @@ export interface EngineReservedEvents {
   upgradeError: (err: Error) => void;
   packet: (packet: EnginePacket) => void;
   error: (err: Error) => void;
-  close: (reason: string) => void;
+  close: (reason: string, description?: DisconnectDescription) => void;
 }
 
 /** The Engine.IO connection under a manager. */
@@ -191,6 +199,30 @@ export declare class Manager<
   readonly _readyState: "opening" | "open" | "closed";
   readonly _reconnecting: boolean;
   socket(nsp: string, opts?: Partial<SocketOptions>): Socket<ListenEvents, EmitEvents>;
+  /** Whether the manager reconnects after a lost connection. */
+  reconnection(): boolean;
+  /** Turns reconnection on or off; off also cancels a reconnection already scheduled. */
+  reconnection(v: boolean): this;
+  /** Attempts before giving up (Infinity: no limit). */
+  reconnectionAttempts(): number;
+  /** Sets the attempts before giving up, from the next reconnection on. */
+  reconnectionAttempts(v: number): this;
+  /** The first reconnection delay, in milliseconds. */
+  reconnectionDelay(): number;
+  /** Sets the first reconnection delay, from the next delay on. */
+  reconnectionDelay(v: number): this;
+  /** The largest reconnection delay, in milliseconds. */
+  reconnectionDelayMax(): number;
+  /** Sets the largest reconnection delay, from the next delay on. */
+  reconnectionDelayMax(v: number): this;
+  /** The jitter of the reconnection delay, 0 to 1. */
+  randomizationFactor(): number;
+  /** Sets the jitter of the reconnection delay, from the next delay on. */
+  randomizationFactor(v: number): this;
+  /** The connection timeout in milliseconds, or false for none. */
+  timeout(): number | false;
+  /** Sets the connection timeout, from the next connection attempt on. */
+  timeout(v: number | false): this;
   open(fn?: (err?: Error) => void): this;
   connect(fn?: (err?: Error) => void): this;
   close(): void;

@@ -15,10 +15,34 @@ await init({ module_or_path: fs ? fs.readFile(wasm) : wasm });
 
 // The reference closes the transport as soon as the browser goes offline, rather than waiting
 // for a ping timeout. One listener, added while the module is evaluated (a service worker only
-// honours `offline` listeners added then), forwards the event to the managers not closed.
+// honours `offline` listeners added then), forwards the event to the managers not closed. A
+// manager leaves the set once closed for good, so that the set never keeps a manager (and its
+// wasm driver) the application dropped.
 const openManagers = new Set();
-if (typeof addEventListener === "function") {
-  addEventListener("offline", () => openManagers.forEach((raw) => raw.offline()), false);
+const listen = typeof addEventListener === "function";
+if (listen) addEventListener("offline", () => openManagers.forEach((m) => m._raw.offline()), false);
+// `closeOnBeforeunload`: as the reference, a `beforeunload` listener (which keeps the page out of
+// the back/forward cache) only while a manager that asks for it is open.
+let unloading = 0;
+const onBeforeunload = () => openManagers.forEach((m) => m.opts.closeOnBeforeunload && m._raw.dropTransports());
+function track(manager, open) {
+  if (open === openManagers.has(manager)) return;
+  openManagers[open ? "add" : "delete"](manager);
+  if (manager.opts.closeOnBeforeunload && listen && (open ? !unloading++ : !--unloading)) {
+    (open ? addEventListener : removeEventListener)("beforeunload", onBeforeunload, false);
+  }
+}
+
+// The wasm driver holds the callbacks it reports to as JS roots, which the garbage collector
+// cannot see through: a callback that held its Manager or Socket would keep it, its driver and so
+// the callback itself alive forever. So the driver gets a forwarder that holds its target only
+// weakly, made here (a closure made in a constructor would keep the constructor's `this` through
+// its scope); the target keeps its own handler, under this key. While open, a manager is kept by
+// `openManagers`; once closed, by the application's references, if any.
+const onRaw = Symbol("onRaw");
+function weakly(target) {
+  const ref = new WeakRef(target);
+  return (a, b, c) => ref.deref()?.[onRaw](a, b, c);
 }
 
 /** The Socket.IO protocol revision. */
@@ -138,15 +162,22 @@ export class Manager extends Emitter {
     this.opts = opts = opts ?? {};
     this.uri = absolute(uri);
     this.engine = new Engine(() => this._raw);
-    this._raw = new RawManager(this.uri, opts, (kind, value, fromEngine) => {
+    let description;
+    this[onRaw] = (kind, value, fromEngine) => {
       if (fromEngine) return this.engine.emitReserved(kind, value);
-      this.emitReserved(kind, value);
-      if (kind === "close") this.engine.emitReserved("close", value);
-    });
-    openManagers.add(this._raw);
-    if (opts.closeOnBeforeunload && typeof addEventListener === "function") {
-      addEventListener("beforeunload", () => this._raw.dropTransports(), false);
-    }
+      // Closed for good (after a "close", an "error" or "reconnect_failed"): no longer kept.
+      const raw = this._raw;
+      if (raw?.readyState === "closed" && !raw.reconnecting) track(this, false);
+      // What closed the engine (the reference's `description`), just before its "close".
+      if (kind === "closeDescription") return void (description = value);
+      if (kind !== "close") return this.emitReserved(kind, value);
+      const why = description;
+      description = undefined;
+      this.emitReserved("close", value, why);
+      this.engine.emitReserved("close", value, why);
+    };
+    this._raw = new RawManager(this.uri, opts, weakly(this));
+    if (opts.autoConnect !== false) track(this, true);
   }
 
   /** The manager's state: "opening", "open" or "closed". */
@@ -176,7 +207,7 @@ export class Manager extends Emitter {
       };
       this.on("open", done).on("error", done);
     }
-    openManagers.add(this._raw);
+    track(this, true);
     this._raw.open();
     return this;
   }
@@ -187,13 +218,36 @@ export class Manager extends Emitter {
 
   /** Closes the connection without reconnecting. */
   close() {
-    openManagers.delete(this._raw);
+    track(this, false);
     this._raw.close();
   }
 
   disconnect() {
     this.close();
   }
+}
+
+// The reference's option accessors: `manager.reconnection()` reads, `manager.reconnection(false)`
+// sets (from the next reconnection on) and returns the manager. Defaults as the constructor's.
+for (const [name, initial] of [
+  ["reconnection", (o) => o.reconnection !== false],
+  ["reconnectionAttempts", (o) => o.reconnectionAttempts || Infinity],
+  ["reconnectionDelay", (o) => o.reconnectionDelay || 1000],
+  ["reconnectionDelayMax", (o) => o.reconnectionDelayMax || 5000],
+  ["randomizationFactor", (o) => o.randomizationFactor ?? 0.5],
+  ["timeout", (o) => (o.timeout == null ? 20000 : o.timeout)],
+]) {
+  // As the reference: these two read on no argument at all, the others on `undefined`.
+  const byArity = name === "reconnection" || name === "timeout";
+  Manager.prototype[name] = function (...args) {
+    const settings = (this._settings ??= {});
+    if (byArity ? !args.length : args[0] === undefined) {
+      return name in settings ? settings[name] : initial(this.opts);
+    }
+    settings[name] = name === "reconnection" ? !!args[0] : args[0];
+    this._raw.set(name, args[0]);
+    return this;
+  };
 }
 
 /** A socket on one namespace of a manager. */
@@ -211,7 +265,10 @@ export class Socket extends Emitter {
     this.io = io;
     this.nsp = nsp;
     if (opts && opts.auth) this.auth = opts.auth;
-    this.#raw = io._raw.socket(nsp, opts ?? {}, (kind, value, id) => this.#on(kind, value, id));
+    this[onRaw] = (kind, value, id) => this.#on(kind, value, id);
+    // A socket that connects on creation opens its manager, if closed.
+    if (io.opts.autoConnect !== false) track(io, true);
+    this.#raw = io._raw.socket(nsp, opts ?? {}, weakly(this));
     if (this.#authLater) this.#sendAuth();
   }
 
@@ -238,6 +295,8 @@ export class Socket extends Emitter {
     if (kind === "connect") {
       for (const args of this.#buffered.splice(0)) this.#notifyOutgoing(args);
     }
+    // "disconnect" has the reference's `description` second (undefined when deliberate).
+    if (kind === "disconnect") return this.emitReserved(kind, value, id);
     this.emitReserved(kind, value);
   }
 
@@ -287,6 +346,7 @@ export class Socket extends Emitter {
   }
 
   connect() {
+    track(this.io, true);
     this.#raw.connect();
     return this;
   }

@@ -16,6 +16,13 @@
 //!
 //! With connection state recovery on, the server appends an offset to its events; this API
 //! strips it, so handlers see only the event's own arguments.
+//!
+//! The [`Manager`] has socket.io-client's option accessors (`reconnection`,
+//! `reconnection_attempts`, `reconnection_delay`, `reconnection_delay_max`,
+//! `randomization_factor`, `timeout`, each with a `set_` twin that takes effect from the next
+//! reconnection on), and [`Manager::events`] streams its and its engine's events (`open`, `ping`,
+//! `close` with the reference's description, `reconnect_attempt` ..., `upgrade`). It listens for
+//! the page's `offline` event itself, as the reference does.
 
 use core::pin::Pin;
 use core::task::{Context, Poll, Waker};
@@ -32,12 +39,26 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 
+use wasm_bindgen::prelude::*;
+
 use crate::driver::{Driver, Sink, WeakDriver};
 use crate::transport::polling::PollOptions;
 
 pub use futures_core::Stream;
-pub use proto::engine::Transport;
-pub use proto::socket::client::{AckError, DisconnectReason};
+pub use proto::client::CloseDescription;
+pub use proto::engine::client::{ProbeError, TransportError};
+pub use proto::engine::{CloseReason as EngineCloseReason, Transport};
+pub use proto::socket::client::{AckError, ConnectionError, DisconnectReason};
+
+#[wasm_bindgen]
+extern "C" {
+    /// `globalThis.addEventListener(type, listener)`; fails where there is none (Node.js).
+    #[wasm_bindgen(js_namespace = globalThis, js_name = addEventListener, catch)]
+    fn add_event_listener(kind: &str, listener: &js_sys::Function) -> Result<(), JsValue>;
+    /// `globalThis.removeEventListener(type, listener)`.
+    #[wasm_bindgen(js_namespace = globalThis, js_name = removeEventListener, catch)]
+    fn remove_event_listener(kind: &str, listener: &js_sys::Function) -> Result<(), JsValue>;
+}
 
 /// Why an operation of the Rust API failed.
 #[derive(Debug, thiserror::Error)]
@@ -385,7 +406,7 @@ pub enum SocketEvent {
     /// The connection attempt failed, or the server refused the namespace.
     ConnectError(ConnectError),
     /// Disconnected; unless the reason is deliberate, the manager reconnects.
-    Disconnect(DisconnectReason),
+    Disconnect(Disconnection),
     /// An event from the server.
     Event {
         /// Its name.
@@ -393,6 +414,70 @@ pub enum SocketEvent {
         /// Its arguments.
         args: Args,
     },
+}
+
+/// Why a socket disconnected: the reference's `disconnect` event arguments `(reason,
+/// description)`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Disconnection {
+    /// Why.
+    pub reason: DisconnectReason,
+    /// What closed the connection, when the reference says: a lost transport's detail (none for a
+    /// deliberate disconnection, a ping timeout or a parse error).
+    pub description: Option<CloseDescription>,
+}
+
+impl Disconnection {
+    /// A disconnection for `reason`, with no description.
+    pub fn new(reason: DisconnectReason) -> Self {
+        Disconnection {
+            reason,
+            description: None,
+        }
+    }
+}
+
+impl From<DisconnectReason> for Disconnection {
+    fn from(reason: DisconnectReason) -> Self {
+        Disconnection::new(reason)
+    }
+}
+
+/// The manager's and its engine's events, as [`Manager::events`] streams them (the reference's
+/// `socket.io.on(...)` and `socket.io.engine.on(...)`).
+#[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
+pub enum ManagerEvent {
+    /// The engine opened (`open`).
+    Open,
+    /// The engine could not open (`error`).
+    Error(ConnectionError),
+    /// The server pinged (`ping`).
+    Ping,
+    /// The engine closed (`close`): the reason, and what closed it when the reference says.
+    Close {
+        /// Why, in Engine.IO's words (`"transport close"` ...).
+        reason: EngineCloseReason,
+        /// The lost transport's detail (`"network connection lost"` after the browser's
+        /// `offline` event ...).
+        description: Option<CloseDescription>,
+    },
+    /// A reconnection attempt starts, numbered from 1 (`reconnect_attempt`).
+    ReconnectAttempt(u32),
+    /// Reconnected after this many attempts (`reconnect`).
+    Reconnect(u32),
+    /// A reconnection attempt failed (`reconnect_error`).
+    ReconnectError(ConnectionError),
+    /// Every attempt failed; no more (`reconnect_failed`).
+    ReconnectFailed,
+    /// The engine's upgrade probe succeeded and it is switching (the engine's `upgrading`).
+    Upgrading,
+    /// The engine now runs on this transport (the engine's `upgrade`).
+    Upgrade(Transport),
+    /// The upgrade probe failed; the engine stays on long-polling (the engine's `upgradeError`).
+    UpgradeError(ProbeError),
+    /// A transport failed, just before the engine closes (the engine's `error`).
+    TransportError(TransportError),
 }
 
 /// A socket's state.
@@ -411,14 +496,50 @@ type Handler = Rc<RefCell<dyn FnMut(&Event)>>;
 
 struct Subscriber {
     socket: SocketId,
-    queue: Weak<RefCell<EventQueue>>,
+    queue: Weak<RefCell<EventQueue<SocketEvent>>>,
 }
 
-#[derive(Default)]
-struct EventQueue {
-    events: VecDeque<SocketEvent>,
+struct EventQueue<T> {
+    events: VecDeque<T>,
     waker: Option<Waker>,
     closed: bool,
+}
+
+impl<T> Default for EventQueue<T> {
+    fn default() -> Self {
+        EventQueue {
+            events: VecDeque::new(),
+            waker: None,
+            closed: false,
+        }
+    }
+}
+
+impl<T> EventQueue<T> {
+    fn push(&mut self, event: T) {
+        self.events.push_back(event);
+        if let Some(w) = self.waker.take() {
+            w.wake();
+        }
+    }
+
+    fn close(&mut self) {
+        self.closed = true;
+        if let Some(w) = self.waker.take() {
+            w.wake();
+        }
+    }
+
+    fn poll(&mut self, cx: &mut Context<'_>) -> Poll<Option<T>> {
+        match self.events.pop_front() {
+            Some(event) => Poll::Ready(Some(event)),
+            None if self.closed => Poll::Ready(None),
+            None => {
+                self.waker = Some(cx.waker().clone());
+                Poll::Pending
+            }
+        }
+    }
 }
 
 #[derive(Default)]
@@ -434,6 +555,11 @@ pub(crate) struct RustSink {
     next_handler: Cell<u64>,
     subscribers: RefCell<Vec<Subscriber>>,
     acks: RefCell<Vec<(u64, Rc<RefCell<AckSlot>>)>>,
+    manager_subscribers: RefCell<Vec<Weak<RefCell<EventQueue<ManagerEvent>>>>>,
+    /// The description reported for the engine closing now, until the manager's `close`.
+    pending_description: RefCell<Option<CloseDescription>>,
+    /// The description of the last `close`, for the sockets' `disconnect` events after it.
+    description: RefCell<Option<CloseDescription>>,
 }
 
 impl RustSink {
@@ -443,12 +569,18 @@ impl RustSink {
                 return false;
             };
             if s.socket == socket {
-                let mut queue = queue.borrow_mut();
-                queue.events.push_back(event.clone());
-                if let Some(w) = queue.waker.take() {
-                    w.wake();
-                }
+                queue.borrow_mut().push(event.clone());
             }
+            true
+        });
+    }
+
+    fn publish_manager(&self, event: ManagerEvent) {
+        self.manager_subscribers.borrow_mut().retain(|queue| {
+            let Some(queue) = queue.upgrade() else {
+                return false;
+            };
+            queue.borrow_mut().push(event.clone());
             true
         });
     }
@@ -458,11 +590,12 @@ impl Drop for RustSink {
     fn drop(&mut self) {
         for s in self.subscribers.get_mut().drain(..) {
             if let Some(queue) = s.queue.upgrade() {
-                let mut queue = queue.borrow_mut();
-                queue.closed = true;
-                if let Some(w) = queue.waker.take() {
-                    w.wake();
-                }
+                queue.borrow_mut().close();
+            }
+        }
+        for queue in self.manager_subscribers.get_mut().drain(..) {
+            if let Some(queue) = queue.upgrade() {
+                queue.borrow_mut().close();
             }
         }
     }
@@ -472,10 +605,38 @@ impl Sink for RustSink {
     fn deliver(driver: &Driver<Self>, event: CoreEvent) {
         use socket_client::Event as E;
         let sink = driver.sink();
-        let CoreEvent::Manager(event) = event else {
-            return;
+        let event = match event {
+            CoreEvent::Manager(event) => event,
+            CoreEvent::CloseDescription(d) => {
+                *sink.pending_description.borrow_mut() = Some(d);
+                return;
+            }
+            CoreEvent::Ping => return sink.publish_manager(ManagerEvent::Ping),
+            CoreEvent::Upgrading => return sink.publish_manager(ManagerEvent::Upgrading),
+            CoreEvent::Upgrade(t) => return sink.publish_manager(ManagerEvent::Upgrade(t)),
+            CoreEvent::UpgradeError(e) => {
+                return sink.publish_manager(ManagerEvent::UpgradeError(e));
+            }
+            CoreEvent::TransportError(e) => {
+                return sink.publish_manager(ManagerEvent::TransportError(e));
+            }
+            _ => return,
         };
         match event {
+            E::Open => sink.publish_manager(ManagerEvent::Open),
+            E::Error(e) => sink.publish_manager(ManagerEvent::Error(e)),
+            E::Close(reason) => {
+                let description = sink.pending_description.borrow_mut().take();
+                sink.description.replace(description.clone());
+                sink.publish_manager(ManagerEvent::Close {
+                    reason,
+                    description,
+                });
+            }
+            E::ReconnectAttempt(n) => sink.publish_manager(ManagerEvent::ReconnectAttempt(n)),
+            E::Reconnect(n) => sink.publish_manager(ManagerEvent::Reconnect(n)),
+            E::ReconnectError(e) => sink.publish_manager(ManagerEvent::ReconnectError(e)),
+            E::ReconnectFailed => sink.publish_manager(ManagerEvent::ReconnectFailed),
             E::Connect { socket } => sink.publish(socket, SocketEvent::Connect),
             E::ConnectError { socket, data } => {
                 let data: Value = serde_json::from_str(&data).unwrap_or_default();
@@ -490,7 +651,18 @@ impl Sink for RustSink {
                 sink.publish(socket, SocketEvent::ConnectError(error));
             }
             E::Disconnect { socket, reason } => {
-                sink.publish(socket, SocketEvent::Disconnect(reason))
+                let description = if reason.is_deliberate() {
+                    None
+                } else {
+                    sink.description.borrow().clone()
+                };
+                sink.publish(
+                    socket,
+                    SocketEvent::Disconnect(Disconnection {
+                        reason,
+                        description,
+                    }),
+                );
             }
             E::Event {
                 socket,
@@ -565,11 +737,18 @@ impl Sink for RustSink {
 }
 
 /// Closes the connection when the last handle on it goes.
-struct Owner(Driver<RustSink>);
+struct Owner {
+    driver: Driver<RustSink>,
+    /// The page's `offline` listener, while registered.
+    offline: Option<Closure<dyn FnMut()>>,
+}
 
 impl Drop for Owner {
     fn drop(&mut self) {
-        self.0.with(|c, now| c.close(now));
+        if let Some(listener) = self.offline.take() {
+            let _ = remove_event_listener("offline", listener.as_ref().unchecked_ref());
+        }
+        self.driver.with(|c, now| c.close(now));
     }
 }
 
@@ -590,14 +769,112 @@ impl Manager {
             return Err(Error::MissingGlobal(name));
         }
         let driver = Driver::new(config, poll, RustSink::default());
+        // As the reference, the transport closes as soon as the browser goes offline rather than
+        // at the next ping timeout. The listener does not keep the connection alive.
+        let weak = driver.downgrade();
+        let listener = Closure::<dyn FnMut()>::new(move || {
+            if let Some(driver) = weak.upgrade() {
+                driver.with(|c, now| c.handle_offline(now));
+            }
+        });
+        let offline = add_event_listener("offline", listener.as_ref().unchecked_ref())
+            .is_ok()
+            .then_some(listener);
         Ok(Manager {
-            owner: Rc::new(Owner(driver)),
+            owner: Rc::new(Owner { driver, offline }),
             options,
         })
     }
 
     fn driver(&self) -> &Driver<RustSink> {
-        &self.owner.0
+        &self.owner.driver
+    }
+
+    /// The manager's and its engine's events from now on. Each call gives a stream of its own;
+    /// it ends when the connection is dropped.
+    pub fn events(&self) -> ManagerEvents {
+        let queue = Rc::new(RefCell::new(EventQueue::default()));
+        self.driver()
+            .sink()
+            .manager_subscribers
+            .borrow_mut()
+            .push(Rc::downgrade(&queue));
+        ManagerEvents { queue }
+    }
+
+    /// Closes the transport at once, as the browser's `offline` event does (the manager listens
+    /// for it itself): the manager then reconnects. Ignored for a `localhost` server, as the
+    /// reference ignores it, since loopback stays up offline.
+    pub fn offline(&self) {
+        self.driver().with(|c, now| c.handle_offline(now));
+    }
+
+    /// Whether the manager reconnects after a lost connection (`reconnection()`).
+    pub fn reconnection(&self) -> bool {
+        self.driver().read(|c| c.manager().config().reconnection)
+    }
+
+    /// Turns reconnection on or off (`reconnection(v)`); off also cancels a reconnection
+    /// already scheduled.
+    pub fn set_reconnection(&self, on: bool) {
+        self.driver().with(|c, _| c.set_reconnection(on));
+    }
+
+    /// Attempts before giving up, `None` for no limit (`reconnectionAttempts()`).
+    pub fn reconnection_attempts(&self) -> Option<u32> {
+        self.driver()
+            .read(|c| c.manager().config().reconnection_attempts)
+    }
+
+    /// Sets the attempts before giving up (`reconnectionAttempts(v)`), from the next reconnection.
+    pub fn set_reconnection_attempts(&self, attempts: Option<u32>) {
+        self.driver()
+            .with(|c, _| c.set_reconnection_attempts(attempts));
+    }
+
+    /// The first reconnection delay (`reconnectionDelay()`).
+    pub fn reconnection_delay(&self) -> Duration {
+        self.driver()
+            .read(|c| c.manager().config().reconnection_delay)
+    }
+
+    /// Sets the first reconnection delay (`reconnectionDelay(v)`), from the next delay computed.
+    pub fn set_reconnection_delay(&self, delay: Duration) {
+        self.driver().with(|c, _| c.set_reconnection_delay(delay));
+    }
+
+    /// The largest reconnection delay (`reconnectionDelayMax()`).
+    pub fn reconnection_delay_max(&self) -> Duration {
+        self.driver()
+            .read(|c| c.manager().config().reconnection_delay_max)
+    }
+
+    /// Sets the largest reconnection delay (`reconnectionDelayMax(v)`).
+    pub fn set_reconnection_delay_max(&self, delay: Duration) {
+        self.driver()
+            .with(|c, _| c.set_reconnection_delay_max(delay));
+    }
+
+    /// The jitter of the reconnection delay (`randomizationFactor()`).
+    pub fn randomization_factor(&self) -> f64 {
+        self.driver()
+            .read(|c| c.manager().config().randomization_factor)
+    }
+
+    /// Sets the jitter of the reconnection delay, 0 to 1 (`randomizationFactor(v)`).
+    pub fn set_randomization_factor(&self, factor: f64) {
+        self.driver()
+            .with(|c, _| c.set_randomization_factor(factor));
+    }
+
+    /// The connection timeout, `None` for none (`timeout()`).
+    pub fn timeout(&self) -> Option<Duration> {
+        self.driver().read(|c| c.manager().config().timeout)
+    }
+
+    /// Sets the connection timeout (`timeout(v)`), from the next connection attempt.
+    pub fn set_timeout(&self, timeout: Option<Duration>) {
+        self.driver().with(|c, _| c.set_timeout(timeout));
     }
 
     /// The socket of namespace `nsp` (`/`, `/admin` ...), with this manager's auth, retries and
@@ -839,22 +1116,34 @@ pub struct HandlerId(u64);
 
 /// A stream of [`SocketEvent`]s.
 pub struct Events {
-    queue: Rc<RefCell<EventQueue>>,
+    queue: Rc<RefCell<EventQueue<SocketEvent>>>,
 }
 
 impl Stream for Events {
     type Item = SocketEvent;
 
     fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<SocketEvent>> {
-        let mut queue = self.queue.borrow_mut();
-        match queue.events.pop_front() {
-            Some(event) => Poll::Ready(Some(event)),
-            None if queue.closed => Poll::Ready(None),
-            None => {
-                queue.waker = Some(cx.waker().clone());
-                Poll::Pending
-            }
-        }
+        self.queue.borrow_mut().poll(cx)
+    }
+}
+
+/// A stream of [`ManagerEvent`]s.
+pub struct ManagerEvents {
+    queue: Rc<RefCell<EventQueue<ManagerEvent>>>,
+}
+
+impl Stream for ManagerEvents {
+    type Item = ManagerEvent;
+
+    fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<ManagerEvent>> {
+        self.queue.borrow_mut().poll(cx)
+    }
+}
+
+impl ManagerEvents {
+    /// The next event (`None` once the connection is dropped).
+    pub async fn next(&mut self) -> Option<ManagerEvent> {
+        core::future::poll_fn(|cx| Pin::new(&mut *self).poll_next(cx)).await
     }
 }
 

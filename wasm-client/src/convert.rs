@@ -28,6 +28,19 @@ extern "C" {
     fn byte_offset(this: &View) -> u32;
     #[wasm_bindgen(method, getter, js_name = byteLength)]
     fn byte_length(this: &View) -> u32;
+
+    /// A `Uint8Array`, as [`to_vec`] copies it.
+    type Bytes;
+    /// `bytes.subarray()`: a view of the same bytes, which wasm-bindgen's glue copies into the
+    /// module's memory (once: the view itself copies nothing).
+    #[wasm_bindgen(method, js_name = subarray)]
+    fn copy(this: &Bytes) -> Vec<u8>;
+}
+
+/// The bytes of a `Uint8Array`: lighter in the module than `Uint8Array::to_vec`, whose length
+/// assertion links `core::fmt`'s integer printing.
+pub(crate) fn to_vec(bytes: &Uint8Array) -> Vec<u8> {
+    bytes.unchecked_ref::<Bytes>().copy()
 }
 
 /// Event or ack arguments, ready for the core.
@@ -62,15 +75,14 @@ fn replace(sink: &Shared<Encoded>, value: JsValue) -> JsValue {
         return value;
     }
     let bytes = if let Some(buf) = value.dyn_ref::<ArrayBuffer>() {
-        Uint8Array::new(buf).to_vec()
+        to_vec(&Uint8Array::new(buf))
     } else if ArrayBuffer::is_view(&value) {
         let view: &View = value.unchecked_ref();
-        Uint8Array::new_with_byte_offset_and_length(
+        to_vec(&Uint8Array::new_with_byte_offset_and_length(
             &view.buffer(),
             view.byte_offset(),
             view.byte_length(),
-        )
-        .to_vec()
+        ))
     } else if let Some(blob) = value.dyn_ref::<Blob>() {
         let mut sink = sink.borrow_mut();
         let n = sink.attachments.len();
@@ -148,5 +160,5 @@ pub(crate) fn decode(json: &str, attachments: Vec<Vec<u8>>) -> Result<JsValue, J
 pub(crate) fn bytes_of(buffer: &JsValue) -> Option<Vec<u8>> {
     buffer
         .dyn_ref::<ArrayBuffer>()
-        .map(|b| Uint8Array::new(b).to_vec())
+        .map(|b| to_vec(&Uint8Array::new(b)))
 }

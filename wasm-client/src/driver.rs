@@ -29,6 +29,7 @@ use proto::engine::client::Transmit;
 use wasm_bindgen::prelude::*;
 
 use crate::cell::Shared;
+use crate::counters::{Kind, Live};
 use crate::timer::{self, Timer};
 use crate::transport::polling::{PollOptions, Request, Step};
 use crate::transport::ws::{Ws, WsEvent};
@@ -92,6 +93,7 @@ struct Inner<S> {
     /// Whether a `deliver` is running further up the stack.
     dispatching: Cell<bool>,
     sink: S,
+    _live: Live,
 }
 
 /// What the driver holds on the client's behalf.
@@ -130,6 +132,7 @@ impl<S: Sink> Driver<S> {
             inputs: Shared::new(Vec::new()),
             dispatching: Cell::new(false),
             sink,
+            _live: Live::new(Kind::Driver),
         }));
         driver.pump();
         driver
@@ -149,7 +152,11 @@ impl<S: Sink> Driver<S> {
     /// A callback that reports to this driver as `source`. It holds the driver.
     pub(crate) fn callback(&self, source: Source) -> Callback {
         let driver = self.clone();
-        Closure::new(move |value: JsValue| driver.called(source, value))
+        let live = Live::new(Kind::Closure);
+        Closure::new(move |value: JsValue| {
+            let _ = &live;
+            driver.called(source, value)
+        })
     }
 
     /// Reads the client's state.

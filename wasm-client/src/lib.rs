@@ -52,6 +52,7 @@ static ALLOCATOR: rlsf::GlobalTlsf = rlsf::GlobalTlsf::new();
 
 mod cell;
 mod convert;
+mod counters;
 mod driver;
 mod js;
 mod options;
@@ -64,11 +65,15 @@ mod api;
 
 pub use socket::{JsManager, JsSocket};
 
+#[cfg(feature = "debug-counters")]
+pub use counters::debug_counters;
+
 #[cfg(feature = "rust-api")]
 pub use api::{
-    AckError, AckFuture, Args, ConnectError, ConnectionState, DisconnectReason, Error, Event,
-    Events, HandlerId, IntoPayload, Manager, Options, Payload, Socket, SocketEvent, Stream,
-    Transport,
+    AckError, AckFuture, Args, CloseDescription, ConnectError, ConnectionError, ConnectionState,
+    DisconnectReason, Disconnection, EngineCloseReason, Error, Event, Events, HandlerId,
+    IntoPayload, Manager, ManagerEvent, ManagerEvents, Options, Payload, ProbeError, Socket,
+    SocketEvent, Stream, Transport, TransportError,
 };
 
 #[wasm_bindgen]

@@ -9,7 +9,7 @@ use alloc::vec::Vec;
 use core::time::Duration;
 
 use js_sys::{Array, Object, Reflect};
-use proto::client::Config;
+use proto::client::{Client, Config};
 use proto::engine::Transport;
 use proto::socket::client::{self as socket_client, Auth, SocketOptions};
 use proto::url::{EngineUrl, ServerUrl, UrlError, parse_query};
@@ -178,4 +178,31 @@ pub(crate) fn socket_options(options: &JsValue, config: &socket_client::Config) 
         millis(&value)
     };
     socket
+}
+
+/// `manager.<name>(value)`, the reference's setters. Unlike the constructor's options they take
+/// the value as given (`reconnectionAttempts(0)` means no attempt); what is not a number of
+/// milliseconds means 0, as JS's timers read it.
+pub(crate) fn set_manager_option(client: &mut Client, name: &str, value: &JsValue) {
+    let ms = || millis(value).unwrap_or_default();
+    match name {
+        "reconnection" => client.set_reconnection(value.is_truthy()),
+        "reconnectionAttempts" => client.set_reconnection_attempts(
+            value
+                .as_f64()
+                .filter(|n| n.is_finite())
+                .map(|n| n.max(0.0) as u32),
+        ),
+        "reconnectionDelay" => client.set_reconnection_delay(ms()),
+        "reconnectionDelayMax" => client.set_reconnection_delay_max(ms()),
+        "randomizationFactor" => {
+            client.set_randomization_factor(value.as_f64().unwrap_or_default())
+        }
+        "timeout" => client.set_timeout(if value.as_bool() == Some(false) {
+            None
+        } else {
+            Some(ms())
+        }),
+        _ => {}
+    }
 }

@@ -11,7 +11,7 @@ use core::cell::Cell;
 use core::time::Duration;
 
 use js_sys::{Array, Function, Reflect};
-use proto::client::Event;
+use proto::client::{CloseDescription, Event};
 use proto::engine::Packet;
 use proto::socket::client::{self as socket_client, AckError, EmitError, SocketId};
 use proto::socket::packet::{AckId, Nsp};
@@ -98,6 +98,11 @@ pub(crate) struct JsSink {
     reads: Shared<Vec<BlobRead>>,
     /// The last sequence number or tag given out.
     next_tag: Cell<u32>,
+    /// The reference's `description` of the engine closing now, until the manager's `close`.
+    pending_description: Shared<JsValue>,
+    /// The description of the last `close`: the second argument of the sockets' `disconnect`
+    /// events that follow it.
+    description: Shared<JsValue>,
 }
 
 /// A `Blob` being read for attachment `index` of waiting entry `seq`.
@@ -151,6 +156,22 @@ fn connect_error(data: &str) -> JsValue {
     err
 }
 
+/// The reference's `description` of a lost engine: `{ description }`, or for a transport error an
+/// `Error` whose `type` is `"TransportError"`.
+fn description_value(d: &CloseDescription) -> JsValue {
+    let text = d.text();
+    let (value, key, field): (JsValue, &str, JsValue) = match d {
+        CloseDescription::TransportError(_) => (error(&text), "type", "TransportError".into()),
+        _ => (
+            js_sys::Object::new().into(),
+            "description",
+            JsValue::from_str(&text),
+        ),
+    };
+    let _ = Reflect::set(&value, &key.into(), &field);
+    value
+}
+
 /// The reference's `packet` event value: `{ type, data }`.
 fn packet_value(packet: Packet) -> JsValue {
     let (kind, data): (&str, JsValue) = match packet {
@@ -193,6 +214,12 @@ impl Sink for JsSink {
             Event::UpgradeError(e) => sink.manager("upgradeError", &error(&e.text()), true),
             Event::TransportError(e) => sink.manager("error", &error(&e.text()), true),
             Event::Packet(packet) => sink.manager("packet", &packet_value(packet), true),
+            Event::CloseDescription(d) => {
+                let value = description_value(&d);
+                // Tells the wrapper, which passes it with the manager's and the engine's `close`.
+                sink.manager("closeDescription", &value, false);
+                *sink.pending_description.borrow_mut() = value;
+            }
             #[allow(unreachable_patterns, reason = "the core's Event is non_exhaustive")]
             _ => {}
         }
@@ -218,7 +245,14 @@ fn deliver_manager(sink: &JsSink, event: socket_client::Event) {
     match event {
         E::Open => sink.manager("open", none, false),
         E::Error(e) => sink.manager("error", &error(&e.text()), false),
-        E::Close(reason) => sink.manager("close", &reason.as_str().into(), false),
+        E::Close(reason) => {
+            let description = core::mem::replace(
+                &mut *sink.pending_description.borrow_mut(),
+                JsValue::UNDEFINED,
+            );
+            *sink.description.borrow_mut() = description;
+            sink.manager("close", &reason.as_str().into(), false);
+        }
         E::ReconnectAttempt(n) => sink.manager("reconnect_attempt", &n.into(), false),
         E::Reconnect(n) => sink.manager("reconnect", &n.into(), false),
         E::ReconnectError(e) => sink.manager("reconnect_error", &error(&e.text()), false),
@@ -228,7 +262,12 @@ fn deliver_manager(sink: &JsSink, event: socket_client::Event) {
             sink.socket(socket, "connect_error", &connect_error(&data), none)
         }
         E::Disconnect { socket, reason } => {
-            sink.socket(socket, "disconnect", &reason.as_str().into(), none)
+            let description = if reason.is_deliberate() {
+                JsValue::UNDEFINED
+            } else {
+                sink.description.borrow().clone()
+            };
+            sink.socket(socket, "disconnect", &reason.as_str().into(), &description)
         }
         E::AuthRequest { socket } => sink.socket(socket, "auth", none, none),
         E::Event {
@@ -420,6 +459,8 @@ impl JsManager {
             waiting: Shared::new(Vec::new()),
             reads: Shared::new(Vec::new()),
             next_tag: Cell::new(0),
+            pending_description: Shared::new(JsValue::UNDEFINED),
+            description: Shared::new(JsValue::UNDEFINED),
         };
         Ok(JsManager {
             driver: Driver::new(options.config, options.poll, sink),
@@ -509,6 +550,13 @@ impl JsManager {
             ReadyState::Open => "open",
             ReadyState::Closed => "closed",
         })
+    }
+
+    /// The reference's option setters (`manager.reconnection(false)` ...): `name` is the
+    /// option's; it takes effect from the next reconnection on.
+    pub fn set(&self, name: &str, value: &JsValue) {
+        self.driver
+            .with(|c, _| options::set_manager_option(c, name, value));
     }
 
     /// Whether a reconnection is scheduled or under way.

@@ -8,6 +8,7 @@
 use proto::Instant;
 use wasm_bindgen::prelude::*;
 
+use crate::counters::{self, Kind};
 use crate::driver::Callback;
 
 #[wasm_bindgen]
@@ -18,9 +19,21 @@ extern "C" {
     fn performance_now() -> f64;
     /// `setTimeout(f, ms)`: an id in browsers, an object in Node.js.
     #[wasm_bindgen(js_name = setTimeout)]
-    fn set_timeout(f: &JsValue, ms: f64) -> JsValue;
+    fn set_timeout_js(f: &JsValue, ms: f64) -> JsValue;
     #[wasm_bindgen(js_name = clearTimeout)]
-    fn clear_timeout(id: &JsValue);
+    fn clear_timeout_js(id: &JsValue);
+}
+
+/// `setTimeout`, counted in the debug build (`crate::counters`).
+fn set_timeout(f: &JsValue, ms: f64) -> JsValue {
+    counters::add(Kind::Timer, 1);
+    set_timeout_js(f, ms)
+}
+
+/// `clearTimeout`, counted in the debug build: a timeout never cleared stays counted.
+fn clear_timeout(id: &JsValue) {
+    counters::add(Kind::Timer, -1);
+    clear_timeout_js(id);
 }
 
 /// Now, in whole milliseconds since the page (or worker) started.

@@ -9,7 +9,7 @@ mod common;
 use std::cell::RefCell;
 use std::rc::Rc;
 
-use common::{Log, Recorder, json, obj, until, url};
+use common::{Log, Recorder, json, obj, recovery_url, until, url};
 use js_sys::{Array, ArrayBuffer, DataView, Uint8Array};
 use serde_json::json;
 use sockeye_client::{JsManager, JsSocket};
@@ -307,9 +307,16 @@ async fn reconnects_after_the_server_drops_the_transport() {
         .emit(&args(&["drop".into()]), None, false, None, false)
         .unwrap();
     until("disconnect", || log.count("disconnect") > 0).await;
+    let (reason, description) = log.entry("disconnect");
+    assert_eq!(reason.as_string().unwrap(), "transport close");
+    // The reference's second argument: what closed the connection.
     assert_eq!(
-        log.value("disconnect").as_string().unwrap(),
-        "transport close"
+        json(&description),
+        json!({ "description": "websocket connection closed" })
+    );
+    assert_eq!(
+        json(&manager_log.value("closeDescription")),
+        json!({ "description": "websocket connection closed" })
     );
     // Not deliberate: the socket stays active and the manager reconnects it.
     assert!(socket.active());
@@ -488,4 +495,147 @@ async fn handlers_may_emit_from_inside_a_handler() {
     assert_eq!(&kinds[..3], ["auth", "connect", "event"]);
     manager.close();
     drop(handler);
+}
+
+#[wasm_bindgen_test]
+async fn manager_settings_apply_to_the_next_reconnection() {
+    let opts =
+        json!({ "reconnectionDelay": 50, "randomizationFactor": 0, "transports": ["websocket"] });
+    let (manager, manager_log, socket, log) = connect(opts, "/");
+    connected(&socket, &log, json!({})).await;
+    // No attempt allowed: the loss ends in `reconnect_failed`.
+    manager.set("reconnectionAttempts", &0.into());
+    socket
+        .emit(&args(&["drop".into()]), None, false, None, false)
+        .unwrap();
+    until("reconnect_failed", || {
+        manager_log.count("reconnect_failed") > 0
+    })
+    .await;
+    assert_eq!(manager_log.count("reconnect_attempt"), 0);
+    // Reconnection off: opened again, then lost, nothing is attempted.
+    manager.set("reconnectionAttempts", &f64::INFINITY.into());
+    manager.set("reconnection", &false.into());
+    manager.open();
+    connected(&socket, &log, json!({})).await;
+    socket
+        .emit(&args(&["drop".into()]), None, false, None, false)
+        .unwrap();
+    until("disconnect", || log.count("disconnect") == 2).await;
+    gloo_timers::future::TimeoutFuture::new(300).await;
+    assert_eq!(manager_log.count("reconnect_attempt"), 0);
+    assert!(!manager.reconnecting());
+    // On again: the next loss reconnects.
+    manager.set("reconnection", &true.into());
+    manager.open();
+    connected(&socket, &log, json!({})).await;
+    socket
+        .emit(&args(&["drop".into()]), None, false, None, false)
+        .unwrap();
+    connected(&socket, &log, json!({})).await;
+    assert_eq!(manager_log.count("reconnect_attempt"), 1);
+    // A deliberate disconnection has no description.
+    socket
+        .emit(&args(&["kick".into()]), None, false, None, false)
+        .unwrap();
+    until("kick", || log.count("disconnect") == 4).await;
+    let (reason, description) = log.entry("disconnect");
+    assert_eq!(reason.as_string().unwrap(), "io server disconnect");
+    assert!(description.is_undefined());
+    manager.close();
+}
+
+#[wasm_bindgen_test]
+async fn rooms_via_the_server() {
+    let (manager_a, _, a, a_log) = connect(json!({ "transports": ["websocket"] }), "/");
+    let (manager_b, _, b, b_log) = connect(json!({ "transports": ["websocket"] }), "/");
+    connected(&a, &a_log, json!({})).await;
+    connected(&b, &b_log, json!({})).await;
+    let room = format!("room-{}", js_sys::Math::random());
+    let rooms = call(&a, "join", &[json!(room)]).await;
+    assert!(rooms[0].as_array().unwrap().contains(&json!(room)));
+    let sent = call(
+        &b,
+        "to-room",
+        &[json!(room), json!("hello"), json!("from b")],
+    )
+    .await;
+    assert_eq!(sent, [json!(true)]);
+    until("hello", || a_log.count("event") > 0).await;
+    assert_eq!(json(&a_log.value("event")), json!(["hello", "from b"]));
+    // b is not in the room: a round trip later it has heard nothing.
+    let _ = call(&b, "echo", &[json!(1)]).await;
+    assert_eq!(b_log.count("event"), 0);
+    manager_a.close();
+    manager_b.close();
+}
+
+#[wasm_bindgen_test]
+async fn retries_resend_until_acknowledged() {
+    let manager_log = Log::default();
+    let manager = JsManager::new(&url(), &obj(&json!({})), manager_log.function()).unwrap();
+    let log = Log::default();
+    let socket = manager
+        .socket(
+            "/",
+            &obj(&json!({ "retries": 3, "ackTimeout": 200 })),
+            log.function(),
+        )
+        .unwrap();
+    connected(&socket, &log, json!({})).await;
+    // The server acknowledges only the second delivery of a key; with retries the ack gets an
+    // error-first `null` and the count.
+    let key = format!("js-{}", js_sys::Math::random());
+    let ack = Recorder::default();
+    socket
+        .emit(
+            &args(&["flaky".into(), key.as_str().into()]),
+            Some(ack.function()),
+            false,
+            None,
+            false,
+        )
+        .unwrap();
+    until("flaky", || ack.count() > 0).await;
+    let call = ack.take().remove(0);
+    assert!(call.get(0).is_null(), "{:?}", json(&call.get(0)));
+    assert_eq!(call.get(1).as_f64(), Some(2.0));
+    manager.close();
+}
+
+#[wasm_bindgen_test]
+async fn connection_state_recovery_restores_missed_events() {
+    let opts =
+        json!({ "reconnectionDelay": 50, "randomizationFactor": 0, "transports": ["websocket"] });
+    let manager_log = Log::default();
+    let manager = JsManager::new(&recovery_url(), &obj(&opts), manager_log.function()).unwrap();
+    let (socket, log) = socket(&manager, "/");
+    connected(&socket, &log, json!({})).await;
+    assert!(!socket.recovered());
+    // An event first: the client sends back the offset of the last one it got.
+    socket
+        .emit(&args(&["echo".into(), 0.into()]), None, false, None, false)
+        .unwrap();
+    until("echo", || log.count("event") == 1).await;
+    let first_id = socket.id().as_string().unwrap();
+    socket
+        .emit(&args(&["drop-transport".into()]), None, false, None, false)
+        .unwrap();
+    until("disconnect", || log.count("disconnect") == 1).await;
+    connected(&socket, &log, json!({})).await;
+    assert!(socket.recovered());
+    assert_eq!(socket.id().as_string().unwrap(), first_id);
+    until("missed", || log.count("event") == 3).await;
+    // The JS surface passes the offset through as the reference does: the last argument.
+    let missed: Vec<serde_json::Value> = log.values("event").iter().map(json).collect();
+    assert_eq!(
+        (&missed[1][0], &missed[1][1]),
+        (&json!("missed"), &json!(1))
+    );
+    assert_eq!(
+        (&missed[2][0], &missed[2][1]),
+        (&json!("missed"), &json!(2))
+    );
+    assert!(missed[2][2].is_string(), "{missed:?}");
+    manager.close();
 }

@@ -1,5 +1,6 @@
-//! The typed Rust API (feature `rust-api`) in headless Chromium against the official Node
-//! `socket.io` server, as `scripts/test-wasm.sh` runs it.
+//! The typed Rust API (feature `rust-api`) in headless Chromium, against the official Node
+//! `socket.io` server and against sockeye-server (`scripts/test-wasm.sh` runs these once per
+//! server).
 #![cfg(all(target_arch = "wasm32", feature = "rust-api"))]
 #![allow(clippy::unwrap_used, clippy::indexing_slicing, reason = "tests")]
 
@@ -9,13 +10,15 @@ use std::cell::RefCell;
 use std::rc::Rc;
 use std::time::Duration;
 
-use common::{until, url};
+use common::{recovery_url, until, url};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 use sockeye_client::{
-    AckError, ConnectError, ConnectionState, DisconnectReason, Error, Manager, Options, Payload,
-    Socket, SocketEvent, Transport,
+    AckError, CloseDescription, ConnectError, ConnectionState, DisconnectReason, Disconnection,
+    EngineCloseReason, Error, Manager, ManagerEvent, Options, Payload, Socket, SocketEvent,
+    Transport,
 };
+use wasm_bindgen::JsValue;
 use wasm_bindgen_test::*;
 
 wasm_bindgen_test_configure!(run_in_browser);
@@ -88,7 +91,7 @@ async fn typed_emits_acks_handlers_and_the_event_stream() {
     assert_eq!(
         events.next().await,
         Some(SocketEvent::Disconnect(
-            DisconnectReason::IoClientDisconnect
+            DisconnectReason::IoClientDisconnect.into()
         ))
     );
     assert_eq!(socket.state(), ConnectionState::Disconnected);
@@ -193,9 +196,474 @@ async fn reconnects_and_reports_the_disconnection() {
     socket.emit("drop", Payload::new()).unwrap();
     assert_eq!(
         events.next().await,
-        Some(SocketEvent::Disconnect(DisconnectReason::TransportClose))
+        Some(SocketEvent::Disconnect(Disconnection {
+            reason: DisconnectReason::TransportClose,
+            description: Some(CloseDescription::WebSocketClosed),
+        }))
     );
     assert_eq!(socket.state(), ConnectionState::Connecting);
     assert_eq!(events.next().await, Some(SocketEvent::Connect));
+    socket.manager().close();
+}
+
+/// A socket on `url` with a manager of its own, and its event streams, once connected.
+async fn connected(url: &str, options: Options) -> (Socket, sockeye_client::Events) {
+    let socket = Socket::connect(url, options).unwrap();
+    let mut events = socket.events();
+    assert_eq!(events.next().await, Some(SocketEvent::Connect));
+    (socket, events)
+}
+
+/// Fast reconnection with no jitter, on `transports`.
+fn quick(transports: &[Transport]) -> Options {
+    let mut options = Options::default().with_transports(transports.to_vec());
+    options.reconnection_delay = Duration::from_millis(50);
+    options.randomization_factor = 0.0;
+    options
+}
+
+/// The next manager event that `keep` accepts (others are skipped: pings come any time).
+async fn next_manager_event(
+    events: &mut sockeye_client::ManagerEvents,
+    keep: impl Fn(&ManagerEvent) -> bool,
+) -> ManagerEvent {
+    loop {
+        let event = events.next().await.unwrap();
+        if keep(&event) {
+            return event;
+        }
+    }
+}
+
+fn not_ping(e: &ManagerEvent) -> bool {
+    !matches!(e, ManagerEvent::Ping)
+}
+
+#[wasm_bindgen_test]
+async fn manager_events_with_the_close_description_and_the_reconnection() {
+    let manager = Manager::new(&url(), quick(&[Transport::WebSocket])).unwrap();
+    let mut manager_events = manager.events();
+    let socket = manager.socket("/").unwrap();
+    let mut events = socket.events();
+    assert_eq!(events.next().await, Some(SocketEvent::Connect));
+    assert_eq!(manager_events.next().await, Some(ManagerEvent::Open));
+    // The server pings every 2 s.
+    next_manager_event(&mut manager_events, |e| matches!(e, ManagerEvent::Ping)).await;
+
+    socket.emit("drop", Payload::new()).unwrap();
+    assert_eq!(
+        next_manager_event(&mut manager_events, not_ping).await,
+        ManagerEvent::Close {
+            reason: EngineCloseReason::TransportClose,
+            description: Some(CloseDescription::WebSocketClosed),
+        }
+    );
+    assert_eq!(
+        events.next().await,
+        Some(SocketEvent::Disconnect(Disconnection {
+            reason: DisconnectReason::TransportClose,
+            description: Some(CloseDescription::WebSocketClosed),
+        }))
+    );
+    assert_eq!(
+        next_manager_event(&mut manager_events, not_ping).await,
+        ManagerEvent::ReconnectAttempt(1)
+    );
+    assert_eq!(
+        next_manager_event(&mut manager_events, not_ping).await,
+        ManagerEvent::Open
+    );
+    assert_eq!(
+        next_manager_event(&mut manager_events, not_ping).await,
+        ManagerEvent::Reconnect(1)
+    );
+    assert_eq!(events.next().await, Some(SocketEvent::Connect));
+
+    // A deliberate disconnection by the server has no description, and no reconnection.
+    socket.emit("kick", Payload::new()).unwrap();
+    assert_eq!(
+        events.next().await,
+        Some(SocketEvent::Disconnect(
+            DisconnectReason::IoServerDisconnect.into()
+        ))
+    );
+    assert_eq!(socket.state(), ConnectionState::Disconnected);
+    manager.close();
+    assert_eq!(
+        next_manager_event(&mut manager_events, not_ping).await,
+        ManagerEvent::Close {
+            reason: EngineCloseReason::ForcedClose,
+            description: None,
+        }
+    );
+}
+
+#[wasm_bindgen_test]
+async fn a_server_close_on_long_polling_is_described_as_such() {
+    let (socket, mut events) = connected(&url(), quick(&[Transport::Polling])).await;
+    socket.emit("drop", Payload::new()).unwrap();
+    assert_eq!(
+        events.next().await,
+        Some(SocketEvent::Disconnect(Disconnection {
+            reason: DisconnectReason::TransportClose,
+            description: Some(CloseDescription::ClosedByServer),
+        }))
+    );
+    assert_eq!(events.next().await, Some(SocketEvent::Connect));
+    socket.manager().close();
+}
+
+#[wasm_bindgen_test]
+async fn the_browser_going_offline_closes_the_transport_at_once() {
+    let (socket, mut events) = connected(&url(), quick(&[Transport::WebSocket])).await;
+    js_sys::Function::new_no_args("dispatchEvent(new Event('offline'))")
+        .call0(&JsValue::NULL)
+        .unwrap();
+    assert_eq!(
+        events.next().await,
+        Some(SocketEvent::Disconnect(Disconnection {
+            reason: DisconnectReason::TransportClose,
+            description: Some(CloseDescription::NetworkLost),
+        }))
+    );
+    assert_eq!(events.next().await, Some(SocketEvent::Connect));
+    // By hand, as a Rust application hearing of it another way.
+    socket.manager().offline();
+    match events.next().await {
+        Some(SocketEvent::Disconnect(d)) => {
+            assert_eq!(d.description, Some(CloseDescription::NetworkLost))
+        }
+        other => panic!("{other:?}"),
+    }
+    socket.manager().close();
+}
+
+#[wasm_bindgen_test]
+async fn manager_settings_take_effect_on_the_next_reconnection() {
+    let mut options = quick(&[Transport::WebSocket]);
+    options.reconnection_delay_max = Duration::from_secs(10);
+    let manager = Manager::new(&url(), options).unwrap();
+    // The getters give the options, then what was set.
+    assert!(manager.reconnection());
+    assert_eq!(manager.reconnection_attempts(), None);
+    assert_eq!(manager.reconnection_delay(), Duration::from_millis(50));
+    assert_eq!(manager.randomization_factor(), 0.0);
+    assert_eq!(manager.timeout(), Some(Duration::from_secs(20)));
+    manager.set_timeout(Some(Duration::from_secs(5)));
+    manager.set_reconnection_delay_max(Duration::from_secs(8));
+    manager.set_randomization_factor(0.0);
+    assert_eq!(manager.timeout(), Some(Duration::from_secs(5)));
+    assert_eq!(manager.reconnection_delay_max(), Duration::from_secs(8));
+
+    let mut manager_events = manager.events();
+    let socket = manager.socket("/").unwrap();
+    let mut events = socket.events();
+    assert_eq!(events.next().await, Some(SocketEvent::Connect));
+
+    // A longer first delay applies to the next loss.
+    manager.set_reconnection_delay(Duration::from_millis(700));
+    assert_eq!(manager.reconnection_delay(), Duration::from_millis(700));
+    socket.emit("drop", Payload::new()).unwrap();
+    next_manager_event(&mut manager_events, |e| {
+        matches!(e, ManagerEvent::Close { .. })
+    })
+    .await;
+    let closed = js_sys::Date::now();
+    next_manager_event(&mut manager_events, |e| {
+        matches!(e, ManagerEvent::ReconnectAttempt(_))
+    })
+    .await;
+    let waited = js_sys::Date::now() - closed;
+    assert!(waited >= 690.0, "reconnected after {waited} ms");
+    assert_eq!(
+        events.next().await,
+        Some(SocketEvent::Disconnect(Disconnection {
+            reason: DisconnectReason::TransportClose,
+            description: Some(CloseDescription::WebSocketClosed),
+        }))
+    );
+    assert_eq!(events.next().await, Some(SocketEvent::Connect));
+    assert_eq!(
+        next_manager_event(&mut manager_events, not_ping).await,
+        ManagerEvent::Open
+    );
+    assert_eq!(
+        next_manager_event(&mut manager_events, not_ping).await,
+        ManagerEvent::Reconnect(1)
+    );
+
+    // No attempts allowed: the next loss gives up at once.
+    manager.set_reconnection_attempts(Some(0));
+    assert_eq!(manager.reconnection_attempts(), Some(0));
+    socket.emit("drop", Payload::new()).unwrap();
+    assert!(matches!(
+        next_manager_event(&mut manager_events, not_ping).await,
+        ManagerEvent::Close { .. }
+    ));
+    assert_eq!(
+        next_manager_event(&mut manager_events, not_ping).await,
+        ManagerEvent::ReconnectFailed
+    );
+    assert!(matches!(
+        events.next().await,
+        Some(SocketEvent::Disconnect(_))
+    ));
+
+    // Reconnection off: after a loss nothing happens; the socket stays active.
+    manager.set_reconnection_attempts(None);
+    manager.set_reconnection_delay(Duration::from_millis(50));
+    manager.set_reconnection(false);
+    assert!(!manager.reconnection());
+    manager.open();
+    assert_eq!(events.next().await, Some(SocketEvent::Connect));
+    socket.emit("drop", Payload::new()).unwrap();
+    assert!(matches!(
+        events.next().await,
+        Some(SocketEvent::Disconnect(_))
+    ));
+    gloo_timers::future::TimeoutFuture::new(300).await;
+    assert_eq!(socket.state(), ConnectionState::Connecting);
+    assert!(!socket.connected());
+    // On again, and opened by hand: connected.
+    manager.set_reconnection(true);
+    manager.open();
+    assert_eq!(events.next().await, Some(SocketEvent::Connect));
+    manager.close();
+}
+
+#[wasm_bindgen_test]
+async fn each_transport_mode_and_the_upgrade() {
+    for (transports, expected) in [
+        (vec![Transport::Polling], "polling"),
+        (vec![Transport::WebSocket], "websocket"),
+    ] {
+        let manager = Manager::new(&url(), Options::default().with_transports(transports)).unwrap();
+        let socket = manager.socket("/").unwrap();
+        let who: WhoAmI = socket
+            .emit_with_ack("whoami", Payload::new())
+            .await
+            .unwrap();
+        assert_eq!(who.transport, expected);
+        assert_eq!(manager.transport().map(|t| t.as_str()), Some(expected));
+        manager.close();
+    }
+    // The default: long-polling, the probe, then WebSocket.
+    let manager = Manager::new(&url(), Options::default()).unwrap();
+    let mut manager_events = manager.events();
+    let socket = manager.socket("/").unwrap();
+    let _: WhoAmI = socket
+        .emit_with_ack("whoami", Payload::new())
+        .await
+        .unwrap();
+    assert_eq!(
+        next_manager_event(&mut manager_events, |e| matches!(
+            e,
+            ManagerEvent::Upgrading
+        ))
+        .await,
+        ManagerEvent::Upgrading
+    );
+    assert_eq!(
+        next_manager_event(&mut manager_events, not_ping).await,
+        ManagerEvent::Upgrade(Transport::WebSocket)
+    );
+    assert_eq!(manager.transport(), Some(Transport::WebSocket));
+    let who: WhoAmI = socket
+        .emit_with_ack("whoami", Payload::new())
+        .await
+        .unwrap();
+    assert_eq!(who.transport, "websocket");
+    manager.close();
+}
+
+#[wasm_bindgen_test]
+async fn emits_while_offline_are_buffered_and_volatile_ones_dropped() {
+    let name = format!("rust-offline-{}", js_sys::Math::random());
+    let mut options = Options::default()
+        .with_auth(&json!({ "name": name }))
+        .unwrap();
+    options.auto_connect = false;
+    let socket = Socket::connect(&url(), options).unwrap();
+    assert_eq!(socket.state(), ConnectionState::Disconnected);
+    for n in 1..=3 {
+        socket.emit("record", &n).unwrap();
+    }
+    socket.emit_volatile("record", &99).unwrap();
+    assert!(!socket.connected());
+    socket.open();
+    let records: Vec<u32> = socket.emit_with_ack("records", &name).await.unwrap();
+    assert_eq!(records, [1, 2, 3]);
+    // Connected, a volatile emit goes out.
+    socket.emit_volatile("record", &4).unwrap();
+    let records: Vec<u32> = socket.emit_with_ack("records", &name).await.unwrap();
+    assert_eq!(records, [1, 2, 3, 4]);
+    socket.manager().close();
+}
+
+#[wasm_bindgen_test]
+async fn retries_resend_until_acknowledged() {
+    let mut options = Options::default();
+    options.retries = 3;
+    options.ack_timeout = Some(Duration::from_millis(200));
+    let (socket, _events) = connected(&url(), options).await;
+    // The server acknowledges only the second delivery of a key.
+    let key = format!("rust-{}", js_sys::Math::random());
+    let seen: u32 = socket.emit_with_ack("flaky", &key).await.unwrap();
+    assert_eq!(seen, 2);
+    socket.manager().close();
+
+    // Without retries the first timeout is final.
+    let mut options = Options::default();
+    options.ack_timeout = Some(Duration::from_millis(200));
+    let (socket, _events) = connected(&url(), options).await;
+    let key = format!("rust-{}", js_sys::Math::random());
+    let failed = socket.emit_with_ack::<u32>("flaky", &key).await;
+    assert!(
+        matches!(failed, Err(Error::Ack(AckError::Timeout))),
+        "{failed:?}"
+    );
+    socket.manager().close();
+}
+
+#[wasm_bindgen_test]
+async fn connection_state_recovery_restores_missed_events() {
+    let (socket, mut events) = connected(&recovery_url(), quick(&[Transport::WebSocket])).await;
+    assert!(!socket.recovered());
+    let missed = Rc::new(RefCell::new(Vec::new()));
+    let seen = Rc::clone(&missed);
+    socket.on("missed", move |n: u32| seen.borrow_mut().push(n));
+    let first_id = socket.id().unwrap();
+    // The client sends back the offset of the last event it got: recovery needs one.
+    socket.emit("echo", &0).unwrap();
+    assert!(matches!(
+        events.next().await,
+        Some(SocketEvent::Event { .. })
+    ));
+    socket.emit("drop-transport", Payload::new()).unwrap();
+    assert!(matches!(
+        events.next().await,
+        Some(SocketEvent::Disconnect(Disconnection {
+            reason: DisconnectReason::TransportClose,
+            ..
+        }))
+    ));
+    // As the reference, events that arrive with the CONNECT reach the application first.
+    loop {
+        match events.next().await {
+            Some(SocketEvent::Connect) => break,
+            Some(SocketEvent::Event { name, .. }) if name == "missed" => {}
+            other => panic!("{other:?}"),
+        }
+    }
+    assert!(socket.recovered());
+    assert_eq!(socket.id().unwrap(), first_id, "the same session");
+    until("missed", || missed.borrow().len() == 2).await;
+    // The offset the server appends is stripped: the handler saw its numbers.
+    assert_eq!(*missed.borrow(), [1, 2]);
+    let who: WhoAmI = socket
+        .emit_with_ack("whoami", Payload::new())
+        .await
+        .unwrap();
+    assert_eq!(who.id, first_id);
+    socket.manager().close();
+}
+
+#[wasm_bindgen_test]
+async fn rooms_via_the_server() {
+    let (a, _a_events) = connected(&url(), Options::default()).await;
+    let (b, _b_events) = connected(&url(), Options::default()).await;
+    let room = format!("room-{}", js_sys::Math::random());
+    let rooms: Vec<String> = a.emit_with_ack("join", &room).await.unwrap();
+    assert!(
+        rooms.contains(&room) && rooms.contains(&a.id().unwrap()),
+        "{rooms:?}"
+    );
+    let heard_a = Rc::new(RefCell::new(Vec::new()));
+    let heard_b = Rc::new(RefCell::new(Vec::new()));
+    let (sa, sb) = (Rc::clone(&heard_a), Rc::clone(&heard_b));
+    a.on("hello", move |s: String| sa.borrow_mut().push(s));
+    b.on("hello", move |s: String| sb.borrow_mut().push(s));
+    let sent: bool = b
+        .emit_with_ack(
+            "to-room",
+            Payload::new()
+                .arg(&room)
+                .unwrap()
+                .arg("hello")
+                .unwrap()
+                .arg("from b")
+                .unwrap(),
+        )
+        .await
+        .unwrap();
+    assert!(sent);
+    until("hello", || !heard_a.borrow().is_empty()).await;
+    assert_eq!(*heard_a.borrow(), ["from b"]);
+    // b is not in the room; a round trip later it has still heard nothing.
+    let _: String = b.emit_with_ack("echo", &"sync").await.unwrap();
+    assert!(heard_b.borrow().is_empty());
+    a.manager().close();
+    b.manager().close();
+}
+
+#[wasm_bindgen_test]
+async fn every_emit_and_ack_form() {
+    let (socket, mut events) = connected(&url(), Options::default()).await;
+    // emit: the server echoes it back as an event.
+    socket.emit("echo", &json!({ "k": [1, 2] })).unwrap();
+    match events.next().await {
+        Some(SocketEvent::Event { name, args }) => {
+            assert_eq!(name, "echo");
+            assert_eq!(args.values(), [json!({ "k": [1, 2] })]);
+        }
+        other => panic!("{other:?}"),
+    }
+    // A payload of no arguments, and one of several with binary.
+    socket.emit("echo", Payload::new()).unwrap();
+    match events.next().await {
+        Some(SocketEvent::Event { name, args }) => {
+            assert_eq!(name, "echo");
+            assert!(args.values().is_empty());
+        }
+        other => panic!("{other:?}"),
+    }
+    let args = socket
+        .emit_with_ack_args(
+            "echo",
+            Payload::new()
+                .binary(vec![9u8; 3])
+                .arg(&json!(null))
+                .unwrap()
+                .binary(Vec::<u8>::new()),
+            Some(Duration::from_secs(5)),
+        )
+        .await
+        .unwrap();
+    assert_eq!(args.binary(0), Some(&[9u8, 9, 9][..]));
+    assert_eq!(args.get::<Option<u8>>(1).unwrap(), None);
+    assert_eq!(args.binary(2), Some(&[][..]));
+    // emit_with_ack_timeout that is answered in time.
+    let echoed: String = socket
+        .emit_with_ack_timeout("echo", &"in time", Duration::from_secs(5))
+        .await
+        .unwrap();
+    assert_eq!(echoed, "in time");
+    // Reading the ack as the wrong type is an error, not a panic.
+    let wrong = socket.emit_with_ack::<u32>("echo", &"text").await;
+    assert!(matches!(wrong, Err(Error::Json(_))), "{wrong:?}");
+    // A reserved name is refused.
+    assert!(matches!(
+        socket.emit("connect", Payload::new()),
+        Err(Error::Emit(_))
+    ));
+    // The client acknowledges a server emit with binary.
+    socket.on_event("question", |event| {
+        event
+            .ack(Payload::new().arg("bytes").unwrap().binary(vec![7u8, 8]))
+            .unwrap();
+    });
+    let answer: serde_json::Value = socket.emit_with_ack("ask", &"q").await.unwrap();
+    // The servers acknowledge `ask` with the client's first argument.
+    assert_eq!(answer["answer"], json!("bytes"), "{answer}");
     socket.manager().close();
 }

@@ -703,6 +703,52 @@ impl Manager {
             .map_or(0, |s| s.send_buffer.len())
     }
 
+    // ---- settings (the reference's `manager.reconnection(v)` ...) ----
+    //
+    // Each takes effect from the next reconnection on: the backoff reads the options each time
+    // it computes a delay, and the open timeout is armed when an engine is asked for.
+
+    /// `manager.reconnection(on)`. Turning it off also cancels a reconnection already scheduled,
+    /// as the reference's `skipReconnect` does, until the next [`Manager::open`]. (The reference
+    /// leaves its `_reconnecting` set then, so that no later loss ever reconnects again; here the
+    /// loop ends cleanly.)
+    pub fn set_reconnection(&mut self, on: bool) {
+        self.config.reconnection = on;
+        if !on {
+            self.skip_reconnect = true;
+            if self.timers.is_armed(Timer::Reconnect) {
+                self.timers.stop(Timer::Reconnect);
+                self.reconnecting = false;
+                self.attempts = 0;
+            }
+        }
+    }
+
+    /// `manager.reconnectionAttempts(n)`; `None` is unlimited.
+    pub fn set_reconnection_attempts(&mut self, attempts: Option<u32>) {
+        self.config.reconnection_attempts = attempts;
+    }
+
+    /// `manager.reconnectionDelay(ms)`.
+    pub fn set_reconnection_delay(&mut self, delay: Duration) {
+        self.config.reconnection_delay = delay;
+    }
+
+    /// `manager.reconnectionDelayMax(ms)`.
+    pub fn set_reconnection_delay_max(&mut self, delay: Duration) {
+        self.config.reconnection_delay_max = delay;
+    }
+
+    /// `manager.randomizationFactor(factor)`.
+    pub fn set_randomization_factor(&mut self, factor: f64) {
+        self.config.randomization_factor = factor;
+    }
+
+    /// `manager.timeout(ms)`; `None` waits forever.
+    pub fn set_timeout(&mut self, timeout: Option<Duration>) {
+        self.config.timeout = timeout;
+    }
+
     // ---- commands ----
 
     /// The socket of `nsp` (created with the manager's `retries` and `ack_timeout`), as
@@ -2520,6 +2566,53 @@ mod tests {
         let (mut m, _) = connected(c);
         m.handle_engine_close(at(0), CloseReason::TransportClose);
         assert_eq!(m.poll_timeout(), None);
+    }
+
+    #[test]
+    fn settings_take_effect_on_the_next_reconnection() {
+        let (mut m, s) = connected(config());
+        m.set_reconnection_delay(Duration::from_millis(200));
+        m.set_reconnection_delay_max(Duration::from_millis(300));
+        m.set_randomization_factor(0.0);
+        m.set_reconnection_attempts(Some(2));
+        m.set_timeout(Some(Duration::from_millis(50)));
+        assert_eq!(m.config().reconnection_attempts, Some(2));
+        m.handle_engine_close(at(1000), CloseReason::TransportClose);
+        let _ = events(&mut m);
+        // 200 ms, no jitter; then 400 ms capped at 300.
+        assert_eq!(m.poll_timeout(), Some(at(1200)));
+        m.handle_timeout(at(1200));
+        assert_eq!(wire(&mut m), ["open"]);
+        // The new open timeout.
+        assert_eq!(m.poll_timeout(), Some(at(1250)));
+        m.handle_timeout(at(1250));
+        assert_eq!(m.poll_timeout(), Some(at(1550)));
+        m.handle_timeout(at(1550));
+        m.handle_timeout(at(1600));
+        let seen = events(&mut m);
+        assert!(seen.contains(&Event::ReconnectFailed), "{seen:?}");
+        assert!(!m.is_reconnecting());
+
+        // Turned off while a reconnection waits: the attempt does not happen.
+        m.open(at(2000));
+        m.handle_engine_open(at(2000));
+        recv(&mut m, at(2000), r#"0{"sid":"abc"}"#);
+        m.handle_engine_close(at(2100), CloseReason::TransportClose);
+        let next = m.poll_timeout().unwrap();
+        m.set_reconnection(false);
+        assert!(!m.config().reconnection);
+        assert!(!m.is_reconnecting());
+        let _ = (wire(&mut m), events(&mut m));
+        m.handle_timeout(next);
+        assert_eq!(wire(&mut m), Vec::<String>::new());
+        assert_eq!(events(&mut m), []);
+        assert!(m.is_active(s), "the socket still wants to connect");
+        // Back on: the next open reconnects after a loss again.
+        m.set_reconnection(true);
+        m.open(at(3000));
+        m.handle_engine_open(at(3000));
+        m.handle_engine_close(at(3100), CloseReason::TransportClose);
+        assert_eq!(m.poll_timeout(), Some(at(3300)));
     }
 
     #[test]

@@ -4,6 +4,7 @@
 //! `error`, `close`); [`WsEvent::read`] tells them apart. [`Ws`] owns it and detaches it before
 //! closing the socket on drop, so no event of a socket the core has let go of reaches the driver.
 
+use crate::counters::{self, Kind};
 use crate::driver::Callback;
 use crate::js;
 use js_sys::{ArrayBuffer, Uint8Array};
@@ -59,7 +60,9 @@ impl WsEvent {
                 match data.as_string() {
                     Some(text) => WsEvent::Frame(Frame::Text(text)),
                     None => match data.dyn_ref::<ArrayBuffer>() {
-                        Some(buf) => WsEvent::Frame(Frame::Binary(Uint8Array::new(buf).to_vec())),
+                        Some(buf) => WsEvent::Frame(Frame::Binary(crate::convert::to_vec(
+                            &Uint8Array::new(buf),
+                        ))),
                         None => WsEvent::None,
                     },
                 }
@@ -84,6 +87,7 @@ impl Ws {
         js::set(&socket, "binaryType", &JsValue::from_str("arraybuffer"));
         for handler in HANDLERS {
             js::set(&socket, handler, listener.as_ref());
+            counters::add(Kind::Listener, 1);
         }
         Ok(Ws {
             socket,
@@ -106,6 +110,7 @@ impl Drop for Ws {
     fn drop(&mut self) {
         for handler in HANDLERS {
             js::set(&self.socket, handler, &JsValue::NULL);
+            counters::add(Kind::Listener, -1);
         }
         self.socket.close();
     }

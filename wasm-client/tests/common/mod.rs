@@ -8,7 +8,7 @@ use gloo_timers::future::TimeoutFuture;
 use js_sys::{Array, Function, JSON};
 use wasm_bindgen::prelude::*;
 
-/// The reference server's URL, baked in by `scripts/test-wasm.sh`.
+/// The server's URL, baked in by `scripts/test-wasm.sh`.
 pub(crate) fn url() -> String {
     match option_env!("SOCKEYE_TEST_URL") {
         Some(url) => url.to_string(),
@@ -16,6 +16,21 @@ pub(crate) fn url() -> String {
             panic!("SOCKEYE_TEST_URL is not set: run scripts/test-wasm.sh, which starts the server")
         }
     }
+}
+
+/// The URL of the same server's twin with connection state recovery.
+pub(crate) fn recovery_url() -> String {
+    match option_env!("SOCKEYE_TEST_RECOVERY_URL") {
+        Some(url) => url.to_string(),
+        None => panic!(
+            "SOCKEYE_TEST_RECOVERY_URL is not set: run scripts/test-wasm.sh, which starts the server"
+        ),
+    }
+}
+
+/// Which server the tests run against: `node` (the official socket.io) or `sockeye`.
+pub(crate) fn server() -> &'static str {
+    option_env!("SOCKEYE_TEST_SERVER").unwrap_or("node")
 }
 
 /// A JSON value as a JS value.

@@ -151,3 +151,57 @@ test("the manager reports reconnection; the engine its transport and upgrade", {
 test("a missing global WebSocket is a clear Error", { skip: hasWebSocket && "this Node.js has WebSocket" }, () => {
   assert.throws(() => io(url, { forceNew: true }), /no global WebSocket/);
 });
+
+test("the manager's option accessors read and set, from the next reconnection on", async () => {
+  const socket = io(url, { forceNew: true, transports: ["polling"], reconnectionDelay: 50, randomizationFactor: 0 });
+  const manager = socket.io;
+  // The reference's defaults and the options given.
+  assert.equal(manager.reconnection(), true);
+  assert.equal(manager.reconnectionAttempts(), Infinity);
+  assert.equal(manager.reconnectionDelay(), 50);
+  assert.equal(manager.reconnectionDelayMax(), 5000);
+  assert.equal(manager.randomizationFactor(), 0);
+  assert.equal(manager.timeout(), 20000);
+  assert.equal(manager.timeout(false), manager);
+  assert.equal(manager.timeout(), false);
+  assert.equal(manager.timeout(20000).reconnectionDelayMax(100).reconnectionDelayMax(), 100);
+  await next(socket, "connect");
+
+  // No attempts: a lost connection ends in reconnect_failed.
+  manager.reconnectionAttempts(0);
+  const [disconnected, failed] = [next(socket, "disconnect"), next(manager, "reconnect_failed")];
+  socket.emit("drop");
+  // The reference's second argument: on long-polling, the server's close packet.
+  const [reason, description] = await disconnected;
+  assert.equal(reason, "transport close");
+  assert.deepEqual(description, { description: "transport closed by the server" });
+  await failed;
+
+  // Reconnection off: nothing is attempted after the next loss.
+  manager.reconnectionAttempts(Infinity).reconnection(false);
+  assert.equal(manager.reconnection(), false);
+  let attempts = 0;
+  manager.on("reconnect_attempt", () => attempts++);
+  manager.open();
+  await next(socket, "connect");
+  const closed = next(manager, "close");
+  socket.emit("drop");
+  const [closeReason, closeDescription] = await closed;
+  assert.equal(closeReason, "transport close");
+  assert.deepEqual(closeDescription, { description: "transport closed by the server" });
+  await new Promise((resolve) => setTimeout(resolve, 300));
+  assert.equal(attempts, 0);
+  assert.equal(socket.connected, false);
+
+  // On again: reconnects after the next loss. A deliberate disconnection has no description.
+  manager.reconnection(true);
+  manager.open();
+  await next(socket, "connect");
+  socket.emit("drop");
+  await next(socket, "connect");
+  assert.equal(attempts, 1);
+  const kicked = new Promise((resolve) => socket.once("disconnect", (...args) => resolve(args)));
+  socket.emit("kick");
+  assert.deepEqual(await kicked, ["io server disconnect", undefined]);
+  manager.close();
+});

@@ -1,6 +1,8 @@
 // The reference server (the official `socket.io` package from npm) for the browser tests: binds
-// 127.0.0.1 on a free port, prints `PORT <n>` once listening, and exits on SIGTERM, when its
-// standard input closes (its parent went away) or after ten minutes, whichever comes first.
+// 127.0.0.1 on two free ports, the second with connection state recovery, prints `PORT <n>` and
+// `RECOVERY_PORT <m>` once listening, and exits on SIGTERM, when its standard input closes (its
+// parent went away) or after ten minutes, whichever comes first. native-server/examples/wasm-peer.rs
+// is its twin on sockeye-server: the same handlers, so that the same tests run against both.
 //
 // `socket.io` is resolved from SOCKEYE_NODE_MODULES (a folder holding node_modules/) when set,
 // else from the repository root.
@@ -13,15 +15,20 @@ const root = process.env.SOCKEYE_NODE_MODULES ?? path.resolve(fileURLToPath(impo
 const require = createRequire(path.join(root, "package.json"));
 const { Server } = require("socket.io");
 
-const http = createServer();
-const io = new Server(http, {
+const options = {
   cors: { origin: true, credentials: true },
   pingInterval: 2000,
   pingTimeout: 2000,
-});
+};
+const http = createServer();
+const io = new Server(http, options);
+const recoveryHttp = createServer();
+const recoveryIo = new Server(recoveryHttp, { ...options, connectionStateRecovery: {} });
 
 // What each client (by its auth `name`) emitted as "record", in arrival order.
 const records = new Map();
+// How many times each "flaky" key arrived.
+const deliveries = new Map();
 
 function handlers(socket) {
   const nsp = socket.nsp.name;
@@ -33,6 +40,7 @@ function handlers(socket) {
       transport: socket.conn.transport.name,
       auth: socket.handshake.auth,
       query: socket.handshake.query,
+      recovered: socket.recovered,
     }),
   );
   // Acknowledges with the arguments, or emits them back as "echo".
@@ -47,6 +55,22 @@ function handlers(socket) {
     records.get(name).push(value);
   });
   socket.on("records", (name, ack) => ack(records.get(name) ?? []));
+  // Acknowledges only the second delivery of each `key` (the client's retries resend it).
+  socket.on("flaky", (key, ack) => {
+    const seen = (deliveries.get(key) ?? 0) + 1;
+    deliveries.set(key, seen);
+    if (seen >= 2) ack(seen);
+  });
+  socket.on("join", (room, ack) => {
+    socket.join(room);
+    ack([...socket.rooms].sort());
+  });
+  // to-room(room, event, ...args, ack): to the room's sockets but this one.
+  socket.on("to-room", (room, event, ...args) => {
+    const ack = args.pop();
+    socket.to(room).emit(event, ...args);
+    ack(true);
+  });
   // Asks the client a question (an event with an ack), then acknowledges with its answer.
   socket.on("ask", async (question, ack) => {
     try {
@@ -64,11 +88,20 @@ function handlers(socket) {
   // Closes the Engine.IO connection under every namespace: the client sees "transport close" and
   // reconnects.
   socket.on("drop", () => socket.conn.close());
+  // Drops the transport, then, while the client is away, emits `missed` 1 and 2 to it: kept for
+  // it by connection state recovery.
+  socket.on("drop-transport", () => {
+    socket.once("disconnect", () => {
+      socket.nsp.to(socket.id).emit("missed", 1);
+      socket.nsp.to(socket.id).emit("missed", 2);
+    });
+    socket.conn.close();
+  });
   // Disconnects this namespace socket: "io server disconnect", no reconnection.
   socket.on("kick", () => socket.disconnect());
 }
 
-io.use((socket, next) => {
+function refuseBadTokens(socket, next) {
   const { token } = socket.handshake.auth;
   if (token === "bad") {
     const err = new Error("unauthorized");
@@ -76,17 +109,24 @@ io.use((socket, next) => {
     return next(err);
   }
   next();
-});
-io.on("connection", handlers);
-io.of("/a").on("connection", handlers);
-io.of("/b").on("connection", handlers);
+}
+for (const server of [io, recoveryIo]) {
+  server.use(refuseBadTokens);
+  server.on("connection", handlers);
+  server.of("/a").on("connection", handlers);
+  server.of("/b").on("connection", handlers);
+}
 
 http.listen(0, "127.0.0.1", () => {
-  console.log(`PORT ${http.address().port}`);
+  recoveryHttp.listen(0, "127.0.0.1", () => {
+    console.log(`PORT ${http.address().port}`);
+    console.log(`RECOVERY_PORT ${recoveryHttp.address().port}`);
+  });
 });
 
 const stop = () => {
   io.close();
+  recoveryIo.close();
   process.exit(0);
 };
 process.on("SIGTERM", stop);

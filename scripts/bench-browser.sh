@@ -1,0 +1,60 @@
+#!/usr/bin/env bash
+# Measures the browser client's echo throughput (messages per second) and CPU per message
+# (DevTools Performance.getMetrics TaskDuration) in headless Chromium, Sockeye's npm package vs
+# socket.io-client from node_modules, against the same servers: sockeye-server (a release build of
+# native-server/examples/wasm-peer.rs) and the official Node socket.io server
+# (wasm-client/tests/support/server.mjs). Rewrites the `## Browser client: echo throughput and CPU
+# per message` section of BENCHMARKS.md (see scripts/lib/bench-browser.mjs for the method).
+#
+#   bash scripts/bench-browser.sh            # MESSAGES=20000 WINDOW=16 REPEAT=7
+#
+# Needs: chromium (Debian; CHROMIUM overrides /usr/bin/chromium), playwright-core, socket.io and
+# socket.io-client in node_modules (devDependencies), the wasm-bindgen CLI (build-client.sh).
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+
+export MESSAGES="${MESSAGES:-20000}" WINDOW="${WINDOW:-16}" REPEAT="${REPEAT:-7}"
+export COMMAND="MESSAGES=$MESSAGES WINDOW=$WINDOW REPEAT=$REPEAT bash scripts/bench-browser.sh"
+target="${CARGO_TARGET_DIR:-$PWD/target}"
+
+work="$(mktemp -d)"
+pids=()
+cleanup() {
+  for fd in 3 4; do eval "exec $fd>&-" 2>/dev/null || true; done
+  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
+  rm -rf "$work"
+}
+trap cleanup EXIT
+
+cargo build -q --release -p sockeye-server --example wasm-peer
+bash scripts/build-client.sh "$work/pkg" >/dev/null
+
+# start <fd> <name> <command...>: a server reading our pipe on <fd> as its standard input (it exits
+# when that closes); sets $port from its `PORT` line.
+start() {
+  local fd="$1" name="$2"
+  shift 2
+  local out="$work/$name.out"
+  : >"$out"
+  eval "exec $fd> >(exec \"\$@\" >\"\$out\")"
+  pids+=($!)
+  for _ in $(seq 200); do
+    grep -q '^RECOVERY_PORT ' "$out" && break
+    sleep 0.1
+  done
+  port="$(sed -n 's/^PORT //p' "$out")"
+  if [ -z "$port" ]; then
+    echo "bench-browser: the $name server did not start" >&2
+    exit 1
+  fi
+}
+
+start 3 sockeye "$target/release/examples/wasm-peer" --exit-with-stdin
+sockeye_url="http://127.0.0.1:$port"
+start 4 node node wasm-client/tests/support/server.mjs
+node_url="http://127.0.0.1:$port"
+
+PKG="$work/pkg" \
+SIO="$PWD/node_modules/socket.io-client/dist" \
+SERVERS="sockeye-server=$sockeye_url,socket.io $(node -p 'require("socket.io/package.json").version') (Node)=$node_url" \
+  node scripts/lib/bench-browser.mjs

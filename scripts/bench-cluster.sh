@@ -1,0 +1,15 @@
+#!/usr/bin/env bash
+# Cross-node broadcasts through Redis: two Sockeye nodes (the release build of
+# native-server/examples/cluster.rs, pub/sub adapter) against two Node socket.io 4.8 nodes
+# (tests/cluster/node-server.mjs, @socket.io/redis-adapter), same load, same redis-server (its
+# own instance, Debian's package, installed when missing). Rewrites the `## Cluster: cross-node
+# broadcasts through Redis` section of BENCHMARKS.md; exits 1 if a run lost deliveries.
+# CLIENTS (per node), RATES (broadcasts/s, comma-separated) and DURATION (seconds) change the run.
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+
+[ -d node_modules/@socket.io/redis-adapter ] || npm ci
+cargo build --release -p sockeye-server --example cluster
+target_dir="$(cargo metadata --format-version 1 --no-deps |
+  node -e 'let s = ""; process.stdin.on("data", d => s += d).on("end", () => console.log(JSON.parse(s).target_directory))')"
+SOCKEYE_CLUSTER="$target_dir/release/examples/cluster" node scripts/lib/bench-cluster.mjs

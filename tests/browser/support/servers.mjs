@@ -1,0 +1,90 @@
+// The two servers every browser test runs against, started alike and serving the test page
+// (tests/browser/www/) and the npm package under test from their own origin:
+//   - sockeye-server: native-server/examples/interop.rs (`cargo build -p sockeye-server
+//     --examples`; target/debug/examples/interop, CARGO_TARGET_DIR honoured, or
+//     SOCKEYE_INTEROP_SERVER);
+//   - socket.io: the official Node.js server with the same handlers (reference-server.mjs).
+// The package is SOCKEYE_PKG (default pkg/, made by `bash scripts/build-client.sh pkg`). Each
+// server listens on 127.0.0.1, a free port, and exits when the test process does.
+import { existsSync } from "node:fs";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+
+import { chromium } from "playwright-core";
+
+import { launchChromium, root, startProcess } from "../../support/harness.mjs";
+import { serverBinary } from "../../interop/support/server.mjs";
+
+export { launchChromium, root };
+
+/**
+ * Headless Chromium as launchChromium() starts it, with `window.gc()` (the leak test collects
+ * garbage between its cycles, so that the wasm memory it measures is not the high-water mark of
+ * drivers waiting for a collection).
+ */
+export function launchChromiumWithGc() {
+  const executablePath = process.env.CHROMIUM ?? "/usr/bin/chromium";
+  if (!existsSync(executablePath)) {
+    throw new Error(`${executablePath} not found: apt-get install chromium (or set CHROMIUM)`);
+  }
+  return chromium.launch({
+    executablePath,
+    args: [
+      "--no-sandbox",
+      "--headless",
+      "--disable-gpu",
+      "--disable-background-networking",
+      "--disable-component-update",
+      "--disable-sync",
+      "--no-first-run",
+      "--js-flags=--expose-gc",
+    ],
+  });
+}
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+export const www = path.resolve(here, "../www");
+
+/** The npm package folder under test. */
+export function packageDir(variable = "SOCKEYE_PKG", fallback = "pkg") {
+  const dir = path.resolve(root, process.env[variable] ?? fallback);
+  if (!existsSync(path.join(dir, "index.js")) || !existsSync(path.join(dir, "sockeye_client_bg.wasm"))) {
+    throw new Error(`${dir} holds no built package: run \`bash scripts/build-client.sh ${dir}\` (or set ${variable})`);
+  }
+  return dir;
+}
+
+/** Starts sockeye-server (the interop example) with `args`, serving `pkg` at /sockeye/. */
+export function startSockeye(pkg, args = []) {
+  const bin = serverBinary();
+  if (!existsSync(bin)) throw new Error(`${bin} not found: run \`cargo build -p sockeye-server --examples\` first`);
+  return startProcess(bin, ["--port", "0", "--exit-with-stdin", "--www", www, "--client-dir", pkg, ...args]);
+}
+
+/** Starts the official socket.io server (reference-server.mjs) with `args`, serving `pkg` at /sockeye/. */
+export function startReference(pkg, args = []) {
+  const script = path.join(here, "reference-server.mjs");
+  return startProcess(process.execPath, [script, "--www", www, "--client-dir", pkg, ...args]);
+}
+
+/** Both servers, by the name the tests give them. */
+export const SERVERS = {
+  "sockeye-server": startSockeye,
+  "socket.io 4.8 (Node.js)": startReference,
+};
+
+/**
+ * A new page of `context` on the test page of `server`, once the package has loaded. Page errors
+ * and console errors are collected in `page.problems`.
+ */
+export async function openPage(context, server) {
+  const page = await context.newPage();
+  page.problems = [];
+  page.on("pageerror", (e) => page.problems.push(`pageerror: ${e.message}`));
+  page.on("console", (m) => m.type() === "error" && page.problems.push(`console: ${m.text()}`));
+  await page.goto(server.url);
+  await page.waitForFunction(() => window.ready, null, { timeout: 10_000 }).catch((e) => {
+    throw new Error(`the test page did not load: ${page.problems.join("; ")}`, { cause: e });
+  });
+  return page;
+}

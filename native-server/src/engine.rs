@@ -473,13 +473,13 @@ impl EngineIoBuilder {
     /// The server and a tower [`Layer`](tower_layer::Layer) for it.
     pub fn build_layer(self) -> (EngineLayer, EngineIo) {
         let io = self.build();
-        (EngineLayer::new(io.shared.clone()), io)
+        (EngineLayer::new(io.shared.clone(), None), io)
     }
 
     /// The server and a tower service for it (404 for other paths).
     pub fn build_svc(self) -> (EngineService<NotFound>, EngineIo) {
         let io = self.build();
-        (EngineService::new(io.shared.clone(), NotFound), io)
+        (EngineService::new(io.shared.clone(), NotFound, None), io)
     }
 
     fn build(self) -> EngineIo {

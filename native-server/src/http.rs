@@ -149,11 +149,18 @@ pub struct ConnectionError {
 pub struct EngineService<S = NotFound> {
     shared: Arc<EngineShared>,
     inner: S,
+    /// The server this endpoint serves, kept alive while the endpoint is mounted: the engine holds
+    /// it only weakly, and an application may drop its `SocketIo` once it has set it up.
+    app: Option<Keep>,
 }
+
+/// A strong reference held only to keep something alive.
+type Keep = Arc<dyn std::any::Any + Send + Sync>;
 
 impl<S: Clone> Clone for EngineService<S> {
     fn clone(&self) -> Self {
         EngineService {
+            app: self.app.clone(),
             shared: self.shared.clone(),
             inner: self.inner.clone(),
         }
@@ -169,8 +176,8 @@ impl<S> std::fmt::Debug for EngineService<S> {
 }
 
 impl<S> EngineService<S> {
-    pub(crate) fn new(shared: Arc<EngineShared>, inner: S) -> Self {
-        EngineService { shared, inner }
+    pub(crate) fn new(shared: Arc<EngineShared>, inner: S, app: Option<Keep>) -> Self {
+        EngineService { shared, inner, app }
     }
 }
 
@@ -178,6 +185,8 @@ impl<S> EngineService<S> {
 #[derive(Clone)]
 pub struct EngineLayer {
     shared: Arc<EngineShared>,
+    /// See [`EngineService`]'s field of the same name.
+    app: Option<Keep>,
 }
 
 impl std::fmt::Debug for EngineLayer {
@@ -189,15 +198,15 @@ impl std::fmt::Debug for EngineLayer {
 }
 
 impl EngineLayer {
-    pub(crate) fn new(shared: Arc<EngineShared>) -> Self {
-        EngineLayer { shared }
+    pub(crate) fn new(shared: Arc<EngineShared>, app: Option<Keep>) -> Self {
+        EngineLayer { shared, app }
     }
 }
 
 impl<S> Layer<S> for EngineLayer {
     type Service = EngineService<S>;
     fn layer(&self, inner: S) -> EngineService<S> {
-        EngineService::new(self.shared.clone(), inner)
+        EngineService::new(self.shared.clone(), inner, self.app.clone())
     }
 }
 

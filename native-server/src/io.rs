@@ -698,16 +698,24 @@ impl SocketIoBuilder {
         self
     }
 
-    /// The server and a tower [`Layer`](tower_layer::Layer) (for `axum::Router::layer`).
+    /// The server and a tower [`Layer`](tower_layer::Layer) (for `axum::Router::layer`). The
+    /// layer keeps the server alive: the `SocketIo` may be dropped once handlers are set.
     pub fn build_layer(self) -> (EngineLayer, SocketIo) {
         let io = self.build();
-        (EngineLayer::new(io.0.engine.clone()), io)
+        (
+            EngineLayer::new(io.0.engine.clone(), Some(io.0.clone())),
+            io,
+        )
     }
 
-    /// The server and a tower service for it (404 for other paths).
+    /// The server and a tower service for it (404 for other paths), which keeps the server
+    /// alive as the layer does.
     pub fn build_svc(self) -> (EngineService<NotFound>, SocketIo) {
         let io = self.build();
-        (EngineService::new(io.0.engine.clone(), NotFound), io)
+        (
+            EngineService::new(io.0.engine.clone(), NotFound, Some(io.0.clone())),
+            io,
+        )
     }
 
     fn build(self) -> SocketIo {

@@ -572,3 +572,21 @@ async fn volatile_events_need_a_writable_transport() {
     io.volatile().emit("v", &3).unwrap();
     assert_eq!(parked.response().await.body, r#"42["v",3]"#);
 }
+
+#[tokio::test]
+async fn the_mounted_service_keeps_the_server_alive_after_its_handle_is_dropped() {
+    let (svc, io) = SocketIo::builder().build_svc();
+    io.ns("/", |socket: SocketRef| async move {
+        socket.on("echo", |_s: SocketRef, ev: Event| async move {
+            let _ = ev.ack_with(&"still here");
+        });
+    });
+    // An application that sets up its handlers and keeps only the service.
+    drop(io);
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(sockeye_server::serve(listener, svc, std::future::pending()));
+    let mut c = Sio::connect(addr, "").await;
+    c.send(r#"421["echo"]"#).await;
+    assert_eq!(c.recv().await, r#"431["still here"]"#);
+}

@@ -269,6 +269,16 @@ macro_rules! engine_builder_methods {
             self
         }
 
+        /// The most bytes that may wait to be written to one client (10 MB): a client that
+        /// reads more slowly than the server writes to it, or a polling client that stops
+        /// polling, is disconnected with `transport error` past it, so that it cannot grow the
+        /// server's memory. Not in the reference, whose buffers grow without bound.
+        #[must_use]
+        pub fn max_buffered_bytes(mut self, bytes: u64) -> Self {
+            self.engine.engine.max_buffered_bytes = bytes;
+            self
+        }
+
         /// Whether polling sessions may upgrade to WebSocket (`allowUpgrades`, true).
         #[must_use]
         pub fn allow_upgrades(mut self, allow: bool) -> Self {

@@ -215,6 +215,8 @@ struct WsLink {
     id: u64,
     out: mpsc::UnboundedSender<WsOut>,
     queued: Arc<AtomicUsize>,
+    /// The bytes of the frames in `queued`, bounded by `max_buffered_bytes`.
+    queued_bytes: Arc<AtomicUsize>,
     /// Tells the reader to stop forwarding frames (also when dropped).
     closing: oneshot::Sender<()>,
 }
@@ -274,15 +276,19 @@ impl WsLink {
         let (out, mut rx) = mpsc::unbounded_channel::<WsOut>();
         let queued = Arc::new(AtomicUsize::new(0));
         let counter = queued.clone();
+        let queued_bytes = Arc::new(AtomicUsize::new(0));
+        let byte_counter = queued_bytes.clone();
         tokio::spawn(async move {
             'outer: while let Some(first) = rx.recv().await {
                 let mut next = Some(first);
                 let mut sent = 0usize;
+                let mut sent_bytes = 0usize;
                 // Feed what is queued, then flush once.
                 while let Some(item) = next.take() {
                     match item {
                         WsOut::Frame(msg) => {
                             sent += 1;
+                            sent_bytes += msg.len();
                             if sink.feed(msg).await.is_err() {
                                 break 'outer;
                             }
@@ -305,24 +311,35 @@ impl WsLink {
                     break;
                 }
                 counter.fetch_sub(sent, Ordering::Relaxed);
+                byte_counter.fetch_sub(sent_bytes, Ordering::Relaxed);
             }
             counter.store(0, Ordering::Relaxed);
+            byte_counter.store(0, Ordering::Relaxed);
         });
         WsLink {
             id,
             out,
             queued,
+            queued_bytes,
             closing,
         }
     }
 
-    fn send(&self, frame: Frame) {
+    /// Queues a frame for the writer, or refuses it (`false`) when more than `max_bytes` would
+    /// then wait: the client does not read as fast as the server writes.
+    fn send(&self, frame: Frame, max_bytes: u64) -> bool {
         let msg = match frame {
             Frame::Text(text) => WsMessage::Text(text.into()),
             Frame::Binary(bytes) => WsMessage::Binary(bytes.into()),
         };
+        let waiting = self.queued_bytes.load(Ordering::Relaxed) + msg.len();
+        if u64::try_from(waiting).map_or(true, |n| n > max_bytes) {
+            return false;
+        }
         self.queued.fetch_add(1, Ordering::Relaxed);
+        self.queued_bytes.fetch_add(msg.len(), Ordering::Relaxed);
         let _ = self.out.send(WsOut::Frame(msg));
+        true
     }
 
     fn close(self, code: Option<u16>) {
@@ -350,6 +367,8 @@ pub(crate) struct Runner<A: App> {
     pending_frames: VecDeque<Frame>,
     /// The close status for the WebSocket that failed, until the core asks to close it.
     ws_close_code: Option<u16>,
+    /// The WebSocket writer refused a frame: more than `max_buffered_bytes` were waiting.
+    overflowed: bool,
 }
 
 impl<A: App> Runner<A> {
@@ -374,6 +393,7 @@ impl<A: App> Runner<A> {
             expected_ws: None,
             pending_frames: VecDeque::new(),
             ws_close_code: None,
+            overflowed: false,
         };
         if let Some(ws) = ws {
             runner.ws = Some(WsLink::spawn(0, ws, runner.tx.clone()));
@@ -440,6 +460,11 @@ impl<A: App> Runner<A> {
                 progressed = true;
                 self.on_transmit(t);
             }
+            if std::mem::take(&mut self.overflowed) {
+                tracing::debug!(sid = %self.sid, "client too slow: over max_buffered_bytes");
+                let now = self.now();
+                self.core.handle_ws_error(now);
+            }
             let link = self.link();
             progressed |= self.app.drain_events(&mut self.core, &link);
             if !progressed {
@@ -457,7 +482,11 @@ impl<A: App> Runner<A> {
                 None => tracing::warn!(sid = %self.sid, "a poll response with no GET parked"),
             },
             Transmit::WsSend(frame) => match &self.ws {
-                Some(ws) => ws.send(frame),
+                Some(ws) => {
+                    if !ws.send(frame, self.shared.config.engine.max_buffered_bytes) {
+                        self.overflowed = true;
+                    }
+                }
                 None => self.pending_frames.push_back(frame),
             },
             Transmit::WsClose => {
@@ -515,8 +544,9 @@ impl<A: App> Runner<A> {
                 if self.expected_ws == Some(id) && self.ws.is_none() {
                     self.expected_ws = None;
                     let link = WsLink::spawn(id, *ws, self.tx.clone());
+                    let max = self.shared.config.engine.max_buffered_bytes;
                     for frame in self.pending_frames.drain(..) {
-                        link.send(frame);
+                        self.overflowed |= !link.send(frame, max);
                     }
                     self.ws = Some(link);
                 } else {

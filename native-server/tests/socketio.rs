@@ -590,3 +590,43 @@ async fn the_mounted_service_keeps_the_server_alive_after_its_handle_is_dropped(
     c.send(r#"421["echo"]"#).await;
     assert_eq!(c.recv().await, r#"431["still here"]"#);
 }
+
+#[tokio::test]
+async fn a_client_that_stops_reading_is_disconnected_past_max_buffered_bytes() {
+    let (addr, io) = start(fast().max_buffered_bytes(200_000)).await;
+    let (tx, mut rx) = channel::<DisconnectReason>();
+    io.ns("/", move |socket: SocketRef| {
+        let tx = tx.clone();
+        async move {
+            socket.on_disconnect(move |_s, reason| {
+                let tx = tx.clone();
+                async move {
+                    tx.send(reason).unwrap();
+                }
+            });
+        }
+    });
+    // Joined over a WebSocket, then never read again.
+    let stalled = Sio::connect(addr, "").await;
+    let mut healthy = Sio::connect(addr, "").await;
+    // 40 MB, more than the kernel's socket buffers hold: the rest waits in the server's writer.
+    let chunk = "x".repeat(10_000);
+    let flood = async {
+        for _ in 0..4_000 {
+            if io.sockets().sockets().len() < 2 {
+                break;
+            }
+            let _ = io.to(stalled.sid.as_str()).emit("flood", &chunk);
+            tokio::task::yield_now().await;
+        }
+    };
+    tokio::time::timeout(WAIT * 4, flood).await.unwrap();
+    assert_eq!(next(&mut rx).await, DisconnectReason::TransportError);
+    assert_eq!(
+        io.sockets().sockets().len(),
+        1,
+        "only the stalled client went"
+    );
+    io.emit("still", &"here").unwrap();
+    assert_eq!(healthy.recv().await, r#"42["still","here"]"#);
+}

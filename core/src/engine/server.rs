@@ -96,6 +96,12 @@ pub struct Config {
     pub allow_upgrades: bool,
     /// The transports the server accepts (`transports`, polling and websocket).
     pub transports: Vec<Transport>,
+    /// The most bytes of packets that may wait for the client (10 000 000): a client that reads
+    /// more slowly than the server writes to it, or a polling client that stops polling, is
+    /// closed with `transport error` once more than this waits, instead of growing the server's
+    /// memory until its heartbeat runs out. The reference has no such bound. Drivers apply the
+    /// same bound to what waits in their WebSocket writers.
+    pub max_buffered_bytes: u64,
 }
 
 impl Default for Config {
@@ -107,6 +113,7 @@ impl Default for Config {
             upgrade_timeout: Duration::from_millis(10_000),
             allow_upgrades: true,
             transports: vec![Transport::Polling, Transport::WebSocket],
+            max_buffered_bytes: 10_000_000,
         }
     }
 }
@@ -609,6 +616,7 @@ impl Session {
             self.push(Packet::from(msg));
         }
         self.flush();
+        self.check_buffer();
     }
 
     /// Closes the session (reason `forced close`) after the packets already queued: a WebSocket
@@ -767,6 +775,14 @@ impl Session {
         }
         self.push(packet);
         self.flush();
+        self.check_buffer();
+    }
+
+    /// Closes the session when more than `max_buffered_bytes` wait for the client.
+    fn check_buffer(&mut self) {
+        if u64::try_from(self.buffered_bytes).map_or(true, |n| n > self.config.max_buffered_bytes) {
+            self.finish(CloseReason::TransportError);
+        }
     }
 
     /// Appends to the buffer without flushing it.
@@ -1116,6 +1132,37 @@ mod tests {
             "exactly max_payload bytes is fine"
         );
         assert_eq!(events(&mut s), [message("123456789")]);
+    }
+
+    #[test]
+    fn a_client_that_stops_reading_is_closed_past_max_buffered_bytes() {
+        // Above the open packet's size, which waits for the handshake GET too.
+        let config = || Config {
+            max_buffered_bytes: 141,
+            ..Config::default()
+        };
+        let text = || Message::Text("a".repeat(69));
+        let mut s = polling_with(config());
+        // Two packets of 70 bytes and a separator: exactly 141 bytes wait.
+        s.send(text());
+        s.send(text());
+        assert_eq!(s.buffered_bytes(), 141);
+        assert!(!s.is_closed(), "at the bound is fine");
+        s.send(Message::Text("x".into()));
+        assert_eq!(events(&mut s), [Event::Close(CloseReason::TransportError)]);
+        assert!(s.is_closed());
+        assert_eq!(s.buffered_bytes(), 0, "what waited is dropped");
+        // A client that reads keeps its session however much passes through.
+        let mut s = polling_with(config());
+        for i in 0..100 {
+            assert!(s.handle_poll_get(at(i)).is_ok());
+            s.send(text());
+            s.send(text());
+            let _ = transmits(&mut s);
+            assert!(s.buffered_bytes() <= 141);
+        }
+        assert!(!s.is_closed());
+        assert_eq!(events(&mut s), []);
     }
 
     #[test]

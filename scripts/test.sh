@@ -62,6 +62,9 @@ cargo build -p sockeye-redis --examples
 step "node --test tests/interop/ (the official socket.io-client against our server)"
 node --test tests/interop/
 
+step "bash scripts/load-smoke.sh (the load generator against sockeye-server, 10 s)"
+bash scripts/load-smoke.sh
+
 step "node --test tests/cluster/ (Redis adapters and emitter: Sockeye and Node socket.io nodes sharing a real redis-server)"
 node --test tests/cluster/
 

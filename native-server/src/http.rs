@@ -69,11 +69,27 @@ pub struct RequestInfo {
 }
 
 impl RequestInfo {
+    /// Copies of the request's parts, not clones: hyper parses a head without copying, so its URI
+    /// and header values are slices of the connection's read buffer (8 KiB), and any one of them
+    /// keeps the whole buffer alive. A session keeps its handshake request as long as it lives:
+    /// the clones cost every WebSocket connection 8 KiB (heaptrack, scripts/bench-load-compare.sh
+    /// G4), the copies a few hundred bytes.
     fn from_request<B>(req: &Request<B>) -> Self {
+        let uri = req.uri();
+        let mut headers = HeaderMap::with_capacity(req.headers().len());
+        for (name, value) in req.headers() {
+            let mut copy =
+                HeaderValue::from_bytes(value.as_bytes()).unwrap_or_else(|_| value.clone());
+            copy.set_sensitive(value.is_sensitive());
+            // Standard names are static; only custom ones are copied.
+            let name =
+                HeaderName::from_bytes(name.as_str().as_bytes()).unwrap_or_else(|_| name.clone());
+            headers.append(name, copy);
+        }
         RequestInfo {
             method: req.method().clone(),
-            uri: req.uri().clone(),
-            headers: req.headers().clone(),
+            uri: Uri::try_from(uri.to_string()).unwrap_or_else(|_| uri.clone()),
+            headers,
             remote_addr: req.extensions().get::<ClientAddr>().map(|a| a.0),
         }
     }

@@ -1,0 +1,157 @@
+//! The command line.
+
+use std::path::PathBuf;
+
+use clap::{Parser, ValueEnum};
+
+/// Drives many Socket.IO clients against one server and reports throughput and latency.
+///
+/// Event vocabulary (the server must have these handlers): `echo-ack` acknowledges with its
+/// arguments; `join(room)` joins the room and acknowledges; `to-room(room, event, ...args)` emits
+/// `event` with `args` to the room's other sockets and acknowledges.
+#[derive(Clone, Debug, Parser)]
+#[command(name = "sockeye-load", version)]
+pub struct Options {
+    /// The server's URL.
+    #[arg(long, default_value = "http://127.0.0.1:3000")]
+    pub url: String,
+    /// Number of clients (G3: receivers; one more client emits; G5: concurrent connect cycles).
+    #[arg(long, default_value_t = 100)]
+    pub clients: u32,
+    /// How the clients connect.
+    #[arg(long, value_enum, default_value_t = TransportChoice::Websocket)]
+    pub transport: TransportChoice,
+    /// Connections started per second while ramping up.
+    #[arg(long, default_value_t = 2000)]
+    pub ramp: u32,
+    /// What the clients do once connected.
+    #[arg(long, value_enum, default_value_t = Workload::G1)]
+    pub workload: Workload,
+    /// Length of the measured window, in seconds.
+    #[arg(long, default_value_t = 10.0)]
+    pub duration: f64,
+    /// Seconds of load before the measured window starts.
+    #[arg(long, default_value_t = 1.0)]
+    pub warmup: f64,
+    /// G2: messages per second, across all clients.
+    #[arg(long, default_value_t = 10_000)]
+    pub rate: u32,
+    /// G3: broadcasts the emitter may have sent and not yet seen delivered to every receiver.
+    #[arg(long, default_value_t = 4)]
+    pub window: u32,
+    /// Writes the JSON summary here (`-` for stdout).
+    #[arg(long)]
+    pub json: Option<PathBuf>,
+    /// The server's process id: its CPU time over the measured window and its memory are read
+    /// from /proc.
+    #[arg(long)]
+    pub server_pid: Option<u32>,
+    /// Creates this file once every client is connected (and, in G3, has joined the room), for a
+    /// script coordinating several generator processes.
+    #[arg(long)]
+    pub ready_file: Option<PathBuf>,
+    /// No progress lines on stderr.
+    #[arg(long)]
+    pub quiet: bool,
+    /// Exits with status 1 when the run counted an error or completed nothing (for CI).
+    #[arg(long)]
+    pub check: bool,
+}
+
+/// How the clients connect.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum TransportChoice {
+    /// WebSocket only, from the start.
+    Websocket,
+    /// Long-polling only, never upgraded.
+    Polling,
+    /// Long-polling first, then the upgrade to WebSocket (the reference client's default).
+    Upgrade,
+}
+
+impl TransportChoice {
+    /// The name on the command line and in the summary.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TransportChoice::Websocket => "websocket",
+            TransportChoice::Polling => "polling",
+            TransportChoice::Upgrade => "upgrade",
+        }
+    }
+}
+
+/// The workloads of issue 6.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum Workload {
+    /// Ack-echo: every client keeps one emit-with-ack in flight.
+    G1,
+    /// Latency: a fixed total rate (`--rate`) across the clients, round trips timed from when each
+    /// emit was due (so a stalled client does not hide its delay).
+    G2,
+    /// Broadcast: one emitter, the clients in one room; deliveries and delivery latency.
+    G3,
+    /// Idle: the clients connect and stay connected (the server's memory per connection).
+    G4,
+    /// Handshakes: each client slot connects, gets its CONNECT answered, disconnects, again.
+    G5,
+    /// Long-polling throughput: G1 over long-polling.
+    G6,
+}
+
+impl Workload {
+    /// The name on the command line and in the summary.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Workload::G1 => "g1",
+            Workload::G2 => "g2",
+            Workload::G3 => "g3",
+            Workload::G4 => "g4",
+            Workload::G5 => "g5",
+            Workload::G6 => "g6",
+        }
+    }
+
+    /// The unit of the workload's throughput figure.
+    pub fn unit(self) -> &'static str {
+        match self {
+            Workload::G1 | Workload::G2 | Workload::G6 => "acks",
+            Workload::G3 => "deliveries",
+            Workload::G4 => "connections",
+            Workload::G5 => "handshakes",
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_and_flags_parse() {
+        let o = Options::parse_from(["sockeye-load"]);
+        assert_eq!(o.workload, Workload::G1);
+        assert_eq!(o.transport, TransportChoice::Websocket);
+        assert_eq!(o.clients, 100);
+        let o = Options::parse_from([
+            "sockeye-load",
+            "--url",
+            "http://127.0.0.1:9",
+            "--clients",
+            "1000",
+            "--transport",
+            "polling",
+            "--workload",
+            "g6",
+            "--duration",
+            "2.5",
+            "--json",
+            "-",
+        ]);
+        assert_eq!(o.workload, Workload::G6);
+        assert_eq!(o.transport, TransportChoice::Polling);
+        assert_eq!(o.clients, 1000);
+        assert!((o.duration - 2.5).abs() < f64::EPSILON);
+        assert_eq!(o.json.as_deref(), Some(std::path::Path::new("-")));
+        assert!(Options::try_parse_from(["sockeye-load", "--workload", "g7"]).is_err());
+    }
+}

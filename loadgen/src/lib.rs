@@ -1,0 +1,22 @@
+//! # sockeye-loadgen
+//!
+//! A Socket.IO load generator: many native clients in one process, each the same sans-IO
+//! [`proto::client::Client`] the browser client drives, here pumped by a tokio driver
+//! (tokio-tungstenite for WebSocket, hyper's HTTP/1.1 client for long-polling). It speaks the
+//! protocol to any Socket.IO v5 server, so the same run compares servers.
+//!
+//! The binary `sockeye-load` runs one workload ([`cli::Workload`], G1 to G6 of issue 6) and prints
+//! a human summary and, with `--json`, a JSON one ([`Summary`]). Latencies go to an HDR histogram;
+//! the generator's own CPU time is recorded so that a run it saturated is marked.
+
+pub mod cli;
+mod driver;
+mod http;
+pub mod proc;
+mod run;
+mod stats;
+pub mod workload;
+
+pub use cli::Options;
+pub use run::{RunError, run};
+pub use stats::{Latency, SATURATED, Summary};

@@ -1,0 +1,310 @@
+//! What the clients count, and the summary made of it.
+
+use std::cell::{Cell, RefCell};
+use std::fmt::Write as _;
+
+use hdrhistogram::Histogram;
+use serde::Serialize;
+
+/// Counters shared by every client of the process (one thread: plain cells).
+#[derive(Debug)]
+pub(crate) struct Counters {
+    /// Every client is connected (or failed): the load starts.
+    pub(crate) go: Cell<bool>,
+    /// Inside the measured window: throughput and latencies are recorded.
+    pub(crate) measuring: Cell<bool>,
+    /// The window is over: clients stop emitting and wait for what is in flight.
+    pub(crate) stopping: Cell<bool>,
+    /// Sockets connected now.
+    pub(crate) connected: Cell<u64>,
+    /// Sockets that connected at least once.
+    pub(crate) ever_connected: Cell<u64>,
+    /// G3 receivers whose `join` was acknowledged.
+    pub(crate) joined: Cell<u64>,
+    /// G3: receivers in the room when the load started (0: not started); the emitter waits for
+    /// it, and expects every broadcast to reach that many.
+    pub(crate) receivers: Cell<u64>,
+    /// Connections refused or failed before CONNECT was answered.
+    pub(crate) connect_errors: Cell<u64>,
+    /// Sockets disconnected before the run ended.
+    pub(crate) disconnects: Cell<u64>,
+    /// Acks that failed (timeout, or the socket disconnected first).
+    pub(crate) ack_errors: Cell<u64>,
+    /// Emits with an ack, over the whole run.
+    pub(crate) emitted: Cell<u64>,
+    /// Acks received, over the whole run.
+    pub(crate) acked: Cell<u64>,
+    /// Acks received in the window.
+    pub(crate) window_acks: Cell<u64>,
+    /// G3: broadcasts sent by the emitter, over the whole run.
+    pub(crate) broadcasts: Cell<u64>,
+    /// G3: broadcast events received by the receivers, over the whole run.
+    pub(crate) delivered: Cell<u64>,
+    /// G3: deliveries in the window.
+    pub(crate) window_deliveries: Cell<u64>,
+    /// G3: times the emitter waited over 2 s for deliveries and went on without them.
+    pub(crate) stalls: Cell<u64>,
+    /// G5: connect cycles completed in the window.
+    pub(crate) window_handshakes: Cell<u64>,
+    /// G5: connect cycles completed over the whole run.
+    pub(crate) handshakes: Cell<u64>,
+    /// Events that do not belong to the workload (a malformed broadcast, say).
+    pub(crate) unexpected: Cell<u64>,
+    /// Client tasks still running.
+    pub(crate) live: Cell<u64>,
+    /// Round trip (G1, G2, G6), delivery (G3) or connect (G5) latency in microseconds.
+    pub(crate) latency: RefCell<Histogram<u64>>,
+    /// G3: rung at every delivery, for the emitter waiting on its window.
+    pub(crate) progress: tokio::sync::Notify,
+}
+
+/// Latencies up to 10 minutes, 3 significant digits.
+const MAX_LATENCY_US: u64 = 600_000_000;
+
+impl Counters {
+    pub(crate) fn new() -> Self {
+        Counters {
+            go: Cell::new(false),
+            measuring: Cell::new(false),
+            stopping: Cell::new(false),
+            connected: Cell::new(0),
+            ever_connected: Cell::new(0),
+            joined: Cell::new(0),
+            receivers: Cell::new(0),
+            connect_errors: Cell::new(0),
+            disconnects: Cell::new(0),
+            ack_errors: Cell::new(0),
+            emitted: Cell::new(0),
+            acked: Cell::new(0),
+            window_acks: Cell::new(0),
+            broadcasts: Cell::new(0),
+            delivered: Cell::new(0),
+            window_deliveries: Cell::new(0),
+            stalls: Cell::new(0),
+            window_handshakes: Cell::new(0),
+            handshakes: Cell::new(0),
+            unexpected: Cell::new(0),
+            live: Cell::new(0),
+            latency: RefCell::new(new_histogram()),
+            progress: tokio::sync::Notify::new(),
+        }
+    }
+
+    /// Records a latency when inside the window.
+    pub(crate) fn record_latency(&self, micros: u64) {
+        if self.measuring.get() {
+            self.latency.borrow_mut().saturating_record(micros.max(1));
+        }
+    }
+}
+
+/// Adds one to a counter.
+pub(crate) fn bump(c: &Cell<u64>) {
+    c.set(c.get() + 1);
+}
+
+fn new_histogram() -> Histogram<u64> {
+    // Bounds are valid constants: 1 <= 2 * 1 <= MAX, sigfig 3 <= 5.
+    Histogram::new_with_bounds(1, MAX_LATENCY_US, 3).unwrap_or_else(|_| {
+        Histogram::new(3).unwrap_or_else(|_| unreachable!("3 significant digits are valid"))
+    })
+}
+
+/// Percentiles of a histogram, in milliseconds.
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+pub struct Latency {
+    /// Samples.
+    pub count: u64,
+    /// Median.
+    pub p50_ms: f64,
+    /// 90th percentile.
+    pub p90_ms: f64,
+    /// 99th percentile.
+    pub p99_ms: f64,
+    /// 99.9th percentile.
+    pub p999_ms: f64,
+    /// Largest sample.
+    pub max_ms: f64,
+}
+
+impl Latency {
+    /// The histogram's percentiles (recorded in microseconds).
+    pub fn of(h: &Histogram<u64>) -> Self {
+        let ms = |us: u64| us as f64 / 1000.0;
+        if h.is_empty() {
+            return Latency::default();
+        }
+        Latency {
+            count: h.len(),
+            p50_ms: ms(h.value_at_quantile(0.50)),
+            p90_ms: ms(h.value_at_quantile(0.90)),
+            p99_ms: ms(h.value_at_quantile(0.99)),
+            p999_ms: ms(h.value_at_quantile(0.999)),
+            max_ms: ms(h.max()),
+        }
+    }
+}
+
+/// The run's result, printed as text and written as JSON.
+#[derive(Clone, Debug, Serialize)]
+pub struct Summary {
+    /// `g1` .. `g6`.
+    pub workload: String,
+    /// `websocket`, `polling` or `upgrade`.
+    pub transport: String,
+    /// The server's URL.
+    pub url: String,
+    /// Clients asked for (G3: receivers; G5: concurrent cycles).
+    pub clients: u32,
+    /// Clients connected when the window started (G5: cycles running).
+    pub connected: u64,
+    /// The measured window, in seconds.
+    pub window_s: f64,
+    /// What `rate` counts: acks, deliveries, connections, handshakes.
+    pub unit: String,
+    /// Units completed in the window.
+    pub count: u64,
+    /// `count` per second of window.
+    pub rate: f64,
+    /// Round trip (G1, G2, G6), delivery (G3) or connect (G5) latency.
+    pub latency: Latency,
+    /// Emits with ack sent, over the whole run.
+    pub emitted: u64,
+    /// Acks received, over the whole run.
+    pub acked: u64,
+    /// Acks not received by the end of the run (emitted - acked - ack errors).
+    pub lost_acks: u64,
+    /// G3: broadcasts sent.
+    pub broadcasts: u64,
+    /// G3: deliveries missing at the end (broadcasts x receivers - delivered).
+    pub missing_deliveries: u64,
+    /// Failed connections.
+    pub connect_errors: u64,
+    /// Sockets disconnected before the end.
+    pub disconnects: u64,
+    /// Failed acks.
+    pub ack_errors: u64,
+    /// G3: times the emitter went on without all deliveries.
+    pub stalls: u64,
+    /// Events that do not belong to the workload.
+    pub unexpected: u64,
+    /// Every kind of error above, summed.
+    pub errors: u64,
+    /// The generator's CPU seconds in the window.
+    pub generator_cpu_s: f64,
+    /// The generator's CPU seconds per second of window (1.0: one core busy).
+    pub generator_cpu_share: f64,
+    /// The generator used 90% of a core or more: it may be the bottleneck.
+    pub generator_saturated: bool,
+    /// The server's CPU seconds in the window (with `--server-pid`).
+    pub server_cpu_s: Option<f64>,
+    /// `count` per server CPU second.
+    pub per_server_cpu_s: Option<f64>,
+    /// The server's RSS before the clients connected, in KiB.
+    pub server_rss_before_kib: Option<u64>,
+    /// The server's RSS at the end of the window, in KiB.
+    pub server_rss_kib: Option<u64>,
+    /// (RSS at the end - RSS before) / connected, in KiB.
+    pub server_rss_per_connection_kib: Option<f64>,
+}
+
+/// A generator using this share of a core or more is marked saturated.
+pub const SATURATED: f64 = 0.9;
+
+impl Summary {
+    /// The human-readable form.
+    pub fn to_text(&self) -> String {
+        let mut s = String::new();
+        let _ = writeln!(
+            s,
+            "{} over {} against {}: {} clients, {} connected",
+            self.workload, self.transport, self.url, self.clients, self.connected
+        );
+        let _ = writeln!(
+            s,
+            "  {} {} in {:.1} s: {:.0}/s",
+            self.count, self.unit, self.window_s, self.rate
+        );
+        if self.latency.count > 0 {
+            let l = &self.latency;
+            let _ = writeln!(
+                s,
+                "  latency p50 {:.2} ms, p90 {:.2}, p99 {:.2}, p99.9 {:.2}, max {:.2} ({} samples)",
+                l.p50_ms, l.p90_ms, l.p99_ms, l.p999_ms, l.max_ms, l.count
+            );
+        }
+        if let (Some(cpu), Some(per)) = (self.server_cpu_s, self.per_server_cpu_s) {
+            let _ = writeln!(
+                s,
+                "  server CPU {cpu:.2} s: {per:.0} {} per server CPU second",
+                self.unit
+            );
+        }
+        if let Some(per) = self.server_rss_per_connection_kib {
+            let _ = writeln!(
+                s,
+                "  server RSS {} KiB (before: {} KiB): {per:.1} KiB per connection",
+                self.server_rss_kib.unwrap_or(0),
+                self.server_rss_before_kib.unwrap_or(0)
+            );
+        }
+        let _ = writeln!(
+            s,
+            "  generator CPU {:.2} s ({:.0}% of a core){}",
+            self.generator_cpu_s,
+            self.generator_cpu_share * 100.0,
+            if self.generator_saturated {
+                ": SATURATED, the generator may be the bottleneck"
+            } else {
+                ""
+            }
+        );
+        let _ = writeln!(
+            s,
+            "  errors {}: connect {}, disconnects {}, ack errors {}, lost acks {} (of {} emitted), \
+             missing deliveries {}, stalls {}, unexpected {}",
+            self.errors,
+            self.connect_errors,
+            self.disconnects,
+            self.ack_errors,
+            self.lost_acks,
+            self.emitted,
+            self.missing_deliveries,
+            self.stalls,
+            self.unexpected
+        );
+        s
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn percentiles_come_from_the_histogram_not_averages() {
+        let mut h = new_histogram();
+        for us in 1..=1000 {
+            h.record(us * 1000).unwrap();
+        }
+        let l = Latency::of(&h);
+        assert_eq!(l.count, 1000);
+        // Within the histogram's 3 significant digits.
+        assert!((l.p50_ms - 500.0).abs() < 1.0, "{l:?}");
+        assert!((l.p99_ms - 990.0).abs() < 1.0, "{l:?}");
+        assert!((l.p999_ms - 999.0).abs() < 1.0, "{l:?}");
+        assert!((l.max_ms - 1000.0).abs() < 1.0, "{l:?}");
+        assert_eq!(Latency::of(&new_histogram()), Latency::default());
+    }
+
+    #[test]
+    fn latency_is_recorded_only_in_the_window() {
+        let c = Counters::new();
+        c.record_latency(10);
+        assert!(c.latency.borrow().is_empty());
+        c.measuring.set(true);
+        c.record_latency(0);
+        c.record_latency(MAX_LATENCY_US * 10);
+        assert_eq!(c.latency.borrow().len(), 2);
+    }
+}

@@ -1,0 +1,335 @@
+//! What each client sends and how it reads what comes back: the event vocabulary every benchmark
+//! server implements (`echo-ack`, `join`, `to-room`), and the per-client behaviour of each
+//! workload.
+
+use std::collections::VecDeque;
+use std::fmt::Write as _;
+use std::time::Duration;
+
+use proto::client::Event;
+use proto::socket::client::{AckHandle, Emit, Event as SocketEvent, SocketId};
+
+use crate::driver::{Driver, now};
+use crate::stats::{Counters, bump};
+
+/// The room of G3.
+pub const ROOM: &str = "bench";
+
+/// G1, G2, G6: one argument, a small object as applications send.
+pub fn echo_args(n: u64) -> String {
+    format!(r#"["echo-ack",{{"n":{n},"text":"sockeye load generator"}}]"#)
+}
+
+/// G3 receivers: `join(room)`.
+pub fn join_args() -> String {
+    format!(r#"["join","{ROOM}"]"#)
+}
+
+/// G3 emitter: `to-room(room, "tick", sent_at_us)`.
+pub fn broadcast_args(sent_at_us: u64) -> String {
+    let mut s = String::with_capacity(40);
+    let _ = write!(s, r#"["to-room","{ROOM}","tick",{sent_at_us}]"#);
+    s
+}
+
+/// The send time of a G3 broadcast event (`["tick", sent_at_us]`), if that is what `args` is.
+pub fn parse_tick(args: &str) -> Option<u64> {
+    let rest = args.strip_prefix(r#"["tick","#)?.trim_start();
+    let end = rest.find(|c: char| !c.is_ascii_digit())?;
+    if rest.get(end..)?.trim_start().starts_with(']') {
+        rest.get(..end)?.parse().ok()
+    } else {
+        None
+    }
+}
+
+/// What one connected client does.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Role {
+    /// One emit-with-ack in flight, always (G1, G6).
+    Echo,
+    /// Emits every `interval`, from `phase` after connecting (G2).
+    Paced { interval: Duration, phase: Duration },
+    /// Joins the room, then counts broadcasts (G3).
+    Receiver,
+    /// Broadcasts to the room once the load starts, `window` broadcasts ahead of the deliveries
+    /// at most (G3).
+    Emitter { window: u64 },
+    /// Stays connected (G4).
+    Idle,
+}
+
+/// The per-client state of a role.
+pub(crate) struct Behaviour {
+    pub(crate) role: Role,
+    pub(crate) socket: SocketId,
+    /// Emits waiting for their ack, with the instant their latency counts from.
+    pending: VecDeque<(AckHandle, std::time::Instant)>,
+    join: Option<AckHandle>,
+    seq: u64,
+    /// When the workload's own timer fires next (G2's next emit, the emitter's next check).
+    pub(crate) tick: Option<tokio::time::Instant>,
+    /// The emitter waits for deliveries (it listens to [`Counters::progress`]).
+    pub(crate) blocked: bool,
+    blocked_since: Option<std::time::Instant>,
+    /// Broadcasts the emitter stopped waiting for (see [`Counters::stalls`]).
+    forgiven: u64,
+    /// The socket is gone: the task ends.
+    pub(crate) done: bool,
+    connected: bool,
+    /// The load started for this client.
+    begun: bool,
+}
+
+/// How long the G3 emitter waits for missing deliveries before going on without them.
+const STALL: Duration = Duration::from_secs(2);
+
+impl Behaviour {
+    pub(crate) fn new(role: Role, socket: SocketId) -> Self {
+        Behaviour {
+            role,
+            socket,
+            pending: VecDeque::new(),
+            join: None,
+            seq: 0,
+            tick: None,
+            blocked: false,
+            blocked_since: None,
+            forgiven: 0,
+            done: false,
+            connected: false,
+            begun: false,
+        }
+    }
+
+    /// Acts on one event of the client.
+    pub(crate) fn on_event(&mut self, d: &mut Driver, c: &Counters, event: Event) {
+        let Event::Manager(event) = event else {
+            return;
+        };
+        match event {
+            SocketEvent::Connect { .. } => {
+                self.connected = true;
+                bump(&c.connected);
+                bump(&c.ever_connected);
+                // Joining the room is part of the set-up; the load waits for every client.
+                if self.role == Role::Receiver {
+                    self.join = self.emit(d, c, join_args(), None);
+                }
+                if c.go.get() {
+                    self.begin(d, c);
+                }
+            }
+            SocketEvent::Ack { handle, result, .. } => {
+                if self.join == Some(handle) {
+                    self.join = None;
+                    match result {
+                        Ok(_) => {
+                            bump(&c.acked);
+                            bump(&c.joined);
+                        }
+                        Err(_) => bump(&c.ack_errors),
+                    }
+                    return;
+                }
+                let started = self
+                    .pending
+                    .iter()
+                    .position(|(h, _)| *h == handle)
+                    .and_then(|i| self.pending.remove(i))
+                    .map(|(_, at)| at);
+                match result {
+                    Ok(_) => {
+                        bump(&c.acked);
+                        if c.measuring.get() && !matches!(self.role, Role::Emitter { .. }) {
+                            bump(&c.window_acks);
+                            if let Some(at) = started {
+                                c.record_latency(micros(at.elapsed()));
+                            }
+                        }
+                        if self.role == Role::Echo && !c.stopping.get() {
+                            self.emit_echo(d, c);
+                        }
+                    }
+                    Err(_) => bump(&c.ack_errors),
+                }
+            }
+            SocketEvent::Event { args, .. } => match parse_tick(&args) {
+                Some(sent_at) if self.role == Role::Receiver => {
+                    bump(&c.delivered);
+                    if c.measuring.get() {
+                        bump(&c.window_deliveries);
+                        c.record_latency(since_epoch_us().saturating_sub(sent_at));
+                    }
+                    c.progress.notify_one();
+                }
+                _ => bump(&c.unexpected),
+            },
+            SocketEvent::Disconnect { .. } => {
+                if self.connected {
+                    c.connected.set(c.connected.get().saturating_sub(1));
+                }
+                if !c.stopping.get() {
+                    bump(&c.disconnects);
+                }
+                self.done = true;
+            }
+            SocketEvent::ConnectError { .. } => {
+                bump(&c.connect_errors);
+                self.done = true;
+            }
+            // The socket's own event (ConnectError, Disconnect) follows the manager's.
+            _ => {}
+        }
+    }
+
+    /// Starts the load, once every client is connected (see [`Counters::go`]) and this one is.
+    pub(crate) fn begin(&mut self, d: &mut Driver, c: &Counters) {
+        if !self.connected || self.begun {
+            return;
+        }
+        self.begun = true;
+        match self.role {
+            Role::Echo => self.emit_echo(d, c),
+            Role::Paced { phase, .. } => self.tick = Some(tokio::time::Instant::now() + phase),
+            Role::Emitter { .. } => self.tick = Some(tokio::time::Instant::now()),
+            Role::Receiver | Role::Idle => {}
+        }
+    }
+
+    /// The workload's timer fired.
+    pub(crate) fn on_tick(&mut self, d: &mut Driver, c: &Counters) {
+        let Some(due) = self.tick.take() else {
+            return;
+        };
+        if c.stopping.get() {
+            return;
+        }
+        match self.role {
+            Role::Paced { interval, .. } => {
+                // Latency counts from when the emit was due, not from when it went out.
+                let late = tokio::time::Instant::now().saturating_duration_since(due);
+                let due_std = std::time::Instant::now()
+                    .checked_sub(late)
+                    .unwrap_or_else(std::time::Instant::now);
+                let args = echo_args(self.seq);
+                self.seq += 1;
+                if let Some(h) = self.emit(d, c, args, None) {
+                    self.pending.push_back((h, due_std));
+                }
+                self.tick = Some(due + interval);
+            }
+            Role::Emitter { .. } => self.broadcast(d, c),
+            _ => {}
+        }
+    }
+
+    /// The emitter: sends while the window allows, else waits for deliveries (or the stall
+    /// timer).
+    pub(crate) fn broadcast(&mut self, d: &mut Driver, c: &Counters) {
+        let Role::Emitter { window } = self.role else {
+            return;
+        };
+        self.blocked = false;
+        if c.stopping.get() {
+            self.tick = None;
+            return;
+        }
+        let receivers = c.receivers.get();
+        if receivers == 0 {
+            self.tick = Some(tokio::time::Instant::now() + Duration::from_millis(20));
+            return;
+        }
+        loop {
+            let complete = c.delivered.get() / receivers + self.forgiven;
+            if c.broadcasts.get() < complete + window {
+                self.blocked_since = None;
+                let args = broadcast_args(since_epoch_us());
+                if self.emit(d, c, args, None).is_some() {
+                    bump(&c.broadcasts);
+                } else {
+                    // Not connected any more: the Disconnect event ends the task.
+                    return;
+                }
+                continue;
+            }
+            let since = *self
+                .blocked_since
+                .get_or_insert_with(std::time::Instant::now);
+            if since.elapsed() >= STALL {
+                bump(&c.stalls);
+                self.forgiven += 1;
+                self.blocked_since = None;
+                continue;
+            }
+            self.blocked = true;
+            self.tick = Some(tokio::time::Instant::now() + STALL);
+            return;
+        }
+    }
+
+    fn emit_echo(&mut self, d: &mut Driver, c: &Counters) {
+        let args = echo_args(self.seq);
+        self.seq += 1;
+        if let Some(h) = self.emit(d, c, args, None) {
+            self.pending.push_back((h, std::time::Instant::now()));
+        }
+    }
+
+    /// Emits `args` with an ack; the handle, unless the emit failed.
+    fn emit(
+        &mut self,
+        d: &mut Driver,
+        c: &Counters,
+        args: String,
+        timeout: Option<Duration>,
+    ) -> Option<AckHandle> {
+        let mut emit = Emit::new(args).with_ack();
+        emit.timeout = timeout;
+        match d.client.emit(now(), self.socket, emit) {
+            Ok(Some(h)) => {
+                bump(&c.emitted);
+                Some(h)
+            }
+            _ => {
+                bump(&c.unexpected);
+                None
+            }
+        }
+    }
+}
+
+fn micros(d: Duration) -> u64 {
+    u64::try_from(d.as_micros()).unwrap_or(u64::MAX)
+}
+
+/// Microseconds since the process's clock epoch: the G3 emitter and receivers share the process,
+/// hence the clock.
+pub(crate) fn since_epoch_us() -> u64 {
+    micros(crate::driver::since_epoch())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn payloads_are_json_arrays_named_first() {
+        assert_eq!(
+            echo_args(7),
+            r#"["echo-ack",{"n":7,"text":"sockeye load generator"}]"#
+        );
+        assert_eq!(join_args(), r#"["join","bench"]"#);
+        assert_eq!(broadcast_args(12), r#"["to-room","bench","tick",12]"#);
+    }
+
+    #[test]
+    fn ticks_are_read_back() {
+        assert_eq!(parse_tick(r#"["tick",123456]"#), Some(123_456));
+        assert_eq!(parse_tick(r#"["tick", 9 ]"#), Some(9));
+        assert_eq!(parse_tick(r#"["tick",12,3]"#), None);
+        assert_eq!(parse_tick(r#"["tock",12]"#), None);
+        assert_eq!(parse_tick(r#"["tick","12"]"#), None);
+        assert_eq!(parse_tick(r#"["tick",]"#), None);
+    }
+}

@@ -1,0 +1,187 @@
+//! Every workload for about a second at small scale against a real sockeye-server (in this process,
+//! on its own runtime and port 0) with the benchmark handlers of native-server/examples/bench.rs;
+//! the counts must add up: every ack back, every broadcast delivered, no error.
+#![allow(clippy::unwrap_used, reason = "tests")]
+
+use std::net::SocketAddr;
+use std::sync::mpsc;
+
+use clap::Parser;
+use sockeye_loadgen::{Options, Summary, run};
+use sockeye_server::value::Args;
+use sockeye_server::{Event, SocketIo, SocketRef, Value};
+
+/// A server with the benchmark handlers; it lives as long as the test process.
+fn server() -> SocketAddr {
+    let (tx, rx) = mpsc::channel();
+    std::thread::spawn(move || {
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(1)
+            .enable_all()
+            .build()
+            .unwrap();
+        runtime.block_on(async move {
+            let (svc, io) = SocketIo::builder().build_svc();
+            io.ns("/", |socket: SocketRef| async move {
+                socket.on("echo-ack", |_s: SocketRef, ev: Event| async move {
+                    let _ = ev.ack_with(&Args(ev.args().to_vec()));
+                });
+                socket.on("join", |socket: SocketRef, ev: Event| async move {
+                    let room = ev
+                        .args()
+                        .first()
+                        .and_then(Value::as_str)
+                        .unwrap_or_default();
+                    socket.join(room.to_owned());
+                    let _ = ev.ack_with(&());
+                });
+                socket.on("to-room", |socket: SocketRef, ev: Event| async move {
+                    let s = |i: usize| ev.args().get(i).and_then(Value::as_str).unwrap_or_default();
+                    let rest = Args(ev.args().get(2..).unwrap_or_default().to_vec());
+                    let sent = socket.to(s(0).to_owned()).emit(s(1), &rest);
+                    let _ = ev.ack_with(&sent.is_ok());
+                });
+            });
+            let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+            tx.send(listener.local_addr().unwrap()).unwrap();
+            sockeye_server::serve(listener, svc, std::future::pending())
+                .await
+                .unwrap();
+        });
+    });
+    rx.recv().unwrap()
+}
+
+fn load(args: &[&str]) -> Summary {
+    let addr = server();
+    let url = format!("http://{addr}");
+    let pid = std::process::id().to_string();
+    let mut argv = vec![
+        "sockeye-load",
+        "--quiet",
+        "--url",
+        &url,
+        "--duration",
+        "1",
+        "--warmup",
+        "0.2",
+        "--server-pid",
+        &pid,
+    ];
+    argv.extend_from_slice(args);
+    let summary = run(Options::parse_from(argv)).unwrap();
+    println!("{}", summary.to_text());
+    assert_eq!(summary.errors, 0, "{summary:#?}");
+    assert_eq!(summary.lost_acks, 0);
+    assert_eq!(summary.emitted, summary.acked, "every ack came back");
+    assert!(summary.server_cpu_s.is_some());
+    summary
+}
+
+#[test]
+fn g1_ack_echo_over_websocket() {
+    let s = load(&["--workload", "g1", "--clients", "20"]);
+    assert_eq!(s.connected, 20);
+    assert!(s.count > 100, "{} acks", s.count);
+    assert_eq!(
+        s.latency.count, s.count,
+        "one latency per ack in the window"
+    );
+    assert!(s.latency.p50_ms > 0.0 && s.latency.p50_ms <= s.latency.p99_ms);
+}
+
+#[test]
+fn g1_over_the_upgrade() {
+    let s = load(&[
+        "--workload",
+        "g1",
+        "--clients",
+        "10",
+        "--transport",
+        "upgrade",
+    ]);
+    assert_eq!(s.connected, 10);
+    assert!(s.count > 50, "{} acks", s.count);
+}
+
+#[test]
+fn g2_holds_its_rate() {
+    let s = load(&["--workload", "g2", "--clients", "20", "--rate", "400"]);
+    assert_eq!(s.connected, 20);
+    // 400/s for 1 s, give or take the emits straddling the window's edges.
+    assert!((300..=500).contains(&s.count), "{} acks", s.count);
+}
+
+#[test]
+fn g3_delivers_every_broadcast_to_every_receiver() {
+    let s = load(&["--workload", "g3", "--clients", "50"]);
+    assert_eq!(s.connected, 51, "50 receivers and the emitter");
+    assert!(s.broadcasts > 10, "{} broadcasts", s.broadcasts);
+    assert_eq!(s.missing_deliveries, 0);
+    assert!(s.count > 500, "{} deliveries", s.count);
+}
+
+#[test]
+fn g4_stays_connected() {
+    let s = load(&["--workload", "g4", "--clients", "100"]);
+    assert_eq!(s.connected, 100);
+    assert_eq!(s.count, 100);
+    assert!(s.server_rss_per_connection_kib.is_some());
+}
+
+#[test]
+fn g5_cycles_over_websocket_and_polling() {
+    for transport in ["websocket", "polling"] {
+        let s = load(&[
+            "--workload",
+            "g5",
+            "--clients",
+            "4",
+            "--transport",
+            transport,
+        ]);
+        assert!(s.count > 20, "{transport}: {} handshakes", s.count);
+        assert_eq!(s.latency.count, s.count);
+    }
+}
+
+#[test]
+fn g6_ack_echo_over_long_polling() {
+    let s = load(&[
+        "--workload",
+        "g6",
+        "--clients",
+        "20",
+        "--transport",
+        "polling",
+    ]);
+    assert_eq!(s.connected, 20);
+    assert!(s.count > 50, "{} acks", s.count);
+}
+
+#[test]
+fn a_server_that_is_not_there_is_counted() {
+    // A port nothing listens on: bind one, learn its number, close it.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let url = format!("http://127.0.0.1:{port}");
+    let s = run(Options::parse_from([
+        "sockeye-load",
+        "--quiet",
+        "--url",
+        &url,
+        "--clients",
+        "5",
+        "--duration",
+        "0.2",
+        "--warmup",
+        "0",
+    ]))
+    .unwrap();
+    assert_eq!(s.connected, 0);
+    assert_eq!(s.connect_errors, 5);
+    assert_eq!(s.errors, 5);
+}

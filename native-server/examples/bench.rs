@@ -1,0 +1,99 @@
+//! The server `scripts/bench-load-compare.sh` measures against the Node.js reference and
+//! socketioxide (`bench/peers/`), all three with the same handlers on `/` and the reference's
+//! default options:
+//!
+//! - `echo-ack(...args)`: acknowledges with its arguments;
+//! - `join(room)`: joins the room, acknowledges with nothing;
+//! - `to-room(room, event, ...args)`: emits `event` with `args` to the room's other sockets,
+//!   acknowledges with `true`.
+//!
+//! ```text
+//! cargo run --release -p sockeye-server --example bench -- [--port 0] [--exit-with-stdin]
+//! ```
+//!
+//! Prints `listening on http://ADDR` on stdout once bound; `--exit-with-stdin` exits when standard
+//! input closes.
+
+use std::io::Read;
+
+use sockeye_server::value::Args;
+use sockeye_server::{Event, SocketIo, SocketRef, Value};
+
+/// jemalloc with the `jemalloc` feature, as the binary `npm start` runs has it (the benchmark
+/// script builds it so).
+#[cfg(feature = "jemalloc")]
+#[global_allocator]
+static GLOBAL: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
+
+fn str_arg(ev: &Event, i: usize) -> &str {
+    ev.args().get(i).and_then(Value::as_str).unwrap_or_default()
+}
+
+#[tokio::main]
+async fn main() -> std::process::ExitCode {
+    let mut port = 3000_u16;
+    let mut exit_with_stdin = false;
+    let mut args = std::env::args().skip(1);
+    while let Some(arg) = args.next() {
+        match arg.as_str() {
+            "--port" => match args.next().and_then(|p| p.parse().ok()) {
+                Some(p) => port = p,
+                None => {
+                    eprintln!("bench: --port needs a number");
+                    return std::process::ExitCode::from(2);
+                }
+            },
+            "--exit-with-stdin" => exit_with_stdin = true,
+            other => {
+                eprintln!("bench: unknown option: {other}");
+                return std::process::ExitCode::from(2);
+            }
+        }
+    }
+    if exit_with_stdin {
+        std::thread::spawn(|| {
+            let mut buf = [0u8; 64];
+            let mut stdin = std::io::stdin();
+            while matches!(stdin.read(&mut buf), Ok(n) if n > 0) {}
+            std::process::exit(0);
+        });
+    }
+
+    let (svc, io) = SocketIo::builder().build_svc();
+    io.ns("/", |socket: SocketRef| async move {
+        socket.on("echo-ack", |_s: SocketRef, ev: Event| async move {
+            let _ = ev.ack_with(&Args(ev.args().to_vec()));
+        });
+        socket.on("join", |socket: SocketRef, ev: Event| async move {
+            socket.join(str_arg(&ev, 0).to_owned());
+            let _ = ev.ack_with(&());
+        });
+        socket.on("to-room", |socket: SocketRef, ev: Event| async move {
+            let rest = Args(ev.args().get(2..).unwrap_or_default().to_vec());
+            let sent = socket
+                .to(str_arg(&ev, 0).to_owned())
+                .emit(str_arg(&ev, 1), &rest);
+            let _ = ev.ack_with(&sent.is_ok());
+        });
+    });
+
+    let listener = match tokio::net::TcpListener::bind(("127.0.0.1", port)).await {
+        Ok(l) => l,
+        Err(e) => {
+            eprintln!("bench: cannot bind 127.0.0.1:{port}: {e}");
+            return std::process::ExitCode::FAILURE;
+        }
+    };
+    match listener.local_addr() {
+        Ok(addr) => println!("listening on http://{addr}"),
+        Err(e) => {
+            eprintln!("bench: no local address: {e}");
+            return std::process::ExitCode::FAILURE;
+        }
+    }
+    if let Err(e) = sockeye_server::serve(listener, svc, std::future::pending()).await {
+        eprintln!("bench: {e}");
+        return std::process::ExitCode::FAILURE;
+    }
+    std::process::ExitCode::SUCCESS
+}

@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# CI's smoke run of the load generator (loadgen/, `sockeye-load`) against sockeye-server only:
+# about 10 s of G1 (WebSocket ack-echo), G3 (broadcast to a room) and G6 (long-polling ack-echo)
+# at small scale against native-server/examples/bench.rs (debug builds). Fails on any error the
+# generator counts (failed connection, lost ack, missing delivery ...) or on a run that completed
+# nothing. The figures are not benchmarks: scripts/bench-load-compare.sh makes those.
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+
+cargo build -q -p sockeye-server --example bench
+cargo build -q -p sockeye-loadgen
+target_dir="$(cargo metadata --format-version 1 --no-deps |
+  node -e 'let s = ""; process.stdin.on("data", d => s += d).on("end", () => console.log(JSON.parse(s).target_directory))')"
+
+out="$(mktemp)"
+# The server exits when this script's pipe to it closes, however the script ends.
+exec 3> >("$target_dir/debug/examples/bench" --port 0 --exit-with-stdin > "$out")
+for _ in $(seq 100); do grep -q listening "$out" && break; sleep 0.1; done
+url="$(sed -n 's/^listening on //p' "$out")"
+[ -n "$url" ] || { echo "load-smoke: the server did not start" >&2; exit 1; }
+
+load() { "$target_dir/debug/sockeye-load" --url "$url" --quiet --check --warmup 0.5 "$@"; }
+load --workload g1 --clients 100 --duration 4
+load --workload g3 --clients 200 --duration 2
+load --workload g6 --clients 50 --transport polling --duration 2
+exec 3>&-
+rm -f "$out"
+echo "load-smoke: ok"

@@ -26,7 +26,8 @@
 //! - `ping-nodes(ack)`: `serverSideEmitWithAck("ping")`, acks the other nodes' answers (each
 //!   node answers `ping` with `"pong from sockeye"`).
 
-use std::io::Read;
+mod common;
+
 use std::time::Duration;
 
 use sockeye_redis::{RedisAdapterConfig, ShardedAdapterConfig, StreamsAdapterConfig};
@@ -38,7 +39,6 @@ struct Options {
     adapter: String,
     key: Option<String>,
     requests_timeout: Option<u64>,
-    exit_with_stdin: bool,
 }
 
 fn parse_args() -> Result<Options, String> {
@@ -48,7 +48,6 @@ fn parse_args() -> Result<Options, String> {
         adapter: "pubsub".to_owned(),
         key: None,
         requests_timeout: None,
-        exit_with_stdin: false,
     };
     let mut args = std::env::args().skip(1);
     while let Some(arg) = args.next() {
@@ -66,7 +65,7 @@ fn parse_args() -> Result<Options, String> {
                 opts.requests_timeout =
                     Some(v.parse().map_err(|_| format!("--requests-timeout: {v}"))?);
             }
-            "--exit-with-stdin" => opts.exit_with_stdin = true,
+            "--exit-with-stdin" => common::exit_with_stdin(),
             other => return Err(format!("unknown argument {other}")),
         }
     }
@@ -209,28 +208,10 @@ fn handlers(io: &SocketIo, socket: &SocketRef) {
 
 #[tokio::main]
 async fn main() -> std::process::ExitCode {
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env()
-                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn")),
-        )
-        .with_writer(std::io::stderr)
-        .init();
-    let opts = match parse_args() {
+    let opts = match common::start("cluster", parse_args) {
         Ok(o) => o,
-        Err(e) => {
-            eprintln!("cluster: {e}");
-            return std::process::ExitCode::from(2);
-        }
+        Err(code) => return code,
     };
-    if opts.exit_with_stdin {
-        std::thread::spawn(|| {
-            let mut buf = [0u8; 64];
-            let mut stdin = std::io::stdin();
-            while matches!(stdin.read(&mut buf), Ok(n) if n > 0) {}
-            std::process::exit(0);
-        });
-    }
 
     let builder = SocketIo::builder();
     let builder = match opts.adapter.as_str() {
@@ -296,23 +277,5 @@ async fn main() -> std::process::ExitCode {
         });
 
     let app = axum::Router::new().layer(layer);
-    let listener = match tokio::net::TcpListener::bind(("127.0.0.1", opts.port)).await {
-        Ok(l) => l,
-        Err(e) => {
-            eprintln!("cluster: cannot bind 127.0.0.1:{}: {e}", opts.port);
-            return std::process::ExitCode::FAILURE;
-        }
-    };
-    match listener.local_addr() {
-        Ok(addr) => println!("listening on http://{addr}"),
-        Err(e) => {
-            eprintln!("cluster: no local address: {e}");
-            return std::process::ExitCode::FAILURE;
-        }
-    }
-    if let Err(e) = sockeye_server::serve(listener, app, std::future::pending()).await {
-        eprintln!("cluster: {e}");
-        return std::process::ExitCode::FAILURE;
-    }
-    std::process::ExitCode::SUCCESS
+    common::serve("cluster", opts.port, app).await
 }

@@ -13,6 +13,8 @@
 //!
 //! Prints `listening on http://ADDR` on stdout once bound.
 
+mod common;
+
 use std::time::Duration;
 
 use sockeye_server::value::Args;
@@ -20,13 +22,7 @@ use sockeye_server::{Cors, EngineIo, Event, SocketIo, SocketRef};
 
 #[tokio::main]
 async fn main() -> std::io::Result<()> {
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env()
-                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn")),
-        )
-        .with_writer(std::io::stderr)
-        .init();
+    common::init_tracing();
     let mut port: u16 = 3000;
     let mut engine_io = false;
     let mut args = std::env::args().skip(1);

@@ -20,8 +20,9 @@
 //! data) and leave a trail in the socket's data; a per-packet middleware refuses `forbidden` and
 //! appends an argument to `mw-echo`.
 
+mod common;
+
 use std::collections::BTreeMap;
-use std::io::Read;
 use std::path::PathBuf;
 use std::sync::Mutex;
 use std::time::Duration;
@@ -32,6 +33,8 @@ use sockeye_server::value::Args;
 use sockeye_server::{
     ConnectError, ConnectionStateRecovery, Event, ServeDir, SocketIo, SocketRef, Value,
 };
+
+use common::str_arg;
 
 /// jemalloc with the `jemalloc` feature (as `scripts/bench-vanish.sh` builds it), as the binary has
 /// it: its RSS check wants resident memory that follows what the server holds, which glibc's
@@ -46,7 +49,6 @@ struct Options {
     ping_interval: Option<u64>,
     ping_timeout: Option<u64>,
     connect_timeout: Option<u64>,
-    exit_with_stdin: bool,
     www: Option<PathBuf>,
     client_dir: Option<PathBuf>,
 }
@@ -58,7 +60,6 @@ fn parse_args() -> Result<Options, String> {
         ping_interval: None,
         ping_timeout: None,
         connect_timeout: None,
-        exit_with_stdin: false,
         www: None,
         client_dir: None,
     };
@@ -77,7 +78,7 @@ fn parse_args() -> Result<Options, String> {
             "--ping-interval" => opts.ping_interval = Some(number("--ping-interval")?),
             "--ping-timeout" => opts.ping_timeout = Some(number("--ping-timeout")?),
             "--connect-timeout" => opts.connect_timeout = Some(number("--connect-timeout")?),
-            "--exit-with-stdin" => opts.exit_with_stdin = true,
+            "--exit-with-stdin" => common::exit_with_stdin(),
             "--www" => opts.www = Some(args.next().ok_or("--www needs a value")?.into()),
             "--client-dir" => {
                 opts.client_dir = Some(args.next().ok_or("--client-dir needs a value")?.into())
@@ -91,14 +92,6 @@ fn parse_args() -> Result<Options, String> {
 /// The arguments after the first `n`.
 fn rest(ev: &Event, n: usize) -> Args {
     Args(ev.args().get(n..).unwrap_or_default().to_vec())
-}
-
-fn str_arg(ev: &Event, i: usize) -> String {
-    ev.args()
-        .get(i)
-        .and_then(Value::as_str)
-        .unwrap_or_default()
-        .to_owned()
 }
 
 /// How many times `flaky` heard each key, across sockets and reconnections (a retried emit
@@ -172,12 +165,7 @@ fn handlers(io: &SocketIo, socket: &SocketRef) {
         let count = tries.get(&str_arg(&ev, 0)).copied().unwrap_or(0);
         let _ = ev.ack_with(&count);
     });
-    socket.on("join", |socket: SocketRef, ev: Event| async move {
-        socket.join(str_arg(&ev, 0));
-        let mut rooms = socket.rooms();
-        rooms.sort();
-        let _ = ev.ack_with(&rooms);
-    });
+    common::on_join(socket);
     socket.on("leave", |socket: SocketRef, ev: Event| async move {
         socket.leave(&str_arg(&ev, 0));
         let _ = ev.ack_with(&());
@@ -286,28 +274,10 @@ fn handlers(io: &SocketIo, socket: &SocketRef) {
 
 #[tokio::main]
 async fn main() -> std::process::ExitCode {
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env()
-                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn")),
-        )
-        .with_writer(std::io::stderr)
-        .init();
-    let opts = match parse_args() {
+    let opts = match common::start("interop", parse_args) {
         Ok(o) => o,
-        Err(e) => {
-            eprintln!("interop: {e}");
-            return std::process::ExitCode::from(2);
-        }
+        Err(code) => return code,
     };
-    if opts.exit_with_stdin {
-        std::thread::spawn(|| {
-            let mut buf = [0u8; 64];
-            let mut stdin = std::io::stdin();
-            while matches!(stdin.read(&mut buf), Ok(n) if n > 0) {}
-            std::process::exit(0);
-        });
-    }
 
     let mut builder = SocketIo::builder();
     if let Some(ms) = opts.ping_interval {
@@ -387,24 +357,5 @@ async fn main() -> std::process::ExitCode {
         }
     }
     .layer(layer);
-
-    let listener = match tokio::net::TcpListener::bind(("127.0.0.1", opts.port)).await {
-        Ok(l) => l,
-        Err(e) => {
-            eprintln!("interop: cannot bind 127.0.0.1:{}: {e}", opts.port);
-            return std::process::ExitCode::FAILURE;
-        }
-    };
-    match listener.local_addr() {
-        Ok(addr) => println!("listening on http://{addr}"),
-        Err(e) => {
-            eprintln!("interop: no local address: {e}");
-            return std::process::ExitCode::FAILURE;
-        }
-    }
-    if let Err(e) = sockeye_server::serve(listener, app, std::future::pending()).await {
-        eprintln!("interop: {e}");
-        return std::process::ExitCode::FAILURE;
-    }
-    std::process::ExitCode::SUCCESS
+    common::serve("interop", opts.port, app).await
 }

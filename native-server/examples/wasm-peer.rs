@@ -12,8 +12,9 @@
 //! served from another port), ping every 2 s with a 2 s timeout. Namespaces `/`, `/a` and `/b`;
 //! a middleware refuses `auth.token === "bad"` with data.
 
+mod common;
+
 use std::collections::HashMap;
-use std::io::Read;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -24,20 +25,14 @@ use sockeye_server::{
     ConnectError, ConnectionStateRecovery, Cors, CorsOrigin, Event, SocketIo, SocketRef, Value,
 };
 
+use common::str_arg;
+
 /// What the handlers share across connections: the `record`s by client name, and how many times
 /// each `flaky` key arrived.
 #[derive(Default)]
 struct State {
     records: Mutex<HashMap<String, Vec<Value>>>,
     deliveries: Mutex<HashMap<String, u32>>,
-}
-
-fn str_arg(ev: &Event, i: usize) -> String {
-    ev.args()
-        .get(i)
-        .and_then(Value::as_str)
-        .unwrap_or_default()
-        .to_owned()
 }
 
 fn name_of(socket: &SocketRef) -> String {
@@ -113,12 +108,7 @@ fn handlers(socket: &SocketRef, state: &Arc<State>) {
             }
         }
     });
-    socket.on("join", |socket: SocketRef, ev: Event| async move {
-        socket.join(str_arg(&ev, 0));
-        let mut rooms = socket.rooms();
-        rooms.sort();
-        let _ = ev.ack_with(&rooms);
-    });
+    common::on_join(socket);
     // to-room(room, event, ...args, ack): to the room's sockets but this one.
     socket.on("to-room", |socket: SocketRef, ev: Event| async move {
         let args = Args(ev.args().get(2..).unwrap_or_default().to_vec());
@@ -209,28 +199,17 @@ fn server(recovery: bool, state: &Arc<State>) -> (sockeye_server::EngineLayer, S
 
 #[tokio::main]
 async fn main() -> std::process::ExitCode {
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env()
-                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn")),
-        )
-        .with_writer(std::io::stderr)
-        .init();
-    for arg in std::env::args().skip(1) {
-        match arg.as_str() {
-            "--exit-with-stdin" => {
-                std::thread::spawn(|| {
-                    let mut buf = [0u8; 64];
-                    let mut stdin = std::io::stdin();
-                    while matches!(stdin.read(&mut buf), Ok(n) if n > 0) {}
-                    std::process::exit(0);
-                });
-            }
-            other => {
-                eprintln!("wasm-peer: unknown option: {other}");
-                return std::process::ExitCode::from(2);
+    let parse = || {
+        for arg in std::env::args().skip(1) {
+            match arg.as_str() {
+                "--exit-with-stdin" => common::exit_with_stdin(),
+                other => return Err(format!("unknown option: {other}")),
             }
         }
+        Ok(())
+    };
+    if let Err(code) = common::start("wasm-peer", parse) {
+        return code;
     }
     let state = Arc::new(State::default());
     let mut servers = Vec::new();
@@ -240,20 +219,11 @@ async fn main() -> std::process::ExitCode {
         let (layer, io) = server(recovery, &state);
         ios.push(io);
         let app = axum::Router::new().layer(layer);
-        let listener = match tokio::net::TcpListener::bind(("127.0.0.1", 0)).await {
-            Ok(l) => l,
-            Err(e) => {
-                eprintln!("wasm-peer: cannot bind 127.0.0.1: {e}");
-                return std::process::ExitCode::FAILURE;
-            }
+        let (listener, addr) = match common::bind("wasm-peer", 0).await {
+            Ok(bound) => bound,
+            Err(code) => return code,
         };
-        match listener.local_addr() {
-            Ok(addr) => println!("{label} {}", addr.port()),
-            Err(e) => {
-                eprintln!("wasm-peer: no local address: {e}");
-                return std::process::ExitCode::FAILURE;
-            }
-        }
+        println!("{label} {}", addr.port());
         servers.push(tokio::spawn(sockeye_server::serve(
             listener,
             app,

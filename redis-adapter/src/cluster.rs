@@ -8,14 +8,15 @@ use std::time::Duration;
 
 use base64::Engine as _;
 use sockeye_server::adapter::{
-    AckEvent, Adapter, BroadcastAcks, BroadcastOptions, BroadcastPacket, LocalNamespace,
-    MemoryAdapter, PersistedSession, RemoteSocketData, RestoredSession, Room, SocketId,
+    Adapter, BroadcastAcks, BroadcastOptions, BroadcastPacket, LocalNamespace, MemoryAdapter,
+    PersistedSession, RemoteSocketData, RestoredSession, Room, SocketId,
 };
 use sockeye_server::config::BoxFuture;
 use sockeye_server::{AdapterError, EmitError, Value};
-use tokio::sync::{mpsc, oneshot};
+use tokio::sync::mpsc;
 
 use crate::link::{Incoming, Link, Sub};
+use crate::requests::{self, Answer, Pending, Requests};
 use crate::wire::{self, num, obj};
 use crate::{RedisAdapterError, msgpack};
 
@@ -177,24 +178,6 @@ impl StreamsAdapterConfig {
     }
 }
 
-enum Pending {
-    Fetch(Vec<RemoteSocketData>),
-    ServerSide(Vec<Vec<Value>>),
-}
-
-struct Request {
-    expected: usize,
-    received: usize,
-    acc: Pending,
-    done: Option<oneshot::Sender<Pending>>,
-}
-
-#[derive(Default)]
-struct Requests {
-    requests: HashMap<String, Request>,
-    acks: HashMap<String, mpsc::UnboundedSender<AckEvent>>,
-}
-
 /// A stream entry to add, in order; a broadcast of this node waits for its offset (with
 /// recovery on) before this node delivers it.
 struct Outgoing {
@@ -212,7 +195,7 @@ pub struct ClusterAdapter {
     link: Link,
     uid: String,
     channel: String,
-    pending: Arc<Mutex<Requests>>,
+    requests: Requests,
     dynamic: Mutex<HashSet<Room>>,
     outgoing: Option<mpsc::UnboundedSender<Outgoing>>,
 }
@@ -268,11 +251,15 @@ impl ClusterAdapter {
             link,
             uid,
             channel,
-            pending: Arc::new(Mutex::new(Requests::default())),
+            requests: Requests::default(),
             dynamic: Mutex::new(HashSet::new()),
             outgoing,
         });
-        crate::link::spawn(receive(Arc::downgrade(&adapter), rx));
+        crate::link::spawn(requests::receive(
+            Arc::downgrade(&adapter),
+            rx,
+            ClusterAdapter::on_incoming,
+        ));
         if let (Transport::Streams { stream, .. }, Some(rx)) = (&transport, outgoing_rx) {
             // A connection of its own: `XREAD BLOCK` holds the connection it runs on.
             let reader = Link::spawn(client, Vec::new(), None);
@@ -284,10 +271,6 @@ impl ClusterAdapter {
             crate::link::spawn(send_broadcasts(Arc::downgrade(&adapter), rx));
         }
         adapter
-    }
-
-    fn pending(&self) -> std::sync::MutexGuard<'_, Requests> {
-        self.pending.lock().unwrap_or_else(|e| e.into_inner())
     }
 
     fn recovery(&self) -> bool {
@@ -347,6 +330,14 @@ impl ClusterAdapter {
         }
     }
 
+    /// Sends the other nodes a command on the sockets `opts` selects, unless it is local.
+    fn publish_op(&self, kind: u64, opts: &BroadcastOptions, extra: (&str, Value)) {
+        if opts.flags.local {
+            return;
+        }
+        self.publish(kind, obj([("opts", wire::encode_opts(opts, true)), extra]));
+    }
+
     /// Answers the node `requester` (`doPublishResponse`).
     fn publish_response(&self, requester: &str, kind: u64, data: Value) {
         let msg = self.message(kind, Some(data));
@@ -362,41 +353,10 @@ impl ClusterAdapter {
     }
 
     async fn count_servers(&self) -> usize {
-        if !self.link.is_connected() {
-            return 1;
-        }
-        let (sub, channel) = match &self.transport {
-            Transport::Sharded { .. } => ("SHARDNUMSUB", &self.channel),
-            Transport::Streams { .. } => ("NUMSUB", &self.channel),
-        };
-        let mut cmd = redis::cmd("PUBSUB");
-        cmd.arg(sub).arg(channel);
-        match self.link.query(cmd, DEFAULT_TIMEOUT).await {
-            Ok(v) => wire::numsub(&v).unwrap_or(1).max(1),
-            Err(e) => {
-                tracing::warn!(
-                    nsp = self.local.name(),
-                    "server count unknown ({e}): this node only"
-                );
-                1
-            }
-        }
-    }
-
-    /// The local sockets `opts` selects.
-    fn select(&self, opts: &BroadcastOptions) -> Vec<SocketId> {
-        self.inner
-            .sockets(&opts.rooms)
-            .into_iter()
-            .filter(|sid| {
-                opts.except.is_empty()
-                    || self
-                        .inner
-                        .socket_rooms(sid)
-                        .iter()
-                        .all(|r| !opts.except.contains(r))
-            })
-            .collect()
+        let sharded = matches!(self.transport, Transport::Sharded { .. });
+        self.link
+            .server_count(&self.channel, sharded, DEFAULT_TIMEOUT, self.local.name())
+            .await
     }
 
     /// Delivers a broadcast here; `offset` (a stream entry id) is appended for recovery.
@@ -410,9 +370,23 @@ impl ClusterAdapter {
             return;
         }
         let offset = offset.filter(|_| self.recovery() && !opts.flags.volatile);
-        let ids = self.select(opts);
+        let ids = requests::select(&self.inner, opts);
         if let Err(e) = self.local.deliver(&ids, packet, &opts.flags, offset) {
             tracing::warn!("broadcast not delivered: {e}");
+        }
+    }
+
+    fn on_incoming(&self, msg: Incoming) {
+        let parsed = match self.transport {
+            Transport::Sharded { .. } => wire::parse(&msg.payload),
+            Transport::Streams { .. } => {
+                msgpack::decode(&msg.payload).map_err(|e| format!("invalid msgpack: {e}"))
+            }
+        };
+        match parsed {
+            Ok(m @ Value::Object(_)) => self.on_message(&m, None),
+            Ok(_) => tracing::warn!(nsp = self.local.name(), "malformed message ignored"),
+            Err(e) => tracing::warn!(nsp = self.local.name(), "malformed message ignored: {e}"),
         }
     }
 
@@ -463,35 +437,12 @@ impl ClusterAdapter {
                         };
                         let Some(this) = self.me() else { return };
                         let requester = uid.to_owned();
-                        crate::link::spawn(async move {
-                            let mut acks = acks;
-                            while let Some(ev) = acks.events.recv().await {
-                                match ev {
-                                    AckEvent::ClientCount(n) => this.publish_response(
-                                        &requester,
-                                        message::BROADCAST_CLIENT_COUNT,
-                                        obj([
-                                            ("requestId", Value::String(id.clone())),
-                                            ("clientCount", num(n as u64)),
-                                        ]),
-                                    ),
-                                    AckEvent::Response(Ok(args)) => {
-                                        let mut d = vec![(
-                                            "requestId".to_owned(),
-                                            Value::String(id.clone()),
-                                        )];
-                                        if let Some(arg) = args.into_iter().next() {
-                                            d.push(("packet".to_owned(), arg));
-                                        }
-                                        this.publish_response(
-                                            &requester,
-                                            message::BROADCAST_ACK,
-                                            Value::Object(d),
-                                        );
-                                    }
-                                    _ => {}
-                                }
-                            }
+                        requests::forward_acks(acks, id, move |answer, data| {
+                            let kind = match answer {
+                                Answer::ClientCount => message::BROADCAST_CLIENT_COUNT,
+                                Answer::Ack | Answer::Result => message::BROADCAST_ACK,
+                            };
+                            this.publish_response(&requester, kind, Value::Object(data));
                         });
                     }
                 }
@@ -507,11 +458,9 @@ impl ClusterAdapter {
                 .disconnect_sockets(opts(), matches!(data.get("close"), Some(Value::Bool(true)))),
             message::FETCH_SOCKETS => {
                 let Some(id) = request_id else { return };
-                let sockets: Vec<Value> = self
-                    .select(&opts())
+                let sockets = requests::fetch(&self.inner, &self.local, &opts())
                     .iter()
-                    .filter_map(|sid| self.local.fetch(sid))
-                    .map(|s| wire::encode_socket(&s))
+                    .map(wire::encode_socket)
                     .collect();
                 self.publish_response(
                     uid,
@@ -527,32 +476,33 @@ impl ClusterAdapter {
                     tracing::warn!(nsp = self.local.name(), "malformed serverSideEmit ignored");
                     return;
                 };
-                let Some(id) = request_id else {
-                    self.local.server_side_event(packet, None);
-                    return;
-                };
-                let (tx, rx) = oneshot::channel();
-                self.local.server_side_event(packet, Some(tx));
                 let Some(this) = self.me() else { return };
                 let requester = uid.to_owned();
-                crate::link::spawn(async move {
-                    if let Ok(Ok(args)) = tokio::time::timeout(DEFAULT_TIMEOUT, rx).await {
-                        let mut d = vec![("requestId".to_owned(), Value::String(id))];
-                        if let Some(arg) = args.into_iter().next() {
-                            d.push(("packet".to_owned(), arg));
-                        }
-                        this.publish_response(
-                            &requester,
-                            message::SERVER_SIDE_EMIT_RESPONSE,
-                            Value::Object(d),
-                        );
-                    }
-                });
+                let answer = move |id, arg: Option<Value>| {
+                    let mut d = vec![("requestId".to_owned(), Value::String(id))];
+                    d.extend(arg.map(|arg| ("packet".to_owned(), arg)));
+                    this.publish_response(
+                        &requester,
+                        message::SERVER_SIDE_EMIT_RESPONSE,
+                        Value::Object(d),
+                    );
+                };
+                requests::server_side_event(
+                    &self.local,
+                    packet,
+                    request_id,
+                    DEFAULT_TIMEOUT,
+                    answer,
+                );
             }
-            message::FETCH_SOCKETS_RESPONSE
-            | message::SERVER_SIDE_EMIT_RESPONSE
-            | message::BROADCAST_CLIENT_COUNT
-            | message::BROADCAST_ACK => self.on_response(kind, data),
+            message::FETCH_SOCKETS_RESPONSE | message::SERVER_SIDE_EMIT_RESPONSE => {
+                self.requests.on_response(Answer::Result, data, "packet");
+            }
+            message::BROADCAST_CLIENT_COUNT => {
+                self.requests
+                    .on_response(Answer::ClientCount, data, "packet");
+            }
+            message::BROADCAST_ACK => self.requests.on_response(Answer::Ack, data, "packet"),
             // Heartbeats and closes (1, 2, 13) and unknown types.
             _ => {}
         }
@@ -560,83 +510,6 @@ impl ClusterAdapter {
 
     fn me(&self) -> Option<Arc<ClusterAdapter>> {
         self.this.upgrade()
-    }
-
-    fn on_response(&self, kind: u64, data: &Value) {
-        let Some(id) = data.get("requestId").and_then(Value::as_str) else {
-            return;
-        };
-        let mut pending = self.pending();
-        if let Some(acks) = pending.acks.get(id) {
-            match kind {
-                message::BROADCAST_CLIENT_COUNT => {
-                    let n = match data.get("clientCount") {
-                        Some(Value::Number(n)) => n.as_u64().unwrap_or(0),
-                        _ => 0,
-                    };
-                    let _ = acks.send(AckEvent::ClientCount(usize::try_from(n).unwrap_or(0)));
-                }
-                message::BROADCAST_ACK => {
-                    let args = data.get("packet").cloned().into_iter().collect();
-                    let _ = acks.send(AckEvent::Response(Ok(args)));
-                }
-                _ => {}
-            }
-            return;
-        }
-        let Some(req) = pending.requests.get_mut(id) else {
-            return;
-        };
-        req.received += 1;
-        match &mut req.acc {
-            Pending::Fetch(list) => {
-                if let Some(Value::Array(sockets)) = data.get("sockets") {
-                    list.extend(sockets.iter().filter_map(wire::decode_socket));
-                }
-            }
-            Pending::ServerSide(list) => {
-                list.push(data.get("packet").cloned().into_iter().collect());
-            }
-        }
-        if req.received >= req.expected {
-            if let Some(mut req) = pending.requests.remove(id) {
-                if let Some(done) = req.done.take() {
-                    let _ = done.send(req.acc);
-                }
-            }
-        }
-    }
-
-    async fn request(
-        &self,
-        kind: u64,
-        data: Value,
-        id: String,
-        expected: usize,
-        acc: Pending,
-        timeout: Duration,
-    ) -> Result<Pending, AdapterError> {
-        let (done, rx) = oneshot::channel();
-        self.pending().requests.insert(
-            id.clone(),
-            Request {
-                expected,
-                received: 0,
-                acc,
-                done: Some(done),
-            },
-        );
-        self.publish(kind, data);
-        match tokio::time::timeout(timeout, rx).await {
-            Ok(Ok(acc)) => Ok(acc),
-            _ => {
-                let req = self.pending().requests.remove(&id);
-                Err(AdapterError::Timeout {
-                    received: req.map_or(0, |r| r.received),
-                    expected,
-                })
-            }
-        }
     }
 
     /// Subscribes to a room's own channel when the sharded adapter's mode wants one.
@@ -744,25 +617,6 @@ fn decode_entry(fields: &HashMap<String, String>) -> Result<Value, String> {
         out.push(("data".to_owned(), value));
     }
     Ok(Value::Object(out))
-}
-
-async fn receive(adapter: Weak<ClusterAdapter>, mut rx: mpsc::UnboundedReceiver<Incoming>) {
-    while let Some(msg) = rx.recv().await {
-        let Some(adapter) = adapter.upgrade() else {
-            return;
-        };
-        let parsed = match adapter.transport {
-            Transport::Sharded { .. } => wire::parse(&msg.payload),
-            Transport::Streams { .. } => {
-                msgpack::decode(&msg.payload).map_err(|e| format!("invalid msgpack: {e}"))
-            }
-        };
-        match parsed {
-            Ok(m @ Value::Object(_)) => adapter.on_message(&m, None),
-            Ok(_) => tracing::warn!(nsp = adapter.local.name(), "malformed message ignored"),
-            Err(e) => tracing::warn!(nsp = adapter.local.name(), "malformed message ignored: {e}"),
-        }
-    }
 }
 
 /// One stream entry: its id and fields.
@@ -1038,84 +892,56 @@ impl Adapter for ClusterAdapter {
         packet: BroadcastPacket,
         opts: BroadcastOptions,
     ) -> Result<BroadcastAcks, EmitError> {
-        let mut local = self
+        let local = self
             .inner
             .broadcast_with_ack(packet.clone(), opts.clone())?;
         if opts.flags.local {
             return Ok(local);
         }
-        let (tx, rx) = mpsc::unbounded_channel();
         let id = wire::hex_uid();
-        self.pending().acks.insert(id.clone(), tx.clone());
-        self.publish(
-            message::BROADCAST,
-            obj([
-                ("packet", wire::event_packet(&packet.nsp, &packet.data)),
-                ("requestId", Value::String(id.clone())),
-                ("opts", wire::encode_opts(&opts, true)),
-            ]),
-        );
-        let local_tx = tx.clone();
-        crate::link::spawn(async move {
-            while let Some(ev) = local.events.recv().await {
-                let _ = local_tx.send(ev);
-            }
-        });
-        let Some(this) = self.me() else {
-            return Err(EmitError::Adapter(AdapterError::Other(
-                "adapter gone".into(),
-            )));
+        let data = obj([
+            ("packet", wire::event_packet(&packet.nsp, &packet.data)),
+            ("requestId", Value::String(id.clone())),
+            ("opts", wire::encode_opts(&opts, true)),
+        ]);
+        let (link, channel) = (self.link.clone(), self.channel.clone());
+        let sharded = matches!(self.transport, Transport::Sharded { .. });
+        let nsp = self.local.name().to_owned();
+        let servers = async move {
+            link.server_count(&channel, sharded, DEFAULT_TIMEOUT, &nsp)
+                .await
         };
+        let publish = || self.publish(message::BROADCAST, data);
         let timeout = opts.flags.timeout.unwrap_or(DEFAULT_TIMEOUT);
-        crate::link::spawn(async move {
-            let servers = this.count_servers().await;
-            let _ = tx.send(AckEvent::ServerCount(servers));
-            drop(tx);
-            tokio::time::sleep(timeout).await;
-            this.pending().acks.remove(&id);
-        });
-        Ok(BroadcastAcks {
-            servers: None,
-            events: rx,
-        })
+        Ok(self
+            .requests
+            .broadcast_with_ack(id, local, publish, servers, timeout))
     }
 
     fn add_sockets(&self, opts: BroadcastOptions, rooms: Vec<Room>) {
-        if !opts.flags.local {
-            self.publish(
-                message::SOCKETS_JOIN,
-                obj([
-                    ("opts", wire::encode_opts(&opts, true)),
-                    ("rooms", wire::strings(&rooms)),
-                ]),
-            );
-        }
+        self.publish_op(
+            message::SOCKETS_JOIN,
+            &opts,
+            ("rooms", wire::strings(&rooms)),
+        );
         self.inner.add_sockets(opts, rooms);
     }
 
     fn del_sockets(&self, opts: BroadcastOptions, rooms: Vec<Room>) {
-        if !opts.flags.local {
-            self.publish(
-                message::SOCKETS_LEAVE,
-                obj([
-                    ("opts", wire::encode_opts(&opts, true)),
-                    ("rooms", wire::strings(&rooms)),
-                ]),
-            );
-        }
+        self.publish_op(
+            message::SOCKETS_LEAVE,
+            &opts,
+            ("rooms", wire::strings(&rooms)),
+        );
         self.inner.del_sockets(opts, rooms);
     }
 
     fn disconnect_sockets(&self, opts: BroadcastOptions, close: bool) {
-        if !opts.flags.local {
-            self.publish(
-                message::DISCONNECT_SOCKETS,
-                obj([
-                    ("opts", wire::encode_opts(&opts, true)),
-                    ("close", Value::Bool(close)),
-                ]),
-            );
-        }
+        self.publish_op(
+            message::DISCONNECT_SOCKETS,
+            &opts,
+            ("close", Value::Bool(close)),
+        );
         self.inner.disconnect_sockets(opts, close);
     }
 
@@ -1125,37 +951,22 @@ impl Adapter for ClusterAdapter {
         timeout: Duration,
     ) -> BoxFuture<'_, Result<Vec<RemoteSocketData>, AdapterError>> {
         Box::pin(async move {
-            let local: Vec<RemoteSocketData> = self
-                .select(&opts)
-                .iter()
-                .filter_map(|sid| self.local.fetch(sid))
-                .collect();
+            let local = requests::fetch(&self.inner, &self.local, &opts);
             if opts.flags.local {
                 return Ok(local);
             }
-            let expected = self.count_servers().await.saturating_sub(1);
-            if expected == 0 {
-                return Ok(local);
-            }
+            let others = self.count_servers().await.saturating_sub(1);
             let id = wire::hex_uid();
             let data = obj([
                 ("opts", wire::encode_opts(&opts, true)),
                 ("requestId", Value::String(id.clone())),
             ]);
-            match self
-                .request(
-                    message::FETCH_SOCKETS,
-                    data,
-                    id,
-                    expected,
-                    Pending::Fetch(local),
-                    timeout,
-                )
+            let publish = || self.publish(message::FETCH_SOCKETS, data);
+            Ok(self
+                .requests
+                .request(id, others, Pending::Fetch(local), timeout, publish)
                 .await?
-            {
-                Pending::Fetch(all) => Ok(all),
-                Pending::ServerSide(_) => Ok(Vec::new()),
-            }
+                .into_sockets())
         })
     }
 
@@ -1172,29 +983,24 @@ impl Adapter for ClusterAdapter {
                 );
                 return Ok(Vec::new());
             };
-            let expected = self.count_servers().await.saturating_sub(1);
-            if expected == 0 {
-                return Ok(Vec::new());
-            }
+            let others = self.count_servers().await.saturating_sub(1);
             let id = wire::hex_uid();
             let body = obj([
                 ("requestId", Value::String(id.clone())),
                 ("packet", Value::Array(data)),
             ]);
-            match self
+            let publish = || self.publish(message::SERVER_SIDE_EMIT, body);
+            Ok(self
+                .requests
                 .request(
-                    message::SERVER_SIDE_EMIT,
-                    body,
                     id,
-                    expected,
+                    others,
                     Pending::ServerSide(Vec::new()),
                     timeout,
+                    publish,
                 )
                 .await?
-            {
-                Pending::ServerSide(all) => Ok(all),
-                Pending::Fetch(_) => Ok(Vec::new()),
-            }
+                .into_answers())
         })
     }
 

@@ -150,9 +150,7 @@ impl Emitter {
         event: &str,
         data: &T,
     ) -> Result<(String, Vec<u8>), EmitError> {
-        check_event_name(event)?;
-        let mut items = vec![Value::String(event.to_owned())];
-        items.extend(to_args(data)?);
+        let items = event_items(event, data)?;
         let body = obj([
             ("uid", Value::String(EMITTER_UID.to_owned())),
             ("type", num(6)),
@@ -174,11 +172,14 @@ impl Emitter {
     }
 }
 
-fn check_event_name(event: &str) -> Result<(), EmitError> {
+/// An event's name and arguments (a tuple is several), refusing reserved names.
+fn event_items<T: Serialize + ?Sized>(event: &str, data: &T) -> Result<Vec<Value>, EmitError> {
     if RESERVED_EVENTS.contains(&event) {
         return Err(EmitError::ReservedEventName(event.to_owned()));
     }
-    Ok(())
+    let mut items = vec![Value::String(event.to_owned())];
+    items.extend(to_args(data)?);
+    Ok(items)
 }
 
 /// Rooms and flags chosen on an [`Emitter`], then an emit or a command.
@@ -237,9 +238,7 @@ impl EmitterOperator {
         event: &str,
         data: &T,
     ) -> Result<(String, Vec<u8>), EmitError> {
-        check_event_name(event)?;
-        let mut items = vec![Value::String(event.to_owned())];
-        items.extend(to_args(data)?);
+        let items = event_items(event, data)?;
         // The Node emitter's order: `{rooms, flags, except}`.
         let opts = obj([
             ("rooms", wire::strings(&self.rooms)),

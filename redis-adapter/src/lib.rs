@@ -84,6 +84,7 @@ mod emitter;
 mod link;
 pub mod msgpack;
 mod pubsub;
+mod requests;
 mod wire;
 
 pub use cluster::{ClusterAdapter, ShardedAdapterConfig, StreamsAdapterConfig, SubscriptionMode};

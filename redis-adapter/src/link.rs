@@ -161,6 +161,31 @@ impl Link {
         }
     }
 
+    /// How many nodes subscribe to `channel` (`PUBSUB NUMSUB`, or `SHARDNUMSUB` for a sharded
+    /// channel); 1 (this node) when Redis does not answer, so that the node of namespace `nsp`
+    /// keeps serving its own sockets.
+    pub(crate) async fn server_count(
+        &self,
+        channel: &str,
+        sharded: bool,
+        timeout: Duration,
+        nsp: &str,
+    ) -> usize {
+        if !self.is_connected() {
+            return 1;
+        }
+        let mut cmd = redis::cmd("PUBSUB");
+        cmd.arg(if sharded { "SHARDNUMSUB" } else { "NUMSUB" })
+            .arg(channel);
+        match self.query(cmd, timeout).await {
+            Ok(v) => crate::wire::numsub(&v).unwrap_or(1).max(1),
+            Err(e) => {
+                tracing::warn!(nsp, "server count unknown ({e}): this node only");
+                1
+            }
+        }
+    }
+
     /// Adds (or with `subscribe` false, removes) a subscription, kept across reconnections.
     pub(crate) fn subscribe(&self, sub: Sub, subscribe: bool) {
         let _ = self.tx.send(Op::Subscribe(sub, subscribe));

@@ -1,19 +1,20 @@
 //! The Redis pub/sub adapter, wire-compatible with `@socket.io/redis-adapter` 8.3's
 //! `createAdapter` (see the [crate docs](crate) for the format).
 
-use std::collections::{HashMap, HashSet};
-use std::sync::{Arc, Mutex, Weak};
+use std::collections::HashSet;
+use std::sync::Arc;
 use std::time::Duration;
 
 use sockeye_server::adapter::{
-    AckEvent, Adapter, BroadcastAcks, BroadcastOptions, BroadcastPacket, LocalNamespace,
-    MemoryAdapter, PersistedSession, RemoteSocketData, RestoredSession, Room, SocketId,
+    Adapter, BroadcastAcks, BroadcastOptions, BroadcastPacket, LocalNamespace, MemoryAdapter,
+    PersistedSession, RemoteSocketData, RestoredSession, Room, SocketId,
 };
 use sockeye_server::config::BoxFuture;
 use sockeye_server::{AdapterError, EmitError, Value};
-use tokio::sync::{mpsc, oneshot};
+use tokio::sync::mpsc;
 
 use crate::link::{Incoming, Link, Sub};
+use crate::requests::{self, Answer, Pending, Requests};
 use crate::wire::{self, num, obj};
 use crate::{RedisAdapterError, msgpack};
 
@@ -83,26 +84,6 @@ impl RedisAdapterConfig {
     }
 }
 
-enum Pending {
-    Rooms(HashSet<Room>),
-    Fetch(Vec<RemoteSocketData>),
-    ServerSide(Vec<Vec<Value>>),
-}
-
-struct Request {
-    /// Answers expected, counting this node's own (the Node adapter's `numSub` / `msgCount`).
-    expected: usize,
-    received: usize,
-    acc: Pending,
-    done: Option<oneshot::Sender<Pending>>,
-}
-
-#[derive(Default)]
-struct Requests {
-    requests: HashMap<String, Request>,
-    acks: HashMap<String, mpsc::UnboundedSender<AckEvent>>,
-}
-
 /// A Redis pub/sub adapter for one namespace: rooms are kept locally (a [`MemoryAdapter`]
 /// inside, which also does connection state recovery for this node's sockets) and everything
 /// that concerns other nodes goes through Redis in the Node adapter's format.
@@ -115,7 +96,7 @@ pub struct RedisAdapter {
     channel: String,
     request_channel: String,
     response_channel: String,
-    pending: Arc<Mutex<Requests>>,
+    requests: Requests,
 }
 
 impl std::fmt::Debug for RedisAdapter {
@@ -157,9 +138,13 @@ impl RedisAdapter {
             channel,
             request_channel,
             response_channel,
-            pending: Arc::new(Mutex::new(Requests::default())),
+            requests: Requests::default(),
         });
-        crate::link::spawn(receive(Arc::downgrade(&adapter), rx));
+        crate::link::spawn(requests::receive(
+            Arc::downgrade(&adapter),
+            rx,
+            RedisAdapter::on_incoming,
+        ));
         adapter
     }
 
@@ -168,74 +153,30 @@ impl RedisAdapter {
         &self.uid
     }
 
-    fn pending(&self) -> std::sync::MutexGuard<'_, Requests> {
-        self.pending.lock().unwrap_or_else(|e| e.into_inner())
-    }
-
     fn publish(&self, channel: &str, payload: Vec<u8>) {
         self.link.publish(channel.to_owned(), payload, false);
     }
 
-    fn publish_response(&self, requester: Option<&str>, payload: Vec<u8>) {
-        let channel = match requester {
+    /// Where to answer the node `requester` (`publishOnSpecificResponseChannel`).
+    fn response_channel_of(&self, requester: Option<&str>) -> String {
+        match requester {
             Some(uid) if self.config.publish_on_specific_response_channel => {
                 format!("{}{uid}#", self.response_channel)
             }
             _ => self.response_channel.clone(),
-        };
-        self.link.publish(channel, payload, false);
+        }
     }
 
-    /// How many nodes subscribe to the request channel (`PUBSUB NUMSUB`); 1 (this node) when
-    /// Redis does not answer, so that this node keeps serving its own sockets.
+    /// How many nodes subscribe to the request channel (`PUBSUB NUMSUB`).
     async fn count_servers(&self) -> usize {
-        if !self.link.is_connected() {
-            return 1;
-        }
-        let mut cmd = redis::cmd("PUBSUB");
-        cmd.arg("NUMSUB").arg(&self.request_channel);
-        match self.link.query(cmd, self.config.requests_timeout).await {
-            Ok(v) => wire::numsub(&v).unwrap_or(1).max(1),
-            Err(e) => {
-                tracing::warn!(
-                    nsp = self.local.name(),
-                    "server count unknown ({e}): this node only"
-                );
-                1
-            }
-        }
-    }
-
-    /// Sends a request and waits for `expected - 1` answers from the other nodes.
-    async fn request(
-        &self,
-        request_id: String,
-        payload: Vec<u8>,
-        expected: usize,
-        acc: Pending,
-        timeout: Duration,
-    ) -> Result<Pending, AdapterError> {
-        let (done, rx) = oneshot::channel();
-        self.pending().requests.insert(
-            request_id.clone(),
-            Request {
-                expected,
-                received: 1,
-                acc,
-                done: Some(done),
-            },
-        );
-        self.publish(&self.request_channel, payload);
-        match tokio::time::timeout(timeout, rx).await {
-            Ok(Ok(acc)) => Ok(acc),
-            _ => {
-                let req = self.pending().requests.remove(&request_id);
-                Err(AdapterError::Timeout {
-                    received: req.map_or(0, |r| r.received.saturating_sub(1)),
-                    expected: expected.saturating_sub(1),
-                })
-            }
-        }
+        self.link
+            .server_count(
+                &self.request_channel,
+                false,
+                self.config.requests_timeout,
+                self.local.name(),
+            )
+            .await
     }
 
     fn on_incoming(&self, msg: Incoming) {
@@ -319,7 +260,10 @@ impl RedisAdapter {
             opts.flags.local = true;
             opts
         });
-        let answer = |body: Value| self.publish_response(from, wire::json(&body));
+        let answer = |body: Value| {
+            self.link
+                .publish(self.response_channel_of(from), wire::json(&body), false);
+        };
         match kind {
             request::SOCKETS if !own => {
                 let Some(id) = request_id else { return };
@@ -380,21 +324,9 @@ impl RedisAdapter {
             }
             request::REMOTE_FETCH if !own => {
                 let Some(id) = request_id else { return };
-                let opts = opts.unwrap_or_default();
-                let sockets: Vec<Value> = self
-                    .inner
-                    .sockets(&opts.rooms)
+                let sockets = requests::fetch(&self.inner, &self.local, &opts.unwrap_or_default())
                     .iter()
-                    .filter(|sid| {
-                        opts.except.is_empty()
-                            || self
-                                .inner
-                                .socket_rooms(sid)
-                                .iter()
-                                .all(|r| !opts.except.contains(r))
-                    })
-                    .filter_map(|sid| self.local.fetch(sid))
-                    .map(|s| wire::encode_socket(&s))
+                    .map(wire::encode_socket)
                     .collect();
                 answer(obj([
                     ("requestId", Value::String(id)),
@@ -406,28 +338,23 @@ impl RedisAdapter {
                     tracing::warn!(nsp = self.local.name(), "malformed serverSideEmit ignored");
                     return;
                 };
-                let Some(id) = request_id else {
-                    self.local.server_side_event(data, None);
-                    return;
-                };
-                let (tx, rx) = oneshot::channel();
-                self.local.server_side_event(data, Some(tx));
                 let link = self.link.clone();
                 let channel = self.response_channel.clone();
                 let timeout = self.config.requests_timeout;
-                crate::link::spawn(async move {
-                    if let Ok(Ok(args)) = tokio::time::timeout(timeout, rx).await {
-                        // One argument, as the Node adapter's callback takes.
+                requests::server_side_event(
+                    &self.local,
+                    data,
+                    request_id,
+                    timeout,
+                    move |id, arg| {
                         let mut body = vec![
                             ("type".to_owned(), num(request::SERVER_SIDE_EMIT)),
                             ("requestId".to_owned(), Value::String(id)),
                         ];
-                        if let Some(arg) = args.into_iter().next() {
-                            body.push(("data".to_owned(), arg));
-                        }
+                        body.extend(arg.map(|arg| ("data".to_owned(), arg)));
                         link.publish(channel, wire::json(&Value::Object(body)), false);
-                    }
-                });
+                    },
+                );
             }
             request::BROADCAST if !own => {
                 let Some(id) = request_id else { return };
@@ -451,13 +378,23 @@ impl RedisAdapter {
                     }
                 };
                 let link = self.link.clone();
-                let channel = match from {
-                    Some(uid) if self.config.publish_on_specific_response_channel => {
-                        format!("{}{uid}#", self.response_channel)
-                    }
-                    _ => self.response_channel.clone(),
-                };
-                crate::link::spawn(forward_acks(acks, link, channel, id));
+                let channel = self.response_channel_of(from);
+                requests::forward_acks(acks, id, move |answer, data| {
+                    let kind = match answer {
+                        Answer::ClientCount => request::BROADCAST_CLIENT_COUNT,
+                        Answer::Ack | Answer::Result => request::BROADCAST_ACK,
+                    };
+                    let mut body = vec![("type".to_owned(), num(kind))];
+                    body.extend(data);
+                    let body = Value::Object(body);
+                    // A client's answer may hold binary: MessagePack, as the Node adapter.
+                    let payload = if answer == Answer::ClientCount {
+                        wire::json(&body)
+                    } else {
+                        msgpack::encode(&body)
+                    };
+                    link.publish(channel.clone(), payload, false);
+                });
             }
             request::SOCKETS
             | request::ALL_ROOMS
@@ -476,78 +413,22 @@ impl RedisAdapter {
                 return;
             }
         };
-        let Some(id) = res.get("requestId").and_then(Value::as_str) else {
-            return;
+        let answer = match res.get("type") {
+            Some(Value::Number(n)) => match n.as_u64() {
+                Some(request::BROADCAST_CLIENT_COUNT) => Answer::ClientCount,
+                Some(request::BROADCAST_ACK) => Answer::Ack,
+                _ => Answer::Result,
+            },
+            _ => Answer::Result,
         };
-        let kind = res.get("type").and_then(|t| match t {
-            Value::Number(n) => n.as_u64(),
-            _ => None,
-        });
-        let mut pending = self.pending();
-        if let Some(acks) = pending.acks.get(id) {
-            match kind {
-                Some(request::BROADCAST_CLIENT_COUNT) => {
-                    let n = res
-                        .get("clientCount")
-                        .and_then(|n| match n {
-                            Value::Number(n) => n.as_u64(),
-                            _ => None,
-                        })
-                        .unwrap_or(0);
-                    let _ = acks.send(AckEvent::ClientCount(usize::try_from(n).unwrap_or(0)));
-                }
-                Some(request::BROADCAST_ACK) => {
-                    let args = res.get("packet").cloned().into_iter().collect();
-                    let _ = acks.send(AckEvent::Response(Ok(args)));
-                }
-                _ => {}
-            }
-            return;
-        }
-        let Some(req) = pending.requests.get_mut(id) else {
-            return;
-        };
-        req.received += 1;
-        match &mut req.acc {
-            Pending::Rooms(set) => {
-                set.extend(wire::room_list(res.get("rooms")));
-            }
-            Pending::Fetch(list) => {
-                if let Some(Value::Array(sockets)) = res.get("sockets") {
-                    list.extend(sockets.iter().filter_map(wire::decode_socket));
-                }
-            }
-            Pending::ServerSide(list) => {
-                list.push(res.get("data").cloned().into_iter().collect());
-            }
-        }
-        if req.received >= req.expected {
-            if let Some(mut req) = pending.requests.remove(id) {
-                if let Some(done) = req.done.take() {
-                    let _ = done.send(req.acc);
-                }
-            }
-        }
+        self.requests.on_response(answer, &res, "data");
     }
 
-    /// This node's sockets `opts` selects, described.
-    fn local_fetch(&self, opts: &BroadcastOptions) -> Vec<RemoteSocketData> {
-        self.inner
-            .sockets(&opts.rooms)
-            .iter()
-            .filter(|sid| {
-                opts.except.is_empty()
-                    || self
-                        .inner
-                        .socket_rooms(sid)
-                        .iter()
-                        .all(|r| !opts.except.contains(r))
-            })
-            .filter_map(|sid| self.local.fetch(sid))
-            .collect()
-    }
-
+    /// Sends the other nodes a command on the sockets `opts` selects, unless it is local.
     fn remote_op(&self, kind: u64, opts: &BroadcastOptions, extra: (&str, Value)) {
+        if opts.flags.local {
+            return;
+        }
         let body = obj([
             ("uid", Value::String(self.uid.clone())),
             ("type", num(kind)),
@@ -555,46 +436,6 @@ impl RedisAdapter {
             extra,
         ]);
         self.publish(&self.request_channel, wire::json(&body));
-    }
-}
-
-/// Publishes a remote broadcast's client count, then each client's answer.
-async fn forward_acks(mut acks: BroadcastAcks, link: Link, channel: String, id: String) {
-    while let Some(ev) = acks.events.recv().await {
-        match ev {
-            AckEvent::ClientCount(n) => {
-                let body = obj([
-                    ("type", num(request::BROADCAST_CLIENT_COUNT)),
-                    ("requestId", Value::String(id.clone())),
-                    ("clientCount", num(n as u64)),
-                ]);
-                link.publish(channel.clone(), wire::json(&body), false);
-            }
-            AckEvent::Response(Ok(args)) => {
-                let mut body = vec![
-                    ("type".to_owned(), num(request::BROADCAST_ACK)),
-                    ("requestId".to_owned(), Value::String(id.clone())),
-                ];
-                if let Some(arg) = args.into_iter().next() {
-                    body.push(("packet".to_owned(), arg));
-                }
-                link.publish(
-                    channel.clone(),
-                    msgpack::encode(&Value::Object(body)),
-                    false,
-                );
-            }
-            AckEvent::Response(Err(_)) | AckEvent::ServerCount(_) => {}
-        }
-    }
-}
-
-async fn receive(adapter: Weak<RedisAdapter>, mut rx: mpsc::UnboundedReceiver<Incoming>) {
-    while let Some(msg) = rx.recv().await {
-        let Some(adapter) = adapter.upgrade() else {
-            return;
-        };
-        adapter.on_incoming(msg);
     }
 }
 
@@ -639,29 +480,20 @@ impl Adapter for RedisAdapter {
     fn all_rooms(&self) -> BoxFuture<'_, Result<Vec<Room>, AdapterError>> {
         Box::pin(async move {
             let local: HashSet<Room> = self.inner.rooms().into_iter().collect();
-            let servers = self.count_servers().await;
-            if servers <= 1 {
-                return Ok(local.into_iter().collect());
-            }
+            let others = self.count_servers().await.saturating_sub(1);
             let id = wire::uid(6);
             let body = obj([
                 ("uid", Value::String(self.uid.clone())),
                 ("requestId", Value::String(id.clone())),
                 ("type", num(request::ALL_ROOMS)),
             ]);
-            match self
-                .request(
-                    id,
-                    wire::json(&body),
-                    servers,
-                    Pending::Rooms(local),
-                    self.config.requests_timeout,
-                )
+            let timeout = self.config.requests_timeout;
+            let publish = || self.publish(&self.request_channel, wire::json(&body));
+            Ok(self
+                .requests
+                .request(id, others, Pending::Rooms(local), timeout, publish)
                 .await?
-            {
-                Pending::Rooms(all) => Ok(all.into_iter().collect()),
-                _ => Ok(Vec::new()),
-            }
+                .into_rooms())
         })
     }
 
@@ -693,13 +525,12 @@ impl Adapter for RedisAdapter {
         packet: BroadcastPacket,
         opts: BroadcastOptions,
     ) -> Result<BroadcastAcks, EmitError> {
-        let mut local = self
+        let local = self
             .inner
             .broadcast_with_ack(packet.clone(), opts.clone())?;
         if opts.flags.local {
             return Ok(local);
         }
-        let (tx, rx) = mpsc::unbounded_channel();
         let id = wire::uid(6);
         let request = obj([
             ("uid", Value::String(self.uid.clone())),
@@ -708,85 +539,40 @@ impl Adapter for RedisAdapter {
             ("packet", wire::event_packet(&packet.nsp, &packet.data)),
             ("opts", wire::encode_opts(&opts, true)),
         ]);
-        self.pending().acks.insert(id.clone(), tx.clone());
-        self.publish(&self.request_channel, msgpack::encode(&request));
-        // This node's events, then the server count; remote ones come through `acks`.
-        let local_tx = tx.clone();
-        crate::link::spawn(async move {
-            while let Some(ev) = local.events.recv().await {
-                let _ = local_tx.send(ev);
-            }
-        });
-        let this = self.local.clone();
-        let link = self.link.clone();
-        let request_channel = self.request_channel.clone();
         let timeout = opts.flags.timeout.unwrap_or(self.config.requests_timeout);
-        let pending = Arc::downgrade(&self.pending);
-        crate::link::spawn(async move {
-            let mut cmd = redis::cmd("PUBSUB");
-            cmd.arg("NUMSUB").arg(&request_channel);
-            let servers = if link.is_connected() {
-                match link.query(cmd, timeout).await {
-                    Ok(v) => wire::numsub(&v).unwrap_or(1).max(1),
-                    Err(e) => {
-                        tracing::warn!(
-                            nsp = this.name(),
-                            "server count unknown ({e}): this node only"
-                        );
-                        1
-                    }
-                }
-            } else {
-                1
-            };
-            let _ = tx.send(AckEvent::ServerCount(servers));
-            drop(tx);
-            // The Node adapter forgets the request after the ack timeout, too.
-            tokio::time::sleep(timeout).await;
-            if let Some(pending) = pending.upgrade() {
-                pending
-                    .lock()
-                    .unwrap_or_else(|e| e.into_inner())
-                    .acks
-                    .remove(&id);
-            }
-        });
-        Ok(BroadcastAcks {
-            servers: None,
-            events: rx,
-        })
+        let (link, channel) = (self.link.clone(), self.request_channel.clone());
+        let nsp = self.local.name().to_owned();
+        let servers = async move { link.server_count(&channel, false, timeout, &nsp).await };
+        let publish = || self.publish(&self.request_channel, msgpack::encode(&request));
+        Ok(self
+            .requests
+            .broadcast_with_ack(id, local, publish, servers, timeout))
     }
 
     fn add_sockets(&self, opts: BroadcastOptions, rooms: Vec<Room>) {
-        if !opts.flags.local {
-            self.remote_op(
-                request::REMOTE_JOIN,
-                &opts,
-                ("rooms", wire::strings(&rooms)),
-            );
-        }
+        self.remote_op(
+            request::REMOTE_JOIN,
+            &opts,
+            ("rooms", wire::strings(&rooms)),
+        );
         self.inner.add_sockets(opts, rooms);
     }
 
     fn del_sockets(&self, opts: BroadcastOptions, rooms: Vec<Room>) {
-        if !opts.flags.local {
-            self.remote_op(
-                request::REMOTE_LEAVE,
-                &opts,
-                ("rooms", wire::strings(&rooms)),
-            );
-        }
+        self.remote_op(
+            request::REMOTE_LEAVE,
+            &opts,
+            ("rooms", wire::strings(&rooms)),
+        );
         self.inner.del_sockets(opts, rooms);
     }
 
     fn disconnect_sockets(&self, opts: BroadcastOptions, close: bool) {
-        if !opts.flags.local {
-            self.remote_op(
-                request::REMOTE_DISCONNECT,
-                &opts,
-                ("close", Value::Bool(close)),
-            );
-        }
+        self.remote_op(
+            request::REMOTE_DISCONNECT,
+            &opts,
+            ("close", Value::Bool(close)),
+        );
         self.inner.disconnect_sockets(opts, close);
     }
 
@@ -799,14 +585,11 @@ impl Adapter for RedisAdapter {
     ) -> BoxFuture<'_, Result<Vec<RemoteSocketData>, AdapterError>> {
         let timeout = opts.flags.timeout.unwrap_or(self.config.requests_timeout);
         Box::pin(async move {
-            let local = self.local_fetch(&opts);
+            let local = requests::fetch(&self.inner, &self.local, &opts);
             if opts.flags.local {
                 return Ok(local);
             }
-            let servers = self.count_servers().await;
-            if servers <= 1 {
-                return Ok(local);
-            }
+            let others = self.count_servers().await.saturating_sub(1);
             let id = wire::uid(6);
             let body = obj([
                 ("uid", Value::String(self.uid.clone())),
@@ -814,19 +597,12 @@ impl Adapter for RedisAdapter {
                 ("type", num(request::REMOTE_FETCH)),
                 ("opts", wire::encode_opts(&opts, false)),
             ]);
-            match self
-                .request(
-                    id,
-                    wire::json(&body),
-                    servers,
-                    Pending::Fetch(local),
-                    timeout,
-                )
+            let publish = || self.publish(&self.request_channel, wire::json(&body));
+            Ok(self
+                .requests
+                .request(id, others, Pending::Fetch(local), timeout, publish)
                 .await?
-            {
-                Pending::Fetch(all) => Ok(all),
-                _ => Ok(Vec::new()),
-            }
+                .into_sockets())
         })
     }
 
@@ -845,10 +621,7 @@ impl Adapter for RedisAdapter {
                 self.publish(&self.request_channel, wire::json(&body));
                 return Ok(Vec::new());
             };
-            let servers = self.count_servers().await;
-            if servers <= 1 {
-                return Ok(Vec::new());
-            }
+            let others = self.count_servers().await.saturating_sub(1);
             let id = wire::uid(6);
             let body = obj([
                 ("uid", Value::String(self.uid.clone())),
@@ -856,20 +629,18 @@ impl Adapter for RedisAdapter {
                 ("type", num(request::SERVER_SIDE_EMIT)),
                 ("data", Value::Array(data)),
             ]);
-            // `expected` counts this node, which does not answer its own request.
-            match self
+            let publish = || self.publish(&self.request_channel, wire::json(&body));
+            Ok(self
+                .requests
                 .request(
                     id,
-                    wire::json(&body),
-                    servers,
+                    others,
                     Pending::ServerSide(Vec::new()),
                     timeout,
+                    publish,
                 )
                 .await?
-            {
-                Pending::ServerSide(all) => Ok(all),
-                _ => Ok(Vec::new()),
-            }
+                .into_answers())
         })
     }
 

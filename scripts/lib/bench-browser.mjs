@@ -19,9 +19,10 @@ import path from "node:path";
 import { createRequire } from "node:module";
 import { fileURLToPath } from "node:url";
 
+import { launchChromium } from "../../tests/support/harness.mjs";
+
 const root = path.resolve(fileURLToPath(import.meta.url), "../../..");
 const require = createRequire(path.join(root, "package.json"));
-const { chromium } = require("playwright-core");
 const { writeSection, machineLine, fmt } = require(path.join(root, "scripts/lib/benchmarks.cjs"));
 
 const env = process.env;
@@ -84,18 +85,7 @@ const server = http.createServer((req, res) => {
 await new Promise((resolve) => server.listen(0, "127.0.0.1", resolve));
 const origin = `http://127.0.0.1:${server.address().port}`;
 
-const browser = await chromium.launch({
-  executablePath: env.CHROMIUM ?? "/usr/bin/chromium",
-  args: [
-    "--no-sandbox",
-    "--headless",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-  ],
-});
+const browser = await launchChromium();
 
 async function once(client, url) {
   const context = await browser.newContext();

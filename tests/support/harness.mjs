@@ -14,8 +14,11 @@ import { chromium } from "playwright-core";
 export const root = path.resolve(fileURLToPath(import.meta.url), "../../..");
 export const targetDir = path.resolve(root, process.env.CARGO_TARGET_DIR ?? "target");
 
-/** Headless Chromium, with nothing running in the background that could reach the network. */
-export function launchChromium() {
+/**
+ * Headless Chromium, with nothing running in the background that could reach the network;
+ * `args` are added to its command line.
+ */
+export function launchChromium({ args = [] } = {}) {
   const executablePath = process.env.CHROMIUM ?? "/usr/bin/chromium";
   if (!existsSync(executablePath)) {
     throw new Error(`${executablePath} not found: apt-get install chromium (or set CHROMIUM)`);
@@ -30,6 +33,7 @@ export function launchChromium() {
       "--disable-component-update",
       "--disable-sync",
       "--no-first-run",
+      ...args,
     ],
   });
 }

@@ -10,8 +10,6 @@ import { existsSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 
-import { chromium } from "playwright-core";
-
 import { launchChromium, root, startProcess } from "../../support/harness.mjs";
 import { serverBinary } from "../../interop/support/server.mjs";
 
@@ -23,23 +21,7 @@ export { launchChromium, root };
  * drivers waiting for a collection).
  */
 export function launchChromiumWithGc() {
-  const executablePath = process.env.CHROMIUM ?? "/usr/bin/chromium";
-  if (!existsSync(executablePath)) {
-    throw new Error(`${executablePath} not found: apt-get install chromium (or set CHROMIUM)`);
-  }
-  return chromium.launch({
-    executablePath,
-    args: [
-      "--no-sandbox",
-      "--headless",
-      "--disable-gpu",
-      "--disable-background-networking",
-      "--disable-component-update",
-      "--disable-sync",
-      "--no-first-run",
-      "--js-flags=--expose-gc",
-    ],
-  });
+  return launchChromium({ args: ["--js-flags=--expose-gc"] });
 }
 
 const here = path.dirname(fileURLToPath(import.meta.url));

@@ -65,6 +65,14 @@ node --test tests/interop/
 step "bash scripts/load-smoke.sh (the load generator against sockeye-server, 10 s)"
 bash scripts/load-smoke.sh
 
+# Once, before the cluster tests: their three files run at once, and three apt-get runs would
+# fight over dpkg's lock.
+if ! command -v redis-server >/dev/null && [ -z "${REDIS_SERVER:-}" ]; then
+  step "apt-get install redis-server (the cluster tests' Redis)"
+  apt-get update -qq
+  apt-get install -y -qq redis-server
+fi
+
 step "node --test tests/cluster/ (Redis adapters and emitter: Sockeye and Node socket.io nodes sharing a real redis-server)"
 node --test tests/cluster/
 

@@ -36,6 +36,10 @@ mod message {
 
 /// The ClusterAdapter's default request timeout.
 const DEFAULT_TIMEOUT: Duration = Duration::from_secs(5);
+/// How long a broadcast waits here for its stream offset before this node delivers it without one:
+/// a Redis that just went away is noticed only when its commands time out, and this node's own
+/// clients must not wait for that (its XADD still goes out when Redis answers).
+const OFFSET_TIMEOUT: Duration = Duration::from_secs(1);
 
 /// How the sharded adapter picks channels for rooms (`subscriptionMode`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
@@ -757,7 +761,7 @@ async fn send_broadcasts(adapter: Weak<ClusterAdapter>, mut rx: mpsc::UnboundedR
                 continue;
             }
         };
-        let offset = match adapter.link.query(cmd, DEFAULT_TIMEOUT).await {
+        let offset = match adapter.link.query(cmd, OFFSET_TIMEOUT).await {
             Ok(redis::Value::BulkString(id)) => Some(String::from_utf8_lossy(&id).into_owned()),
             Ok(redis::Value::SimpleString(id)) => Some(id),
             Ok(_) => None,

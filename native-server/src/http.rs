@@ -844,23 +844,22 @@ where
         .header_read_timeout(config.header_read_timeout)
         .max_header_size(config.max_header_size);
     #[cfg(feature = "tls")]
-    if let Some(tls) = config.tls {
-        let acceptor = tokio_rustls::TlsAcceptor::from(tls);
-        let timeout = config.header_read_timeout;
-        return accept_loop(listener, shutdown, move |stream, peer| {
-            let (service, acceptor, http) = (service.clone(), acceptor.clone(), http.clone());
+    let tls = config.tls.map(tokio_rustls::TlsAcceptor::from);
+    let handshake_timeout = config.header_read_timeout;
+    accept_loop(listener, shutdown, move |stream, peer| {
+        let (service, http) = (service.clone(), http.clone());
+        #[cfg(feature = "tls")]
+        if let Some(acceptor) = tls.clone() {
             tokio::spawn(async move {
-                match tokio::time::timeout(timeout, acceptor.accept(stream)).await {
+                match tokio::time::timeout(handshake_timeout, acceptor.accept(stream)).await {
                     Ok(Ok(stream)) => serve_connection(&http, stream, peer, service).await,
                     Ok(Err(e)) => tracing::debug!("TLS handshake with {peer} failed: {e}"),
                     Err(_) => tracing::debug!("TLS handshake with {peer} timed out"),
                 }
             });
-        })
-        .await;
-    }
-    accept_loop(listener, shutdown, move |stream, peer| {
-        let (service, http) = (service.clone(), http.clone());
+            return;
+        }
+        let _ = handshake_timeout;
         tokio::spawn(async move { serve_connection(&http, stream, peer, service).await });
     })
     .await

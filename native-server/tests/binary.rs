@@ -3,13 +3,10 @@
 
 mod common;
 
-use std::net::SocketAddr;
 use std::path::PathBuf;
-use std::process::Stdio;
 
-use common::{Sio, WAIT, get};
+use common::{Sio, get};
 use serde_json::json;
-use tokio::io::{AsyncBufReadExt, BufReader};
 
 struct Dir(PathBuf);
 
@@ -37,35 +34,17 @@ async fn the_binary_serves_files_and_the_chat_demo() {
     let pkg = Dir::new("pkg");
     std::fs::write(pkg.0.join("sockeye.js"), "export {}").unwrap();
 
-    let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_sockeye-server"))
-        .args([
-            "--port",
-            "0",
-            "--ping-interval",
-            "300",
-            "--ping-timeout",
-            "200",
-        ])
-        .arg("--www")
-        .arg(&www.0)
-        .arg("--client-dir")
-        .arg(&pkg.0)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .kill_on_drop(true)
-        .spawn()
-        .unwrap();
-    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
-    let line = tokio::time::timeout(WAIT, lines.next_line())
-        .await
-        .unwrap()
-        .unwrap()
-        .unwrap();
-    let addr: SocketAddr = line
-        .strip_prefix("listening on http://")
-        .unwrap()
-        .parse()
-        .unwrap();
+    let (mut child, addr) = common::spawn_binary([
+        "--ping-interval".as_ref(),
+        "300".as_ref(),
+        "--ping-timeout".as_ref(),
+        "200".as_ref(),
+        "--www".as_ref(),
+        www.0.as_os_str(),
+        "--client-dir".as_ref(),
+        pkg.0.as_os_str(),
+    ])
+    .await;
 
     let res = get(addr, "/").await;
     assert_eq!((res.status, res.body.as_str()), (200, "<h1>chat</h1>"));

@@ -7,12 +7,10 @@ mod common;
 
 use std::collections::VecDeque;
 use std::net::SocketAddr;
-use std::process::Stdio;
 use std::time::Duration;
 
-use common::{Frame, Polling, Sio, WAIT};
+use common::{Frame, Polling, Sio};
 use serde_json::{Value, json};
-use tokio::io::{AsyncBufReadExt, BufReader};
 use tokio::process::Child;
 
 /// How long "nothing more arrives" is watched for.
@@ -27,25 +25,8 @@ struct Server {
 impl Server {
     async fn start() -> Server {
         let www = concat!(env!("CARGO_MANIFEST_DIR"), "/../www");
-        let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_sockeye-server"))
-            .args(["--host", "127.0.0.1", "--port", "0", "--www", www])
-            .args(["--client-dir", "/nonexistent"])
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .kill_on_drop(true)
-            .spawn()
-            .unwrap();
-        let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
-        let line = tokio::time::timeout(WAIT, lines.next_line())
-            .await
-            .unwrap()
-            .unwrap()
-            .unwrap();
-        let addr = line
-            .strip_prefix("listening on http://")
-            .unwrap()
-            .parse()
-            .unwrap();
+        let (child, addr) =
+            common::spawn_binary(["--www", www, "--client-dir", "/nonexistent"]).await;
         Server {
             addr,
             _child: child,

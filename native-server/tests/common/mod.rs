@@ -386,3 +386,33 @@ impl Sio {
         serde_json::from_str(json).unwrap()
     }
 }
+
+/// Starts the `sockeye-server` binary on 127.0.0.1:0 with `args`; returns the child (killed on
+/// drop) and the address it printed once listening.
+pub async fn spawn_binary<I, A>(args: I) -> (tokio::process::Child, SocketAddr)
+where
+    I: IntoIterator<Item = A>,
+    A: AsRef<std::ffi::OsStr>,
+{
+    use tokio::io::AsyncBufReadExt;
+    let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_sockeye-server"))
+        .args(["--host", "127.0.0.1", "--port", "0"])
+        .args(args)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .kill_on_drop(true)
+        .spawn()
+        .unwrap();
+    let mut lines = tokio::io::BufReader::new(child.stdout.take().unwrap()).lines();
+    let line = tokio::time::timeout(WAIT, lines.next_line())
+        .await
+        .unwrap()
+        .unwrap()
+        .unwrap();
+    let addr = line
+        .strip_prefix("listening on http://")
+        .unwrap()
+        .parse()
+        .unwrap();
+    (child, addr)
+}

@@ -87,6 +87,8 @@ const state = {
   /** room -> Map(socket id -> { nick, timer }) of people typing there. */
   typists: new Map(),
   everConnected: false,
+  /** Reconnections that were not recovered, so that a restore knows when a newer one took over. */
+  connections: 0,
   /** What we last told the server about our own typing. */
   typing: { room: null, lastSent: 0, idleTimer: 0 },
 };
@@ -157,13 +159,16 @@ function normalizeRoom(raw) {
 }
 
 function toast(text) {
+  // Also in the console, where a bug report (or a test) can find it after the toast is gone.
+  console.warn(text);
   const node = h("div", { class: "toast", role: "alert", text });
   ui.toasts.append(node);
   setTimeout(() => node.remove(), 4_000);
 }
 
 /**
- * Emits with an ack; never throws: a timeout or a disconnection is `{ ok: false }`.
+ * Emits with an ack; never throws: a timeout or a disconnection is `{ ok: false, unanswered: true }`,
+ * a refusal the server's own `{ ok: false, error }`.
  *
  * While connected the server gets ACK_TIMEOUT to answer. While disconnected there is no timeout:
  * the client buffers the packet and sends it on reconnection, so the answer comes then (a timeout
@@ -176,7 +181,8 @@ async function request(event, ...args) {
     if (reply && typeof reply === "object" && typeof reply.ok === "boolean") return reply;
     return { ok: false, error: "the server sent an unexpected reply" };
   } catch {
-    return { ok: false, error: socket.connected ? "the server did not answer in time" : "the connection dropped before the server answered" };
+    const error = socket.connected ? "the server did not answer in time" : "the connection dropped before the server answered";
+    return { ok: false, unanswered: true, error };
   }
 }
 
@@ -219,6 +225,7 @@ socket.on("connect", () => {
     setConnection("recovered", "Recovered");
     for (const room of state.joined) addNotice(room, "Connection recovered", "good");
   } else {
+    state.connections += 1;
     setConnection("connected", "Reconnected");
     for (const room of state.joined) addNotice(room, "Reconnected: messages sent while you were away are not shown");
     restoreSession();
@@ -250,18 +257,40 @@ socket.io.on("reconnect_attempt", (attempt) => {
   setConnection("reconnecting", attempt > 1 ? `Reconnecting… (${attempt})` : "Reconnecting…");
 });
 
-/** After a reconnection that was not recovered the server knows nothing of us: tell it again. */
-async function restoreSession() {
+/**
+ * After a reconnection that was not recovered the server knows nothing of us: tell it again.
+ *
+ * A room is dropped only when the server refuses it. A request left unanswered (the connection
+ * dropped again, or the server was too slow) keeps the nick and the rooms: the next `connect`
+ * restores them, or, while still connected, one more try here does.
+ */
+async function restoreSession(tries = 2) {
   if (!state.nick) return;
-  const rooms = [...state.joined];
+  const connection = state.connections;
+  // Who was where is the old server's news: each join brings the new server's presence.
+  state.presence.clear();
+  renderPresence();
+  let unanswered = false;
   const reply = await request("nick", state.nick);
-  if (!reply.ok) return toast(`Could not restore your nick: ${reply.error}`);
-  for (const room of rooms) {
-    const joined = await request("join", room);
-    if (!joined.ok) {
+  if (!reply.ok) {
+    if (!reply.unanswered) return toast(`Could not restore your nick: ${reply.error}`);
+    unanswered = true;
+  } else {
+    for (const room of [...state.joined]) {
+      const joined = await request("join", room);
+      if (joined.ok) continue;
+      if (joined.unanswered) {
+        unanswered = true;
+        break;
+      }
       dropRoom(room);
       toast(`Could not rejoin #${room}: ${joined.error}`);
     }
+  }
+  if (unanswered) {
+    console.warn(`restoring the session: ${reply.ok ? "a join" : "the nick"} went unanswered`);
+    // A newer connection runs its own restore.
+    if (socket.connected && connection === state.connections && tries > 1) return restoreSession(tries - 1);
   }
   render();
 }

@@ -35,11 +35,12 @@ after(() => browser?.close());
 const tid = (id) => `[data-testid="${id}"]`;
 
 /** Waits until `fn(arg)` (run in the page) is truthy; the error says what was expected. */
-async function until(page, what, fn, arg) {
+async function until(page, what, fn, arg, timeout = STEP) {
   try {
-    await page.waitForFunction(fn, arg, { timeout: STEP });
+    await page.waitForFunction(fn, arg, { timeout });
   } catch (e) {
-    throw new Error(`${page.label}: timed out waiting for ${what}`, { cause: e });
+    const seen = page.log.length ? `; the page said: ${page.log.join(" | ")}` : "";
+    throw new Error(`${page.label}: timed out waiting for ${what}${seen}`, { cause: e });
   }
 }
 
@@ -52,10 +53,12 @@ async function openPage(label, options = {}) {
   page.label = label;
   page.problems = [];
   page.wasm = [];
+  page.log = [];
   page.on("pageerror", (e) => page.problems.push(`pageerror: ${e.message}`));
   page.on("console", (m) => {
     // Requests that fail while the context is offline or its requests are blocked are expected.
     if (m.type() === "error" && !/net::ERR_/.test(m.text())) page.problems.push(m.text());
+    if (m.type() === "warning") page.log.push(m.text());
   });
   page.on("response", (r) => {
     if (r.url().endsWith(".wasm")) page.wasm.push(`${new URL(r.url()).pathname} ${r.status()} ${r.headers()["content-type"]}`);
@@ -81,9 +84,9 @@ async function setNick(page, nick) {
 const presenceNicks = (page) =>
   page.$$eval(`${tid("presence-list")} ${tid("presence-item")}`, (lis) => lis.map((li) => li.dataset.nick));
 
-const hasPresence = (page, what, nicks) =>
+const hasPresence = (page, what, nicks, timeout) =>
   until(page, what, (n) =>
-    [...document.querySelectorAll('[data-testid="presence-item"]')].map((li) => li.dataset.nick).join() === n, nicks.join());
+    [...document.querySelectorAll('[data-testid="presence-item"]')].map((li) => li.dataset.nick).join() === n, nicks.join(), timeout);
 
 async function sendText(page, text) {
   await page.fill(tid("message-input"), text);
@@ -293,7 +296,7 @@ test("chat demo: two pages chat, share images, and recover a transport the serve
   }
 });
 
-test("chat demo: after a server restart the pages reconnect without recovery and restore nick and rooms", async () => {
+test("chat demo: after a server restart the pages reconnect without recovery and restore nick and rooms", async (t) => {
   let server = await serve();
   const a = await openPage("alice");
   const b = await openPage("bob");
@@ -313,7 +316,11 @@ test("chat demo: after a server restart the pages reconnect without recovery and
     server = await serve({ port });
     // A new server knows nothing of the old session: connected, not recovered.
     for (const p of [a.page, b.page]) await inState(p, "connected");
-    await hasPresence(a.page, "nick and #ops restored for both", ["alice", "bob"]);
+    // Time for a restore request to go unanswered (the page's 15 s ack timeout) and be tried again;
+    // the page logs it, and so does this test.
+    await hasPresence(a.page, "nick and #ops restored for both", ["alice", "bob"], 40_000);
+    await hasPresence(b.page, "nick and #ops restored for both", ["alice", "bob"], 40_000);
+    for (const p of [a.page, b.page]) if (p.log.length) t.diagnostic(`${p.label}: ${p.log.join(" | ")}`);
     assert.equal(await a.page.locator(`${tid("room-item")}[data-room="ops"]`).getAttribute("aria-current"), "true");
     await sendText(a.page, "Back after a restart");
     await sees(b.page, "Back after a restart");

@@ -106,6 +106,8 @@ after(async () => {
 
 test("the tarball holds the package and nothing else", () => {
   assert.deepEqual(tarball.files.map((f) => f.path).sort(), [
+    "LICENSE-APACHE",
+    "LICENSE-MIT",
     "README.md",
     "package.json",
     "pkg/index.d.ts",

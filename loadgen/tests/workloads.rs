@@ -32,7 +32,7 @@ fn server() -> SocketAddr {
                         .first()
                         .and_then(Value::as_str)
                         .unwrap_or_default();
-                    socket.join(room.to_owned());
+                    socket.join(room.to_owned()).unwrap();
                     let _ = ev.ack_with(&());
                 });
                 socket.on("to-room", |socket: SocketRef, ev: Event| async move {

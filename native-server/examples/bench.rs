@@ -65,7 +65,7 @@ async fn main() -> std::process::ExitCode {
             let _ = ev.ack_with(&Args(ev.args().to_vec()));
         });
         socket.on("join", |socket: SocketRef, ev: Event| async move {
-            socket.join(str_arg(&ev, 0).to_owned());
+            let _ = socket.join(str_arg(&ev, 0).to_owned());
             let _ = ev.ack_with(&());
         });
         socket.on("to-room", |socket: SocketRef, ev: Event| async move {

@@ -21,7 +21,7 @@ use std::time::Duration;
 use tokio::sync::mpsc;
 
 use crate::config::{BoxFuture, ConnectionStateRecovery};
-use crate::error::{AckError, AdapterError, EmitError};
+use crate::error::{AckError, AdapterError, EmitError, JoinError};
 use crate::io::NsInner;
 use crate::socket::{Handshake, SocketRef};
 use crate::value::Value;
@@ -164,6 +164,21 @@ pub trait Adapter: Send + Sync + 'static {
 
     /// Adds a local socket to rooms.
     fn add_all(&self, id: &str, rooms: &[Room]);
+
+    /// Adds a local socket to rooms unless it would then be in more than `max` rooms (its own
+    /// id's room counts): then it joins none of them. This is how a socket joins
+    /// ([`SocketRef::join`], `socketsJoin`, a remote join); the default checks
+    /// [`Adapter::socket_rooms`] then calls [`Adapter::add_all`], which may let two joins racing
+    /// on one socket pass the bound together; the in-memory adapter does both under one lock.
+    fn add_all_bounded(&self, id: &str, rooms: &[Room], max: usize) -> Result<(), JoinError> {
+        let current: HashSet<Room> = self.socket_rooms(id).into_iter().collect();
+        let after = rooms_after_join(current.len(), rooms, |r| current.contains(r));
+        if after > max {
+            return Err(JoinError::TooManyRooms { rooms: after, max });
+        }
+        self.add_all(id, rooms);
+        Ok(())
+    }
 
     /// Removes a local socket from a room.
     fn del(&self, id: &str, room: &str);
@@ -321,10 +336,14 @@ impl LocalNamespace {
         ns.deliver_with_ack(ids, packet, flags, acks)
     }
 
-    /// Makes a local socket join rooms.
+    /// Makes a local socket join rooms (for `socketsJoin` and another node's `REMOTE_JOIN`).
+    /// A join past the socket's bound (`max_rooms_per_socket`) is refused with a warning: the
+    /// socket joins none of the rooms.
     pub fn join(&self, id: &str, rooms: Vec<Room>) {
         if let Some(s) = self.socket(id) {
-            s.join(rooms);
+            if let Err(e) = s.join(rooms) {
+                tracing::warn!("socket {id} of {} joined no room: {e}", self.name);
+            }
         }
     }
 
@@ -473,18 +492,26 @@ impl MemoryAdapter {
     }
 }
 
-fn included(session_rooms: &[Room], opts: &BroadcastOptions) -> bool {
-    let included = opts.rooms.is_empty() || session_rooms.iter().any(|r| opts.rooms.contains(r));
-    let not_excluded = session_rooms.iter().all(|r| !opts.except.contains(r));
-    included && not_excluded
+/// How many rooms a socket in `count` rooms (those `contains` says) is in after joining `rooms`.
+fn rooms_after_join(count: usize, rooms: &[Room], contains: impl Fn(&Room) -> bool) -> usize {
+    let new: HashSet<&Room> = rooms.iter().filter(|r| !contains(r)).collect();
+    count.saturating_add(new.len())
 }
 
-impl Adapter for MemoryAdapter {
-    fn add_all(&self, id: &str, rooms: &[Room]) {
+impl MemoryAdapter {
+    /// [`Adapter::add_all_bounded`], checked and done under one lock.
+    fn add_all_within(&self, id: &str, rooms: &[Room], max: usize) -> Result<(), JoinError> {
         let mut events = Vec::new();
         {
             let mut state = self.rooms();
             let state = &mut *state;
+            let after = match state.sids.get(id) {
+                Some(own) => rooms_after_join(own.len(), rooms, |r| own.contains(r)),
+                None => rooms_after_join(0, rooms, |_| false),
+            };
+            if after > max {
+                return Err(JoinError::TooManyRooms { rooms: after, max });
+            }
             let own = state.sids.entry(id.to_owned()).or_default();
             for room in rooms {
                 own.insert(room.clone());
@@ -500,6 +527,24 @@ impl Adapter for MemoryAdapter {
         for ev in events {
             self.local.room_event(ev);
         }
+        Ok(())
+    }
+}
+
+fn included(session_rooms: &[Room], opts: &BroadcastOptions) -> bool {
+    let included = opts.rooms.is_empty() || session_rooms.iter().any(|r| opts.rooms.contains(r));
+    let not_excluded = session_rooms.iter().all(|r| !opts.except.contains(r));
+    included && not_excluded
+}
+
+impl Adapter for MemoryAdapter {
+    fn add_all(&self, id: &str, rooms: &[Room]) {
+        // Never refused: the count saturates at the bound.
+        let _ = self.add_all_within(id, rooms, usize::MAX);
+    }
+
+    fn add_all_bounded(&self, id: &str, rooms: &[Room], max: usize) -> Result<(), JoinError> {
+        self.add_all_within(id, rooms, max)
     }
 
     fn del(&self, id: &str, room: &str) {

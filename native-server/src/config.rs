@@ -197,6 +197,7 @@ pub(crate) struct EngineConfig {
     pub(crate) cors: Option<Cors>,
     pub(crate) cookie: Option<Cookie>,
     pub(crate) allow_request: Option<AllowRequest>,
+    pub(crate) handshake_limiter: Option<Arc<HandshakeLimiter>>,
 }
 
 impl EngineConfig {
@@ -207,6 +208,7 @@ impl EngineConfig {
             cors: None,
             cookie: None,
             allow_request: None,
+            handshake_limiter: None,
         }
     }
 
@@ -228,6 +230,96 @@ pub(crate) fn normalize_path(path: &str) -> String {
     out.push_str(trimmed);
     out.push('/');
     out
+}
+
+/// The most addresses [`HandshakeLimiter`] tracks at once; past it, handshakes from addresses it
+/// does not track are refused until old entries expire. About 64 bytes each: 6 MB at most.
+const MAX_TRACKED_ADDRESSES: usize = 100_000;
+
+/// The per-address token buckets of `handshake_rate_per_ip`: each address (an IPv6 address's /64,
+/// which one host usually holds whole) may start `burst` handshakes at once and `per_second` more
+/// each second after.
+#[derive(Debug)]
+pub(crate) struct HandshakeLimiter {
+    per_second: f64,
+    burst: f64,
+    buckets: std::sync::Mutex<Buckets>,
+}
+
+#[derive(Debug, Default)]
+struct Buckets {
+    map: std::collections::HashMap<std::net::IpAddr, Bucket>,
+    /// The size at which full buckets (which say nothing an absent one would not) are dropped.
+    prune_at: usize,
+}
+
+#[derive(Clone, Copy, Debug)]
+struct Bucket {
+    tokens: f64,
+    at: tokio::time::Instant,
+}
+
+impl HandshakeLimiter {
+    pub(crate) fn new(per_second: u32, burst: u32) -> Self {
+        HandshakeLimiter {
+            per_second: f64::from(per_second),
+            burst: f64::from(burst),
+            buckets: std::sync::Mutex::new(Buckets {
+                map: std::collections::HashMap::new(),
+                prune_at: 1024,
+            }),
+        }
+    }
+
+    /// Takes one handshake from `ip`'s bucket, or says how long until it holds one.
+    pub(crate) fn check(&self, ip: std::net::IpAddr) -> Result<(), Duration> {
+        let key = rate_key(ip);
+        let now = tokio::time::Instant::now();
+        let mut buckets = self.buckets.lock().unwrap_or_else(|e| e.into_inner());
+        let refill = |b: &Bucket| {
+            let elapsed = now.saturating_duration_since(b.at).as_secs_f64();
+            (b.tokens + elapsed * self.per_second).min(self.burst)
+        };
+        if buckets.map.len() >= buckets.prune_at {
+            let burst = self.burst;
+            buckets.map.retain(|_, b| refill(b) < burst);
+            buckets.prune_at = (buckets.map.len() * 2).clamp(1024, MAX_TRACKED_ADDRESSES);
+        }
+        let tracked = buckets.map.len();
+        let bucket = match buckets.map.get_mut(&key) {
+            Some(bucket) => bucket,
+            None if tracked >= MAX_TRACKED_ADDRESSES => return Err(Duration::from_secs(1)),
+            None => buckets.map.entry(key).or_insert(Bucket {
+                tokens: self.burst,
+                at: now,
+            }),
+        };
+        bucket.tokens = refill(bucket);
+        bucket.at = now;
+        if bucket.tokens >= 1.0 {
+            bucket.tokens -= 1.0;
+            Ok(())
+        } else if self.per_second > 0.0 {
+            Err(Duration::from_secs_f64(
+                (1.0 - bucket.tokens) / self.per_second,
+            ))
+        } else {
+            Err(Duration::MAX)
+        }
+    }
+}
+
+/// The address a bucket belongs to: IPv4 as is (also when mapped into IPv6), IPv6 by its /64.
+fn rate_key(ip: std::net::IpAddr) -> std::net::IpAddr {
+    match ip {
+        std::net::IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
+            Some(v4) => std::net::IpAddr::V4(v4),
+            None => std::net::IpAddr::V6(std::net::Ipv6Addr::from(
+                v6.to_bits() & !u128::from(u64::MAX),
+            )),
+        },
+        v4 => v4,
+    }
 }
 
 /// Generates the Engine.IO options' builder methods on a builder holding `engine: EngineConfig`.
@@ -318,6 +410,25 @@ macro_rules! engine_builder_methods {
             self.engine.allow_request = Some(std::sync::Arc::new(move |req| Box::pin(hook(req))));
             self
         }
+
+        /// Limits the handshakes (new sessions) each client address may start: `burst` at once,
+        /// then `per_second` more each second (a token bucket; IPv6 addresses count by their /64).
+        /// Off by default, as in the reference, which leaves this to `allowRequest`. Past it, a
+        /// handshake gets `429 Too Many Requests` with `Retry-After` and the reference's error
+        /// body `{"code":4,"message":"Too many handshakes"}` (code 4 is what an `allowRequest`
+        /// refusal carries; 429 tells proxies and people that it is a rate and not a
+        /// permission); a WebSocket handshake gets 429 with the message as text. Requests of
+        /// existing sessions are not counted. The address is the peer's ([`ClientAddr`](
+        /// crate::ClientAddr)): behind a proxy every client shares one, so limit there or in
+        /// `allow_request` from the forwarded address instead. At most 100,000 addresses are
+        /// tracked; past that, handshakes from new ones are refused until old ones expire.
+        #[must_use]
+        pub fn handshake_rate_per_ip(mut self, per_second: u32, burst: u32) -> Self {
+            self.engine.handshake_limiter = Some(std::sync::Arc::new(
+                crate::config::HandshakeLimiter::new(per_second, burst),
+            ));
+            self
+        }
     };
 }
 pub(crate) use engine_builder_methods;
@@ -350,6 +461,40 @@ mod tests {
         assert_eq!(normalize_path("/socket.io/"), "/socket.io/");
         assert_eq!(normalize_path("engine.io"), "/engine.io/");
         assert_eq!(normalize_path("/"), "/");
+    }
+
+    #[test]
+    fn ipv6_addresses_share_a_bucket_per_64_and_mapped_ipv4_is_ipv4() {
+        let a: std::net::IpAddr = "2001:db8:1:2:aaaa::1".parse().unwrap();
+        let b: std::net::IpAddr = "2001:db8:1:2:bbbb::2".parse().unwrap();
+        let c: std::net::IpAddr = "2001:db8:1:3::1".parse().unwrap();
+        assert_eq!(rate_key(a), rate_key(b));
+        assert_ne!(rate_key(a), rate_key(c));
+        let mapped: std::net::IpAddr = "::ffff:10.0.0.1".parse().unwrap();
+        assert_eq!(
+            rate_key(mapped),
+            "10.0.0.1".parse::<std::net::IpAddr>().unwrap()
+        );
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_bucket_refills_at_the_rate_up_to_the_burst() {
+        let limiter = HandshakeLimiter::new(2, 3);
+        let ip: std::net::IpAddr = "10.0.0.1".parse().unwrap();
+        let other: std::net::IpAddr = "10.0.0.2".parse().unwrap();
+        for _ in 0..3 {
+            assert_eq!(limiter.check(ip), Ok(()));
+        }
+        assert_eq!(limiter.check(ip), Err(Duration::from_millis(500)));
+        assert_eq!(limiter.check(other), Ok(()), "each address has its own");
+        tokio::time::advance(Duration::from_millis(500)).await;
+        assert_eq!(limiter.check(ip), Ok(()));
+        assert!(limiter.check(ip).is_err());
+        tokio::time::advance(Duration::from_secs(60)).await;
+        for _ in 0..3 {
+            assert_eq!(limiter.check(ip), Ok(()));
+        }
+        assert!(limiter.check(ip).is_err(), "never more than the burst");
     }
 
     #[test]

@@ -201,7 +201,7 @@ fn join(socket: &SocketRef, args: &[Value]) -> Handled {
         if rooms.len() >= MAX_ROOMS {
             return Err(Refusal::TooMany);
         }
-        socket.join(room);
+        socket.join(room).map_err(|_| Refusal::TooMany)?;
         let ns = socket.namespace();
         send_presence(ns, room);
         send_rooms(ns);

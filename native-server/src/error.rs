@@ -50,6 +50,21 @@ pub struct BroadcastAckError {
     pub responses: Vec<Vec<Value>>,
 }
 
+/// Why a socket did not join rooms; it joined none of those asked for.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum JoinError {
+    /// The socket would then be in more rooms than `max_rooms_per_socket` allows (its own id's
+    /// room counts).
+    #[error("too many rooms: the socket would be in {rooms}, over the bound of {max}")]
+    TooManyRooms {
+        /// The rooms the socket would have been in.
+        rooms: usize,
+        /// The bound.
+        max: usize,
+    },
+}
+
 /// Why an adapter operation failed.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]

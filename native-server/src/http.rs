@@ -17,6 +17,8 @@
 //! | a second GET, a second POST, an `application/octet-stream` POST | 400, empty body |
 //! | a POST body over `maxHttpBufferSize` (reading stops at one byte past it) | 413, empty body |
 //! | polling with a method other than GET or POST | 500, empty body |
+//! | a POST body slower than [`ServeConfig::body_read_timeout`] (Node's `requestTimeout`) | 408, `Connection: close` |
+//! | a handshake past `handshake_rate_per_ip` (not in the reference) | 429, `Retry-After`, `{"code":4,"message":"Too many handshakes"}` |
 //!
 //! A refused WebSocket upgrade gets `400 Bad Request` with the message as a `text/html` body, as
 //! the reference writes on the raw socket.
@@ -27,7 +29,7 @@ use std::net::SocketAddr;
 use std::path::{Component, Path, PathBuf};
 use std::pin::Pin;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::task::{Context, Poll};
 use std::time::Duration;
 
@@ -54,6 +56,14 @@ use crate::session::{SessionMsg, WsStream};
 /// insert it yourself to fill `handshake.address`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct ClientAddr(pub SocketAddr);
+
+/// How long a request's body may take to arrive ([`ServeConfig::body_read_timeout`]), as a
+/// request extension that [`serve_with`] inserts.
+#[derive(Clone, Copy, Debug)]
+struct BodyReadTimeout(Duration);
+
+/// Node's `requestTimeout`: the body read timeout without [`serve_with`] (mounted in axum ...).
+const DEFAULT_BODY_READ_TIMEOUT: Duration = Duration::from_secs(300);
 
 /// A request as the hooks and the handshake see it.
 #[derive(Clone, Debug)]
@@ -317,6 +327,30 @@ fn upgrade_error_response(message: &str) -> Response<ResponseBody> {
     res
 }
 
+const TOO_MANY_HANDSHAKES: &str = "Too many handshakes";
+
+/// A handshake past `handshake_rate_per_ip`: 429 with the reference's error body (code 4, as an
+/// `allowRequest` refusal), or the message as text for a WebSocket, and when to try again.
+fn too_many_handshakes(upgrade: bool, retry_after: Duration) -> Response<ResponseBody> {
+    let mut res = if upgrade {
+        let mut res = upgrade_error_response(TOO_MANY_HANDSHAKES);
+        *res.status_mut() = StatusCode::TOO_MANY_REQUESTS;
+        res
+    } else {
+        let mut res = error_response(ErrorCode::Forbidden, TOO_MANY_HANDSHAKES);
+        *res.status_mut() = StatusCode::TOO_MANY_REQUESTS;
+        res
+    };
+    // Whole seconds, rounded up (at least 1).
+    let secs = retry_after
+        .as_secs()
+        .saturating_add(u64::from(retry_after.subsec_nanos() > 0))
+        .max(1);
+    res.headers_mut()
+        .insert(header::RETRY_AFTER, HeaderValue::from(secs));
+    res
+}
+
 /// What the reference answers for a [`RequestError`] on a polling request.
 fn request_error_response(error: RequestError) -> Response<ResponseBody> {
     match error {
@@ -500,6 +534,19 @@ where
     }
 
     // A handshake.
+    if let (Some(limiter), Some(ClientAddr(peer))) = (
+        &shared.config.handshake_limiter,
+        req.extensions().get::<ClientAddr>(),
+    ) {
+        if let Err(retry_after) = limiter.check(peer.ip()) {
+            shared.connection_error(ConnectionError {
+                req: RequestInfo::from_request(&req),
+                code: ErrorCode::Forbidden,
+                message: TOO_MANY_HANDSHAKES.to_owned(),
+            });
+            return too_many_handshakes(upgrade, retry_after);
+        }
+    }
     if req.method() != Method::GET {
         return refuse(
             ErrorCode::BadHandshakeMethod,
@@ -686,10 +733,23 @@ where
     };
     // Read at most maxHttpBufferSize + 1 bytes: enough for the core to refuse an oversized body.
     let limit = shared.config.max_payload().saturating_add(1);
+    let timeout = req
+        .extensions()
+        .get::<BodyReadTimeout>()
+        .map_or(DEFAULT_BODY_READ_TIMEOUT, |t| t.0);
+    let deadline = tokio::time::Instant::now() + timeout;
     let mut body = Box::pin(req.into_body());
     let mut buf: Vec<u8> = Vec::new();
     while buf.len() < limit {
-        match body.frame().await {
+        let Ok(frame) = tokio::time::timeout_at(deadline, body.frame()).await else {
+            // Node answers its requestTimeout so, and closes the connection; the guard reports
+            // the abort to the session.
+            let mut res = empty(StatusCode::REQUEST_TIMEOUT);
+            res.headers_mut()
+                .insert(header::CONNECTION, HeaderValue::from_static("close"));
+            return res;
+        };
+        match frame {
             Some(Ok(frame)) => {
                 if let Ok(mut data) = frame.into_data() {
                     use bytes::Buf;
@@ -786,6 +846,17 @@ pub struct ServeConfig {
     /// The most bytes in a request's head (Node's `maxHeaderSize`, 16 KiB); a larger one gets
     /// `431 Request Header Fields Too Large`.
     pub max_header_size: usize,
+    /// How long a request's body may take to arrive, counted from when its head was read (Node's
+    /// `requestTimeout`, 300 s, which counts the head too): an Engine.IO POST whose body trickles
+    /// in more slowly gets `408 Request Timeout` and the connection is closed. Bodies the inner
+    /// service reads are its own to bound. Mounted in another server (axum's), the Engine.IO
+    /// endpoint applies this default.
+    pub body_read_timeout: Duration,
+    /// How long an idle connection stays open between requests (Node's `keepAliveTimeout`, 5 s):
+    /// counted from the end of a response, until the first byte of the next request. Before the
+    /// first request, `header_read_timeout` applies; an upgraded connection (WebSocket) has its
+    /// own heartbeat instead.
+    pub keep_alive_timeout: Duration,
     /// TLS (https and wss), with this rustls config; its ALPN protocols, if any, should offer
     /// `http/1.1`. Each connection's TLS handshake runs in its own task, within
     /// `header_read_timeout`.
@@ -798,6 +869,8 @@ impl Default for ServeConfig {
         ServeConfig {
             header_read_timeout: Duration::from_secs(60),
             max_header_size: 16 * 1024,
+            body_read_timeout: DEFAULT_BODY_READ_TIMEOUT,
+            keep_alive_timeout: Duration::from_secs(5),
             #[cfg(feature = "tls")]
             tls: None,
         }
@@ -846,13 +919,19 @@ where
     #[cfg(feature = "tls")]
     let tls = config.tls.map(tokio_rustls::TlsAcceptor::from);
     let handshake_timeout = config.header_read_timeout;
+    let timeouts = ConnTimeouts {
+        body_read: config.body_read_timeout,
+        keep_alive: config.keep_alive_timeout,
+    };
     accept_loop(listener, shutdown, move |stream, peer| {
         let (service, http) = (service.clone(), http.clone());
         #[cfg(feature = "tls")]
         if let Some(acceptor) = tls.clone() {
             tokio::spawn(async move {
                 match tokio::time::timeout(handshake_timeout, acceptor.accept(stream)).await {
-                    Ok(Ok(stream)) => serve_connection(&http, stream, peer, service).await,
+                    Ok(Ok(stream)) => {
+                        serve_connection(&http, stream, peer, service, timeouts).await
+                    }
                     Ok(Err(e)) => tracing::debug!("TLS handshake with {peer} failed: {e}"),
                     Err(_) => tracing::debug!("TLS handshake with {peer} timed out"),
                 }
@@ -860,7 +939,7 @@ where
             return;
         }
         let _ = handshake_timeout;
-        tokio::spawn(async move { serve_connection(&http, stream, peer, service).await });
+        tokio::spawn(async move { serve_connection(&http, stream, peer, service, timeouts).await });
     })
     .await
 }
@@ -890,12 +969,20 @@ async fn accept_loop(
     }
 }
 
+/// The timeouts [`serve_connection`] applies beside hyper's own.
+#[derive(Clone, Copy, Debug)]
+struct ConnTimeouts {
+    body_read: Duration,
+    keep_alive: Duration,
+}
+
 /// Runs HTTP/1.1 (with upgrades) on one connection until it ends.
 async fn serve_connection<I, S, B>(
     http: &hyper::server::conn::http1::Builder,
     stream: I,
     peer: SocketAddr,
     service: S,
+    timeouts: ConnTimeouts,
 ) where
     I: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static,
     S: Service<Request<hyper::body::Incoming>, Response = Response<B>> + Clone + Send + 'static,
@@ -905,19 +992,188 @@ async fn serve_connection<I, S, B>(
     B::Data: Send,
     B::Error: Into<BoxError>,
 {
+    let activity = Arc::new(ConnActivity::default());
+    let io = KeepAliveIo::new(stream, activity.clone(), timeouts.keep_alive);
     let svc = hyper::service::service_fn(move |mut req: Request<hyper::body::Incoming>| {
         req.extensions_mut().insert(ClientAddr(peer));
+        req.extensions_mut()
+            .insert(BodyReadTimeout(timeouts.body_read));
         let mut service = service.clone();
+        let in_flight = InFlight::start(activity.clone());
         async move {
             std::future::poll_fn(|cx| service.poll_ready(cx)).await?;
-            service.call(req).await
+            let res = service.call(req).await?;
+            if res.status() == StatusCode::SWITCHING_PROTOCOLS {
+                in_flight.upgraded();
+            }
+            Ok::<_, S::Error>(res.map(|body| InFlightBody {
+                body: Box::pin(body),
+                _in_flight: in_flight,
+            }))
         }
     });
-    let conn = http
-        .serve_connection(TokioIo::new(stream), svc)
-        .with_upgrades();
+    let conn = http.serve_connection(TokioIo::new(io), svc).with_upgrades();
     if let Err(e) = conn.await {
         tracing::debug!("connection from {peer}: {e}");
+    }
+}
+
+/// What a connection is doing, as its requests and its [`KeepAliveIo`] share it.
+#[derive(Debug, Default)]
+struct ConnActivity {
+    /// Requests whose response is not yet fully written.
+    in_flight: AtomicUsize,
+    /// Bumped each time the connection goes idle after a response: a new keep-alive period.
+    idle_periods: AtomicU64,
+    /// Upgraded (WebSocket): no more HTTP, no keep-alive timeout.
+    upgraded: AtomicBool,
+}
+
+/// One request in flight, from its head until its response's body is written (or dropped).
+#[derive(Debug)]
+struct InFlight(Arc<ConnActivity>);
+
+impl InFlight {
+    fn start(activity: Arc<ConnActivity>) -> Self {
+        activity.in_flight.fetch_add(1, Ordering::AcqRel);
+        InFlight(activity)
+    }
+
+    fn upgraded(&self) {
+        self.0.upgraded.store(true, Ordering::Release);
+    }
+}
+
+impl Drop for InFlight {
+    fn drop(&mut self) {
+        if self.0.in_flight.fetch_sub(1, Ordering::AcqRel) == 1 {
+            self.0.idle_periods.fetch_add(1, Ordering::AcqRel);
+        }
+    }
+}
+
+/// A response body that holds its request's [`InFlight`] until hyper has written it: a long
+/// streamed response keeps its connection busy.
+struct InFlightBody<B> {
+    body: Pin<Box<B>>,
+    _in_flight: InFlight,
+}
+
+impl<B: Body> Body for InFlightBody<B> {
+    type Data = B::Data;
+    type Error = B::Error;
+
+    fn poll_frame(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<http_body::Frame<B::Data>, B::Error>>> {
+        self.body.as_mut().poll_frame(cx)
+    }
+
+    fn is_end_stream(&self) -> bool {
+        self.body.is_end_stream()
+    }
+
+    fn size_hint(&self) -> http_body::SizeHint {
+        self.body.size_hint()
+    }
+}
+
+/// A connection's stream that ends (reads EOF, which hyper takes for the client closing an idle
+/// connection) once it has been idle for `timeout` after a response: Node's `keepAliveTimeout`,
+/// which hyper lacks (its header timeout, 60 s, also counts idle time).
+struct KeepAliveIo<I> {
+    inner: I,
+    activity: Arc<ConnActivity>,
+    timeout: Duration,
+    /// The idle period the timer was armed for; a byte read disarms it until the next one.
+    armed_for: u64,
+    timer: Option<Pin<Box<tokio::time::Sleep>>>,
+}
+
+impl<I> KeepAliveIo<I> {
+    fn new(inner: I, activity: Arc<ConnActivity>, timeout: Duration) -> Self {
+        KeepAliveIo {
+            inner,
+            activity,
+            timeout,
+            armed_for: 0,
+            timer: None,
+        }
+    }
+}
+
+impl<I: tokio::io::AsyncRead + Unpin> tokio::io::AsyncRead for KeepAliveIo<I> {
+    fn poll_read(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut tokio::io::ReadBuf<'_>,
+    ) -> Poll<std::io::Result<()>> {
+        let this = self.get_mut();
+        if this.activity.upgraded.load(Ordering::Acquire) {
+            return Pin::new(&mut this.inner).poll_read(cx, buf);
+        }
+        let before = buf.filled().len();
+        match Pin::new(&mut this.inner).poll_read(cx, buf) {
+            Poll::Ready(Ok(())) if buf.filled().len() > before => {
+                // The next request has begun: the head timeout takes over.
+                this.timer = None;
+                this.armed_for = this.activity.idle_periods.load(Ordering::Acquire);
+                return Poll::Ready(Ok(()));
+            }
+            Poll::Ready(other) => return Poll::Ready(other),
+            Poll::Pending => {}
+        }
+        let period = this.activity.idle_periods.load(Ordering::Acquire);
+        // Busy, or not yet answered a request (the head timeout applies then).
+        if this.activity.in_flight.load(Ordering::Acquire) > 0 || period == 0 {
+            return Poll::Pending;
+        }
+        if period != this.armed_for {
+            this.armed_for = period;
+            let deadline = tokio::time::Instant::now() + this.timeout;
+            match &mut this.timer {
+                Some(timer) => timer.as_mut().reset(deadline),
+                None => this.timer = Some(Box::pin(tokio::time::sleep_until(deadline))),
+            }
+        }
+        if let Some(timer) = &mut this.timer {
+            if timer.as_mut().poll(cx).is_ready() {
+                this.timer = None;
+                return Poll::Ready(Ok(()));
+            }
+        }
+        Poll::Pending
+    }
+}
+
+impl<I: tokio::io::AsyncWrite + Unpin> tokio::io::AsyncWrite for KeepAliveIo<I> {
+    fn poll_write(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<std::io::Result<usize>> {
+        Pin::new(&mut self.get_mut().inner).poll_write(cx, buf)
+    }
+
+    fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {
+        Pin::new(&mut self.get_mut().inner).poll_flush(cx)
+    }
+
+    fn poll_shutdown(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {
+        Pin::new(&mut self.get_mut().inner).poll_shutdown(cx)
+    }
+
+    fn poll_write_vectored(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        bufs: &[std::io::IoSlice<'_>],
+    ) -> Poll<std::io::Result<usize>> {
+        Pin::new(&mut self.get_mut().inner).poll_write_vectored(cx, bufs)
+    }
+
+    fn is_write_vectored(&self) -> bool {
+        self.inner.is_write_vectored()
     }
 }
 

@@ -64,6 +64,7 @@ pub(crate) struct NsInner {
     room_listeners: RwLock<Vec<RoomListener>>,
     server_side: RwLock<HashMap<String, Vec<ServerSideHandler>>>,
     recovery: bool,
+    max_rooms_per_socket: usize,
 }
 
 impl NsInner {
@@ -194,6 +195,7 @@ impl Namespace {
             room_listeners: RwLock::new(Vec::new()),
             server_side: RwLock::new(HashMap::new()),
             recovery: recovery.is_some(),
+            max_rooms_per_socket: io.max_rooms_per_socket,
         });
         let ns = Namespace(inner);
         let adapter = ns.0.adapter.clone();
@@ -224,6 +226,11 @@ impl Namespace {
     /// The namespace's adapter.
     pub fn adapter(&self) -> &Arc<dyn Adapter> {
         &self.0.adapter
+    }
+
+    /// The most rooms one socket may be in (the builder's `max_rooms_per_socket`).
+    pub(crate) fn max_rooms_per_socket(&self) -> usize {
+        self.0.max_rooms_per_socket
     }
 
     pub(crate) fn recovery_enabled(&self) -> bool {
@@ -564,6 +571,7 @@ pub(crate) struct IoInner {
     pub(crate) engine: Arc<EngineShared>,
     pub(crate) socket_config: proto::socket::server::Config,
     pub(crate) recovery: Option<ConnectionStateRecovery>,
+    max_rooms_per_socket: usize,
     adapter_factory: AdapterFactory,
     nsps: RwLock<HashMap<String, Namespace>>,
     parents: RwLock<Vec<ParentNamespace>>,
@@ -654,6 +662,7 @@ pub struct SocketIoBuilder {
     socket: proto::socket::server::Config,
     recovery: Option<ConnectionStateRecovery>,
     adapter: Option<AdapterFactory>,
+    max_rooms_per_socket: usize,
 }
 
 impl std::fmt::Debug for SocketIoBuilder {
@@ -678,6 +687,45 @@ impl SocketIoBuilder {
     #[must_use]
     pub fn max_attachments(mut self, max: usize) -> Self {
         self.socket.limits.max_attachments = max;
+        self
+    }
+
+    /// The most namespaces one connection may have joined or be joining (64; not in the
+    /// reference): a CONNECT past it is answered with CONNECT_ERROR `Too many namespaces` and the
+    /// connection stays up.
+    #[must_use]
+    pub fn max_namespaces(mut self, max: usize) -> Self {
+        self.socket.max_namespaces = max;
+        self
+    }
+
+    /// The most acknowledgements one socket may await from its client (1,024; not in the
+    /// reference): an emit asking for one more fails with an error and sends nothing.
+    #[must_use]
+    pub fn max_pending_acks(mut self, max: usize) -> Self {
+        self.socket.max_pending_acks = max;
+        self
+    }
+
+    /// How deep the JSON of a client's packet may nest (32; the reference has no bound): a deeper
+    /// packet closes the connection as any packet the parser refuses does (the sockets get
+    /// `error`, then disconnect with `forced close`).
+    #[must_use]
+    pub fn max_json_depth(mut self, depth: usize) -> Self {
+        self.socket.limits.max_depth = depth;
+        self
+    }
+
+    /// The most rooms one socket may be in, its own id's room among them (10,000; the reference
+    /// has no bound). Each room costs a socket its name twice over in the adapter's maps, so
+    /// without a bound a handler that joins rooms the client names lets one client grow the
+    /// server's memory at will; 10,000 is far above what applications join (tens) and bounds that
+    /// to about a megabyte a socket for short names. Past it, [`SocketRef::join`] fails with
+    /// [`JoinError::TooManyRooms`](crate::JoinError::TooManyRooms) and joins none of the rooms;
+    /// `socketsJoin` and other nodes' joins leave that socket out, with a warning.
+    #[must_use]
+    pub fn max_rooms_per_socket(mut self, max: usize) -> Self {
+        self.max_rooms_per_socket = max;
         self
     }
 
@@ -729,6 +777,7 @@ impl SocketIoBuilder {
             engine: engine.clone(),
             socket_config: self.socket,
             recovery: self.recovery,
+            max_rooms_per_socket: self.max_rooms_per_socket,
             adapter_factory,
             nsps: RwLock::new(HashMap::new()),
             parents: RwLock::new(Vec::new()),
@@ -752,6 +801,7 @@ impl SocketIo {
             socket: proto::socket::server::Config::default(),
             recovery: None,
             adapter: None,
+            max_rooms_per_socket: 10_000,
         }
     }
 

@@ -35,7 +35,8 @@
 //! });
 //!
 //! io.ns("/", |socket: SocketRef| async move {
-//!     socket.join("lobby");
+//!     // Fails only past `max_rooms_per_socket` (10,000 rooms).
+//!     let _ = socket.join("lobby");
 //!     socket.on("chat", |socket: SocketRef, ev: Event| async move {
 //!         let Ok(text) = ev.data::<String>() else { return };
 //!         let _ = socket.to("lobby").emit("chat", &(socket.id(), text));
@@ -87,7 +88,8 @@ pub use proto::socket::server::DisconnectReason;
 pub use config::{ConnectionStateRecovery, Cookie, Cors, CorsOrigin};
 pub use engine::{EngineHandle, EngineIo, EngineSocket};
 pub use error::{
-    AckError, AdapterError, BroadcastAckError, ConnectError, EmitError, EventError, SendError,
+    AckError, AdapterError, BroadcastAckError, ConnectError, EmitError, EventError, JoinError,
+    SendError,
 };
 pub use http::{
     ClientAddr, EngineLayer, EngineService, RequestInfo, ServeConfig, ServeDir, serve, serve_with,

@@ -197,7 +197,8 @@ impl BroadcastOperator {
             .collect())
     }
 
-    /// Makes the selected sockets join rooms (`socketsJoin`).
+    /// Makes the selected sockets join rooms (`socketsJoin`). A socket that would then be in more
+    /// rooms than `max_rooms_per_socket` joins none of them, with a warning; the others join.
     pub fn sockets_join(&self, rooms: impl IntoRooms) {
         self.ns
             .adapter()
@@ -258,7 +259,8 @@ impl RemoteSocket {
         self.operator().emit(event, data)
     }
 
-    /// Makes it join rooms.
+    /// Makes it join rooms (on its node, which refuses a join past its `max_rooms_per_socket`
+    /// with a warning, as [`BroadcastOperator::sockets_join`]).
     pub fn join(&self, rooms: impl IntoRooms) {
         self.operator().sockets_join(rooms);
     }

@@ -20,7 +20,7 @@ use tokio::sync::oneshot;
 use crate::adapter::{BroadcastFlags, BroadcastOptions, BroadcastPacket, Room};
 use crate::config::BoxFuture;
 use crate::engine::run_inline;
-use crate::error::{AckError, EmitError, EventError, SendError};
+use crate::error::{AckError, EmitError, EventError, JoinError, SendError};
 use crate::http::RequestInfo;
 use crate::io::Namespace;
 use crate::operators::BroadcastOperator;
@@ -782,9 +782,15 @@ impl SocketRef {
 
     // ---- rooms ----
 
-    /// Joins rooms.
-    pub fn join(&self, rooms: impl IntoRooms) {
-        self.0.ns.adapter().add_all(self.id(), &rooms.into_rooms());
+    /// Joins rooms: all of them, or none when the socket would then be in more rooms than the
+    /// builder's [`max_rooms_per_socket`](crate::SocketIoBuilder::max_rooms_per_socket) (10,000,
+    /// its own id's room among them; the reference has no bound).
+    pub fn join(&self, rooms: impl IntoRooms) -> Result<(), JoinError> {
+        let max = self.0.ns.max_rooms_per_socket();
+        self.0
+            .ns
+            .adapter()
+            .add_all_bounded(self.id(), &rooms.into_rooms(), max)
     }
 
     /// Leaves a room.

@@ -160,7 +160,7 @@ async fn rooms_and_broadcasts_reach_the_right_clients() {
     });
     io.ns("/", |socket: SocketRef| async move {
         socket.on("join", |socket: SocketRef, ev: Event| async move {
-            socket.join(ev.data::<String>().unwrap());
+            socket.join(ev.data::<String>().unwrap()).unwrap();
             ev.ack_with(&()).unwrap();
         });
         socket.on("shout", |socket: SocketRef, ev: Event| async move {
@@ -442,7 +442,7 @@ async fn connection_state_recovery_over_a_real_reconnect() {
         let tx = tx.clone();
         async move {
             if !socket.recovered() {
-                socket.join("room");
+                socket.join("room").unwrap();
                 socket.set_data(&"kept").unwrap();
             }
             tx.send((socket.id().to_owned(), socket.recovered()))

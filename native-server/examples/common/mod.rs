@@ -91,7 +91,8 @@ pub(crate) fn str_arg(ev: &Event, i: usize) -> String {
 /// `join(room, cb)`: joins `room` and answers the socket's rooms, sorted.
 pub(crate) fn on_join(socket: &SocketRef) {
     socket.on("join", |socket: SocketRef, ev: Event| async move {
-        socket.join(str_arg(&ev, 0));
+        // Refused only past `max_rooms_per_socket`; the rooms answered tell the client.
+        let _ = socket.join(str_arg(&ev, 0));
         let mut rooms = socket.rooms();
         rooms.sort();
         let _ = ev.ack_with(&rooms);

@@ -14,6 +14,7 @@ mod driver;
 mod http;
 pub mod proc;
 mod run;
+pub mod soak;
 mod stats;
 pub mod workload;
 

@@ -56,6 +56,15 @@ pub struct Options {
     /// Exits with status 1 when the run counted an error or completed nothing (for CI).
     #[arg(long)]
     pub check: bool,
+    /// G5 and `cycle`: stop after this many cycles instead of after `--duration` (the window
+    /// then lasts from the first to the end of the last; no warm-up).
+    #[arg(long)]
+    pub cycles: Option<u64>,
+    /// `storm`: a file holding the Unix time in milliseconds at which the restarted server
+    /// listens, written by the script that restarts it; reconnection times count from it (without
+    /// it, or while it is missing, from the first connection lost).
+    #[arg(long)]
+    pub restart_file: Option<PathBuf>,
 }
 
 /// How the clients connect.
@@ -96,6 +105,13 @@ pub enum Workload {
     G5,
     /// Long-polling throughput: G1 over long-polling.
     G6,
+    /// Cycles with a message: each client slot connects, gets its CONNECT answered, emits
+    /// `echo-ack` and waits for the ack, disconnects (`socket.disconnect()`), again.
+    Cycle,
+    /// Reconnect storm: the clients connect, with the reference's reconnection (backoff and
+    /// jitter), and wait for the server to go away and come back; the window lasts until every
+    /// lost client reconnected, or `--duration` seconds after the first loss.
+    Storm,
 }
 
 impl Workload {
@@ -108,6 +124,8 @@ impl Workload {
             Workload::G4 => "g4",
             Workload::G5 => "g5",
             Workload::G6 => "g6",
+            Workload::Cycle => "cycle",
+            Workload::Storm => "storm",
         }
     }
 
@@ -117,7 +135,8 @@ impl Workload {
             Workload::G1 | Workload::G2 | Workload::G6 => "acks",
             Workload::G3 => "deliveries",
             Workload::G4 => "connections",
-            Workload::G5 => "handshakes",
+            Workload::G5 | Workload::Cycle => "handshakes",
+            Workload::Storm => "reconnections",
         }
     }
 }
@@ -153,5 +172,10 @@ mod tests {
         assert!((o.duration - 2.5).abs() < f64::EPSILON);
         assert_eq!(o.json.as_deref(), Some(std::path::Path::new("-")));
         assert!(Options::try_parse_from(["sockeye-load", "--workload", "g7"]).is_err());
+        let o = Options::parse_from(["sockeye-load", "--workload", "storm", "--restart-file", "r"]);
+        assert_eq!(o.workload, Workload::Storm);
+        assert_eq!(o.restart_file.as_deref(), Some(std::path::Path::new("r")));
+        let o = Options::parse_from(["sockeye-load", "--workload", "cycle", "--cycles", "10000"]);
+        assert_eq!((o.workload, o.cycles), (Workload::Cycle, Some(10_000)));
     }
 }

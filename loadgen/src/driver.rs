@@ -20,11 +20,13 @@ use tokio_tungstenite::tungstenite::Message as WsMessage;
 use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
 
 use crate::http;
+use crate::stats::OpenErrors;
 
 type BoxFuture<T> = Pin<Box<dyn Future<Output = T>>>;
 type Ws = WebSocketStream<TcpStream>;
-/// An opened WebSocket (boxed: it is large), or why it did not open.
-type WsOpened = Result<Box<Ws>, String>;
+/// An opened WebSocket (boxed: it is large), or why it did not open and when its TCP connection
+/// was started (Unix ms).
+type WsOpened = Result<Box<Ws>, (std::io::ErrorKind, u64)>;
 
 /// The instant the core's clock counts from.
 fn epoch() -> std::time::Instant {
@@ -72,6 +74,8 @@ pub(crate) struct Driver {
     close_ws: Option<EngineId>,
     timer: Pin<Box<Sleep>>,
     armed: Option<Instant>,
+    /// WebSockets that failed to open, by cause (the core only learns that they closed).
+    pub(crate) open_errors: OpenErrors,
 }
 
 impl Driver {
@@ -90,6 +94,7 @@ impl Driver {
             close_ws: None,
             timer: Box::pin(tokio::time::sleep_until(tokio::time::Instant::now())),
             armed: None,
+            open_errors: OpenErrors::default(),
         }
     }
 
@@ -172,7 +177,10 @@ impl Driver {
                 self.ws = Some((id, *ws));
                 self.client.handle_ws_open(now, id);
             }
-            Input::WsOpened(id, Err(_)) => self.client.handle_ws_close(now, id),
+            Input::WsOpened(id, Err((kind, at))) => {
+                self.open_errors.count(kind, at);
+                self.client.handle_ws_close(now, id);
+            }
             Input::Get(id, (conn, result)) => {
                 self.get_conn = conn;
                 self.client.handle_poll_response(now, id, result);
@@ -266,11 +274,25 @@ impl Driver {
 }
 
 async fn open_ws(addr: SocketAddr, url: String) -> WsOpened {
-    let stream = TcpStream::connect(addr).await.map_err(|e| e.to_string())?;
+    use tokio_tungstenite::tungstenite::Error as E;
+    // Taken in the same poll as the `connect` call: when the SYN went out, not when this
+    // (possibly busy) task got round to its answer.
+    let started = crate::stats::unix_ms();
+    let stream = TcpStream::connect(addr)
+        .await
+        .map_err(|e| (e.kind(), started))?;
     let _ = stream.set_nodelay(true);
     let (ws, _) = tokio_tungstenite::client_async_with_config(url, stream, Some(ws_config()))
         .await
-        .map_err(|e| e.to_string())?;
+        .map_err(|e| match e {
+            E::Io(e) => e.kind(),
+            // The server closed the connection before answering the upgrade.
+            E::Protocol(_) | E::ConnectionClosed | E::AlreadyClosed => {
+                std::io::ErrorKind::UnexpectedEof
+            }
+            _ => std::io::ErrorKind::Other,
+        })
+        .map_err(|kind| (kind, started))?;
     Ok(Box::new(ws))
 }
 

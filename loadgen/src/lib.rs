@@ -5,7 +5,8 @@
 //! (tokio-tungstenite for WebSocket, hyper's HTTP/1.1 client for long-polling). It speaks the
 //! protocol to any Socket.IO v5 server, so the same run compares servers.
 //!
-//! The binary `sockeye-load` runs one workload ([`cli::Workload`], G1 to G6 of issue 6) and prints
+//! The binary `sockeye-load` runs one workload ([`cli::Workload`], G1 to G6 of issue 6, the
+//! connect/emit/disconnect cycles and the reconnect storm of issue 8) and prints
 //! a human summary and, with `--json`, a JSON one ([`Summary`]). Latencies go to an HDR histogram;
 //! the generator's own CPU time is recorded so that a run it saturated is marked.
 
@@ -20,4 +21,4 @@ pub mod workload;
 
 pub use cli::Options;
 pub use run::{RunError, run};
-pub use stats::{Latency, SATURATED, Summary};
+pub use stats::{Latency, OpenErrors, SATURATED, Storm, Summary, percentile};

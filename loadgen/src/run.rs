@@ -10,7 +10,7 @@ use std::time::Duration;
 
 use proto::client::Config;
 use proto::engine::Transport;
-use proto::socket::client::Auth;
+use proto::socket::client::{Auth, Emit};
 use proto::socket::packet::Nsp;
 use proto::url::{EngineUrl, ServerUrl};
 use tokio::sync::watch;
@@ -18,8 +18,8 @@ use tokio::sync::watch;
 use crate::cli::{Options, TransportChoice, Workload};
 use crate::driver::{Driver, now};
 use crate::proc;
-use crate::stats::{Counters, Latency, SATURATED, Summary, bump};
-use crate::workload::{Behaviour, Role};
+use crate::stats::{Counters, Latency, SATURATED, Storm, Summary, bump};
+use crate::workload::{Behaviour, Role, echo_args};
 
 /// Why a run could not start.
 #[derive(Debug, thiserror::Error)]
@@ -74,8 +74,10 @@ fn client_config(opts: &Options) -> Result<Config, RunError> {
         }
         TransportChoice::Upgrade => {}
     }
-    // A lost connection is an error to count, not something to hide by reconnecting.
-    config.manager.reconnection = false;
+    // A lost connection is an error to count, not something to hide by reconnecting; except in
+    // the storm, which measures the reconnection (the core's manager, with the reference's
+    // backoff and jitter: its defaults are left as they are).
+    config.manager.reconnection = opts.workload == Workload::Storm;
     Ok(config)
 }
 
@@ -110,6 +112,10 @@ async fn run_local(opts: Options) -> Result<Summary, RunError> {
         tokio::task::spawn_local(progress(Rc::clone(&ctx), Rc::clone(&phase), started));
     }
 
+    // A fixed number of cycles is counted whole: the window starts with the first.
+    let whole = cycles(opts.workload) && opts.cycles.is_some();
+    c.measuring.set(whole);
+
     // Ramp: `ramp` tasks a second, started in 10 ms steps.
     let emitter = opts.workload == Workload::G3;
     let tasks = u64::from(opts.clients) + u64::from(emitter);
@@ -126,7 +132,7 @@ async fn run_local(opts: Options) -> Result<Summary, RunError> {
             let ctx = Rc::clone(&ctx);
             let rx = shutdown_rx.clone();
             bump(&c.live);
-            if opts.workload == Workload::G5 {
+            if cycles(opts.workload) {
                 tokio::task::spawn_local(cycle_task(ctx, index, rx));
             } else {
                 tokio::task::spawn_local(client_task(ctx, index, role, go_rx.clone(), rx));
@@ -136,7 +142,7 @@ async fn run_local(opts: Options) -> Result<Summary, RunError> {
     }
 
     // Every client connected (and joined), or failed, or too long.
-    if opts.workload != Workload::G5 {
+    if !cycles(opts.workload) {
         let limit = tokio::time::Instant::now() + Duration::from_secs(30);
         loop {
             let settled = c.ever_connected.get() + c.connect_errors.get();
@@ -158,22 +164,40 @@ async fn run_local(opts: Options) -> Result<Summary, RunError> {
         std::fs::write(path, format!("{}\n", c.connected.get()))?;
     }
 
-    phase.set("warmup");
-    tokio::time::sleep(Duration::from_secs_f64(opts.warmup.max(0.0))).await;
+    if opts.workload != Workload::Storm && !whole {
+        phase.set("warmup");
+        tokio::time::sleep(Duration::from_secs_f64(opts.warmup.max(0.0))).await;
+    }
 
     // The window.
     phase.set("measure");
-    let connected = if opts.workload == Workload::G5 {
+    let connected = if cycles(opts.workload) {
         u64::from(opts.clients)
     } else {
         c.connected.get()
     };
     let gen_cpu0 = proc::cpu_time(None);
     let srv_cpu0 = opts.server_pid.and_then(|pid| proc::cpu_time(Some(pid)));
-    let t0 = std::time::Instant::now();
+    let t0 = if whole {
+        started
+    } else {
+        std::time::Instant::now()
+    };
     c.measuring.set(true);
-    tokio::time::sleep(Duration::from_secs_f64(opts.duration.max(0.0))).await;
+    let duration = Duration::from_secs_f64(opts.duration.max(0.0));
+    match (opts.workload, opts.cycles) {
+        (Workload::Storm, _) => storm_window(c, duration).await,
+        (Workload::G5 | Workload::Cycle, Some(_)) => {
+            // Every slot ends once the last cycle started has.
+            while c.live.get() > 0 {
+                tokio::time::sleep(Duration::from_millis(10)).await;
+            }
+        }
+        _ => tokio::time::sleep(duration).await,
+    }
     c.measuring.set(false);
+    // Before the clients close: who is back is who is connected now.
+    let storm = (opts.workload == Workload::Storm).then(|| storm_summary(&opts, c));
     let window = t0.elapsed();
     let gen_cpu1 = proc::cpu_time(None);
     let srv_cpu1 = opts.server_pid.and_then(|pid| proc::cpu_time(Some(pid)));
@@ -220,9 +244,10 @@ async fn run_local(opts: Options) -> Result<Summary, RunError> {
         Workload::G1 | Workload::G2 | Workload::G6 => c.window_acks.get(),
         Workload::G3 => c.window_deliveries.get(),
         Workload::G4 => connected,
-        Workload::G5 => c.window_handshakes.get(),
+        Workload::G5 | Workload::Cycle => c.window_handshakes.get(),
+        Workload::Storm => c.reconnected_unix_ms.borrow().len() as u64,
     };
-    let rate = if opts.workload == Workload::G4 {
+    let rate = if matches!(opts.workload, Workload::G4 | Workload::Storm) {
         0.0
     } else {
         count as f64 / secs
@@ -236,7 +261,7 @@ async fn run_local(opts: Options) -> Result<Summary, RunError> {
         _ => None,
     };
     let per_server_cpu = server_cpu
-        .filter(|s| *s > 0.0 && opts.workload != Workload::G4)
+        .filter(|s| *s > 0.0 && !matches!(opts.workload, Workload::G4 | Workload::Storm))
         .map(|s| count as f64 / s);
     let rss_per_connection = match (rss_before, rss_end) {
         (Some(before), Some(end)) if connected > 0 => {
@@ -244,7 +269,9 @@ async fn run_local(opts: Options) -> Result<Summary, RunError> {
         }
         _ => None,
     };
+    let not_back = storm.as_ref().map_or(0, |s| s.not_back);
     let errors = c.connect_errors.get()
+        + not_back
         + c.disconnects.get()
         + c.ack_errors.get()
         + lost_acks
@@ -282,7 +309,69 @@ async fn run_local(opts: Options) -> Result<Summary, RunError> {
         server_rss_before_kib: rss_before,
         server_rss_kib: rss_end,
         server_rss_per_connection_kib: rss_per_connection,
+        open_errors: c.open_errors.borrow().clone(),
+        storm,
     })
+}
+
+/// G5 and `cycle` run connect cycles, one task per slot.
+fn cycles(workload: Workload) -> bool {
+    matches!(workload, Workload::G5 | Workload::Cycle)
+}
+
+/// The storm's window: until the first connection is lost (2 minutes at most: the script kills
+/// the server once every client is connected), then until every lost client is back, or
+/// `limit` after the first loss.
+async fn storm_window(c: &Counters, limit: Duration) {
+    let waiting = tokio::time::Instant::now() + Duration::from_secs(120);
+    while c.lost.get() == 0 && tokio::time::Instant::now() < waiting {
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    let end = tokio::time::Instant::now() + limit;
+    loop {
+        let back = c.reconnected_unix_ms.borrow().len() as u64;
+        let all_back =
+            c.lost.get() > 0 && back >= c.lost.get() && c.connected.get() >= c.ever_connected.get();
+        if all_back || tokio::time::Instant::now() >= end {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+}
+
+/// The storm's figures, counted from the restart (`--restart-file`) or the first loss.
+fn storm_summary(opts: &Options, c: &Counters) -> Storm {
+    let restart = opts
+        .restart_file
+        .as_ref()
+        .and_then(|p| std::fs::read_to_string(p).ok())
+        .and_then(|t| t.trim().parse::<u64>().ok());
+    let (since, since_unix_ms) = match (restart, c.first_lost_unix_ms.get()) {
+        (Some(t), _) => ("restart", Some(t)),
+        (None, first) => ("first-loss", first),
+    };
+    let at = c.reconnected_unix_ms.borrow();
+    let (reconnect_ms, p50_ms, p99_ms, p100_ms) = Storm::of(&at, since_unix_ms.unwrap_or(0));
+    let since_ms = since_unix_ms.unwrap_or(0);
+    let attempt_ms = Storm::of(&c.attempt_unix_ms.borrow(), since_ms).0;
+    let refused = &c.open_errors.borrow().refused_unix_ms;
+    let refused_before = refused.iter().filter(|&&t| t < since_ms).count() as u64;
+    Storm {
+        since: since.into(),
+        since_unix_ms,
+        lost: c.lost.get(),
+        reconnected: at.len() as u64,
+        not_back: c.ever_connected.get().saturating_sub(c.connected.get()),
+        reconnect_attempts: c.reconnect_attempts.get(),
+        reconnect_errors: c.reconnect_errors.get(),
+        refused_before,
+        refused_after: refused.len() as u64 - refused_before,
+        p50_ms,
+        p99_ms,
+        p100_ms,
+        reconnect_ms,
+        attempt_ms,
+    }
 }
 
 /// The role of task `index`.
@@ -300,7 +389,8 @@ fn role(opts: &Options, index: u64) -> Role {
             window: u64::from(opts.window.max(1)),
         },
         Workload::G3 => Role::Receiver,
-        Workload::G4 | Workload::G5 => Role::Idle,
+        Workload::G4 | Workload::G5 | Workload::Cycle => Role::Idle,
+        Workload::Storm => Role::Storm,
     }
 }
 
@@ -323,6 +413,12 @@ async fn client_task(
     let mut started = *go.borrow();
     loop {
         d.pump(&mut events).await;
+        if d.open_errors.total() > 0 {
+            // At once: the storm's summary is made while the clients still run.
+            c.open_errors
+                .borrow_mut()
+                .add(&std::mem::take(&mut d.open_errors));
+        }
         if !events.is_empty() {
             for e in std::mem::take(&mut events) {
                 b.on_event(&mut d, c, e);
@@ -364,28 +460,41 @@ async fn client_task(
             }
         }
     }
+    c.open_errors.borrow_mut().add(&d.open_errors);
     c.live.set(c.live.get().saturating_sub(1));
 }
 
-/// G5: connect, CONNECT, disconnect, again, until the run stops.
+/// G5: connect, CONNECT, close, again; `cycle`: connect, CONNECT, emit with ack, disconnect,
+/// again; until the run stops or `--cycles` cycles started.
 async fn cycle_task(ctx: Rc<Ctx>, index: u64, mut shutdown: watch::Receiver<bool>) {
+    use proto::client::Event as C;
+    use proto::socket::client::Event as S;
     let c = &ctx.counters;
+    let with_emit = ctx.opts.workload == Workload::Cycle;
     let mut events = Vec::new();
     let mut n = 0_u64;
     'cycles: while !c.stopping.get() && !*shutdown.borrow() {
+        if ctx
+            .opts
+            .cycles
+            .is_some_and(|max| c.cycles_started.get() >= max)
+        {
+            break;
+        }
+        bump(&c.cycles_started);
         n += 1;
         let started = std::time::Instant::now();
         let limit = tokio::time::Instant::now() + Duration::from_secs(10);
         let mut d = Driver::new(ctx.config.clone(), ctx.addr, seed(index ^ (n << 32)));
-        let _socket = d.client.socket(now(), Nsp::root(), Auth::NONE);
+        let socket = d.client.socket(now(), Nsp::root(), Auth::NONE);
         let mut closing = false;
-        loop {
+        let mut ack = None;
+        let outcome = 'cycle: loop {
             d.pump(&mut events).await;
             let handled = !events.is_empty();
             for e in events.drain(..) {
-                use proto::socket::client::Event as S;
                 match e {
-                    proto::client::Event::Manager(S::Connect { .. }) => {
+                    C::Manager(S::Connect { .. }) => {
                         bump(&c.handshakes);
                         if c.measuring.get() {
                             bump(&c.window_handshakes);
@@ -393,38 +502,62 @@ async fn cycle_task(ctx: Rc<Ctx>, index: u64, mut shutdown: watch::Receiver<bool
                                 u64::try_from(started.elapsed().as_micros()).unwrap_or(u64::MAX),
                             );
                         }
+                        if with_emit {
+                            let emit = Emit::new(echo_args(n)).with_ack();
+                            match d.client.emit(now(), socket, emit) {
+                                Ok(Some(h)) => {
+                                    bump(&c.emitted);
+                                    ack = Some(h);
+                                }
+                                _ => {
+                                    bump(&c.unexpected);
+                                    break 'cycles;
+                                }
+                            }
+                        } else {
+                            closing = true;
+                            d.client.close(now());
+                        }
+                    }
+                    C::Manager(S::Ack { handle, result, .. }) if ack == Some(handle) => {
+                        ack = None;
+                        match result {
+                            Ok(_) => bump(&c.acked),
+                            Err(_) => bump(&c.ack_errors),
+                        }
+                        // `socket.disconnect()`: DISCONNECT, then the manager, without a socket
+                        // left, closes the connection.
                         closing = true;
-                        d.client.close(now());
+                        d.client.disconnect(now(), socket);
                     }
-                    proto::client::Event::Manager(S::ConnectError { .. }) => {
-                        bump(&c.connect_errors);
-                        // A server refusing connections must not turn into a busy loop.
-                        tokio::time::sleep(Duration::from_millis(10)).await;
-                        continue 'cycles;
-                    }
-                    proto::client::Event::Manager(S::Disconnect { .. }) if !closing => {
-                        bump(&c.disconnects);
-                        continue 'cycles;
+                    C::Manager(S::ConnectError { .. }) => break 'cycle Some(&c.connect_errors),
+                    C::Manager(S::Disconnect { .. }) if !closing => {
+                        break 'cycle Some(&c.disconnects);
                     }
                     _ => {}
                 }
             }
             if handled {
-                // What the events made the client do (the close) is pumped first.
+                // What the events made the client do (the emit, the close) is pumped first.
                 continue;
             }
             if closing && d.is_idle() {
-                break;
+                break None;
             }
             if tokio::time::Instant::now() >= limit {
-                bump(&c.connect_errors);
-                break;
+                break Some(&c.connect_errors);
             }
             tokio::select! {
                 () = d.wait() => {}
                 () = tokio::time::sleep_until(limit) => {}
-                _ = shutdown.changed() => break 'cycles,
+                _ = shutdown.changed() => break None,
             }
+        };
+        c.open_errors.borrow_mut().add(&d.open_errors);
+        if let Some(counter) = outcome {
+            bump(counter);
+            // A server refusing connections must not turn into a busy loop.
+            tokio::time::sleep(Duration::from_millis(10)).await;
         }
     }
     c.live.set(c.live.get().saturating_sub(1));

@@ -56,6 +56,141 @@ pub(crate) struct Counters {
     pub(crate) latency: RefCell<Histogram<u64>>,
     /// G3: rung at every delivery, for the emitter waiting on its window.
     pub(crate) progress: tokio::sync::Notify,
+    /// G5, `cycle`: cycles started (with `--cycles`, no more than that many start).
+    pub(crate) cycles_started: Cell<u64>,
+    /// Storm: connections lost (a socket's `disconnect` while the run goes on).
+    pub(crate) lost: Cell<u64>,
+    /// Storm: when the first connection was lost (Unix time, ms).
+    pub(crate) first_lost_unix_ms: Cell<Option<u64>>,
+    /// Storm: reconnection attempts started (the manager's `reconnect_attempt`).
+    pub(crate) reconnect_attempts: Cell<u64>,
+    /// Storm: reconnection attempts that failed (the manager's `reconnect_error`).
+    pub(crate) reconnect_errors: Cell<u64>,
+    /// Storm: when each lost socket was connected again (its `connect` after a loss; Unix ms).
+    pub(crate) reconnected_unix_ms: RefCell<Vec<u64>>,
+    /// Storm: when each reconnection attempt started (Unix ms).
+    pub(crate) attempt_unix_ms: RefCell<Vec<u64>>,
+    /// WebSocket connections that failed to open, by cause.
+    pub(crate) open_errors: RefCell<OpenErrors>,
+}
+
+/// WebSocket connections that failed to open, by cause: a refused TCP connection is what a full
+/// listen backlog (or no listener) gives, a reset is a connection the server dropped.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct OpenErrors {
+    /// `ECONNREFUSED`.
+    pub refused: u64,
+    /// `ECONNRESET`, or the connection closed during the WebSocket handshake.
+    pub reset: u64,
+    /// `ETIMEDOUT`.
+    pub timed_out: u64,
+    /// Anything else (an HTTP error answer to the upgrade, say).
+    pub other: u64,
+    /// When each refused connection was started (Unix ms): a storm tells those started before the
+    /// restarted server listened (nothing there yet) from those after (a refusing server).
+    #[serde(skip)]
+    pub refused_unix_ms: Vec<u64>,
+}
+
+impl OpenErrors {
+    /// Counts one failure of cause `kind`, of a connection started at `at` (Unix ms).
+    pub(crate) fn count(&mut self, kind: std::io::ErrorKind, at: u64) {
+        use std::io::ErrorKind as K;
+        match kind {
+            K::ConnectionRefused => {
+                self.refused += 1;
+                self.refused_unix_ms.push(at);
+            }
+            K::ConnectionReset | K::ConnectionAborted | K::BrokenPipe | K::UnexpectedEof => {
+                self.reset += 1
+            }
+            K::TimedOut => self.timed_out += 1,
+            _ => self.other += 1,
+        }
+    }
+
+    /// Adds `other`'s counts.
+    pub(crate) fn add(&mut self, other: &OpenErrors) {
+        self.refused += other.refused;
+        self.reset += other.reset;
+        self.timed_out += other.timed_out;
+        self.other += other.other;
+        self.refused_unix_ms
+            .extend_from_slice(&other.refused_unix_ms);
+    }
+
+    /// Every failure.
+    pub fn total(&self) -> u64 {
+        self.refused + self.reset + self.timed_out + self.other
+    }
+}
+
+/// What a reconnect storm measured.
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+pub struct Storm {
+    /// What reconnection times count from: `restart` (the time in `--restart-file`) or
+    /// `first-loss` (the first connection this process lost).
+    pub since: String,
+    /// That instant, Unix time in milliseconds.
+    pub since_unix_ms: Option<u64>,
+    /// Connections lost.
+    pub lost: u64,
+    /// Lost connections back (`connect` again).
+    pub reconnected: u64,
+    /// Clients not connected at the end.
+    pub not_back: u64,
+    /// Reconnection attempts started.
+    pub reconnect_attempts: u64,
+    /// Reconnection attempts that failed.
+    pub reconnect_errors: u64,
+    /// Refused connections started before `since` (the new server did not listen yet).
+    pub refused_before: u64,
+    /// Refused connections started from `since` on.
+    pub refused_after: u64,
+    /// Time to 50% of the lost clients back, in ms from `since`.
+    pub p50_ms: Option<f64>,
+    /// Time to 99% back.
+    pub p99_ms: Option<f64>,
+    /// Time to 100% back (the last one).
+    pub p100_ms: Option<f64>,
+    /// Each reconnection, in ms from `since`, sorted (for a script merging several processes).
+    pub reconnect_ms: Vec<i64>,
+    /// When each reconnection attempt started, in ms from `since`, sorted: the backoff and its
+    /// jitter, as opposed to the time the server took to answer.
+    pub attempt_ms: Vec<i64>,
+}
+
+impl Storm {
+    /// The figures of reconnection instants `at` (Unix ms) counted from `since` (Unix ms).
+    pub fn of(at: &[u64], since: u64) -> (Vec<i64>, Option<f64>, Option<f64>, Option<f64>) {
+        let mut ms: Vec<i64> = at
+            .iter()
+            .map(|&t| {
+                let d = i128::from(t) - i128::from(since);
+                i64::try_from(d).unwrap_or(if d < 0 { i64::MIN } else { i64::MAX })
+            })
+            .collect();
+        ms.sort_unstable();
+        let q = |p: f64| percentile(&ms, p).map(|v| v as f64);
+        (ms.clone(), q(0.5), q(0.99), q(1.0))
+    }
+}
+
+/// The nearest-rank percentile `p` (0 < p <= 1) of sorted `v`.
+pub fn percentile(v: &[i64], p: f64) -> Option<i64> {
+    let n = v.len();
+    if n == 0 {
+        return None;
+    }
+    let rank = (p * n as f64).ceil() as usize;
+    v.get(rank.clamp(1, n) - 1).copied()
+}
+
+/// Now, Unix time in milliseconds (0 before 1970).
+pub(crate) fn unix_ms() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX))
 }
 
 /// Latencies up to 10 minutes, 3 significant digits.
@@ -87,6 +222,14 @@ impl Counters {
             live: Cell::new(0),
             latency: RefCell::new(new_histogram()),
             progress: tokio::sync::Notify::new(),
+            cycles_started: Cell::new(0),
+            lost: Cell::new(0),
+            first_lost_unix_ms: Cell::new(None),
+            reconnect_attempts: Cell::new(0),
+            reconnect_errors: Cell::new(0),
+            reconnected_unix_ms: RefCell::new(Vec::new()),
+            attempt_unix_ms: RefCell::new(Vec::new()),
+            open_errors: RefCell::new(OpenErrors::default()),
         }
     }
 
@@ -206,6 +349,10 @@ pub struct Summary {
     pub server_rss_kib: Option<u64>,
     /// (RSS at the end - RSS before) / connected, in KiB.
     pub server_rss_per_connection_kib: Option<f64>,
+    /// WebSocket connections that failed to open, by cause (reconnection attempts included).
+    pub open_errors: OpenErrors,
+    /// The reconnect storm's figures (`storm` only).
+    pub storm: Option<Storm>,
 }
 
 /// A generator using this share of a core or more is marked saturated.
@@ -246,6 +393,33 @@ impl Summary {
                 "  server RSS {} KiB (before: {} KiB): {per:.1} KiB per connection",
                 self.server_rss_kib.unwrap_or(0),
                 self.server_rss_before_kib.unwrap_or(0)
+            );
+        }
+        if let Some(st) = &self.storm {
+            let ms = |v: Option<f64>| v.map_or_else(|| "-".to_owned(), |v| format!("{v:.0}"));
+            let _ = writeln!(
+                s,
+                "  storm: {} lost, {} back, {} not back; back from the {} in ms: 50% {}, 99% {}, \
+                 100% {}; {} reconnection attempts, {} failed; refused {} before, {} after",
+                st.lost,
+                st.reconnected,
+                st.not_back,
+                st.since,
+                ms(st.p50_ms),
+                ms(st.p99_ms),
+                ms(st.p100_ms),
+                st.reconnect_attempts,
+                st.reconnect_errors,
+                st.refused_before,
+                st.refused_after
+            );
+        }
+        let o = &self.open_errors;
+        if o.total() > 0 {
+            let _ = writeln!(
+                s,
+                "  WebSocket opens failed: {} refused, {} reset, {} timed out, {} other",
+                o.refused, o.reset, o.timed_out, o.other
             );
         }
         let _ = writeln!(
@@ -295,6 +469,36 @@ mod tests {
         assert!((l.p999_ms - 999.0).abs() < 1.0, "{l:?}");
         assert!((l.max_ms - 1000.0).abs() < 1.0, "{l:?}");
         assert_eq!(Latency::of(&new_histogram()), Latency::default());
+    }
+
+    #[test]
+    fn storm_times_count_from_the_restart() {
+        let (ms, p50, p99, p100) = Storm::of(&[1_500, 1_100, 1_300, 900], 1_000);
+        assert_eq!(ms, vec![-100, 100, 300, 500]);
+        assert_eq!((p50, p99, p100), (Some(100.0), Some(500.0), Some(500.0)));
+        let at: Vec<u64> = (1..=200).collect();
+        let (_, p50, p99, p100) = Storm::of(&at, 0);
+        assert_eq!((p50, p99, p100), (Some(100.0), Some(198.0), Some(200.0)));
+        assert_eq!(Storm::of(&[], 0).3, None);
+    }
+
+    #[test]
+    fn open_errors_are_counted_by_cause() {
+        use std::io::ErrorKind as K;
+        let mut o = OpenErrors::default();
+        for k in [
+            K::ConnectionRefused,
+            K::ConnectionReset,
+            K::UnexpectedEof,
+            K::TimedOut,
+            K::Other,
+        ] {
+            o.count(k, 7);
+        }
+        assert_eq!(
+            (o.refused, o.reset, o.timed_out, o.other, o.total()),
+            (1, 2, 1, 1, 5)
+        );
     }
 
     #[test]

@@ -10,7 +10,7 @@ use proto::client::Event;
 use proto::socket::client::{AckHandle, Emit, Event as SocketEvent, SocketId};
 
 use crate::driver::{Driver, now};
-use crate::stats::{Counters, bump};
+use crate::stats::{Counters, bump, unix_ms};
 
 /// The room of G3.
 pub const ROOM: &str = "bench";
@@ -57,6 +57,8 @@ pub(crate) enum Role {
     Emitter { window: u64 },
     /// Stays connected (G4).
     Idle,
+    /// Stays connected, and reconnects (the core's manager does) when the connection is lost.
+    Storm,
 }
 
 /// The per-client state of a role.
@@ -77,6 +79,10 @@ pub(crate) struct Behaviour {
     /// The socket is gone: the task ends.
     pub(crate) done: bool,
     connected: bool,
+    /// Connected at least once.
+    ever: bool,
+    /// Storm: the connection was lost and is not back yet.
+    lost: bool,
     /// The load started for this client.
     begun: bool,
 }
@@ -98,6 +104,8 @@ impl Behaviour {
             forgiven: 0,
             done: false,
             connected: false,
+            ever: false,
+            lost: false,
             begun: false,
         }
     }
@@ -111,7 +119,14 @@ impl Behaviour {
             SocketEvent::Connect { .. } => {
                 self.connected = true;
                 bump(&c.connected);
-                bump(&c.ever_connected);
+                if !self.ever {
+                    self.ever = true;
+                    bump(&c.ever_connected);
+                }
+                if self.lost {
+                    self.lost = false;
+                    c.reconnected_unix_ms.borrow_mut().push(unix_ms());
+                }
                 // Joining the room is part of the set-up; the load waits for every client.
                 if self.role == Role::Receiver {
                     self.join = self.emit(d, c, join_args(), None);
@@ -167,17 +182,35 @@ impl Behaviour {
             },
             SocketEvent::Disconnect { .. } => {
                 if self.connected {
+                    self.connected = false;
                     c.connected.set(c.connected.get().saturating_sub(1));
+                }
+                if self.role == Role::Storm && !c.stopping.get() {
+                    // The manager reconnects: the task goes on.
+                    self.lost = true;
+                    bump(&c.lost);
+                    if c.first_lost_unix_ms.get().is_none() {
+                        c.first_lost_unix_ms.set(Some(unix_ms()));
+                    }
+                    return;
                 }
                 if !c.stopping.get() {
                     bump(&c.disconnects);
                 }
                 self.done = true;
             }
+            // A failed reconnection attempt: the socket's `connect_error` follows the manager's
+            // `reconnect_error`, counted below, and the manager tries again.
+            SocketEvent::ConnectError { .. } if self.role == Role::Storm && self.ever => {}
             SocketEvent::ConnectError { .. } => {
                 bump(&c.connect_errors);
                 self.done = true;
             }
+            SocketEvent::ReconnectAttempt(_) => {
+                bump(&c.reconnect_attempts);
+                c.attempt_unix_ms.borrow_mut().push(unix_ms());
+            }
+            SocketEvent::ReconnectError(_) => bump(&c.reconnect_errors),
             // The socket's own event (ConnectError, Disconnect) follows the manager's.
             _ => {}
         }
@@ -193,7 +226,7 @@ impl Behaviour {
             Role::Echo => self.emit_echo(d, c),
             Role::Paced { phase, .. } => self.tick = Some(tokio::time::Instant::now() + phase),
             Role::Emitter { .. } => self.tick = Some(tokio::time::Instant::now()),
-            Role::Receiver | Role::Idle => {}
+            Role::Receiver | Role::Idle | Role::Storm => {}
         }
     }
 

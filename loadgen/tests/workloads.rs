@@ -146,6 +146,25 @@ fn g5_cycles_over_websocket_and_polling() {
 }
 
 #[test]
+fn cycle_runs_the_cycles_asked_for_each_with_its_ack() {
+    for transport in ["websocket", "polling"] {
+        let s = load(&[
+            "--workload",
+            "cycle",
+            "--clients",
+            "4",
+            "--cycles",
+            "40",
+            "--transport",
+            transport,
+        ]);
+        assert_eq!(s.count, 40, "{transport}: {} cycles", s.count);
+        assert_eq!(s.acked, 40, "{transport}: one ack a cycle");
+        assert_eq!(s.latency.count, 40);
+    }
+}
+
+#[test]
 fn g6_ack_echo_over_long_polling() {
     let s = load(&[
         "--workload",

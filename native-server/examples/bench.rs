@@ -77,7 +77,7 @@ async fn main() -> std::process::ExitCode {
         });
     });
 
-    let listener = match tokio::net::TcpListener::bind(("127.0.0.1", port)).await {
+    let listener = match sockeye_server::bind(("127.0.0.1", port)).await {
         Ok(l) => l,
         Err(e) => {
             eprintln!("bench: cannot bind 127.0.0.1:{port}: {e}");

@@ -877,6 +877,42 @@ impl Default for ServeConfig {
     }
 }
 
+/// The listen backlog [`bind`] asks for (the kernel caps it at `net.core.somaxconn`).
+///
+/// When a server restarts, every client reconnects within the reference's 1 to 5 s backoff: a
+/// backlog of tokio's 1,024 (Node's `listen` uses 511) overflows under a storm of thousands, and
+/// the kernel then drops SYNs that clients resend only 1 s, then 3 s, later.
+pub const LISTEN_BACKLOG: u32 = 4096;
+
+/// Binds a TCP listener as `TcpListener::bind` does (the first address that works, and
+/// `SO_REUSEADDR` on Unix, so a restarted server can take its port back at once), with a listen
+/// backlog of [`LISTEN_BACKLOG`].
+pub async fn bind(addr: impl tokio::net::ToSocketAddrs) -> std::io::Result<TcpListener> {
+    let mut last = None;
+    for addr in tokio::net::lookup_host(addr).await? {
+        let socket = if addr.is_ipv4() {
+            tokio::net::TcpSocket::new_v4()?
+        } else {
+            tokio::net::TcpSocket::new_v6()?
+        };
+        #[cfg(unix)]
+        socket.set_reuseaddr(true)?;
+        match socket
+            .bind(addr)
+            .and_then(|()| socket.listen(LISTEN_BACKLOG))
+        {
+            Ok(listener) => return Ok(listener),
+            Err(e) => last = Some(e),
+        }
+    }
+    Err(last.unwrap_or_else(|| {
+        std::io::Error::new(
+            std::io::ErrorKind::InvalidInput,
+            "the address resolved to nothing",
+        )
+    }))
+}
+
 /// Serves `service` on `listener` (HTTP/1.1 with upgrades) with the default [`ServeConfig`]; see
 /// [`serve_with`].
 pub async fn serve<S, B>(

@@ -92,7 +92,8 @@ pub use error::{
     SendError,
 };
 pub use http::{
-    ClientAddr, EngineLayer, EngineService, RequestInfo, ServeConfig, ServeDir, serve, serve_with,
+    ClientAddr, EngineLayer, EngineService, LISTEN_BACKLOG, RequestInfo, ServeConfig, ServeDir,
+    bind, serve, serve_with,
 };
 pub use io::{Namespace, NsMatcher, ParentNamespace, SocketIo, SocketIoBuilder};
 pub use operators::{BroadcastOperator, RemoteSocket};

@@ -217,7 +217,7 @@ async fn main() -> ExitCode {
     };
 
     let addr = format!("{}:{}", opts.host, opts.port);
-    let listener = match tokio::net::TcpListener::bind(&addr).await {
+    let listener = match sockeye_server::bind(&addr).await {
         Ok(l) => l,
         Err(e) => {
             eprintln!("cannot bind {addr}: {e}");

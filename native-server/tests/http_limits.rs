@@ -1,6 +1,6 @@
 //! The HTTP server's own bounds ([`ServeConfig`]): a client that sends its request head too slowly,
 //! or nothing at all, is cut off after `header_read_timeout`; a head over `max_header_size` gets
-//! 431; and the server goes on serving everyone else meanwhile.
+//! 431; and the server goes on serving everyone else meanwhile. `bind` queues bursts of connections.
 #![allow(clippy::unwrap_used, reason = "tests")]
 
 mod common;
@@ -113,4 +113,30 @@ async fn an_oversized_head_gets_431() {
     .response()
     .await;
     assert_eq!(res.status, 200);
+}
+
+/// `bind` listens with a backlog of `LISTEN_BACKLOG` (up to the kernel's `somaxconn`): a burst
+/// of connections larger than tokio's default backlog (1,024) all complete their handshake while
+/// the server accepts none (past the backlog, Linux drops the SYNs and `connect` would hang).
+#[tokio::test]
+async fn bind_queues_a_burst_larger_than_tokio_s_default_backlog() {
+    let somaxconn: usize = std::fs::read_to_string("/proc/sys/net/core/somaxconn")
+        .ok()
+        .and_then(|s| s.trim().parse().ok())
+        .unwrap_or(4096);
+    let burst = somaxconn.min(sockeye_server::LISTEN_BACKLOG as usize).min(1500) - 10;
+    let listener = sockeye_server::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let mut held = Vec::with_capacity(burst);
+    for i in 0..burst {
+        let stream = tokio::time::timeout(Duration::from_secs(5), TcpStream::connect(addr))
+            .await
+            .unwrap_or_else(|_| panic!("connection {i} of {burst} was not queued"))
+            .unwrap();
+        held.push(stream);
+    }
+    assert_eq!(held.len(), burst);
+    // The listener is still usable: it hands out the queued connections in order.
+    let (_, peer) = listener.accept().await.unwrap();
+    assert_eq!(peer, held[0].local_addr().unwrap());
 }

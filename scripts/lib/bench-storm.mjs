@@ -22,8 +22,9 @@ const PROCS = Number(process.env.PROCS ?? 4);
 // Connections each generator starts per second while the clients first connect.
 const RAMP = Number(process.env.RAMP ?? 1_000);
 const LIMIT_MS = 10_000;
-// tokio's `TcpListener::bind` listens with a backlog of 1024 (capped by net.core.somaxconn).
-const BACKLOG = 1024;
+// The example binds with `sockeye_server::bind`: a backlog of LISTEN_BACKLOG, 4096 (capped by
+// net.core.somaxconn).
+const BACKLOG = 4096;
 const SAMPLE_MS = 100;
 const TICKS = 100; // USER_HZ: /proc/<pid>/stat counts CPU time in 1/100 s
 
@@ -246,7 +247,7 @@ const lines = [
   "not reconnect on its own. Times count from the moment the new server printed its `listening` line.",
   `Pass: every client CONNECTed to \`/\` again within ${fmt(LIMIT_MS / 1000)} s of the restart, and no refused connection among`,
   "those started after the new server listened (those started before find nothing listening: counted apart).",
-  `The server listens with tokio's default backlog of ${BACKLOG} (net.core.somaxconn here ${sysctl("net.core.somaxconn")},`,
+  `The server listens with a backlog of ${fmt(BACKLOG)} (\`sockeye_server::bind\`; net.core.somaxconn here ${sysctl("net.core.somaxconn")},`,
   `tcp_max_syn_backlog ${sysctl("net.ipv4.tcp_max_syn_backlog")}, tcp_abort_on_overflow ${sysctl("net.ipv4.tcp_abort_on_overflow")}: a full accept queue drops SYNs, which`,
   "the client retransmits after 1 s, then 3 s, rather than refusing them). Refused connections are counted, and",
   "the kernel's own counts of overflows and SYN retransmissions (/proc/net/netstat, for the whole machine) are",

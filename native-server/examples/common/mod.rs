@@ -48,7 +48,7 @@ pub(crate) fn exit_with_stdin() {
 /// Binds 127.0.0.1:`port` (0: a free port); on failure says why on standard error, prefixed
 /// with the example's `name`.
 pub(crate) async fn bind(name: &str, port: u16) -> Result<(TcpListener, SocketAddr), ExitCode> {
-    let listener = match TcpListener::bind(("127.0.0.1", port)).await {
+    let listener = match sockeye_server::bind(("127.0.0.1", port)).await {
         Ok(l) => l,
         Err(e) => {
             eprintln!("{name}: cannot bind 127.0.0.1:{port}: {e}");

@@ -25,12 +25,14 @@ use std::sync::{Arc, Mutex, RwLock};
 use proto::Instant;
 use proto::engine::server::Session;
 use proto::engine::{CloseReason, Message, Sid, Transport};
-use tokio::sync::{Notify, mpsc};
+use tokio::sync::Notify;
 
 use crate::config::{BoxFuture, EngineConfig, engine_builder_methods};
 use crate::error::SendError;
 use crate::http::{ConnectionError, EngineLayer, EngineService, NotFound, RequestInfo};
-use crate::session::{App, Link, Runner, SessionMsg, SessionTx, WsStream};
+use crate::session::{
+    App, Link, Runner, SessionMsg, SessionRx, SessionTx, WsStream, session_channel,
+};
 use crate::sio_session::AppCmd;
 
 /// Fills `buf` with random bytes from the operating system (session ids must not be guessable).
@@ -56,8 +58,8 @@ pub(crate) struct NewSession {
     pub(crate) transport: Transport,
     pub(crate) req: RequestInfo,
     pub(crate) tx: SessionTx,
-    pub(crate) rx: mpsc::UnboundedReceiver<SessionMsg>,
-    pub(crate) ws: Option<WsStream>,
+    pub(crate) rx: SessionRx,
+    pub(crate) ws: Option<Box<WsStream>>,
 }
 
 /// Starts the protocol stack of a new session (Socket.IO, or bare Engine.IO).
@@ -178,7 +180,7 @@ impl EngineShared {
         req: RequestInfo,
         ws: Option<WsStream>,
     ) -> SessionTx {
-        let (tx, rx) = mpsc::unbounded_channel();
+        let (tx, rx) = session_channel();
         self.sessions
             .lock()
             .unwrap_or_else(|e| e.into_inner())
@@ -197,7 +199,7 @@ impl EngineShared {
                     req,
                     tx: tx.clone(),
                     rx,
-                    ws,
+                    ws: ws.map(Box::new),
                 },
             ),
             None => tracing::error!("no session starter: the server was not built"),
@@ -434,7 +436,7 @@ impl SessionStarter for EngineStarter {
                 .unwrap_or_else(|e| e.into_inner())
                 .clone(),
         };
-        let runner = Runner::new(core, app, shared, sid.as_str().to_owned(), tx, rx, ws);
+        let runner = Runner::new(core, app, shared, sid.as_str().to_owned(), rx, ws);
         tokio::spawn(runner.run());
     }
 }

@@ -1,43 +1,47 @@
-//! One tokio task per Engine.IO session: it OWNS the core state machine and is the only place that
-//! calls it.
+//! One tokio task per Engine.IO session: it OWNS the core state machine and its WebSocket, and is
+//! the only place that calls either.
 //!
-//! The task waits on one channel (HTTP requests with oneshot replies, WebSocket frames from the
-//! reader task, application commands) and one timer, armed for the core's `poll_timeout()`. After
+//! The task waits on its channel (HTTP requests with oneshot replies, application commands), its
+//! WebSocket (read in the task itself) and one timer, armed for the core's `poll_timeout()`. After
 //! every input it drains the core (transmits, then events) until both are idle, as the core's call
-//! order asks. A WebSocket is split in two helper tasks: a reader that forwards frames into the
-//! channel (tagged with the id of the request that brought it, so a late frame from a WebSocket
-//! the session already let go of is ignored) and a writer fed by an unbounded queue.
+//! order asks. Frames the core sends wait in the session's queue and are fed to the WebSocket when
+//! no input is ready (or after a batch of inputs), then flushed once: the packets of a batch leave
+//! in one write. A client that does not read stops the writes, not the task: the queue is bounded
+//! by `max_buffered_bytes` while the session goes on with its other inputs.
 //!
 //! The same loop runs two protocol stacks: [`proto::server::Connection`] (Socket.IO) and
 //! [`proto::engine::server::Session`] (bare Engine.IO), behind [`Core`]; what to do with their
 //! events is the [`App`]'s.
 
 use std::collections::VecDeque;
+use std::pin::Pin;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::task::{Context, Poll, Wake, Waker};
 use std::time::Duration;
 
-use futures_util::{SinkExt, StreamExt};
+use futures_util::task::AtomicWaker;
+use futures_util::{Sink, SinkExt, Stream, StreamExt};
 use hyper_util::rt::TokioIo;
 use proto::Instant;
 use proto::engine::server::{GetOutcome, RequestError, Session, Transmit};
 use proto::engine::{Frame, Transport};
 use proto::server::Connection;
+use tokio::sync::mpsc::error::SendError;
 use tokio::sync::{mpsc, oneshot};
+use tokio::time::Sleep;
 use tokio_tungstenite::WebSocketStream;
 use tokio_tungstenite::tungstenite::Message as WsMessage;
 use tokio_tungstenite::tungstenite::error::{Error as WsError, ProtocolError};
 use tokio_tungstenite::tungstenite::protocol::CloseFrame;
 
 use crate::engine::EngineShared;
+use crate::sio_session::AppCmd;
 
 /// The WebSocket type sessions run on.
 pub(crate) type WsStream = WebSocketStream<TokioIo<hyper::upgrade::Upgraded>>;
 
-/// The sending side of a session's channel.
-pub(crate) type SessionTx = mpsc::UnboundedSender<SessionMsg>;
-
-/// Everything a session task hears.
+/// Everything a session task hears on its channel.
 pub(crate) enum SessionMsg {
     /// A polling GET; the reply is its body or the error to answer.
     PollGet {
@@ -67,14 +71,71 @@ pub(crate) enum SessionMsg {
     WsAttach { id: u64, ws: Box<WsStream> },
     /// The probe's upgrade failed after the 101.
     WsAttachFailed { id: u64 },
-    /// A frame from the WebSocket `id`, or `None` when it closed.
-    WsFrame { id: u64, frame: Option<Frame> },
-    /// The WebSocket `id` failed; `code` is the close status to answer with.
-    WsFailed { id: u64, code: u16 },
     /// `socket.conn.close()`: drop the transport.
     CloseTransport,
     /// An application command.
-    App(crate::sio_session::AppCmd),
+    App(AppCmd),
+}
+
+/// What the channel carries: a broadcast's delivery as it is (the one message a session may get
+/// for every packet of a busy room), any other message boxed. A [`SessionMsg`] is 104 bytes (an
+/// ack's or an emit's namespace, arguments and attachments) and tokio allocates a channel's slots
+/// 32 at a time, the first block with every session's channel: 3.3 KiB, against 512 bytes with
+/// 16-byte slots. One allocation per ack or request is the price.
+enum Slot {
+    SendEncoded {
+        encoded: Arc<proto::socket::server::Encoded>,
+        volatile: bool,
+    },
+    Other(Box<SessionMsg>),
+}
+
+impl Slot {
+    fn pack(msg: SessionMsg) -> Slot {
+        match msg {
+            SessionMsg::App(AppCmd::SendEncoded { encoded, volatile }) => {
+                Slot::SendEncoded { encoded, volatile }
+            }
+            other => Slot::Other(Box::new(other)),
+        }
+    }
+
+    fn unpack(self) -> SessionMsg {
+        match self {
+            Slot::SendEncoded { encoded, volatile } => {
+                SessionMsg::App(AppCmd::SendEncoded { encoded, volatile })
+            }
+            Slot::Other(msg) => *msg,
+        }
+    }
+}
+
+/// The sending side of a session's channel.
+#[derive(Clone)]
+pub(crate) struct SessionTx(mpsc::UnboundedSender<Slot>);
+
+/// The receiving side of a session's channel.
+pub(crate) struct SessionRx(mpsc::UnboundedReceiver<Slot>);
+
+/// A session's channel.
+pub(crate) fn session_channel() -> (SessionTx, SessionRx) {
+    let (tx, rx) = mpsc::unbounded_channel();
+    (SessionTx(tx), SessionRx(rx))
+}
+
+impl SessionTx {
+    /// Sends `msg` to the session; gives it back when the session is over.
+    pub(crate) fn send(&self, msg: SessionMsg) -> Result<(), SendError<SessionMsg>> {
+        self.0
+            .send(Slot::pack(msg))
+            .map_err(|SendError(slot)| SendError(slot.unpack()))
+    }
+}
+
+impl SessionRx {
+    fn poll_recv(&mut self, cx: &mut Context<'_>) -> Poll<Option<SessionMsg>> {
+        self.0.poll_recv(cx).map(|slot| slot.map(Slot::unpack))
+    }
 }
 
 /// The core calls the loop makes: implemented by the Socket.IO connection and the bare Engine.IO
@@ -164,7 +225,7 @@ pub(crate) trait App: Send + 'static {
     /// Handles every pending core event; returns whether there was any.
     fn drain_events(&mut self, core: &mut Self::Core, link: &Link) -> bool;
     /// Handles an application command.
-    fn on_cmd(&mut self, core: &mut Self::Core, link: &Link, cmd: crate::sio_session::AppCmd);
+    fn on_cmd(&mut self, core: &mut Self::Core, link: &Link, cmd: AppCmd);
     /// The session is over and forgotten.
     fn on_end(&mut self);
 }
@@ -172,7 +233,7 @@ pub(crate) trait App: Send + 'static {
 /// What the application layer may ask of the loop while it handles an event.
 pub(crate) struct Link {
     pub(crate) now: Instant,
-    /// A WebSocket transport is attached and its writer has nothing queued.
+    /// A WebSocket transport is attached and no write to it is under way.
     ws_idle: bool,
 }
 
@@ -185,12 +246,6 @@ impl Link {
             _ => self.ws_idle,
         }
     }
-}
-
-enum WsOut {
-    Frame(WsMessage),
-    /// Close, with this status if the WebSocket failed.
-    Close(Option<u16>),
 }
 
 /// The close status the reference's `ws` answers a failing WebSocket with, or `None` when the
@@ -207,145 +262,170 @@ fn failure_code(error: &WsError) -> Option<u16> {
 }
 
 /// How long a closed WebSocket waits for the peer's close frame (the `closeTimeout` of the
-/// reference's `ws`).
+/// reference's `ws`); it also bounds the writes that go before the close.
 const WS_CLOSE_TIMEOUT: Duration = Duration::from_secs(30);
 
-/// The WebSocket the session sends on.
-struct WsLink {
-    id: u64,
-    out: mpsc::UnboundedSender<WsOut>,
-    queued: Arc<AtomicUsize>,
-    /// The bytes of the frames in `queued`, bounded by `max_buffered_bytes`.
-    queued_bytes: Arc<AtomicUsize>,
-    /// Tells the reader to stop forwarding frames (also when dropped).
-    closing: oneshot::Sender<()>,
+/// Inputs handled in a row before the queued frames are written, when inputs keep coming.
+const WRITE_BATCH: u32 = 16;
+
+/// The session's WebSocket: the stream, read by the session's loop, and the frames waiting for it.
+struct WsConn {
+    stream: Box<WsStream>,
+    /// Frames the core sent, not yet fed to the WebSocket.
+    out: VecDeque<WsMessage>,
+    /// The bytes of `out` and of the frames fed since the last completed flush, bounded by
+    /// `max_buffered_bytes`.
+    queued_bytes: usize,
+    /// Frames were fed and their flush has not completed (the client is not reading, or the
+    /// flush is next).
+    unflushed: bool,
+    /// Reading failed; the WebSocket waits for the core to close it.
+    read_failed: bool,
+    /// Set when the WebSocket may have something to read.
+    readable: Arc<ReadWake>,
+    /// The waker reads register: it sets `readable`, then wakes the task.
+    read_waker: Waker,
 }
 
-impl WsLink {
-    fn spawn(id: u64, ws: WsStream, session: SessionTx) -> WsLink {
-        let (mut sink, mut stream) = ws.split();
-        let (closing, mut closing_rx) = oneshot::channel::<()>();
-        tokio::spawn(async move {
-            let mut failed = None;
-            let mut closed_by_session = false;
-            loop {
-                let msg = tokio::select! {
-                    msg = stream.next() => msg,
-                    // The session closes the WebSocket (or let go of it).
-                    _ = &mut closing_rx => {
-                        closed_by_session = true;
-                        break;
-                    }
-                };
-                let Some(msg) = msg else { break };
-                let frame = match msg {
-                    Ok(WsMessage::Text(text)) => Frame::Text(text.as_str().to_owned()),
-                    Ok(WsMessage::Binary(bytes)) => Frame::Binary(bytes.to_vec()),
-                    Ok(WsMessage::Close(_)) => break,
-                    Err(e) => {
-                        failed = failure_code(&e);
-                        break;
-                    }
-                    Ok(_) => continue, // pings and pongs are tungstenite's
-                };
-                if session
-                    .send(SessionMsg::WsFrame {
-                        id,
-                        frame: Some(frame),
-                    })
-                    .is_err()
-                {
-                    break;
-                }
-            }
-            if !closed_by_session {
-                let _ = session.send(match failed {
-                    Some(code) => SessionMsg::WsFailed { id, code },
-                    None => SessionMsg::WsFrame { id, frame: None },
-                });
-            }
-            // Until the peer's close frame: answering it is tungstenite's, and the bytes the peer
-            // sent after ours must be read, or dropping the connection with them unread resets it
-            // and the peer never sees our close. Bounded, as the reference's `ws` bounds it, for a
-            // peer that never answers; stopped by an error, after which the bytes are not frames.
-            let _ = tokio::time::timeout(WS_CLOSE_TIMEOUT, async {
-                while let Some(Ok(_)) = stream.next().await {}
-            })
-            .await;
+/// Tells the session that its WebSocket woke it, so that it only reads then: every read attempt
+/// costs (tungstenite zeroes its read buffer before each), and the task also wakes for its
+/// channel, its timer and writes.
+struct ReadWake {
+    ready: AtomicBool,
+    task: AtomicWaker,
+}
+
+impl Wake for ReadWake {
+    fn wake(self: Arc<Self>) {
+        self.wake_by_ref();
+    }
+
+    fn wake_by_ref(self: &Arc<Self>) {
+        self.ready.store(true, Ordering::Release);
+        self.task.wake();
+    }
+}
+
+/// What the loop waits for.
+enum Input {
+    Msg(SessionMsg),
+    /// The channel closed (every sender is gone).
+    Closed,
+    /// A message from the WebSocket, its error, or its end.
+    Ws(Option<Result<WsMessage, WsError>>),
+    /// Writing to the WebSocket failed.
+    WsWriteFailed,
+    Timeout,
+}
+
+impl WsConn {
+    fn new(stream: Box<WsStream>) -> WsConn {
+        let readable = Arc::new(ReadWake {
+            // Read once first: the upgrade may have brought bytes along.
+            ready: AtomicBool::new(true),
+            task: AtomicWaker::new(),
         });
-        let (out, mut rx) = mpsc::unbounded_channel::<WsOut>();
-        let queued = Arc::new(AtomicUsize::new(0));
-        let counter = queued.clone();
-        let queued_bytes = Arc::new(AtomicUsize::new(0));
-        let byte_counter = queued_bytes.clone();
-        tokio::spawn(async move {
-            'outer: while let Some(first) = rx.recv().await {
-                let mut next = Some(first);
-                let mut sent = 0usize;
-                let mut sent_bytes = 0usize;
-                // Feed what is queued, then flush once.
-                while let Some(item) = next.take() {
-                    match item {
-                        WsOut::Frame(msg) => {
-                            sent += 1;
-                            sent_bytes += msg.len();
-                            if sink.feed(msg).await.is_err() {
-                                break 'outer;
-                            }
-                        }
-                        WsOut::Close(code) => {
-                            if let Some(code) = code {
-                                let frame = CloseFrame {
-                                    code: code.into(),
-                                    reason: "".into(),
-                                };
-                                let _ = sink.send(WsMessage::Close(Some(frame))).await;
-                            }
-                            let _ = sink.close().await;
-                            break 'outer;
-                        }
-                    }
-                    next = rx.try_recv().ok();
-                }
-                if sink.flush().await.is_err() {
-                    break;
-                }
-                counter.fetch_sub(sent, Ordering::Relaxed);
-                byte_counter.fetch_sub(sent_bytes, Ordering::Relaxed);
-            }
-            counter.store(0, Ordering::Relaxed);
-            byte_counter.store(0, Ordering::Relaxed);
-        });
-        WsLink {
-            id,
-            out,
-            queued,
-            queued_bytes,
-            closing,
+        WsConn {
+            stream,
+            out: VecDeque::new(),
+            queued_bytes: 0,
+            unflushed: false,
+            read_failed: false,
+            read_waker: Waker::from(readable.clone()),
+            readable,
         }
     }
 
-    /// Queues a frame for the writer, or refuses it (`false`) when more than `max_bytes` would
-    /// then wait: the client does not read as fast as the server writes.
-    fn send(&self, frame: Frame, max_bytes: u64) -> bool {
+    /// The next message, when the WebSocket woke the task since it last had none.
+    fn poll_read(&mut self, cx: &mut Context<'_>) -> Poll<Option<Result<WsMessage, WsError>>> {
+        if self.read_failed || !self.readable.ready.swap(false, Ordering::AcqRel) {
+            return Poll::Pending;
+        }
+        self.readable.task.register(cx.waker());
+        let mut read_cx = Context::from_waker(&self.read_waker);
+        let item = Pin::new(&mut *self.stream).poll_next(&mut read_cx);
+        if item.is_ready() {
+            // More may be buffered already.
+            self.readable.ready.store(true, Ordering::Release);
+        }
+        item
+    }
+
+    /// Queues a frame, or refuses it (`false`) when more than `max_bytes` would then wait: the
+    /// client does not read as fast as the server writes.
+    fn send(&mut self, frame: Frame, max_bytes: u64) -> bool {
         let msg = match frame {
             Frame::Text(text) => WsMessage::Text(text.into()),
             Frame::Binary(bytes) => WsMessage::Binary(bytes.into()),
         };
-        let waiting = self.queued_bytes.load(Ordering::Relaxed) + msg.len();
+        let waiting = self.queued_bytes + msg.len();
         if u64::try_from(waiting).map_or(true, |n| n > max_bytes) {
             return false;
         }
-        self.queued.fetch_add(1, Ordering::Relaxed);
-        self.queued_bytes.fetch_add(msg.len(), Ordering::Relaxed);
-        let _ = self.out.send(WsOut::Frame(msg));
+        self.queued_bytes = waiting;
+        self.out.push_back(msg);
         true
     }
 
+    /// Feeds the queued frames to the WebSocket, then flushes them with one write where the
+    /// socket takes them; `Pending` while the client does not read.
+    fn poll_write(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), WsError>> {
+        let mut stream = Pin::new(&mut *self.stream);
+        while !self.out.is_empty() {
+            match stream.as_mut().poll_ready(cx) {
+                Poll::Ready(Ok(())) => {}
+                Poll::Ready(Err(e)) => return Poll::Ready(Err(e)),
+                Poll::Pending => return Poll::Pending,
+            }
+            if let Some(msg) = self.out.pop_front() {
+                stream.as_mut().start_send(msg)?;
+                self.unflushed = true;
+            }
+        }
+        if self.unflushed {
+            match stream.poll_flush(cx) {
+                Poll::Ready(Ok(())) => {}
+                other => return other,
+            }
+            self.unflushed = false;
+            self.queued_bytes = 0;
+        }
+        Poll::Ready(Ok(()))
+    }
+
+    /// Closes the WebSocket in a task of its own, after the frames still queued: with this
+    /// status if it failed, then waits for the peer's close frame.
     fn close(self, code: Option<u16>) {
-        let _ = self.out.send(WsOut::Close(code));
-        // The writer sends the close; the reader's frames are no longer wanted.
-        let _ = self.closing.send(());
+        let WsConn {
+            mut stream, out, ..
+        } = self;
+        tokio::spawn(async move {
+            // The stream itself, not its box: whether `Box<WsStream>` is a Sink depends on
+            // features other crates turn on.
+            let stream: &mut WsStream = &mut stream;
+            let _ = tokio::time::timeout(WS_CLOSE_TIMEOUT, async {
+                for msg in out {
+                    if stream.feed(msg).await.is_err() {
+                        return;
+                    }
+                }
+                if let Some(code) = code {
+                    let frame = CloseFrame {
+                        code: code.into(),
+                        reason: "".into(),
+                    };
+                    let _ = stream.send(WsMessage::Close(Some(frame))).await;
+                }
+                let _ = SinkExt::close(stream).await;
+                // Until the peer's close frame: answering it is tungstenite's, and the bytes the
+                // peer sent after ours must be read, or dropping the connection with them unread
+                // resets it and the peer never sees our close. Bounded, as the reference's `ws`
+                // bounds it, for a peer that never answers; stopped by an error, after which the
+                // bytes are not frames.
+                while let Some(Ok(_)) = stream.next().await {}
+            })
+            .await;
+        });
     }
 }
 
@@ -355,20 +435,27 @@ pub(crate) struct Runner<A: App> {
     app: A,
     shared: Arc<EngineShared>,
     sid: String,
-    tx: SessionTx,
-    rx: mpsc::UnboundedReceiver<SessionMsg>,
+    rx: SessionRx,
+    /// The core's clock, read once per input.
+    now: Instant,
     /// The parked GET: its id and where its answer goes.
     parked: Option<(u64, oneshot::Sender<Result<String, RequestError>>)>,
     /// The WebSocket packets go on, once attached.
-    ws: Option<WsLink>,
+    ws: Option<WsConn>,
     /// An accepted probe whose WebSocket has not arrived yet.
     expected_ws: Option<u64>,
     /// Frames for a WebSocket accepted but not yet attached.
     pending_frames: VecDeque<Frame>,
     /// The close status for the WebSocket that failed, until the core asks to close it.
     ws_close_code: Option<u16>,
-    /// The WebSocket writer refused a frame: more than `max_buffered_bytes` were waiting.
+    /// The WebSocket queue refused a frame: more than `max_buffered_bytes` were waiting.
     overflowed: bool,
+    /// The deadline the timer is armed for.
+    armed: Option<tokio::time::Instant>,
+    /// Inputs handled since the queued frames were last written.
+    inputs_since_write: u32,
+    /// Which of the channel and the WebSocket is polled first next (neither starves the other).
+    ws_first: bool,
 }
 
 impl<A: App> Runner<A> {
@@ -377,41 +464,33 @@ impl<A: App> Runner<A> {
         app: A,
         shared: Arc<EngineShared>,
         sid: String,
-        tx: SessionTx,
-        rx: mpsc::UnboundedReceiver<SessionMsg>,
-        ws: Option<WsStream>,
+        rx: SessionRx,
+        ws: Option<Box<WsStream>>,
     ) -> Self {
-        let mut runner = Runner {
+        let now = shared.now();
+        Runner {
             core,
             app,
             shared,
             sid,
-            tx,
             rx,
+            now,
             parked: None,
-            ws: None,
+            ws: ws.map(WsConn::new),
             expected_ws: None,
             pending_frames: VecDeque::new(),
             ws_close_code: None,
             overflowed: false,
-        };
-        if let Some(ws) = ws {
-            runner.ws = Some(WsLink::spawn(0, ws, runner.tx.clone()));
+            armed: None,
+            inputs_since_write: 0,
+            ws_first: false,
         }
-        runner
-    }
-
-    fn now(&self) -> Instant {
-        self.shared.now()
     }
 
     fn link(&self) -> Link {
         Link {
-            now: self.now(),
-            ws_idle: self
-                .ws
-                .as_ref()
-                .is_some_and(|ws| ws.queued.load(Ordering::Relaxed) == 0),
+            now: self.now,
+            ws_idle: self.ws.as_ref().is_some_and(|ws| !ws.unflushed),
         }
     }
 
@@ -420,6 +499,7 @@ impl<A: App> Runner<A> {
     pub(crate) async fn run(mut self) {
         let link = self.link();
         self.app.on_start(&mut self.core, &link);
+        let mut timer = std::pin::pin!(tokio::time::sleep_until(self.shared.epoch));
         loop {
             self.drain();
             if self.core.is_closed() {
@@ -429,20 +509,27 @@ impl<A: App> Runner<A> {
                 .core
                 .poll_timeout()
                 .map(|at| self.shared.epoch + Duration::from_millis(at.as_millis()));
-            let sleep = async {
-                match deadline {
-                    Some(at) => tokio::time::sleep_until(at).await,
-                    None => std::future::pending().await,
+            if deadline != self.armed {
+                if let Some(at) = deadline {
+                    timer.as_mut().reset(at);
                 }
-            };
-            tokio::select! {
-                msg = self.rx.recv() => match msg {
-                    Some(msg) => self.on_msg(msg),
-                    None => break,
-                },
-                () = sleep => {
-                    let now = self.now();
-                    self.core.handle_timeout(now);
+                self.armed = deadline;
+            }
+            let input = std::future::poll_fn(|cx| self.poll_input(cx, timer.as_mut())).await;
+            self.now = self.shared.now();
+            match input {
+                Input::Msg(msg) => self.on_msg(msg),
+                Input::Closed => break,
+                Input::Ws(item) => self.on_ws(item),
+                Input::WsWriteFailed => {
+                    // The peer is gone: as when reading ends.
+                    self.ws = None;
+                    self.core.handle_ws_close(self.now);
+                }
+                Input::Timeout => {
+                    // Armed again (for the core's next deadline) before the next wait.
+                    self.armed = None;
+                    self.core.handle_timeout(self.now);
                 }
             }
         }
@@ -451,6 +538,106 @@ impl<A: App> Runner<A> {
             ws.close(self.ws_close_code.take());
         }
         self.app.on_end();
+    }
+
+    /// The next input; the queued frames are written when none is ready, or after
+    /// [`WRITE_BATCH`] inputs in a row, so that the frames of a batch leave together.
+    fn poll_input(&mut self, cx: &mut Context<'_>, timer: Pin<&mut Sleep>) -> Poll<Input> {
+        if self.inputs_since_write < WRITE_BATCH {
+            if let Poll::Ready(input) = self.poll_inputs(cx, timer) {
+                self.inputs_since_write += 1;
+                return Poll::Ready(input);
+            }
+            // Every input is pending and will wake the task: write, then wait.
+            self.inputs_since_write = 0;
+            return match self.poll_write(cx) {
+                Poll::Ready(Err(())) => Poll::Ready(Input::WsWriteFailed),
+                _ => Poll::Pending,
+            };
+        }
+        self.inputs_since_write = 0;
+        if let Poll::Ready(Err(())) = self.poll_write(cx) {
+            return Poll::Ready(Input::WsWriteFailed);
+        }
+        self.poll_inputs(cx, timer)
+    }
+
+    fn poll_write(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), ()>> {
+        match &mut self.ws {
+            Some(ws) => ws.poll_write(cx).map_err(|e| {
+                tracing::debug!(sid = %self.sid, "websocket write failed: {e}");
+            }),
+            None => Poll::Ready(Ok(())),
+        }
+    }
+
+    fn poll_inputs(&mut self, cx: &mut Context<'_>, timer: Pin<&mut Sleep>) -> Poll<Input> {
+        if self.armed.is_some() && timer.poll(cx).is_ready() {
+            return Poll::Ready(Input::Timeout);
+        }
+        self.ws_first = !self.ws_first;
+        if self.ws_first {
+            if let Poll::Ready(item) = self.poll_ws(cx) {
+                return Poll::Ready(Input::Ws(item));
+            }
+        }
+        if let Poll::Ready(msg) = self.rx.poll_recv(cx) {
+            return Poll::Ready(msg.map_or(Input::Closed, Input::Msg));
+        }
+        if !self.ws_first {
+            if let Poll::Ready(item) = self.poll_ws(cx) {
+                return Poll::Ready(Input::Ws(item));
+            }
+        }
+        Poll::Pending
+    }
+
+    fn poll_ws(&mut self, cx: &mut Context<'_>) -> Poll<Option<Result<WsMessage, WsError>>> {
+        match &mut self.ws {
+            Some(ws) => ws.poll_read(cx),
+            None => Poll::Pending,
+        }
+    }
+
+    /// A message from the WebSocket, an error, or its end.
+    fn on_ws(&mut self, item: Option<Result<WsMessage, WsError>>) {
+        let now = self.now;
+        let frame = match item {
+            Some(Ok(WsMessage::Text(text))) => Frame::Text(text.as_str().to_owned()),
+            Some(Ok(WsMessage::Binary(bytes))) => Frame::Binary(bytes.into()),
+            // Pings and pongs are tungstenite's.
+            Some(Ok(WsMessage::Ping(_) | WsMessage::Pong(_) | WsMessage::Frame(_))) => return,
+            Some(Ok(WsMessage::Close(_))) => {
+                // Tungstenite answers the close; its own task sends what is queued and the answer.
+                if let Some(ws) = self.ws.take() {
+                    ws.close(None);
+                }
+                self.core.handle_ws_close(now);
+                return;
+            }
+            Some(Err(e)) => {
+                match failure_code(&e) {
+                    Some(code) => {
+                        if let Some(ws) = &mut self.ws {
+                            ws.read_failed = true;
+                        }
+                        self.ws_close_code = Some(code);
+                        self.core.handle_ws_error(now);
+                    }
+                    None => {
+                        self.ws = None;
+                        self.core.handle_ws_close(now);
+                    }
+                }
+                return;
+            }
+            None => {
+                self.ws = None;
+                self.core.handle_ws_close(now);
+                return;
+            }
+        };
+        self.core.handle_ws_frame(now, frame);
     }
 
     fn drain(&mut self) {
@@ -462,8 +649,7 @@ impl<A: App> Runner<A> {
             }
             if std::mem::take(&mut self.overflowed) {
                 tracing::debug!(sid = %self.sid, "client too slow: over max_buffered_bytes");
-                let now = self.now();
-                self.core.handle_ws_error(now);
+                self.core.handle_ws_error(self.now);
             }
             let link = self.link();
             progressed |= self.app.drain_events(&mut self.core, &link);
@@ -481,7 +667,7 @@ impl<A: App> Runner<A> {
                 }
                 None => tracing::warn!(sid = %self.sid, "a poll response with no GET parked"),
             },
-            Transmit::WsSend(frame) => match &self.ws {
+            Transmit::WsSend(frame) => match &mut self.ws {
                 Some(ws) => {
                     if !ws.send(frame, self.shared.config.engine.max_buffered_bytes) {
                         self.overflowed = true;
@@ -500,7 +686,7 @@ impl<A: App> Runner<A> {
     }
 
     fn on_msg(&mut self, msg: SessionMsg) {
-        let now = self.now();
+        let now = self.now;
         match msg {
             SessionMsg::PollGet { id, reply } => match self.core.handle_poll_get(now) {
                 Ok(GetOutcome::Respond(body)) => {
@@ -543,12 +729,12 @@ impl<A: App> Runner<A> {
             SessionMsg::WsAttach { id, ws } => {
                 if self.expected_ws == Some(id) && self.ws.is_none() {
                     self.expected_ws = None;
-                    let link = WsLink::spawn(id, *ws, self.tx.clone());
+                    let mut conn = WsConn::new(ws);
                     let max = self.shared.config.engine.max_buffered_bytes;
                     for frame in self.pending_frames.drain(..) {
-                        self.overflowed |= !link.send(frame, max);
+                        self.overflowed |= !conn.send(frame, max);
                     }
-                    self.ws = Some(link);
+                    self.ws = Some(conn);
                 } else {
                     // The session let go of this probe already (timeout, close).
                     // Unboxed: with `futures-sink/alloc` on (tokio-util turns it on, through the
@@ -565,28 +751,24 @@ impl<A: App> Runner<A> {
                     self.core.handle_ws_close(now);
                 }
             }
-            SessionMsg::WsFrame { id, frame } => {
-                if self.ws.as_ref().is_some_and(|ws| ws.id == id) {
-                    match frame {
-                        Some(frame) => self.core.handle_ws_frame(now, frame),
-                        None => {
-                            self.ws = None;
-                            self.core.handle_ws_close(now);
-                        }
-                    }
-                }
-            }
-            SessionMsg::WsFailed { id, code } => {
-                if self.ws.as_ref().is_some_and(|ws| ws.id == id) {
-                    self.ws_close_code = Some(code);
-                    self.core.handle_ws_error(now);
-                }
-            }
             SessionMsg::CloseTransport => self.core.close_transport(now),
             SessionMsg::App(cmd) => {
                 let link = self.link();
                 self.app.on_cmd(&mut self.core, &link, cmd);
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_channel_slot_stays_small() {
+        // tokio allocates 32 slots with every session's channel: 104-byte messages made that
+        // 3.3 KiB per session, 16-byte slots make it 512 bytes.
+        assert!(size_of::<Slot>() <= 16, "{} bytes", size_of::<Slot>());
+        assert!(size_of::<SessionMsg>() > size_of::<Slot>());
     }
 }

@@ -123,7 +123,7 @@ impl SessionStarter for SioStarter {
             sockets: HashMap::new(),
             acks: HashMap::new(),
         };
-        let runner = Runner::new(core, app, shared, sid.as_str().to_owned(), tx, rx, ws);
+        let runner = Runner::new(core, app, shared, sid.as_str().to_owned(), rx, ws);
         tokio::spawn(runner.run());
     }
 }

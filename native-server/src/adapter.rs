@@ -256,6 +256,18 @@ pub trait Adapter: Send + Sync + 'static {
         let _ = (pid, offset);
         Box::pin(async { Ok(None) })
     }
+
+    /// Puts a socket that [`Adapter::restore_session`] restored in its rooms, and gives back the
+    /// packets broadcast to those rooms after `offset` (the last packet the socket has or was
+    /// given back) that it would otherwise miss: those broadcast while its middlewares ran, after
+    /// `restore_session` read the store and before the socket was in its rooms. An adapter that
+    /// stores packets makes this atomic with its broadcasts (each one is then either returned here
+    /// or delivered live, never neither, never both); the default only joins.
+    fn join_restored(&self, id: &str, rooms: &[Room], offset: &str) -> Vec<Vec<Value>> {
+        let _ = offset;
+        self.add_all(id, rooms);
+        Vec::new()
+    }
 }
 
 /// Makes the adapter of each namespace.
@@ -501,6 +513,20 @@ fn rooms_after_join(count: usize, rooms: &[Room], contains: impl Fn(&Room) -> bo
 impl MemoryAdapter {
     /// [`Adapter::add_all_bounded`], checked and done under one lock.
     fn add_all_within(&self, id: &str, rooms: &[Room], max: usize) -> Result<(), JoinError> {
+        for ev in self.join_silently(id, rooms, max)? {
+            self.local.room_event(ev);
+        }
+        Ok(())
+    }
+
+    /// Joins as [`MemoryAdapter::add_all_within`] does and returns the room events to fire,
+    /// so that a caller holding the recovery lock fires them (user code) after releasing it.
+    fn join_silently(
+        &self,
+        id: &str,
+        rooms: &[Room],
+        max: usize,
+    ) -> Result<Vec<RoomEvent>, JoinError> {
         let mut events = Vec::new();
         {
             let mut state = self.rooms();
@@ -524,10 +550,7 @@ impl MemoryAdapter {
                 }
             }
         }
-        for ev in events {
-            self.local.room_event(ev);
-        }
-        Ok(())
+        Ok(events)
     }
 }
 
@@ -596,10 +619,13 @@ impl Adapter for MemoryAdapter {
     }
 
     fn broadcast(&self, packet: BroadcastPacket, opts: BroadcastOptions) -> Result<(), EmitError> {
-        let ids = self.select(&opts);
-        let offset = match &self.recovery {
+        let (ids, offset) = match &self.recovery {
             Some((config, rec)) if !opts.flags.volatile => {
                 let mut rec = rec.lock().unwrap_or_else(|e| e.into_inner());
+                // Selected under the recovery lock, which a restored socket holds while it joins
+                // its rooms and reads what it missed (`join_restored`): so this packet is either
+                // among those or reaches it live.
+                let ids = self.select(&opts);
                 self.prune(&mut rec, config.max_disconnection_duration);
                 rec.next_offset += 1;
                 let id = format!(
@@ -623,9 +649,9 @@ impl Adapter for MemoryAdapter {
                     data,
                     emitted_at: tokio::time::Instant::now(),
                 });
-                Some(id)
+                (ids, Some(id))
             }
-            _ => None,
+            _ => (self.select(&opts), None),
         };
         self.local
             .deliver(&ids, &packet, &opts.flags, offset.as_deref())
@@ -713,6 +739,35 @@ impl Adapter for MemoryAdapter {
         });
         Box::pin(async move { Ok(restored) })
     }
+
+    fn join_restored(&self, id: &str, rooms: &[Room], offset: &str) -> Vec<Vec<Value>> {
+        let Some((_, rec)) = &self.recovery else {
+            self.add_all(id, rooms);
+            return Vec::new();
+        };
+        let (events, late) = {
+            let rec = rec.lock().unwrap_or_else(|e| e.into_inner());
+            // Never refused: these rooms were joined under the bound before.
+            let events = self
+                .join_silently(id, rooms, usize::MAX)
+                .unwrap_or_default();
+            let late = match rec.packets.iter().position(|p| p.id == offset) {
+                Some(index) => rec
+                    .packets
+                    .iter()
+                    .skip(index + 1)
+                    .filter(|p| included(rooms, &p.opts))
+                    .map(|p| p.data.clone())
+                    .collect(),
+                None => Vec::new(),
+            };
+            (events, late)
+        };
+        for ev in events {
+            self.local.room_event(ev);
+        }
+        late
+    }
 }
 
 fn del_member(state: &mut Rooms, room: &str, id: &str, events: &mut Vec<RoomEvent>) {
@@ -765,5 +820,54 @@ mod tests {
         let mut rooms = Adapter::rooms(&adapter);
         rooms.sort();
         assert_eq!(rooms, ["a", "s2"]);
+    }
+
+    /// The soak test's finding: a broadcast sent while a restored socket's middlewares ran
+    /// (after `restore_session` read the store, before the socket was in its rooms) reached it
+    /// neither way. `join_restored` now gives it back, and a later one is left to live delivery.
+    #[test]
+    fn a_broadcast_between_restore_and_join_is_given_back_once() {
+        use futures_util::FutureExt;
+        let adapter = MemoryAdapter::new(LocalNamespace {
+            ns: Weak::new(),
+            name: "/".into(),
+            recovery: Some(ConnectionStateRecovery::default()),
+        });
+        let rooms: Vec<Room> = vec!["s1".into(), "a".into()];
+        let send = |n: i64| {
+            let packet = BroadcastPacket {
+                nsp: "/".into(),
+                data: vec![Value::String("e".into()), Value::Number(n.into())],
+            };
+            adapter.broadcast(packet, opts(&["a"], &[])).unwrap();
+        };
+        let last_offset = |adapter: &MemoryAdapter| {
+            let (_, rec) = adapter.recovery.as_ref().unwrap();
+            rec.lock().unwrap().packets.back().unwrap().id.clone()
+        };
+        adapter.add_all("s1", &rooms);
+        send(1);
+        let offset = last_offset(&adapter);
+        adapter.persist_session(PersistedSession {
+            sid: "s1".into(),
+            pid: "p1".into(),
+            rooms: rooms.clone(),
+            data: Value::Null,
+        });
+        adapter.del_all("s1");
+
+        let restored = adapter
+            .restore_session("p1", &offset)
+            .now_or_never()
+            .unwrap()
+            .unwrap()
+            .unwrap();
+        assert!(restored.missed_packets.is_empty());
+        send(2); // while the middlewares run
+        let late = adapter.join_restored("s1", &rooms, &offset);
+        assert_eq!(late.len(), 1);
+        assert_eq!(late[0][1], Value::Number(2.into()));
+        assert_eq!(late[0].last(), Some(&Value::String(last_offset(&adapter))));
+        assert_eq!(adapter.select(&opts(&["a"], &[])), ["s1"], "the next one is delivered live");
     }
 }

@@ -45,6 +45,8 @@ pub(crate) struct Accepted {
     pub(crate) socket: SocketRef,
     pub(crate) rooms: Vec<String>,
     pub(crate) missed: Vec<Vec<Value>>,
+    /// For a restored socket, the offset of the last packet it has or is given in `missed`.
+    pub(crate) offset: Option<String>,
 }
 
 /// Application commands to a session task.
@@ -201,7 +203,8 @@ impl SioApp {
         let Accepted {
             socket,
             rooms,
-            missed,
+            mut missed,
+            offset,
         } = accepted;
         let nsp = socket.nsp_core().clone();
         if !core.socket().pending_connects().any(|p| *p == nsp) {
@@ -211,7 +214,13 @@ impl SioApp {
         ns.insert_socket(socket.clone());
         let mut all_rooms = vec![socket.id().to_owned()];
         all_rooms.extend(rooms.into_iter().filter(|r| r != socket.id()));
-        ns.adapter().add_all(socket.id(), &all_rooms);
+        match &offset {
+            // What was broadcast to its rooms since `restore_session` read the store comes too.
+            Some(offset) => {
+                missed.extend(ns.adapter().join_restored(socket.id(), &all_rooms, offset))
+            }
+            None => ns.adapter().add_all(socket.id(), &all_rooms),
+        }
         let pid = socket.pid().map(str::to_owned);
         if let Err(e) = core.accept(link.now, &nsp, socket.id().to_owned(), pid) {
             tracing::debug!("accept failed: {e}");
@@ -358,17 +367,28 @@ async fn connect(
         }
     }
     let handshake = Handshake::new(conn.request(), auth);
-    let (init, rooms, missed) = match restored {
-        Some(r) => (
-            SocketInit {
-                id: r.session.sid,
-                pid: Some(r.session.pid),
-                recovered: true,
-                data: r.session.data,
-            },
-            r.session.rooms,
-            r.missed_packets,
-        ),
+    let (init, rooms, missed, offset) = match restored {
+        Some(r) => {
+            // Each stored packet ends with its offset.
+            let offset = r
+                .missed_packets
+                .last()
+                .and_then(|data| data.last())
+                .and_then(Value::as_str)
+                .or(recovery.as_ref().map(|rec| rec.offset.as_str()))
+                .map(str::to_owned);
+            (
+                SocketInit {
+                    id: r.session.sid,
+                    pid: Some(r.session.pid),
+                    recovered: true,
+                    data: r.session.data,
+                },
+                r.session.rooms,
+                r.missed_packets,
+                offset,
+            )
+        }
         None => (
             SocketInit {
                 id: random_id(),
@@ -378,6 +398,7 @@ async fn connect(
             },
             Vec::new(),
             Vec::new(),
+            None,
         ),
     };
     let socket = SocketRef::new(ns.clone(), conn, tx.clone(), handshake, init);
@@ -395,5 +416,6 @@ async fn connect(
         socket,
         rooms,
         missed,
+        offset,
     }))));
 }

@@ -461,6 +461,11 @@ impl Adapter for RedisAdapter {
         self.inner.add_all(id, rooms);
     }
 
+    fn join_restored(&self, id: &str, rooms: &[Room], offset: &str) -> Vec<Vec<Value>> {
+        // The packets for recovery are kept here, in the in-memory adapter.
+        self.inner.join_restored(id, rooms, offset)
+    }
+
     fn del(&self, id: &str, room: &str) {
         self.inner.del(id, room);
     }

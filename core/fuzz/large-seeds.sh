@@ -27,3 +27,18 @@ repeat '[' $MIB | seed json_scan deep-1mib
 
 { printf '{"sid":"'; repeat a $MIB; printf '","upgrades":[],"pingInterval":1,"pingTimeout":2}'; } |
   seed handshake sid-1mib
+
+# 100,000 levels of nesting: refused at the depth limit, without recursing 100,000 deep.
+DEEP=100000
+{ printf '2["a",'; repeat '[' $DEEP; repeat ']' $DEEP; printf ']'; } | seed socket_decoder deep-json-100k-levels
+{ printf '2["a",'; repeat '{' $DEEP; } | seed socket_decoder deep-objects-100k-levels-unclosed
+{ printf '42["a",'; repeat '[' $DEEP; repeat ']' $DEEP; printf ']'; } | seed engine_payload deep-json-100k-levels
+{ repeat '[' $DEEP; repeat ']' $DEEP; } | seed json_scan deep-100k-levels
+{ printf '{"sid":"a","upgrades":'; repeat '[' $DEEP; repeat ']' $DEEP; printf '}'; } |
+  seed handshake deep-100k-levels
+
+# The Redis messages (first byte: the channel, see fuzz_targets/redis_message.rs).
+{ printf '\x02'; repeat $'\x91' $DEEP; } | seed redis_message msgpack-100k-levels
+{ printf '\x01{"type":4,"opts":'; repeat '[' $DEEP; repeat ']' $DEEP; printf '}'; } |
+  seed redis_message json-100k-levels
+{ printf '\x01{"uid":"'; repeat a $MIB; printf '","type":4}'; } | seed redis_message uid-1mib

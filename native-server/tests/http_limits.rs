@@ -124,7 +124,10 @@ async fn bind_queues_a_burst_larger_than_tokio_s_default_backlog() {
         .ok()
         .and_then(|s| s.trim().parse().ok())
         .unwrap_or(4096);
-    let burst = somaxconn.min(sockeye_server::LISTEN_BACKLOG as usize).min(1500) - 10;
+    let burst = somaxconn
+        .min(sockeye_server::LISTEN_BACKLOG as usize)
+        .min(1500)
+        - 10;
     let listener = sockeye_server::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     let mut held = Vec::with_capacity(burst);

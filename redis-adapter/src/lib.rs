@@ -81,6 +81,8 @@
 
 mod cluster;
 mod emitter;
+#[doc(hidden)]
+pub mod fuzzing;
 mod link;
 pub mod msgpack;
 mod pubsub;

@@ -11,6 +11,8 @@
 //! thing (`ext` types, such as `notepack.io`'s dates, become `null`; non-string map keys their
 //! text). Peer input never panics: truncated or over-nested input is a [`DecodeError`].
 
+use std::collections::HashMap;
+
 use bytes::Bytes;
 use serde_json::Number;
 use sockeye_server::Value;
@@ -326,19 +328,43 @@ impl<'a> Reader<'a> {
     fn map(&mut self, n: usize, depth: usize) -> Result<Value, DecodeError> {
         let mut entries: Vec<(String, Value)> =
             Vec::with_capacity(n.min(self.bytes.len().saturating_sub(self.pos) / 2));
+        // Where each key is in `entries`: a map of many entries must not scan them all per key.
+        let mut index: HashMap<String, usize> = HashMap::new();
         for _ in 0..n {
             let key = match self.value(depth + 1)? {
                 Value::String(s) => s,
-                other => other.to_string(),
+                other => key_text(&other),
             };
             let value = self.value(depth + 1)?;
             // A repeated key keeps its first place and takes the last value, as in JavaScript.
-            match entries.iter_mut().find(|(k, _)| *k == key) {
+            match index.get(&key).and_then(|&i| entries.get_mut(i)) {
                 Some(entry) => entry.1 = value,
-                None => entries.push((key, value)),
+                None => {
+                    index.insert(key.clone(), entries.len());
+                    entries.push((key, value));
+                }
             }
         }
         Ok(Value::Object(entries))
+    }
+}
+
+/// A non-string key as JavaScript names it (`String(key)`): a map is `[object Object]` and an
+/// array its items joined by commas, so a key's text never holds the escaped text of the keys
+/// nested in it (which doubled at each level: exponential in the nesting).
+fn key_text(key: &Value) -> String {
+    match key {
+        Value::Object(_) => "[object Object]".to_owned(),
+        Value::Array(items) => items
+            .iter()
+            .map(|item| match item {
+                Value::Null => String::new(),
+                other => key_text(other),
+            })
+            .collect::<Vec<_>>()
+            .join(","),
+        Value::String(s) => s.clone(),
+        other => other.to_string(),
     }
 }
 

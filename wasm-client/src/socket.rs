@@ -237,6 +237,19 @@ impl Sink for JsSink {
             blob_read(driver, read.seq, read.index, convert::bytes_of(&value));
         }
     }
+
+    fn release(&self) -> bool {
+        let idle = self.acks.borrow().is_empty()
+            && self.waiting.borrow().is_empty()
+            && self.reads.borrow().is_empty();
+        if idle {
+            // Their capacity goes with the client's state.
+            *self.acks.borrow_mut() = Vec::new();
+            *self.waiting.borrow_mut() = Vec::new();
+            *self.reads.borrow_mut() = Vec::new();
+        }
+        idle
+    }
 }
 
 fn deliver_manager(sink: &JsSink, event: socket_client::Event) {
@@ -479,12 +492,10 @@ impl JsManager {
         let nsp = Nsp::new(nsp).map_err(|e| JsError::new(&e.text()))?;
         let options = self
             .driver
-            .read(|c| options::socket_options(opts, c.manager().config()));
+            .manager_config(|config| options::socket_options(opts, config));
         let (retries, ack_timeout) = (options.retries, options.ack_timeout);
         // Not pumped before `on_event` is registered: connecting may report at once.
-        let id = self
-            .driver
-            .command(|c, now| c.socket_with(now, nsp, options));
+        let id = self.driver.socket(nsp, options);
         {
             let mut sockets = self.driver.sink().sockets.borrow_mut();
             sockets.retain(|(s, _)| *s != id);
@@ -520,32 +531,38 @@ impl JsManager {
     /// then needs no return-slot shim per getter.
     #[wasm_bindgen(getter)]
     pub fn transport(&self) -> JsValue {
-        self.driver.read(|c| {
-            string_or_undefined(
-                c.engine()
-                    .and_then(|(_, s)| s.transport())
-                    .map(|t| t.as_str()),
-            )
-        })
+        self.driver
+            .peek(|c| {
+                string_or_undefined(
+                    c.engine()
+                        .and_then(|(_, s)| s.transport())
+                        .map(|t| t.as_str()),
+                )
+            })
+            .unwrap_or(JsValue::UNDEFINED)
     }
 
     /// The engine's session id, once its handshake arrived.
     #[wasm_bindgen(getter)]
     pub fn sid(&self) -> JsValue {
-        self.driver.read(|c| {
-            string_or_undefined(
-                c.engine()
-                    .and_then(|(_, s)| s.sid())
-                    .map(|sid| sid.as_str()),
-            )
-        })
+        self.driver
+            .peek(|c| {
+                string_or_undefined(
+                    c.engine()
+                        .and_then(|(_, s)| s.sid())
+                        .map(|sid| sid.as_str()),
+                )
+            })
+            .unwrap_or(JsValue::UNDEFINED)
     }
 
     /// The manager's `readyState`: `"opening"`, `"open"` or `"closed"`.
     #[wasm_bindgen(getter, js_name = readyState)]
     pub fn ready_state(&self) -> JsValue {
         use socket_client::ReadyState;
-        JsValue::from_str(match self.driver.read(|c| c.manager().state()) {
+        // Released: closed.
+        let state = self.driver.peek(|c| c.manager().state());
+        JsValue::from_str(match state.unwrap_or(ReadyState::Closed) {
             ReadyState::Opening => "opening",
             ReadyState::Open => "open",
             ReadyState::Closed => "closed",
@@ -562,7 +579,9 @@ impl JsManager {
     /// Whether a reconnection is scheduled or under way.
     #[wasm_bindgen(getter)]
     pub fn reconnecting(&self) -> bool {
-        self.driver.read(|c| c.manager().is_reconnecting())
+        self.driver
+            .peek(|c| c.manager().is_reconnecting())
+            .unwrap_or(false)
     }
 
     /// Turns the engine's `packet` events on (the wrapper does once something listens).
@@ -662,25 +681,35 @@ impl JsSocket {
     #[wasm_bindgen(getter)]
     pub fn id(&self) -> JsValue {
         self.driver
-            .read(|c| string_or_undefined(c.manager().sid(self.id)))
+            .peek(|c| string_or_undefined(c.manager().sid(self.id)))
+            .unwrap_or(JsValue::UNDEFINED)
     }
 
     /// Whether the socket is connected to its namespace.
     #[wasm_bindgen(getter)]
     pub fn connected(&self) -> bool {
-        self.driver.read(|c| c.manager().is_connected(self.id))
+        // Released: every socket is disconnected, inactive and not recovered.
+        self.driver
+            .peek(|c| c.manager().is_connected(self.id))
+            .unwrap_or(false)
     }
 
     /// Whether the socket reconnects when its manager does.
     #[wasm_bindgen(getter)]
     pub fn active(&self) -> bool {
-        self.driver.read(|c| c.manager().is_active(self.id))
+        // Released: every socket is disconnected, inactive and not recovered.
+        self.driver
+            .peek(|c| c.manager().is_active(self.id))
+            .unwrap_or(false)
     }
 
     /// Whether the last connection recovered the previous session.
     #[wasm_bindgen(getter)]
     pub fn recovered(&self) -> bool {
-        self.driver.read(|c| c.manager().is_recovered(self.id))
+        // Released: every socket is disconnected, inactive and not recovered.
+        self.driver
+            .peek(|c| c.manager().is_recovered(self.id))
+            .unwrap_or(false)
     }
 }
 

@@ -761,7 +761,7 @@ async fn send_broadcasts(adapter: Weak<ClusterAdapter>, mut rx: mpsc::UnboundedR
                 continue;
             }
         };
-        let offset = match adapter.link.query(cmd, OFFSET_TIMEOUT).await {
+        let offset = match adapter.link.query_kept(cmd, OFFSET_TIMEOUT).await {
             Ok(redis::Value::BulkString(id)) => Some(String::from_utf8_lossy(&id).into_owned()),
             Ok(redis::Value::SimpleString(id)) => Some(id),
             Ok(_) => None,

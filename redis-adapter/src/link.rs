@@ -65,6 +65,8 @@ enum Op {
     Query {
         cmd: redis::Cmd,
         reply: oneshot::Sender<Result<redis::Value, RedisError>>,
+        /// Run even when the caller stopped waiting (counted in `queued`, like a command).
+        keep: bool,
     },
     /// A command whose answer nobody waits for; kept and run in order like publishes.
     Command(redis::Cmd),
@@ -143,15 +145,42 @@ impl Link {
         let _ = self.tx.send(Op::Command(cmd));
     }
 
-    /// Runs a command; fails after `timeout` (Redis away).
+    /// Runs a command; fails after `timeout` (Redis away), and then the command is not run.
     pub(crate) async fn query(
         &self,
         cmd: redis::Cmd,
         timeout: Duration,
     ) -> Result<redis::Value, AdapterError> {
+        self.query_op(cmd, timeout, false).await
+    }
+
+    /// Runs a command; fails after `timeout` (Redis away), but the command still runs, in
+    /// order, when Redis is back (as a publish does): a broadcast's XADD must reach the stream
+    /// even when this node stopped waiting for its offset.
+    pub(crate) async fn query_kept(
+        &self,
+        cmd: redis::Cmd,
+        timeout: Duration,
+    ) -> Result<redis::Value, AdapterError> {
+        if self.queued.fetch_add(1, Ordering::Relaxed) >= MAX_QUEUED {
+            self.queued.fetch_sub(1, Ordering::Relaxed);
+            tracing::warn!("redis unreachable and {MAX_QUEUED} messages waiting: command dropped");
+            return Err(AdapterError::Other(
+                "redis unreachable: command dropped".into(),
+            ));
+        }
+        self.query_op(cmd, timeout, true).await
+    }
+
+    async fn query_op(
+        &self,
+        cmd: redis::Cmd,
+        timeout: Duration,
+        keep: bool,
+    ) -> Result<redis::Value, AdapterError> {
         let (reply, rx) = oneshot::channel();
         self.tx
-            .send(Op::Query { cmd, reply })
+            .send(Op::Query { cmd, reply, keep })
             .map_err(|_| AdapterError::Other("redis connection closed".into()))?;
         match tokio::time::timeout(timeout, rx).await {
             Ok(Ok(Ok(value))) => Ok(value),
@@ -380,17 +409,20 @@ impl Task {
                     }
                 }
             }
-            Op::Query { cmd, reply } => {
-                if reply.is_closed() {
+            Op::Query { cmd, reply, keep } => {
+                if reply.is_closed() && !keep {
                     // The caller gave up (Redis was away too long).
                     return true;
                 }
                 match cmd.query_async::<redis::Value>(conn).await {
                     Err(e) if connection_lost(&e) => {
-                        self.retry.push_front(Op::Query { cmd, reply });
+                        self.retry.push_front(Op::Query { cmd, reply, keep });
                         false
                     }
                     result => {
+                        if keep {
+                            self.queued.fetch_sub(1, Ordering::Relaxed);
+                        }
                         let _ = reply.send(result);
                         true
                     }

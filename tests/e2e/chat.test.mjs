@@ -307,6 +307,10 @@ test("chat demo: after a server restart the pages reconnect without recovery and
     for (const p of [a.page, b.page]) {
       await p.fill(tid("join-input"), "ops");
       await p.press(tid("join-input"), "Enter");
+      // In #ops once the server answered the join (until then the lobby, where the presence
+      // list also reads alice, bob, is shown; a restart then would fail the join itself).
+      await until(p, "#ops joined", () =>
+        document.querySelector('[data-testid="room-item"][data-room="ops"]')?.getAttribute("aria-current") === "true");
     }
     await hasPresence(a.page, "bob in #ops", ["alice", "bob"]);
 

@@ -10,22 +10,10 @@ mod common;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use common::{Sio, WAIT, fast, start};
+use common::{Sio, channel, fast, next, start};
 use serde_json::json;
 use sockeye_server::adapter::{Adapter, LocalNamespace, MemoryAdapter};
 use sockeye_server::{AckError, DisconnectReason, Event, JoinError, SocketRef};
-use tokio::sync::mpsc;
-
-fn channel<T>() -> (mpsc::UnboundedSender<T>, mpsc::UnboundedReceiver<T>) {
-    mpsc::unbounded_channel()
-}
-
-async fn next<T>(rx: &mut mpsc::UnboundedReceiver<T>) -> T {
-    tokio::time::timeout(WAIT, rx.recv())
-        .await
-        .expect("in time")
-        .expect("a value")
-}
 
 /// `join(rooms, cb)`: joins and answers "ok" or the error's message.
 fn on_join(socket: &SocketRef) {

@@ -13,7 +13,7 @@ use std::time::{Duration, Instant};
 use common::{Polling, Sio, WAIT, Ws};
 use sockeye_server::{ServeConfig, SocketIo, SocketIoBuilder, SocketRef};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::{TcpListener, TcpStream};
+use tokio::net::TcpStream;
 
 const BODY_READ_TIMEOUT: Duration = Duration::from_millis(300);
 const KEEP_ALIVE_TIMEOUT: Duration = Duration::from_millis(300);
@@ -21,19 +21,10 @@ const KEEP_ALIVE_TIMEOUT: Duration = Duration::from_millis(300);
 /// Serves `builder` on 127.0.0.1:0 with short body and keep-alive timeouts (the head's stays at
 /// 60 s, so that what closes a connection here is the bound under test).
 async fn start(builder: SocketIoBuilder) -> (SocketAddr, SocketIo) {
-    let (svc, io) = builder.build_svc();
-    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
     let mut config = ServeConfig::default();
     config.body_read_timeout = BODY_READ_TIMEOUT;
     config.keep_alive_timeout = KEEP_ALIVE_TIMEOUT;
-    tokio::spawn(sockeye_server::serve_with(
-        listener,
-        svc,
-        io.closed(),
-        config,
-    ));
-    (addr, io)
+    common::start_with(builder, config).await
 }
 
 /// Reads one response (its head and a `Content-Length` body) from a kept-alive connection.

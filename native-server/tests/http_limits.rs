@@ -10,25 +10,16 @@ use std::time::{Duration, Instant};
 
 use sockeye_server::{ServeConfig, SocketIo};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::{TcpListener, TcpStream};
+use tokio::net::TcpStream;
 
 const HEADER_READ_TIMEOUT: Duration = Duration::from_millis(300);
 
 /// Serves on 127.0.0.1:0 with a short header timeout; the server runs while the returned
 /// `SocketIo` lives.
 async fn start() -> (SocketAddr, SocketIo) {
-    let (svc, io) = SocketIo::builder().build_svc();
-    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
     let mut config = ServeConfig::default();
     config.header_read_timeout = HEADER_READ_TIMEOUT;
-    tokio::spawn(sockeye_server::serve_with(
-        listener,
-        svc,
-        io.closed(),
-        config,
-    ));
-    (addr, io)
+    common::start_with(SocketIo::builder(), config).await
 }
 
 /// Reads until the server closes the connection; returns what it sent and when it closed.

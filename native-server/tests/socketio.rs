@@ -8,26 +8,13 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use bytes::Bytes;
-use common::{Frame, Polling, Sio, WAIT, fast, start};
+use common::{Frame, Polling, Sio, WAIT, channel, fast, next, start};
 use serde_json::json;
 use sockeye_server::adapter::RoomEvent;
 use sockeye_server::value::Args;
 use sockeye_server::{
     AckError, ConnectError, ConnectionStateRecovery, DisconnectReason, Event, SocketIo, SocketRef,
 };
-use tokio::sync::mpsc;
-
-/// A channel tests use to hear from handlers.
-fn channel<T>() -> (mpsc::UnboundedSender<T>, mpsc::UnboundedReceiver<T>) {
-    mpsc::unbounded_channel()
-}
-
-async fn next<T>(rx: &mut mpsc::UnboundedReceiver<T>) -> T {
-    tokio::time::timeout(WAIT, rx.recv())
-        .await
-        .expect("in time")
-        .expect("a value")
-}
 
 #[tokio::test]
 async fn connect_answers_and_unknown_namespaces() {

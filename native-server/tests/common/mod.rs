@@ -27,12 +27,36 @@ pub const WAIT: Duration = Duration::from_secs(5);
 
 /// Serves a Socket.IO server built from `builder` on 127.0.0.1:0.
 pub async fn start(builder: sockeye_server::SocketIoBuilder) -> (SocketAddr, SocketIo) {
+    start_with(builder, sockeye_server::ServeConfig::default()).await
+}
+
+/// [`start`] with the HTTP server's own settings.
+pub async fn start_with(
+    builder: sockeye_server::SocketIoBuilder,
+    config: sockeye_server::ServeConfig,
+) -> (SocketAddr, SocketIo) {
     let (svc, io) = builder.build_svc();
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     let closed = io.closed();
-    tokio::spawn(sockeye_server::serve(listener, svc, closed));
+    tokio::spawn(sockeye_server::serve_with(listener, svc, closed, config));
     (addr, io)
+}
+
+/// A channel tests use to hear from handlers.
+pub fn channel<T>() -> (
+    tokio::sync::mpsc::UnboundedSender<T>,
+    tokio::sync::mpsc::UnboundedReceiver<T>,
+) {
+    tokio::sync::mpsc::unbounded_channel()
+}
+
+/// The next value on `rx`, within [`WAIT`].
+pub async fn next<T>(rx: &mut tokio::sync::mpsc::UnboundedReceiver<T>) -> T {
+    tokio::time::timeout(WAIT, rx.recv())
+        .await
+        .expect("in time")
+        .expect("a value")
 }
 
 /// Serves a bare Engine.IO server on 127.0.0.1:0.

@@ -356,6 +356,8 @@ test("a manager closed for good releases its client at once, without a collectio
       lazy.connect();
       await h.until(() => lazy.buffered === "buffered", "the buffered emit acknowledged");
       lazy.disconnect();
+      // Released once its last request settles (an aborted poll may settle after disconnect()).
+      await h.until(() => debugCounters().clients === 0, "released at the end").catch(() => {});
       return { start, released, before, again, idle, lazyAck, buffering, end: debugCounters() };
     }, server.url);
     t.diagnostic(

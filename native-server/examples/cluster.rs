@@ -4,12 +4,16 @@
 //!
 //! ```text
 //! cargo run -p sockeye-server --example cluster -- --port P --redis URL
-//!     [--adapter pubsub|sharded|streams] [--key KEY] [--requests-timeout MS] [--exit-with-stdin]
+//!     [--adapter pubsub|sharded|streams] [--key KEY] [--requests-timeout MS]
+//!     [--restore-hold MS] [--exit-with-stdin]
 //! ```
 //!
 //! `pubsub` is `@socket.io/redis-adapter`'s `createAdapter`, `sharded` its
 //! `createShardedAdapter` (Redis 7), `streams` `@socket.io/redis-streams-adapter`, with
-//! connection state recovery on (its default options), as the Node twin has it. Prints `listening on http://ADDR` on stdout once bound; `--exit-with-stdin` exits when
+//! connection state recovery on (its default options), as the Node twin has it;
+//! `--restore-hold MS` (streams) runs the middlewares for recovered sockets too, with one that
+//! broadcasts `restoring` (the socket id) cluster-wide and then holds the socket for MS
+//! milliseconds before it joins its rooms (the window `join_restored` covers). Prints `listening on http://ADDR` on stdout once bound; `--exit-with-stdin` exits when
 //! standard input closes. Handlers on `/`:
 //!
 //! - `join(room, ack)`: joins `room`, acks `"ok"`;
@@ -39,6 +43,7 @@ struct Options {
     adapter: String,
     key: Option<String>,
     requests_timeout: Option<u64>,
+    restore_hold: Option<u64>,
 }
 
 fn parse_args() -> Result<Options, String> {
@@ -48,6 +53,7 @@ fn parse_args() -> Result<Options, String> {
         adapter: "pubsub".to_owned(),
         key: None,
         requests_timeout: None,
+        restore_hold: None,
     };
     let mut args = std::env::args().skip(1);
     while let Some(arg) = args.next() {
@@ -64,6 +70,10 @@ fn parse_args() -> Result<Options, String> {
                 let v = value("--requests-timeout")?;
                 opts.requests_timeout =
                     Some(v.parse().map_err(|_| format!("--requests-timeout: {v}"))?);
+            }
+            "--restore-hold" => {
+                let v = value("--restore-hold")?;
+                opts.restore_hold = Some(v.parse().map_err(|_| format!("--restore-hold: {v}"))?);
             }
             "--exit-with-stdin" => common::exit_with_stdin(),
             other => return Err(format!("unknown argument {other}")),
@@ -241,7 +251,10 @@ async fn main() -> std::process::ExitCode {
         },
         "streams" => match StreamsAdapterConfig::new(&opts.redis) {
             Ok(c) => builder
-                .connection_state_recovery(ConnectionStateRecovery::default())
+                .connection_state_recovery(ConnectionStateRecovery {
+                    skip_middlewares: opts.restore_hold.is_none(),
+                    ..ConnectionStateRecovery::default()
+                })
                 .adapter(c.factory()),
             Err(e) => {
                 eprintln!("cluster: {e}");
@@ -255,6 +268,19 @@ async fn main() -> std::process::ExitCode {
     };
     let (layer, io) = builder.build_layer();
 
+    if let Some(ms) = opts.restore_hold {
+        let server = io.clone();
+        io.sockets().use_middleware(move |socket: SocketRef| {
+            let io = server.clone();
+            async move {
+                if socket.recovered() {
+                    let _ = io.emit("restoring", socket.id());
+                    tokio::time::sleep(Duration::from_millis(ms)).await;
+                }
+                Ok(())
+            }
+        });
+    }
     let server = io.clone();
     io.ns("/", move |socket: SocketRef| {
         let io = server.clone();

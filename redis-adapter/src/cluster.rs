@@ -2,9 +2,9 @@
 //! over two transports: Redis 7 sharded pub/sub (`@socket.io/redis-adapter`'s
 //! `createShardedAdapter`) and Redis streams (`@socket.io/redis-streams-adapter` 0.3).
 
-use std::collections::{HashMap, HashSet};
-use std::sync::{Arc, Mutex, Weak};
-use std::time::Duration;
+use std::collections::{HashMap, HashSet, VecDeque};
+use std::sync::{Arc, Mutex, MutexGuard, Weak};
+use std::time::{Duration, Instant};
 
 use base64::Engine as _;
 use sockeye_server::adapter::{
@@ -40,6 +40,9 @@ const DEFAULT_TIMEOUT: Duration = Duration::from_secs(5);
 /// a Redis that just went away is noticed only when its commands time out, and this node's own
 /// clients must not wait for that (its XADD still goes out when Redis answers).
 const OFFSET_TIMEOUT: Duration = Duration::from_secs(1);
+/// How long a session restore may take between its `XRANGE` and its join (the namespace's
+/// middlewares run in between) and still get what this node delivered meanwhile.
+const RESTORE_WINDOW: Duration = Duration::from_secs(60);
 
 /// How the sharded adapter picks channels for rooms (`subscriptionMode`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
@@ -189,6 +192,48 @@ struct Outgoing {
     deliver: Option<(BroadcastPacket, BroadcastOptions)>,
 }
 
+/// A stream entry id (`ms-seq`), ordered as Redis orders them.
+type EntryId = (u64, u64);
+
+fn entry_id(id: &str) -> Option<EntryId> {
+    let (ms, seq) = id.split_once('-')?;
+    Some((ms.parse().ok()?, seq.parse().ok()?))
+}
+
+/// Whether a broadcast with `opts` reaches a socket in `rooms`.
+fn included(rooms: &[Room], opts: &BroadcastOptions) -> bool {
+    (opts.rooms.is_empty() || rooms.iter().any(|r| opts.rooms.contains(r)))
+        && !rooms.iter().any(|r| opts.except.contains(r))
+}
+
+/// Streams with recovery: a session being restored reads the stream (`XRANGE`), then its socket
+/// joins its rooms once the middlewares ran; what this node delivers in between is kept here and
+/// given back by `join_restored`, so that it reaches the socket one way or the other.
+#[derive(Default)]
+struct Restoring {
+    /// The sockets being restored, with when their `XRANGE` started.
+    pending: Vec<(SocketId, Instant)>,
+    /// What this node delivered (with an offset) since the oldest of them started.
+    delivered: VecDeque<(EntryId, BroadcastOptions, Vec<Value>, Instant)>,
+}
+
+impl Restoring {
+    /// Forgets restores that never joined (refused by a middleware) past [`RESTORE_WINDOW`], and
+    /// packets older than every restore still pending.
+    fn prune(&mut self, now: Instant) {
+        self.pending
+            .retain(|(_, since)| now.duration_since(*since) < RESTORE_WINDOW);
+        match self.pending.iter().map(|(_, since)| *since).min() {
+            Some(oldest) => {
+                while self.delivered.front().is_some_and(|d| d.3 < oldest) {
+                    self.delivered.pop_front();
+                }
+            }
+            None => self.delivered = VecDeque::new(),
+        }
+    }
+}
+
 /// An adapter speaking the `ClusterAdapter` protocol over sharded pub/sub or streams; made by
 /// [`ShardedAdapterConfig::factory`] or [`StreamsAdapterConfig::factory`].
 pub struct ClusterAdapter {
@@ -202,6 +247,7 @@ pub struct ClusterAdapter {
     requests: Requests,
     dynamic: Mutex<HashSet<Room>>,
     outgoing: Option<mpsc::UnboundedSender<Outgoing>>,
+    restoring: Mutex<Restoring>,
 }
 
 impl std::fmt::Debug for ClusterAdapter {
@@ -258,6 +304,7 @@ impl ClusterAdapter {
             requests: Requests::default(),
             dynamic: Mutex::new(HashSet::new()),
             outgoing,
+            restoring: Mutex::new(Restoring::default()),
         });
         crate::link::spawn(requests::receive(
             Arc::downgrade(&adapter),
@@ -279,6 +326,10 @@ impl ClusterAdapter {
 
     fn recovery(&self) -> bool {
         self.local.connection_state_recovery().is_some()
+    }
+
+    fn restoring(&self) -> MutexGuard<'_, Restoring> {
+        self.restoring.lock().unwrap_or_else(|e| e.into_inner())
     }
 
     fn message(&self, kind: u64, data: Option<Value>) -> Value {
@@ -374,7 +425,24 @@ impl ClusterAdapter {
             return;
         }
         let offset = offset.filter(|_| self.recovery() && !opts.flags.volatile);
-        let ids = requests::select(&self.inner, opts);
+        let ids = match offset.and_then(|o| Some((o, entry_id(o)?))) {
+            Some((offset, id)) => {
+                // Selected under the lock a restored socket joins under (`join_restored`): this
+                // packet either reaches it live or is kept for it.
+                let mut restoring = self.restoring();
+                let ids = requests::select(&self.inner, opts);
+                if !restoring.pending.is_empty() {
+                    let mut data = packet.data.clone();
+                    data.push(Value::String(offset.to_owned()));
+                    restoring
+                        .delivered
+                        .push_back((id, opts.clone(), data, Instant::now()));
+                    restoring.prune(Instant::now());
+                }
+                ids
+            }
+            None => requests::select(&self.inner, opts),
+        };
         if let Err(e) = self.local.deliver(&ids, packet, &opts.flags, offset) {
             tracing::warn!("broadcast not delivered: {e}");
         }
@@ -830,11 +898,23 @@ impl Adapter for ClusterAdapter {
     }
 
     fn join_restored(&self, id: &str, rooms: &[Room], offset: &str) -> Vec<Vec<Value>> {
-        // With Streams the packets are in Redis, which this synchronous call cannot read: a
-        // broadcast in the moment between the session's XRANGE and this join is not replayed.
         if matches!(self.transport, Transport::Streams { .. }) {
+            // What the session's XRANGE read ends at `offset`; what this node delivered since is
+            // kept in `restoring` (Redis cannot be read from this synchronous call).
+            let mut restoring = self.restoring();
             self.add_all(id, rooms);
-            return Vec::new();
+            let late = match entry_id(offset) {
+                Some(after) => restoring
+                    .delivered
+                    .iter()
+                    .filter(|(entry, opts, ..)| *entry > after && included(rooms, opts))
+                    .map(|(_, _, data, _)| data.clone())
+                    .collect(),
+                None => Vec::new(),
+            };
+            restoring.pending.retain(|(pending, _)| pending != id);
+            restoring.prune(Instant::now());
+            return late;
         }
         let late = self.inner.join_restored(id, rooms, offset);
         for room in rooms {
@@ -1102,46 +1182,100 @@ impl Adapter for ClusterAdapter {
                 rooms: rooms.clone(),
                 data: session.get("data").cloned().unwrap_or(Value::Null),
             };
-            let mut missed_packets = Vec::new();
-            let mut from = offset.clone();
-            // The Node adapter's bound on XRANGE calls.
-            for _ in 0..100 {
-                let Some(start) = next_offset(&from) else {
-                    break;
-                };
-                let mut range = redis::cmd("XRANGE");
-                range.arg(stream).arg(&start).arg("+");
-                let list = entries(&self.link.query(range, DEFAULT_TIMEOUT).await?);
-                if list.is_empty() {
-                    break;
-                }
-                for (id, fields) in list {
-                    if fields.get("nsp").map(String::as_str) == Some(self.local.name())
-                        && fields.get("type").map(String::as_str) == Some("3")
-                    {
-                        if let Ok(msg) = decode_entry(&fields) {
-                            let data = msg.get("data");
-                            let opts = wire::decode_opts(data.and_then(|d| d.get("opts")));
-                            if let Some((_, mut items)) =
-                                wire::decode_packet(data.and_then(|d| d.get("packet")))
-                            {
-                                let included = opts.rooms.is_empty()
-                                    || rooms.iter().any(|r| opts.rooms.contains(r));
-                                let excluded = rooms.iter().any(|r| opts.except.contains(r));
-                                if included && !excluded {
-                                    items.push(Value::String(id.clone()));
-                                    missed_packets.push(items);
-                                }
-                            }
-                        }
-                    }
-                    from = id;
-                }
+            // From here on, what this node delivers is kept until the socket joins.
+            self.restoring()
+                .pending
+                .push((session.sid.clone(), Instant::now()));
+            let missed_packets = self.read_missed(stream, &offset, &rooms).await;
+            if missed_packets.is_err() {
+                self.restoring()
+                    .pending
+                    .retain(|(pending, _)| *pending != session.sid);
             }
             Ok(Some(RestoredSession {
                 session,
-                missed_packets,
+                missed_packets: missed_packets?,
             }))
         })
+    }
+}
+
+impl ClusterAdapter {
+    /// The broadcasts to this namespace reaching `rooms` after `offset` in the stream, each
+    /// with its entry id last.
+    async fn read_missed(
+        &self,
+        stream: &str,
+        offset: &str,
+        rooms: &[Room],
+    ) -> Result<Vec<Vec<Value>>, AdapterError> {
+        let mut missed_packets = Vec::new();
+        let mut from = offset.to_owned();
+        // The Node adapter's bound on XRANGE calls.
+        for _ in 0..100 {
+            let Some(start) = next_offset(&from) else {
+                break;
+            };
+            let mut range = redis::cmd("XRANGE");
+            range.arg(stream).arg(&start).arg("+");
+            let list = entries(&self.link.query(range, DEFAULT_TIMEOUT).await?);
+            if list.is_empty() {
+                break;
+            }
+            for (id, fields) in list {
+                if fields.get("nsp").map(String::as_str) == Some(self.local.name())
+                    && fields.get("type").map(String::as_str) == Some("3")
+                {
+                    if let Ok(msg) = decode_entry(&fields) {
+                        let data = msg.get("data");
+                        let opts = wire::decode_opts(data.and_then(|d| d.get("opts")));
+                        if let Some((_, mut items)) =
+                            wire::decode_packet(data.and_then(|d| d.get("packet")))
+                        {
+                            if included(rooms, &opts) {
+                                items.push(Value::String(id.clone()));
+                                missed_packets.push(items);
+                            }
+                        }
+                    }
+                }
+                from = id;
+            }
+        }
+        Ok(missed_packets)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn entry_ids_order_as_redis_orders_them() {
+        assert!(entry_id("1700000000000-10") > entry_id("1700000000000-9"));
+        assert!(entry_id("1700000000001-0") > entry_id("1700000000000-99"));
+        assert_eq!(entry_id("12"), None);
+        assert_eq!(entry_id("a-1"), None);
+    }
+
+    #[test]
+    fn restoring_keeps_packets_only_while_a_restore_is_pending() {
+        let start = Instant::now();
+        let mut r = Restoring::default();
+        let packet = |id| ((id, 0), BroadcastOptions::default(), Vec::new(), start);
+        r.pending.push(("a".to_owned(), start));
+        r.delivered.push_back(packet(1));
+        r.prune(start);
+        assert_eq!(r.delivered.len(), 1);
+        // A restore that never joined is forgotten after the window, and its packets with it.
+        r.prune(start + RESTORE_WINDOW);
+        assert!(r.pending.is_empty());
+        assert!(r.delivered.is_empty());
+        // Packets older than every pending restore go.
+        let later = start + Duration::from_secs(1);
+        r.delivered.push_back(packet(2));
+        r.pending.push(("b".to_owned(), later));
+        r.prune(later);
+        assert!(r.delivered.is_empty());
     }
 }

@@ -102,3 +102,66 @@ describe("streams adapter: connection state recovery across nodes", () => {
     }
   });
 });
+
+describe("streams adapter: a broadcast while a restored socket's middlewares run", () => {
+  let redis;
+  const nodes = {};
+  // The nodes run the middlewares for recovered sockets too, with one that broadcasts
+  // `restoring` and then holds the socket for 1.5 s before it joins its rooms: the moment
+  // between the session's XRANGE and its join, made long.
+  before(async () => {
+    redis = await startRedis();
+    const args = ["--restore-hold", "1500"];
+    nodes.a = await startSockeye(redis.url, { adapter: "streams", args });
+    nodes.b = await startSockeye(redis.url, { adapter: "streams", args });
+  });
+  after(async () => {
+    for (const n of Object.values(nodes)) await n.stop();
+    await redis?.stop();
+  });
+
+  test("what either node broadcasts meanwhile reaches the socket once", async () => {
+    const room = "held";
+    const x = await client(nodes.a, { reconnection: false });
+    const y = await client(nodes.a);
+    const z = await client(nodes.b);
+    try {
+      assert.equal(await ask(x, "join", room), "ok");
+      let got = next(x, "room-msg");
+      y.emit("to-room", room, "m0");
+      assert.equal((await got)[0], "m0");
+      const firstId = x.id;
+      const gone = next(x, "disconnect");
+      x.io.engine.close();
+      await gone;
+      await sleep(200);
+      y.emit("to-room", room, "m1");
+      await sleep(300);
+      // While x is held on node b: one broadcast from the other node (it reaches b through
+      // the stream) and one from b itself.
+      const restoring = next(y, "restoring");
+      const received = [];
+      x.on("room-msg", (msg) => received.push(msg));
+      x.io.uri = nodes.b.url;
+      const back = next(x, "connect");
+      x.connect();
+      const [held] = await restoring;
+      assert.equal(held, firstId);
+      y.emit("to-room", room, "m2");
+      z.emit("to-room", room, "m3");
+      await back;
+      assert.equal(x.recovered, true, "recovered");
+      // The last one, live.
+      got = next(x, "room-msg");
+      y.emit("to-room", room, "m4");
+      await got;
+      await sleep(300);
+      assert.deepEqual([...received.slice(0, 3)].sort(), ["m1", "m2", "m3"]);
+      assert.deepEqual(received.slice(3), ["m4"]);
+    } finally {
+      x.disconnect();
+      y.disconnect();
+      z.disconnect();
+    }
+  });
+});

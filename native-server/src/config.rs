@@ -42,11 +42,29 @@ impl fmt::Debug for CorsOrigin {
     }
 }
 
+impl CorsOrigin {
+    /// Whether `origin` (a request's `Origin`) is one these allow.
+    pub(crate) fn allows(&self, origin: &str) -> bool {
+        match self {
+            CorsOrigin::Any => true,
+            CorsOrigin::Exact(o) => o == origin,
+            CorsOrigin::List(list) => list.iter().any(|l| l == origin),
+            CorsOrigin::Regex(re) => re.is_match(origin),
+            CorsOrigin::Predicate(p) => p(origin),
+        }
+    }
+}
+
 /// Cross-origin resource sharing, as the `cors` package the reference uses answers it. Without a
 /// `Cors` the server sends no CORS headers (the reference's default).
+///
+/// Unlike the reference, a handshake from an origin the allowlist does not allow is refused (see
+/// [`Cors::refuse_other_origins`]): CORS headers only keep a browser from reading polling
+/// answers, and do not apply to WebSockets at all.
 #[derive(Clone, Debug)]
 pub struct Cors {
     pub(crate) origin: CorsOrigin,
+    pub(crate) refuse_other_origins: bool,
     pub(crate) credentials: bool,
     pub(crate) methods: String,
     pub(crate) allowed_headers: Option<String>,
@@ -60,6 +78,7 @@ impl Cors {
     pub fn new(origin: CorsOrigin) -> Self {
         Cors {
             origin,
+            refuse_other_origins: true,
             credentials: false,
             methods: "GET,HEAD,PUT,PATCH,POST,DELETE".into(),
             allowed_headers: None,
@@ -80,6 +99,37 @@ impl Cors {
         } else {
             Cors::new(CorsOrigin::Exact(origin.to_owned()))
         }
+    }
+
+    /// Whether a handshake (polling or WebSocket) with an `Origin` these origins do not allow is
+    /// refused: 403 `{"code":4,"message":"Forbidden"}`, or a refused WebSocket upgrade (default
+    /// true; `false` is the reference's behaviour: the handshake goes through, without CORS
+    /// headers). A request without `Origin` (not from a browser) or from the server's own origin
+    /// (`Origin` naming the request's `Host`) is never refused, nor is any with [`Cors::any`].
+    #[must_use]
+    pub fn refuse_other_origins(mut self, refuse: bool) -> Self {
+        self.refuse_other_origins = refuse;
+        self
+    }
+
+    /// Whether a handshake with these headers is let through (see
+    /// [`Cors::refuse_other_origins`]).
+    pub(crate) fn admits(&self, headers: &::http::HeaderMap) -> bool {
+        let Some(origin) = headers.get(::http::header::ORIGIN) else {
+            return true;
+        };
+        let Ok(origin) = origin.to_str() else {
+            return !self.refuse_other_origins;
+        };
+        let same_origin = origin
+            .split_once("://")
+            .zip(
+                headers
+                    .get(::http::header::HOST)
+                    .and_then(|h| h.to_str().ok()),
+            )
+            .is_some_and(|((_, authority), host)| authority.eq_ignore_ascii_case(host));
+        !self.refuse_other_origins || same_origin || self.origin.allows(origin)
     }
 
     /// `credentials: true`: `Access-Control-Allow-Credentials: true` (browsers then refuse `*`:

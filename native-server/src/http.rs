@@ -394,14 +394,7 @@ fn apply_cors(cors: &Cors, req_headers: &HeaderMap, res_headers: &mut HeaderMap,
         }
         other => {
             vary_origin = true;
-            origin
-                .filter(|o| match other {
-                    CorsOrigin::List(list) => list.iter().any(|l| l == o),
-                    CorsOrigin::Regex(re) => re.is_match(o),
-                    CorsOrigin::Predicate(p) => p(o),
-                    CorsOrigin::Any | CorsOrigin::Exact(_) => false,
-                })
-                .map(str::to_owned)
+            origin.filter(|o| other.allows(o)).map(str::to_owned)
         }
     };
     let mut set = |name: HeaderName, value: &str| {
@@ -556,6 +549,11 @@ where
     }
     if upgrade != (transport == Transport::WebSocket) {
         return refuse(ErrorCode::BadRequest, ErrorCode::BadRequest.message(), &req);
+    }
+    if let Some(cors) = &shared.config.cors {
+        if !cors.admits(req.headers()) {
+            return refuse(ErrorCode::Forbidden, ErrorCode::Forbidden.message(), &req);
+        }
     }
     if let Some(allow) = &shared.config.allow_request {
         if let Err(message) = allow(RequestInfo::from_request(&req)).await {

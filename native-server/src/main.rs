@@ -28,7 +28,8 @@ OPTIONS:
   --client-dir DIR         the npm client package, served at /sockeye/ (default pkg/)
   --ping-interval MS       Engine.IO pingInterval (default 25000)
   --ping-timeout MS        Engine.IO pingTimeout (default 20000)
-  --cors ORIGIN            allow cross-origin requests from ORIGIN (* for any)
+  --cors ORIGIN            allow cross-origin requests from ORIGIN (* for any); handshakes
+                           from other origins (but this server's own) are refused
   --tls-cert FILE          serve https and wss with this PEM certificate chain (with --tls-key;
                            needs the `tls` feature, on by default)
   --tls-key FILE           the certificate's PEM private key (PKCS#8, PKCS#1 or SEC1)

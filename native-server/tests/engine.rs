@@ -12,6 +12,8 @@ use sockeye_server::engine::EngineIo;
 use sockeye_server::{
     Cookie, Cors, CorsOrigin, DisconnectReason, Message, SocketIo, SocketRef, Transport,
 };
+use tokio_tungstenite::tungstenite::Error as WsError;
+use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 
 fn json(body: &str) -> serde_json::Value {
     serde_json::from_str(body).unwrap()
@@ -456,6 +458,39 @@ async fn cors_allows_origins_and_answers_preflights() {
     .response()
     .await;
     assert_eq!(res.header("access-control-allow-origin"), None);
+    // A handshake from an origin not allowed is refused; one from the server's own origin, or
+    // without an Origin (not a browser), is not.
+    assert_eq!(
+        (res.status, json(&res.body)),
+        (403, serde_json::json!({"code": 4, "message": "Forbidden"}))
+    );
+    let own = format!("http://{addr}");
+    for headers in [&[("Origin", own.as_str())][..], &[]] {
+        let res = send(
+            addr,
+            "GET",
+            "/socket.io/?EIO=4&transport=polling",
+            headers,
+            b"",
+        )
+        .await
+        .response()
+        .await;
+        assert_eq!(res.status, 200, "{headers:?}");
+    }
+    // WebSockets, which CORS does not cover, likewise.
+    let ws_from = |origin: &str| {
+        let mut req = format!("ws://{addr}/socket.io/?EIO=4&transport=websocket")
+            .into_client_request()
+            .unwrap();
+        req.headers_mut().insert("origin", origin.parse().unwrap());
+        tokio_tungstenite::connect_async(req)
+    };
+    match ws_from("http://evil.test").await {
+        Err(WsError::Http(res)) => assert_eq!(res.status(), 400),
+        other => panic!("a WebSocket from another origin: {:?}", other.map(|_| ())),
+    }
+    assert!(ws_from("http://allowed.test").await.is_ok());
     let res = send(
         addr,
         "OPTIONS",
@@ -496,6 +531,26 @@ async fn cors_allows_origins_and_answers_preflights() {
     assert_eq!(
         (res.status, res.header("access-control-allow-origin")),
         (400, Some("http://allowed.test"))
+    );
+
+    // The reference's behaviour: the handshake goes through, without CORS headers.
+    let (addr, _io) = start(fast().cors(
+        Cors::new(CorsOrigin::List(vec!["http://allowed.test".into()])).refuse_other_origins(false),
+    ))
+    .await;
+    let res = send(
+        addr,
+        "GET",
+        "/socket.io/?EIO=4&transport=polling",
+        &[("Origin", "http://evil.test")],
+        b"",
+    )
+    .await
+    .response()
+    .await;
+    assert_eq!(
+        (res.status, res.header("access-control-allow-origin")),
+        (200, None)
     );
 
     // Without CORS options there are no CORS headers.

@@ -1034,11 +1034,26 @@ async fn serve_connection<I, S, B>(
             .insert(BodyReadTimeout(timeouts.body_read));
         let mut service = service.clone();
         let in_flight = InFlight::start(activity.clone());
+        let closes = |headers: &HeaderMap| {
+            headers
+                .get_all(header::CONNECTION)
+                .iter()
+                .any(|v| v.to_str().is_ok_and(|v| v.eq_ignore_ascii_case("close")))
+        };
+        let keep_alive = req.version() == hyper::Version::HTTP_11 && !closes(req.headers());
         async move {
             std::future::poll_fn(|cx| service.poll_ready(cx)).await?;
-            let res = service.call(req).await?;
+            let mut res = service.call(req).await?;
             if res.status() == StatusCode::SWITCHING_PROTOCOLS {
                 in_flight.upgraded();
+            } else if keep_alive && !closes(res.headers()) && timeouts.keep_alive.as_secs() > 0 {
+                // As Node.js says it: how long the connection stays open idle, in whole seconds.
+                let seconds = timeouts.keep_alive.as_secs();
+                if let Ok(value) = HeaderValue::from_str(&format!("timeout={seconds}")) {
+                    res.headers_mut()
+                        .entry(HeaderName::from_static("keep-alive"))
+                        .or_insert(value);
+                }
             }
             Ok::<_, S::Error>(res.map(|body| InFlightBody {
                 body: Box::pin(body),

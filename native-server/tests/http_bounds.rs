@@ -155,6 +155,31 @@ async fn an_idle_keep_alive_connection_is_closed_after_keep_alive_timeout() {
 }
 
 #[tokio::test]
+async fn responses_say_the_keep_alive_timeout_as_node_does() {
+    // The default configuration: 5 s.
+    let (addr, _io) = common::start_with(common::fast(), ServeConfig::default()).await;
+    let mut conn = TcpStream::connect(addr).await.unwrap();
+    let keep_alive = |headers: &[(String, String)]| {
+        headers
+            .iter()
+            .find(|(k, _)| k == "keep-alive")
+            .map(|(_, v)| v.clone())
+    };
+    for path in ["/nothing-here", "/socket.io/?EIO=4&transport=polling"] {
+        let request = format!("GET {path} HTTP/1.1\r\nHost: {addr}\r\n\r\n");
+        conn.write_all(request.as_bytes()).await.unwrap();
+        let (_, headers, _) = read_response(&mut conn).await;
+        assert_eq!(keep_alive(&headers).as_deref(), Some("timeout=5"), "{path}");
+    }
+    // Not on a connection the request closes.
+    let request =
+        format!("GET /nothing-here HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n");
+    conn.write_all(request.as_bytes()).await.unwrap();
+    let (_, headers, _) = read_response(&mut conn).await;
+    assert_eq!(keep_alive(&headers), None);
+}
+
+#[tokio::test]
 async fn a_head_begun_in_time_is_not_cut_by_the_keep_alive_timeout() {
     let (addr, _io) = start(common::fast()).await;
     let mut conn = TcpStream::connect(addr).await.unwrap();

@@ -17,6 +17,10 @@ pub enum EmitError {
     /// The socket is disconnected.
     #[error("the socket is disconnected")]
     Disconnected,
+    /// The socket already awaits its maximum of acknowledgements (`max_pending_acks`, 1,024):
+    /// an emit with an ack is refused until one is answered or times out.
+    #[error("too many acknowledgements awaited (the socket is at max_pending_acks)")]
+    TooManyPendingAcks,
     /// The adapter failed.
     #[error(transparent)]
     Adapter(#[from] AdapterError),

@@ -163,6 +163,7 @@ fn usage_error(e: proto::socket::server::UsageError) -> EmitError {
     use proto::socket::server::UsageError;
     match e {
         UsageError::ReservedEventName => EmitError::ReservedEventName(String::new()),
+        UsageError::TooManyPendingAcks(_) => EmitError::TooManyPendingAcks,
         other => EmitError::Adapter(AdapterError::Other(other.to_string())),
     }
 }

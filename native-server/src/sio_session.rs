@@ -305,6 +305,9 @@ impl App for SioApp {
                     Err(UsageError::Closed | UsageError::NotConnected(_)) => {
                         reply.send(Err(AckError::Disconnected))
                     }
+                    Err(UsageError::TooManyPendingAcks(_)) => {
+                        reply.send(Err(AckError::Emit(EmitError::TooManyPendingAcks)))
+                    }
                     Err(e) => reply.send(Err(AckError::Emit(EmitError::Adapter(
                         crate::error::AdapterError::Other(e.to_string()),
                     )))),

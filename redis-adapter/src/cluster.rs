@@ -12,7 +12,7 @@ use sockeye_server::adapter::{
     PersistedSession, RemoteSocketData, RestoredSession, Room, SocketId,
 };
 use sockeye_server::config::BoxFuture;
-use sockeye_server::{AdapterError, EmitError, Value};
+use sockeye_server::{AdapterError, EmitError, JoinError, Value};
 use tokio::sync::mpsc;
 
 use crate::link::{Incoming, Link, Sub};
@@ -895,6 +895,15 @@ impl Adapter for ClusterAdapter {
         for room in rooms {
             self.room_created(id, room);
         }
+    }
+
+    fn add_all_bounded(&self, id: &str, rooms: &[Room], max: usize) -> Result<(), JoinError> {
+        // Checked and joined under the in-memory adapter's one lock.
+        self.inner.add_all_bounded(id, rooms, max)?;
+        for room in rooms {
+            self.room_created(id, room);
+        }
+        Ok(())
     }
 
     fn join_restored(&self, id: &str, rooms: &[Room], offset: &str) -> Vec<Vec<Value>> {

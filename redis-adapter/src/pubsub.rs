@@ -10,7 +10,7 @@ use sockeye_server::adapter::{
     PersistedSession, RemoteSocketData, RestoredSession, Room, SocketId,
 };
 use sockeye_server::config::BoxFuture;
-use sockeye_server::{AdapterError, EmitError, Value};
+use sockeye_server::{AdapterError, EmitError, JoinError, Value};
 use tokio::sync::mpsc;
 
 use crate::link::{Incoming, Link, Sub};
@@ -459,6 +459,11 @@ impl Adapter for RedisAdapter {
 
     fn add_all(&self, id: &str, rooms: &[Room]) {
         self.inner.add_all(id, rooms);
+    }
+
+    fn add_all_bounded(&self, id: &str, rooms: &[Room], max: usize) -> Result<(), JoinError> {
+        // Checked and joined under the in-memory adapter's one lock.
+        self.inner.add_all_bounded(id, rooms, max)
     }
 
     fn join_restored(&self, id: &str, rooms: &[Room], offset: &str) -> Vec<Vec<Value>> {

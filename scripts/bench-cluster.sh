@@ -7,9 +7,9 @@
 # CLIENTS (per node), RATES (broadcasts/s, comma-separated) and DURATION (seconds) change the run.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
+. scripts/lib/setup.sh
 
 [ -d node_modules/@socket.io/redis-adapter ] || npm ci
 cargo build --release -p sockeye-server --example cluster
-target_dir="$(cargo metadata --format-version 1 --no-deps |
-  node -e 'let s = ""; process.stdin.on("data", d => s += d).on("end", () => console.log(JSON.parse(s).target_directory))')"
+target_dir="$(cargo_target_dir)"
 SOCKEYE_CLUSTER="$target_dir/release/examples/cluster" node scripts/lib/bench-cluster.mjs

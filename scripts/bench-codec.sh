@@ -4,11 +4,11 @@
 # criterion's estimates. Other sections of BENCHMARKS.md are left as they are.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
+. scripts/lib/setup.sh
 
 command=(cargo bench -p sockeye-core --bench codec -- --warm-up-time 1 --measurement-time 2 --sample-size 50)
 
-target_dir="$(cargo metadata --format-version 1 --no-deps |
-  node -e 'let s = ""; process.stdin.on("data", d => s += d).on("end", () => console.log(JSON.parse(s).target_directory))')"
+target_dir="$(cargo_target_dir)"
 # Stale results from renamed or removed benchmarks would end up in the table.
 rm -rf "$target_dir/criterion"
 "${command[@]}"

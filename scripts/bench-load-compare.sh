@@ -12,6 +12,7 @@
 # the client counts, default 1; the section says when it is not 1).
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
+. scripts/lib/setup.sh
 
 # What the run needs: taskset (util-linux), Node.js packages, the three servers, the generator.
 if ! command -v taskset > /dev/null; then
@@ -20,8 +21,7 @@ fi
 [ -d node_modules/socket.io ] || npm ci
 cargo build --release -p sockeye-server --example bench
 cargo build --release -p sockeye-loadgen
-target_dir="$(cargo metadata --format-version 1 --no-deps |
-  node -e 'let s = ""; process.stdin.on("data", d => s += d).on("end", () => console.log(JSON.parse(s).target_directory))')"
+target_dir="$(cargo_target_dir)"
 peer_target="$PWD/target/bench-peer-socketioxide"
 (cd bench/peers/socketioxide && CARGO_TARGET_DIR="$peer_target" cargo build --release)
 

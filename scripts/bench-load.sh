@@ -7,9 +7,9 @@
 # CLIENTS, PROCESSES and DURATION (seconds) change the run.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
+. scripts/lib/setup.sh
 
 [ -d node_modules/socket.io-client ] || npm ci
 cargo build --release -p sockeye-server --example interop
-target_dir="$(cargo metadata --format-version 1 --no-deps |
-  node -e 'let s = ""; process.stdin.on("data", d => s += d).on("end", () => console.log(JSON.parse(s).target_directory))')"
+target_dir="$(cargo_target_dir)"
 SOCKEYE_INTEROP_SERVER="$target_dir/release/examples/interop" node scripts/lib/bench-load.mjs

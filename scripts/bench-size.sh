@@ -18,6 +18,7 @@
 # (installed here with cargo when missing). A total over the cap is reported, not an error.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
+. scripts/lib/setup.sh
 
 esbuild="${ESBUILD:-node_modules/.bin/esbuild}"
 export WASM_OPT="${WASM_OPT:-node_modules/.bin/wasm-opt}"
@@ -57,8 +58,7 @@ done
 
 # The largest items, from the build above with the function names kept: the same wasm-bindgen
 # and wasm-opt steps, `--debuginfo` instead of stripping.
-target_dir="$(cargo metadata --format-version 1 --no-deps |
-  node -e 'let s = ""; process.stdin.on("data", d => s += d).on("end", () => console.log(JSON.parse(s).target_directory))')"
+target_dir="$(cargo_target_dir)"
 # The npm build's wasm-opt flags, from build-client.sh.
 wasm_opt_flags="$(sed -n 's/^WASM_OPT_FLAGS="\(.*\)"$/\1/p' scripts/build-client.sh)"
 if [ -z "$wasm_opt_flags" ]; then

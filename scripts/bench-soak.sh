@@ -9,11 +9,11 @@
 # of the two (and leaves BENCHMARKS.md alone).
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
+. scripts/lib/setup.sh
 
 [ -d node_modules/socket.io-client ] || npm ci
 cargo build --release -p sockeye-server --example soak
 cargo build --release -p sockeye-loadgen --bin sockeye-soak
-target_dir="$(cargo metadata --format-version 1 --no-deps |
-  node -e 'let s = ""; process.stdin.on("data", d => s += d).on("end", () => console.log(JSON.parse(s).target_directory))')"
+target_dir="$(cargo_target_dir)"
 SOCKEYE_SOAK_SERVER="$target_dir/release/examples/soak" SOCKEYE_SOAK="$target_dir/release/sockeye-soak" \
   node scripts/lib/bench-soak.mjs

@@ -9,10 +9,10 @@
 # clients first connect) change the run. Not part of CI.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
+. scripts/lib/setup.sh
 
 [ -d node_modules ] || npm ci
-target_dir="$(cargo metadata --format-version 1 --no-deps |
-  node -e 'let s = ""; process.stdin.on("data", d => s += d).on("end", () => console.log(JSON.parse(s).target_directory))')"
+target_dir="$(cargo_target_dir)"
 cargo build --release -p sockeye-server --example interop --features jemalloc
 cargo build --release -p sockeye-loadgen
 # Each process holds its share of the clients, one file each, plus the server's own.

@@ -9,10 +9,10 @@
 # check) change the run.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
+. scripts/lib/setup.sh
 
 [ -d node_modules/ws ] || npm ci
-target_dir="$(cargo metadata --format-version 1 --no-deps |
-  node -e 'let s = ""; process.stdin.on("data", d => s += d).on("end", () => console.log(JSON.parse(s).target_directory))')"
+target_dir="$(cargo_target_dir)"
 # The server runs on jemalloc, as `npm start` builds the binary (the `jemalloc` feature, with the
 # options in .cargo/config.toml: freed pages go back to the system after 1 s), so that its RSS
 # follows what it holds: glibc's malloc keeps the pages of freed chunks resident and its RSS grows

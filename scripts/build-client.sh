@@ -37,8 +37,7 @@ ensure_wasm_target
 ensure_wasm_bindgen
 ensure_node_modules
 
-target_dir="$(cargo metadata --format-version 1 --no-deps |
-  node -e 'let s = ""; process.stdin.on("data", d => s += d).on("end", () => console.log(JSON.parse(s).target_directory))')"
+target_dir="$(cargo_target_dir)"
 if [ ${#features[@]} -gt 0 ]; then
   out="${out:-$target_dir/pkg-debug-counters}"
   target_dir="$target_dir/debug-counters"

@@ -6,11 +6,11 @@
 # nothing. The figures are not benchmarks: scripts/bench-load-compare.sh makes those.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
+. scripts/lib/setup.sh
 
 cargo build -q -p sockeye-server --example bench
 cargo build -q -p sockeye-loadgen
-target_dir="$(cargo metadata --format-version 1 --no-deps |
-  node -e 'let s = ""; process.stdin.on("data", d => s += d).on("end", () => console.log(JSON.parse(s).target_directory))')"
+target_dir="$(cargo_target_dir)"
 
 out="$(mktemp)"
 # The server exits when this script's pipe to it closes, however the script ends.

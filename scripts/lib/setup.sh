@@ -1,5 +1,11 @@
-# Set-up steps the build scripts share; each does nothing when its tool is already there. Sourced
-# (not run) from the repository root by scripts/build-client.sh, build-yew.sh and start.sh.
+# Set-up steps the build and benchmark scripts share; each does nothing when its tool is already
+# there. Sourced (not run) from the repository root by the scripts in scripts/.
+
+# Cargo's target directory (CARGO_TARGET_DIR or .cargo/config.toml may move it from target/).
+cargo_target_dir() {
+  cargo metadata --format-version 1 --no-deps |
+    node -e 'let s = ""; process.stdin.on("data", d => s += d).on("end", () => console.log(JSON.parse(s).target_directory))'
+}
 
 # The wasm32 target of the active toolchain.
 ensure_wasm_target() {

@@ -76,7 +76,8 @@ pub(crate) fn settings(builder: SocketIoBuilder) -> SocketIoBuilder {
         .max_http_buffer_size(MAX_HTTP_BUFFER_SIZE)
 }
 
-/// Installs the demo's handlers on `/`; with `test_hooks`, also [`close_transport`].
+/// Installs the demo's handlers on `/`; with `test_hooks`, also [`close_transport`] and
+/// `test:slow-ack`.
 pub(crate) fn install(io: &SocketIo, test_hooks: bool) {
     io.ns("/", move |socket: SocketRef| async move {
         let ns = socket.namespace().clone();
@@ -101,6 +102,16 @@ pub(crate) fn install(io: &SocketIo, test_hooks: bool) {
                     let _ = ev.ack_with(&closed);
                 },
             );
+            // `test:slow-ack(ms, value)`: answers `value` after `ms` milliseconds (the shutdown
+            // test's handler still working when the server is told to stop).
+            socket.on("test:slow-ack", |_s: SocketRef, ev: Event| async move {
+                let ms = match ev.args().first() {
+                    Some(Value::Number(n)) => n.as_u64().unwrap_or(0),
+                    _ => 0,
+                };
+                tokio::time::sleep(std::time::Duration::from_millis(ms.min(60_000))).await;
+                let _ = ev.ack_with(&ev.args().get(1).cloned().unwrap_or_default());
+            });
         }
         socket.on("typing", |socket: SocketRef, ev: Event| async move {
             typing(&socket, ev.args());

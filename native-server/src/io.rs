@@ -22,7 +22,7 @@ use crate::error::{AdapterError, BroadcastAckError, ConnectError, EmitError};
 use crate::http::{EngineLayer, EngineService, NotFound};
 use crate::operators::{BroadcastOperator, RemoteSocket};
 use crate::sio_session::{AckReply, AppCmd, SioStarter};
-use crate::socket::{IntoRooms, SocketRef};
+use crate::socket::{IntoRooms, OwedAcks, SocketRef};
 use crate::value::{self, Value};
 
 type ConnectionHandler = Arc<dyn Fn(SocketRef) -> BoxFuture<'static, ()> + Send + Sync>;
@@ -65,6 +65,8 @@ pub(crate) struct NsInner {
     server_side: RwLock<HashMap<String, Vec<ServerSideHandler>>>,
     recovery: bool,
     max_rooms_per_socket: usize,
+    /// The server's, shared by its namespaces.
+    pub(crate) owed_acks: Arc<OwedAcks>,
 }
 
 impl NsInner {
@@ -197,6 +199,7 @@ impl Namespace {
             server_side: RwLock::new(HashMap::new()),
             recovery: recovery.is_some(),
             max_rooms_per_socket: io.max_rooms_per_socket,
+            owed_acks: io.owed_acks.clone(),
         });
         let ns = Namespace(inner);
         let adapter = ns.0.adapter.clone();
@@ -577,6 +580,7 @@ pub(crate) struct IoInner {
     nsps: RwLock<HashMap<String, Namespace>>,
     parents: RwLock<Vec<ParentNamespace>>,
     closed: watch::Sender<bool>,
+    owed_acks: Arc<OwedAcks>,
 }
 
 impl IoInner {
@@ -783,6 +787,7 @@ impl SocketIoBuilder {
             nsps: RwLock::new(HashMap::new()),
             parents: RwLock::new(Vec::new()),
             closed: watch::channel(false).0,
+            owed_acks: Arc::default(),
         });
         engine.set_starter(Arc::new(SioStarter {
             io: Arc::downgrade(&inner),
@@ -966,6 +971,17 @@ impl SocketIo {
             }
         }
         self.0.closed.send_replace(true);
+    }
+
+    /// A graceful [`SocketIo::close`]: refuses new connections at once, lets the handlers answer
+    /// the acknowledgements their clients asked for (while the connections stay open, for at
+    /// most `grace`), then closes as [`SocketIo::close`] does (every socket disconnected with
+    /// `server shutting down`, each connection closed once what is queued for it has been sent:
+    /// the acknowledgements included).
+    pub async fn close_gracefully(&self, grace: Duration) {
+        self.0.engine.mark_closed();
+        let _ = tokio::time::timeout(grace, self.0.owed_acks.settled()).await;
+        self.close().await;
     }
 
     /// Resolves once [`SocketIo::close`] has finished (the `shutdown` of [`serve`](crate::serve)).

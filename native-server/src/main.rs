@@ -33,8 +33,9 @@ OPTIONS:
   --tls-cert FILE          serve https and wss with this PEM certificate chain (with --tls-key;
                            needs the `tls` feature, on by default)
   --tls-key FILE           the certificate's PEM private key (PKCS#8, PKCS#1 or SEC1)
-  --shutdown-timeout MS    on SIGTERM or Ctrl-C, how long to let connections close (default 10000)
-  --test-hooks             accept the end-to-end tests' `test:close-transport` event
+  --shutdown-timeout MS    on SIGTERM or Ctrl-C, how long to let handlers answer pending acks
+                           (at most half of it) and connections close (default 10000)
+  --test-hooks             accept the tests' `test:close-transport` and `test:slow-ack` events
   --exit-with-stdin        exit when standard input closes (so a test's server dies with it)
   -h, --help               this help
 
@@ -244,16 +245,22 @@ async fn main() -> ExitCode {
         config.tls = tls;
     }
     // On the signal the listener closes first (new connections are refused, so clients reconnect
-    // to another node), then every socket is disconnected with `server shutting down` and its
-    // connection closed once what is queued for it has been sent, within the deadline.
+    // to another node), the acknowledgements owed are answered, then every socket is disconnected
+    // with `server shutting down` and its connection closed once what is queued for it has been
+    // sent, within the deadline.
     if let Err(e) = sockeye_server::serve_with(listener, svc, stop_signal(), config).await {
         eprintln!("server error: {e}");
         return ExitCode::FAILURE;
     }
     tracing::info!("shutting down");
-    if tokio::time::timeout(opts.shutdown_timeout, io.close())
-        .await
-        .is_err()
+    // Half the deadline for the handlers to answer what their clients wait for, the rest for
+    // the connections to close.
+    if tokio::time::timeout(
+        opts.shutdown_timeout,
+        io.close_gracefully(opts.shutdown_timeout / 2),
+    )
+    .await
+    .is_err()
     {
         tracing::warn!(
             "connections still open after the {} ms shutdown timeout: exiting anyway",

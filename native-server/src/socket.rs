@@ -5,7 +5,7 @@
 use std::collections::HashMap;
 use std::future::Future;
 use std::net::SocketAddr;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, RwLock};
 use std::time::{Duration, SystemTime};
 
@@ -207,20 +207,70 @@ impl Conn {
 
 // ---- events and acks ----
 
+/// The acknowledgements the server's handlers owe their clients (asked for, neither sent nor
+/// dropped): a graceful shutdown ([`SocketIo::close_gracefully`](crate::SocketIo)) waits for them.
+#[derive(Debug, Default)]
+pub(crate) struct OwedAcks {
+    count: AtomicUsize,
+    settled: tokio::sync::Notify,
+}
+
+impl OwedAcks {
+    fn owe(self: &Arc<Self>) -> Arc<Self> {
+        self.count.fetch_add(1, Ordering::AcqRel);
+        self.clone()
+    }
+
+    fn paid(&self) {
+        if self.count.fetch_sub(1, Ordering::AcqRel) == 1 {
+            self.settled.notify_waiters();
+        }
+    }
+
+    /// Resolves once no acknowledgement is owed.
+    pub(crate) async fn settled(&self) {
+        loop {
+            let settled = self.settled.notified();
+            tokio::pin!(settled);
+            settled.as_mut().enable();
+            if self.count.load(Ordering::Acquire) == 0 {
+                return;
+            }
+            settled.await;
+        }
+    }
+}
+
+/// Whether an [`AckSender`] (and its clones) sent; the debt is paid on sending or when the last
+/// clone goes unsent.
+#[derive(Debug)]
+struct AckState {
+    sent: AtomicBool,
+    owed: Arc<OwedAcks>,
+}
+
+impl Drop for AckState {
+    fn drop(&mut self) {
+        if !*self.sent.get_mut() {
+            self.owed.paid();
+        }
+    }
+}
+
 /// Answers a client's event once (the reference's ack callback).
 #[derive(Clone)]
 pub struct AckSender {
     tx: SessionTx,
     nsp: Nsp,
     id: AckId,
-    sent: Arc<AtomicBool>,
+    state: Arc<AckState>,
 }
 
 impl std::fmt::Debug for AckSender {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("AckSender")
             .field("id", &self.id.0)
-            .field("sent", &self.sent.load(Ordering::Relaxed))
+            .field("sent", &self.state.sent.load(Ordering::Relaxed))
             .finish()
     }
 }
@@ -230,18 +280,22 @@ impl AckSender {
     /// none). Only the first call sends.
     pub fn send<T: Serialize + ?Sized>(&self, data: &T) -> Result<(), SendError> {
         let args = to_args(data).map_err(|_| SendError::Serialize)?;
-        if self.sent.swap(true, Ordering::AcqRel) {
+        if self.state.sent.swap(true, Ordering::AcqRel) {
             return Err(SendError::AlreadySent);
         }
         let (args, attachments) = value::encode_array(&args);
-        self.tx
+        let sent = self
+            .tx
             .send(SessionMsg::App(AppCmd::Ack {
                 nsp: self.nsp.clone(),
                 id: self.id,
                 args,
                 attachments,
             }))
-            .map_err(|_| SendError::Closed)
+            .map_err(|_| SendError::Closed);
+        // Queued before the shutdown a graceful close sends next on the same channel.
+        self.state.owed.paid();
+        sent
     }
 }
 
@@ -870,7 +924,10 @@ impl SocketRef {
                 tx: self.0.tx.clone(),
                 nsp: self.0.nsp.clone(),
                 id,
-                sent: Arc::new(AtomicBool::new(false)),
+                state: Arc::new(AckState {
+                    sent: AtomicBool::new(false),
+                    owed: self.namespace().0.owed_acks.owe(),
+                }),
             }),
         };
         let (any, middlewares) = {

@@ -424,6 +424,20 @@ async fn upgrades_can_be_turned_off() {
     );
 }
 
+/// A polling handshake with this `Origin`.
+async fn handshake_from(addr: std::net::SocketAddr, origin: &str) -> common::Res {
+    send(
+        addr,
+        "GET",
+        "/socket.io/?EIO=4&transport=polling",
+        &[("Origin", origin)],
+        b"",
+    )
+    .await
+    .response()
+    .await
+}
+
 #[tokio::test]
 async fn cors_allows_origins_and_answers_preflights() {
     let (addr, _io) =
@@ -431,32 +445,14 @@ async fn cors_allows_origins_and_answers_preflights() {
             Cors::new(CorsOrigin::List(vec!["http://allowed.test".into()])).credentials(true),
         ))
         .await;
-    let res = send(
-        addr,
-        "GET",
-        "/socket.io/?EIO=4&transport=polling",
-        &[("Origin", "http://allowed.test")],
-        b"",
-    )
-    .await
-    .response()
-    .await;
+    let res = handshake_from(addr, "http://allowed.test").await;
     assert_eq!(
         res.header("access-control-allow-origin"),
         Some("http://allowed.test")
     );
     assert_eq!(res.header("access-control-allow-credentials"), Some("true"));
     assert_eq!(res.header("vary"), Some("Origin"));
-    let res = send(
-        addr,
-        "GET",
-        "/socket.io/?EIO=4&transport=polling",
-        &[("Origin", "http://evil.test")],
-        b"",
-    )
-    .await
-    .response()
-    .await;
+    let res = handshake_from(addr, "http://evil.test").await;
     assert_eq!(res.header("access-control-allow-origin"), None);
     // A handshake from an origin not allowed is refused; one from the server's own origin, or
     // without an Origin (not a browser), is not.
@@ -538,16 +534,7 @@ async fn cors_allows_origins_and_answers_preflights() {
         Cors::new(CorsOrigin::List(vec!["http://allowed.test".into()])).refuse_other_origins(false),
     ))
     .await;
-    let res = send(
-        addr,
-        "GET",
-        "/socket.io/?EIO=4&transport=polling",
-        &[("Origin", "http://evil.test")],
-        b"",
-    )
-    .await
-    .response()
-    .await;
+    let res = handshake_from(addr, "http://evil.test").await;
     assert_eq!(
         (res.status, res.header("access-control-allow-origin")),
         (200, None)
@@ -555,16 +542,7 @@ async fn cors_allows_origins_and_answers_preflights() {
 
     // Without CORS options there are no CORS headers.
     let (addr, _io) = start(fast()).await;
-    let res = send(
-        addr,
-        "GET",
-        "/socket.io/?EIO=4&transport=polling",
-        &[("Origin", "http://a.test")],
-        b"",
-    )
-    .await
-    .response()
-    .await;
+    let res = handshake_from(addr, "http://a.test").await;
     assert_eq!(res.header("access-control-allow-origin"), None);
 }
 

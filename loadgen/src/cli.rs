@@ -141,6 +141,37 @@ impl Workload {
     }
 }
 
+/// Prints a run's summary as its binary does: the text on stdout, and with `--json PATH` the
+/// JSON to PATH too (with `--json -`, the JSON on stdout and the text on stderr). `Err` is the
+/// exit code of a summary that could not be written, after saying why (as `name`).
+pub fn print_summary<S: serde::Serialize>(
+    name: &str,
+    summary: &S,
+    text: &str,
+    json: Option<&std::path::Path>,
+) -> Result<(), std::process::ExitCode> {
+    use std::io::Write as _;
+    let fail = |e: &dyn std::fmt::Display| {
+        eprintln!("{name}: {e}");
+        std::process::ExitCode::from(2)
+    };
+    let encoded = serde_json::to_string_pretty(summary).map_err(|e| fail(&e))?;
+    match json {
+        Some(p) if p.as_os_str() == "-" => {
+            eprint!("{text}");
+            println!("{encoded}");
+        }
+        Some(p) => {
+            print!("{text}");
+            std::fs::write(p, encoded + "\n")
+                .map_err(|e| fail(&format!("{}: {e}", p.display())))?;
+        }
+        None => print!("{text}"),
+    }
+    let _ = std::io::stdout().flush();
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -63,10 +63,11 @@ if [ "$report_only" = 0 ]; then
     # Minimize, then cap: the committed corpus stays small.
     cargo +nightly fuzz cmin "${fuzz[@]}" "$target" "corpus/$target" -- -rss_limit_mb=2048 \
       >"logs/$target.cmin.log" 2>&1 || echo "cmin $target failed: see logs/$target.cmin.log" >&2
-    while [ "$(du -sb --apparent-size "corpus/$target" | cut -f1)" -gt "$cap" ]; do
-      largest=$(find "corpus/$target" -type f -printf '%s %p\n' | sort -n | tail -n 1 | cut -d' ' -f2-)
-      rm -f -- "$largest"
-    done
+    # The files' own sizes (a directory's size stays as large as it ever grew): the largest go
+    # first until the rest fit.
+    find "corpus/$target" -type f -printf '%s %p\n' | sort -n |
+      awk -v cap="$cap" '{ total += $1; if (total > cap) { sub(/^[0-9]+ /, ""); print } }' |
+      while IFS= read -r file; do rm -f -- "$file"; done
     files=$(find "corpus/$target" -type f | wc -l)
     bytes=$(find "corpus/$target" -type f -printf '%s\n' | awk '{s += $1} END {print s + 0}')
     printf '{"target":"%s","runs":%s,"requested":%s,"seconds":%s,"status":%s,"findings":%s,"files":%s,"bytes":%s,"command":"%s","date":"%s","load":"%s"}\n' \

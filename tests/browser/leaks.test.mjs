@@ -3,12 +3,12 @@
 // The package is the debug build (SOCKEYE_DEBUG_PKG; when unset, this test builds it with
 // `bash scripts/build-client.sh --debug-counters $CARGO_TARGET_DIR/pkg-debug-counters`): the same
 // module as the npm build plus `debugCounters()`, the client's own counts of live `setTimeout`
-// handles, closures handed to JS, WebSocket handlers, drivers and the core clients they hold
-// (wasm-client/src/counters.rs).
+// handles, closures handed to JS, WebSocket handlers and drivers (wasm-client/src/counters.rs).
 // The page also counts from the outside what the client asks of the browser (an init script
 // wraps `setTimeout`, `fetch`, `WebSocket` and the window's `addEventListener` before the package
-// loads). After the cycles every count must be back to zero, the JS heap flat and the wasm linear
-// memory no larger than after the warm-up (tolerances below, with their reasons).
+// loads). After the cycles every count must be back to zero, drivers included with no collection
+// (the wrapper frees the handles of a manager closed for good itself), the JS heap flat and the
+// wasm linear memory no larger than after the warm-up (tolerances below, with their reasons).
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
@@ -18,12 +18,6 @@ import { launchChromiumWithGc, openPage, packageDir, root, startSockeye } from "
 
 const CYCLES = 1000;
 const WARM_UP = 100;
-// A collection every so many cycles: without it the wasm memory grows to hold the drivers of every
-// dropped manager the JS collector has not got round to (it runs on JS heap pressure, which a
-// driver's wasm memory does not add to), a high-water mark rather than a leak. (A driver closed
-// for good releases its client at once, so what waits for the collector is its shell, about
-// 0.9 KB: the last test measures it.)
-const GC_EVERY = 50;
 // The JS heap after a forced GC may end this much above where it was after the warm-up: 290 bytes
 // a cycle. Keeping what one cycle makes (a Manager, a Socket, their Engine and emitters) costs
 // about 1 KB a cycle, 0.9 MB over the 900 measured cycles (seen with a wrapper that kept every
@@ -31,9 +25,9 @@ const GC_EVERY = 50;
 // clean run shows is V8's own drift (inline caches, code, the collector's bookkeeping): 40 to 50 KB.
 const HEAP_TOLERANCE = 256 * 1024;
 // The wasm memory never shrinks; it may grow by at most one 64 KiB page after the warm-up (the
-// allocator's reach across fragmented free blocks), 73 bytes a cycle. A driver kept costs about
-// 0.9 KB of it once closed (5.7 KB before its client was released at close): 900 of them, 13
-// pages. A clean run shows no growth at all.
+// allocator's reach across fragmented free blocks), 73 bytes a cycle. No collection is forced
+// between the cycles: a driver left for the collector costs about 5.7 KB until it runs (before
+// the wrapper freed the handles itself, 900 cycles grew it by 5 MB). A clean run shows no growth.
 const WASM_TOLERANCE = 64 * 1024;
 
 let browser;
@@ -132,17 +126,11 @@ function instrument() {
 /** Runs `count` cycles in the page, then waits until it is quiet: the counts it reached. */
 function cycles(page, url, from, count) {
   return page.evaluate(
-    async ({ url, from, count, GC_EVERY }) => {
+    async ({ url, from, count }) => {
       const { io } = sockeye;
       if (from === 0) window.__baseline();
       const modes = [{ transports: ["polling"] }, { transports: ["websocket"] }, {}];
       for (let i = from; i < from + count; i++) {
-        if (i % GC_EVERY === 0 && i > from) {
-          // The drivers of dropped managers are freed once the JS objects holding them are
-          // collected (wasm-bindgen's FinalizationRegistry, a task after the collection).
-          gc();
-          await new Promise((r) => window.__native.setTimeout(r, 20));
-        }
         // Half the managers close on `beforeunload`: a window listener while open, none after.
         const s = io(url, { forceNew: true, closeOnBeforeunload: i % 2 === 0, ...modes[i % 3] });
         if (i % 10 === 9) {
@@ -155,35 +143,28 @@ function cycles(page, url, from, count) {
         s.disconnect();
       }
       // Quiet: the client's counts at zero (closures of aborted requests go once they settle,
-      // WebSockets once closed), nothing pending in the page.
+      // WebSockets once closed, drivers once nothing is in flight), nothing pending in the page.
       const { debugCounters } = await import("/sockeye/sockeye_client.js");
       const quiet = () => {
         const c = debugCounters();
         const live = window.__live();
-        return c.timers + c.closures + c.listeners + live.timers + live.fetches + live.webSockets === 0;
+        return c.timers + c.closures + c.listeners + c.drivers + live.timers + live.fetches + live.webSockets === 0;
       };
       const end = performance.now() + 10_000;
       while (!quiet() && performance.now() < end) await new Promise((r) => window.__native.setTimeout(r, 10));
       return { client: debugCounters(), page: window.__live() };
     },
-    { url, from, count, GC_EVERY },
+    { url, from, count },
   );
 }
 
-/** Forces garbage collection until the drivers the page dropped are freed: the heap then. */
+/** The counts and, after a forced garbage collection, the JS heap. */
 async function collect(page, cdp) {
-  let counts;
-  for (let i = 0; i < 10; i++) {
-    await cdp.send("HeapProfiler.collectGarbage");
-    // wasm-bindgen frees a dropped RawManager / RawSocket from a FinalizationRegistry callback,
-    // which runs after the collection, as a task of its own.
-    counts = await page.evaluate(async () => {
-      await new Promise((r) => window.__native.setTimeout(r, 20));
-      const { debugCounters } = await import("/sockeye/sockeye_client.js");
-      return debugCounters();
-    });
-    if (counts.drivers === 0) break;
-  }
+  await cdp.send("HeapProfiler.collectGarbage");
+  const counts = await page.evaluate(async () => {
+    const { debugCounters } = await import("/sockeye/sockeye_client.js");
+    return debugCounters();
+  });
   await cdp.send("HeapProfiler.collectGarbage");
   const { usedSize } = await cdp.send("Runtime.getHeapUsage");
   return { ...counts, heap: usedSize };
@@ -217,11 +198,12 @@ for (const [serverName, start] of Object.entries(SERVERS)) {
       );
 
       for (const [when, counts] of [[`after ${WARM_UP} cycles`, warm], [`after ${CYCLES} cycles`, end]]) {
-        // `clients`: every manager is closed for good, so none holds its client, collected or not.
-        const { timers, closures, listeners, clients } = counts.client;
+        // `drivers`: every manager is closed for good, so the wrapper freed its handles, and the
+        // driver with them, with no collection.
+        const { timers, closures, listeners, drivers } = counts.client;
         assert.deepEqual(
-          { timers, closures, listeners, clients },
-          { timers: 0, closures: 0, listeners: 0, clients: 0 },
+          { timers, closures, listeners, drivers },
+          { timers: 0, closures: 0, listeners: 0, drivers: 0 },
           `the client's counts ${when}`,
         );
         assert.deepEqual(
@@ -230,7 +212,6 @@ for (const [serverName, start] of Object.entries(SERVERS)) {
           `the page ${when}: nothing pending, no listener left but the package's one "offline" listener`,
         );
       }
-      assert.equal(last.drivers, 0, "every driver freed once the page dropped its sockets");
       assert.ok(
         last.heap - base.heap <= HEAP_TOLERANCE,
         `the JS heap grew by ${last.heap - base.heap} bytes over ${CYCLES - WARM_UP} cycles (tolerance ${HEAP_TOLERANCE})`,
@@ -285,7 +266,8 @@ test("a socket the page no longer references keeps working through garbage colle
       await other.emitWithAck("io-to-room", "watchers", "news", "after the reconnection");
       await h.until(() => got.includes("after the reconnection"), "news after the reconnection");
       const before = debugCounters().drivers;
-      // Closed for good, it goes with the next collection, its driver with it.
+      // Closed for good, its driver goes at once (the wrapper frees the handles), the socket with
+      // the next collection.
       weak.deref().disconnect();
       other.disconnect();
       other = null;
@@ -307,18 +289,18 @@ test("a socket the page no longer references keeps working through garbage colle
   }
 });
 
-test("a manager closed for good releases its client at once, without a collection, and connects again on demand", async (t) => {
+test("a manager closed for good frees its wasm handles at once, without a collection, and works again on demand", async (t) => {
   const server = await startSockeye(pkg);
   const context = await browser.newContext();
   try {
     const page = await openPage(context, server);
     const r = await page.evaluate(async (url) => {
-      const { io } = sockeye;
+      const { io, Manager } = sockeye;
       const { debugCounters } = await import("/sockeye/sockeye_client.js");
       const kept = [];
       const start = debugCounters();
-      // Every socket is kept, so that no collection can free a driver: what goes, the client
-      // released itself.
+      // Every socket is kept, so that no collection can free a driver: what goes, the wrapper
+      // freed itself.
       for (let i = 0; i < 200; i++) {
         const s = io(url, { forceNew: true, transports: i % 2 ? ["websocket"] : ["polling"] });
         s.on("connect", () => (s.connects = (s.connects ?? 0) + 1));
@@ -327,51 +309,116 @@ test("a manager closed for good releases its client at once, without a collectio
         s.disconnect();
         kept.push(s);
       }
-      await h.until(() => debugCounters().closures === 0, "the closures of the last cycle freed");
+      const freed = () => debugCounters().drivers === start.drivers;
+      await h.until(() => debugCounters().closures === 0 && freed(), "the last cycle's closures and driver freed");
       const released = debugCounters();
       const s = kept[0];
-      const before = { id: s.id, connected: s.connected, active: s.active, state: s.io._readyState, reconnecting: s.io._reconnecting };
-      // Connected again: the listeners are those of before, the manager is the same.
+      const m = s.io;
+      const read = () => ({
+        id: s.id,
+        connected: s.connected,
+        disconnected: s.disconnected,
+        active: s.active,
+        recovered: s.recovered,
+        state: m._readyState,
+        reconnecting: m._reconnecting,
+        engine: [m.engine.id, m.engine.transport],
+      });
+      // Getters answer without making the handles again; setters are kept for when they are.
+      const before = read();
+      m.reconnectionDelay(1234);
+      const packets = [];
+      m.engine.on("packet", (p) => packets.push(p.type));
+      const stillFreed = freed();
+      // Connected again: same manager, same listeners, the setter's value and the packet events.
       s.connect();
       await h.until(() => s.connects === 2, "connected again");
       const again = {
-        clients: debugCounters().clients,
-        state: s.io._readyState,
-        transport: s.io.engine.transport?.name,
+        drivers: debugCounters().drivers - start.drivers,
+        state: m._readyState,
+        transport: m.engine.transport?.name,
         id: typeof s.id,
+        delay: m.reconnectionDelay(),
         ack: await s.emitWithAck("echo-ack", "again"),
+        packets: packets.includes("message"),
       };
       s.disconnect();
-      await h.until(() => debugCounters().clients === 0, "released again");
-      // A manager made with autoConnect: false, with a socket, holds no client until it connects.
+      await h.until(freed, "freed again");
+      // An emit while freed makes the handles again and is buffered (which keeps them), then sent.
+      let buffered;
+      s.emit("echo-ack", "buffered", (x) => (buffered = x));
+      await Promise.resolve();
+      const buffering = debugCounters().drivers - start.drivers;
+      s.connect();
+      await h.until(() => buffered === "buffered", "the buffered emit acknowledged");
+      s.disconnect();
+      await h.until(freed, "freed after the buffered emit");
+      // A manager with two sockets: made again with both, in order; a socket asked for later
+      // connects (autoConnect), with its own auth.
+      const two = new Manager(url, { transports: ["websocket"] });
+      const root = two.socket("/");
+      const chat = two.socket("/chat");
+      await Promise.all([h.connected(root), h.connected(chat)]);
+      root.disconnect();
+      chat.disconnect();
+      await h.until(freed, "the two-socket manager freed");
+      const admin = two.socket("/admin", { auth: { admin: true } });
+      await h.connected(admin);
+      const chatAgain = two.socket("/chat");
+      await h.connected(chatAgain);
+      const nsps = [
+        await admin.emitWithAck("whoami").then((x) => x.nsp),
+        await chatAgain.emitWithAck("whoami").then((x) => x.nsp),
+        root.connected,
+        chatAgain === chat,
+      ];
+      admin.disconnect();
+      chat.disconnect();
+      // A manager made with autoConnect: false is freed at once, and connects on demand.
       const lazy = io(url, { forceNew: true, autoConnect: false });
-      const idle = debugCounters().clients;
+      await Promise.resolve();
+      const lazyFreed = freed();
       lazy.connect();
       await h.connected(lazy);
       const lazyAck = await lazy.emitWithAck("echo-ack", "lazy");
-      // An emit while disconnected is buffered: that client is kept, and sends it on connect.
       lazy.disconnect();
-      lazy.emit("echo-ack", "buffered", (x) => (lazy.buffered = x));
-      const buffering = debugCounters().clients;
-      lazy.connect();
-      await h.until(() => lazy.buffered === "buffered", "the buffered emit acknowledged");
-      lazy.disconnect();
-      // Released once its last request settles (an aborted poll may settle after disconnect()).
-      await h.until(() => debugCounters().clients === 0, "released at the end").catch(() => {});
-      return { start, released, before, again, idle, lazyAck, buffering, end: debugCounters() };
+      // Freed once its last request settles (an aborted poll may settle after disconnect()).
+      await h.until(freed, "freed at the end").catch(() => {});
+      return {
+        start, released, before, stillFreed, again, buffering, nsps, lazyFreed, lazyAck,
+        end: debugCounters().drivers - start.drivers,
+      };
     }, server.url);
     t.diagnostic(
       `200 closed managers kept: wasm memory ${r.start.wasmMemory} -> ${r.released.wasmMemory} bytes; ` +
         `counts ${JSON.stringify(r.released)}`,
     );
-    assert.equal(r.released.drivers - r.start.drivers, 200, "the drivers are kept by their handles");
-    assert.equal(r.released.clients, 0, "no client is held by a manager closed for good");
-    assert.deepEqual(r.before, { id: undefined, connected: false, active: false, state: "closed", reconnecting: false });
-    assert.deepEqual(r.again, { clients: 1, state: "open", transport: "polling", id: "string", ack: "again" });
-    assert.equal(r.idle, 0, "a manager that never opened holds no client");
+    assert.equal(r.released.drivers, r.start.drivers, "no driver is kept by a manager closed for good");
+    assert.deepEqual(r.before, {
+      id: undefined,
+      connected: false,
+      disconnected: true,
+      active: false,
+      recovered: false,
+      state: "closed",
+      reconnecting: false,
+      engine: [undefined, undefined],
+    });
+    assert.equal(r.stillFreed, true, "getters, setters and listeners leave the handles freed");
+    assert.deepEqual(r.again, {
+      drivers: 1,
+      state: "open",
+      transport: "polling",
+      id: "string",
+      delay: 1234,
+      ack: "again",
+      packets: true,
+    });
+    assert.equal(r.buffering, 1, "a buffered emit keeps its manager's handles");
+    assert.deepEqual(r.nsps, ["/admin", "/chat", false, true]);
+    assert.equal(r.lazyFreed, true, "a manager that never opened is freed at once");
     assert.equal(r.lazyAck, "lazy");
-    assert.equal(r.buffering, 1, "a buffered emit keeps its client");
-    assert.equal(r.end.clients, 0);
+    assert.equal(r.end, 0);
     const errors = page.problems.filter((p) => p.startsWith("pageerror"));
     assert.deepEqual(errors, [], "no uncaught errors in the page");
   } finally {

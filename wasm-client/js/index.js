@@ -20,11 +20,11 @@ await init({ module_or_path: fs ? fs.readFile(wasm) : wasm });
 // wasm driver) the application dropped.
 const openManagers = new Set();
 const listen = typeof addEventListener === "function";
-if (listen) addEventListener("offline", () => openManagers.forEach((m) => m._raw.offline()), false);
+if (listen) addEventListener("offline", () => openManagers.forEach((m) => m[raw]?.offline()), false);
 // `closeOnBeforeunload`: as the reference, a `beforeunload` listener (which keeps the page out of
 // the back/forward cache) only while a manager that asks for it is open.
 let unloading = 0;
-const onBeforeunload = () => openManagers.forEach((m) => m.opts.closeOnBeforeunload && m._raw.dropTransports());
+const onBeforeunload = () => openManagers.forEach((m) => m.opts.closeOnBeforeunload && m[raw]?.dropTransports());
 function track(manager, open) {
   if (open === openManagers.has(manager)) return;
   openManagers[open ? "add" : "delete"](manager);
@@ -40,6 +40,19 @@ function track(manager, open) {
 // its scope); the target keeps its own handler, under this key. While open, a manager is kept by
 // `openManagers`; once closed, by the application's references, if any.
 const onRaw = Symbol("onRaw");
+// A manager closed for good frees its wasm handles (RawManager, RawSockets) at once, rather than
+// when the collector gets round to them (their finalizers run on JS heap pressure, which the wasm
+// memory they hold does not add to): the driver says so with an `idle` event, and the handles are
+// freed once out of that call (wasm-bindgen refuses to free an object in use). The manager keeps
+// what it takes to make equal ones (its options and setters' values, its sockets in creation
+// order), and the next command makes them again, closed; getters answer "closed" meanwhile.
+// `raw` is the manager's live RawManager, or undefined once freed; `live` makes it again.
+const raw = Symbol("raw");
+const live = Symbol("live");
+const adopt = Symbol("adopt");
+const attach = Symbol("attach");
+const detach = Symbol("detach");
+const packets = Symbol("packets");
 function weakly(target) {
   const ref = new WeakRef(target);
   return (a, b, c) => ref.deref()?.[onRaw](a, b, c);
@@ -130,18 +143,21 @@ class Engine extends Emitter {
 
   on(event, listener) {
     // Copying every packet costs; the core only does it once someone listens.
-    if (event === "packet") this.#raw().packetEvents(true);
+    if (event === "packet" && !this[packets]) {
+      this[packets] = true;
+      this.#raw()?.packetEvents(true);
+    }
     return super.on(event, listener);
   }
 
   /** The session id, once the handshake arrived. */
   get id() {
-    return this.#raw().sid;
+    return this.#raw()?.sid;
   }
 
   /** The transport the session runs on. */
   get transport() {
-    const name = this.#raw().transport;
+    const name = this.#raw()?.transport;
     return name === undefined ? undefined : { name };
   }
 }
@@ -150,8 +166,8 @@ class Engine extends Emitter {
 export class Manager extends Emitter {
   /** The sockets of this manager, by namespace. */
   nsps = {};
-  /** @internal */
-  _raw;
+  /** Its sockets in creation order (those of `nsps`, and any made with `new Socket`). */
+  #sockets = [];
 
   constructor(uri, opts) {
     super();
@@ -161,13 +177,14 @@ export class Manager extends Emitter {
     }
     this.opts = opts = opts ?? {};
     this.uri = absolute(uri);
-    this.engine = new Engine(() => this._raw);
+    this.engine = new Engine(() => this[raw]);
     let description;
     this[onRaw] = (kind, value, fromEngine) => {
       if (fromEngine) return this.engine.emitReserved(kind, value);
       // Closed for good (after a "close", an "error" or "reconnect_failed"): no longer kept.
-      const raw = this._raw;
-      if (raw?.readyState === "closed" && !raw.reconnecting) track(this, false);
+      const r = this[raw];
+      if (r?.readyState === "closed" && !r.reconnecting) track(this, false);
+      if (kind === "idle") return void queueMicrotask(() => this.#free());
       // What closed the engine (the reference's `description`), just before its "close".
       if (kind === "closeDescription") return void (description = value);
       if (kind !== "close") return this.emitReserved(kind, value);
@@ -176,18 +193,43 @@ export class Manager extends Emitter {
       this.emitReserved("close", value, why);
       this.engine.emitReserved("close", value, why);
     };
-    this._raw = new RawManager(this.uri, opts, weakly(this));
+    this[raw] = new RawManager(this.uri, opts, weakly(this));
     if (opts.autoConnect !== false) track(this, true);
+  }
+
+  /** The RawManager, made again (closed, its sockets too) if it was freed. @internal */
+  [live]() {
+    if (this[raw]) return this[raw];
+    // Closed: `autoConnect` is applied by whoever connects (see Socket's constructor).
+    const r = (this[raw] = new RawManager(this.uri, { ...this.opts, autoConnect: false }, weakly(this)));
+    for (const [name, value] of Object.entries(this._settings ?? {})) r.set(name, value);
+    if (this.engine[packets]) r.packetEvents(true);
+    for (const socket of this.#sockets) socket[attach](r);
+    return r;
+  }
+
+  /** Adds a socket made on this manager, in creation order. @internal */
+  [adopt](socket) {
+    this.#sockets.push(socket);
+  }
+
+  /** Frees the handles if the manager is still idle (closed for good). */
+  #free() {
+    const r = this[raw];
+    if (!r?.idle) return;
+    this[raw] = undefined;
+    for (const socket of this.#sockets) socket[detach]();
+    r.free();
   }
 
   /** The manager's state: "opening", "open" or "closed". */
   get _readyState() {
-    return this._raw.readyState;
+    return this[raw]?.readyState ?? "closed";
   }
 
   /** Whether a reconnection is scheduled or under way. */
   get _reconnecting() {
-    return this._raw.reconnecting;
+    return this[raw]?.reconnecting ?? false;
   }
 
   /** The socket of namespace `nsp`, created once. */
@@ -208,7 +250,7 @@ export class Manager extends Emitter {
       this.on("open", done).on("error", done);
     }
     track(this, true);
-    this._raw.open();
+    this[live]().open();
     return this;
   }
 
@@ -219,7 +261,7 @@ export class Manager extends Emitter {
   /** Closes the connection without reconnecting. */
   close() {
     track(this, false);
-    this._raw.close();
+    this[live]().close();
   }
 
   disconnect() {
@@ -245,14 +287,17 @@ for (const [name, initial] of [
       return name in settings ? settings[name] : initial(this.opts);
     }
     settings[name] = name === "reconnection" ? !!args[0] : args[0];
-    this._raw.set(name, args[0]);
+    // A freed manager gets it when made again.
+    this[raw]?.set(name, args[0]);
     return this;
   };
 }
 
 /** A socket on one namespace of a manager. */
 export class Socket extends Emitter {
+  /** The RawSocket, undefined while its manager's handles are freed. */
   #raw;
+  #opts;
   #flags = {};
   #any = [];
   #anyOutgoing = [];
@@ -266,10 +311,32 @@ export class Socket extends Emitter {
     this.nsp = nsp;
     if (opts && opts.auth) this.auth = opts.auth;
     this[onRaw] = (kind, value, id) => this.#on(kind, value, id);
+    this.#opts = opts ?? {};
     // A socket that connects on creation opens its manager, if closed.
-    if (io.opts.autoConnect !== false) track(io, true);
-    this.#raw = io._raw.socket(nsp, opts ?? {}, weakly(this));
+    const connect = io.opts.autoConnect !== false;
+    if (connect) track(io, true);
+    this[attach](io[live]());
+    io[adopt](this);
     if (this.#authLater) this.#sendAuth();
+    // A manager made again after being freed does not connect on its own.
+    if (connect && !this.#raw.active) this.#raw.connect();
+  }
+
+  /** Makes the RawSocket on the manager's (new) RawManager. @internal */
+  [attach](r) {
+    this.#raw = r.socket(this.nsp, this.#opts, weakly(this));
+  }
+
+  /** Frees the RawSocket (its manager is freeing its handles). @internal */
+  [detach]() {
+    this.#raw?.free();
+    this.#raw = undefined;
+  }
+
+  /** The RawSocket, made again (with its manager's) if freed. */
+  #live() {
+    if (!this.#raw) this.io[live]();
+    return this.#raw;
   }
 
   #on(kind, value, id) {
@@ -279,7 +346,7 @@ export class Socket extends Emitter {
         value.push((...args) => {
           if (!sent) {
             sent = true;
-            this.#raw.ack(id, args);
+            this.#live().ack(id, args);
           }
         });
       }
@@ -304,7 +371,7 @@ export class Socket extends Emitter {
     this.#authLater = false;
     // Read now, as the reference does: applications change `socket.auth` between connections.
     const auth = this.auth;
-    if (typeof auth === "function") auth((data) => this.#raw.connectWithAuth(data));
+    if (typeof auth === "function") auth((data) => this.#live().connectWithAuth(data));
     else this.#raw.connectWithAuth(auth);
   }
 
@@ -315,7 +382,7 @@ export class Socket extends Emitter {
   #emit(args, ack, withError) {
     const flags = this.#flags;
     this.#flags = {};
-    this.#raw.emit(args, ack, withError, flags.timeout, !!flags.volatile);
+    this.#live().emit(args, ack, withError, flags.timeout, !!flags.volatile);
     if (this.#anyOutgoing.length) {
       if (this.connected) this.#notifyOutgoing(args);
       else if (!flags.volatile) this.#buffered.push(args);
@@ -323,31 +390,32 @@ export class Socket extends Emitter {
   }
 
   /** The session id while connected. */
+  // A freed socket is disconnected, inactive, not recovered.
   get id() {
-    return this.#raw.id;
+    return this.#raw?.id;
   }
 
   get connected() {
-    return this.#raw.connected;
+    return this.#raw?.connected ?? false;
   }
 
   get disconnected() {
-    return !this.#raw.connected;
+    return !this.connected;
   }
 
   /** Whether the socket reconnects when its manager does. */
   get active() {
-    return this.#raw.active;
+    return this.#raw?.active ?? false;
   }
 
   /** Whether the last connection recovered the previous session. */
   get recovered() {
-    return this.#raw.recovered;
+    return this.#raw?.recovered ?? false;
   }
 
   connect() {
     track(this.io, true);
-    this.#raw.connect();
+    this.#live().connect();
     return this;
   }
 
@@ -356,7 +424,7 @@ export class Socket extends Emitter {
   }
 
   disconnect() {
-    this.#raw.disconnect();
+    this.#live().disconnect();
     return this;
   }
 

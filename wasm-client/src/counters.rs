@@ -18,11 +18,8 @@ pub(crate) enum Kind {
     Closure = 1,
     /// WebSocket event handlers (`onopen` ...) set and not yet detached.
     Listener = 2,
-    /// Drivers (one per manager) not yet dropped.
+    /// Drivers (one per manager, each holding its core client) not yet dropped.
     Driver = 3,
-    /// Core clients the drivers hold: a driver closed for good releases its own at once, whether
-    /// or not the driver is dropped.
-    Client = 4,
 }
 
 #[cfg(feature = "debug-counters")]
@@ -34,7 +31,7 @@ mod imp {
     use super::Kind;
 
     // wasm32 without threads: the atomics are plain loads and stores.
-    static COUNTS: [AtomicI32; 5] = [const { AtomicI32::new(0) }; 5];
+    static COUNTS: [AtomicI32; 4] = [const { AtomicI32::new(0) }; 4];
 
     pub(crate) fn add(kind: Kind, n: i32) {
         if let Some(c) = COUNTS.get(kind as usize) {
@@ -43,11 +40,11 @@ mod imp {
     }
 
     /// The live counts, and the wasm linear memory's size in bytes:
-    /// `{ timers, closures, listeners, drivers, clients, wasmMemory }`.
+    /// `{ timers, closures, listeners, drivers, wasmMemory }`.
     #[wasm_bindgen(js_name = debugCounters)]
     pub fn debug_counters() -> js_sys::Object {
         let counts = js_sys::Object::new();
-        let names = ["timers", "closures", "listeners", "drivers", "clients"];
+        let names = ["timers", "closures", "listeners", "drivers"];
         for (name, count) in names.iter().zip(&COUNTS) {
             crate::js::set(&counts, name, &count.load(Ordering::Relaxed).into());
         }

@@ -17,25 +17,21 @@
 //! even when the application drops every handle. Once closed for good (no transport, no timer,
 //! no request) only the application's handles keep it.
 //!
-//! Release: a client closed for good (manager closed, no reconnection pending, every socket
-//! inactive with nothing buffered and no recovery session, nothing in flight) is dropped at once,
-//! rather than when the JS collector gets round to the handles: their finalizers run only on JS
-//! heap pressure, which the wasm memory a driver holds does not add to. What a later command
-//! needs (the config, the sockets' namespaces and options) is kept, and the first command rebuilds
-//! an equal client; getters answer from the released state without rebuilding ([`Driver::peek`]).
+//! Settling: once nothing is in flight (no transport, no request, no event left to deliver) the
+//! driver tells its sink ([`Sink::settled`]). The JS surface uses it to tell the wrapper that a
+//! manager is closed for good, so that the wrapper frees its handles (and with them this driver)
+//! at once rather than when the JS collector gets round to them: their finalizers run only on JS
+//! heap pressure, which the wasm memory a driver holds does not add to.
 //!
 //! [`pumps`]: Driver::pump
 
-use alloc::boxed::Box;
 use alloc::rc::Rc;
 use alloc::vec::Vec;
-use core::cell::{Cell, RefMut};
+use core::cell::Cell;
 
 use proto::Instant;
 use proto::client::{Client, Config, EngineId, Event};
 use proto::engine::client::Transmit;
-use proto::socket::client::{ReadyState, SocketId, SocketOptions};
-use proto::socket::packet::Nsp;
 use wasm_bindgen::prelude::*;
 
 use crate::cell::Shared;
@@ -71,11 +67,10 @@ pub(crate) trait Sink: Sized + 'static {
         let _ = (driver, tag, value);
     }
 
-    /// The client is closed for good: whether the sink holds nothing that refers to it (acks,
-    /// queued emits), so that the driver may drop it; the sink frees its own buffers then. A
-    /// sink that creates sockets other than through [`Driver::socket`] must answer `false`.
-    fn release(&self) -> bool {
-        false
+    /// Nothing is in flight any more ([`Driver::quiet`]), after a round of events or a
+    /// request the client had aborted settling. No borrow of the driver is held.
+    fn settled(driver: &Driver<Self>) {
+        let _ = driver;
     }
 }
 
@@ -101,16 +96,7 @@ impl<S: Sink> Clone for Driver<S> {
 }
 
 struct Inner<S> {
-    /// The client; `None` once released (see the module docs), rebuilt by [`Driver::live`].
-    client: Shared<Option<Held>>,
-    /// What a rebuilt client starts from: the config (the manager's part as of the last release,
-    /// so that the option setters' changes stay), with `auto_connect` off: a rebuilt client must
-    /// not open on its own, so the driver applies `auto_connect` itself ([`Driver::socket`]).
-    config: Shared<Config>,
-    auto_connect: bool,
-    /// The sockets made through [`Driver::socket`], in the order of their ids.
-    sockets: Shared<Vec<(SocketId, Nsp, SocketOptions)>>,
-    packet_events: Cell<bool>,
+    client: Shared<Client>,
     io: Shared<Io>,
     /// Events drained from the client and not yet delivered.
     events: Shared<Vec<Event>>,
@@ -143,16 +129,9 @@ struct InFlight {
 impl<S: Sink> Driver<S> {
     /// A driver for `config` (connecting at once with `autoConnect`), reporting to `sink`.
     pub(crate) fn new(config: Config, poll: PollOptions, sink: S) -> Self {
-        let config_auto_connect = config.manager.auto_connect;
-        let mut kept = config.clone();
-        kept.manager.auto_connect = false;
         let client = Client::new(timer::now(), config, seed());
         let driver = Driver(Rc::new(Inner {
-            client: Shared::new(Some(Held::new(client))),
-            config: Shared::new(kept),
-            auto_connect: config_auto_connect,
-            sockets: Shared::new(Vec::new()),
-            packet_events: Cell::new(false),
+            client: Shared::new(client),
             io: Shared::new(Io {
                 poll,
                 ws: Vec::new(),
@@ -191,55 +170,21 @@ impl<S: Sink> Driver<S> {
         })
     }
 
-    /// Reads the client's state (rebuilding a released client).
-    #[cfg(feature = "rust-api")]
+    /// Reads the client's state.
     pub(crate) fn read<R>(&self, f: impl FnOnce(&Client) -> R) -> R {
-        f(&self.live())
+        f(&self.0.client.borrow())
     }
 
-    /// Reads the client's state; `None` once released (closed for good: `readyState` closed, no
-    /// reconnection, every socket disconnected and inactive, with no recovery session).
-    pub(crate) fn peek<R>(&self, f: impl FnOnce(&Client) -> R) -> Option<R> {
-        self.0.client.borrow().as_ref().map(|h| f(&h.client))
-    }
-
-    /// The manager's options, live or as of the release (`auto_connect` excepted).
-    pub(crate) fn manager_config<R>(
-        &self,
-        f: impl FnOnce(&proto::socket::client::Config) -> R,
-    ) -> R {
-        match self.0.client.borrow().as_ref() {
-            Some(h) => f(h.client.manager().config()),
-            None => f(&self.0.config.borrow().manager),
-        }
-    }
-
-    /// The client, rebuilt first if it was released.
-    fn live(&self) -> RefMut<'_, Client> {
+    /// Whether nothing is in flight: no transport, no request, no input or event waiting, no
+    /// event being delivered. (The timer is the client's: its `poll_timeout`.)
+    pub(crate) fn quiet(&self) -> bool {
         let inner = &*self.0;
-        RefMut::map(inner.client.borrow_mut(), |slot| {
-            &mut *slot
-                .get_or_insert_with(|| Held::new(inner.rebuild()))
-                .client
-        })
-    }
-
-    /// The socket of `nsp` (`io.socket(nsp)`), made once; connected at once with `autoConnect`
-    /// unless active. Not pumped: see [`Driver::command`].
-    pub(crate) fn socket(&self, nsp: Nsp, options: SocketOptions) -> SocketId {
-        let auto_connect = self.0.auto_connect;
-        let id = self.command(|c, now| {
-            let id = c.socket_with(now, nsp.clone(), options.clone());
-            if auto_connect && !c.manager().is_active(id) {
-                c.connect(now, id);
-            }
-            id
-        });
-        let mut sockets = self.0.sockets.borrow_mut();
-        if !sockets.iter().any(|(s, ..)| *s == id) {
-            sockets.push((id, nsp, options));
-        }
-        id
+        let io = inner.io.borrow();
+        io.ws.is_empty()
+            && io.requests.is_empty()
+            && !inner.dispatching.get()
+            && inner.inputs.borrow().is_empty()
+            && inner.events.borrow().is_empty()
     }
 
     /// Runs one input or command against the client, then pumps.
@@ -252,7 +197,7 @@ impl<S: Sink> Driver<S> {
     /// Runs one command without pumping; the caller pumps once it has recorded what the command
     /// returned (an ack handle, say), so that no event about it can come first.
     pub(crate) fn command<R>(&self, f: impl FnOnce(&mut Client, Instant) -> R) -> R {
-        f(&mut self.live(), timer::now())
+        f(&mut self.0.client.borrow_mut(), timer::now())
     }
 
     /// Drains the client, performs its transmits, re-arms the timer, then delivers the events.
@@ -262,11 +207,7 @@ impl<S: Sink> Driver<S> {
             let now = timer::now();
             let mut transmits = Vec::new();
             let deadline = {
-                let mut slot = inner.client.borrow_mut();
-                // Released: nothing to drain.
-                let Some(Held { client, .. }) = slot.as_mut() else {
-                    break;
-                };
+                let mut client = inner.client.borrow_mut();
                 for engine in inner.inputs.take() {
                     client.handle_ws_close(now, engine);
                 }
@@ -306,68 +247,19 @@ impl<S: Sink> Driver<S> {
             }
         }
         inner.dispatching.set(false);
-        self.release();
+        self.settle();
     }
 
-    /// Drops the client if it is closed for good (see the module docs), and the driver's
-    /// buffers with it.
-    fn release(&self) {
-        let inner = &*self.0;
-        if inner.dispatching.get() {
-            // Events are being delivered: the outermost pump releases once they are.
-            return;
+    /// Tells the sink once nothing is in flight.
+    fn settle(&self) {
+        if self.quiet() {
+            S::settled(self);
         }
-        let manager = {
-            let slot = inner.client.borrow();
-            let Some(Held { client: c, .. }) = slot.as_ref() else {
-                return;
-            };
-            let m = c.manager();
-            let closed = m.state() == ReadyState::Closed
-                && !m.is_reconnecting()
-                && c.engine().is_none()
-                && c.poll_timeout().is_none();
-            // A socket's retry queue cannot be read: one with `retries` keeps its client.
-            let sockets_idle = inner.sockets.borrow().iter().all(|(s, _, options)| {
-                !m.is_active(*s)
-                    && !m.is_connected(*s)
-                    && !m.is_recovered(*s)
-                    && m.pid(*s).is_none()
-                    && m.buffered(*s) == 0
-                    && options.retries == 0
-            });
-            let io = inner.io.borrow();
-            let idle = io.ws.is_empty()
-                && io.requests.is_empty()
-                && inner.inputs.borrow().is_empty()
-                && inner.events.borrow().is_empty();
-            // `rememberUpgrade` carries the last session's WebSocket success, which the client
-            // keeps to itself.
-            let remember = inner.config.borrow().engine.remember_upgrade;
-            if !(closed && sockets_idle && idle && !remember && inner.sink.release()) {
-                return;
-            }
-            m.config().clone()
-        };
-        let mut config = inner.config.borrow_mut();
-        config.manager = manager;
-        config.manager.auto_connect = false;
-        drop(config);
-        drop(inner.client.borrow_mut().take());
-        let mut io = inner.io.borrow_mut();
-        io.ws = Vec::new();
-        io.requests = Vec::new();
-        drop(io);
-        *inner.events.borrow_mut() = Vec::new();
-        *inner.inputs.borrow_mut() = Vec::new();
     }
 
     /// Turns on the engine's `packet` events (for `io.engine.on("packet")`).
     pub(crate) fn set_packet_events(&self, on: bool) {
-        self.0.packet_events.set(on);
-        if let Some(h) = self.0.client.borrow_mut().as_mut() {
-            h.client.set_packet_events(on);
-        }
+        self.0.client.borrow_mut().set_packet_events(on);
     }
 
     /// Drops every transport without telling the client (the page is unloading:
@@ -485,7 +377,7 @@ impl<S: Sink> Driver<S> {
         // A request the client had aborted is forgotten: nothing listens for it. It may have
         // been the last thing the client waited for.
         let Some((engine, post, result)) = done else {
-            self.release();
+            self.settle();
             return;
         };
         self.with(|c, now| {
@@ -495,36 +387,6 @@ impl<S: Sink> Driver<S> {
                 c.handle_poll_response(now, engine, result);
             }
         });
-    }
-}
-
-/// A client the driver holds (boxed: a released driver keeps none of its size), counted for the
-/// leak test.
-struct Held {
-    client: Box<Client>,
-    _live: Live,
-}
-
-impl Held {
-    fn new(client: Client) -> Self {
-        Held {
-            client: Box::new(client),
-            _live: Live::new(Kind::Client),
-        }
-    }
-}
-
-impl<S> Inner<S> {
-    /// A client equal to the released one: closed, its sockets made again (inactive) in their
-    /// order, so with the same ids.
-    fn rebuild(&self) -> Client {
-        let now = timer::now();
-        let mut client = Client::new(now, self.config.borrow().clone(), seed());
-        client.set_packet_events(self.packet_events.get());
-        for (_, nsp, options) in self.sockets.borrow().iter() {
-            let _ = client.socket_with(now, nsp.clone(), options.clone());
-        }
-        client
     }
 }
 

@@ -88,8 +88,11 @@ struct Waiting {
 pub(crate) struct JsSink {
     /// `(kind, value, fromEngine)` of the wrapper's Manager.
     manager: Function,
-    /// `(kind, value, ackId)` of each wrapper Socket.
-    sockets: Shared<Vec<(SocketId, Function)>>,
+    /// `(kind, value, ackId)` of each wrapper Socket, and whether the socket has `retries`.
+    sockets: Shared<Vec<(SocketId, Function, bool)>>,
+    /// `rememberUpgrade`: the client keeps the last session's WebSocket success to itself, so a
+    /// manager with it is never idle (see [`JsSink::idle`]).
+    remember_upgrade: bool,
     /// By ack handle; a few at a time, so a Vec beats a map (in speed and in bundle size).
     acks: Shared<Vec<(u64, AckCallback)>>,
     /// Emits and acks waiting for a `Blob` to be read, or behind one that is, in send order.
@@ -114,6 +117,35 @@ struct BlobRead {
 }
 
 impl JsSink {
+    /// Whether the manager is closed for good, so that freeing its handles loses nothing: closed,
+    /// no reconnection pending, nothing in flight, every socket inactive with nothing buffered and
+    /// no recovery session, no ack awaited, no emit waiting for a `Blob`. What the wrapper needs
+    /// to make an equal manager (the options, the setters' values, the sockets in their order) it
+    /// keeps itself. A socket's retry queue cannot be read: one with `retries` is never idle.
+    fn idle(driver: &Driver<Self>) -> bool {
+        let sink = driver.sink();
+        driver.quiet()
+            && !sink.remember_upgrade
+            && sink.acks.borrow().is_empty()
+            && sink.waiting.borrow().is_empty()
+            && sink.reads.borrow().is_empty()
+            && driver.read(|c| {
+                let m = c.manager();
+                m.state() == socket_client::ReadyState::Closed
+                    && !m.is_reconnecting()
+                    && c.engine().is_none()
+                    && c.poll_timeout().is_none()
+                    && sink.sockets.borrow().iter().all(|(s, _, retries)| {
+                        !retries
+                            && !m.is_active(*s)
+                            && !m.is_connected(*s)
+                            && !m.is_recovered(*s)
+                            && m.pid(*s).is_none()
+                            && m.buffered(*s) == 0
+                    })
+            })
+    }
+
     /// A fresh sequence number or tag.
     fn tag(&self) -> u32 {
         let tag = self.next_tag.get().wrapping_add(1);
@@ -135,8 +167,8 @@ impl JsSink {
             .sockets
             .borrow()
             .iter()
-            .find(|(s, _)| *s == socket)
-            .map(|(_, f)| f.clone());
+            .find(|(s, ..)| *s == socket)
+            .map(|(_, f, _)| f.clone());
         if let Some(f) = f {
             call3(&f, &kind.into(), value, extra);
         }
@@ -238,17 +270,11 @@ impl Sink for JsSink {
         }
     }
 
-    fn release(&self) -> bool {
-        let idle = self.acks.borrow().is_empty()
-            && self.waiting.borrow().is_empty()
-            && self.reads.borrow().is_empty();
-        if idle {
-            // Their capacity goes with the client's state.
-            *self.acks.borrow_mut() = Vec::new();
-            *self.waiting.borrow_mut() = Vec::new();
-            *self.reads.borrow_mut() = Vec::new();
+    fn settled(driver: &Driver<Self>) {
+        if JsSink::idle(driver) {
+            // The wrapper frees the handles once out of this call (and checks `idle` again).
+            driver.sink().manager("idle", &JsValue::UNDEFINED, false);
         }
-        idle
     }
 }
 
@@ -468,6 +494,7 @@ impl JsManager {
         let sink = JsSink {
             manager: on_event,
             sockets: Shared::new(Vec::new()),
+            remember_upgrade: options.config.engine.remember_upgrade,
             acks: Shared::new(Vec::new()),
             waiting: Shared::new(Vec::new()),
             reads: Shared::new(Vec::new()),
@@ -492,14 +519,16 @@ impl JsManager {
         let nsp = Nsp::new(nsp).map_err(|e| JsError::new(&e.text()))?;
         let options = self
             .driver
-            .manager_config(|config| options::socket_options(opts, config));
+            .read(|c| options::socket_options(opts, c.manager().config()));
         let (retries, ack_timeout) = (options.retries, options.ack_timeout);
         // Not pumped before `on_event` is registered: connecting may report at once.
-        let id = self.driver.socket(nsp, options);
+        let id = self
+            .driver
+            .command(|c, now| c.socket_with(now, nsp, options));
         {
             let mut sockets = self.driver.sink().sockets.borrow_mut();
-            sockets.retain(|(s, _)| *s != id);
-            sockets.push((id, on_event));
+            sockets.retain(|(s, ..)| *s != id);
+            sockets.push((id, on_event, retries > 0));
         }
         self.driver.pump();
         Ok(JsSocket {
@@ -531,38 +560,32 @@ impl JsManager {
     /// then needs no return-slot shim per getter.
     #[wasm_bindgen(getter)]
     pub fn transport(&self) -> JsValue {
-        self.driver
-            .peek(|c| {
-                string_or_undefined(
-                    c.engine()
-                        .and_then(|(_, s)| s.transport())
-                        .map(|t| t.as_str()),
-                )
-            })
-            .unwrap_or(JsValue::UNDEFINED)
+        self.driver.read(|c| {
+            string_or_undefined(
+                c.engine()
+                    .and_then(|(_, s)| s.transport())
+                    .map(|t| t.as_str()),
+            )
+        })
     }
 
     /// The engine's session id, once its handshake arrived.
     #[wasm_bindgen(getter)]
     pub fn sid(&self) -> JsValue {
-        self.driver
-            .peek(|c| {
-                string_or_undefined(
-                    c.engine()
-                        .and_then(|(_, s)| s.sid())
-                        .map(|sid| sid.as_str()),
-                )
-            })
-            .unwrap_or(JsValue::UNDEFINED)
+        self.driver.read(|c| {
+            string_or_undefined(
+                c.engine()
+                    .and_then(|(_, s)| s.sid())
+                    .map(|sid| sid.as_str()),
+            )
+        })
     }
 
     /// The manager's `readyState`: `"opening"`, `"open"` or `"closed"`.
     #[wasm_bindgen(getter, js_name = readyState)]
     pub fn ready_state(&self) -> JsValue {
         use socket_client::ReadyState;
-        // Released: closed.
-        let state = self.driver.peek(|c| c.manager().state());
-        JsValue::from_str(match state.unwrap_or(ReadyState::Closed) {
+        JsValue::from_str(match self.driver.read(|c| c.manager().state()) {
             ReadyState::Opening => "opening",
             ReadyState::Open => "open",
             ReadyState::Closed => "closed",
@@ -576,12 +599,17 @@ impl JsManager {
             .with(|c, _| options::set_manager_option(c, name, value));
     }
 
+    /// Whether the manager is closed for good with nothing that freeing it would lose: the
+    /// wrapper then frees its handles (it hears an `idle` event when this becomes true).
+    #[wasm_bindgen(getter)]
+    pub fn idle(&self) -> bool {
+        JsSink::idle(&self.driver)
+    }
+
     /// Whether a reconnection is scheduled or under way.
     #[wasm_bindgen(getter)]
     pub fn reconnecting(&self) -> bool {
-        self.driver
-            .peek(|c| c.manager().is_reconnecting())
-            .unwrap_or(false)
+        self.driver.read(|c| c.manager().is_reconnecting())
     }
 
     /// Turns the engine's `packet` events on (the wrapper does once something listens).
@@ -681,35 +709,25 @@ impl JsSocket {
     #[wasm_bindgen(getter)]
     pub fn id(&self) -> JsValue {
         self.driver
-            .peek(|c| string_or_undefined(c.manager().sid(self.id)))
-            .unwrap_or(JsValue::UNDEFINED)
+            .read(|c| string_or_undefined(c.manager().sid(self.id)))
     }
 
     /// Whether the socket is connected to its namespace.
     #[wasm_bindgen(getter)]
     pub fn connected(&self) -> bool {
-        // Released: every socket is disconnected, inactive and not recovered.
-        self.driver
-            .peek(|c| c.manager().is_connected(self.id))
-            .unwrap_or(false)
+        self.driver.read(|c| c.manager().is_connected(self.id))
     }
 
     /// Whether the socket reconnects when its manager does.
     #[wasm_bindgen(getter)]
     pub fn active(&self) -> bool {
-        // Released: every socket is disconnected, inactive and not recovered.
-        self.driver
-            .peek(|c| c.manager().is_active(self.id))
-            .unwrap_or(false)
+        self.driver.read(|c| c.manager().is_active(self.id))
     }
 
     /// Whether the last connection recovered the previous session.
     #[wasm_bindgen(getter)]
     pub fn recovered(&self) -> bool {
-        // Released: every socket is disconnected, inactive and not recovered.
-        self.driver
-            .peek(|c| c.manager().is_recovered(self.id))
-            .unwrap_or(false)
+        self.driver.read(|c| c.manager().is_recovered(self.id))
     }
 }
 

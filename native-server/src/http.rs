@@ -953,12 +953,17 @@ where
     #[cfg(feature = "tls")]
     let tls = config.tls.map(tokio_rustls::TlsAcceptor::from);
     let handshake_timeout = config.header_read_timeout;
+    let seconds = config.keep_alive_timeout.as_secs();
     let timeouts = ConnTimeouts {
         body_read: config.body_read_timeout,
         keep_alive: config.keep_alive_timeout,
+        // As Node.js says it: how long the connection stays open idle, in whole seconds.
+        keep_alive_header: (seconds > 0)
+            .then(|| HeaderValue::from_str(&format!("timeout={seconds}")).ok())
+            .flatten(),
     };
     accept_loop(listener, shutdown, move |stream, peer| {
-        let (service, http) = (service.clone(), http.clone());
+        let (service, http, timeouts) = (service.clone(), http.clone(), timeouts.clone());
         #[cfg(feature = "tls")]
         if let Some(acceptor) = tls.clone() {
             tokio::spawn(async move {
@@ -1004,10 +1009,12 @@ async fn accept_loop(
 }
 
 /// The timeouts [`serve_connection`] applies beside hyper's own.
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Debug)]
 struct ConnTimeouts {
     body_read: Duration,
     keep_alive: Duration,
+    /// `Keep-Alive: timeout=N`, made once; none under a second.
+    keep_alive_header: Option<HeaderValue>,
 }
 
 /// Runs HTTP/1.1 (with upgrades) on one connection until it ends.
@@ -1041,19 +1048,18 @@ async fn serve_connection<I, S, B>(
                 .any(|v| v.to_str().is_ok_and(|v| v.eq_ignore_ascii_case("close")))
         };
         let keep_alive = req.version() == hyper::Version::HTTP_11 && !closes(req.headers());
+        let keep_alive_header = timeouts.keep_alive_header.clone();
         async move {
             std::future::poll_fn(|cx| service.poll_ready(cx)).await?;
             let mut res = service.call(req).await?;
             if res.status() == StatusCode::SWITCHING_PROTOCOLS {
                 in_flight.upgraded();
-            } else if keep_alive && !closes(res.headers()) && timeouts.keep_alive.as_secs() > 0 {
-                // As Node.js says it: how long the connection stays open idle, in whole seconds.
-                let seconds = timeouts.keep_alive.as_secs();
-                if let Ok(value) = HeaderValue::from_str(&format!("timeout={seconds}")) {
-                    res.headers_mut()
-                        .entry(HeaderName::from_static("keep-alive"))
-                        .or_insert(value);
-                }
+            } else if let Some(value) =
+                keep_alive_header.filter(|_| keep_alive && !closes(res.headers()))
+            {
+                res.headers_mut()
+                    .entry(HeaderName::from_static("keep-alive"))
+                    .or_insert(value);
             }
             Ok::<_, S::Error>(res.map(|body| InFlightBody {
                 body: Box::pin(body),

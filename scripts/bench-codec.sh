@@ -6,7 +6,7 @@ set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 . scripts/lib/setup.sh
 
-command=(cargo bench -p sockeye-core --bench codec -- --warm-up-time 1 --measurement-time 2 --sample-size 50)
+command=(cargo bench -p sockeye-core --features serde --bench codec -- --warm-up-time 1 --measurement-time 2 --sample-size 50)
 
 target_dir="$(cargo_target_dir)"
 # Stale results from renamed or removed benchmarks would end up in the table.

@@ -36,8 +36,9 @@ step "cargo clippy -p sockeye-client --target wasm32-unknown-unknown (the npm bu
 cargo clippy -p sockeye-client --target wasm32-unknown-unknown --no-default-features -- -D warnings
 cargo clippy -p sockeye-client --target wasm32-unknown-unknown --all-targets --features rust-api -- -D warnings
 
-step "cargo build -p sockeye-core --no-default-features --target wasm32v1-none (no_std proof)"
+step "cargo build -p sockeye-core --no-default-features --target wasm32v1-none (no_std proof, with and without serde)"
 cargo build -p sockeye-core --no-default-features --target wasm32v1-none
+cargo build -p sockeye-core --no-default-features --features serde --target wasm32v1-none
 
 step "cargo build -p sockeye-core --target wasm32-unknown-unknown"
 cargo build -p sockeye-core --target wasm32-unknown-unknown

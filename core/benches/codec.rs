@@ -8,12 +8,13 @@ use core::hint::black_box;
 use criterion::{BatchSize, Criterion, Throughput};
 use sockeye_core::engine::{self, Frame, payload};
 use sockeye_core::socket::codec::{self, Decoder, Limits, Status};
-use sockeye_core::socket::{AckId, Nsp, Packet, PacketData};
+use sockeye_core::socket::{AckId, Args, Nsp, Packet, PacketData};
 
 fn main() {
     let mut c = Criterion::default().configure_from_args();
     socket_events(&mut c);
     binary_event(&mut c);
+    wide_objects(&mut c);
     engine_packets(&mut c);
     polling_payloads(&mut c);
     c.final_summary();
@@ -23,9 +24,8 @@ fn event(nsp: &str, id: Option<u64>, args: &str, attachments: Vec<Vec<u8>>) -> P
     Packet {
         nsp: Nsp::new(nsp).expect("a short namespace without a comma"),
         data: PacketData::Event {
-            args: args.into(),
+            args: Args::from_json(args, attachments).expect("valid arguments"),
             id: id.map(AckId),
-            attachments,
         },
     }
 }
@@ -80,10 +80,7 @@ fn binary_event(c: &mut Criterion) {
         vec![vec![0xA5; 1024], vec![0x5A; 64 * 1024]],
     );
     let header = encoded(&packet);
-    let attachments = match &packet.data {
-        PacketData::Event { attachments, .. } => attachments.clone(),
-        _ => unreachable!("built as an event above"),
-    };
+    let attachments = packet.attachments().to_vec();
     let wire_len = header.len() + attachments.iter().map(Vec::len).sum::<usize>();
 
     let mut group = c.benchmark_group("socket-binary-event");
@@ -96,10 +93,12 @@ fn binary_event(c: &mut Criterion) {
             |packet| {
                 out.clear();
                 codec::encode(&packet, &mut out);
-                let PacketData::Event { attachments, .. } = packet.data else {
+                let PacketData::Event { args, .. } = packet.data else {
                     unreachable!()
                 };
-                let frames: Vec<Frame> = attachments
+                let frames: Vec<Frame> = args
+                    .into_parts()
+                    .1
                     .into_iter()
                     .map(|a| engine::Packet::Binary(a).into_frame())
                     .collect();
@@ -124,6 +123,48 @@ fn binary_event(c: &mut Criterion) {
             BatchSize::SmallInput,
         )
     });
+    group.finish();
+}
+
+/// A CONNECT, then an EVENT, carrying one JSON object of n keys (about 11 bytes a key; 90,000
+/// keys is about 1 MB, under the default `maxHttpBufferSize`): the codec's check of the text, then
+/// the typed read of the event's argument (into a map) that a server handler does. Both are one
+/// pass, so the time per byte stays flat as the object widens.
+fn wide_objects(c: &mut Criterion) {
+    let mut group = c.benchmark_group("wide-object");
+    group.sample_size(10);
+    for keys in [10_000, 40_000, 90_000] {
+        let mut object = String::from("{");
+        for i in 0..keys {
+            if i > 0 {
+                object.push(',');
+            }
+            object.push_str(&format!("\"key{i}\":{i}"));
+        }
+        object.push('}');
+        let connect = format!("0{object}");
+        group.throughput(Throughput::Bytes(connect.len() as u64));
+        let mut decoder = Decoder::new(Limits::default());
+        group.bench_function(format!("decode-connect/{keys}-keys"), |b| {
+            b.iter(|| black_box(decoder.decode_text(black_box(&connect))))
+        });
+        #[cfg(feature = "serde")]
+        {
+            let event = format!(r#"2["wide",{object}]"#);
+            let Ok(Status::Complete(packet)) = decoder.decode_text(&event) else {
+                unreachable!("a valid event")
+            };
+            let args = packet.args().expect("an event's arguments").clone();
+            group.bench_function(format!("read-event/{keys}-keys"), |b| {
+                b.iter(|| {
+                    let map: std::collections::HashMap<&str, u64> =
+                        sockeye_core::socket::args::de::from_event_args(black_box(&args))
+                            .expect("a map of numbers");
+                    black_box(map.len())
+                })
+            });
+        }
+    }
     group.finish();
 }
 

@@ -180,11 +180,7 @@ pub fn socket_decoder(data: &[u8]) {
 fn check_round_trip(packet: &Packet) {
     let mut wire = String::new();
     codec::encode(packet, &mut wire);
-    let attachments = match &packet.data {
-        sockeye_core::socket::PacketData::Event { attachments, .. }
-        | sockeye_core::socket::PacketData::Ack { attachments, .. } => attachments.clone(),
-        _ => Vec::new(),
-    };
+    let attachments = packet.attachments().to_vec();
     let mut decoder = Decoder::new(Limits::default());
     let mut status = decoder.decode_text(&wire);
     for attachment in attachments {

@@ -29,6 +29,7 @@ use crate::engine::client::{self as engine_client, Session, Transmit, TransportE
 use crate::engine::{CloseReason, Frame, Message};
 use crate::fifo::Fifo;
 use crate::rng::Rng;
+use crate::socket::args::Args;
 use crate::socket::client::{
     self as socket_client, AckHandle, Auth, Emit, EmitError, EngineCommand, Manager, SocketId,
 };
@@ -276,10 +277,9 @@ impl Client {
         now: Instant,
         socket: SocketId,
         id: AckId,
-        args: String,
-        attachments: Vec<Vec<u8>>,
+        args: Args,
     ) -> Result<(), EmitError> {
-        let r = self.manager.ack(now, socket, id, args, attachments);
+        let r = self.manager.ack(now, socket, id, args);
         self.pump(now);
         r
     }

@@ -72,6 +72,21 @@ pub struct Scan {
     /// The largest `num` among them; `u64::MAX` when one of them has no valid `num` (see the module
     /// docs), so a check `max < attachments` rejects it.
     pub max_placeholder_num: Option<u64>,
+    /// How deep arrays and objects nest (0 for a scalar, 1 for `[]`).
+    pub depth: usize,
+}
+
+/// Where a binary placeholder object stands in a JSON text: its bytes `start..end` (from `{` to
+/// after `}`) and the attachment it names (`u64::MAX` when its `num` is not valid; see the module
+/// docs).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Placeholder {
+    /// The offset of the object's `{`.
+    pub start: usize,
+    /// The offset just after its `}`.
+    pub end: usize,
+    /// The attachment's number.
+    pub num: u64,
 }
 
 /// Where and why a JSON text is not acceptable.
@@ -155,7 +170,7 @@ fn is_special(c: u8) -> bool {
 
 /// The index of the first `"`, `\` or control byte at or after `i`, or `b.len()`.
 #[inline]
-fn find_special(b: &[u8], mut i: usize) -> usize {
+pub(crate) fn find_special(b: &[u8], mut i: usize) -> usize {
     while let Some(chunk) = b.get(i..i + 8) {
         let Ok(chunk) = <[u8; 8]>::try_from(chunk) else {
             break;
@@ -178,7 +193,7 @@ fn is_ws(c: u8) -> bool {
 }
 
 #[inline]
-fn skip_ws(b: &[u8], mut i: usize) -> usize {
+pub(crate) fn skip_ws(b: &[u8], mut i: usize) -> usize {
     while b.get(i).is_some_and(|&c| is_ws(c)) {
         i += 1;
     }
@@ -212,7 +227,7 @@ fn hex4(b: &[u8], i: usize, esc: usize) -> Result<u32, JsonError> {
 
 /// Decodes the escape whose backslash is at `b[i]`: the character and the index after it.
 /// A high surrogate must be followed by an escaped low surrogate; anything else is an error at `i`.
-fn decode_escape(b: &[u8], i: usize) -> Result<(char, usize), JsonError> {
+pub(crate) fn decode_escape(b: &[u8], i: usize) -> Result<(char, usize), JsonError> {
     let Some(&c) = b.get(i + 1) else {
         return Err(error(b.len(), JsonErrorKind::UnexpectedEnd));
     };
@@ -342,6 +357,8 @@ enum Key {
 #[derive(Clone, Copy, Debug)]
 struct Frame {
     num: u64,
+    /// Where the container's opening bracket is.
+    start: usize,
     object: bool,
     /// The object has a key other than `_placeholder` and `num`: never a placeholder.
     extra_key: bool,
@@ -352,9 +369,10 @@ struct Frame {
 }
 
 impl Frame {
-    const fn new(object: bool) -> Frame {
+    const fn new(object: bool, start: usize) -> Frame {
         Frame {
             num: 0,
+            start,
             object,
             extra_key: !object,
             placeholder: false,
@@ -411,7 +429,7 @@ struct Stack {
 impl Stack {
     fn new() -> Stack {
         Stack {
-            inline: [Frame::new(false); INLINE_FRAMES],
+            inline: [Frame::new(false, 0); INLINE_FRAMES],
             spill: Vec::new(),
             len: 0,
         }
@@ -481,6 +499,9 @@ struct Scanner<'a> {
     stack: Stack,
     placeholders: usize,
     max_num: Option<u64>,
+    depth: usize,
+    /// Where the placeholders are, when the caller asked.
+    positions: Option<&'a mut Vec<Placeholder>>,
 }
 
 impl Scanner<'_> {
@@ -520,7 +541,8 @@ impl Scanner<'_> {
                     if self.stack.len >= self.max_depth {
                         return Err(self.at(JsonErrorKind::TooDeep));
                     }
-                    self.stack.push(Frame::new(object));
+                    self.stack.push(Frame::new(object, self.pos));
+                    self.depth = self.depth.max(self.stack.len);
                     self.pos += 1;
                     self.skip_ws();
                     let close = if object { b'}' } else { b']' };
@@ -600,9 +622,23 @@ impl Scanner<'_> {
         if !frame.object {
             return Value::Array;
         }
-        if let Some(n) = frame.placeholder_num() {
+        if let Some(num) = frame.placeholder_num() {
             self.placeholders += 1;
-            self.max_num = Some(self.max_num.map_or(n, |m| m.max(n)));
+            self.max_num = Some(self.max_num.map_or(num, |m| m.max(num)));
+            if let Some(positions) = self.positions.as_deref_mut() {
+                // Objects close innermost first, so a placeholder nested in this one (only a
+                // repeated `_placeholder` key can put it there) was pushed last: this one replaces
+                // it, as a reader that substitutes this object never looks inside. The list stays
+                // sorted by position, each entry popped at most once.
+                while positions.last().is_some_and(|p| p.start > frame.start) {
+                    positions.pop();
+                }
+                positions.push(Placeholder {
+                    start: frame.start,
+                    end: self.pos,
+                    num,
+                });
+            }
         }
         Value::Object
     }
@@ -714,6 +750,27 @@ impl Scanner<'_> {
 /// Error offsets point at the offending byte (an escape's backslash; the opening bracket that is
 /// one level too deep; the text's length when it ends too early).
 pub fn scan(text: &str, max_depth: usize) -> Result<Scan, JsonError> {
+    scan_inner(text, max_depth, None)
+}
+
+/// [`scan`], also appending to `positions` where each placeholder stands, in text order: the
+/// codec's one pass over a binary packet's JSON finds them for the data models that substitute the
+/// attachments. A placeholder inside another (possible only through a repeated `_placeholder`
+/// key) is left out: whoever substitutes the outer one never reads it. On an error, `positions`
+/// holds what was found before it.
+pub fn scan_placeholders(
+    text: &str,
+    max_depth: usize,
+    positions: &mut Vec<Placeholder>,
+) -> Result<Scan, JsonError> {
+    scan_inner(text, max_depth, Some(positions))
+}
+
+fn scan_inner<'a>(
+    text: &'a str,
+    max_depth: usize,
+    positions: Option<&'a mut Vec<Placeholder>>,
+) -> Result<Scan, JsonError> {
     let mut scanner = Scanner {
         b: text.as_bytes(),
         pos: 0,
@@ -721,12 +778,15 @@ pub fn scan(text: &str, max_depth: usize) -> Result<Scan, JsonError> {
         stack: Stack::new(),
         placeholders: 0,
         max_num: None,
+        depth: 0,
+        positions,
     };
     let kind = scanner.run()?;
     Ok(Scan {
         kind,
         placeholders: scanner.placeholders,
         max_placeholder_num: scanner.max_num,
+        depth: scanner.depth,
     })
 }
 
@@ -748,7 +808,7 @@ fn skip_string(b: &[u8], i: usize) -> Option<usize> {
 }
 
 /// The end of the value that starts at `b[i]`.
-fn skip_value(b: &[u8], i: usize) -> Option<usize> {
+pub(crate) fn skip_value(b: &[u8], i: usize) -> Option<usize> {
     match *b.get(i)? {
         b'"' => skip_string(b, i),
         b'[' | b'{' => {
@@ -838,9 +898,9 @@ pub struct ArrayItems<'a> {
     walk: Walk,
 }
 
-impl<'a> Iterator for ArrayItems<'a> {
-    type Item = &'a str;
-    fn next(&mut self) -> Option<&'a str> {
+impl ArrayItems<'_> {
+    /// The next element's byte range in the text, as [`Iterator::next`] would slice it.
+    pub fn next_span(&mut self) -> Option<(usize, usize)> {
         let b = self.text.as_bytes();
         if self.walk == Walk::Start {
             self.walk = enter(b, b'[', b']');
@@ -850,9 +910,16 @@ impl<'a> Iterator for ArrayItems<'a> {
         };
         self.walk = Walk::Done;
         let end = skip_value(b, start)?;
-        let item = self.text.get(start..end)?;
         self.walk = advance(b, end);
-        Some(item)
+        Some((start, end))
+    }
+}
+
+impl<'a> Iterator for ArrayItems<'a> {
+    type Item = &'a str;
+    fn next(&mut self) -> Option<&'a str> {
+        let (start, end) = self.next_span()?;
+        self.text.get(start..end)
     }
 }
 
@@ -981,11 +1048,17 @@ pub fn push_array_item(array: &mut String, raw_item: &str) {
 
 /// `text` without the JSON whitespace (space, tab, LF, CR) around it.
 pub fn trim(text: &str) -> &str {
+    let (start, end) = trim_range(text);
+    // Whitespace is ASCII, so both ends are char boundaries.
+    text.get(start..end).unwrap_or_default()
+}
+
+/// Where [`trim`]'s result starts and ends in `text`.
+pub fn trim_range(text: &str) -> (usize, usize) {
     let b = text.as_bytes();
     let start = b.iter().position(|&c| !is_ws(c)).unwrap_or(b.len());
     let end = b.iter().rposition(|&c| !is_ws(c)).map_or(start, |i| i + 1);
-    // Whitespace is ASCII, so both ends are char boundaries.
-    text.get(start..end).unwrap_or_default()
+    (start, end)
 }
 
 /// The value of a raw JSON string token (with its quotes), unescaped.
@@ -1132,7 +1205,8 @@ mod tests {
             Scan {
                 kind: Kind::Object,
                 placeholders: 0,
-                max_placeholder_num: None
+                max_placeholder_num: None,
+                depth: 3,
             }
         );
         let places = r#"[
@@ -1755,7 +1829,7 @@ mod tests {
         #[test]
         fn write_string_scans_and_parses_back(s in any::<String>()) {
             let out = written(&s);
-            prop_assert_eq!(scan(&out, 0), Ok(Scan { kind: Kind::String, placeholders: 0, max_placeholder_num: None }));
+            prop_assert_eq!(scan(&out, 0), Ok(Scan { kind: Kind::String, placeholders: 0, max_placeholder_num: None, depth: 0 }));
             prop_assert_eq!(parse_string(&out).unwrap(), s);
         }
 

@@ -24,6 +24,7 @@ use alloc::vec::Vec;
 
 use crate::engine::server::{self as engine_server, GetOutcome, RequestError, Session, Transmit};
 use crate::engine::{CloseReason, Frame, Message, Sid, Transport};
+use crate::socket::args::Args;
 use crate::socket::packet::{AckId, Nsp};
 use crate::socket::server::{
     self as socket_server, AckHandle, Emit, Encoded, EngineCommand, UsageError,
@@ -204,10 +205,9 @@ impl Connection {
         now: Instant,
         nsp: &Nsp,
         id: AckId,
-        args: String,
-        attachments: Vec<Vec<u8>>,
+        args: Args,
     ) -> Result<(), UsageError> {
-        let r = self.client.ack(now, nsp, id, args, attachments);
+        let r = self.client.ack(now, nsp, id, args);
         self.pump(now);
         r
     }
@@ -356,14 +356,8 @@ mod tests {
         let mut conn = joined();
         assert_eq!(conn.handle_poll_get(now).unwrap(), GetOutcome::Wait);
         let args = r#"[{"_placeholder":true,"num":0},{"_placeholder":true,"num":1}]"#;
-        conn.ack(
-            now,
-            &Nsp::root(),
-            AckId(3),
-            args.to_string(),
-            vec![vec![0], vec![255]],
-        )
-        .unwrap();
+        let args = Args::from_json(args, vec![vec![0], vec![255]]).unwrap();
+        conn.ack(now, &Nsp::root(), AckId(3), args).unwrap();
         let transmits: Vec<_> = core::iter::from_fn(|| conn.poll_transmit()).collect();
         assert_eq!(
             transmits,

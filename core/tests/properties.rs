@@ -11,7 +11,7 @@ use sockeye_core::engine::{self, Frame, Handshake, Sid, Transport, payload};
 use sockeye_core::json;
 use sockeye_core::socket::codec::{self, Decoder, Limits, Status};
 use sockeye_core::socket::packet::RESERVED_EVENTS;
-use sockeye_core::socket::{AckId, Nsp, Packet, PacketData};
+use sockeye_core::socket::{AckId, Args, Nsp, Packet, PacketData};
 
 /// Cheap properties get more cases; all together stay well under 20 s in a debug build.
 const CASES: u32 = 1024;
@@ -175,16 +175,14 @@ fn socket_packet() -> impl Strategy<Value = Packet> {
         Just(PacketData::Disconnect),
         (args_with_attachments(true), proptest::option::of(ack_id())).prop_map(
             |((args, attachments), id)| PacketData::Event {
-                args,
+                args: Args::from_json(args, attachments).expect("generated arguments are valid"),
                 id,
-                attachments
             }
         ),
         (args_with_attachments(false), ack_id()).prop_map(|((args, attachments), id)| {
             PacketData::Ack {
-                args,
+                args: Args::from_json(args, attachments).expect("generated arguments are valid"),
                 id,
-                attachments,
             }
         }),
         prop_oneof![
@@ -211,12 +209,7 @@ fn message() -> impl Strategy<Value = Message> {
 }
 
 fn attachments_of(packet: &Packet) -> Vec<Vec<u8>> {
-    match &packet.data {
-        PacketData::Event { attachments, .. } | PacketData::Ack { attachments, .. } => {
-            attachments.clone()
-        }
-        _ => Vec::new(),
-    }
+    packet.attachments().to_vec()
 }
 
 // ---- decoders are total -----------------------------------------------------------------------

@@ -10,6 +10,7 @@ use std::time::Duration;
 
 use proto::client::Config;
 use proto::engine::Transport;
+use proto::socket::Args;
 use proto::socket::client::{Auth, Emit};
 use proto::socket::packet::Nsp;
 use proto::url::{EngineUrl, ServerUrl};
@@ -503,9 +504,11 @@ async fn cycle_task(ctx: Rc<Ctx>, index: u64, mut shutdown: watch::Receiver<bool
                             );
                         }
                         if with_emit {
-                            let emit = Emit::new(echo_args(n)).with_ack();
-                            match d.client.emit(now(), socket, emit) {
-                                Ok(Some(h)) => {
+                            let emit = Args::from_json(echo_args(n), Vec::new())
+                                .map(|args| Emit::new(args).with_ack());
+                            let sent = emit.map(|emit| d.client.emit(now(), socket, emit));
+                            match sent {
+                                Ok(Ok(Some(h))) => {
                                     bump(&c.emitted);
                                     ack = Some(h);
                                 }

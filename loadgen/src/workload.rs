@@ -7,6 +7,7 @@ use std::fmt::Write as _;
 use std::time::Duration;
 
 use proto::client::Event;
+use proto::socket::Args;
 use proto::socket::client::{AckHandle, Emit, Event as SocketEvent, SocketId};
 
 use crate::driver::{Driver, now};
@@ -169,7 +170,7 @@ impl Behaviour {
                     Err(_) => bump(&c.ack_errors),
                 }
             }
-            SocketEvent::Event { args, .. } => match parse_tick(&args) {
+            SocketEvent::Event { args, .. } => match parse_tick(args.text()) {
                 Some(sent_at) if self.role == Role::Receiver => {
                     bump(&c.delivered);
                     if c.measuring.get() {
@@ -309,7 +310,7 @@ impl Behaviour {
         }
     }
 
-    /// Emits `args` with an ack; the handle, unless the emit failed.
+    /// Emits `args` (a JSON array) with an ack; the handle, unless the emit failed.
     fn emit(
         &mut self,
         d: &mut Driver,
@@ -317,6 +318,10 @@ impl Behaviour {
         args: String,
         timeout: Option<Duration>,
     ) -> Option<AckHandle> {
+        let Ok(args) = Args::from_json(args, Vec::new()) else {
+            bump(&c.unexpected);
+            return None;
+        };
         let mut emit = Emit::new(args).with_ack();
         emit.timeout = timeout;
         match d.client.emit(now(), self.socket, emit) {
@@ -348,6 +353,10 @@ mod tests {
 
     #[test]
     fn payloads_are_json_arrays_named_first() {
+        for args in [echo_args(7), join_args(), broadcast_args(12)] {
+            let args = Args::from_json(args, Vec::new()).unwrap();
+            assert!(args.event_name().is_some());
+        }
         assert_eq!(
             echo_args(7),
             r#"["echo-ack",{"n":7,"text":"sockeye load generator"}]"#

@@ -8,8 +8,7 @@ use std::sync::mpsc;
 
 use clap::Parser;
 use sockeye_loadgen::{Options, Summary, run};
-use sockeye_server::value::Args;
-use sockeye_server::{Event, SocketIo, SocketRef, Value};
+use sockeye_server::{AckSender, Args, Data, SocketIo, SocketRef};
 
 /// A server with the benchmark handlers; it lives as long as the test process.
 fn server() -> SocketAddr {
@@ -22,25 +21,27 @@ fn server() -> SocketAddr {
             .unwrap();
         runtime.block_on(async move {
             let (svc, io) = SocketIo::builder().build_svc();
-            io.ns("/", |socket: SocketRef| async move {
-                socket.on("echo-ack", |_s: SocketRef, ev: Event| async move {
-                    let _ = ev.ack_with(&Args(ev.args().to_vec()));
+            io.ns("/", |socket: SocketRef| {
+                socket.on("echo-ack", |args: Args, ack: AckSender| {
+                    let _ = ack.send(&args);
                 });
-                socket.on("join", |socket: SocketRef, ev: Event| async move {
-                    let room = ev
-                        .args()
-                        .first()
-                        .and_then(Value::as_str)
-                        .unwrap_or_default();
-                    socket.join(room.to_owned()).unwrap();
-                    let _ = ev.ack_with(&());
-                });
-                socket.on("to-room", |socket: SocketRef, ev: Event| async move {
-                    let s = |i: usize| ev.args().get(i).and_then(Value::as_str).unwrap_or_default();
-                    let rest = Args(ev.args().get(2..).unwrap_or_default().to_vec());
-                    let sent = socket.to(s(0).to_owned()).emit(s(1), &rest);
-                    let _ = ev.ack_with(&sent.is_ok());
-                });
+                socket.on(
+                    "join",
+                    |socket: SocketRef, Data(room): Data<String>, ack: AckSender| {
+                        socket.join(room).unwrap();
+                        let _ = ack.send(&());
+                    },
+                );
+                socket.on(
+                    "to-room",
+                    |socket: SocketRef,
+                     Data((room, event)): Data<(String, String)>,
+                     args: Args,
+                     ack: AckSender| {
+                        let sent = socket.to(room).emit(&event, &args.tail(2));
+                        let _ = ack.send(&sent.is_ok());
+                    },
+                );
             });
             let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
             tx.send(listener.local_addr().unwrap()).unwrap();

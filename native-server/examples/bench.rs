@@ -16,18 +16,13 @@
 
 use std::io::Read;
 
-use sockeye_server::value::Args;
-use sockeye_server::{Event, SocketIo, SocketRef, Value};
+use sockeye_server::{AckSender, Args, Data, SocketIo, SocketRef};
 
 /// jemalloc with the `jemalloc` feature, as the binary `npm start` runs has it (the benchmark
 /// script builds it so).
 #[cfg(feature = "jemalloc")]
 #[global_allocator]
 static GLOBAL: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
-
-fn str_arg(ev: &Event, i: usize) -> &str {
-    ev.args().get(i).and_then(Value::as_str).unwrap_or_default()
-}
 
 #[tokio::main]
 async fn main() -> std::process::ExitCode {
@@ -60,21 +55,29 @@ async fn main() -> std::process::ExitCode {
     }
 
     let (svc, io) = SocketIo::builder().build_svc();
-    io.ns("/", |socket: SocketRef| async move {
-        socket.on("echo-ack", |_s: SocketRef, ev: Event| async move {
-            let _ = ev.ack_with(&Args(ev.args().to_vec()));
+    io.ns("/", |socket: SocketRef| {
+        // The arguments go back as they came: no tree is built (see `Args`).
+        socket.on("echo-ack", |args: Args, ack: AckSender| {
+            let _ = ack.send(&args);
         });
-        socket.on("join", |socket: SocketRef, ev: Event| async move {
-            let _ = socket.join(str_arg(&ev, 0).to_owned());
-            let _ = ev.ack_with(&());
-        });
-        socket.on("to-room", |socket: SocketRef, ev: Event| async move {
-            let rest = Args(ev.args().get(2..).unwrap_or_default().to_vec());
-            let sent = socket
-                .to(str_arg(&ev, 0).to_owned())
-                .emit(str_arg(&ev, 1), &rest);
-            let _ = ev.ack_with(&sent.is_ok());
-        });
+        socket.on(
+            "join",
+            |socket: SocketRef, Data(room): Data<String>, ack: AckSender| {
+                let _ = socket.join(room);
+                let _ = ack.send(&());
+            },
+        );
+        socket.on(
+            "to-room",
+            |socket: SocketRef,
+             Data((room, event)): Data<(String, String)>,
+             args: Args,
+             ack: AckSender| {
+                // `to-room(room, event, ...rest)`: the rest goes on as it came.
+                let sent = socket.to(room).emit(&event, &args.tail(2));
+                let _ = ack.send(&sent.is_ok());
+            },
+        );
     });
 
     let listener = match sockeye_server::bind(("127.0.0.1", port)).await {

@@ -35,7 +35,7 @@ mod common;
 use std::time::Duration;
 
 use sockeye_redis::{RedisAdapterConfig, ShardedAdapterConfig, StreamsAdapterConfig};
-use sockeye_server::{ConnectionStateRecovery, Event, SocketIo, SocketRef, Value};
+use sockeye_server::{Args, ConnectionStateRecovery, Event, SocketIo, SocketRef, ToArgs, Value};
 
 struct Options {
     port: u16,
@@ -138,7 +138,7 @@ fn handlers(io: &SocketIo, socket: &SocketRef) {
     socket.on("server-side", move |_s: SocketRef, ev: Event| {
         let io = server.clone();
         async move {
-            let payload = ev.args().first().cloned().unwrap_or_default();
+            let payload = ev.arg::<Value>(0).unwrap_or_default();
             if let Err(e) = io.sockets().server_side_emit("hello", &payload).await {
                 tracing::warn!("serverSideEmit failed: {e}");
             }
@@ -157,8 +157,8 @@ fn handlers(io: &SocketIo, socket: &SocketRef) {
                 // The answers that came before the timeout.
                 Err(e) => e
                     .responses
-                    .into_iter()
-                    .map(|args| args.into_iter().next().unwrap_or_default())
+                    .iter()
+                    .map(|args| Value::from_args(args).unwrap_or_default())
                     .collect(),
             };
             let _ = ev.ack_with(&answers);
@@ -194,8 +194,8 @@ fn handlers(io: &SocketIo, socket: &SocketRef) {
             {
                 Ok(answers) => {
                     let answers: Vec<Value> = answers
-                        .into_iter()
-                        .map(|args| args.into_iter().next().unwrap_or_default())
+                        .iter()
+                        .map(|args| Value::from_args(args).unwrap_or_default())
                         .collect();
                     let _ = ev.ack_with(&answers);
                 }
@@ -282,24 +282,23 @@ async fn main() -> std::process::ExitCode {
         });
     }
     let server = io.clone();
-    io.ns("/", move |socket: SocketRef| {
-        let io = server.clone();
-        async move { handlers(&io, &socket) }
-    });
+    io.ns("/", move |socket: SocketRef| handlers(&server, &socket));
     let server = io.clone();
     io.sockets()
-        .on_server_side("hello", move |args: Vec<Value>, _ack| {
+        .on_server_side("hello", move |args: Args, _ack| {
             let io = server.clone();
             async move {
-                let payload = args.into_iter().next().unwrap_or_default();
+                let payload = Value::from_args(&args).unwrap_or_default();
                 let _ = io.local().emit("node-hello", &payload);
             }
         });
 
     io.sockets()
-        .on_server_side("ping", |_args: Vec<Value>, ack| async move {
+        .on_server_side("ping", |_args: Args, ack| async move {
             if let Some(ack) = ack {
-                let _ = ack.send(vec![Value::from("pong from sockeye")]);
+                if let Ok(args) = "pong from sockeye".to_args() {
+                    let _ = ack.send(args);
+                }
             }
         });
 

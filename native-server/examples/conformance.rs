@@ -17,8 +17,7 @@ mod common;
 
 use std::time::Duration;
 
-use sockeye_server::value::Args;
-use sockeye_server::{Cors, EngineIo, Event, SocketIo, SocketRef};
+use sockeye_server::{AckSender, Args, Cors, EngineIo, SocketIo, SocketRef};
 
 #[tokio::main]
 async fn main() -> std::io::Result<()> {
@@ -64,20 +63,17 @@ async fn main() -> std::io::Result<()> {
         .connect_timeout(Duration::from_millis(1000))
         .cors(Cors::any())
         .build_svc();
-    io.ns("/", |socket: SocketRef| async move {
-        let _ = socket.emit("auth", &socket.handshake().auth);
-        socket.on("message", |socket: SocketRef, ev: Event| async move {
-            let _ = socket.emit("message-back", &Args(ev.args().to_vec()));
+    io.ns("/", |socket: SocketRef| {
+        let _ = socket.emit("auth", &socket.handshake().auth_value());
+        socket.on("message", |socket: SocketRef, args: Args| {
+            let _ = socket.emit("message-back", &args);
         });
-        socket.on(
-            "message-with-ack",
-            |_socket: SocketRef, ev: Event| async move {
-                let _ = ev.ack_with(&Args(ev.args().to_vec()));
-            },
-        );
+        socket.on("message-with-ack", |args: Args, ack: AckSender| {
+            let _ = ack.send(&args);
+        });
     });
-    io.ns("/custom", |socket: SocketRef| async move {
-        let _ = socket.emit("auth", &socket.handshake().auth);
+    io.ns("/custom", |socket: SocketRef| {
+        let _ = socket.emit("auth", &socket.handshake().auth_value());
     });
     sockeye_server::serve(listener, svc, io.closed()).await
 }

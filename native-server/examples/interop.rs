@@ -29,9 +29,10 @@ use std::time::Duration;
 
 use axum::http::header;
 use serde_json::json;
-use sockeye_server::value::Args;
+use sockeye_server::value::{Map, Values};
 use sockeye_server::{
-    ConnectError, ConnectionStateRecovery, Event, ServeDir, SocketIo, SocketRef, Value,
+    AckSender, Args, ConnectError, ConnectionStateRecovery, Data, DisconnectReason, Event,
+    ServeDir, SocketIo, SocketRef, Value,
 };
 
 use common::str_arg;
@@ -89,9 +90,9 @@ fn parse_args() -> Result<Options, String> {
     Ok(opts)
 }
 
-/// The arguments after the first `n`.
+/// The arguments after the first `n`, as they came.
 fn rest(ev: &Event, n: usize) -> Args {
-    Args(ev.args().get(n..).unwrap_or_default().to_vec())
+    ev.args().tail(n)
 }
 
 /// How many times `flaky` heard each key, across sockets and reconnections (a retried emit
@@ -101,13 +102,14 @@ static TRIES: Mutex<BTreeMap<String, u64>> = Mutex::new(BTreeMap::new());
 /// The handlers every namespace has. Events that take a callback answer through it.
 fn handlers(io: &SocketIo, socket: &SocketRef) {
     // Who am I, as the server sees it.
-    socket.on("whoami", |socket: SocketRef, ev: Event| async move {
+    socket.on("whoami", |socket: SocketRef, ack: AckSender| {
         let mut rooms = socket.rooms();
         rooms.sort();
-        let _ = ev.ack_with(&json!({
+        let auth: serde_json::Value = socket.handshake().auth().unwrap_or_default();
+        let _ = ack.send(&json!({
             "id": socket.id(),
             "nsp": socket.nsp(),
-            "auth": serde_json::to_value(&socket.handshake().auth).unwrap_or_default(),
+            "auth": auth,
             "engineId": socket.conn().id(),
             "transport": socket.transport().as_str(),
             "recovered": socket.recovered(),
@@ -116,40 +118,68 @@ fn handlers(io: &SocketIo, socket: &SocketRef) {
         }));
     });
     // The arguments back, as an event and as the ack.
-    socket.on("echo", |socket: SocketRef, ev: Event| async move {
-        let _ = socket.emit("echo", &Args(ev.args().to_vec()));
+    socket.on("echo", |socket: SocketRef, args: Args| {
+        let _ = socket.emit("echo", &args);
     });
-    socket.on("echo-ack", |_s: SocketRef, ev: Event| async move {
-        let _ = ev.ack_with(&Args(ev.args().to_vec()));
+    socket.on("echo-ack", |args: Args, ack: AckSender| {
+        let _ = ack.send(&args);
     });
-    socket.on("mw-echo", |_s: SocketRef, ev: Event| async move {
-        let _ = ev.ack_with(&Args(ev.args().to_vec()));
+    socket.on("mw-echo", |args: Args, ack: AckSender| {
+        let _ = ack.send(&args);
+    });
+    // kind(value, cb): what the typed reader made of the first argument, and the value back.
+    socket.on("kind", |Data(value): Data<Value>, ack: AckSender| {
+        let kind = match &value {
+            Value::Null => "null",
+            Value::Bool(_) => "bool",
+            Value::Number(_) => "number",
+            Value::String(_) => "string",
+            Value::Binary(_) => "binary",
+            Value::Array(_) => "array",
+            Value::Object(_) => "object",
+        };
+        let _ = ack.send(&(kind, value));
+    });
+    // pair(n, s, cb): two typed arguments, answered as two arguments the other way round.
+    socket.on(
+        "pair",
+        |Data((n, s)): Data<(u8, String)>, ack: AckSender| {
+            let _ = ack.send(&(s, n));
+        },
+    );
+    // shapes(cb): `()` is no argument, a tuple several, anything else one; then an empty ack.
+    socket.on("shapes", |socket: SocketRef, ack: AckSender| {
+        let _ = socket.emit("shape", &());
+        let _ = socket.emit("shape", &(1, "two"));
+        let _ = socket.emit("shape", &vec![1, 2]);
+        let _ = socket.emit("shape", &None::<u8>);
+        let _ = ack.send(&());
     });
     // A string's length in bytes (the size-limit tests).
-    socket.on("size", |_s: SocketRef, ev: Event| async move {
+    socket.on("size", |ev: Event| {
         let _ = ev.ack_with(&str_arg(&ev, 0).len());
     });
     // ask(event, ...args, cb): the server emits `event` with `args` and an ack to the client,
     // and answers cb with what the client acknowledged.
     socket.on("ask", |socket: SocketRef, ev: Event| async move {
-        let answer: Result<Args, _> = socket
+        // Every argument of the answer, as values.
+        let answer: Result<Values, _> = socket
             .timeout(Duration::from_secs(5))
             .emit_with_ack(&str_arg(&ev, 0), &rest(&ev, 1))
             .await;
         // A `Value` tree, not `json!`: the answer may hold binary, which must stay attachments.
-        let reply = match answer {
-            Ok(args) => Value::Object(vec![("answer".into(), Value::Array(args.0))]),
-            Err(e) => Value::Object(vec![("error".into(), Value::from(e.to_string()))]),
+        let mut reply = Map::new();
+        match answer {
+            Ok(values) => reply.insert("answer", Value::Array(values.0)),
+            Err(e) => reply.insert("error", Value::from(e.to_string())),
         };
+        let reply = Value::Object(reply);
         let _ = ev.ack_with(&reply);
     });
     // flaky(key, n, cb): counts the deliveries of `key` and answers only from the n-th on, with
     // the count (the client's `retries` and `ackTimeout`); tries(key, cb) answers the count.
-    socket.on("flaky", |_s: SocketRef, ev: Event| async move {
-        let n = match ev.args().get(1) {
-            Some(Value::Number(n)) => n.as_u64().unwrap_or(1),
-            _ => 1,
-        };
+    socket.on("flaky", |ev: Event| {
+        let n = ev.arg::<u64>(1).unwrap_or(1);
         let count = {
             let mut tries = TRIES.lock().unwrap_or_else(|e| e.into_inner());
             let count = tries.entry(str_arg(&ev, 0)).or_default();
@@ -160,18 +190,18 @@ fn handlers(io: &SocketIo, socket: &SocketRef) {
             let _ = ev.ack_with(&count);
         }
     });
-    socket.on("tries", |_s: SocketRef, ev: Event| async move {
+    socket.on("tries", |ev: Event| {
         let tries = TRIES.lock().unwrap_or_else(|e| e.into_inner());
         let count = tries.get(&str_arg(&ev, 0)).copied().unwrap_or(0);
         let _ = ev.ack_with(&count);
     });
     common::on_join(socket);
-    socket.on("leave", |socket: SocketRef, ev: Event| async move {
+    socket.on("leave", |socket: SocketRef, ev: Event| {
         socket.leave(&str_arg(&ev, 0));
         let _ = ev.ack_with(&());
     });
     // to-room(room, event, ...args): to the room's other sockets (`socket.to(room)`).
-    socket.on("to-room", |socket: SocketRef, ev: Event| async move {
+    socket.on("to-room", |socket: SocketRef, ev: Event| {
         let sent = socket
             .to(str_arg(&ev, 0))
             .emit(&str_arg(&ev, 1), &rest(&ev, 2));
@@ -194,12 +224,12 @@ fn handlers(io: &SocketIo, socket: &SocketRef) {
         }
     });
     // broadcast(event, ...args): every other socket of the namespace.
-    socket.on("broadcast", |socket: SocketRef, ev: Event| async move {
+    socket.on("broadcast", |socket: SocketRef, ev: Event| {
         let sent = socket.broadcast().emit(&str_arg(&ev, 0), &rest(&ev, 1));
         let _ = ev.ack_with(&sent.is_ok());
     });
     // except-room(room, event, ...args): every socket of the namespace outside the room.
-    socket.on("except-room", |socket: SocketRef, ev: Event| async move {
+    socket.on("except-room", |socket: SocketRef, ev: Event| {
         let sent = socket
             .namespace()
             .except(str_arg(&ev, 0))
@@ -207,33 +237,29 @@ fn handlers(io: &SocketIo, socket: &SocketRef) {
         let _ = ev.ack_with(&sent.is_ok());
     });
     // volatile(event, ...args): a volatile emit to this socket.
-    socket.on("volatile", |socket: SocketRef, ev: Event| async move {
+    socket.on("volatile", |socket: SocketRef, ev: Event| {
         let sent = socket.volatile().emit(&str_arg(&ev, 0), &rest(&ev, 1));
         let _ = ev.ack_with(&sent.is_ok());
     });
-    socket.on(
-        "disconnect-me",
-        |socket: SocketRef, _ev: Event| async move {
-            socket.disconnect();
-        },
-    );
-    socket.on("close-me", |socket: SocketRef, _ev: Event| async move {
+    socket.on("disconnect-me", |socket: SocketRef| {
+        socket.disconnect();
+    });
+    socket.on("close-me", |socket: SocketRef| {
         socket.disconnect_and_close();
     });
     // Drops the transport (`socket.conn.close()`); then, while the client is cut off, emits
     // `missed` 1 and 2 to it, a volatile `missed` 0 (never kept) and `missed` 3 to every socket.
     let server = io.clone();
-    socket.on("drop-transport", move |socket: SocketRef, _ev: Event| {
+    socket.on("drop-transport", move |socket: SocketRef| {
         let io = server.clone();
         async move {
             let id = socket.id().to_owned();
             let (tx, rx) = tokio::sync::oneshot::channel();
             let tx = std::sync::Mutex::new(Some(tx));
-            socket.on_disconnect(move |_s, _reason| {
+            socket.on_disconnect(move || {
                 if let Some(tx) = tx.lock().unwrap_or_else(|e| e.into_inner()).take() {
                     let _ = tx.send(());
                 }
-                async {}
             });
             socket.conn().close();
             if rx.await.is_ok() {
@@ -253,7 +279,10 @@ fn handlers(io: &SocketIo, socket: &SocketRef) {
         match ev.name() {
             "forbidden" => Err("forbidden event".into()),
             "mw-echo" => {
-                ev.args_mut().push(Value::from("via middleware"));
+                let mut values = ev.data::<Values>().unwrap_or_default();
+                values.0.push(Value::from("via middleware"));
+                ev.set_args(&values)
+                    .map_err(|e| sockeye_server::EventError(e.to_string()))?;
                 Ok(ev)
             }
             _ => Ok(ev),
@@ -261,7 +290,7 @@ fn handlers(io: &SocketIo, socket: &SocketRef) {
     });
     // Those watching (in the `watchers` room) hear of every departure and its reason.
     let server = io.clone();
-    socket.on_disconnect(move |socket, reason| {
+    socket.on_disconnect(move |socket: SocketRef, reason: DisconnectReason| {
         let io = server.clone();
         async move {
             let _ = io
@@ -295,7 +324,7 @@ async fn main() -> std::process::ExitCode {
     let (layer, io) = builder.build_layer();
 
     io.use_middleware(|socket: SocketRef| async move {
-        let auth = &socket.handshake().auth;
+        let auth = socket.handshake().auth_value();
         if let Some(reason) = auth.get("reject") {
             return Err(ConnectError::new("refused by middleware")
                 .with_data(&json!({ "code": 4001, "reason": reason })));
@@ -313,17 +342,14 @@ async fn main() -> std::process::ExitCode {
     });
     io.of("/admin")
         .use_middleware(|socket: SocketRef| async move {
-            match socket.handshake().auth.get("admin") {
+            match socket.handshake().auth_value().get("admin") {
                 Some(Value::Bool(true)) => Ok(()),
                 _ => Err(ConnectError::new("admins only")),
             }
         });
     for nsp in ["/", "/admin", "/chat"] {
         let server = io.clone();
-        io.ns(nsp, move |socket: SocketRef| {
-            let io = server.clone();
-            async move { handlers(&io, &socket) }
-        });
+        io.ns(nsp, move |socket: SocketRef| handlers(&server, &socket));
     }
 
     let stats_io = io.clone();

@@ -34,7 +34,9 @@ use std::time::Duration;
 use axum::http::header;
 use serde_json::json;
 use sockeye_redis::StreamsAdapterConfig;
-use sockeye_server::{ConnectionStateRecovery, Event, SocketIo, SocketRef};
+use sockeye_server::{
+    AckSender, ConnectionStateRecovery, Data, DisconnectReason, SocketIo, SocketRef,
+};
 
 struct Options {
     port: u16,
@@ -193,8 +195,9 @@ fn handlers(record: &Arc<Record>, socket: &SocketRef) {
         socket.id(),
         socket.recovered()
     );
-    socket.on_disconnect(move |s: SocketRef, reason| async move {
-        tracing::info!("client {id:?} sid {} disconnected: {reason:?}", s.id());
+    let client = id;
+    socket.on_disconnect(move |s: SocketRef, reason: DisconnectReason| {
+        tracing::info!("client {client:?} sid {} disconnected: {reason:?}", s.id());
     });
     // A recovered socket has its rooms back; a new one joins its client's room.
     if let Some(id) = id {
@@ -203,21 +206,18 @@ fn handlers(record: &Arc<Record>, socket: &SocketRef) {
         }
     }
     let record = Arc::clone(record);
-    socket.on("c2s", move |_s: SocketRef, ev: Event| {
-        let record = Arc::clone(&record);
-        async move {
-            let Ok((client, seq)) = ev.data::<(u64, u64)>() else {
-                return;
-            };
+    socket.on(
+        "c2s",
+        move |Data((client, seq)): Data<(u64, u64)>, ack: AckSender| {
             {
                 let mut c2s = record.c2s.lock().unwrap_or_else(|e| e.into_inner());
                 let received = c2s.entry(client).or_default();
                 received.raw += 1;
                 received.seqs.insert(seq);
             }
-            let _ = ev.ack_with(&seq);
-        }
-    });
+            let _ = ack.send(&seq);
+        },
+    );
 }
 
 /// Emits `s2c(seq)` to every client's room, one round per `interval`, until quiet.

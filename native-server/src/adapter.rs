@@ -9,7 +9,8 @@
 //! (`REMOTE_JOIN` / `REMOTE_LEAVE`), `disconnect_sockets` (`REMOTE_DISCONNECT`), `fetch_sockets`
 //! (`REMOTE_FETCH`), `server_side_emit` (`SERVER_SIDE_EMIT`) and `server_count`. The request types
 //! ([`BroadcastOptions`] with `rooms`, `except` and `flags`, [`BroadcastPacket`] with the packet's
-//! `data` array) follow that adapter's, so a wire-compatible implementation maps them one to one.
+//! `data` array as [`Args`]) follow that adapter's, so a wire-compatible implementation maps them
+//! one to one.
 //!
 //! An adapter reaches this node's sockets through [`LocalNamespace`], which encodes a packet once
 //! for every receiver.
@@ -18,12 +19,15 @@ use std::collections::{HashMap, HashSet, VecDeque};
 use std::sync::{Arc, Mutex, Weak};
 use std::time::Duration;
 
+use proto::socket::Args;
+use proto::socket::packet::Nsp;
 use tokio::sync::mpsc;
 
 use crate::config::{BoxFuture, ConnectionStateRecovery};
 use crate::error::{AckError, AdapterError, EmitError, JoinError};
+use crate::handshake::Handshake;
 use crate::io::NsInner;
-use crate::socket::{Handshake, SocketRef};
+use crate::socket::SocketRef;
 use crate::value::Value;
 
 /// A socket id.
@@ -58,13 +62,14 @@ pub struct BroadcastOptions {
     pub flags: BroadcastFlags,
 }
 
-/// A broadcast EVENT: `data` is `[event name, ...arguments]`, as the reference's packet.
+/// A broadcast EVENT: its arguments are `[event name, ...arguments]`, the reference's packet
+/// `data`.
 #[derive(Clone, Debug, PartialEq)]
 pub struct BroadcastPacket {
     /// The namespace.
-    pub nsp: String,
-    /// The event name followed by the arguments.
-    pub data: Vec<Value>,
+    pub nsp: Nsp,
+    /// The event name followed by the arguments, as they go on the wire.
+    pub args: Args,
 }
 
 /// What a broadcast with acknowledgements reports, in any order across servers.
@@ -77,7 +82,7 @@ pub enum AckEvent {
     /// asks Redis how many nodes subscribe, as the reference's `serverCount()`.
     ServerCount(usize),
     /// One client's answer: the ack's arguments, or why it will not come.
-    Response(Result<Vec<Value>, AckError>),
+    Response(Result<Args, AckError>),
 }
 
 /// The stream of a broadcast with acknowledgements.
@@ -123,12 +128,12 @@ pub struct RestoredSession {
     /// The persisted state.
     pub session: PersistedSession,
     /// The missed packets, oldest first.
-    pub missed_packets: Vec<Vec<Value>>,
+    pub missed_packets: Vec<Args>,
 }
 
 /// Where a node's answer to a `serverSideEmit` with an acknowledgement goes: the arguments the
 /// handler answered with.
-pub type ServerSideAck = tokio::sync::oneshot::Sender<Vec<Value>>;
+pub type ServerSideAck = tokio::sync::oneshot::Sender<Args>;
 
 /// A room event (the reference adapter's `create-room`, `delete-room`, `join-room`,
 /// `leave-room`).
@@ -234,9 +239,9 @@ pub trait Adapter: Send + Sync + 'static {
     /// answer is expected.
     fn server_side_emit(
         &self,
-        data: Vec<Value>,
+        data: Args,
         ack: Option<Duration>,
-    ) -> BoxFuture<'_, Result<Vec<Vec<Value>>, AdapterError>> {
+    ) -> BoxFuture<'_, Result<Vec<Args>, AdapterError>> {
         let _ = (data, ack);
         Box::pin(async { Ok(Vec::new()) })
     }
@@ -263,7 +268,7 @@ pub trait Adapter: Send + Sync + 'static {
     /// `restore_session` read the store and before the socket was in its rooms. An adapter that
     /// stores packets makes this atomic with its broadcasts (each one is then either returned here
     /// or delivered live, never neither, never both); the default only joins.
-    fn join_restored(&self, id: &str, rooms: &[Room], offset: &str) -> Vec<Vec<Value>> {
+    fn join_restored(&self, id: &str, rooms: &[Room], offset: &str) -> Vec<Args> {
         let _ = offset;
         self.add_all(id, rooms);
         Vec::new()
@@ -392,7 +397,7 @@ impl LocalNamespace {
     /// [`on_server_side`](crate::Namespace::on_server_side) handlers; `data` is the event name
     /// followed by the arguments. With `ack`, the first handler that answers sends its answer
     /// there (one answer per node, as the reference).
-    pub fn server_side_event(&self, data: Vec<Value>, ack: Option<ServerSideAck>) {
+    pub fn server_side_event(&self, data: Args, ack: Option<ServerSideAck>) {
         if let Some(ns) = self.ns.upgrade() {
             ns.server_side_event(data, ack);
         }
@@ -417,7 +422,8 @@ struct Rooms {
 struct StoredPacket {
     id: String,
     opts: BroadcastOptions,
-    data: Vec<Value>,
+    /// The event's arguments, its offset last.
+    args: Args,
     emitted_at: tokio::time::Instant,
 }
 
@@ -655,12 +661,12 @@ impl Adapter for MemoryAdapter {
                     ),
                     rec.next_offset
                 );
-                let mut data = packet.data.clone();
-                data.push(Value::String(id.clone()));
+                let mut args = packet.args.clone();
+                args.push_str(&id);
                 rec.packets.push_back(StoredPacket {
                     id: id.clone(),
                     opts: opts.clone(),
-                    data,
+                    args,
                     emitted_at: tokio::time::Instant::now(),
                 });
                 (ids, Some(id))
@@ -744,7 +750,7 @@ impl Adapter for MemoryAdapter {
                 .iter()
                 .skip(index + 1)
                 .filter(|p| included(&session.rooms, &p.opts))
-                .map(|p| p.data.clone())
+                .map(|p| p.args.clone())
                 .collect();
             Some(RestoredSession {
                 session,
@@ -754,7 +760,7 @@ impl Adapter for MemoryAdapter {
         Box::pin(async move { Ok(restored) })
     }
 
-    fn join_restored(&self, id: &str, rooms: &[Room], offset: &str) -> Vec<Vec<Value>> {
+    fn join_restored(&self, id: &str, rooms: &[Room], offset: &str) -> Vec<Args> {
         let Some((_, rec)) = &self.recovery else {
             self.add_all(id, rooms);
             return Vec::new();
@@ -771,7 +777,7 @@ impl Adapter for MemoryAdapter {
                     .iter()
                     .skip(index + 1)
                     .filter(|p| included(rooms, &p.opts))
-                    .map(|p| p.data.clone())
+                    .map(|p| p.args.clone())
                     .collect(),
                 None => Vec::new(),
             };
@@ -850,8 +856,8 @@ mod tests {
         let rooms: Vec<Room> = vec!["s1".into(), "a".into()];
         let send = |n: i64| {
             let packet = BroadcastPacket {
-                nsp: "/".into(),
-                data: vec![Value::String("e".into()), Value::Number(n.into())],
+                nsp: Nsp::root(),
+                args: proto::socket::args::ser::to_event_args("e", &n).unwrap(),
             };
             adapter.broadcast(packet, opts(&["a"], &[])).unwrap();
         };
@@ -880,8 +886,11 @@ mod tests {
         send(2); // while the middlewares run
         let late = adapter.join_restored("s1", &rooms, &offset);
         assert_eq!(late.len(), 1);
-        assert_eq!(late[0][1], Value::Number(2.into()));
-        assert_eq!(late[0].last(), Some(&Value::String(last_offset(&adapter))));
+        assert_eq!(late[0].items().nth(1), Some("2"));
+        assert_eq!(
+            late[0].last_str().as_deref(),
+            Some(last_offset(&adapter).as_str())
+        );
         assert_eq!(
             adapter.select(&opts(&["a"], &[])),
             ["s1"],

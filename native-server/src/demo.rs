@@ -15,8 +15,10 @@ use std::time::SystemTime;
 
 use bytes::Bytes;
 use serde::Serialize;
+use sockeye_server::value::Map;
 use sockeye_server::{
-    ConnectionStateRecovery, Event, Namespace, SocketIo, SocketIoBuilder, SocketRef, Value,
+    AckSender, ConnectionStateRecovery, Data, DisconnectReason, Namespace, SocketIo,
+    SocketIoBuilder, SocketRef, Value,
 };
 
 /// The default room: always listed, never left.
@@ -97,30 +99,29 @@ pub(crate) fn install(io: &SocketIo, test_hooks: bool) {
         if test_hooks {
             socket.on(
                 "test:close-transport",
-                |socket: SocketRef, ev: Event| async move {
-                    let closed = close_transport(socket.namespace(), ev.args());
-                    let _ = ev.ack_with(&closed);
+                |socket: SocketRef, Data(nick): Data<Value>, ack: AckSender| {
+                    let _ = ack.send(&close_transport(socket.namespace(), &nick));
                 },
             );
             // `test:slow-ack(ms, value)`: answers `value` after `ms` milliseconds (the shutdown
             // test's handler still working when the server is told to stop).
-            socket.on("test:slow-ack", |_s: SocketRef, ev: Event| async move {
-                let ms = match ev.args().first() {
-                    Some(Value::Number(n)) => n.as_u64().unwrap_or(0),
-                    _ => 0,
-                };
-                tokio::time::sleep(std::time::Duration::from_millis(ms.min(60_000))).await;
-                let _ = ev.ack_with(&ev.args().get(1).cloned().unwrap_or_default());
-            });
+            socket.on(
+                "test:slow-ack",
+                |Data((ms, value)): Data<(Option<u64>, Value)>, ack: AckSender| async move {
+                    let ms = ms.unwrap_or(0).min(60_000);
+                    tokio::time::sleep(std::time::Duration::from_millis(ms)).await;
+                    let _ = ack.send(&value);
+                },
+            );
         }
-        socket.on("typing", |socket: SocketRef, ev: Event| async move {
-            typing(&socket, ev.args());
+        socket.on("typing", |socket: SocketRef, Data(t): Data<Value>| {
+            typing(&socket, &t);
         });
-        socket.on_disconnecting(|socket: SocketRef, _| async move {
+        socket.on_disconnecting(|socket: SocketRef| {
             let rooms = chat_rooms(&socket);
             socket.extensions().insert(WasIn(rooms));
         });
-        socket.on_disconnect(|socket: SocketRef, reason| async move {
+        socket.on_disconnect(|socket: SocketRef, reason: DisconnectReason| async move {
             tracing::debug!(id = %socket.id(), %reason, "disconnected");
             let was_in = socket.extensions().remove::<WasIn>();
             let ns = socket.namespace();
@@ -179,21 +180,23 @@ impl From<Handled> for Ack {
     }
 }
 
-/// Registers a request handler: it runs on the event's arguments and its answer is the ack (sent
-/// when the client asked for one; dropped otherwise).
-fn on_request(socket: &SocketRef, event: &str, handle: fn(&SocketRef, &[Value]) -> Handled) {
-    socket.on(event, move |socket: SocketRef, ev: Event| async move {
-        let ack = Ack::from(handle(&socket, ev.args()));
-        if let Err(e) = ev.ack_with(&ack) {
-            tracing::debug!(id = %socket.id(), "ack not sent: {e}");
-        }
-    });
+/// Registers a request handler: it runs on the event's first argument and its answer is the ack
+/// (sent when the client asked for one; dropped otherwise).
+fn on_request(socket: &SocketRef, event: &str, handle: fn(&SocketRef, &Value) -> Handled) {
+    socket.on(
+        event,
+        move |socket: SocketRef, Data(arg): Data<Value>, ack: AckSender| {
+            if let Err(e) = ack.send(&Ack::from(handle(&socket, &arg))) {
+                tracing::debug!(id = %socket.id(), "ack not sent: {e}");
+            }
+        },
+    );
 }
 
 // ---- requests ----
 
-fn nick(socket: &SocketRef, args: &[Value]) -> Handled {
-    let nick = args.first().and_then(valid_nick).ok_or(Refusal::Nick)?;
+fn nick(socket: &SocketRef, arg: &Value) -> Handled {
+    let nick = valid_nick(arg).ok_or(Refusal::Nick)?;
     set_nick(socket, nick);
     let ns = socket.namespace();
     for room in chat_rooms(socket) {
@@ -204,9 +207,9 @@ fn nick(socket: &SocketRef, args: &[Value]) -> Handled {
     })
 }
 
-fn join(socket: &SocketRef, args: &[Value]) -> Handled {
+fn join(socket: &SocketRef, arg: &Value) -> Handled {
     nick_of(socket).ok_or(Refusal::NickFirst)?;
-    let room = room_arg(args.first())?;
+    let room = room_arg(Some(arg))?;
     let rooms = chat_rooms(socket);
     if !rooms.iter().any(|r| r == room) {
         if rooms.len() >= MAX_ROOMS {
@@ -222,8 +225,8 @@ fn join(socket: &SocketRef, args: &[Value]) -> Handled {
     })
 }
 
-fn leave(socket: &SocketRef, args: &[Value]) -> Handled {
-    let room = room_arg(args.first())?;
+fn leave(socket: &SocketRef, arg: &Value) -> Handled {
+    let room = room_arg(Some(arg))?;
     if room == LOBBY {
         return Err(Refusal::Lobby);
     }
@@ -253,8 +256,8 @@ struct Message<'a> {
     mime: Option<&'a str>,
 }
 
-fn message(socket: &SocketRef, args: &[Value]) -> Handled {
-    let Some(m @ Value::Object(_)) = args.first() else {
+fn message(socket: &SocketRef, m: &Value) -> Handled {
+    let Value::Object(_) = m else {
         return Err(Refusal::BadRequest);
     };
     let nick = nick_of(socket).ok_or(Refusal::NickFirst)?;
@@ -317,8 +320,8 @@ struct Typing<'a> {
 }
 
 /// `typing`: relayed volatile to the room's other sockets; anything malformed is ignored.
-fn typing(socket: &SocketRef, args: &[Value]) {
-    let Some(t @ Value::Object(_)) = args.first() else {
+fn typing(socket: &SocketRef, t: &Value) {
+    let Value::Object(_) = t else {
         return;
     };
     let Some(Value::Bool(typing)) = t.get("typing") else {
@@ -420,8 +423,8 @@ fn send_rooms(ns: &Namespace) {
 /// transport of every socket whose nick is the first argument, as the reference's
 /// `socket.conn.close()` does, so an end-to-end test can make the server drop a page's
 /// connection and watch it recover. Answers how many it closed.
-fn close_transport(ns: &Namespace, args: &[Value]) -> usize {
-    let Some(nick) = args.first().and_then(Value::as_str) else {
+fn close_transport(ns: &Namespace, nick: &Value) -> usize {
+    let Some(nick) = nick.as_str() else {
         return 0;
     };
     let targets: Vec<SocketRef> = ns
@@ -449,7 +452,7 @@ fn nick_of(socket: &SocketRef) -> Option<String> {
 fn set_nick(socket: &SocketRef, nick: &str) {
     let mut data = match socket.data_value() {
         data @ Value::Object(_) => data,
-        _ => Value::Object(Vec::new()),
+        _ => Value::Object(Map::new()),
     };
     data.insert("nick", Value::from(nick));
     if let Err(e) = socket.set_data(&data) {

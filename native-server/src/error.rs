@@ -1,7 +1,14 @@
 //! Typed errors. Caller misuse (a reserved event name, data serde cannot write) is kept apart from
 //! what happens on the network (a timeout, a disconnection).
 
-use crate::value::{Value, ValueError};
+use proto::socket::Args;
+
+use crate::value::Value;
+
+/// Why arguments (or an auth object, or socket data) do not read as the type asked for.
+pub use proto::socket::args::de::Error as DataError;
+/// Why a value cannot be written as arguments.
+pub use proto::socket::args::ser::Error as SerializeError;
 
 /// Why an emit was refused; nothing was sent.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
@@ -9,7 +16,7 @@ use crate::value::{Value, ValueError};
 pub enum EmitError {
     /// The data could not be serialized.
     #[error("cannot serialize the event's arguments: {0}")]
-    Serialize(#[from] ValueError),
+    Serialize(#[from] SerializeError),
     /// The event name is one the protocol reserves (`connect`, `connect_error`, `disconnect`,
     /// `disconnecting`, `newListener`, `removeListener`).
     #[error("\"{0}\" is a reserved event name")]
@@ -38,7 +45,7 @@ pub enum AckError {
     Disconnected,
     /// The answer could not be deserialized into the type asked for.
     #[error("cannot deserialize the acknowledgement: {0}")]
-    Deserialize(ValueError),
+    Deserialize(DataError),
     /// The emit itself was refused.
     #[error(transparent)]
     Emit(#[from] EmitError),
@@ -51,7 +58,7 @@ pub struct BroadcastAckError {
     /// Why (usually [`AckError::Timeout`]).
     pub error: AckError,
     /// The responses that did arrive, each an ack's arguments.
-    pub responses: Vec<Vec<Value>>,
+    pub responses: Vec<Args>,
 }
 
 /// Why a socket did not join rooms; it joined none of those asked for.
@@ -87,7 +94,7 @@ pub enum AdapterError {
 }
 
 /// Why a message could not be handed to a connection.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum SendError {
     /// The connection (or socket) is closed.
@@ -98,8 +105,8 @@ pub enum SendError {
     #[error("the acknowledgement was already sent")]
     AlreadySent,
     /// The arguments could not be serialized.
-    #[error("cannot serialize the arguments")]
-    Serialize,
+    #[error("cannot serialize the arguments: {0}")]
+    Serialize(SerializeError),
 }
 
 /// A namespace middleware's refusal: the client gets CONNECT_ERROR `{"message":..,"data":..}`

@@ -76,6 +76,11 @@ pub struct RequestInfo {
     pub headers: HeaderMap,
     /// The peer's address, when known ([`ClientAddr`]).
     pub remote_addr: Option<SocketAddr>,
+    /// The request's extensions: what an axum or tower layer in front of the server inserted
+    /// (an authenticated user, say), which the sockets of the session start with
+    /// ([`Extension<T>`](crate::extract::Extension)). Hyper's upgrade handle and the
+    /// [`ClientAddr`] (in `remote_addr`) are left out.
+    pub extensions: http::Extensions,
 }
 
 impl RequestInfo {
@@ -96,11 +101,15 @@ impl RequestInfo {
                 HeaderName::from_bytes(name.as_str().as_bytes()).unwrap_or_else(|_| name.clone());
             headers.append(name, copy);
         }
+        let mut extensions = req.extensions().clone();
+        extensions.remove::<hyper::upgrade::OnUpgrade>();
+        let remote_addr = extensions.remove::<ClientAddr>().map(|a| a.0);
         RequestInfo {
             method: req.method().clone(),
             uri: Uri::try_from(uri.to_string()).unwrap_or_else(|_| uri.clone()),
             headers,
-            remote_addr: req.extensions().get::<ClientAddr>().map(|a| a.0),
+            remote_addr,
+            extensions,
         }
     }
 

@@ -6,9 +6,9 @@ use std::future::Future;
 use std::sync::{Arc, RwLock, Weak};
 use std::time::Duration;
 
+use proto::socket::args::{Args, ser::ToArgs};
 use proto::socket::packet::Nsp;
 use proto::socket::server::Encoded;
-use serde::Serialize;
 use serde::de::DeserializeOwned;
 use tokio::sync::{mpsc, watch};
 
@@ -17,42 +17,59 @@ use crate::adapter::{
     MemoryAdapter, RemoteSocketData, Room, RoomEvent, ServerSideAck, SocketId,
 };
 use crate::config::{BoxFuture, ConnectionStateRecovery, EngineConfig, engine_builder_methods};
+use crate::emitter::check_event_name;
 use crate::engine::{EngineHandle, EngineShared};
-use crate::error::{AdapterError, BroadcastAckError, ConnectError, EmitError};
+use crate::error::{AdapterError, BroadcastAckError, EmitError};
+use crate::event::OwedAcks;
+use crate::handler::{
+    self, BoxedConnectHandler, BoxedConnectMiddleware, ConnectHandler, ConnectMiddleware,
+};
+use crate::handshake::Handshake;
 use crate::http::{EngineLayer, EngineService, NotFound};
-use crate::operators::{BroadcastOperator, RemoteSocket};
+use crate::operators::{BroadcastOperator, IntoRooms, RemoteSocket};
 use crate::sio_session::{AckReply, AppCmd, SioStarter};
-use crate::socket::{IntoRooms, OwedAcks, SocketRef};
-use crate::value::{self, Value};
+use crate::socket::SocketRef;
+use crate::value::Value;
 
-type ConnectionHandler = Arc<dyn Fn(SocketRef) -> BoxFuture<'static, ()> + Send + Sync>;
-type NsMiddleware =
-    Arc<dyn Fn(SocketRef) -> BoxFuture<'static, Result<(), ConnectError>> + Send + Sync>;
 type RoomListener = Arc<dyn Fn(&RoomEvent) + Send + Sync>;
 type ServerSideHandler =
-    Arc<dyn Fn(Vec<Value>, Option<ServerSideAck>) -> BoxFuture<'static, ()> + Send + Sync>;
+    Arc<dyn Fn(Args, Option<ServerSideAck>) -> BoxFuture<'static, ()> + Send + Sync>;
 
 /// A namespace's connection handlers and middlewares; a dynamic namespace's children share their
 /// parent's.
 #[derive(Default)]
 pub(crate) struct NsHandlers {
-    connection: RwLock<Vec<ConnectionHandler>>,
-    middlewares: RwLock<Vec<NsMiddleware>>,
+    connection: RwLock<Vec<BoxedConnectHandler>>,
+    middlewares: RwLock<Vec<BoxedConnectMiddleware>>,
 }
 
 impl NsHandlers {
-    pub(crate) fn connection(&self) -> Vec<ConnectionHandler> {
+    pub(crate) fn connection(&self) -> Vec<BoxedConnectHandler> {
         self.connection
             .read()
             .unwrap_or_else(|e| e.into_inner())
             .clone()
     }
 
-    pub(crate) fn middlewares(&self) -> Vec<NsMiddleware> {
+    pub(crate) fn middlewares(&self) -> Vec<BoxedConnectMiddleware> {
         self.middlewares
             .read()
             .unwrap_or_else(|e| e.into_inner())
             .clone()
+    }
+
+    fn add_connection(&self, handler: BoxedConnectHandler) {
+        self.connection
+            .write()
+            .unwrap_or_else(|e| e.into_inner())
+            .push(handler);
+    }
+
+    fn add_middleware(&self, middleware: BoxedConnectMiddleware) {
+        self.middlewares
+            .write()
+            .unwrap_or_else(|e| e.into_inner())
+            .push(middleware);
     }
 }
 
@@ -67,6 +84,8 @@ pub(crate) struct NsInner {
     max_rooms_per_socket: usize,
     /// The server's, shared by its namespaces.
     pub(crate) owed_acks: Arc<OwedAcks>,
+    /// The state given to the builder (`State<T>`), shared by the namespaces.
+    state: Arc<http::Extensions>,
 }
 
 impl NsInner {
@@ -90,9 +109,8 @@ impl NsInner {
     }
 
     /// An event from another node (`serverSideEmit`): `data` is the name and the arguments.
-    pub(crate) fn server_side_event(&self, data: Vec<Value>, ack: Option<ServerSideAck>) {
-        let mut data = data.into_iter();
-        let Some(Value::String(event)) = data.next() else {
+    pub(crate) fn server_side_event(&self, data: Args, ack: Option<ServerSideAck>) {
+        let Some(event) = data.event_name() else {
             tracing::debug!("server-side event without a name ignored");
             return;
         };
@@ -100,10 +118,10 @@ impl NsInner {
             .server_side
             .read()
             .unwrap_or_else(|e| e.into_inner())
-            .get(&event)
+            .get(&*event)
             .cloned()
             .unwrap_or_default();
-        let args: Vec<Value> = data.collect();
+        let args = data.without_first();
         let mut ack = ack;
         for handler in handlers {
             tokio::spawn(handler(args.clone(), ack.take()));
@@ -117,12 +135,11 @@ impl NsInner {
         flags: &BroadcastFlags,
         offset: Option<&str>,
     ) -> Result<(), EmitError> {
-        let (args, attachments) = value::encode_array(&packet.data);
         let encoded =
-            Arc::new(Encoded::event(&self.nsp, args, attachments, offset).map_err(usage_error)?);
+            Arc::new(Encoded::event(&self.nsp, packet.args.clone(), offset).map_err(usage_error)?);
         for id in ids {
             if let Some(socket) = self.socket(id) {
-                socket.notify_outgoing(&packet.data);
+                socket.notify_outgoing(&packet.args);
                 socket.send_cmd(AppCmd::SendEncoded {
                     encoded: encoded.clone(),
                     volatile: flags.volatile,
@@ -139,17 +156,21 @@ impl NsInner {
         flags: &BroadcastFlags,
         acks: &mpsc::UnboundedSender<AckEvent>,
     ) -> Result<usize, EmitError> {
-        let (args, attachments) = value::encode_array(&packet.data);
         // Checked once here, so that a bad packet fails the call rather than every socket.
-        Encoded::event(&self.nsp, args.clone(), attachments.clone(), None).map_err(usage_error)?;
+        let name = packet
+            .args
+            .event_name()
+            .ok_or(EmitError::Adapter(AdapterError::Other(String::from(
+                "a broadcast's arguments must start with the event's name",
+            ))))?;
+        check_event_name(&name)?;
         let mut count = 0;
         for id in ids {
             if let Some(socket) = self.socket(id) {
-                socket.notify_outgoing(&packet.data);
+                socket.notify_outgoing(&packet.args);
                 if socket.send_cmd(AppCmd::EmitWithAck {
                     nsp: self.nsp.clone(),
-                    args: args.clone(),
-                    attachments: attachments.clone(),
+                    args: packet.args.clone(),
                     timeout: flags.timeout,
                     reply: AckReply::Many(acks.clone()),
                 }) {
@@ -200,6 +221,7 @@ impl Namespace {
             recovery: recovery.is_some(),
             max_rooms_per_socket: io.max_rooms_per_socket,
             owed_acks: io.owed_acks.clone(),
+            state: io.state.clone(),
         });
         let ns = Namespace(inner);
         let adapter = ns.0.adapter.clone();
@@ -230,6 +252,11 @@ impl Namespace {
     /// The namespace's adapter.
     pub fn adapter(&self) -> &Arc<dyn Adapter> {
         &self.0.adapter
+    }
+
+    /// The state of type `T` given to the builder ([`SocketIoBuilder::with_state`]).
+    pub fn state<T: Clone + Send + Sync + 'static>(&self) -> Option<T> {
+        self.0.state.get::<T>().cloned()
     }
 
     /// The most rooms one socket may be in (the builder's `max_rooms_per_socket`).
@@ -267,33 +294,22 @@ impl Namespace {
             .remove(id);
     }
 
-    /// Calls `handler` for each socket that connects (after the middlewares passed).
-    pub fn on_connection<F, Fut>(&self, handler: F)
-    where
-        F: Fn(SocketRef) -> Fut + Send + Sync + 'static,
-        Fut: Future<Output = ()> + Send + 'static,
-    {
+    /// Calls `handler` for each socket that connects (after the middlewares passed). It takes
+    /// the connect [extractors](crate::extract) (`SocketRef`, `Data<T>` for the auth object,
+    /// `State<T>`, ...), plain or `async`.
+    pub fn on_connection<H: ConnectHandler<M>, M: 'static>(&self, handler: H) {
         self.0
             .handlers
-            .connection
-            .write()
-            .unwrap_or_else(|e| e.into_inner())
-            .push(Arc::new(move |s| Box::pin(handler(s))));
+            .add_connection(handler::connect_handler(handler));
     }
 
-    /// Adds a middleware run for each socket before it connects (`namespace.use`); an `Err`
-    /// refuses it with CONNECT_ERROR `{"message":..,"data":..}`.
-    pub fn use_middleware<F, Fut>(&self, middleware: F)
-    where
-        F: Fn(SocketRef) -> Fut + Send + Sync + 'static,
-        Fut: Future<Output = Result<(), ConnectError>> + Send + 'static,
-    {
+    /// Adds a middleware run for each socket before it connects (`namespace.use`): it takes the
+    /// connect [extractors](crate::extract) and returns `Result<(), ConnectError>`, plain or
+    /// `async`; an error refuses the socket with CONNECT_ERROR `{"message":..,"data":..}`.
+    pub fn use_middleware<H: ConnectMiddleware<M>, M: 'static>(&self, middleware: H) {
         self.0
             .handlers
-            .middlewares
-            .write()
-            .unwrap_or_else(|e| e.into_inner())
-            .push(Arc::new(move |s| Box::pin(middleware(s))));
+            .add_middleware(handler::connect_middleware(middleware));
     }
 
     /// Calls `listener` on room events (`create-room`, `delete-room`, `join-room`, `leave-room`).
@@ -310,7 +326,7 @@ impl Namespace {
     /// an answer, where to send it (the first handler of the event gets it).
     pub fn on_server_side<F, Fut>(&self, event: &str, handler: F)
     where
-        F: Fn(Vec<Value>, Option<ServerSideAck>) -> Fut + Send + Sync + 'static,
+        F: Fn(Args, Option<ServerSideAck>) -> Fut + Send + Sync + 'static,
         Fut: Future<Output = ()> + Send + 'static,
     {
         self.0
@@ -383,7 +399,7 @@ impl Namespace {
     }
 
     /// Emits to every socket of the namespace.
-    pub fn emit<T: Serialize + ?Sized>(&self, event: &str, data: &T) -> Result<(), EmitError> {
+    pub fn emit<T: ToArgs + ?Sized>(&self, event: &str, data: &T) -> Result<(), EmitError> {
         self.op().emit(event, data)
     }
 
@@ -394,7 +410,7 @@ impl Namespace {
         data: &T,
     ) -> Result<Vec<R>, BroadcastAckError>
     where
-        T: Serialize + ?Sized,
+        T: ToArgs + ?Sized,
         R: DeserializeOwned,
     {
         self.op().emit_with_ack(event, data).await
@@ -422,31 +438,25 @@ impl Namespace {
 
     /// Emits to the other server nodes (`serverSideEmit`); `data` as for an emit. With the
     /// in-memory adapter there is no other node.
-    pub async fn server_side_emit<T: Serialize + ?Sized>(
+    pub async fn server_side_emit<T: ToArgs + ?Sized>(
         &self,
         event: &str,
         data: &T,
     ) -> Result<(), EmitError> {
-        let mut items = vec![Value::String(event.to_owned())];
-        items.extend(value::to_args(data)?);
-        self.0.adapter.server_side_emit(items, None).await?;
+        let args = data.to_event_args(event)?;
+        self.0.adapter.server_side_emit(args, None).await?;
         Ok(())
     }
 
     /// Emits to the other server nodes and collects one answer per node within `timeout`.
-    pub async fn server_side_emit_with_ack<T: Serialize + ?Sized>(
+    pub async fn server_side_emit_with_ack<T: ToArgs + ?Sized>(
         &self,
         event: &str,
         data: &T,
         timeout: Duration,
-    ) -> Result<Vec<Vec<Value>>, EmitError> {
-        let mut items = vec![Value::String(event.to_owned())];
-        items.extend(value::to_args(data)?);
-        Ok(self
-            .0
-            .adapter
-            .server_side_emit(items, Some(timeout))
-            .await?)
+    ) -> Result<Vec<Args>, EmitError> {
+        let args = data.to_event_args(event)?;
+        Ok(self.0.adapter.server_side_emit(args, Some(timeout)).await?)
     }
 
     /// Describes the sockets of this node selected by `to`/`except` (for adapters and tests).
@@ -497,10 +507,11 @@ impl NsMatcher {
         NsMatcher::Predicate(Arc::new(f))
     }
 
-    fn matches(&self, name: &str, auth: &Value) -> bool {
+    fn matches(&self, name: &str, handshake: &Handshake) -> bool {
         match self {
             NsMatcher::Regex(r) => r.is_match(name),
-            NsMatcher::Predicate(p) => p(name, auth),
+            // The auth object as a tree only for a predicate that reads it.
+            NsMatcher::Predicate(p) => p(name, &handshake.auth_value()),
         }
     }
 }
@@ -525,32 +536,19 @@ impl std::fmt::Debug for ParentNamespace {
 }
 
 impl ParentNamespace {
-    /// Calls `handler` for each socket connecting to any child.
-    pub fn on_connection<F, Fut>(&self, handler: F)
-    where
-        F: Fn(SocketRef) -> Fut + Send + Sync + 'static,
-        Fut: Future<Output = ()> + Send + 'static,
-    {
+    /// Calls `handler` for each socket connecting to any child (as
+    /// [`Namespace::on_connection`]).
+    pub fn on_connection<H: ConnectHandler<M>, M: 'static>(&self, handler: H) {
         self.0
             .handlers
-            .connection
-            .write()
-            .unwrap_or_else(|e| e.into_inner())
-            .push(Arc::new(move |s| Box::pin(handler(s))));
+            .add_connection(handler::connect_handler(handler));
     }
 
-    /// Adds a middleware for every child.
-    pub fn use_middleware<F, Fut>(&self, middleware: F)
-    where
-        F: Fn(SocketRef) -> Fut + Send + Sync + 'static,
-        Fut: Future<Output = Result<(), ConnectError>> + Send + 'static,
-    {
+    /// Adds a middleware for every child (as [`Namespace::use_middleware`]).
+    pub fn use_middleware<H: ConnectMiddleware<M>, M: 'static>(&self, middleware: H) {
         self.0
             .handlers
-            .middlewares
-            .write()
-            .unwrap_or_else(|e| e.into_inner())
-            .push(Arc::new(move |s| Box::pin(middleware(s))));
+            .add_middleware(handler::connect_middleware(middleware));
     }
 
     /// The child namespaces created so far.
@@ -563,7 +561,7 @@ impl ParentNamespace {
     }
 
     /// Emits to every socket of every child.
-    pub fn emit<T: Serialize + ?Sized>(&self, event: &str, data: &T) -> Result<(), EmitError> {
+    pub fn emit<T: ToArgs + ?Sized>(&self, event: &str, data: &T) -> Result<(), EmitError> {
         for ns in self.children() {
             ns.emit(event, data)?;
         }
@@ -581,6 +579,7 @@ pub(crate) struct IoInner {
     parents: RwLock<Vec<ParentNamespace>>,
     closed: watch::Sender<bool>,
     owed_acks: Arc<OwedAcks>,
+    state: Arc<http::Extensions>,
 }
 
 impl IoInner {
@@ -593,7 +592,7 @@ impl IoInner {
 
     /// The namespace for a CONNECT: an existing one, or a new child of a matching dynamic
     /// namespace; `None` for an unknown name ("Invalid namespace").
-    pub(crate) fn lookup(self: &Arc<Self>, name: &Nsp, auth: &Value) -> Option<Namespace> {
+    pub(crate) fn lookup(self: &Arc<Self>, name: &Nsp, handshake: &Handshake) -> Option<Namespace> {
         if let Some(ns) = self
             .nsps
             .read()
@@ -608,7 +607,7 @@ impl IoInner {
             .unwrap_or_else(|e| e.into_inner())
             .clone();
         for parent in parents {
-            if parent.0.matcher.matches(name.as_str(), auth) {
+            if parent.0.matcher.matches(name.as_str(), handshake) {
                 let mut nsps = self.nsps.write().unwrap_or_else(|e| e.into_inner());
                 if let Some(ns) = nsps.get(name.as_str()) {
                     return Some(ns.clone());
@@ -631,17 +630,18 @@ impl IoInner {
 /// The Socket.IO server. Cheap to clone; every clone is the same server.
 ///
 /// ```no_run
-/// use sockeye_server::{SocketIo, SocketRef, Event};
+/// use sockeye_server::{AckSender, Data, SocketIo, SocketRef};
 ///
 /// # async fn run() -> std::io::Result<()> {
 /// let (layer, io) = SocketIo::builder().build_layer();
-/// io.ns("/", |socket: SocketRef| async move {
-///     socket.on("chat", |socket: SocketRef, ev: Event| async move {
-///         if let Ok(msg) = ev.data::<String>() {
+/// io.ns("/", |socket: SocketRef| {
+///     socket.on(
+///         "chat",
+///         |socket: SocketRef, Data(msg): Data<String>, ack: AckSender| {
 ///             let _ = socket.broadcast().emit("chat", &msg);
-///             let _ = ev.ack_with(&"ok");
-///         }
-///     });
+///             let _ = ack.send(&"ok");
+///         },
+///     );
 /// });
 /// let app = axum::Router::new()
 ///     .route("/", axum::routing::get(|| async { "hello" }))
@@ -668,6 +668,7 @@ pub struct SocketIoBuilder {
     recovery: Option<ConnectionStateRecovery>,
     adapter: Option<AdapterFactory>,
     max_rooms_per_socket: usize,
+    state: http::Extensions,
 }
 
 impl std::fmt::Debug for SocketIoBuilder {
@@ -741,6 +742,14 @@ impl SocketIoBuilder {
         self
     }
 
+    /// State for the handlers: a handler takes it as [`State<T>`](crate::extract::State), by
+    /// type (one value per type; a second of the same type replaces the first).
+    #[must_use]
+    pub fn with_state<T: Clone + Send + Sync + 'static>(mut self, state: T) -> Self {
+        self.state.insert(state);
+        self
+    }
+
     /// The adapter of each namespace (the in-memory [`MemoryAdapter`] by default).
     #[must_use]
     pub fn adapter<F>(mut self, factory: F) -> Self
@@ -788,6 +797,7 @@ impl SocketIoBuilder {
             parents: RwLock::new(Vec::new()),
             closed: watch::channel(false).0,
             owed_acks: Arc::default(),
+            state: Arc::new(self.state),
         });
         engine.set_starter(Arc::new(SioStarter {
             io: Arc::downgrade(&inner),
@@ -808,6 +818,7 @@ impl SocketIo {
             recovery: None,
             adapter: None,
             max_rooms_per_socket: 10_000,
+            state: http::Extensions::new(),
         }
     }
 
@@ -831,11 +842,7 @@ impl SocketIo {
     }
 
     /// A namespace with a connection handler (`io.of(name).on("connection", handler)`).
-    pub fn ns<F, Fut>(&self, name: &str, handler: F) -> Namespace
-    where
-        F: Fn(SocketRef) -> Fut + Send + Sync + 'static,
-        Fut: Future<Output = ()> + Send + 'static,
-    {
+    pub fn ns<H: ConnectHandler<M>, M: 'static>(&self, name: &str, handler: H) -> Namespace {
         let ns = self.of(name);
         ns.on_connection(handler);
         ns
@@ -870,11 +877,7 @@ impl SocketIo {
     }
 
     /// Adds a middleware on `/`.
-    pub fn use_middleware<F, Fut>(&self, middleware: F)
-    where
-        F: Fn(SocketRef) -> Fut + Send + Sync + 'static,
-        Fut: Future<Output = Result<(), ConnectError>> + Send + 'static,
-    {
+    pub fn use_middleware<H: ConnectMiddleware<M>, M: 'static>(&self, middleware: H) {
         self.sockets().use_middleware(middleware)
     }
 
@@ -909,7 +912,7 @@ impl SocketIo {
     }
 
     /// Emits to every socket of `/`.
-    pub fn emit<T: Serialize + ?Sized>(&self, event: &str, data: &T) -> Result<(), EmitError> {
+    pub fn emit<T: ToArgs + ?Sized>(&self, event: &str, data: &T) -> Result<(), EmitError> {
         self.sockets().emit(event, data)
     }
 
@@ -920,7 +923,7 @@ impl SocketIo {
         data: &T,
     ) -> Result<Vec<R>, BroadcastAckError>
     where
-        T: Serialize + ?Sized,
+        T: ToArgs + ?Sized,
         R: DeserializeOwned,
     {
         self.sockets().emit_with_ack(event, data).await

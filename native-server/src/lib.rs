@@ -20,29 +20,37 @@
 //!
 //! ```no_run
 //! use std::time::Duration;
-//! use sockeye_server::{SocketIo, SocketRef, Event, ConnectError};
+//! use serde::Deserialize;
+//! use sockeye_server::{AckSender, ConnectError, Data, DisconnectReason, SocketIo, SocketRef};
+//!
+//! #[derive(Deserialize)]
+//! struct Auth {
+//!     token: Option<String>,
+//! }
 //!
 //! # async fn run() -> std::io::Result<()> {
 //! let (layer, io) = SocketIo::builder()
 //!     .ping_interval(Duration::from_secs(25))
 //!     .build_layer();
 //!
-//! io.use_middleware(|socket: SocketRef| async move {
-//!     match socket.handshake().auth.get("token").and_then(|t| t.as_str()) {
-//!         Some(_) => Ok(()),
-//!         None => Err(ConnectError::new("unauthorized").with_data(&"a token is needed")),
-//!     }
+//! // `Data<T>` in a middleware or a connection handler is the client's `auth` object.
+//! io.use_middleware(|Data(auth): Data<Auth>| match auth.token {
+//!     Some(_) => Ok(()),
+//!     None => Err(ConnectError::new("unauthorized").with_data(&"a token is needed")),
 //! });
 //!
-//! io.ns("/", |socket: SocketRef| async move {
+//! io.ns("/", |socket: SocketRef| {
 //!     // Fails only past `max_rooms_per_socket` (10,000 rooms).
 //!     let _ = socket.join("lobby");
-//!     socket.on("chat", |socket: SocketRef, ev: Event| async move {
-//!         let Ok(text) = ev.data::<String>() else { return };
-//!         let _ = socket.to("lobby").emit("chat", &(socket.id(), text));
-//!         let _ = ev.ack_with(&"delivered");
-//!     });
-//!     socket.on_disconnect(|socket, reason| async move {
+//!     // In an event handler, `Data<T>` is the event's arguments, read straight from the wire.
+//!     socket.on(
+//!         "chat",
+//!         |socket: SocketRef, Data(text): Data<String>, ack: AckSender| {
+//!             let _ = socket.to("lobby").emit("chat", &(socket.id(), text));
+//!             let _ = ack.send(&"delivered");
+//!         },
+//!     );
+//!     socket.on_disconnect(|socket: SocketRef, reason: DisconnectReason| {
 //!         tracing::info!("{} left: {reason}", socket.id());
 //!     });
 //! });
@@ -57,13 +65,20 @@
 //!
 //! # Data
 //!
-//! Emits take any `Serialize` and handlers read any `Deserialize` ([`value`]): a tuple is several
-//! arguments, `()` none, anything else one; `bytes::Bytes` anywhere becomes a binary attachment.
+//! An event's arguments travel as the JSON text the client sent, its binary attachments and
+//! where their placeholders stand ([`Args`]); nothing builds a tree of them unless a handler asks
+//! for one. Handlers read them straight into their own types with serde ([`extract::Data`]), and
+//! emits take any `Serialize`: a tuple is several arguments, `()` none, anything else one;
+//! `bytes::Bytes` anywhere becomes a binary attachment. [`Value`] is there for data of no fixed
+//! shape.
 //!
 //! # Modules
 //!
 //! - [`io`]: the server, namespaces (static and dynamic), middlewares.
-//! - [`socket`]: sockets, events, acks, the handshake, `socket.conn`.
+//! - [`socket`]: sockets, their handlers and rooms; [`emitter`]: what a socket emits.
+//! - [`extract`] and [`handler`]: what handlers take, and the shapes they may have.
+//! - [`event`]: an event as a whole, and its acknowledgement.
+//! - [`handshake`] and [`conn`]: a socket's handshake, and the Engine.IO connection under it.
 //! - [`operators`]: broadcasting (`to`, `except`, `local`, `volatile`, `timeout`), `fetch_sockets`.
 //! - [`adapter`]: the multi-node-ready [`Adapter`](adapter::Adapter) trait and the in-memory one.
 //! - [`engine`]: the Engine.IO session table and the bare Engine.IO server ([`EngineIo`]).
@@ -71,8 +86,14 @@
 
 pub mod adapter;
 pub mod config;
+pub mod conn;
+pub mod emitter;
 pub mod engine;
 pub mod error;
+pub mod event;
+pub mod extract;
+pub mod handler;
+pub mod handshake;
 pub mod http;
 pub mod io;
 pub mod operators;
@@ -83,21 +104,28 @@ pub mod value;
 
 pub use proto;
 pub use proto::engine::{CloseReason, Message, Transport};
+pub use proto::socket::Args;
+pub use proto::socket::args::ser::ToArgs;
 pub use proto::socket::server::DisconnectReason;
 
 pub use config::{ConnectionStateRecovery, Cookie, Cors, CorsOrigin};
+pub use conn::Conn;
+pub use emitter::SocketEmitter;
 pub use engine::{EngineHandle, EngineIo, EngineSocket};
 pub use error::{
-    AckError, AdapterError, BroadcastAckError, ConnectError, EmitError, EventError, JoinError,
-    SendError,
+    AckError, AdapterError, BroadcastAckError, ConnectError, DataError, EmitError, EventError,
+    JoinError, SendError, SerializeError,
 };
+pub use event::{AckSender, Event};
+pub use extract::{Bin, Data, Extension, State, TryData};
+pub use handshake::Handshake;
 pub use http::{
     ClientAddr, EngineLayer, EngineService, LISTEN_BACKLOG, RequestInfo, ServeConfig, ServeDir,
     bind, serve, serve_with,
 };
 pub use io::{Namespace, NsMatcher, ParentNamespace, SocketIo, SocketIoBuilder};
-pub use operators::{BroadcastOperator, RemoteSocket};
-pub use socket::{AckSender, Conn, Event, Handshake, SocketRef};
+pub use operators::{BroadcastOperator, IntoRooms, RemoteSocket};
+pub use socket::SocketRef;
 #[cfg(feature = "tls")]
 pub use tokio_rustls::rustls;
 pub use value::Value;

@@ -2,14 +2,62 @@
 
 use std::time::Duration;
 
-use serde::Serialize;
+use proto::socket::args::{Args, de, ser::ToArgs};
 use serde::de::DeserializeOwned;
 
 use crate::adapter::{AckEvent, BroadcastOptions, BroadcastPacket, RemoteSocketData, Room};
+use crate::emitter::check_event_name;
 use crate::error::{AckError, AdapterError, BroadcastAckError, EmitError};
+use crate::handshake::Handshake;
 use crate::io::Namespace;
-use crate::socket::{Handshake, IntoRooms, check_event_name};
-use crate::value::{Value, from_args, to_args};
+
+/// Rooms as the room methods take them: a name, or several.
+pub trait IntoRooms {
+    /// The room names.
+    fn into_rooms(self) -> Vec<Room>;
+}
+
+impl IntoRooms for &str {
+    fn into_rooms(self) -> Vec<Room> {
+        vec![self.to_owned()]
+    }
+}
+
+impl IntoRooms for String {
+    fn into_rooms(self) -> Vec<Room> {
+        vec![self]
+    }
+}
+
+impl IntoRooms for &String {
+    fn into_rooms(self) -> Vec<Room> {
+        vec![self.clone()]
+    }
+}
+
+impl IntoRooms for Vec<String> {
+    fn into_rooms(self) -> Vec<Room> {
+        self
+    }
+}
+
+impl IntoRooms for Vec<&str> {
+    fn into_rooms(self) -> Vec<Room> {
+        self.into_iter().map(str::to_owned).collect()
+    }
+}
+
+impl IntoRooms for &[&str] {
+    fn into_rooms(self) -> Vec<Room> {
+        self.iter().map(|s| (*s).to_owned()).collect()
+    }
+}
+
+impl<const N: usize> IntoRooms for [&str; N] {
+    fn into_rooms(self) -> Vec<Room> {
+        self.iter().map(|s| (*s).to_owned()).collect()
+    }
+}
 
 /// How long `fetch_sockets` waits for other nodes when no timeout is set (the reference's
 /// `requestsTimeout`, 5 s).
@@ -80,22 +128,21 @@ impl BroadcastOperator {
         self
     }
 
-    fn packet<T: Serialize + ?Sized>(
+    fn packet<T: ToArgs + ?Sized>(
         &self,
         event: &str,
         data: &T,
     ) -> Result<BroadcastPacket, EmitError> {
         check_event_name(event)?;
-        let mut items = vec![Value::String(event.to_owned())];
-        items.extend(to_args(data)?);
         Ok(BroadcastPacket {
-            nsp: self.ns.name().to_owned(),
-            data: items,
+            nsp: self.ns.nsp().clone(),
+            args: data.to_event_args(event)?,
         })
     }
 
-    /// Emits `event` to the selected sockets, encoded once for all.
-    pub fn emit<T: Serialize + ?Sized>(&self, event: &str, data: &T) -> Result<(), EmitError> {
+    /// Emits `event` to the selected sockets, encoded once for all; `data` as
+    /// [`SocketRef::emit`](crate::SocketRef::emit) takes it.
+    pub fn emit<T: ToArgs + ?Sized>(&self, event: &str, data: &T) -> Result<(), EmitError> {
         let packet = self.packet(event, data)?;
         self.ns.adapter().broadcast(packet, self.opts.clone())
     }
@@ -110,11 +157,10 @@ impl BroadcastOperator {
         data: &T,
     ) -> Result<Vec<R>, BroadcastAckError>
     where
-        T: Serialize + ?Sized,
+        T: ToArgs + ?Sized,
         R: DeserializeOwned,
     {
-        let fail =
-            |error: AckError, responses: Vec<Vec<Value>>| BroadcastAckError { error, responses };
+        let fail = |error: AckError, responses: Vec<Args>| BroadcastAckError { error, responses };
         let packet = self
             .packet(event, data)
             .map_err(|e| fail(AckError::Emit(e), Vec::new()))?;
@@ -133,7 +179,7 @@ impl BroadcastOperator {
         let mut servers_reported = 0usize;
         let mut expected = 0usize;
         let mut done = 0usize;
-        let mut responses: Vec<Vec<Value>> = Vec::new();
+        let mut responses: Vec<Args> = Vec::new();
         let mut failed: Option<AckError> = None;
         while servers_expected.is_none_or(|n| servers_reported < n) || done < expected {
             let next = async {
@@ -172,7 +218,7 @@ impl BroadcastOperator {
         }
         let mut out = Vec::with_capacity(responses.len());
         for args in &responses {
-            match from_args(args.clone()) {
+            match de::from_args(args) {
                 Ok(r) => out.push(r),
                 Err(e) => return Err(fail(AckError::Deserialize(e), responses)),
             }
@@ -247,7 +293,7 @@ impl RemoteSocket {
 
     /// Its `data` as a `T`.
     pub fn data<T: DeserializeOwned>(&self) -> Option<T> {
-        self.data.data.clone().deserialize_into().ok()
+        self.data.data.deserialize_into().ok()
     }
 
     fn operator(&self) -> BroadcastOperator {
@@ -255,7 +301,7 @@ impl RemoteSocket {
     }
 
     /// Emits to this socket.
-    pub fn emit<T: Serialize + ?Sized>(&self, event: &str, data: &T) -> Result<(), EmitError> {
+    pub fn emit<T: ToArgs + ?Sized>(&self, event: &str, data: &T) -> Result<(), EmitError> {
         self.operator().emit(event, data)
     }
 

@@ -125,6 +125,11 @@ pub(crate) fn session_channel() -> (SessionTx, SessionRx) {
 
 impl SessionTx {
     /// Sends `msg` to the session; gives it back when the session is over.
+    #[allow(
+        clippy::result_large_err,
+        reason = "the message comes back only from a session that is over; boxing it would cost \
+                  every send an allocation"
+    )]
     pub(crate) fn send(&self, msg: SessionMsg) -> Result<(), SendError<SessionMsg>> {
         self.0
             .send(Slot::pack(msg))

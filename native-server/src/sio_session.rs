@@ -7,28 +7,32 @@ use std::time::Duration;
 
 use proto::engine::Message;
 use proto::server::{Connection, Event as ConnEvent};
+use proto::socket::Args;
 use proto::socket::packet::{AckId, Nsp};
 use proto::socket::server::{AckHandle, Emit, Encoded, Event as SioEvent, Recovery, UsageError};
 use tokio::sync::{mpsc, oneshot};
 
 use crate::adapter::AckEvent;
+use crate::conn::Conn;
 use crate::engine::{EngineShared, NewSession, SessionStarter, random_id, run_inline};
 use crate::error::{AckError, EmitError};
+use crate::extract::ConnectParts;
+use crate::handshake::Handshake;
 use crate::io::IoInner;
 use crate::session::{App, Link, Runner, SessionMsg, SessionTx};
-use crate::socket::{Conn, Handshake, SocketError, SocketInit, SocketRef};
-use crate::value::{self, Value};
+use crate::socket::{SocketError, SocketInit, SocketRef};
+use crate::value::Value;
 
 /// Where an acknowledgement goes.
 pub(crate) enum AckReply {
     /// One emit's future.
-    One(oneshot::Sender<Result<Vec<Value>, AckError>>),
+    One(oneshot::Sender<Result<Args, AckError>>),
     /// A broadcast's collector.
     Many(mpsc::UnboundedSender<AckEvent>),
 }
 
 impl AckReply {
-    fn send(self, result: Result<Vec<Value>, AckError>) {
+    fn send(self, result: Result<Args, AckError>) {
         match self {
             AckReply::One(tx) => {
                 let _ = tx.send(result);
@@ -44,7 +48,7 @@ impl AckReply {
 pub(crate) struct Accepted {
     pub(crate) socket: SocketRef,
     pub(crate) rooms: Vec<String>,
-    pub(crate) missed: Vec<Vec<Value>>,
+    pub(crate) missed: Vec<Args>,
     /// For a restored socket, the offset of the last packet it has or is given in `missed`.
     pub(crate) offset: Option<String>,
 }
@@ -67,18 +71,12 @@ pub(crate) enum AppCmd {
     /// Send an event asking for an acknowledgement.
     EmitWithAck {
         nsp: Nsp,
-        args: String,
-        attachments: Vec<Vec<u8>>,
+        args: Args,
         timeout: Option<Duration>,
         reply: AckReply,
     },
     /// Answer the client's event `id`.
-    Ack {
-        nsp: Nsp,
-        id: AckId,
-        args: String,
-        attachments: Vec<Vec<u8>>,
-    },
+    Ack { nsp: Nsp, id: AckId, args: Args },
     /// `socket.disconnect()`.
     Disconnect { nsp: Nsp },
     /// `socket.disconnect(true)`.
@@ -162,26 +160,14 @@ impl SioApp {
                     recovery,
                 ));
             }
-            SioEvent::Event {
-                nsp,
-                args,
-                attachments,
-                id,
-            } => {
-                let Some(socket) = self.sockets.get(&nsp) else {
-                    return;
-                };
-                match value::decode_array(&args, attachments) {
-                    Ok(items) => socket.dispatch(items, id),
-                    Err(e) => tracing::warn!(socket = %socket.id(), "undecodable event: {e}"),
+            SioEvent::Event { nsp, args, id } => {
+                if let Some(socket) = self.sockets.get(&nsp) {
+                    socket.dispatch(args, id);
                 }
             }
             SioEvent::Ack { handle, result, .. } => {
                 if let Some(reply) = self.acks.remove(&handle) {
-                    let result = result.map_err(ack_error).and_then(|(args, attachments)| {
-                        value::decode_array(&args, attachments).map_err(AckError::Deserialize)
-                    });
-                    reply.send(result);
+                    reply.send(result.map_err(ack_error));
                 }
             }
             SioEvent::Error { nsp, error } => {
@@ -230,17 +216,23 @@ impl SioApp {
         }
         socket.set_connected(true);
         self.sockets.insert(nsp.clone(), socket.clone());
-        for data in missed {
-            let (args, attachments) = value::encode_array(&data);
-            match Encoded::event(&nsp, args, attachments, None) {
+        for args in missed {
+            match Encoded::event(&nsp, args, None) {
                 Ok(encoded) => {
                     let _ = core.send_encoded(link.now, &encoded);
                 }
                 Err(e) => tracing::warn!("a missed packet could not be encoded: {e}"),
             }
         }
+        let parts = ConnectParts { socket: &socket };
         for handler in ns.0.handlers.connection() {
-            run_inline(handler(socket.clone()));
+            match handler.call(&parts) {
+                Ok(Some(fut)) => run_inline(fut),
+                Ok(None) => {}
+                Err(rejection) => {
+                    tracing::warn!(socket = %socket.id(), "a connection handler was not called: {rejection}");
+                }
+            }
         }
     }
 }
@@ -287,13 +279,10 @@ impl App for SioApp {
             AppCmd::EmitWithAck {
                 nsp,
                 args,
-                attachments,
                 timeout,
                 reply,
             } => {
-                let emit = Emit::new(args)
-                    .with_attachments(attachments)
-                    .with_ack(timeout);
+                let emit = Emit::new(args).with_ack(timeout);
                 match core.emit(now, &nsp, emit) {
                     Ok(Some(handle)) => {
                         self.acks.insert(handle, reply);
@@ -313,13 +302,8 @@ impl App for SioApp {
                     )))),
                 }
             }
-            AppCmd::Ack {
-                nsp,
-                id,
-                args,
-                attachments,
-            } => {
-                let _ = core.ack(now, &nsp, id, args, attachments);
+            AppCmd::Ack { nsp, id, args } => {
+                let _ = core.ack(now, &nsp, id, args);
             }
             AppCmd::Disconnect { nsp } => {
                 let _ = core.disconnect(now, &nsp);
@@ -355,10 +339,8 @@ async fn connect(
         }));
     };
     // The core checked that the payload is a JSON object.
-    let auth = auth
-        .and_then(|a| Value::from_json(&a, &[]).ok())
-        .unwrap_or(Value::Object(Vec::new()));
-    let Some(ns) = io.lookup(&nsp, &auth) else {
+    let handshake = Handshake::new(conn.request(), auth.as_deref());
+    let Some(ns) = io.lookup(&nsp, &handshake) else {
         reject("Invalid namespace", None);
         return;
     };
@@ -369,17 +351,15 @@ async fn connect(
             Err(e) => tracing::debug!("session restore failed: {e}"),
         }
     }
-    let handshake = Handshake::new(conn.request(), auth);
     let (init, rooms, missed, offset) = match restored {
         Some(r) => {
             // Each stored packet ends with its offset.
             let offset = r
                 .missed_packets
                 .last()
-                .and_then(|data| data.last())
-                .and_then(Value::as_str)
-                .or(recovery.as_ref().map(|rec| rec.offset.as_str()))
-                .map(str::to_owned);
+                .and_then(Args::last_str)
+                .map(|o| o.into_owned())
+                .or(recovery.as_ref().map(|rec| rec.offset.clone()));
             (
                 SocketInit {
                     id: r.session.sid,
@@ -408,7 +388,8 @@ async fn connect(
     let skip = socket.recovered() && io.recovery.is_some_and(|r| r.skip_middlewares);
     if !skip {
         for middleware in ns.0.handlers.middlewares() {
-            if let Err(e) = middleware(socket.clone()).await {
+            let result = middleware.call(&ConnectParts { socket: &socket }).await;
+            if let Err(e) = result {
                 let data = e.data.map(|d| d.to_string());
                 reject(&e.message, data);
                 return;

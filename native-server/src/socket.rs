@@ -1,353 +1,34 @@
-//! A Socket.IO socket (one client on one namespace) as handlers see it: [`SocketRef`], the
-//! [`Event`]s it receives with their [`AckSender`], its [`Handshake`] and its connection
-//! ([`Conn`], the reference's `socket.conn`).
+//! A Socket.IO socket (one client on one namespace) as handlers see it: [`SocketRef`], its
+//! handlers, its rooms, its data. What it emits is in [`emitter`](crate::emitter).
 
 use std::collections::HashMap;
 use std::future::Future;
-use std::net::SocketAddr;
-use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, RwLock};
-use std::time::{Duration, SystemTime};
 
-use http::HeaderMap;
-use proto::engine::{CloseReason, Transport};
-use proto::socket::packet::{AckId, Nsp, RESERVED_EVENTS};
+use proto::engine::Transport;
+use proto::socket::args::Args;
+use proto::socket::packet::{AckId, Nsp};
 use proto::socket::server::DisconnectReason;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
-use tokio::sync::oneshot;
 
-use crate::adapter::{BroadcastFlags, BroadcastOptions, BroadcastPacket, Room};
+use crate::adapter::Room;
 use crate::config::BoxFuture;
+use crate::conn::Conn;
 use crate::engine::run_inline;
-use crate::error::{AckError, EmitError, EventError, JoinError, SendError};
-use crate::http::RequestInfo;
+use crate::error::{EventError, JoinError, SerializeError};
+use crate::event::{AckSender, Event};
+use crate::extract::{DisconnectParts, EventParts, Rejection};
+use crate::handler::{
+    self, BoxedDisconnectHandler, BoxedEventHandler, DisconnectHandler, EventHandler, Started,
+};
+use crate::handshake::Handshake;
 use crate::io::Namespace;
-use crate::operators::BroadcastOperator;
+use crate::operators::IntoRooms;
 use crate::session::{SessionMsg, SessionTx};
-use crate::sio_session::{AckReply, AppCmd};
-use crate::value::{self, Value, from_args, to_args};
-
-/// The handshake of a socket (the reference's `socket.handshake`).
-#[derive(Clone, Debug)]
-pub struct Handshake {
-    /// The headers of the request that opened the Engine.IO session.
-    pub headers: HeaderMap,
-    /// When the socket was created.
-    pub time: SystemTime,
-    /// The same, in milliseconds since the Unix epoch (`issued`).
-    pub issued: u64,
-    /// The peer's address, when known.
-    pub address: Option<SocketAddr>,
-    /// Whether the request was cross-origin (it had an `Origin` header).
-    pub xdomain: bool,
-    /// Whether the connection is TLS (false: this server speaks plain HTTP; put TLS in front).
-    pub secure: bool,
-    /// The request's URL (path and query).
-    pub url: String,
-    /// The request's query, percent-decoded.
-    pub query: Vec<(String, String)>,
-    /// The CONNECT packet's payload (the client's `auth`), `{}` without one.
-    pub auth: Value,
-}
-
-impl Handshake {
-    pub(crate) fn new(req: &RequestInfo, auth: Value) -> Self {
-        let time = SystemTime::now();
-        Handshake {
-            headers: req.headers.clone(),
-            time,
-            issued: u64::try_from(
-                time.duration_since(SystemTime::UNIX_EPOCH)
-                    .unwrap_or_default()
-                    .as_millis(),
-            )
-            .unwrap_or(0),
-            address: req.remote_addr,
-            xdomain: req.headers.contains_key(http::header::ORIGIN),
-            secure: false,
-            url: req.uri.to_string(),
-            query: req.query(),
-            auth,
-        }
-    }
-
-    /// A query parameter.
-    pub fn query_param(&self, key: &str) -> Option<&str> {
-        self.query
-            .iter()
-            .rev()
-            .find(|(k, _)| k == key)
-            .map(|(_, v)| v.as_str())
-    }
-}
-
-// ---- socket.conn ----
-
-type TransportHandler = Arc<dyn Fn(Transport) + Send + Sync>;
-type EngineCloseHandler = Arc<dyn Fn(&CloseReason) + Send + Sync>;
-
-pub(crate) struct ConnInner {
-    sid: String,
-    tx: SessionTx,
-    request: RequestInfo,
-    transport: Mutex<Transport>,
-    closed: AtomicBool,
-    on_upgrade: RwLock<Vec<TransportHandler>>,
-    on_close: RwLock<Vec<EngineCloseHandler>>,
-}
-
-/// The Engine.IO connection under a socket (the reference's `socket.conn`); shared by the sockets
-/// of one client on every namespace.
-#[derive(Clone)]
-pub struct Conn(pub(crate) Arc<ConnInner>);
-
-impl std::fmt::Debug for Conn {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Conn")
-            .field("id", &self.0.sid)
-            .field("transport", &self.transport())
-            .finish()
-    }
-}
-
-impl Conn {
-    pub(crate) fn new(
-        sid: String,
-        tx: SessionTx,
-        request: RequestInfo,
-        transport: Transport,
-    ) -> Self {
-        Conn(Arc::new(ConnInner {
-            sid,
-            tx,
-            request,
-            transport: Mutex::new(transport),
-            closed: AtomicBool::new(false),
-            on_upgrade: RwLock::new(Vec::new()),
-            on_close: RwLock::new(Vec::new()),
-        }))
-    }
-
-    /// The Engine.IO session id.
-    pub fn id(&self) -> &str {
-        &self.0.sid
-    }
-
-    /// The request that opened the session.
-    pub fn request(&self) -> &RequestInfo {
-        &self.0.request
-    }
-
-    /// The transport packets flow on now (`conn.transport.name`).
-    pub fn transport(&self) -> Transport {
-        *self.0.transport.lock().unwrap_or_else(|e| e.into_inner())
-    }
-
-    /// The Engine.IO protocol revision (4).
-    pub fn protocol(&self) -> u8 {
-        proto::engine::PROTOCOL
-    }
-
-    /// Whether the session is over.
-    pub fn is_closed(&self) -> bool {
-        self.0.closed.load(Ordering::Acquire)
-    }
-
-    /// Calls `handler` when the session upgrades (the `upgrade` event).
-    pub fn on_upgrade<F: Fn(Transport) + Send + Sync + 'static>(&self, handler: F) {
-        self.0
-            .on_upgrade
-            .write()
-            .unwrap_or_else(|e| e.into_inner())
-            .push(Arc::new(handler));
-    }
-
-    /// Calls `handler` when the session closes (the `close` event).
-    pub fn on_close<F: Fn(&CloseReason) + Send + Sync + 'static>(&self, handler: F) {
-        self.0
-            .on_close
-            .write()
-            .unwrap_or_else(|e| e.into_inner())
-            .push(Arc::new(handler));
-    }
-
-    /// Drops the transport without Socket.IO goodbyes (`socket.conn.close()`): the client sees
-    /// a transport close, reconnects, and may recover its state.
-    pub fn close(&self) {
-        let _ = self.0.tx.send(SessionMsg::CloseTransport);
-    }
-
-    pub(crate) fn upgraded(&self, transport: Transport) {
-        *self.0.transport.lock().unwrap_or_else(|e| e.into_inner()) = transport;
-        let handlers = self
-            .0
-            .on_upgrade
-            .read()
-            .unwrap_or_else(|e| e.into_inner())
-            .clone();
-        for h in handlers {
-            h(transport);
-        }
-    }
-
-    pub(crate) fn closed(&self, reason: &CloseReason) {
-        self.0.closed.store(true, Ordering::Release);
-        let handlers = self
-            .0
-            .on_close
-            .read()
-            .unwrap_or_else(|e| e.into_inner())
-            .clone();
-        for h in handlers {
-            h(reason);
-        }
-    }
-}
-
-// ---- events and acks ----
-
-/// The acknowledgements the server's handlers owe their clients (asked for, neither sent nor
-/// dropped): a graceful shutdown ([`SocketIo::close_gracefully`](crate::SocketIo)) waits for them.
-#[derive(Debug, Default)]
-pub(crate) struct OwedAcks {
-    count: AtomicUsize,
-    settled: tokio::sync::Notify,
-}
-
-impl OwedAcks {
-    fn owe(self: &Arc<Self>) -> Arc<Self> {
-        self.count.fetch_add(1, Ordering::AcqRel);
-        self.clone()
-    }
-
-    fn paid(&self) {
-        if self.count.fetch_sub(1, Ordering::AcqRel) == 1 {
-            self.settled.notify_waiters();
-        }
-    }
-
-    /// Resolves once no acknowledgement is owed.
-    pub(crate) async fn settled(&self) {
-        loop {
-            let settled = self.settled.notified();
-            tokio::pin!(settled);
-            settled.as_mut().enable();
-            if self.count.load(Ordering::Acquire) == 0 {
-                return;
-            }
-            settled.await;
-        }
-    }
-}
-
-/// Whether an [`AckSender`] (and its clones) sent; the debt is paid on sending or when the last
-/// clone goes unsent.
-#[derive(Debug)]
-struct AckState {
-    sent: AtomicBool,
-    owed: Arc<OwedAcks>,
-}
-
-impl Drop for AckState {
-    fn drop(&mut self) {
-        if !*self.sent.get_mut() {
-            self.owed.paid();
-        }
-    }
-}
-
-/// Answers a client's event once (the reference's ack callback).
-#[derive(Clone)]
-pub struct AckSender {
-    tx: SessionTx,
-    nsp: Nsp,
-    id: AckId,
-    state: Arc<AckState>,
-}
-
-impl std::fmt::Debug for AckSender {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("AckSender")
-            .field("id", &self.id.0)
-            .field("sent", &self.state.sent.load(Ordering::Relaxed))
-            .finish()
-    }
-}
-
-impl AckSender {
-    /// Sends the acknowledgement; `data` becomes its arguments (a tuple for several, `()` for
-    /// none). Only the first call sends.
-    pub fn send<T: Serialize + ?Sized>(&self, data: &T) -> Result<(), SendError> {
-        let args = to_args(data).map_err(|_| SendError::Serialize)?;
-        if self.state.sent.swap(true, Ordering::AcqRel) {
-            return Err(SendError::AlreadySent);
-        }
-        let (args, attachments) = value::encode_array(&args);
-        let sent = self
-            .tx
-            .send(SessionMsg::App(AppCmd::Ack {
-                nsp: self.nsp.clone(),
-                id: self.id,
-                args,
-                attachments,
-            }))
-            .map_err(|_| SendError::Closed);
-        // Queued before the shutdown a graceful close sends next on the same channel.
-        self.state.owed.paid();
-        sent
-    }
-}
-
-/// An event from the client: its name, its arguments and, when the client asked for one, an
-/// [`AckSender`].
-#[derive(Clone, Debug)]
-pub struct Event {
-    name: String,
-    args: Vec<Value>,
-    ack: Option<AckSender>,
-}
-
-impl Event {
-    /// The event's name.
-    pub fn name(&self) -> &str {
-        &self.name
-    }
-
-    /// The arguments.
-    pub fn args(&self) -> &[Value] {
-        &self.args
-    }
-
-    /// The arguments, for a middleware to change.
-    pub fn args_mut(&mut self) -> &mut Vec<Value> {
-        &mut self.args
-    }
-
-    /// The arguments as a `T`: a tuple takes one argument per element, anything else the first
-    /// (see [`value::from_args`]).
-    pub fn data<T: DeserializeOwned>(&self) -> Result<T, value::ValueError> {
-        from_args(self.args.clone())
-    }
-
-    /// Whether the client asked for an acknowledgement.
-    pub fn wants_ack(&self) -> bool {
-        self.ack.is_some()
-    }
-
-    /// The acknowledgement, if the client asked for one.
-    pub fn ack(&self) -> Option<&AckSender> {
-        self.ack.as_ref()
-    }
-
-    /// Sends the acknowledgement, if the client asked for one (does nothing otherwise).
-    pub fn ack_with<T: Serialize + ?Sized>(&self, data: &T) -> Result<(), SendError> {
-        match &self.ack {
-            Some(ack) => ack.send(data),
-            None => Ok(()),
-        }
-    }
-}
+use crate::sio_session::AppCmd;
+use crate::value::Value;
 
 /// Names a registered handler, to remove it with [`SocketRef::off_handler`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -369,40 +50,42 @@ pub enum SocketError {
     /// The client sent a packet the codec refuses; the connection is closed next.
     #[error("invalid packet: {0}")]
     Parse(String),
+    /// An event handler was not called: one of its extractors could not give its value (the
+    /// arguments do not read as its `Data<T>`, say).
+    #[error("a handler of \"{event}\" was not called: {rejection}")]
+    Rejected {
+        /// The event.
+        event: String,
+        /// Why.
+        rejection: Rejection,
+    },
 }
 
-type EventHandler = Arc<dyn Fn(SocketRef, Event) -> BoxFuture<'static, ()> + Send + Sync>;
-type AnyHandler = Arc<dyn Fn(&SocketRef, &str, &[Value]) + Send + Sync>;
+/// A handler of every incoming or outgoing event (`onAny`, `onAnyOutgoing`).
+type AnyHandler = Arc<dyn Fn(&SocketRef, &Event) + Send + Sync>;
 type EventMiddleware =
     Arc<dyn Fn(SocketRef, Event) -> BoxFuture<'static, Result<Event, EventError>> + Send + Sync>;
-type DisconnectHandler =
-    Arc<dyn Fn(SocketRef, DisconnectReason) -> BoxFuture<'static, ()> + Send + Sync>;
 type ErrorHandler = Arc<dyn Fn(&SocketRef, &SocketError) + Send + Sync>;
 
+#[derive(Clone)]
 struct Registered<H> {
     id: HandlerId,
     handler: H,
     once: bool,
 }
 
-impl<H: Clone> Clone for Registered<H> {
-    fn clone(&self) -> Self {
-        Registered {
-            id: self.id,
-            handler: self.handler.clone(),
-            once: self.once,
-        }
-    }
-}
+/// An event's handlers, shared by every dispatch that reads them: registering copies the list,
+/// dispatching only counts a reference.
+type HandlerList = Arc<Vec<Registered<BoxedEventHandler>>>;
 
 #[derive(Default)]
 struct Handlers {
-    events: HashMap<String, Vec<Registered<EventHandler>>>,
+    events: HashMap<String, HandlerList>,
     any: Vec<Registered<AnyHandler>>,
     any_outgoing: Vec<Registered<AnyHandler>>,
     middlewares: Vec<EventMiddleware>,
-    disconnecting: Vec<DisconnectHandler>,
-    disconnect: Vec<DisconnectHandler>,
+    disconnecting: Vec<BoxedDisconnectHandler>,
+    disconnect: Vec<BoxedDisconnectHandler>,
     error: Vec<ErrorHandler>,
 }
 
@@ -441,62 +124,6 @@ impl PartialEq for SocketRef {
     }
 }
 
-/// Rooms as the room methods take them: a name, or several.
-pub trait IntoRooms {
-    /// The room names.
-    fn into_rooms(self) -> Vec<Room>;
-}
-
-impl IntoRooms for &str {
-    fn into_rooms(self) -> Vec<Room> {
-        vec![self.to_owned()]
-    }
-}
-
-impl IntoRooms for String {
-    fn into_rooms(self) -> Vec<Room> {
-        vec![self]
-    }
-}
-
-impl IntoRooms for &String {
-    fn into_rooms(self) -> Vec<Room> {
-        vec![self.clone()]
-    }
-}
-
-impl IntoRooms for Vec<String> {
-    fn into_rooms(self) -> Vec<Room> {
-        self
-    }
-}
-
-impl IntoRooms for Vec<&str> {
-    fn into_rooms(self) -> Vec<Room> {
-        self.into_iter().map(str::to_owned).collect()
-    }
-}
-
-impl IntoRooms for &[&str] {
-    fn into_rooms(self) -> Vec<Room> {
-        self.iter().map(|s| (*s).to_owned()).collect()
-    }
-}
-
-impl<const N: usize> IntoRooms for [&str; N] {
-    fn into_rooms(self) -> Vec<Room> {
-        self.iter().map(|s| (*s).to_owned()).collect()
-    }
-}
-
-/// Refuses the names the protocol reserves.
-pub(crate) fn check_event_name(event: &str) -> Result<(), EmitError> {
-    if RESERVED_EVENTS.contains(&event) {
-        return Err(EmitError::ReservedEventName(event.to_owned()));
-    }
-    Ok(())
-}
-
 /// What a new socket starts with.
 pub(crate) struct SocketInit {
     pub(crate) id: String,
@@ -514,6 +141,8 @@ impl SocketRef {
         init: SocketInit,
     ) -> Self {
         let nsp = ns.nsp().clone();
+        // What an axum or tower layer put in the request reaches the handlers (`Extension<T>`).
+        let extensions = conn.request().extensions.clone();
         SocketRef(Arc::new(SocketInner {
             id: init.id,
             pid: init.pid,
@@ -526,7 +155,7 @@ impl SocketRef {
             recovered: init.recovered,
             handlers: RwLock::new(Handlers::default()),
             data: Mutex::new(init.data),
-            extensions: Mutex::new(http::Extensions::new()),
+            extensions: Mutex::new(extensions),
         }))
     }
 
@@ -595,7 +224,7 @@ impl SocketRef {
     }
 
     /// Sets the socket's `data`.
-    pub fn set_data<T: Serialize + ?Sized>(&self, data: &T) -> Result<(), value::ValueError> {
+    pub fn set_data<T: Serialize + ?Sized>(&self, data: &T) -> Result<(), SerializeError> {
         let v = Value::from_serialize(data)?;
         *self.0.data.lock().unwrap_or_else(|e| e.into_inner()) = v;
         Ok(())
@@ -610,7 +239,9 @@ impl SocketRef {
             .clone()
     }
 
-    /// Typed values for this process only (not recovered, not seen by other nodes).
+    /// Typed values for this process only (not recovered, not seen by other nodes). They start
+    /// as the HTTP request's extensions, so that what an axum or tower layer put there reaches
+    /// the handlers ([`Extension<T>`](crate::extract::Extension)).
     pub fn extensions(&self) -> std::sync::MutexGuard<'_, http::Extensions> {
         self.0.extensions.lock().unwrap_or_else(|e| e.into_inner())
     }
@@ -625,41 +256,25 @@ impl SocketRef {
         self.0.handlers.read().unwrap_or_else(|e| e.into_inner())
     }
 
-    fn add_handler<F, Fut>(&self, event: &str, handler: F, once: bool) -> HandlerId
-    where
-        F: Fn(SocketRef, Event) -> Fut + Send + Sync + 'static,
-        Fut: Future<Output = ()> + Send + 'static,
-    {
+    fn add_handler(&self, event: &str, handler: BoxedEventHandler, once: bool) -> HandlerId {
         let id = next_handler();
-        self.handlers_mut()
-            .events
-            .entry(event.to_owned())
-            .or_default()
-            .push(Registered {
-                id,
-                handler: Arc::new(move |s, e| Box::pin(handler(s, e))),
-                once,
-            });
+        let mut handlers = self.handlers_mut();
+        let list = handlers.events.entry(event.to_owned()).or_default();
+        Arc::make_mut(list).push(Registered { id, handler, once });
         id
     }
 
-    /// Calls `handler` for each `event` from the client. Handlers of one socket start in the
-    /// order their events arrived (their synchronous part runs in that order).
-    pub fn on<F, Fut>(&self, event: &str, handler: F) -> HandlerId
-    where
-        F: Fn(SocketRef, Event) -> Fut + Send + Sync + 'static,
-        Fut: Future<Output = ()> + Send + 'static,
-    {
-        self.add_handler(event, handler, false)
+    /// Calls `handler` for each `event` from the client. A handler takes any of the
+    /// [extractors](crate::extract), plain or `async` (see [`handler`](crate::handler));
+    /// handlers of one socket start in the order their events arrived (a plain handler, or the
+    /// synchronous part of an `async` one, runs in that order).
+    pub fn on<H: EventHandler<M>, M: 'static>(&self, event: &str, handler: H) -> HandlerId {
+        self.add_handler(event, handler::event_handler(handler), false)
     }
 
     /// Calls `handler` for the next `event` only.
-    pub fn once<F, Fut>(&self, event: &str, handler: F) -> HandlerId
-    where
-        F: Fn(SocketRef, Event) -> Fut + Send + Sync + 'static,
-        Fut: Future<Output = ()> + Send + 'static,
-    {
-        self.add_handler(event, handler, true)
+    pub fn once<H: EventHandler<M>, M: 'static>(&self, event: &str, handler: H) -> HandlerId {
+        self.add_handler(event, handler::event_handler(handler), true)
     }
 
     /// Removes every handler of `event`.
@@ -671,17 +286,19 @@ impl SocketRef {
     pub fn off_handler(&self, id: HandlerId) {
         let mut h = self.handlers_mut();
         for list in h.events.values_mut() {
-            list.retain(|r| r.id != id);
+            if list.iter().any(|r| r.id == id) {
+                Arc::make_mut(list).retain(|r| r.id != id);
+            }
         }
         h.any.retain(|r| r.id != id);
         h.any_outgoing.retain(|r| r.id != id);
     }
 
-    /// Calls `handler` with every incoming event's name and arguments (`onAny`), before the
-    /// middlewares and the event's handlers.
+    /// Calls `handler` with every incoming event (`onAny`), before the middlewares and the
+    /// event's handlers.
     pub fn on_any<F>(&self, handler: F) -> HandlerId
     where
-        F: Fn(&SocketRef, &str, &[Value]) + Send + Sync + 'static,
+        F: Fn(&SocketRef, &Event) + Send + Sync + 'static,
     {
         let id = next_handler();
         self.handlers_mut().any.push(Registered {
@@ -697,10 +314,10 @@ impl SocketRef {
         self.handlers_mut().any.clear();
     }
 
-    /// Calls `handler` with every outgoing event's name and arguments (`onAnyOutgoing`).
+    /// Calls `handler` with every outgoing event (`onAnyOutgoing`).
     pub fn on_any_outgoing<F>(&self, handler: F) -> HandlerId
     where
-        F: Fn(&SocketRef, &str, &[Value]) + Send + Sync + 'static,
+        F: Fn(&SocketRef, &Event) + Send + Sync + 'static,
     {
         let id = next_handler();
         self.handlers_mut().any_outgoing.push(Registered {
@@ -724,114 +341,28 @@ impl SocketRef {
     }
 
     /// Calls `handler` when the socket is about to leave (`disconnecting`): its rooms are still
-    /// there.
-    pub fn on_disconnecting<F, Fut>(&self, handler: F)
-    where
-        F: Fn(SocketRef, DisconnectReason) -> Fut + Send + Sync + 'static,
-        Fut: Future<Output = ()> + Send + 'static,
-    {
+    /// there. It takes the disconnect [extractors](crate::extract).
+    pub fn on_disconnecting<H: DisconnectHandler<M>, M: 'static>(&self, handler: H) {
         self.handlers_mut()
             .disconnecting
-            .push(Arc::new(move |s, r| Box::pin(handler(s, r))));
+            .push(handler::disconnect_handler(handler));
     }
 
-    /// Calls `handler` once the socket has left (`disconnect`), with the reference's reason.
-    pub fn on_disconnect<F, Fut>(&self, handler: F)
-    where
-        F: Fn(SocketRef, DisconnectReason) -> Fut + Send + Sync + 'static,
-        Fut: Future<Output = ()> + Send + 'static,
-    {
+    /// Calls `handler` once the socket has left (`disconnect`), with the reference's reason. It
+    /// takes the disconnect [extractors](crate::extract) (`SocketRef`, `DisconnectReason`, ...).
+    pub fn on_disconnect<H: DisconnectHandler<M>, M: 'static>(&self, handler: H) {
         self.handlers_mut()
             .disconnect
-            .push(Arc::new(move |s, r| Box::pin(handler(s, r))));
+            .push(handler::disconnect_handler(handler));
     }
 
-    /// Calls `handler` on a socket error (a middleware's refusal, an invalid packet).
+    /// Calls `handler` on a socket error (a middleware's refusal, an invalid packet, a handler
+    /// whose extractors failed).
     pub fn on_error<F>(&self, handler: F)
     where
         F: Fn(&SocketRef, &SocketError) + Send + Sync + 'static,
     {
         self.handlers_mut().error.push(Arc::new(handler));
-    }
-
-    // ---- emitting ----
-
-    /// Emits `event` to this client; `data` becomes its arguments (a tuple for several, `()` for
-    /// none; see [`value::to_args`]). Binary (`bytes::Bytes`) may appear anywhere.
-    pub fn emit<T: Serialize + ?Sized>(&self, event: &str, data: &T) -> Result<(), EmitError> {
-        self.emitter().emit(event, data)
-    }
-
-    /// Emits `event` and waits for the client's acknowledgement, read as `R` (a tuple for several
-    /// arguments). Without a [`timeout`](SocketRef::timeout) it waits as long as the socket is
-    /// connected.
-    pub async fn emit_with_ack<T, R>(&self, event: &str, data: &T) -> Result<R, AckError>
-    where
-        T: Serialize + ?Sized,
-        R: DeserializeOwned,
-    {
-        self.emitter().emit_with_ack(event, data).await
-    }
-
-    fn emitter(&self) -> SocketEmitter {
-        SocketEmitter {
-            socket: self.clone(),
-            timeout: None,
-            volatile: false,
-        }
-    }
-
-    /// Emits with an acknowledgement deadline (`socket.timeout(ms)`).
-    pub fn timeout(&self, timeout: Duration) -> SocketEmitter {
-        SocketEmitter {
-            timeout: Some(timeout),
-            ..self.emitter()
-        }
-    }
-
-    /// Emits volatile events: dropped if the transport cannot send right now, never stored for
-    /// recovery.
-    pub fn volatile(&self) -> SocketEmitter {
-        SocketEmitter {
-            volatile: true,
-            ..self.emitter()
-        }
-    }
-
-    /// The `compress` flag; accepted for compatibility (this server does not compress).
-    pub fn compress(&self, _compress: bool) -> SocketEmitter {
-        self.emitter()
-    }
-
-    // ---- broadcasting from this socket ----
-
-    fn operator(&self) -> BroadcastOperator {
-        BroadcastOperator::new(self.0.ns.clone()).except(self.id())
-    }
-
-    /// Broadcasts to `rooms`, leaving this socket out (`socket.to(room)`).
-    pub fn to(&self, rooms: impl IntoRooms) -> BroadcastOperator {
-        self.operator().to(rooms)
-    }
-
-    /// Same as [`SocketRef::to`] (`socket.in(room)`).
-    pub fn in_(&self, rooms: impl IntoRooms) -> BroadcastOperator {
-        self.to(rooms)
-    }
-
-    /// Broadcasts to every socket but those in `rooms` and this one.
-    pub fn except(&self, rooms: impl IntoRooms) -> BroadcastOperator {
-        self.operator().except(rooms)
-    }
-
-    /// Broadcasts to every other socket of the namespace (`socket.broadcast`).
-    pub fn broadcast(&self) -> BroadcastOperator {
-        self.operator()
-    }
-
-    /// Broadcasts to this node's other sockets only (`socket.local`).
-    pub fn local(&self) -> BroadcastOperator {
-        self.operator().local()
     }
 
     // ---- rooms ----
@@ -887,15 +418,16 @@ impl SocketRef {
         self.0.connected.store(connected, Ordering::Release);
     }
 
-    pub(crate) fn notify_outgoing(&self, data: &[Value]) {
+    /// Tells the `on_any_outgoing` handlers of an event about to leave: `args` with its name first.
+    pub(crate) fn notify_outgoing(&self, args: &Args) {
         let handlers: Vec<_> = self.handlers().any_outgoing.clone();
         if handlers.is_empty() {
             return;
         }
-        let name = data.first().and_then(Value::as_str).unwrap_or("");
-        let args = data.get(1..).unwrap_or_default();
+        let name = args.event_name().unwrap_or_default().into_owned();
+        let event = Event::new(name, args.without_first(), AckSender::default());
         for h in handlers {
-            (h.handler)(self, name, args);
+            (h.handler)(self, &event);
         }
     }
 
@@ -909,36 +441,36 @@ impl SocketRef {
         }
     }
 
-    /// An EVENT from the client: `on_any` handlers, then the middlewares, then the event's handlers.
-    pub(crate) fn dispatch(&self, mut args: Vec<Value>, id: Option<AckId>) {
-        let name = match args.first() {
-            Some(Value::String(s)) => s.clone(),
-            Some(Value::Number(n)) => n.to_string(),
-            _ => return,
+    /// An EVENT from the client (`args` leads with its name): `on_any` handlers, then the
+    /// middlewares, then the event's handlers.
+    pub(crate) fn dispatch(&self, args: Args, id: Option<AckId>) {
+        let Some(name) = args.event_name() else {
+            return;
         };
-        args.remove(0);
-        let event = Event {
-            name,
-            args,
-            ack: id.map(|id| AckSender {
-                tx: self.0.tx.clone(),
-                nsp: self.0.nsp.clone(),
+        let ack = match id {
+            Some(id) => AckSender::new(
+                self.0.tx.clone(),
+                self.0.nsp.clone(),
                 id,
-                state: Arc::new(AckState {
-                    sent: AtomicBool::new(false),
-                    owed: self.namespace().0.owed_acks.owe(),
-                }),
-            }),
+                &self.namespace().0.owed_acks,
+            ),
+            None => AckSender::default(),
         };
         let (any, middlewares) = {
             let h = self.handlers();
             (h.any.clone(), h.middlewares.clone())
         };
+        if any.is_empty() && middlewares.is_empty() {
+            // The common case: the handlers read the packet's arguments where they are.
+            self.run_handlers(&name, &args, 1, &ack);
+            return;
+        }
+        let event = Event::new(name.into_owned(), args.without_first(), ack);
         for h in any {
-            (h.handler)(self, &event.name, &event.args);
+            (h.handler)(self, &event);
         }
         if middlewares.is_empty() {
-            self.run_handlers(event);
+            self.run_event(&event);
             return;
         }
         let socket = self.clone();
@@ -953,25 +485,51 @@ impl SocketRef {
                     }
                 }
             }
-            socket.run_handlers(event);
+            socket.run_event(&event);
         }));
     }
 
-    fn run_handlers(&self, event: Event) {
+    fn run_event(&self, event: &Event) {
+        self.run_handlers(event.name(), event.args(), 0, event.ack());
+    }
+
+    /// Calls the handlers of `name`; `args` holds the event's arguments from index `first`.
+    fn run_handlers(&self, name: &str, args: &Args, first: usize, ack: &AckSender) {
         if !self.connected() {
             return;
         }
-        let list: Vec<Registered<EventHandler>> = {
-            let mut h = self.handlers_mut();
-            let Some(list) = h.events.get_mut(&event.name) else {
-                return;
-            };
-            let out = list.clone();
-            list.retain(|r| !r.once);
-            out
+        let Some(list) = self.handlers().events.get(name).cloned() else {
+            return;
         };
-        for r in list {
-            run_inline((r.handler)(self.clone(), event.clone()));
+        if list.iter().any(|r| r.once) {
+            let mut h = self.handlers_mut();
+            if let Some(current) = h.events.get_mut(name) {
+                let called: Vec<HandlerId> = list.iter().filter(|r| r.once).map(|r| r.id).collect();
+                Arc::make_mut(current).retain(|r| !called.contains(&r.id));
+            }
+        }
+        let parts = EventParts {
+            socket: self,
+            name,
+            args,
+            first,
+            ack,
+        };
+        for r in list.iter() {
+            let started = r.handler.call(&parts);
+            self.start(started, || name.to_owned());
+        }
+    }
+
+    /// Runs what a handler call started; a rejected call goes to the `error` handlers.
+    fn start(&self, started: Started, event: impl FnOnce() -> String) {
+        match started {
+            Ok(Some(fut)) => run_inline(fut),
+            Ok(None) => {}
+            Err(rejection) => self.emit_error(&SocketError::Rejected {
+                event: event(),
+                rejection,
+            }),
         }
     }
 
@@ -980,9 +538,13 @@ impl SocketRef {
         if !self.0.connected.swap(false, Ordering::AcqRel) {
             return;
         }
+        let parts = DisconnectParts {
+            socket: self,
+            reason,
+        };
         let disconnecting = self.handlers().disconnecting.clone();
         for h in disconnecting {
-            run_inline(h(self.clone(), reason));
+            self.start(h.call(&parts), || String::from("disconnecting"));
         }
         let adapter = self.0.ns.adapter();
         if recovery && reason.is_recoverable() {
@@ -999,97 +561,7 @@ impl SocketRef {
         self.0.ns.remove_socket(self.id());
         let disconnect = self.handlers().disconnect.clone();
         for h in disconnect {
-            run_inline(h(self.clone(), reason));
+            self.start(h.call(&parts), || String::from("disconnect"));
         }
-    }
-}
-
-/// Emits to one socket with flags (`socket.timeout(ms)`, `socket.volatile`).
-#[derive(Clone, Debug)]
-pub struct SocketEmitter {
-    socket: SocketRef,
-    timeout: Option<Duration>,
-    volatile: bool,
-}
-
-impl SocketEmitter {
-    /// Sets the acknowledgement deadline.
-    #[must_use]
-    pub fn timeout(mut self, timeout: Duration) -> Self {
-        self.timeout = Some(timeout);
-        self
-    }
-
-    /// Makes the emit volatile.
-    #[must_use]
-    pub fn volatile(mut self) -> Self {
-        self.volatile = true;
-        self
-    }
-
-    /// Emits `event` with `data` as its arguments.
-    pub fn emit<T: Serialize + ?Sized>(&self, event: &str, data: &T) -> Result<(), EmitError> {
-        check_event_name(event)?;
-        let socket = &self.socket;
-        if !socket.connected() {
-            return Err(EmitError::Disconnected);
-        }
-        let mut packet_data = vec![Value::String(event.to_owned())];
-        packet_data.extend(to_args(data)?);
-        let packet = BroadcastPacket {
-            nsp: socket.nsp().to_owned(),
-            data: packet_data,
-        };
-        let flags = BroadcastFlags {
-            volatile: self.volatile,
-            ..BroadcastFlags::default()
-        };
-        let adapter = socket.0.ns.adapter();
-        if socket.0.ns.recovery_enabled() && !self.volatile {
-            // Through the adapter, as the reference does, so that the packet gets an offset and
-            // is kept for a later recovery.
-            adapter.broadcast(
-                packet,
-                BroadcastOptions {
-                    rooms: std::iter::once(socket.id().to_owned()).collect(),
-                    except: Default::default(),
-                    flags,
-                },
-            )
-        } else {
-            socket
-                .0
-                .ns
-                .deliver(&[socket.id().to_owned()], &packet, &flags, None)
-        }
-    }
-
-    /// Emits `event` and waits for the acknowledgement, read as `R`.
-    pub async fn emit_with_ack<T, R>(&self, event: &str, data: &T) -> Result<R, AckError>
-    where
-        T: Serialize + ?Sized,
-        R: DeserializeOwned,
-    {
-        check_event_name(event)?;
-        let socket = &self.socket;
-        if !socket.connected() {
-            return Err(AckError::Disconnected);
-        }
-        let mut items = vec![Value::String(event.to_owned())];
-        items.extend(to_args(data).map_err(EmitError::from)?);
-        socket.notify_outgoing(&items);
-        let (args, attachments) = value::encode_array(&items);
-        let (reply, answer) = oneshot::channel();
-        if !socket.send_cmd(AppCmd::EmitWithAck {
-            nsp: socket.0.nsp.clone(),
-            args,
-            attachments,
-            timeout: self.timeout,
-            reply: AckReply::One(reply),
-        }) {
-            return Err(AckError::Disconnected);
-        }
-        let args = answer.await.map_err(|_| AckError::Disconnected)??;
-        from_args(args).map_err(AckError::Deserialize)
     }
 }

@@ -225,7 +225,7 @@ async fn json_nested_deeper_than_32_closes_the_connection() {
             socket.on_error(move |_s, error| {
                 on_error.send(format!("error: {error}")).unwrap();
             });
-            socket.on_disconnect(move |_s, reason| {
+            socket.on_disconnect(move |_s: SocketRef, reason: DisconnectReason| {
                 let tx = tx.clone();
                 async move { tx.send(format!("disconnect: {reason}")).unwrap() }
             });
@@ -275,7 +275,7 @@ async fn volatile_packets_to_a_client_that_stops_reading_are_dropped_not_queued(
     io.ns("/", move |socket: SocketRef| {
         let tx = tx.clone();
         async move {
-            socket.on_disconnect(move |_s, reason| {
+            socket.on_disconnect(move |_s: SocketRef, reason: DisconnectReason| {
                 let tx = tx.clone();
                 async move { tx.send(reason).unwrap() }
             });

@@ -218,7 +218,7 @@ async fn an_oversized_websocket_message_is_1009_and_a_transport_error() {
     io.ns("/", move |socket: SocketRef| {
         let tx = tx.clone();
         async move {
-            socket.on_disconnect(move |_, reason| {
+            socket.on_disconnect(move |_: SocketRef, reason: DisconnectReason| {
                 let tx = tx.clone();
                 async move { tx.send(reason).unwrap() }
             });
@@ -335,7 +335,7 @@ async fn upgrade_from_polling_to_websocket() {
     let (addr, io) = start(fast().ping_interval(Duration::from_secs(10))).await;
     let upgraded = Arc::new(Mutex::new(Vec::new()));
     let seen = upgraded.clone();
-    io.ns("/", move |socket| {
+    io.ns("/", move |socket: SocketRef| {
         let seen = seen.clone();
         async move {
             socket

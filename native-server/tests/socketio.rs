@@ -11,7 +11,6 @@ use bytes::Bytes;
 use common::{Frame, Polling, Sio, WAIT, channel, fast, next, start};
 use serde_json::json;
 use sockeye_server::adapter::RoomEvent;
-use sockeye_server::value::Args;
 use sockeye_server::{
     AckError, ConnectError, ConnectionStateRecovery, DisconnectReason, Event, SocketIo, SocketRef,
 };
@@ -66,7 +65,7 @@ async fn events_and_acks_both_ways() {
         let tx = tx.clone();
         async move {
             socket.on("echo", |socket: SocketRef, ev: Event| async move {
-                socket.emit("echo-back", &Args(ev.args().to_vec())).unwrap();
+                socket.emit("echo-back", ev.args()).unwrap();
             });
             socket.on("sum", |_s: SocketRef, ev: Event| async move {
                 let (a, b): (i64, i64) = ev.data().unwrap();
@@ -259,17 +258,15 @@ async fn broadcast_with_acks_collects_or_times_out() {
     let _ = b.recv().await;
     let err = task.await.unwrap().unwrap_err();
     assert_eq!(err.error, AckError::Timeout);
-    assert_eq!(
-        err.responses,
-        vec![vec![sockeye_server::Value::from("only a")]]
-    );
+    assert_eq!(err.responses.len(), 1);
+    assert_eq!(err.responses[0].text(), r#"["only a"]"#);
 }
 
 #[tokio::test]
 async fn middleware_errors_reach_the_client_with_data() {
     let (addr, io) = start(fast()).await;
     io.use_middleware(|socket: SocketRef| async move {
-        if socket.handshake().auth.get("token").is_some() {
+        if socket.handshake().auth_value().get("token").is_some() {
             socket.set_data(&json!({"user": "ann"})).unwrap();
             Ok(())
         } else {
@@ -301,9 +298,9 @@ async fn per_packet_middlewares_and_any_listeners() {
         let tx = tx.clone();
         async move {
             let any = tx.clone();
-            socket.on_any(move |_, name, _| any.send(format!("any:{name}")).unwrap());
+            socket.on_any(move |_, ev| any.send(format!("any:{}", ev.name())).unwrap());
             let out = tx.clone();
-            socket.on_any_outgoing(move |_, name, _| out.send(format!("out:{name}")).unwrap());
+            socket.on_any_outgoing(move |_, ev| out.send(format!("out:{}", ev.name())).unwrap());
             socket.use_middleware(|_s: SocketRef, ev: Event| async move {
                 if ev.name() == "forbidden" {
                     Err("not allowed".into())
@@ -355,7 +352,7 @@ async fn disconnect_reasons() {
         let tx = tx.clone();
         async move {
             let tx2 = tx.clone();
-            socket.on_disconnecting(move |s, reason| {
+            socket.on_disconnecting(move |s: SocketRef, reason: DisconnectReason| {
                 let tx2 = tx2.clone();
                 async move {
                     assert!(
@@ -365,7 +362,7 @@ async fn disconnect_reasons() {
                     tx2.send(("disconnecting".into(), reason)).unwrap();
                 }
             });
-            socket.on_disconnect(move |s, reason| {
+            socket.on_disconnect(move |s: SocketRef, reason: DisconnectReason| {
                 let tx = tx.clone();
                 async move {
                     assert!(s.rooms().is_empty());
@@ -585,7 +582,7 @@ async fn a_client_that_stops_reading_is_disconnected_past_max_buffered_bytes() {
     io.ns("/", move |socket: SocketRef| {
         let tx = tx.clone();
         async move {
-            socket.on_disconnect(move |_s, reason| {
+            socket.on_disconnect(move |_s: SocketRef, reason: DisconnectReason| {
                 let tx = tx.clone();
                 async move {
                     tx.send(reason).unwrap();

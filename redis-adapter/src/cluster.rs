@@ -12,7 +12,8 @@ use sockeye_server::adapter::{
     PersistedSession, RemoteSocketData, RestoredSession, Room, SocketId,
 };
 use sockeye_server::config::BoxFuture;
-use sockeye_server::{AdapterError, EmitError, JoinError, Value};
+use sockeye_server::value::Map;
+use sockeye_server::{AdapterError, Args, EmitError, JoinError, Value};
 use tokio::sync::mpsc;
 
 use crate::link::{Incoming, Link, Sub};
@@ -213,8 +214,9 @@ fn included(rooms: &[Room], opts: &BroadcastOptions) -> bool {
 struct Restoring {
     /// The sockets being restored, with when their `XRANGE` started.
     pending: Vec<(SocketId, Instant)>,
-    /// What this node delivered (with an offset) since the oldest of them started.
-    delivered: VecDeque<(EntryId, BroadcastOptions, Vec<Value>, Instant)>,
+    /// What this node delivered (with an offset) since the oldest of them started: each
+    /// packet's data with its offset last, as a restored socket gets it.
+    delivered: VecDeque<(EntryId, BroadcastOptions, Args, Instant)>,
 }
 
 impl Restoring {
@@ -333,15 +335,13 @@ impl ClusterAdapter {
     }
 
     fn message(&self, kind: u64, data: Option<Value>) -> Value {
-        let mut out = vec![("type".to_owned(), num(kind))];
+        let mut out = Map::with_capacity(4);
+        out.insert("type", num(kind));
         if let Some(data) = data {
-            out.push(("data".to_owned(), data));
+            out.insert("data", data);
         }
-        out.push(("uid".to_owned(), Value::String(self.uid.clone())));
-        out.push((
-            "nsp".to_owned(),
-            Value::String(self.local.name().to_owned()),
-        ));
+        out.insert("uid", Value::String(self.uid.clone()));
+        out.insert("nsp", Value::String(self.local.name().to_owned()));
         Value::Object(out)
     }
 
@@ -432,11 +432,11 @@ impl ClusterAdapter {
                 let mut restoring = self.restoring();
                 let ids = requests::select(&self.inner, opts);
                 if !restoring.pending.is_empty() {
-                    let mut data = packet.data.clone();
-                    data.push(Value::String(offset.to_owned()));
+                    let mut args = packet.args.clone();
+                    args.push_str(offset);
                     restoring
                         .delivered
-                        .push_back((id, opts.clone(), data, Instant::now()));
+                        .push_back((id, opts.clone(), args, Instant::now()));
                     restoring.prune(Instant::now());
                 }
                 ids
@@ -479,7 +479,7 @@ impl ClusterAdapter {
             tracing::warn!(nsp = self.local.name(), "message without a type ignored");
             return;
         };
-        let empty = Value::Object(Vec::new());
+        let empty = Value::Object(Map::new());
         let data = msg.get("data").unwrap_or(&empty);
         let opts = || {
             let mut o = wire::decode_opts(data.get("opts"));
@@ -492,11 +492,10 @@ impl ClusterAdapter {
             .map(str::to_owned);
         match kind {
             message::BROADCAST => {
-                let Some((nsp, items)) = wire::decode_packet(data.get("packet")) else {
+                let Some(packet) = wire::decode_packet(data.get("packet")) else {
                     tracing::warn!(nsp = self.local.name(), "malformed broadcast ignored");
                     return;
                 };
-                let packet = BroadcastPacket { nsp, data: items };
                 match request_id {
                     None => self.deliver(&packet, &opts(), offset),
                     Some(id) => {
@@ -514,7 +513,11 @@ impl ClusterAdapter {
                                 Answer::ClientCount => message::BROADCAST_CLIENT_COUNT,
                                 Answer::Ack | Answer::Result => message::BROADCAST_ACK,
                             };
-                            this.publish_response(&requester, kind, Value::Object(data));
+                            this.publish_response(
+                                &requester,
+                                kind,
+                                Value::Object(data.into_iter().collect()),
+                            );
                         });
                     }
                 }
@@ -544,15 +547,19 @@ impl ClusterAdapter {
                 );
             }
             message::SERVER_SIDE_EMIT => {
-                let Some(Value::Array(packet)) = data.get("packet").cloned() else {
+                let Some(Ok(packet)) = data.get("packet").and_then(Value::as_array).map(wire::args)
+                else {
                     tracing::warn!(nsp = self.local.name(), "malformed serverSideEmit ignored");
                     return;
                 };
                 let Some(this) = self.me() else { return };
                 let requester = uid.to_owned();
                 let answer = move |id, arg: Option<Value>| {
-                    let mut d = vec![("requestId".to_owned(), Value::String(id))];
-                    d.extend(arg.map(|arg| ("packet".to_owned(), arg)));
+                    let mut d = Map::with_capacity(2);
+                    d.insert("requestId", Value::String(id));
+                    if let Some(arg) = arg {
+                        d.insert("packet", arg);
+                    }
                     this.publish_response(
                         &requester,
                         message::SERVER_SIDE_EMIT_RESPONSE,
@@ -663,20 +670,10 @@ fn stream_entry(uid: &str, nsp: &str, kind: u64, data: &Value) -> Vec<(String, S
 
 /// Reads a stream entry back (`decode`).
 pub(crate) fn decode_entry(fields: &HashMap<String, String>) -> Result<Value, String> {
-    let mut out = vec![
-        (
-            "uid".to_owned(),
-            Value::String(fields.get("uid").cloned().unwrap_or_default()),
-        ),
-        (
-            "nsp".to_owned(),
-            Value::String(fields.get("nsp").cloned().unwrap_or_default()),
-        ),
-        (
-            "type".to_owned(),
-            Value::String(fields.get("type").cloned().unwrap_or_default()),
-        ),
-    ];
+    let mut out: Map = ["uid", "nsp", "type"]
+        .into_iter()
+        .map(|k| (k, Value::String(fields.get(k).cloned().unwrap_or_default())))
+        .collect();
     if let Some(data) = fields.get("data").filter(|d| !d.is_empty()) {
         let value = if data.starts_with('{') {
             serde_json::from_str(data).map_err(|e| format!("invalid JSON: {e}"))?
@@ -686,7 +683,7 @@ pub(crate) fn decode_entry(fields: &HashMap<String, String>) -> Result<Value, St
                 .map_err(|e| format!("invalid base64: {e}"))?;
             msgpack::decode(&bytes).map_err(|e| format!("invalid msgpack: {e}"))?
         };
-        out.push(("data".to_owned(), value));
+        out.insert("data", value);
     }
     Ok(Value::Object(out))
 }
@@ -906,7 +903,7 @@ impl Adapter for ClusterAdapter {
         Ok(())
     }
 
-    fn join_restored(&self, id: &str, rooms: &[Room], offset: &str) -> Vec<Vec<Value>> {
+    fn join_restored(&self, id: &str, rooms: &[Room], offset: &str) -> Vec<Args> {
         if matches!(self.transport, Transport::Streams { .. }) {
             // What the session's XRANGE read ends at `offset`; what this node delivered since is
             // kept in `restoring` (Redis cannot be read from this synchronous call).
@@ -975,7 +972,11 @@ impl Adapter for ClusterAdapter {
             return Ok(());
         }
         let data = obj([
-            ("packet", wire::event_packet(&packet.nsp, &packet.data)),
+            (
+                "packet",
+                wire::event_packet(packet.nsp.as_str(), &packet.args)
+                    .map_err(|e| wire::emit_error(&e))?,
+            ),
             ("opts", wire::encode_opts(&opts, true)),
         ]);
         match (&self.transport, &self.outgoing) {
@@ -999,15 +1000,16 @@ impl Adapter for ClusterAdapter {
         packet: BroadcastPacket,
         opts: BroadcastOptions,
     ) -> Result<BroadcastAcks, EmitError> {
-        let local = self
-            .inner
-            .broadcast_with_ack(packet.clone(), opts.clone())?;
         if opts.flags.local {
-            return Ok(local);
+            return self.inner.broadcast_with_ack(packet, opts);
         }
+        // Written before anything is sent, so that a failure sends nothing anywhere.
+        let packet_value = wire::event_packet(packet.nsp.as_str(), &packet.args)
+            .map_err(|e| wire::emit_error(&e))?;
+        let local = self.inner.broadcast_with_ack(packet, opts.clone())?;
         let id = wire::hex_uid();
         let data = obj([
-            ("packet", wire::event_packet(&packet.nsp, &packet.data)),
+            ("packet", packet_value),
             ("requestId", Value::String(id.clone())),
             ("opts", wire::encode_opts(&opts, true)),
         ]);
@@ -1079,10 +1081,11 @@ impl Adapter for ClusterAdapter {
 
     fn server_side_emit(
         &self,
-        data: Vec<Value>,
+        data: Args,
         ack: Option<Duration>,
-    ) -> BoxFuture<'_, Result<Vec<Vec<Value>>, AdapterError>> {
+    ) -> BoxFuture<'_, Result<Vec<Args>, AdapterError>> {
         Box::pin(async move {
+            let data = wire::values(&data).map_err(|e| AdapterError::Other(e.to_string()))?;
             let Some(timeout) = ack else {
                 self.publish(
                     message::SERVER_SIDE_EMIT,
@@ -1217,7 +1220,7 @@ impl ClusterAdapter {
         stream: &str,
         offset: &str,
         rooms: &[Room],
-    ) -> Result<Vec<Vec<Value>>, AdapterError> {
+    ) -> Result<Vec<Args>, AdapterError> {
         let mut missed_packets = Vec::new();
         let mut from = offset.to_owned();
         // The Node adapter's bound on XRANGE calls.
@@ -1238,12 +1241,13 @@ impl ClusterAdapter {
                     if let Ok(msg) = decode_entry(&fields) {
                         let data = msg.get("data");
                         let opts = wire::decode_opts(data.and_then(|d| d.get("opts")));
-                        if let Some((_, mut items)) =
+                        if let Some(packet) =
                             wire::decode_packet(data.and_then(|d| d.get("packet")))
                         {
                             if included(rooms, &opts) {
-                                items.push(Value::String(id.clone()));
-                                missed_packets.push(items);
+                                let mut args = packet.args;
+                                args.push_str(&id);
+                                missed_packets.push(args);
                             }
                         }
                     }
@@ -1271,7 +1275,7 @@ mod tests {
     fn restoring_keeps_packets_only_while_a_restore_is_pending() {
         let start = Instant::now();
         let mut r = Restoring::default();
-        let packet = |id| ((id, 0), BroadcastOptions::default(), Vec::new(), start);
+        let packet = |id| ((id, 0), BroadcastOptions::default(), Args::new(), start);
         r.pending.push(("a".to_owned(), start));
         r.delivered.push_back(packet(1));
         r.prune(start);

@@ -4,11 +4,8 @@
 use std::collections::BTreeSet;
 use std::time::Duration;
 
-use serde::Serialize;
 use sockeye_server::adapter::BroadcastFlags;
-use sockeye_server::socket::IntoRooms;
-use sockeye_server::value::to_args;
-use sockeye_server::{AdapterError, EmitError, Value};
+use sockeye_server::{AdapterError, Args, EmitError, IntoRooms, ToArgs, Value};
 
 use crate::link::Link;
 use crate::wire::{self, num, obj};
@@ -113,8 +110,8 @@ impl Emitter {
         self.op().compress(compress)
     }
 
-    /// Emits to every socket of the namespace.
-    pub fn emit<T: Serialize + ?Sized>(&self, event: &str, data: &T) -> Result<(), EmitError> {
+    /// Emits to every socket of the namespace; `data` as [`EmitterOperator::emit`] takes it.
+    pub fn emit<T: ToArgs + ?Sized>(&self, event: &str, data: &T) -> Result<(), EmitError> {
         self.op().emit(event, data)
     }
 
@@ -134,8 +131,8 @@ impl Emitter {
     }
 
     /// Emits `event` to the servers themselves (their `on_server_side` handlers); without
-    /// acknowledgements, as the Node emitter.
-    pub fn server_side_emit<T: Serialize + ?Sized>(
+    /// acknowledgements, as the Node emitter. `data` as [`EmitterOperator::emit`] takes it.
+    pub fn server_side_emit<T: ToArgs + ?Sized>(
         &self,
         event: &str,
         data: &T,
@@ -145,12 +142,13 @@ impl Emitter {
         Ok(())
     }
 
-    fn server_side_message<T: Serialize + ?Sized>(
+    fn server_side_message<T: ToArgs + ?Sized>(
         &self,
         event: &str,
         data: &T,
     ) -> Result<(String, Vec<u8>), EmitError> {
-        let items = event_items(event, data)?;
+        let args = event_args(event, data)?;
+        let items = wire::values(&args).map_err(|e| wire::emit_error(&e))?;
         let body = obj([
             ("uid", Value::String(EMITTER_UID.to_owned())),
             ("type", num(6)),
@@ -172,14 +170,12 @@ impl Emitter {
     }
 }
 
-/// An event's name and arguments (a tuple is several), refusing reserved names.
-fn event_items<T: Serialize + ?Sized>(event: &str, data: &T) -> Result<Vec<Value>, EmitError> {
+/// An event's name and arguments, refusing reserved names.
+fn event_args<T: ToArgs + ?Sized>(event: &str, data: &T) -> Result<Args, EmitError> {
     if RESERVED_EVENTS.contains(&event) {
         return Err(EmitError::ReservedEventName(event.to_owned()));
     }
-    let mut items = vec![Value::String(event.to_owned())];
-    items.extend(to_args(data)?);
-    Ok(items)
+    Ok(data.to_event_args(event)?)
 }
 
 /// Rooms and flags chosen on an [`Emitter`], then an emit or a command.
@@ -226,19 +222,21 @@ impl EmitterOperator {
         self
     }
 
-    /// Emits `event` with `data` (a tuple is several arguments) to the selected sockets.
-    pub fn emit<T: Serialize + ?Sized>(&self, event: &str, data: &T) -> Result<(), EmitError> {
+    /// Emits `event` with `data` to the selected sockets. `data` is any `Serialize` (a tuple is
+    /// several arguments, `()` none, anything else one; `bytes::Bytes` anywhere is binary), or
+    /// [`Args`](sockeye_server::Args) as they are, as the server's emits take it.
+    pub fn emit<T: ToArgs + ?Sized>(&self, event: &str, data: &T) -> Result<(), EmitError> {
         let (channel, payload) = self.emit_message(event, data)?;
         self.emitter.link.publish(channel, payload, false);
         Ok(())
     }
 
-    fn emit_message<T: Serialize + ?Sized>(
+    fn emit_message<T: ToArgs + ?Sized>(
         &self,
         event: &str,
         data: &T,
     ) -> Result<(String, Vec<u8>), EmitError> {
-        let items = event_items(event, data)?;
+        let args = event_args(event, data)?;
         // The Node emitter's order: `{rooms, flags, except}`.
         let opts = obj([
             ("rooms", wire::strings(&self.rooms)),
@@ -247,7 +245,7 @@ impl EmitterOperator {
         ]);
         let msg = Value::Array(vec![
             Value::String(EMITTER_UID.to_owned()),
-            wire::event_packet(&self.emitter.nsp, &items),
+            wire::event_packet(&self.emitter.nsp, &args).map_err(|e| wire::emit_error(&e))?,
             opts,
         ]);
         let mut channel = format!("{}#{}#", self.emitter.key, self.emitter.nsp);
@@ -375,5 +373,43 @@ mod tests {
             e.emit("disconnect", &()),
             Err(EmitError::ReservedEventName(_))
         ));
+    }
+
+    /// The data of the broadcast packet an emit publishes.
+    fn sent_data(message: &(String, Vec<u8>)) -> Value {
+        let msg = msgpack::decode(&message.1).unwrap();
+        let packet = msg.as_array().and_then(|m| m.get(1)).cloned().unwrap();
+        packet.get("data").cloned().unwrap()
+    }
+
+    #[tokio::test]
+    async fn data_takes_the_server_s_shapes() {
+        let e = Emitter::new("redis://127.0.0.1:1").unwrap();
+        // The README's: a tuple is two arguments.
+        let sent = e.to("room1").emit_message("news", &("hello", 1)).unwrap();
+        assert_eq!(
+            sent_data(&sent),
+            Value::from(serde_json::json!(["news", "hello", 1]))
+        );
+        // `()` none, `null` one.
+        let sent = e.op().emit_message("x", &()).unwrap();
+        assert_eq!(sent_data(&sent), Value::from(serde_json::json!(["x"])));
+        let sent = e.op().emit_message("x", &Value::Null).unwrap();
+        assert_eq!(
+            sent_data(&sent),
+            Value::from(serde_json::json!(["x", null]))
+        );
+        // Ready-made arguments as they are, their attachments as MessagePack `bin`.
+        let args =
+            Args::from_json(r#"[{"_placeholder":true,"num":0},2]"#, vec![vec![9, 8]]).unwrap();
+        let sent = e.op().emit_message("file", &args).unwrap();
+        assert_eq!(
+            sent_data(&sent),
+            Value::Array(vec![
+                Value::from("file"),
+                Value::Binary(vec![9, 8].into()),
+                Value::from(2),
+            ])
+        );
     }
 }

@@ -78,7 +78,7 @@ fn read(value: &Value, depth: usize) {
             let _ = wire::decode_packet(Some(value));
             let _ = wire::decode_socket(value);
             let _ = wire::room_list(value.get("rooms"));
-            for (_, v) in entries {
+            for v in entries.values() {
                 read(v, depth + 1);
             }
         }

@@ -10,7 +10,8 @@ use sockeye_server::adapter::{
     PersistedSession, RemoteSocketData, RestoredSession, Room, SocketId,
 };
 use sockeye_server::config::BoxFuture;
-use sockeye_server::{AdapterError, EmitError, JoinError, Value};
+use sockeye_server::value::Map;
+use sockeye_server::{AdapterError, Args, EmitError, JoinError, Value};
 use tokio::sync::mpsc;
 
 use crate::link::{Incoming, Link, Sub};
@@ -217,19 +218,19 @@ impl RedisAdapter {
         if msg.first().and_then(Value::as_str) == Some(self.uid.as_str()) {
             return;
         }
-        let Some((nsp, data)) = wire::decode_packet(msg.get(1)) else {
+        let Some(packet) = wire::decode_packet(msg.get(1)) else {
             tracing::warn!(
                 nsp = self.local.name(),
                 "malformed broadcast ignored: no event packet"
             );
             return;
         };
-        if nsp != self.local.name() {
+        if packet.nsp.as_str() != self.local.name() {
             return;
         }
         let mut opts = wire::decode_opts(msg.get(2));
         opts.flags.local = true;
-        if let Err(e) = self.inner.broadcast(BroadcastPacket { nsp, data }, opts) {
+        if let Err(e) = self.inner.broadcast(packet, opts) {
             tracing::warn!("remote broadcast not delivered: {e}");
         }
     }
@@ -334,7 +335,8 @@ impl RedisAdapter {
                 ]));
             }
             request::SERVER_SIDE_EMIT if !own => {
-                let Some(Value::Array(data)) = req.get("data").cloned() else {
+                let Some(Ok(data)) = req.get("data").and_then(Value::as_array).map(wire::args)
+                else {
                     tracing::warn!(nsp = self.local.name(), "malformed serverSideEmit ignored");
                     return;
                 };
@@ -347,18 +349,19 @@ impl RedisAdapter {
                     request_id,
                     timeout,
                     move |id, arg| {
-                        let mut body = vec![
-                            ("type".to_owned(), num(request::SERVER_SIDE_EMIT)),
-                            ("requestId".to_owned(), Value::String(id)),
-                        ];
-                        body.extend(arg.map(|arg| ("data".to_owned(), arg)));
+                        let mut body = Map::with_capacity(3);
+                        body.insert("type", num(request::SERVER_SIDE_EMIT));
+                        body.insert("requestId", Value::String(id));
+                        if let Some(arg) = arg {
+                            body.insert("data", arg);
+                        }
                         link.publish(channel, wire::json(&Value::Object(body)), false);
                     },
                 );
             }
             request::BROADCAST if !own => {
                 let Some(id) = request_id else { return };
-                let Some((nsp, data)) = wire::decode_packet(req.get("packet")) else {
+                let Some(packet) = wire::decode_packet(req.get("packet")) else {
                     tracing::warn!(
                         nsp = self.local.name(),
                         "malformed broadcast request ignored"
@@ -367,10 +370,7 @@ impl RedisAdapter {
                 };
                 let mut opts = opts.unwrap_or_default();
                 opts.flags.local = true;
-                let acks = match self
-                    .inner
-                    .broadcast_with_ack(BroadcastPacket { nsp, data }, opts)
-                {
+                let acks = match self.inner.broadcast_with_ack(packet, opts) {
                     Ok(acks) => acks,
                     Err(e) => {
                         tracing::warn!("remote broadcast with ack not delivered: {e}");
@@ -384,7 +384,8 @@ impl RedisAdapter {
                         Answer::ClientCount => request::BROADCAST_CLIENT_COUNT,
                         Answer::Ack | Answer::Result => request::BROADCAST_ACK,
                     };
-                    let mut body = vec![("type".to_owned(), num(kind))];
+                    let mut body = Map::with_capacity(data.len() + 1);
+                    body.insert("type", num(kind));
                     body.extend(data);
                     let body = Value::Object(body);
                     // A client's answer may hold binary: MessagePack, as the Node adapter.
@@ -466,7 +467,7 @@ impl Adapter for RedisAdapter {
         self.inner.add_all_bounded(id, rooms, max)
     }
 
-    fn join_restored(&self, id: &str, rooms: &[Room], offset: &str) -> Vec<Vec<Value>> {
+    fn join_restored(&self, id: &str, rooms: &[Room], offset: &str) -> Vec<Args> {
         // The packets for recovery are kept here, in the in-memory adapter.
         self.inner.join_restored(id, rooms, offset)
     }
@@ -515,7 +516,8 @@ impl Adapter for RedisAdapter {
         if !opts.flags.local {
             let msg = Value::Array(vec![
                 Value::String(self.uid.clone()),
-                wire::event_packet(&packet.nsp, &packet.data),
+                wire::event_packet(packet.nsp.as_str(), &packet.args)
+                    .map_err(|e| wire::emit_error(&e))?,
                 wire::encode_opts(&opts, true),
             ]);
             let mut channel = self.channel.clone();
@@ -535,18 +537,19 @@ impl Adapter for RedisAdapter {
         packet: BroadcastPacket,
         opts: BroadcastOptions,
     ) -> Result<BroadcastAcks, EmitError> {
-        let local = self
-            .inner
-            .broadcast_with_ack(packet.clone(), opts.clone())?;
         if opts.flags.local {
-            return Ok(local);
+            return self.inner.broadcast_with_ack(packet, opts);
         }
+        // Written before anything is sent, so that a failure sends nothing anywhere.
+        let packet_value = wire::event_packet(packet.nsp.as_str(), &packet.args)
+            .map_err(|e| wire::emit_error(&e))?;
+        let local = self.inner.broadcast_with_ack(packet, opts.clone())?;
         let id = wire::uid(6);
         let request = obj([
             ("uid", Value::String(self.uid.clone())),
             ("requestId", Value::String(id.clone())),
             ("type", num(request::BROADCAST)),
-            ("packet", wire::event_packet(&packet.nsp, &packet.data)),
+            ("packet", packet_value),
             ("opts", wire::encode_opts(&opts, true)),
         ]);
         let timeout = opts.flags.timeout.unwrap_or(self.config.requests_timeout);
@@ -618,10 +621,11 @@ impl Adapter for RedisAdapter {
 
     fn server_side_emit(
         &self,
-        data: Vec<Value>,
+        data: Args,
         ack: Option<Duration>,
-    ) -> BoxFuture<'_, Result<Vec<Vec<Value>>, AdapterError>> {
+    ) -> BoxFuture<'_, Result<Vec<Args>, AdapterError>> {
         Box::pin(async move {
+            let data = wire::values(&data).map_err(|e| AdapterError::Other(e.to_string()))?;
             let Some(timeout) = ack else {
                 let body = obj([
                     ("uid", Value::String(self.uid.clone())),

@@ -10,7 +10,7 @@ use sockeye_server::adapter::{
     AckEvent, Adapter as _, BroadcastAcks, BroadcastOptions, LocalNamespace, MemoryAdapter,
     RemoteSocketData, Room, SocketId,
 };
-use sockeye_server::{AdapterError, Value};
+use sockeye_server::{AckError, AdapterError, Args, DataError, Value};
 use tokio::sync::{mpsc, oneshot};
 
 use crate::link::Incoming;
@@ -20,7 +20,7 @@ use crate::wire;
 pub(crate) enum Pending {
     Rooms(HashSet<Room>),
     Fetch(Vec<RemoteSocketData>),
-    ServerSide(Vec<Vec<Value>>),
+    ServerSide(Vec<Args>),
 }
 
 impl Pending {
@@ -38,7 +38,7 @@ impl Pending {
         }
     }
 
-    pub(crate) fn into_answers(self) -> Vec<Vec<Value>> {
+    pub(crate) fn into_answers(self) -> Vec<Args> {
         match self {
             Pending::ServerSide(answers) => answers,
             _ => Vec::new(),
@@ -133,9 +133,9 @@ impl Requests {
                     };
                     AckEvent::ClientCount(usize::try_from(n).unwrap_or(0))
                 }
-                Answer::Ack => {
-                    AckEvent::Response(Ok(data.get("packet").cloned().into_iter().collect()))
-                }
+                Answer::Ack => AckEvent::Response(wire::one_arg(data.get("packet")).map_err(|e| {
+                    AckError::Deserialize(<DataError as serde::de::Error>::custom(e))
+                })),
                 Answer::Result => return,
             };
             let _ = acks.send(event);
@@ -152,9 +152,10 @@ impl Requests {
                     list.extend(sockets.iter().filter_map(wire::decode_socket));
                 }
             }
-            Pending::ServerSide(list) => {
-                list.push(data.get(server_side_field).cloned().into_iter().collect());
-            }
+            Pending::ServerSide(list) => match wire::one_arg(data.get(server_side_field)) {
+                Ok(args) => list.push(args),
+                Err(e) => tracing::warn!("server-side answer dropped: {e}"),
+            },
         }
         if req.received >= req.expected {
             if let Some(mut req) = table.requests.remove(id) {
@@ -218,7 +219,7 @@ pub(crate) fn forward_acks(
                     publish(Answer::ClientCount, data);
                 }
                 AckEvent::Response(Ok(args)) => {
-                    if let Some(arg) = args.into_iter().next() {
+                    if let Some(arg) = wire::first_arg(&args) {
                         data.push(("packet".to_owned(), arg));
                     }
                     publish(Answer::Ack, data);
@@ -234,7 +235,7 @@ pub(crate) fn forward_acks(
 /// they do not answer within `timeout`.
 pub(crate) fn server_side_event(
     local: &LocalNamespace,
-    data: Vec<Value>,
+    data: Args,
     id: Option<String>,
     timeout: Duration,
     answer: impl FnOnce(String, Option<Value>) + Send + 'static,
@@ -247,7 +248,7 @@ pub(crate) fn server_side_event(
     local.server_side_event(data, Some(tx));
     crate::link::spawn(async move {
         if let Ok(Ok(args)) = tokio::time::timeout(timeout, rx).await {
-            answer(id, args.into_iter().next());
+            answer(id, wire::first_arg(&args));
         }
     });
 }

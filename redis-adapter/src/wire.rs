@@ -1,24 +1,26 @@
 //! Pieces of the Node adapters' messages shared by the adapters and the emitter: broadcast
-//! options, socket descriptions, ids, and reading JSON-or-MessagePack payloads.
+//! options, socket descriptions, ids, reading JSON-or-MessagePack payloads, and event arguments
+//! between the server's [`Args`] and the messages' value trees.
 
 use std::collections::HashSet;
 use std::net::{IpAddr, SocketAddr};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use sockeye_server::adapter::{BroadcastFlags, BroadcastOptions, RemoteSocketData};
-use sockeye_server::{Handshake, Value};
+use serde::Serialize;
+use sockeye_server::adapter::{
+    BroadcastFlags, BroadcastOptions, BroadcastPacket, RemoteSocketData,
+};
+use sockeye_server::proto::socket::args::ser;
+use sockeye_server::proto::socket::packet::Nsp;
+use sockeye_server::value::{Map, Values};
+use sockeye_server::{Args, DataError, EmitError, Handshake, SerializeError, Value};
 
 use crate::msgpack;
 
 /// An object from `(key, value)` pairs, in this order (the order the Node side writes them, so
 /// that MessagePack bytes match).
 pub(crate) fn obj<const N: usize>(entries: [(&str, Value); N]) -> Value {
-    Value::Object(
-        entries
-            .into_iter()
-            .map(|(k, v)| (k.to_owned(), v))
-            .collect(),
-    )
+    Value::Object(entries.into_iter().collect())
 }
 
 pub(crate) fn num(n: u64) -> Value {
@@ -152,21 +154,21 @@ pub(crate) fn decode_opts(v: Option<&Value>) -> BroadcastOptions {
 
 /// Writes a broadcast's flags as the Node `BroadcastOperator` sets them (unset ones absent).
 pub(crate) fn encode_flags(flags: &BroadcastFlags) -> Value {
-    let mut out = Vec::new();
+    let mut out = Map::new();
     if flags.volatile {
-        out.push(("volatile".to_owned(), Value::Bool(true)));
+        out.insert("volatile", Value::Bool(true));
     }
     if let Some(c) = flags.compress {
-        out.push(("compress".to_owned(), Value::Bool(c)));
+        out.insert("compress", Value::Bool(c));
     }
     if let Some(t) = flags.timeout {
-        out.push((
-            "timeout".to_owned(),
+        out.insert(
+            "timeout",
             num(u64::try_from(t.as_millis()).unwrap_or(u64::MAX)),
-        ));
+        );
     }
     if flags.expect_single_response {
-        out.push(("expectSingleResponse".to_owned(), Value::Bool(true)));
+        out.insert("expectSingleResponse", Value::Bool(true));
     }
     Value::Object(out)
 }
@@ -177,53 +179,106 @@ pub(crate) fn encode_opts(opts: &BroadcastOptions, with_flags: bool) -> Value {
     rooms.sort();
     let mut except: Vec<&String> = opts.except.iter().collect();
     except.sort();
-    let mut out = vec![
-        ("rooms".to_owned(), strings(rooms)),
-        ("except".to_owned(), strings(except)),
-    ];
+    let mut out = Map::with_capacity(3);
+    out.insert("rooms", strings(rooms));
+    out.insert("except", strings(except));
     if with_flags {
-        out.push(("flags".to_owned(), encode_flags(&opts.flags)));
+        out.insert("flags", encode_flags(&opts.flags));
     }
     Value::Object(out)
 }
 
-/// The socket.io packet `{type: 2, data, nsp}` of a broadcast.
-pub(crate) fn event_packet(nsp: &str, data: &[Value]) -> Value {
-    obj([
-        ("type", num(2)),
-        ("data", Value::Array(data.to_vec())),
-        ("nsp", Value::String(nsp.to_owned())),
-    ])
+/// Arguments as the messages carry them: an array of values, binary ones as `bin` (MessagePack)
+/// where the server has attachments. Linear in their size.
+pub(crate) fn values(args: &Args) -> Result<Vec<Value>, DataError> {
+    Values::from_args(args).map(|values| values.0)
 }
 
-/// Reads a broadcast packet: its namespace (`/` when absent, as the Node adapter) and its data,
-/// when it is an EVENT (or BINARY_EVENT).
-pub(crate) fn decode_packet(v: Option<&Value>) -> Option<(String, Vec<Value>)> {
+/// Values from a message as arguments, each value one (binary ones become attachments).
+pub(crate) fn args(values: &[Value]) -> Result<Args, SerializeError> {
+    /// Borrows the values where [`Values`] owns them: a tuple is one argument per element.
+    struct Each<'a>(&'a [Value]);
+    impl Serialize for Each<'_> {
+        fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+            use serde::ser::SerializeTuple;
+            let mut t = serializer.serialize_tuple(self.0.len())?;
+            for v in self.0 {
+                t.serialize_element(v)?;
+            }
+            t.end()
+        }
+    }
+    ser::to_args(&Each(values))
+}
+
+/// An answer's one argument (a client's acknowledgement, a node's server-side answer: the Node
+/// adapters forward the first argument only); no argument when the message has none.
+pub(crate) fn one_arg(value: Option<&Value>) -> Result<Args, SerializeError> {
+    match value {
+        Some(v) => args(std::slice::from_ref(v)),
+        None => Ok(Args::new()),
+    }
+}
+
+/// The first of `args`, which is all the Node adapters forward of an answer; `None` when there
+/// is none.
+pub(crate) fn first_arg(args: &Args) -> Option<Value> {
+    if args.is_empty() {
+        return None;
+    }
+    match Value::from_args(args) {
+        Ok(v) => Some(v),
+        Err(e) => {
+            tracing::warn!("answer not forwarded: {e}");
+            None
+        }
+    }
+}
+
+/// Why a broadcast's arguments could not be written in a message: never expected, as `Args`
+/// are valid JSON by construction, but reported rather than assumed.
+pub(crate) fn emit_error(e: &DataError) -> EmitError {
+    EmitError::Serialize(<SerializeError as serde::ser::Error>::custom(e))
+}
+
+/// The socket.io packet `{type: 2, data, nsp}` of a broadcast; `args` are the packet's `data`
+/// (the event name first).
+pub(crate) fn event_packet(nsp: &str, args: &Args) -> Result<Value, DataError> {
+    Ok(obj([
+        ("type", num(2)),
+        ("data", Value::Array(values(args)?)),
+        ("nsp", Value::String(nsp.to_owned())),
+    ]))
+}
+
+/// Reads a broadcast packet, when it is an EVENT (or BINARY_EVENT) whose data starts with an
+/// event name: its namespace (`/` when absent, as the Node adapter) and its data as arguments.
+pub(crate) fn decode_packet(v: Option<&Value>) -> Option<BroadcastPacket> {
     let v = v?;
     let kind = as_u64(v.get("type"));
     if !matches!(kind, Some(2 | 5)) {
         return None;
     }
-    let nsp = v
-        .get("nsp")
-        .and_then(Value::as_str)
-        .unwrap_or("/")
-        .to_owned();
-    match v.get("data") {
-        Some(Value::Array(data)) if !data.is_empty() => Some((nsp, data.clone())),
-        _ => None,
-    }
+    let nsp = Nsp::new(v.get("nsp").and_then(Value::as_str).unwrap_or("/")).ok()?;
+    let data = match v.get("data") {
+        Some(Value::Array(data)) if !data.is_empty() => data,
+        _ => return None,
+    };
+    let args = args(data).ok()?;
+    args.event_name()?;
+    Some(BroadcastPacket { nsp, args })
 }
 
 /// A socket as `fetchSockets` answers describe it.
 pub(crate) fn encode_socket(s: &RemoteSocketData) -> Value {
     let h = &s.handshake;
+    // A repeated header or query key keeps the last value, as a reader of JSON would.
     let headers = Value::Object(
         h.headers
             .iter()
             .map(|(k, v)| {
                 (
-                    k.as_str().to_owned(),
+                    k.as_str(),
                     Value::String(String::from_utf8_lossy(v.as_bytes()).into_owned()),
                 )
             })
@@ -232,7 +287,7 @@ pub(crate) fn encode_socket(s: &RemoteSocketData) -> Value {
     let query = Value::Object(
         h.query
             .iter()
-            .map(|(k, v)| (k.clone(), Value::String(v.clone())))
+            .map(|(k, v)| (k.as_str(), Value::String(v.clone())))
             .collect(),
     );
     let handshake = obj([
@@ -247,7 +302,7 @@ pub(crate) fn encode_socket(s: &RemoteSocketData) -> Value {
         ("issued", num(h.issued)),
         ("url", Value::String(h.url.clone())),
         ("query", query),
-        ("auth", h.auth.clone()),
+        ("auth", h.auth_value()),
     ]);
     obj([
         ("id", Value::String(s.id.clone())),
@@ -264,7 +319,7 @@ pub(crate) fn decode_socket(v: &Value) -> Option<RemoteSocketData> {
     let field = |k: &str| h.and_then(|h| h.get(k));
     let mut headers = http::HeaderMap::new();
     if let Some(Value::Object(entries)) = field("headers") {
-        for (k, v) in entries {
+        for (k, v) in entries.iter() {
             let values: Vec<&str> = match v {
                 Value::String(s) => vec![s.as_str()],
                 Value::Array(items) => items.iter().filter_map(Value::as_str).collect(),
@@ -294,25 +349,27 @@ pub(crate) fn decode_socket(v: &Value) -> Option<RemoteSocketData> {
                     Value::String(s) => s.clone(),
                     other => other.to_string(),
                 };
-                (k.clone(), v)
+                (k.to_owned(), v)
             })
             .collect(),
         _ => Vec::new(),
     };
-    let handshake = Handshake {
-        headers,
-        time: UNIX_EPOCH + Duration::from_millis(issued),
-        issued,
-        address,
-        xdomain: as_bool(field("xdomain")),
-        secure: as_bool(field("secure")),
-        url: field("url")
-            .and_then(Value::as_str)
-            .unwrap_or_default()
-            .to_owned(),
-        query,
-        auth: field("auth").cloned().unwrap_or(Value::Object(Vec::new())),
-    };
+    let mut handshake = Handshake::default();
+    handshake.headers = headers;
+    handshake.time = UNIX_EPOCH + Duration::from_millis(issued);
+    handshake.issued = issued;
+    handshake.address = address;
+    handshake.xdomain = as_bool(field("xdomain"));
+    handshake.secure = as_bool(field("secure"));
+    handshake.url = field("url")
+        .and_then(Value::as_str)
+        .unwrap_or_default()
+        .to_owned();
+    handshake.query = query;
+    // Without one, the `{}` a handshake without `auth` has.
+    if let Some(auth) = field("auth") {
+        handshake.set_auth(auth).ok()?;
+    }
     Some(RemoteSocketData {
         id,
         handshake,
@@ -374,6 +431,113 @@ pub(crate) fn numsub(v: &redis::Value) -> Option<usize> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn hex(s: &str) -> Vec<u8> {
+        (0..s.len())
+            .step_by(2)
+            .map(|i| u8::from_str_radix(&s[i..i + 2], 16).unwrap())
+            .collect()
+    }
+
+    /// A broadcast as the server hands it over (the client's text and its attachment) goes out
+    /// as the bytes notepack.io wrote for it, and comes back as the same arguments.
+    #[test]
+    fn a_broadcast_s_arguments_go_out_as_the_node_adapter_s_bytes() {
+        let args = Args::from_json(
+            r#"["news",{"a":1,"b":[true,null,1.5,-3,300,70000,1099511627776]},{"_placeholder":true,"num":0}]"#,
+            vec![vec![1, 2, 255]],
+        )
+        .unwrap();
+        let opts = BroadcastOptions {
+            rooms: HashSet::from(["r1".to_owned()]),
+            ..BroadcastOptions::default()
+        };
+        let msg = Value::Array(vec![
+            Value::from("AbC123"),
+            event_packet("/", &args).unwrap(),
+            encode_opts(&opts, true),
+        ]);
+        // The same bytes as `msgpack::tests::a_broadcast_is_byte_for_byte_the_node_adapter_s`.
+        let node = hex(
+            "93a641624331323383a47479706502a46461746193a46e65777382a16101a16297c3c0cb3ff8000000\
+             000000fdcd012cce00011170cf0000010000000000c4030102ffa36e7370a12f83a5726f6f6d7391a2\
+             7231a665786365707490a5666c61677380",
+        );
+        assert_eq!(msgpack::encode(&msg), node);
+        let back = msgpack::decode(&node).unwrap();
+        let packet = decode_packet(back.as_array().and_then(|m| m.get(1))).unwrap();
+        assert_eq!(packet.nsp.as_str(), "/");
+        assert_eq!(packet.args, args);
+    }
+
+    #[test]
+    fn only_event_packets_are_read() {
+        let packet = |json: serde_json::Value| decode_packet(Some(&Value::from(json)));
+        let ok = packet(serde_json::json!({"type": 2, "data": ["ev", 1], "nsp": "/a"})).unwrap();
+        assert_eq!((ok.nsp.as_str(), ok.args.text()), ("/a", r#"["ev",1]"#));
+        // No `nsp`: the main namespace, as the Node adapter.
+        let root = packet(serde_json::json!({"type": 5, "data": ["ev"]})).unwrap();
+        assert_eq!(root.nsp.as_str(), "/");
+        for refused in [
+            serde_json::json!({"type": 3, "data": ["ev"]}),
+            serde_json::json!({"type": 2, "data": []}),
+            serde_json::json!({"type": 2, "data": "ev"}),
+            serde_json::json!({"type": 2, "data": [{"not": "a name"}]}),
+            serde_json::json!({"type": 2, "data": ["ev"], "nsp": "/a,b"}),
+        ] {
+            assert!(packet(refused.clone()).is_none(), "{refused}");
+        }
+    }
+
+    /// A socket another node described comes back with its handshake, `auth` included, and
+    /// goes out again as it came.
+    #[test]
+    fn a_remote_socket_keeps_its_handshake() {
+        let json = r#"{"id":"s1","handshake":{"headers":{"host":"a"},"time":"x","address":"::1","xdomain":false,"secure":true,"issued":1764023616000,"url":"/socket.io/?EIO=4","query":{"EIO":"4"},"auth":{"token":"t","n":[1,2]}},"rooms":["s1","r"],"data":{"k":1}}"#;
+        let socket = decode_socket(&parse(json.as_bytes()).unwrap()).unwrap();
+        let h = &socket.handshake;
+        assert_eq!(socket.rooms, ["s1", "r"]);
+        assert_eq!(
+            (h.issued, h.secure, h.url.as_str()),
+            (1_764_023_616_000, true, "/socket.io/?EIO=4")
+        );
+        assert_eq!(
+            h.address.map(|a| a.ip().to_string()).as_deref(),
+            Some("::1")
+        );
+        assert_eq!(
+            h.auth_value(),
+            Value::from(serde_json::json!({"token": "t", "n": [1, 2]}))
+        );
+        assert_eq!(h.query_param("EIO"), Some("4"));
+        let again = encode_socket(&socket);
+        assert_eq!(
+            again.get("handshake").and_then(|h| h.get("auth")),
+            Some(&h.auth_value())
+        );
+        assert_eq!(
+            again.get("data"),
+            Some(&Value::from(serde_json::json!({"k": 1})))
+        );
+        // Without `auth`, the `{}` of a client that sent none.
+        let bare = decode_socket(&parse(br#"{"id":"s2"}"#).unwrap()).unwrap();
+        assert_eq!(bare.handshake.auth_value(), Value::Object(Map::new()));
+    }
+
+    /// The Node adapters forward an answer's first argument only, and none when it has none.
+    #[test]
+    fn answers_carry_their_first_argument() {
+        assert_eq!(one_arg(None).unwrap().text(), "[]");
+        assert_eq!(one_arg(Some(&Value::Null)).unwrap().text(), "[null]");
+        let list = Value::Array(vec![Value::from(1), Value::Binary(vec![7].into())]);
+        let one = one_arg(Some(&list)).unwrap();
+        assert_eq!(one.text(), r#"[[1,{"_placeholder":true,"num":0}]]"#);
+        assert_eq!(one.attachments(), &[vec![7]]);
+        assert_eq!(first_arg(&one), Some(list));
+        assert_eq!(first_arg(&Args::new()), None);
+        let two = Args::from_json(r#"["a",2]"#, vec![]).unwrap();
+        assert_eq!(first_arg(&two), Some(Value::from("a")));
+    }
 
     #[test]
     fn js_date_is_node_s_utc_to_string() {

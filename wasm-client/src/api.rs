@@ -14,6 +14,8 @@
 //! # fn web_sys_log(_: &str) {}
 //! ```
 //!
+//! Arguments map to Rust values by one rule, the same when sending and receiving: `()` is no
+//! argument, a tuple several, any other value one (the crate docs' [Arguments](crate#arguments)).
 //! With connection state recovery on, the server appends an offset to its events; this API
 //! strips it, so handlers see only the event's own arguments.
 //!
@@ -36,7 +38,7 @@ use proto::socket::client::{self as socket_client, Auth, Emit, SocketId, SocketO
 use proto::socket::packet::{AckId, Nsp};
 use proto::url::{EngineUrl, ServerUrl};
 use serde::Serialize;
-use serde::de::DeserializeOwned;
+use serde::de::{Deserialize, DeserializeOwned};
 use serde_json::Value;
 
 use wasm_bindgen::prelude::*;
@@ -44,10 +46,16 @@ use wasm_bindgen::prelude::*;
 use crate::driver::{Driver, Sink, WeakDriver};
 use crate::transport::polling::PollOptions;
 
+mod payload;
+
+pub use payload::{Args, Binary, IntoPayload, Payload};
+
 pub use futures_core::Stream;
 pub use proto::client::CloseDescription;
 pub use proto::engine::client::{ProbeError, TransportError};
 pub use proto::engine::{CloseReason as EngineCloseReason, Transport};
+pub use proto::socket::args::de::Error as DeserializeError;
+pub use proto::socket::args::ser::Error as SerializeError;
 pub use proto::socket::client::{AckError, ConnectionError, DisconnectReason};
 
 #[wasm_bindgen]
@@ -70,10 +78,16 @@ pub enum Error {
     /// The namespace name is too long or has a comma.
     #[error("{0}")]
     Namespace(#[from] proto::socket::packet::InvalidNsp),
-    /// A payload could not be serialized, or a received one could not be deserialized into the
-    /// type asked for.
-    #[error("payload: {0}")]
+    /// The auth payload could not be serialized.
+    #[error("auth: {0}")]
     Json(#[from] serde_json::Error),
+    /// A payload could not be serialized (its `Serialize` failed), or what it serialized to is
+    /// not arguments the core can carry.
+    #[error("payload: {0}")]
+    Serialize(#[from] SerializeError),
+    /// Received arguments do not read as the type asked for.
+    #[error("payload: {0}")]
+    Deserialize(#[from] DeserializeError),
     /// The core refused the emit (a reserved event name, say).
     #[error("{0}")]
     Emit(#[from] socket_client::EmitError),
@@ -221,117 +235,6 @@ impl Options {
     }
 }
 
-/// Event or acknowledgement arguments to send: JSON values, and binary attachments where
-/// [`Payload::binary`] put them.
-#[derive(Clone, Debug, Default)]
-pub struct Payload {
-    args: Vec<String>,
-    attachments: Vec<Vec<u8>>,
-}
-
-impl Payload {
-    /// No arguments.
-    pub fn new() -> Self {
-        Payload::default()
-    }
-
-    /// Appends one argument.
-    pub fn arg<T: Serialize + ?Sized>(mut self, value: &T) -> Result<Self, Error> {
-        self.args.push(serde_json::to_string(value)?);
-        Ok(self)
-    }
-
-    /// Appends one binary argument (it arrives as a `Buffer` in Node.js, an `ArrayBuffer` in a
-    /// browser).
-    pub fn binary(mut self, bytes: impl Into<Vec<u8>>) -> Self {
-        self.args.push(format!(
-            "{{\"_placeholder\":true,\"num\":{}}}",
-            self.attachments.len()
-        ));
-        self.attachments.push(bytes.into());
-        self
-    }
-
-    /// `[<first>, args...]` as JSON text.
-    fn json(&self, first: Option<&str>) -> String {
-        let mut out = String::from("[");
-        if let Some(name) = first {
-            out.push_str(&Value::from(name).to_string());
-        }
-        for (i, arg) in self.args.iter().enumerate() {
-            if i > 0 || first.is_some() {
-                out.push(',');
-            }
-            out.push_str(arg);
-        }
-        out.push(']');
-        out
-    }
-}
-
-/// What can be sent: a [`Payload`], or any serializable value as one argument.
-pub trait IntoPayload {
-    /// The arguments.
-    fn into_payload(self) -> Result<Payload, Error>;
-}
-
-impl IntoPayload for Payload {
-    fn into_payload(self) -> Result<Payload, Error> {
-        Ok(self)
-    }
-}
-
-impl<T: Serialize + ?Sized> IntoPayload for &T {
-    fn into_payload(self) -> Result<Payload, Error> {
-        Payload::new().arg(self)
-    }
-}
-
-/// Received arguments: JSON values and the binary attachments their placeholders point at.
-#[derive(Clone, Debug, PartialEq)]
-pub struct Args {
-    values: Vec<Value>,
-    attachments: Vec<Vec<u8>>,
-}
-
-impl Args {
-    fn parse(json: &str, attachments: Vec<Vec<u8>>) -> Args {
-        let values = serde_json::from_str(json).unwrap_or_default();
-        Args {
-            values,
-            attachments,
-        }
-    }
-
-    /// The JSON values (a binary argument is its placeholder object).
-    pub fn values(&self) -> &[Value] {
-        &self.values
-    }
-
-    /// Argument `i` as `T`.
-    pub fn get<T: DeserializeOwned>(&self, i: usize) -> Result<T, Error> {
-        let value = self.values.get(i).ok_or(Error::MissingArgument(i))?;
-        Ok(T::deserialize(value)?)
-    }
-
-    /// The bytes of argument `i`, when it is binary.
-    pub fn binary(&self, i: usize) -> Option<&[u8]> {
-        let value = self.values.get(i)?;
-        if value.get("_placeholder") != Some(&Value::Bool(true)) {
-            return None;
-        }
-        let num = value.get("num")?.as_u64()?;
-        self.attachments
-            .get(usize::try_from(num).ok()?)
-            .map(Vec::as_slice)
-    }
-
-    /// Every argument, as a tuple or a sequence `T`.
-    pub fn all<T: DeserializeOwned>(&self) -> Result<T, Error> {
-        Ok(T::deserialize(Value::Array(self.values.clone()))?)
-    }
-}
-
 /// An event the server emitted.
 #[derive(Debug)]
 pub struct Event {
@@ -356,8 +259,15 @@ impl Event {
         self.ack.is_some()
     }
 
-    /// Acknowledges the event with `payload`. Only the first call sends; it does nothing for an
-    /// event the server did not ask an acknowledgement for.
+    /// Its arguments as `T`, by the [rule](crate#arguments) (a tuple takes several, `()` none,
+    /// any other type the first).
+    pub fn data<'de, T: Deserialize<'de>>(&'de self) -> Result<T, Error> {
+        self.args.data()
+    }
+
+    /// Acknowledges the event with `payload` (`&()` for no argument, a tuple for several). Only
+    /// the first call sends; it does nothing for an event the server did not ask an
+    /// acknowledgement for.
     pub fn ack(&self, payload: impl IntoPayload) -> Result<(), Error> {
         let Some(sender) = &self.ack else {
             return Ok(());
@@ -368,9 +278,8 @@ impl Event {
         let Some(driver) = sender.driver.upgrade() else {
             return Ok(());
         };
-        let payload = payload.into_payload()?;
-        let json = payload.json(None);
-        driver.with(|c, now| c.ack(now, sender.socket, sender.id, json, payload.attachments))?;
+        let args = payload.into_payload()?.into_args(None)?;
+        driver.with(|c, now| c.ack(now, sender.socket, sender.id, args))?;
         Ok(())
     }
 }
@@ -664,26 +573,13 @@ impl Sink for RustSink {
                     }),
                 );
             }
-            E::Event {
-                socket,
-                args,
-                attachments,
-                id,
-            } => {
-                let mut args = Args::parse(&args, attachments);
-                if args.values.is_empty() {
-                    return;
-                }
-                let name = match args.values.remove(0) {
-                    Value::String(name) => name,
-                    other => other.to_string(),
-                };
+            E::Event { socket, args, id } => {
                 // The recovery offset: the core records it from events with no ack id whose
                 // last argument is a string, when the session has a pid.
-                let recovering = driver.read(|c| c.manager().pid(socket).is_some());
-                if recovering && id.is_none() && args.values.last().is_some_and(Value::is_string) {
-                    args.values.pop();
-                }
+                let recovering = id.is_none() && driver.read(|c| c.manager().pid(socket).is_some());
+                let Some((name, args)) = payload::split_event(args, recovering) else {
+                    return;
+                };
                 sink.publish(
                     socket,
                     SocketEvent::Event {
@@ -723,8 +619,7 @@ impl Sink for RustSink {
                 };
                 if let Some(slot) = slot {
                     let mut slot = slot.borrow_mut();
-                    slot.result =
-                        Some(result.map(|(json, attachments)| Args::parse(&json, attachments)));
+                    slot.result = Some(result.map(Args));
                     if let Some(w) = slot.waker.take() {
                         w.wake();
                     }
@@ -978,7 +873,9 @@ impl Socket {
         self.driver().with(|c, now| c.disconnect(now, self.id));
     }
 
-    /// Emits `event`; sent at once when connected, buffered until then otherwise.
+    /// Emits `event` with `payload`'s arguments (`&()` for none, a tuple for several, any other
+    /// value for one: the [rule](crate#arguments)); sent at once when connected, buffered until
+    /// then otherwise.
     pub fn emit(&self, event: &str, payload: impl IntoPayload) -> Result<(), Error> {
         self.send(event, payload.into_payload()?, None, false)
             .map(drop)
@@ -990,14 +887,15 @@ impl Socket {
             .map(drop)
     }
 
-    /// Emits `event` and resolves with the first argument of the server's acknowledgement as `R`
-    /// (the socket's `ack_timeout`, if any, applies).
+    /// Emits `event` and resolves with the server's acknowledgement read as `R` by the
+    /// [rule](crate#arguments): a tuple takes one argument per element, `()` none, any other type
+    /// the first (the socket's `ack_timeout`, if any, applies).
     pub async fn emit_with_ack<R: DeserializeOwned>(
         &self,
         event: &str,
         payload: impl IntoPayload,
     ) -> Result<R, Error> {
-        self.emit_with_ack_args(event, payload, None).await?.get(0)
+        self.emit_with_ack_args(event, payload, None).await?.data()
     }
 
     /// As [`Socket::emit_with_ack`], failing with [`AckError::Timeout`] after `timeout`.
@@ -1009,7 +907,7 @@ impl Socket {
     ) -> Result<R, Error> {
         self.emit_with_ack_args(event, payload, Some(timeout))
             .await?
-            .get(0)
+            .data()
     }
 
     /// Emits `event` and resolves with every argument of the acknowledgement.
@@ -1039,7 +937,7 @@ impl Socket {
         ack: Option<(Option<Duration>, Rc<RefCell<AckSlot>>)>,
         volatile: bool,
     ) -> Result<(), Error> {
-        let mut emit = Emit::new(payload.json(Some(event))).with_attachments(payload.attachments);
+        let mut emit = Emit::new(payload.into_args(Some(event))?);
         emit.volatile = volatile;
         if let Some((timeout, _)) = &ack {
             emit.ack = true;
@@ -1055,16 +953,16 @@ impl Socket {
         Ok(())
     }
 
-    /// Calls `handler` with the first argument of each `event` (`()` or `Option` for events with
-    /// none). An event whose argument does not deserialize as `T` is skipped.
+    /// Calls `handler` with each `event`'s arguments read as `T` by the [rule](crate#arguments): a
+    /// tuple takes one argument per element, `()` none, any other type the first (`Option` for
+    /// events that may have none). An event whose arguments do not deserialize as `T` is skipped.
     pub fn on<T: DeserializeOwned + 'static>(
         &self,
         event: &str,
         mut handler: impl FnMut(T) + 'static,
     ) -> HandlerId {
         self.on_event(event, move |e| {
-            let value = e.args().values().first().cloned().unwrap_or(Value::Null);
-            if let Ok(payload) = T::deserialize(value) {
+            if let Ok(payload) = e.data::<T>() {
                 handler(payload);
             }
         })

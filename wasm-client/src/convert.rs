@@ -1,4 +1,5 @@
-//! JS values <-> the core's event data: JSON text plus binary attachments.
+//! JS values <-> the core's payload model (`sockeye_core::socket::Args`): JSON text plus binary
+//! attachments.
 //!
 //! The browser's own `JSON.stringify` / `JSON.parse` do the JSON. Binary values nested anywhere
 //! (`ArrayBuffer`, any typed array, `DataView`, `Blob`) become `{"_placeholder":true,"num":n}` on
@@ -104,7 +105,7 @@ fn revive(buffers: &[JsValue], value: JsValue) -> JsValue {
             .ok()
             .and_then(|p| p.as_bool())
             == Some(true)
-        // Only `_placeholder` and `num`: an object with more keys is data (core::json's rule).
+        // Only `_placeholder` and `num`: an object with another key is data (see `decode`).
         && Object::keys(value.unchecked_ref::<Object>()).length() == 2
     {
         let num = Reflect::get(&value, &"num".into())
@@ -139,11 +140,19 @@ fn placeholder(num: usize) -> JsValue {
     object.into()
 }
 
-/// `JSON.parse(json)` with each placeholder replaced by its attachment as an `ArrayBuffer`. The
-/// core already checked that the placeholders point at attachments; without attachments nothing
-/// is replaced (a plain packet's placeholder-like object is data, as in the reference), nor is an
-/// object with keys besides `_placeholder` and `num` (the rule of `sockeye_core::json`).
-pub(crate) fn decode(json: &str, attachments: Vec<Vec<u8>>) -> Result<JsValue, JsValue> {
+/// `JSON.parse(json)` with each placeholder replaced by its attachment as an `ArrayBuffer`.
+///
+/// Which objects are placeholders is the core's rule (the `sockeye_core::json` module docs), the
+/// one its scan applied when the packet was decoded: only in a packet with attachments (in a plain
+/// one, a placeholder-like object is data, as in the reference), and only an object whose
+/// `_placeholder` is `true` with no member but `_placeholder` and `num`. The reviver tests
+/// exactly that on the tree `JSON.parse` built, which is why it finds the objects the scan found:
+/// `JSON.parse` reads keys unescaped and keeps the last of a repeated key, as the scan does (so an
+/// object that a repeated key hid is not in the tree at all); the scan admitted the packet only if
+/// every such object's `num` is a plain integer below the attachment count, so the reviver needs
+/// no other case (the `num` check below is for safety only). The scan's recorded positions are
+/// no use here: they are offsets in the UTF-8 text, and `JSON.parse` builds its tree in JS.
+pub(crate) fn decode(json: &str, attachments: &[Vec<u8>]) -> Result<JsValue, JsValue> {
     if attachments.is_empty() {
         return crate::js::json_parse(json, &JsValue::UNDEFINED);
     }
@@ -151,7 +160,6 @@ pub(crate) fn decode(json: &str, attachments: Vec<Vec<u8>>) -> Result<JsValue, J
         .iter()
         .map(|bytes| Uint8Array::from(bytes.as_slice()).buffer().into())
         .collect();
-    drop(attachments);
     let reviver = visitor(Visit::Decode(buffers));
     crate::js::json_parse(json, reviver.as_ref())
 }

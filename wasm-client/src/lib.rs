@@ -26,6 +26,29 @@
 //! handler and the allocator below, because std's panic machinery (hooks, message formatting)
 //! and its allocator cost the module 8 KB (3 KB gzipped) for messages no one can read on wasm32
 //! anyway. The Rust API and the tests keep `std`.
+//!
+//! # Arguments
+//!
+//! In the Rust API, one rule maps a Rust value to an event's or an acknowledgement's arguments,
+//! the same on both ends: **`()` is no argument, a tuple is one argument per element, any other
+//! value is one argument** (a newtype struct is its content; serde sees a fixed-size array
+//! `[T; N]` as a tuple, a `Vec` or a slice as one sequence). Sending `&(1, "a")` sends two
+//! arguments, as `socket.emit("ev", 1, "a")` does in JavaScript; `&()` sends none, so that a
+//! Node.js handler `(ack) => ack(...)` gets its callback first. Reading, a tuple `(u8, String)`
+//! takes two arguments (missing trailing ones read as `null`, extra ones are ignored, as a
+//! JavaScript function ignores them) and any other type the first (`null` when there is none):
+//! `Socket::on::<T>`, `Socket::emit_with_ack::<R>`, `Args::data::<T>`.
+//!
+//! Binary: a value that serializes with `serialize_bytes` (the crate's `Binary`,
+//! `serde_bytes::ByteBuf`, `bytes::Bytes`) travels as a binary attachment wherever it stands,
+//! nested in a struct or a list too; it arrives as a `Buffer` in Node.js and an `ArrayBuffer` in a
+//! browser, and binary received reads back as bytes. (A `Vec<u8>` is an array of numbers, as
+//! serde writes it everywhere.) Which received objects are binary is decided once, by the core's
+//! placeholder rule when the packet is decoded (`sockeye_core::json`'s module docs): in a packet
+//! without attachments, an object `{"_placeholder":true,"num":0}` is ordinary data.
+//!
+//! Serde reads and writes straight from and to the arguments' JSON text (the core's
+//! `socket::args::{de, ser}`), with no JSON tree in between.
 #![cfg_attr(not(feature = "std"), no_std)]
 
 extern crate alloc;
@@ -70,10 +93,10 @@ pub use counters::debug_counters;
 
 #[cfg(feature = "rust-api")]
 pub use api::{
-    AckError, AckFuture, Args, CloseDescription, ConnectError, ConnectionError, ConnectionState,
-    DisconnectReason, Disconnection, EngineCloseReason, Error, Event, Events, HandlerId,
-    IntoPayload, Manager, ManagerEvent, ManagerEvents, Options, Payload, ProbeError, Socket,
-    SocketEvent, Stream, Transport, TransportError,
+    AckError, AckFuture, Args, Binary, CloseDescription, ConnectError, ConnectionError,
+    ConnectionState, DeserializeError, DisconnectReason, Disconnection, EngineCloseReason, Error,
+    Event, Events, HandlerId, IntoPayload, Manager, ManagerEvent, ManagerEvents, Options, Payload,
+    ProbeError, SerializeError, Socket, SocketEvent, Stream, Transport, TransportError,
 };
 
 #[wasm_bindgen]

@@ -13,6 +13,7 @@ use core::time::Duration;
 use js_sys::{Array, Function, Reflect};
 use proto::client::{CloseDescription, Event};
 use proto::engine::Packet;
+use proto::socket::args::{Args, ArgsError};
 use proto::socket::client::{self as socket_client, AckError, EmitError, SocketId};
 use proto::socket::packet::{AckId, Nsp};
 use proto::text::ErrorText;
@@ -309,12 +310,7 @@ fn deliver_manager(sink: &JsSink, event: socket_client::Event) {
             sink.socket(socket, "disconnect", &reason.as_str().into(), &description)
         }
         E::AuthRequest { socket } => sink.socket(socket, "auth", none, none),
-        E::Event {
-            socket,
-            args,
-            attachments,
-            id,
-        } => match convert::decode(&args, attachments) {
+        E::Event { socket, args, id } => match decode(&args) {
             Ok(args) => {
                 let id = id.map_or(JsValue::UNDEFINED, |id| JsValue::from(id.0 as f64));
                 sink.socket(socket, "event", &args, &id);
@@ -329,7 +325,7 @@ fn deliver_manager(sink: &JsSink, event: socket_client::Event) {
             };
             let Some(ack) = ack else { return };
             match result {
-                Ok((args, attachments)) => match convert::decode(&args, attachments) {
+                Ok(args) => match decode(&args) {
                     Ok(args) => {
                         let args: Array = args.unchecked_into();
                         if ack.with_error {
@@ -351,8 +347,33 @@ fn deliver_manager(sink: &JsSink, event: socket_client::Event) {
     }
 }
 
+/// Received arguments as a JS array, their attachments as `ArrayBuffer`s (one function for events
+/// and acks: the module is smaller than with it inlined twice).
+fn decode(args: &Args) -> Result<JsValue, JsValue> {
+    convert::decode(args.text(), args.attachments())
+}
+
 fn emit_error(e: &EmitError) -> JsError {
     JsError::new(&e.text())
+}
+
+/// Why an emit or an ack is not sent.
+enum Refused {
+    /// The encoded arguments are not arguments the core can carry: JSON it refuses (a lone
+    /// surrogate, which `JSON.stringify` escapes as `\ud800`; nesting past `Args::MAX_DEPTH`), not
+    /// an array (a `toJSON` on the array), a placeholder-like object naming a missing attachment.
+    Args(ArgsError),
+    /// The core refused the emit or the ack.
+    Emit(EmitError),
+}
+
+fn refused_error(e: &Refused) -> JsError {
+    match e {
+        // Worded as the core's emit refusals, as when the core checked the JSON itself.
+        Refused::Args(ArgsError::InvalidJson(e)) => emit_error(&EmitError::InvalidJson(*e)),
+        Refused::Args(e) => JsError::new(&e.text()),
+        Refused::Emit(e) => emit_error(e),
+    }
 }
 
 /// As the reference words it: `"connect" is a reserved event name`.
@@ -369,17 +390,18 @@ fn perform(
     socket: SocketId,
     encoded: Encoded,
     op: Op,
-) -> Result<(), EmitError> {
+) -> Result<(), Refused> {
     let Encoded {
         json, attachments, ..
     } = encoded;
+    let args = Args::from_json(json, attachments).map_err(Refused::Args)?;
     match op {
         Op::Emit {
             ack,
             timeout,
             volatile,
         } => {
-            let mut emit = socket_client::Emit::new(json).with_attachments(attachments);
+            let mut emit = socket_client::Emit::new(args);
             emit.ack = ack.is_some();
             emit.timeout = timeout;
             emit.volatile = volatile;
@@ -388,9 +410,11 @@ fn perform(
                 driver.sink().acks.borrow_mut().push((handle.get(), ack));
             }
             driver.pump();
-            handle.map(drop)
+            handle.map(drop).map_err(Refused::Emit)
         }
-        Op::Ack(id) => driver.with(|c, now| c.ack(now, socket, id, json, attachments)),
+        Op::Ack(id) => driver
+            .with(|c, now| c.ack(now, socket, id, args))
+            .map_err(Refused::Emit),
     }
 }
 
@@ -402,7 +426,7 @@ fn submit(
     socket: SocketId,
     mut encoded: Encoded,
     op: Op,
-) -> Result<(), EmitError> {
+) -> Result<(), Refused> {
     let sink = driver.sink();
     if encoded.blobs.is_empty() && sink.waiting.borrow().is_empty() {
         return perform(driver, socket, encoded, op);
@@ -463,7 +487,7 @@ fn blob_read(driver: &Driver<JsSink>, seq: u32, index: usize, bytes: Option<Vec<
         };
         let Some(w) = next else { break };
         if let Err(e) = perform(driver, w.socket, w.encoded, w.op) {
-            report_error(&emit_error(&e).into());
+            report_error(&refused_error(&e).into());
         }
     }
 }
@@ -693,8 +717,8 @@ impl JsSocket {
             volatile,
         };
         submit(&self.driver, self.id, encoded, op).map_err(|e| match e {
-            EmitError::ReservedEventName => reserved(&args.get(0)),
-            e => emit_error(&e),
+            Refused::Emit(EmitError::ReservedEventName) => reserved(&args.get(0)),
+            e => refused_error(&e),
         })
     }
 
@@ -702,7 +726,7 @@ impl JsSocket {
     pub fn ack(&self, id: f64, args: &Array) -> Result<(), JsError> {
         let encoded = convert::encode(args).map_err(thrown)?;
         submit(&self.driver, self.id, encoded, Op::Ack(AckId(id as u64)))
-            .map_err(|e| emit_error(&e))
+            .map_err(|e| refused_error(&e))
     }
 
     /// The socket's id, while connected.

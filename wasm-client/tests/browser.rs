@@ -171,6 +171,28 @@ async fn acknowledgements_both_ways() {
 }
 
 #[wasm_bindgen_test]
+async fn a_placeholder_like_object_in_a_plain_event_is_data() {
+    let (manager, _, socket, log) = connect(json!({}), "/");
+    connected(&socket, &log, json!({})).await;
+    // Without attachments nothing is a placeholder (an `ArrayBuffer` would read back as `{}`).
+    let lookalike = json!({ "_placeholder": true, "num": 0 });
+    let echoed = call(&socket, "echo", std::slice::from_ref(&lookalike)).await;
+    assert_eq!(echoed, std::slice::from_ref(&lookalike));
+    socket
+        .emit(
+            &args(&["echo".into(), obj(&lookalike)]),
+            None,
+            false,
+            None,
+            false,
+        )
+        .unwrap();
+    until("echo", || log.count("event") > 0).await;
+    assert_eq!(json(&log.value("event")), json!(["echo", lookalike]));
+    manager.close();
+}
+
+#[wasm_bindgen_test]
 async fn timed_ack_fails_with_an_error_first() {
     let (manager, _, socket, log) = connect(json!({ "transports": ["polling"] }), "/");
     connected(&socket, &log, json!({})).await;

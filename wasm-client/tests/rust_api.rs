@@ -14,9 +14,9 @@ use common::{recovery_url, until, url};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 use sockeye_client::{
-    AckError, CloseDescription, ConnectError, ConnectionState, DisconnectReason, Disconnection,
-    EngineCloseReason, Error, Manager, ManagerEvent, Options, Payload, Socket, SocketEvent,
-    Transport,
+    AckError, Binary, CloseDescription, ConnectError, ConnectionState, DisconnectReason,
+    Disconnection, EngineCloseReason, Error, Manager, ManagerEvent, Options, Payload, Socket,
+    SocketEvent, Transport,
 };
 use wasm_bindgen::JsValue;
 use wasm_bindgen_test::*;
@@ -49,10 +49,8 @@ async fn typed_emits_acks_handlers_and_the_event_stream() {
     assert_eq!(events.next().await, Some(SocketEvent::Connect));
     assert_eq!(socket.state(), ConnectionState::Connected);
 
-    let who: WhoAmI = socket
-        .emit_with_ack("whoami", Payload::new())
-        .await
-        .unwrap();
+    // `&()` is no argument: the Node handler `(ack) => ...` gets its callback first.
+    let who: WhoAmI = socket.emit_with_ack("whoami", &()).await.unwrap();
     assert_eq!(who.id, socket.id().unwrap());
     assert_eq!(who.nsp, "/");
     assert_eq!(who.auth, json!({ "name": "typed" }));
@@ -73,7 +71,7 @@ async fn typed_emits_acks_handlers_and_the_event_stream() {
         other => panic!("{other:?}"),
     }
 
-    // Several arguments, read back as a tuple.
+    // Several arguments built one by one, read back as a tuple.
     let args = socket
         .emit_with_ack_args(
             "echo",
@@ -84,6 +82,10 @@ async fn typed_emits_acks_handlers_and_the_event_stream() {
         .unwrap();
     assert_eq!(
         args.all::<(u8, String)>().unwrap(),
+        (1, String::from("two"))
+    );
+    assert_eq!(
+        args.data::<(u8, String)>().unwrap(),
         (1, String::from("two"))
     );
 
@@ -130,6 +132,7 @@ async fn server_events_are_acknowledged_and_timeouts_are_errors() {
 #[wasm_bindgen_test]
 async fn binary_payloads_round_trip() {
     let socket = Socket::connect(&url(), Options::default()).unwrap();
+    // Built with `Payload::binary`, and the same as a tuple holding `Binary`.
     let payload = Payload::new()
         .arg(&"label")
         .unwrap()
@@ -141,19 +144,50 @@ async fn binary_payloads_round_trip() {
     assert_eq!(args.get::<String>(0).unwrap(), "label");
     assert_eq!(args.binary(1), Some(&[0u8, 1, 255][..]));
     assert_eq!(args.binary(0), None);
+    let (label, bytes): (String, Binary) = socket
+        .emit_with_ack("echo", &("label", Binary(vec![0, 1, 255])))
+        .await
+        .unwrap();
+    assert_eq!(
+        (label.as_str(), bytes.as_ref()),
+        ("label", &[0u8, 1, 255][..])
+    );
 
     let received = Rc::new(RefCell::new(None));
     let slot = Rc::clone(&received);
     socket.on_event("binary", move |event| {
         *slot.borrow_mut() = Some(event.args().clone());
     });
-    let _: String = socket
-        .emit_with_ack("binary", Payload::new())
-        .await
-        .unwrap();
+    #[derive(Debug, Deserialize, PartialEq)]
+    struct Nested {
+        bytes: Binary,
+        nested: Vec<Binary>,
+    }
+    let typed = Rc::new(RefCell::new(None));
+    let seen = Rc::clone(&typed);
+    socket.on("binary", move |args: (Nested, Binary)| {
+        *seen.borrow_mut() = Some(args);
+    });
+    let _: String = socket.emit_with_ack("binary", &()).await.unwrap();
     until("binary", || received.borrow().is_some()).await;
     let args = received.borrow_mut().take().unwrap();
     assert_eq!(args.binary(1), Some(&[5u8, 6][..]));
+    assert_eq!(
+        args.binary(0),
+        None,
+        "an object holding binary is not binary"
+    );
+    // Typed: binary nested in the server's object and as an argument of its own.
+    assert_eq!(
+        typed.borrow_mut().take(),
+        Some((
+            Nested {
+                bytes: Binary(vec![1, 2, 3]),
+                nested: vec![Binary(vec![4])],
+            },
+            Binary(vec![5, 6]),
+        ))
+    );
     socket.manager().close();
 }
 
@@ -531,7 +565,10 @@ async fn connection_state_recovery_restores_missed_events() {
     assert!(!socket.recovered());
     let missed = Rc::new(RefCell::new(Vec::new()));
     let seen = Rc::clone(&missed);
-    socket.on("missed", move |n: u32| seen.borrow_mut().push(n));
+    // A tuple reads every argument: the offset would be the second.
+    socket.on("missed", move |args: (u32, Option<String>)| {
+        seen.borrow_mut().push(args)
+    });
     let first_id = socket.id().unwrap();
     // The client sends back the offset of the last event it got: recovery needs one.
     socket.emit("echo", &0).unwrap();
@@ -559,7 +596,7 @@ async fn connection_state_recovery_restores_missed_events() {
     assert_eq!(socket.id().unwrap(), first_id, "the same session");
     until("missed", || missed.borrow().len() == 2).await;
     // The offset the server appends is stripped: the handler saw its numbers.
-    assert_eq!(*missed.borrow(), [1, 2]);
+    assert_eq!(*missed.borrow(), [(1, None), (2, None)]);
     let who: WhoAmI = socket
         .emit_with_ack("whoami", Payload::new())
         .await
@@ -650,7 +687,7 @@ async fn every_emit_and_ack_form() {
     assert_eq!(echoed, "in time");
     // Reading the ack as the wrong type is an error, not a panic.
     let wrong = socket.emit_with_ack::<u32>("echo", &"text").await;
-    assert!(matches!(wrong, Err(Error::Json(_))), "{wrong:?}");
+    assert!(matches!(wrong, Err(Error::Deserialize(_))), "{wrong:?}");
     // A reserved name is refused.
     assert!(matches!(
         socket.emit("connect", Payload::new()),
@@ -665,5 +702,119 @@ async fn every_emit_and_ack_form() {
     let answer: serde_json::Value = socket.emit_with_ack("ask", &"q").await.unwrap();
     // The servers acknowledge `ask` with the client's first argument.
     assert_eq!(answer["answer"], json!("bytes"), "{answer}");
+    socket.manager().close();
+}
+
+#[wasm_bindgen_test]
+async fn arguments_mean_the_same_on_both_ends() {
+    let (socket, mut events) = connected(&url(), Options::default()).await;
+    // A tuple is several arguments: the server echoes two, read back as two.
+    let pair: (u8, String) = socket.emit_with_ack("echo", &(1, "a")).await.unwrap();
+    assert_eq!(pair, (1, String::from("a")));
+    let args = socket
+        .emit_with_ack_args("echo", &(1, "a"), None)
+        .await
+        .unwrap();
+    assert_eq!((args.len(), args.values()), (2, vec![json!(1), json!("a")]));
+    // Any other value is one argument, read back as the first.
+    let first: u8 = socket.emit_with_ack("echo", &(1, "a")).await.unwrap();
+    assert_eq!(first, 1);
+    let list: Vec<u8> = socket.emit_with_ack("echo", &vec![1u8, 2]).await.unwrap();
+    assert_eq!(list, [1, 2]);
+    let none: Option<u8> = socket.emit_with_ack("echo", &None::<u8>).await.unwrap();
+    assert_eq!(none, None);
+    // `&()` is no argument: the echo has none.
+    let args = socket.emit_with_ack_args("echo", &(), None).await.unwrap();
+    assert!(args.is_empty(), "{:?}", args.text());
+    socket.emit_with_ack::<()>("echo", &()).await.unwrap();
+
+    // Events the same way, both directions: the server emits back what it got.
+    let pairs = Rc::new(RefCell::new(Vec::new()));
+    let firsts = Rc::new(RefCell::new(Vec::new()));
+    let (p, f) = (Rc::clone(&pairs), Rc::clone(&firsts));
+    socket.on("echo", move |pair: (u8, String)| p.borrow_mut().push(pair));
+    socket.on("echo", move |first: Option<u8>| f.borrow_mut().push(first));
+    socket.emit("echo", &(2, "b")).unwrap();
+    socket.emit("echo", &()).unwrap();
+    for expected in [2, 0] {
+        match events.next().await {
+            Some(SocketEvent::Event { name, args }) => {
+                assert_eq!((name.as_str(), args.len()), ("echo", expected));
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+    // The event with no argument does not read as a pair (a missing `u8` is `null`).
+    assert_eq!(*pairs.borrow(), [(2, String::from("b"))]);
+    assert_eq!(*firsts.borrow(), [Some(2), None]);
+
+    // Acknowledgements too: the client answers the server's question with two arguments; the
+    // servers acknowledge `ask` with the first.
+    socket.on_event("question", |event| {
+        let question: String = event.data().unwrap();
+        event.ack(&(format!("{question}!"), 2)).unwrap();
+    });
+    let answer: serde_json::Value = socket.emit_with_ack("ask", &"why").await.unwrap();
+    assert_eq!(answer["answer"], json!("why!"), "{answer}");
+    socket.manager().close();
+}
+
+#[wasm_bindgen_test]
+async fn a_placeholder_like_object_in_a_plain_event_is_data() {
+    let (socket, mut events) = connected(&url(), Options::default()).await;
+    let lookalike = json!({ "_placeholder": true, "num": 0 });
+    // In an acknowledgement.
+    let args = socket
+        .emit_with_ack_args("echo", &lookalike, None)
+        .await
+        .unwrap();
+    assert_eq!(args.binary(0), None);
+    assert_eq!(args.data::<serde_json::Value>().unwrap(), lookalike);
+    assert!(args.data::<Binary>().is_err());
+    // In an event.
+    let seen = Rc::new(RefCell::new(None));
+    let slot = Rc::clone(&seen);
+    socket.on("echo", move |v: serde_json::Value| {
+        *slot.borrow_mut() = Some(v)
+    });
+    socket.emit("echo", &lookalike).unwrap();
+    match events.next().await {
+        Some(SocketEvent::Event { args, .. }) => assert_eq!(args.binary(0), None),
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(seen.borrow_mut().take(), Some(lookalike));
+    socket.manager().close();
+}
+
+#[wasm_bindgen_test]
+async fn binary_nested_in_a_struct_round_trips() {
+    #[derive(Debug, Serialize, Deserialize, PartialEq)]
+    struct Upload {
+        name: String,
+        data: Binary,
+        parts: Vec<Binary>,
+        thumbnail: Option<Binary>,
+        point: Point,
+    }
+    let (socket, mut events) = connected(&url(), Options::default()).await;
+    let upload = Upload {
+        name: String::from("photo"),
+        data: Binary(vec![0, 1, 2, 255]),
+        parts: vec![Binary(vec![7]), Binary(Vec::new())],
+        thumbnail: Some(Binary(vec![9; 3])),
+        point: Point { x: 3, y: 4 },
+    };
+    let back: Upload = socket.emit_with_ack("echo", &upload).await.unwrap();
+    assert_eq!(back, upload);
+    // Beside other arguments, and as an event the server emits back.
+    let (n, back): (u8, Upload) = socket.emit_with_ack("echo", &(5, &upload)).await.unwrap();
+    assert_eq!((n, &back), (5, &upload));
+    socket.emit("echo", &upload).unwrap();
+    match events.next().await {
+        Some(SocketEvent::Event { args, .. }) => {
+            assert_eq!(args.data::<Upload>().unwrap(), upload);
+        }
+        other => panic!("{other:?}"),
+    }
     socket.manager().close();
 }

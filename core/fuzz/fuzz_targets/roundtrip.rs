@@ -10,7 +10,7 @@ use libfuzzer_sys::fuzz_target;
 use sockeye_core::engine::{self, Frame, Handshake, Sid, Transport, payload};
 use sockeye_core::socket::codec::{self, Decoder, Limits, Status};
 use sockeye_core::socket::packet::RESERVED_EVENTS;
-use sockeye_core::socket::{AckId, Nsp, Packet, PacketData};
+use sockeye_core::socket::{AckId, Args, Nsp, Packet, PacketData};
 
 #[derive(Arbitrary, Debug)]
 struct Input {
@@ -214,10 +214,10 @@ fn socket_packet(p: &SocketPacket) -> Packet {
                 name.push('_');
             }
             let attachments: Vec<Vec<u8>> = attachments.iter().take(max).cloned().collect();
+            let text = write_args(Some(&name), args, attachments.len(), *nested);
             PacketData::Event {
-                args: write_args(Some(&name), args, attachments.len(), *nested),
+                args: Args::from_json(text, attachments).expect("written arguments are valid"),
                 id: id.map(AckId),
-                attachments,
             }
         }
         SocketData::Ack {
@@ -227,10 +227,10 @@ fn socket_packet(p: &SocketPacket) -> Packet {
             nested,
         } => {
             let attachments: Vec<Vec<u8>> = attachments.iter().take(max).cloned().collect();
+            let text = write_args(None, args, attachments.len(), *nested);
             PacketData::Ack {
-                args: write_args(None, args, attachments.len(), *nested),
+                args: Args::from_json(text, attachments).expect("written arguments are valid"),
                 id: AckId(*id),
-                attachments,
             }
         }
         SocketData::ConnectError {
@@ -291,12 +291,7 @@ fuzz_target!(|input: Input| {
         let packet = socket_packet(p);
         let mut text = String::new();
         codec::encode(&packet, &mut text);
-        let attachments = match &packet.data {
-            PacketData::Event { attachments, .. } | PacketData::Ack { attachments, .. } => {
-                attachments.clone()
-            }
-            _ => Vec::new(),
-        };
+        let attachments = packet.attachments().to_vec();
         // One decoder for the whole sequence, as on a connection.
         let mut status = decoder.decode_text(&text);
         for (i, attachment) in attachments.iter().enumerate() {

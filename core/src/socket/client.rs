@@ -45,8 +45,9 @@ use alloc::vec::Vec;
 use core::fmt;
 use core::time::Duration;
 
+use super::args::Args;
 use super::codec::{self, Decoder, Limits, Status};
-use super::packet::{AckId, Nsp, Packet, PacketData, RESERVED_EVENTS, event_name_in};
+use super::packet::{AckId, Nsp, Packet, PacketData, RESERVED_EVENTS};
 use crate::engine::{CloseReason, Message};
 use crate::fifo::Fifo;
 use crate::json::{self, JsonError, Kind};
@@ -191,10 +192,8 @@ impl AckHandle {
 /// One `socket.emit(...)`.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Emit {
-    /// The JSON array `["name", arg1, ...]`, with a placeholder for each attachment.
-    pub args: String,
-    /// Binary attachments, in placeholder order.
-    pub attachments: Vec<Vec<u8>>,
+    /// `["name", arg1, ...]` and the attachments its placeholders point at.
+    pub args: Args,
     /// Ask the server for an acknowledgement; the answer is an [`Event::Ack`].
     pub ack: bool,
     /// Fail the ack with [`AckError::Timeout`] after this long (`socket.timeout(ms)`); overrides the
@@ -205,11 +204,10 @@ pub struct Emit {
 }
 
 impl Emit {
-    /// An emit of `args` (a JSON array, event name first) with no ack.
-    pub fn new(args: impl Into<String>) -> Self {
+    /// An emit of `args` (event name first) with no ack.
+    pub fn new(args: Args) -> Self {
         Emit {
-            args: args.into(),
-            attachments: Vec::new(),
+            args,
             ack: false,
             timeout: None,
             volatile: false,
@@ -232,12 +230,6 @@ impl Emit {
     /// Marks the emit volatile.
     pub fn volatile(mut self) -> Self {
         self.volatile = true;
-        self
-    }
-
-    /// Adds binary attachments (`args` must hold their placeholders).
-    pub fn with_attachments(mut self, attachments: Vec<Vec<u8>>) -> Self {
-        self.attachments = attachments;
         self
     }
 }
@@ -485,11 +477,9 @@ pub enum Event {
     Event {
         /// The socket.
         socket: SocketId,
-        /// The JSON array `["name", ...]`, placeholders included; with connection state recovery,
-        /// its last element is the offset, passed through as the reference does.
-        args: String,
-        /// Binary attachments, in placeholder order.
-        attachments: Vec<Vec<u8>>,
+        /// `["name", ...]` and its attachments; with connection state recovery, its last element
+        /// is the offset, passed through as the reference does.
+        args: Args,
         /// Set when the server waits for an acknowledgement: answer with [`Manager::ack`].
         id: Option<AckId>,
     },
@@ -499,8 +489,8 @@ pub enum Event {
         socket: SocketId,
         /// The handle [`Manager::emit`] returned.
         handle: AckHandle,
-        /// The ACK's JSON array and attachments.
-        result: Result<(String, Vec<Vec<u8>>), AckError>,
+        /// The ACK's arguments.
+        result: Result<Args, AckError>,
     },
     /// The socket's auth is a callback: answer with [`Manager::connect_with_auth`].
     AuthRequest {
@@ -545,8 +535,7 @@ struct PendingAck {
 struct Queued {
     seq: u64,
     handle: Option<AckHandle>,
-    args: String,
-    attachments: Vec<Vec<u8>>,
+    args: Args,
     timeout: Option<Duration>,
     pending: bool,
     try_count: u32,
@@ -554,8 +543,7 @@ struct Queued {
 
 #[derive(Clone, Debug)]
 struct Received {
-    args: String,
-    attachments: Vec<Vec<u8>>,
+    args: Args,
     id: Option<AckId>,
 }
 
@@ -888,7 +876,7 @@ impl Manager {
         emit: Emit,
     ) -> Result<Option<AckHandle>, EmitError> {
         let max_depth = self.config.limits.max_depth;
-        validate_args(&emit.args, &emit.attachments, max_depth, true)?;
+        validate_args(&emit.args, max_depth, true)?;
         let Some(sock) = self.sockets.get_mut(socket.0) else {
             return Err(EmitError::UnknownSocket);
         };
@@ -901,7 +889,6 @@ impl Manager {
                 seq: sock.queue_seq,
                 handle,
                 args: emit.args,
-                attachments: emit.attachments,
                 timeout: emit.timeout,
                 pending: false,
                 try_count: 0,
@@ -915,7 +902,6 @@ impl Manager {
             now,
             socket.0,
             emit.args,
-            emit.attachments,
             target,
             emit.timeout,
             emit.volatile,
@@ -923,23 +909,22 @@ impl Manager {
         Ok(handle)
     }
 
-    /// Acknowledges the server's event `id` (received in [`Event::Event`]) with `args`, a JSON
-    /// array. Dropped when the engine is not open.
+    /// Acknowledges the server's event `id` (received in [`Event::Event`]) with `args`. Dropped
+    /// when the engine is not open.
     pub fn ack(
         &mut self,
         now: Instant,
         socket: SocketId,
         id: AckId,
-        args: String,
-        attachments: Vec<Vec<u8>>,
+        args: Args,
     ) -> Result<(), EmitError> {
         let _ = now;
-        validate_args(&args, &attachments, self.config.limits.max_depth, false)?;
+        validate_args(&args, self.config.limits.max_depth, false)?;
         let Some(sock) = self.sockets.get(socket.0) else {
             return Err(EmitError::UnknownSocket);
         };
         if self.state == ReadyState::Open {
-            let packet = Packet::binary_ack(sock.nsp.clone(), args, id, attachments);
+            let packet = Packet::ack(sock.nsp.clone(), args, id);
             self.send(packet);
         }
         Ok(())
@@ -1191,15 +1176,13 @@ impl Manager {
     }
 
     /// Encodes `packet` and queues its messages: the header, then each attachment, adjacent.
-    fn send(&mut self, mut packet: Packet) {
+    fn send(&mut self, packet: Packet) {
         let mut text = String::new();
         codec::encode(&packet, &mut text);
         self.commands
             .push_back(EngineCommand::Send(Message::Text(text)));
-        if let PacketData::Event { attachments, .. } | PacketData::Ack { attachments, .. } =
-            &mut packet.data
-        {
-            for bytes in core::mem::take(attachments) {
+        if let PacketData::Event { args, .. } | PacketData::Ack { args, .. } = packet.data {
+            for bytes in args.into_parts().1 {
                 self.commands
                     .push_back(EngineCommand::Send(Message::Binary(bytes)));
             }
@@ -1231,31 +1214,19 @@ impl Manager {
                     });
                 }
             },
-            PacketData::Event {
-                args,
-                id,
-                attachments,
-            } => {
+            PacketData::Event { args, id } => {
                 let Some(sock) = self.sockets.get_mut(i) else {
                     return;
                 };
-                let received = Received {
-                    args,
-                    attachments,
-                    id,
-                };
+                let received = Received { args, id };
                 if sock.connected {
                     self.deliver_event(i, received);
                 } else if sock.receive_buffer.len() < MAX_RECEIVE_BUFFER {
                     sock.receive_buffer.push_back(received);
                 }
             }
-            PacketData::Ack {
-                args,
-                id,
-                attachments,
-            } => {
-                self.on_ack(now, i, id, Ok((args, attachments)));
+            PacketData::Ack { args, id } => {
+                self.on_ack(now, i, id, Ok(args));
             }
             PacketData::Disconnect => {
                 if let Some(sock) = self.sockets.get_mut(i) {
@@ -1336,18 +1307,13 @@ impl Manager {
         };
         // With an ack id the reference's last argument is the ack function, never the offset.
         if sock.pid.is_some() && event.id.is_none() {
-            let last = json::array_items(&event.args).last();
-            if let Some(Ok(offset)) = last
-                .filter(|raw| raw.starts_with('"'))
-                .map(json::parse_string)
-            {
+            if let Some(offset) = event.args.last_str() {
                 sock.offset = Some(offset.into_owned());
             }
         }
         self.events.push_back(Event::Event {
             socket: SocketId(i),
             args: event.args,
-            attachments: event.attachments,
             id: event.id,
         });
     }
@@ -1418,8 +1384,7 @@ impl Manager {
         &mut self,
         now: Instant,
         i: usize,
-        args: String,
-        attachments: Vec<Vec<u8>>,
+        args: Args,
         target: Option<AckTarget>,
         timeout: Option<Duration>,
         volatile: bool,
@@ -1442,7 +1407,7 @@ impl Manager {
             sock.acks.insert(id, PendingAck { target, deadline });
             AckId(id)
         });
-        let packet = Packet::binary_event(sock.nsp.clone(), args, id, attachments);
+        let packet = Packet::event(sock.nsp.clone(), args, id);
         if volatile && !writable {
             // dropped, as the reference does; a timed ack still times out
         } else if sock.connected {
@@ -1452,13 +1417,7 @@ impl Manager {
         }
     }
 
-    fn on_ack(
-        &mut self,
-        now: Instant,
-        i: usize,
-        id: AckId,
-        result: Result<(String, Vec<Vec<u8>>), AckError>,
-    ) {
+    fn on_ack(&mut self, now: Instant, i: usize, id: AckId, result: Result<Args, AckError>) {
         let Some(sock) = self.sockets.get_mut(i) else {
             return;
         };
@@ -1478,7 +1437,7 @@ impl Manager {
         now: Instant,
         i: usize,
         target: AckTarget,
-        result: Result<(String, Vec<Vec<u8>>), AckError>,
+        result: Result<Args, AckError>,
     ) {
         match target {
             AckTarget::App(handle) => self.events.push_back(Event::Ack {
@@ -1504,13 +1463,7 @@ impl Manager {
     }
 
     /// The callback the reference's `_addToQueue` attaches to a queued packet.
-    fn queue_result(
-        &mut self,
-        now: Instant,
-        i: usize,
-        seq: u64,
-        result: Result<(String, Vec<Vec<u8>>), AckError>,
-    ) {
+    fn queue_result(&mut self, now: Instant, i: usize, seq: u64, result: Result<Args, AckError>) {
         let Some(sock) = self.sockets.get_mut(i) else {
             return;
         };
@@ -1555,17 +1508,9 @@ impl Manager {
         }
         head.pending = true;
         head.try_count = head.try_count.saturating_add(1);
-        let (args, attachments) = (head.args.clone(), head.attachments.clone());
+        let args = head.args.clone();
         let (seq, timeout) = (head.seq, head.timeout);
-        self.emit_packet(
-            now,
-            i,
-            args,
-            attachments,
-            Some(AckTarget::Queue(seq)),
-            timeout,
-            false,
-        );
+        self.emit_packet(now, i, args, Some(AckTarget::Queue(seq)), timeout, false);
     }
 }
 
@@ -1671,27 +1616,25 @@ fn validate_object(json: &str, max_depth: usize) -> Result<(), AuthError> {
     }
 }
 
-/// What the server's decoder will demand of an EVENT (`event`) or ACK payload.
-fn validate_args(
-    args: &str,
-    attachments: &[Vec<u8>],
-    max_depth: usize,
-    event: bool,
-) -> Result<(), EmitError> {
-    let scan = json::scan(args, max_depth).map_err(EmitError::InvalidJson)?;
-    if scan.kind != Kind::Array {
-        return Err(EmitError::NotAnArray);
+/// What the server's decoder will demand of an EVENT (`event`) or ACK payload beyond what
+/// [`Args`] guarantees: a name, not reserved, and a nesting the server accepts. A binary packet
+/// must also have one placeholder per attachment, as the reference writes it: a placeholder-like
+/// object among the data would otherwise be taken for binary by a reference peer.
+fn validate_args(args: &Args, max_depth: usize, event: bool) -> Result<(), EmitError> {
+    if args.depth() > max_depth {
+        return Err(EmitError::InvalidJson(JsonError {
+            offset: 0,
+            kind: json::JsonErrorKind::TooDeep,
+        }));
+    }
+    if !args.attachments().is_empty() && args.placeholders().len() != args.attachments().len() {
+        return Err(EmitError::AttachmentMismatch);
     }
     if event {
-        let name = event_name_in(args).ok_or(EmitError::MissingEventName)?;
+        let name = args.event_name().ok_or(EmitError::MissingEventName)?;
         if RESERVED_EVENTS.contains(&&*name) {
             return Err(EmitError::ReservedEventName);
         }
-    }
-    let count = attachments.len();
-    let in_range = scan.max_placeholder_num.is_none_or(|n| n < count as u64);
-    if scan.placeholders != count || !in_range {
-        return Err(EmitError::AttachmentMismatch);
     }
     Ok(())
 }
@@ -1754,11 +1697,20 @@ mod tests {
         (m, s)
     }
 
+    /// Arguments without attachments.
+    fn args_of(text: &str) -> Args {
+        Args::from_json(text, vec![]).unwrap()
+    }
+
+    /// Arguments with attachments.
+    fn binary_args(text: &str, attachments: Vec<Vec<u8>>) -> Args {
+        Args::from_json(text, attachments).unwrap()
+    }
+
     fn ev(socket: SocketId, args: &str, id: Option<u64>) -> Event {
         Event::Event {
             socket,
-            args: args.to_string(),
-            attachments: vec![],
+            args: args_of(args),
             id: id.map(AckId),
         }
     }
@@ -1767,7 +1719,7 @@ mod tests {
         Event::Ack {
             socket,
             handle,
-            result: Ok((args.to_string(), vec![])),
+            result: Ok(args_of(args)),
         }
     }
 
@@ -1973,16 +1925,18 @@ mod tests {
         let _ = (wire(&mut m), events(&mut m));
 
         let h0 = m
-            .emit(at(1), root, Emit::new(r#"["hello",1]"#).with_ack())
+            .emit(at(1), root, Emit::new(args_of(r#"["hello",1]"#)).with_ack())
             .unwrap()
             .unwrap();
-        let none = m.emit(at(1), root, Emit::new(r#"["fire"]"#)).unwrap();
+        let none = m
+            .emit(at(1), root, Emit::new(args_of(r#"["fire"]"#)))
+            .unwrap();
         let h1 = m
-            .emit(at(1), root, Emit::new(r#"["hello",2]"#).with_ack())
+            .emit(at(1), root, Emit::new(args_of(r#"["hello",2]"#)).with_ack())
             .unwrap()
             .unwrap();
         let h2 = m
-            .emit(at(1), admin, Emit::new(r#"["hi"]"#).with_ack())
+            .emit(at(1), admin, Emit::new(args_of(r#"["hi"]"#)).with_ack())
             .unwrap()
             .unwrap();
         assert_eq!(none, None);
@@ -2017,14 +1971,12 @@ mod tests {
         let (mut m, s) = connected(config());
         recv(&mut m, at(1), r#"27["question"]"#);
         assert_eq!(events(&mut m), [ev(s, r#"["question"]"#, Some(7))]);
-        m.ack(at(2), s, AckId(7), r#"["answer"]"#.to_string(), vec![])
-            .unwrap();
+        m.ack(at(2), s, AckId(7), args_of(r#"["answer"]"#)).unwrap();
         m.ack(
             at(2),
             s,
             AckId(8),
-            r#"[{"_placeholder":true,"num":0}]"#.to_string(),
-            vec![vec![1]],
+            binary_args(r#"[{"_placeholder":true,"num":0}]"#, vec![vec![1]]),
         )
         .unwrap();
         assert_eq!(
@@ -2036,8 +1988,8 @@ mod tests {
             ]
         );
         assert_eq!(
-            m.ack(at(2), s, AckId(9), "{}".to_string(), vec![]),
-            Err(EmitError::NotAnArray)
+            Args::from_json("{}", vec![]),
+            Err(crate::socket::args::ArgsError::NotAnArray)
         );
     }
 
@@ -2048,7 +2000,7 @@ mod tests {
             .emit(
                 at(100),
                 s,
-                Emit::new(r#"["slow"]"#).with_timeout(Duration::from_millis(1000)),
+                Emit::new(args_of(r#"["slow"]"#)).with_timeout(Duration::from_millis(1000)),
             )
             .unwrap()
             .unwrap();
@@ -2076,14 +2028,14 @@ mod tests {
         c.ack_timeout = Some(Duration::from_millis(500));
         let (mut m, s) = connected(c);
         let h0 = m
-            .emit(at(0), s, Emit::new(r#"["a"]"#).with_ack())
+            .emit(at(0), s, Emit::new(args_of(r#"["a"]"#)).with_ack())
             .unwrap()
             .unwrap();
         let h1 = m
             .emit(
                 at(0),
                 s,
-                Emit::new(r#"["b"]"#).with_timeout(Duration::from_millis(200)),
+                Emit::new(args_of(r#"["b"]"#)).with_timeout(Duration::from_millis(200)),
             )
             .unwrap()
             .unwrap();
@@ -2114,11 +2066,11 @@ mod tests {
             .emit(
                 at(0),
                 s,
-                Emit::new(r#"["late"]"#).with_timeout(Duration::from_millis(1000)),
+                Emit::new(args_of(r#"["late"]"#)).with_timeout(Duration::from_millis(1000)),
             )
             .unwrap()
             .unwrap();
-        m.emit(at(0), s, Emit::new(r#"["kept"]"#)).unwrap();
+        m.emit(at(0), s, Emit::new(args_of(r#"["kept"]"#))).unwrap();
         assert_eq!(m.buffered(s), 2);
         m.handle_timeout(at(1000));
         assert_eq!(
@@ -2139,12 +2091,12 @@ mod tests {
     fn disconnection_fails_the_acks_of_sent_packets_but_keeps_buffered_ones() {
         let (mut m, s) = connected(config());
         let sent = m
-            .emit(at(0), s, Emit::new(r#"["sent"]"#).with_ack())
+            .emit(at(0), s, Emit::new(args_of(r#"["sent"]"#)).with_ack())
             .unwrap()
             .unwrap();
         m.handle_engine_close(at(1), CloseReason::PingTimeout);
         let buffered = m
-            .emit(at(2), s, Emit::new(r#"["buffered"]"#).with_ack())
+            .emit(at(2), s, Emit::new(args_of(r#"["buffered"]"#)).with_ack())
             .unwrap()
             .unwrap();
         assert_eq!(
@@ -2176,15 +2128,15 @@ mod tests {
     fn emits_while_disconnected_are_flushed_in_order_after_connect() {
         let mut m = Manager::new(at(0), config(), SEED);
         let s = m.socket(at(0), Nsp::root(), Auth::NONE);
-        m.emit(at(0), s, Emit::new(r#"["one"]"#)).unwrap();
-        m.emit(at(0), s, Emit::new(r#"["lost"]"#).volatile())
+        m.emit(at(0), s, Emit::new(args_of(r#"["one"]"#))).unwrap();
+        m.emit(at(0), s, Emit::new(args_of(r#"["lost"]"#)).volatile())
             .unwrap();
-        m.emit(at(0), s, Emit::new(r#"["two"]"#).with_ack())
+        m.emit(at(0), s, Emit::new(args_of(r#"["two"]"#)).with_ack())
             .unwrap();
         m.handle_engine_open(at(10));
         // The engine is open but the namespace not yet joined: a volatile emit is buffered, as
         // the reference does when the transport is writable.
-        m.emit(at(10), s, Emit::new(r#"["three"]"#).volatile())
+        m.emit(at(10), s, Emit::new(args_of(r#"["three"]"#)).volatile())
             .unwrap();
         assert_eq!(wire(&mut m), ["open", "0"]);
         assert_eq!(m.buffered(s), 3);
@@ -2197,7 +2149,7 @@ mod tests {
         assert_eq!(events(&mut m), [Event::Open, Event::Connect { socket: s }]);
         assert_eq!(m.buffered(s), 0);
 
-        m.emit(at(12), s, Emit::new(r#"["now"]"#).volatile())
+        m.emit(at(12), s, Emit::new(args_of(r#"["now"]"#)).volatile())
             .unwrap();
         assert_eq!(wire(&mut m), [r#"2["now"]"#]);
     }
@@ -2223,7 +2175,8 @@ mod tests {
     #[test]
     fn emit_refuses_what_the_server_would_refuse() {
         let (mut m, s) = connected(config());
-        let refuse = |m: &mut Manager, args: &str| m.emit(at(0), s, Emit::new(args)).unwrap_err();
+        let refuse =
+            |m: &mut Manager, args: &str| m.emit(at(0), s, Emit::new(args_of(args))).unwrap_err();
         assert_eq!(
             refuse(&mut m, r#"["connect"]"#),
             EmitError::ReservedEventName
@@ -2234,20 +2187,22 @@ mod tests {
         );
         assert_eq!(refuse(&mut m, "[]"), EmitError::MissingEventName);
         assert_eq!(refuse(&mut m, "[{}]"), EmitError::MissingEventName);
-        assert_eq!(refuse(&mut m, r#"{"a":1}"#), EmitError::NotAnArray);
-        assert!(matches!(
-            refuse(&mut m, "[\"a\""),
-            EmitError::InvalidJson(_)
-        ));
+        let deep = format!(r#"["a",{}{}]"#, "[".repeat(40), "]".repeat(40));
+        assert!(matches!(refuse(&mut m, &deep), EmitError::InvalidJson(_)));
+        let ambiguous = Args::from_json(
+            r#"["a",{"_placeholder":true,"num":0},{"_placeholder":true,"num":0}]"#,
+            vec![vec![1]],
+        )
+        .unwrap();
         assert_eq!(
-            refuse(&mut m, r#"["a",{"_placeholder":true,"num":0}]"#),
-            EmitError::AttachmentMismatch
+            m.emit(at(0), s, Emit::new(ambiguous)),
+            Err(EmitError::AttachmentMismatch)
         );
         assert_eq!(
-            m.emit(at(0), SocketId(9), Emit::new(r#"["a"]"#)),
+            m.emit(at(0), SocketId(9), Emit::new(args_of(r#"["a"]"#))),
             Err(EmitError::UnknownSocket)
         );
-        m.emit(at(0), s, Emit::new("[42]")).unwrap();
+        m.emit(at(0), s, Emit::new(args_of("[42]"))).unwrap();
         assert_eq!(wire(&mut m), ["2[42]"], "a numeric event name is allowed");
     }
 
@@ -2260,11 +2215,11 @@ mod tests {
         c.ack_timeout = Some(Duration::from_millis(1000));
         let (mut m, s) = connected(c);
         let h = m
-            .emit(at(0), s, Emit::new(r#"["x"]"#).with_ack())
+            .emit(at(0), s, Emit::new(args_of(r#"["x"]"#)).with_ack())
             .unwrap()
             .unwrap();
         let h2 = m
-            .emit(at(0), s, Emit::new(r#"["y"]"#).with_ack())
+            .emit(at(0), s, Emit::new(args_of(r#"["y"]"#)).with_ack())
             .unwrap()
             .unwrap();
         assert_eq!(wire(&mut m), [r#"20["x"]"#], "one packet in flight");
@@ -2297,9 +2252,10 @@ mod tests {
         c.retries = 3;
         c.ack_timeout = Some(Duration::from_millis(1000));
         let (mut m, s) = connected(c);
-        m.emit(at(0), s, Emit::new(r#"["no-ack"]"#)).unwrap();
+        m.emit(at(0), s, Emit::new(args_of(r#"["no-ack"]"#)))
+            .unwrap();
         let h = m
-            .emit(at(0), s, Emit::new(r#"["x"]"#).with_ack())
+            .emit(at(0), s, Emit::new(args_of(r#"["x"]"#)).with_ack())
             .unwrap()
             .unwrap();
         assert_eq!(
@@ -2323,7 +2279,7 @@ mod tests {
         let mut m = Manager::new(at(0), c, SEED);
         let s = m.socket(at(0), Nsp::root(), Auth::NONE);
         let h = m
-            .emit(at(0), s, Emit::new(r#"["x"]"#).with_ack())
+            .emit(at(0), s, Emit::new(args_of(r#"["x"]"#)).with_ack())
             .unwrap()
             .unwrap();
         m.handle_engine_open(at(0));
@@ -2768,18 +2724,22 @@ mod tests {
             events(&mut m),
             [Event::Event {
                 socket: s,
-                args: r#"["file",{"_placeholder":true,"num":0},{"_placeholder":true,"num":1}]"#
-                    .to_string(),
-                attachments: vec![vec![1, 2], vec![3]],
+                args: binary_args(
+                    r#"["file",{"_placeholder":true,"num":0},{"_placeholder":true,"num":1}]"#,
+                    vec![vec![1, 2], vec![3]]
+                ),
                 id: None
             }]
         );
 
-        let up = Emit::new(r#"["up",{"_placeholder":true,"num":0}]"#)
-            .with_attachments(vec![vec![9, 9]])
-            .with_ack();
+        let up = Emit::new(binary_args(
+            r#"["up",{"_placeholder":true,"num":0}]"#,
+            vec![vec![9, 9]],
+        ))
+        .with_ack();
         let h = m.emit(at(2), s, up).unwrap().unwrap();
-        m.emit(at(2), s, Emit::new(r#"["after"]"#)).unwrap();
+        m.emit(at(2), s, Emit::new(args_of(r#"["after"]"#)))
+            .unwrap();
         assert_eq!(
             wire(&mut m),
             [
@@ -2795,8 +2755,8 @@ mod tests {
             [Event::Ack {
                 socket: s,
                 handle: h,
-                result: Ok((
-                    r#"[{"_placeholder":true,"num":0}]"#.to_string(),
+                result: Ok(binary_args(
+                    r#"[{"_placeholder":true,"num":0}]"#,
                     vec![vec![7]]
                 ))
             }]
@@ -2811,10 +2771,10 @@ mod tests {
         m.emit(
             at(0),
             s,
-            Emit::new(args).with_attachments(vec![vec![1], vec![2]]),
+            Emit::new(binary_args(args, vec![vec![1], vec![2]])),
         )
         .unwrap();
-        m.emit(at(0), s, Emit::new(r#"["b"]"#)).unwrap();
+        m.emit(at(0), s, Emit::new(args_of(r#"["b"]"#))).unwrap();
         m.handle_engine_open(at(0));
         recv(&mut m, at(0), r#"0{"sid":"x"}"#);
         assert_eq!(

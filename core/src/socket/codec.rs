@@ -37,8 +37,9 @@ use alloc::string::String;
 use alloc::vec::Vec;
 use core::fmt;
 
+use super::args::Args;
 use super::packet::{AckId, Nsp, Packet, PacketData, PacketType, RESERVED_EVENTS, event_name_in};
-use crate::json::{self, JsonError, Kind};
+use crate::json::{self, JsonError, Kind, Placeholder};
 use crate::text::{decimal_len, push_decimal};
 
 /// Bounds the decoder enforces against hostile peers.
@@ -177,7 +178,7 @@ pub fn encode(packet: &Packet, out: &mut String) {
             }
         }
         PacketData::Disconnect => {}
-        PacketData::Event { args, .. } | PacketData::Ack { args, .. } => out.push_str(args),
+        PacketData::Event { args, .. } | PacketData::Ack { args, .. } => out.push_str(args.text()),
         PacketData::ConnectError(json) => out.push_str(json),
     }
 }
@@ -199,7 +200,7 @@ pub fn encoded_len(packet: &Packet) -> usize {
     let json = match &packet.data {
         PacketData::Connect(payload) => payload.as_deref().map_or(0, str::len),
         PacketData::Disconnect => 0,
-        PacketData::Event { args, .. } | PacketData::Ack { args, .. } => args.len(),
+        PacketData::Event { args, .. } | PacketData::Ack { args, .. } => args.text().len(),
         PacketData::ConnectError(json) => json.len(),
     };
     1 + count + nsp + id + json
@@ -271,9 +272,7 @@ impl Decoder {
         };
         let announced = *announced;
         let list = match &mut packet.data {
-            PacketData::Event { attachments, .. } | PacketData::Ack { attachments, .. } => {
-                attachments
-            }
+            PacketData::Event { args, .. } | PacketData::Ack { args, .. } => args.attachments_mut(),
             // Only EVENT/ACK data is ever left pending (see decode_packet).
             _ => {
                 self.partial = None;
@@ -360,6 +359,8 @@ fn decode_packet(text: &str, limits: &Limits) -> Result<(Packet, usize), DecodeE
 
     // [json]: digits and the ASCII delimiters above leave `pos` on a char boundary.
     let rest = text.get(pos..).unwrap_or_default();
+    // Where the placeholders of a binary packet stand, from the one scan below.
+    let mut placeholders: Vec<Placeholder> = Vec::new();
     let payload = if rest.is_empty() {
         None
     } else if ty == PacketType::Disconnect {
@@ -368,33 +369,54 @@ fn decode_packet(text: &str, limits: &Limits) -> Result<(Packet, usize), DecodeE
         // Checked before scanning: no JSON can make it valid.
         return Err(DecodeError::InvalidPayload(ty));
     } else {
-        let scan = json::scan(rest, limits.max_depth).map_err(DecodeError::InvalidJson)?;
+        let scan = if attachments > 0 {
+            json::scan_placeholders(rest, limits.max_depth, &mut placeholders)
+        } else {
+            json::scan(rest, limits.max_depth)
+        }
+        .map_err(DecodeError::InvalidJson)?;
         if attachments > 0 && scan.placeholders > 0 {
             match scan.max_placeholder_num {
                 Some(max) if max < attachments as u64 => {}
                 _ => return Err(DecodeError::InvalidPlaceholder),
             }
         }
-        Some((scan.kind, json::trim(rest)))
+        let (start, end) = json::trim_range(rest);
+        for p in &mut placeholders {
+            p.start -= start;
+            p.end -= start;
+        }
+        Some((
+            scan.kind,
+            rest.get(start..end).unwrap_or_default(),
+            scan.depth,
+        ))
+    };
+    let mut args = |json: &str, depth| {
+        Args::checked(
+            String::from(json),
+            Vec::with_capacity(attachments),
+            core::mem::take(&mut placeholders),
+            depth,
+        )
     };
 
     let data = match ty {
         PacketType::Connect => match payload {
             None => PacketData::Connect(None),
-            Some((Kind::Object, json)) => PacketData::Connect(Some(String::from(json))),
+            Some((Kind::Object, json, _)) => PacketData::Connect(Some(String::from(json))),
             Some(_) => return Err(DecodeError::InvalidPayload(ty)),
         },
         PacketType::Disconnect => PacketData::Disconnect,
         PacketType::Event | PacketType::BinaryEvent => match payload {
-            Some((Kind::Array, json)) => {
+            Some((Kind::Array, json, depth)) => {
                 let name = event_name_in(json).ok_or(DecodeError::InvalidPayload(ty))?;
                 if RESERVED_EVENTS.contains(&&*name) {
                     return Err(DecodeError::ReservedEventName);
                 }
                 PacketData::Event {
-                    args: String::from(json),
+                    args: args(json, depth),
                     id,
-                    attachments: Vec::with_capacity(attachments),
                 }
             }
             _ => return Err(DecodeError::InvalidPayload(ty)),
@@ -402,18 +424,14 @@ fn decode_packet(text: &str, limits: &Limits) -> Result<(Packet, usize), DecodeE
         PacketType::Ack | PacketType::BinaryAck => {
             let id = id.ok_or(DecodeError::InvalidPayload(ty))?;
             let args = match payload {
-                None => String::from("[]"),
-                Some((Kind::Array, json)) => String::from(json),
+                None => args("[]", 1),
+                Some((Kind::Array, json, depth)) => args(json, depth),
                 Some(_) => return Err(DecodeError::InvalidPayload(ty)),
             };
-            PacketData::Ack {
-                args,
-                id,
-                attachments: Vec::with_capacity(attachments),
-            }
+            PacketData::Ack { args, id }
         }
         PacketType::ConnectError => match payload {
-            Some((Kind::Object | Kind::String, json)) => {
+            Some((Kind::Object | Kind::String, json, _)) => {
                 PacketData::ConnectError(String::from(json))
             }
             _ => return Err(DecodeError::InvalidPayload(ty)),
@@ -445,6 +463,16 @@ mod tests {
 
     fn s(text: &str) -> String {
         String::from(text)
+    }
+
+    /// Arguments without attachments.
+    fn args_of(text: &str) -> Args {
+        Args::from_json(text, vec![]).unwrap()
+    }
+
+    /// Arguments with attachments.
+    fn binary_args(text: impl Into<String>, attachments: Vec<Vec<u8>>) -> Args {
+        Args::from_json(text, attachments).unwrap()
     }
 
     fn enc(packet: &Packet) -> String {
@@ -576,17 +604,17 @@ mod tests {
         vector(
             r#"2["foo"]"#,
             &[],
-            Packet::event(root(), s(r#"["foo"]"#), None),
+            Packet::event(root(), args_of(r#"["foo"]"#), None),
         );
         vector(
             r#"2/admin,["bar"]"#,
             &[],
-            Packet::event(nsp("/admin"), s(r#"["bar"]"#), None),
+            Packet::event(nsp("/admin"), args_of(r#"["bar"]"#), None),
         );
         vector(
             r#"2["hey","Jude"]"#,
             &[],
-            Packet::event(root(), s(r#"["hey","Jude"]"#), None),
+            Packet::event(root(), args_of(r#"["hey","Jude"]"#), None),
         );
     }
 
@@ -595,37 +623,37 @@ mod tests {
         vector(
             r#"212["foo"]"#,
             &[],
-            Packet::event(root(), s(r#"["foo"]"#), Some(AckId(12))),
+            Packet::event(root(), args_of(r#"["foo"]"#), Some(AckId(12))),
         );
         vector(
             r#"2/admin,13["foo"]"#,
             &[],
-            Packet::event(nsp("/admin"), s(r#"["foo"]"#), Some(AckId(13))),
+            Packet::event(nsp("/admin"), args_of(r#"["foo"]"#), Some(AckId(13))),
         );
         vector(
             r#"2/admin,1["tellme"]"#,
             &[],
-            Packet::event(nsp("/admin"), s(r#"["tellme"]"#), Some(AckId(1))),
+            Packet::event(nsp("/admin"), args_of(r#"["tellme"]"#), Some(AckId(1))),
         );
         vector(
             r#"218446744073709551615["max"]"#,
             &[],
-            Packet::event(root(), s(r#"["max"]"#), Some(AckId(u64::MAX))),
+            Packet::event(root(), args_of(r#"["max"]"#), Some(AckId(u64::MAX))),
         );
         vector(
             r#"20["zero"]"#,
             &[],
-            Packet::event(root(), s(r#"["zero"]"#), Some(AckId(0))),
+            Packet::event(root(), args_of(r#"["zero"]"#), Some(AckId(0))),
         );
     }
 
     #[test]
     fn ack() {
-        vector("312[]", &[], Packet::ack(root(), s("[]"), AckId(12)));
+        vector("312[]", &[], Packet::ack(root(), args_of("[]"), AckId(12)));
         vector(
             r#"3/admin,13["bar"]"#,
             &[],
-            Packet::ack(nsp("/admin"), s(r#"["bar"]"#), AckId(13)),
+            Packet::ack(nsp("/admin"), args_of(r#"["bar"]"#), AckId(13)),
         );
     }
 
@@ -635,7 +663,7 @@ mod tests {
         vector(
             &format!("51-{args}"),
             &[&[1, 2, 3, 4]],
-            Packet::binary_event(root(), args, None, vec![vec![1, 2, 3, 4]]),
+            Packet::event(root(), binary_args(args, vec![vec![1, 2, 3, 4]]), None),
         );
     }
 
@@ -645,7 +673,11 @@ mod tests {
         vector(
             &format!("52-/admin,{args}"),
             &[&[1, 2], &[3, 4]],
-            Packet::binary_event(nsp("/admin"), args, None, vec![vec![1, 2], vec![3, 4]]),
+            Packet::event(
+                nsp("/admin"),
+                binary_args(args, vec![vec![1, 2], vec![3, 4]]),
+                None,
+            ),
         );
     }
 
@@ -655,7 +687,11 @@ mod tests {
         vector(
             &format!("51-14{args}"),
             &[&[1, 2, 3, 4]],
-            Packet::binary_event(root(), args, Some(AckId(14)), vec![vec![1, 2, 3, 4]]),
+            Packet::event(
+                root(),
+                binary_args(args, vec![vec![1, 2, 3, 4]]),
+                Some(AckId(14)),
+            ),
         );
     }
 
@@ -665,14 +701,14 @@ mod tests {
         vector(
             &format!("61-15{args}"),
             &[&[1, 2, 3, 4]],
-            Packet::binary_ack(root(), args, AckId(15), vec![vec![1, 2, 3, 4]]),
+            Packet::ack(root(), binary_args(args, vec![vec![1, 2, 3, 4]]), AckId(15)),
         );
         // The sample session's `461-/admin,1[{"_placeholder":true,"num":0}]`.
         let args = format!("[{PH0}]");
         vector(
             &format!("61-/admin,1{args}"),
             &[b"\xff"],
-            Packet::binary_ack(nsp("/admin"), args, AckId(1), vec![vec![0xff]]),
+            Packet::ack(nsp("/admin"), binary_args(args, vec![vec![0xff]]), AckId(1)),
         );
     }
 
@@ -691,7 +727,7 @@ mod tests {
     #[test]
     fn numeric_event_name_is_accepted() {
         let p = dec(r#"2[42,"x"]"#, &[]).unwrap();
-        assert_eq!(p, Packet::event(root(), s(r#"[42,"x"]"#), None));
+        assert_eq!(p, Packet::event(root(), args_of(r#"[42,"x"]"#), None));
         assert_eq!(p.event_name().as_deref(), Some("42"));
     }
 
@@ -705,11 +741,11 @@ mod tests {
     fn ack_without_payload_is_an_empty_ack() {
         assert_eq!(
             dec("312", &[]).unwrap(),
-            Packet::ack(root(), s("[]"), AckId(12))
+            Packet::ack(root(), args_of("[]"), AckId(12))
         );
         assert_eq!(
             dec("3/admin,7", &[]).unwrap(),
-            Packet::ack(nsp("/admin"), s("[]"), AckId(7))
+            Packet::ack(nsp("/admin"), args_of("[]"), AckId(7))
         );
     }
 
@@ -733,7 +769,7 @@ mod tests {
     fn whitespace_around_json_is_dropped() {
         assert_eq!(
             dec("2[\"foo\"] \n", &[]).unwrap(),
-            Packet::event(root(), s(r#"["foo"]"#), None)
+            Packet::event(root(), args_of(r#"["foo"]"#), None)
         );
         assert_eq!(
             dec("0/admin,\t{\"a\":1}\r\n", &[]).unwrap(),
@@ -744,7 +780,10 @@ mod tests {
     #[test]
     fn placeholders_in_a_plain_event_are_left_alone() {
         let wire = format!(r#"2["a",{PH1}]"#);
-        assert_eq!(dec(&wire, &[]).unwrap().args(), Some(&wire[1..]));
+        assert_eq!(
+            dec(&wire, &[]).unwrap().args().map(Args::text),
+            Some(&wire[1..])
+        );
     }
 
     #[test]
@@ -763,7 +802,7 @@ mod tests {
         );
         assert_eq!(
             dec(&format!(r#"2{name},["x"]"#), &[]).unwrap(),
-            Packet::event(nsp(&name), s(r#"["x"]"#), None)
+            Packet::event(nsp(&name), args_of(r#"["x"]"#), None)
         );
         assert_eq!(err(&format!("0{name}a")), DecodeError::InvalidNamespace);
         assert_eq!(err(&format!("0{name}a,")), DecodeError::InvalidNamespace);
@@ -774,7 +813,7 @@ mod tests {
         vector(
             r#"2/café,["x"]"#,
             &[],
-            Packet::event(nsp("/café"), s(r#"["x"]"#), None),
+            Packet::event(nsp("/café"), args_of(r#"["x"]"#), None),
         );
     }
 
@@ -1064,14 +1103,17 @@ mod tests {
     #[test]
     fn encode_appends() {
         let mut out = String::from("4");
-        encode(&Packet::event(root(), s(r#"["foo"]"#), None), &mut out);
+        encode(
+            &Packet::event(root(), args_of(r#"["foo"]"#), None),
+            &mut out,
+        );
         assert_eq!(out, r#"42["foo"]"#);
     }
 
     #[test]
     fn encoded_len_matches() {
         for id in [0, 9, 10, 99, 100, 12345, u64::MAX] {
-            let p = Packet::binary_ack(nsp("/a"), s("[]"), AckId(id), vec![vec![]; 10]);
+            let p = Packet::ack(nsp("/a"), binary_args(s("[]"), vec![vec![]; 10]), AckId(id));
             assert_eq!(enc(&p), format!("610-/a,{id}[]"));
         }
     }
@@ -1146,11 +1188,15 @@ mod tests {
                 |(nsp, name, items, attachments, id, seed, kind)| match kind {
                     0 => {
                         let args = array(Some(name), items, attachments.len(), seed);
-                        Packet::binary_event(nsp, args, id.map(AckId), attachments)
+                        Packet::event(nsp, binary_args(args, attachments), id.map(AckId))
                     }
                     1 => {
                         let args = array(None, items, attachments.len(), seed);
-                        Packet::binary_ack(nsp, args, AckId(id.unwrap_or(seed as u64)), attachments)
+                        Packet::ack(
+                            nsp,
+                            binary_args(args, attachments),
+                            AckId(id.unwrap_or(seed as u64)),
+                        )
                     }
                     2 => {
                         let payload = match seed % 3 {

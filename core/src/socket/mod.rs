@@ -1,15 +1,18 @@
 //! Socket.IO v5: namespaces, events and acknowledgements over one Engine.IO session.
 //!
 //! - [`packet`]: the seven packet types, namespaces and ack ids.
+//! - [`args`]: the payload model, an event's or an ack's arguments as they travel.
 //! - [`codec`]: `<type>[<n>-][<nsp>,][<ack id>][json]` in both directions, with binary attachments
 //!   collected by an incremental decoder.
 //! - [`client`]: the client's Manager (namespaces multiplexed on one engine, acks, buffering, retries,
 //!   reconnection, connection state recovery), over an abstract Engine.IO session.
 //! - [`server`]: the server's per-connection Client (namespace CONNECT, connect timeout, ack routing).
 
+pub mod args;
 pub mod client;
 pub mod codec;
 pub mod packet;
 pub mod server;
 
+pub use args::Args;
 pub use packet::{AckId, Nsp, Packet, PacketData, PacketType};

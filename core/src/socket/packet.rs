@@ -11,14 +11,14 @@
 //! | 6    | BINARY_ACK    | as ACK, with placeholders                         |
 //!
 //! JSON stays text: the core checks what the protocol requires and leaves the data model to each end
-//! (the browser's `JSON.parse`, serde in Rust). Attachments travel beside the JSON, and the placeholders
-//! stay in the text for the data model to fill.
+//! (the browser's `JSON.parse`, serde in Rust). An EVENT's or ACK's arguments are [`Args`]: the JSON
+//! array, the attachments that travel beside it, and where their placeholders stand.
 
 use alloc::borrow::Cow;
 use alloc::string::String;
-use alloc::vec::Vec;
 use core::fmt;
 
+pub use super::args::Args;
 use crate::text::{ErrorText, display_by_text, push_decimal};
 
 /// The packet type digit.
@@ -58,9 +58,10 @@ impl TryFrom<u8> for PacketType {
     }
 }
 
-/// A namespace: `/`, `/admin`, ... Always starts with `/`.
+/// A namespace: `/`, `/admin`, ... Always starts with `/`. The main namespace costs no allocation,
+/// so cloning it (once per packet a server sends on `/`) is free.
 #[derive(Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct Nsp(String);
+pub struct Nsp(Cow<'static, str>);
 
 impl Nsp {
     /// The longest namespace the codec accepts, in bytes (a bound against a namespace without end).
@@ -68,7 +69,7 @@ impl Nsp {
 
     /// The main namespace, `/`.
     pub fn root() -> Self {
-        Nsp(String::from("/"))
+        Nsp(Cow::Borrowed("/"))
     }
 
     /// A namespace from its name. A name without the leading `/` gets one, as the reference client
@@ -77,13 +78,15 @@ impl Nsp {
         if name.len() > Self::MAX_LEN || name.contains(',') {
             return Err(InvalidNsp);
         }
-        if name.starts_with('/') {
-            Ok(Nsp(String::from(name)))
+        if name == "/" {
+            Ok(Nsp::root())
+        } else if name.starts_with('/') {
+            Ok(Nsp(Cow::Owned(String::from(name))))
         } else {
             let mut s = String::with_capacity(name.len() + 1);
             s.push('/');
             s.push_str(name);
-            Ok(Nsp(s))
+            Ok(Nsp(Cow::Owned(s)))
         }
     }
 
@@ -94,7 +97,7 @@ impl Nsp {
 
     /// Whether this is the main namespace `/`.
     pub fn is_root(&self) -> bool {
-        self.0 == "/"
+        *self.0 == *"/"
     }
 }
 
@@ -158,24 +161,20 @@ pub enum PacketData {
     Connect(Option<String>),
     /// DISCONNECT.
     Disconnect,
-    /// EVENT, or BINARY_EVENT when `attachments` is non-empty. `args` is a JSON array whose first
-    /// element is the event name.
+    /// EVENT, or BINARY_EVENT when the arguments have attachments. The arguments' first element
+    /// is the event name.
     Event {
-        /// The JSON array: `["name", arg1, ...]`.
-        args: String,
+        /// `["name", arg1, ...]` and the attachments.
+        args: Args,
         /// Set when the sender wants an acknowledgement.
         id: Option<AckId>,
-        /// Binary attachments, in placeholder order.
-        attachments: Vec<Vec<u8>>,
     },
-    /// ACK, or BINARY_ACK when `attachments` is non-empty. `args` is a JSON array.
+    /// ACK, or BINARY_ACK when the arguments have attachments.
     Ack {
-        /// The JSON array of the acknowledgement's arguments.
-        args: String,
+        /// The acknowledgement's arguments.
+        args: Args,
         /// The id of the EVENT being acknowledged.
         id: AckId,
-        /// Binary attachments, in placeholder order.
-        attachments: Vec<Vec<u8>>,
     },
     /// CONNECT_ERROR: `{"message":..,"data":..}` as JSON text (a bare string from older peers is kept
     /// as it came).
@@ -199,56 +198,20 @@ impl Packet {
         }
     }
 
-    /// EVENT: `args` is the JSON array `["name", ...]`; `id` asks for an acknowledgement.
-    pub fn event(nsp: Nsp, args: String, id: Option<AckId>) -> Self {
+    /// EVENT (BINARY_EVENT when `args` has attachments): `args` is `["name", ...]`; `id` asks for
+    /// an acknowledgement.
+    pub fn event(nsp: Nsp, args: Args, id: Option<AckId>) -> Self {
         Packet {
             nsp,
-            data: PacketData::Event {
-                args,
-                id,
-                attachments: Vec::new(),
-            },
+            data: PacketData::Event { args, id },
         }
     }
 
-    /// BINARY_EVENT: as [`Packet::event`], `args` holding a placeholder for each attachment.
-    pub fn binary_event(
-        nsp: Nsp,
-        args: String,
-        id: Option<AckId>,
-        attachments: Vec<Vec<u8>>,
-    ) -> Self {
+    /// ACK (BINARY_ACK when `args` has attachments) of the EVENT `id`.
+    pub fn ack(nsp: Nsp, args: Args, id: AckId) -> Self {
         Packet {
             nsp,
-            data: PacketData::Event {
-                args,
-                id,
-                attachments,
-            },
-        }
-    }
-
-    /// ACK of the EVENT `id`: `args` is a JSON array, possibly empty.
-    pub fn ack(nsp: Nsp, args: String, id: AckId) -> Self {
-        Packet {
-            nsp,
-            data: PacketData::Ack {
-                args,
-                id,
-                attachments: Vec::new(),
-            },
-        }
-    }
-
-    /// BINARY_ACK: as [`Packet::ack`], `args` holding a placeholder for each attachment.
-    pub fn binary_ack(nsp: Nsp, args: String, id: AckId, attachments: Vec<Vec<u8>>) -> Self {
-        Packet {
-            nsp,
-            data: PacketData::Ack {
-                args,
-                id,
-                attachments,
-            },
+            data: PacketData::Ack { args, id },
         }
     }
 
@@ -265,7 +228,7 @@ impl Packet {
     /// first element is neither a string nor a number.
     pub fn event_name(&self) -> Option<Cow<'_, str>> {
         match &self.data {
-            PacketData::Event { args, .. } => event_name_in(args),
+            PacketData::Event { args, .. } => args.event_name(),
             _ => None,
         }
     }
@@ -279,8 +242,8 @@ impl Packet {
         }
     }
 
-    /// The JSON array of an EVENT or ACK (placeholders included).
-    pub fn args(&self) -> Option<&str> {
+    /// The arguments of an EVENT or ACK.
+    pub fn args(&self) -> Option<&Args> {
         match &self.data {
             PacketData::Event { args, .. } | PacketData::Ack { args, .. } => Some(args),
             _ => None,
@@ -288,24 +251,23 @@ impl Packet {
     }
 
     /// The binary attachments of a BINARY_EVENT/BINARY_ACK, in placeholder order (empty otherwise).
-    pub fn attachments(&self) -> &[Vec<u8>] {
+    pub fn attachments(&self) -> &[alloc::vec::Vec<u8>] {
         match &self.data {
-            PacketData::Event { attachments, .. } | PacketData::Ack { attachments, .. } => {
-                attachments
-            }
+            PacketData::Event { args, .. } | PacketData::Ack { args, .. } => args.attachments(),
             _ => &[],
         }
     }
 
     /// The type digit this packet is sent with.
     pub fn packet_type(&self) -> PacketType {
+        let binary = !self.attachments().is_empty();
         match &self.data {
             PacketData::Connect(_) => PacketType::Connect,
             PacketData::Disconnect => PacketType::Disconnect,
-            PacketData::Event { attachments, .. } if attachments.is_empty() => PacketType::Event,
-            PacketData::Event { .. } => PacketType::BinaryEvent,
-            PacketData::Ack { attachments, .. } if attachments.is_empty() => PacketType::Ack,
-            PacketData::Ack { .. } => PacketType::BinaryAck,
+            PacketData::Event { .. } if binary => PacketType::BinaryEvent,
+            PacketData::Event { .. } => PacketType::Event,
+            PacketData::Ack { .. } if binary => PacketType::BinaryAck,
+            PacketData::Ack { .. } => PacketType::Ack,
             PacketData::ConnectError(_) => PacketType::ConnectError,
         }
     }

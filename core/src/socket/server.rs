@@ -62,10 +62,11 @@ use alloc::vec::Vec;
 use core::fmt;
 use core::time::Duration;
 
+use super::args::Args;
 use super::codec::{self, DecodeError, Decoder, Limits, Status};
-use super::packet::{AckId, Nsp, Packet, PacketData, PacketType, RESERVED_EVENTS, event_name_in};
+use super::packet::{AckId, Nsp, Packet, PacketData, RESERVED_EVENTS};
 use crate::engine::{CloseReason, Message};
-use crate::json::{self, JsonError, Kind};
+use crate::json::{self, JsonError, JsonErrorKind};
 use crate::time::{Instant, TimerKey, Timers};
 
 /// How deep the JSON this end sends may nest. Only caller-built JSON is checked against it; the
@@ -232,10 +233,8 @@ pub enum Event {
     Event {
         /// The namespace.
         nsp: Nsp,
-        /// The JSON array `["name", ...]`, placeholders included.
-        args: String,
-        /// Binary attachments, in placeholder order.
-        attachments: Vec<Vec<u8>>,
+        /// `["name", ...]` and its attachments.
+        args: Args,
         /// Set when the client wants an acknowledgement: answer with [`Client::ack`].
         id: Option<AckId>,
     },
@@ -245,8 +244,8 @@ pub enum Event {
         nsp: Nsp,
         /// What [`Client::emit`] returned.
         handle: AckHandle,
-        /// The ACK's JSON array and attachments, or the error.
-        result: Result<(String, Vec<Vec<u8>>), AckError>,
+        /// The ACK's arguments, or the error.
+        result: Result<Args, AckError>,
     },
     /// The client sent a packet the codec refuses (the reference's socket `error` event). Comes for
     /// every joined socket, right before its [`Event::Disconnect`].
@@ -278,8 +277,8 @@ pub enum UsageError {
     NoPendingConnect(Nsp),
     /// The JSON given is malformed or nested deeper than 128.
     InvalidJson(JsonError),
-    /// The JSON given is not what the packet carries: an EVENT's args must be an array whose first
-    /// element is a string or a number, an ACK's an array, CONNECT_ERROR data any JSON value.
+    /// The JSON given is not what the packet carries: an EVENT's args must start with its name (a
+    /// string or a number).
     InvalidArgs,
     /// The event name is one the reference reserves; the client would close the connection.
     ReservedEventName,
@@ -317,32 +316,24 @@ impl fmt::Display for UsageError {
 
 impl core::error::Error for UsageError {}
 
-/// An event to send to one socket: the JSON array `["name", ...]` and what goes with it.
+/// An event to send to one socket: its arguments `["name", ...]` and what goes with it.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Emit {
-    args: String,
-    attachments: Vec<Vec<u8>>,
+    args: Args,
     /// `Some(timeout)` when an ack is wanted; the inner `None` waits as long as the socket lives.
     ack: Option<Option<Duration>>,
     offset: Option<String>,
 }
 
 impl Emit {
-    /// An event without attachments, ack or offset; `args` is the JSON array `["name", ...]`.
-    pub fn new(args: impl Into<String>) -> Self {
+    /// An event without ack or offset; `args` is `["name", ...]` (BINARY_EVENT when it has
+    /// attachments).
+    pub fn new(args: Args) -> Self {
         Emit {
-            args: args.into(),
-            attachments: Vec::new(),
+            args,
             ack: None,
             offset: None,
         }
-    }
-
-    /// Binary attachments, one per `{"_placeholder":true,"num":n}` in the args (sent as BINARY_EVENT).
-    #[must_use]
-    pub fn with_attachments(mut self, attachments: Vec<Vec<u8>>) -> Self {
-        self.attachments = attachments;
-        self
     }
 
     /// Asks for an acknowledgement, failing with [`AckError::Timeout`] after `timeout` (the
@@ -375,19 +366,14 @@ impl Encoded {
     /// Checks and encodes an EVENT on `nsp`; `offset`, if any, is appended as the last argument.
     /// Broadcasts that want acks are sent per socket with [`Client::emit`], since ack ids are per
     /// socket.
-    pub fn event(
-        nsp: &Nsp,
-        args: String,
-        attachments: Vec<Vec<u8>>,
-        offset: Option<&str>,
-    ) -> Result<Encoded, UsageError> {
-        let args = event_args(args, attachments.len(), offset)?;
-        let packet = Packet::binary_event(nsp.clone(), args, None, attachments);
+    pub fn event(nsp: &Nsp, args: Args, offset: Option<&str>) -> Result<Encoded, UsageError> {
+        let args = event_args(args, offset)?;
+        let packet = Packet::event(nsp.clone(), args, None);
         let mut text = String::new();
         codec::encode(&packet, &mut text);
         let Packet { nsp, data } = packet;
         let attachments = match data {
-            PacketData::Event { attachments, .. } => attachments,
+            PacketData::Event { args, .. } => args.into_parts().1,
             _ => Vec::new(),
         };
         Ok(Encoded {
@@ -643,16 +629,11 @@ impl Client {
         if emit.ack.is_some() && socket.acks.len() >= max_pending_acks {
             return Err(UsageError::TooManyPendingAcks(nsp.clone()));
         }
-        let Emit {
-            args,
-            attachments,
-            ack,
-            offset,
-        } = emit;
+        let Emit { args, ack, offset } = emit;
         // The offset never goes with an ack: it would land where the client's callback reads its
         // arguments (the reference's adapter only stores events without an ack id).
         let offset = if ack.is_some() { None } else { offset };
-        let args = event_args(args, attachments.len(), offset.as_deref())?;
+        let args = event_args(args, offset.as_deref())?;
 
         let mut registered = None;
         if let Some(timeout) = ack {
@@ -671,32 +652,27 @@ impl Client {
             registered = Some((id, handle));
         }
         let id = registered.map(|(id, _)| id);
-        self.send(Packet::binary_event(nsp.clone(), args, id, attachments));
+        self.send(Packet::event(nsp.clone(), args, id));
         Ok(registered.map(|(_, handle)| handle))
     }
 
     /// Acknowledges the client's EVENT `id` on `nsp`: `3/nsp,<id>[...]` (BINARY_ACK with
-    /// attachments). `args` is a JSON array, possibly empty. Each id should be answered once (the
-    /// reference's callback ignores a second call); the core does not track the client's ids.
+    /// attachments). Each id should be answered once (the reference's callback ignores a second
+    /// call); the core does not track the client's ids.
     pub fn ack(
         &mut self,
         now: Instant,
         nsp: &Nsp,
         id: AckId,
-        args: String,
-        attachments: Vec<Vec<u8>>,
+        args: Args,
     ) -> Result<(), UsageError> {
         let _ = now;
         self.check_open()?;
         if !self.is_connected(nsp) {
             return Err(UsageError::NotConnected(nsp.clone()));
         }
-        let scan = json::scan(&args, OUTGOING_MAX_DEPTH).map_err(UsageError::InvalidJson)?;
-        if scan.kind != Kind::Array {
-            return Err(UsageError::InvalidArgs);
-        }
-        check_placeholders(&scan, attachments.len())?;
-        self.send(Packet::binary_ack(nsp.clone(), args, id, attachments));
+        check_depth(&args)?;
+        self.send(Packet::ack(nsp.clone(), args, id));
         Ok(())
     }
 
@@ -786,23 +762,10 @@ impl Client {
         let joined = self.is_connected(&nsp);
         match data {
             PacketData::Connect(auth) if !joined => self.on_connect(nsp, auth),
-            PacketData::Event {
-                args,
-                id,
-                attachments,
-            } if joined => {
-                self.events.push_back(Event::Event {
-                    nsp,
-                    args,
-                    attachments,
-                    id,
-                });
+            PacketData::Event { args, id } if joined => {
+                self.events.push_back(Event::Event { nsp, args, id });
             }
-            PacketData::Ack {
-                args,
-                id,
-                attachments,
-            } if joined => self.on_ack(nsp, id, args, attachments),
+            PacketData::Ack { args, id } if joined => self.on_ack(nsp, id, args),
             PacketData::Disconnect if joined => {
                 if let Some(index) = self.sockets.iter().position(|s| s.nsp == nsp) {
                     self.leave(index, DisconnectReason::ClientNamespaceDisconnect);
@@ -818,15 +781,6 @@ impl Client {
         if self.pending.contains(&nsp) {
             return;
         }
-        // The codec already checks this; a CONNECT payload that is not an object is a parse error.
-        if let Some(auth) = &auth {
-            let is_object = json::scan(auth, self.config.limits.max_depth)
-                .is_ok_and(|scan| scan.kind == Kind::Object);
-            if !is_object {
-                self.on_decode_error(DecodeError::InvalidPayload(PacketType::Connect));
-                return;
-            }
-        }
         if self.sockets.len().saturating_add(self.pending.len()) >= self.config.max_namespaces {
             self.send(connect_error(&nsp, "Too many namespaces", None));
             return;
@@ -840,7 +794,7 @@ impl Client {
         });
     }
 
-    fn on_ack(&mut self, nsp: Nsp, id: AckId, args: String, attachments: Vec<Vec<u8>>) {
+    fn on_ack(&mut self, nsp: Nsp, id: AckId, args: Args) {
         let Some(socket) = self.socket_mut(&nsp) else {
             return;
         };
@@ -854,7 +808,7 @@ impl Client {
         self.events.push_back(Event::Ack {
             nsp,
             handle: pending.handle,
-            result: Ok((args, attachments)),
+            result: Ok(args),
         });
     }
 
@@ -938,10 +892,8 @@ impl Client {
         codec::encode(&packet, &mut text);
         self.engine_out
             .push_back(EngineCommand::Send(Message::Text(text)));
-        if let PacketData::Event { attachments, .. } | PacketData::Ack { attachments, .. } =
-            packet.data
-        {
-            for attachment in attachments {
+        if let PacketData::Event { args, .. } | PacketData::Ack { args, .. } = packet.data {
+            for attachment in args.into_parts().1 {
                 self.engine_out
                     .push_back(EngineCommand::Send(Message::Binary(attachment)));
             }
@@ -980,41 +932,27 @@ fn recovery_of(auth: &str) -> Option<Recovery> {
 }
 
 /// Checks an EVENT's args as the client's decoder will, and appends the recovery offset.
-fn event_args(
-    args: String,
-    attachments: usize,
-    offset: Option<&str>,
-) -> Result<String, UsageError> {
-    let scan = json::scan(&args, OUTGOING_MAX_DEPTH).map_err(UsageError::InvalidJson)?;
-    if scan.kind != Kind::Array {
-        return Err(UsageError::InvalidArgs);
-    }
-    let name = event_name_in(&args).ok_or(UsageError::InvalidArgs)?;
+fn event_args(mut args: Args, offset: Option<&str>) -> Result<Args, UsageError> {
+    check_depth(&args)?;
+    let name = args.event_name().ok_or(UsageError::InvalidArgs)?;
     if RESERVED_EVENTS.contains(&name.as_ref()) {
         return Err(UsageError::ReservedEventName);
     }
-    check_placeholders(&scan, attachments)?;
-    let Some(offset) = offset else {
-        return Ok(args);
-    };
-    let body = args.trim_end();
-    let body = body.strip_suffix(']').ok_or(UsageError::InvalidArgs)?;
-    let mut out = String::with_capacity(args.len() + offset.len() + 3);
-    out.push_str(body);
-    out.push(',');
-    json::write_string(&mut out, offset);
-    out.push(']');
-    Ok(out)
+    if let Some(offset) = offset {
+        args.push_str(offset);
+    }
+    Ok(args)
 }
 
-/// Every placeholder must point at an attachment given (the client's reconstruction fails otherwise).
-fn check_placeholders(scan: &json::Scan, attachments: usize) -> Result<(), UsageError> {
-    match scan.max_placeholder_num {
-        Some(num) if usize::try_from(num).map_or(true, |n| n >= attachments) => {
-            Err(UsageError::InvalidPlaceholder)
-        }
-        _ => Ok(()),
+/// Arguments this end sends nest at most [`OUTGOING_MAX_DEPTH`] deep.
+fn check_depth(args: &Args) -> Result<(), UsageError> {
+    if args.depth() > OUTGOING_MAX_DEPTH {
+        return Err(UsageError::InvalidJson(JsonError {
+            offset: 0,
+            kind: JsonErrorKind::TooDeep,
+        }));
     }
+    Ok(())
 }
 
 #[cfg(test)]
@@ -1034,6 +972,16 @@ mod tests {
 
     fn nsp(name: &str) -> Nsp {
         Nsp::new(name).unwrap()
+    }
+
+    /// Arguments without attachments.
+    fn args_of(text: &str) -> Args {
+        Args::from_json(text, vec![]).unwrap()
+    }
+
+    /// Arguments with attachments.
+    fn binary_args(text: &str, attachments: Vec<Vec<u8>>) -> Args {
+        Args::from_json(text, attachments).unwrap()
     }
 
     fn new_client() -> Client {
@@ -1298,35 +1246,36 @@ mod tests {
             [
                 Event::Event {
                     nsp: nsp("/admin"),
-                    args: r#"["hello",1]"#.into(),
-                    attachments: vec![],
+                    args: binary_args(r#"["hello",1]"#, vec![]),
                     id: None
                 },
                 Event::Event {
                     nsp: nsp("/admin"),
-                    args: r#"["q"]"#.into(),
-                    attachments: vec![],
+                    args: binary_args(r#"["q"]"#, vec![]),
                     id: Some(AckId(7))
                 },
                 Event::Event {
                     nsp: nsp("/"),
-                    args: r#"["root"]"#.into(),
-                    attachments: vec![],
+                    args: binary_args(r#"["root"]"#, vec![]),
                     id: None
                 },
             ]
         );
-        c.ack(at(0), &nsp("/admin"), AckId(7), r#"["r"]"#.into(), vec![])
-            .unwrap();
+        c.ack(
+            at(0),
+            &nsp("/admin"),
+            AckId(7),
+            binary_args(r#"["r"]"#, vec![]),
+        )
+        .unwrap();
         c.ack(
             at(0),
             &nsp("/admin"),
             AckId(8),
-            r#"[{"_placeholder":true,"num":0}]"#.into(),
-            vec![vec![1, 2]],
+            binary_args(r#"[{"_placeholder":true,"num":0}]"#, vec![vec![1, 2]]),
         )
         .unwrap();
-        c.ack(at(0), &nsp("/"), AckId(9), "[]".into(), vec![])
+        c.ack(at(0), &nsp("/"), AckId(9), binary_args("[]", vec![]))
             .unwrap();
         assert_eq!(
             sent(&mut c),
@@ -1349,8 +1298,7 @@ mod tests {
             events(&mut c),
             [Event::Event {
                 nsp: nsp("/"),
-                args: r#"["up",{"_placeholder":true,"num":0}]"#.into(),
-                attachments: vec![vec![9, 8]],
+                args: binary_args(r#"["up",{"_placeholder":true,"num":0}]"#, vec![vec![9, 8]]),
                 id: Some(AckId(3)),
             }]
         );
@@ -1395,16 +1343,32 @@ mod tests {
     fn emit_with_ack_counts_ids_per_socket_from_zero() {
         let mut c = joined(&["/", "/admin"]);
         let a = c
-            .emit(at(0), &nsp("/admin"), Emit::new(r#"["a"]"#).with_ack(None))
+            .emit(
+                at(0),
+                &nsp("/admin"),
+                Emit::new(args_of(r#"["a"]"#)).with_ack(None),
+            )
             .unwrap();
         let b = c
-            .emit(at(0), &nsp("/admin"), Emit::new(r#"["b"]"#).with_ack(None))
+            .emit(
+                at(0),
+                &nsp("/admin"),
+                Emit::new(args_of(r#"["b"]"#)).with_ack(None),
+            )
             .unwrap();
         let r = c
-            .emit(at(0), &nsp("/"), Emit::new(r#"["c"]"#).with_ack(None))
+            .emit(
+                at(0),
+                &nsp("/"),
+                Emit::new(args_of(r#"["c"]"#)).with_ack(None),
+            )
             .unwrap();
         let plain = c
-            .emit(at(0), &nsp("/admin"), Emit::new(r#"["d",{"k":[1]}]"#))
+            .emit(
+                at(0),
+                &nsp("/admin"),
+                Emit::new(args_of(r#"["d",{"k":[1]}]"#)),
+            )
             .unwrap();
         assert_eq!(plain, None);
         assert_eq!(
@@ -1427,12 +1391,12 @@ mod tests {
                 Event::Ack {
                     nsp: nsp("/admin"),
                     handle: b.unwrap(),
-                    result: Ok((r#"["ok"]"#.into(), vec![]))
+                    result: Ok(binary_args(r#"["ok"]"#, vec![]))
                 },
                 Event::Ack {
                     nsp: nsp("/"),
                     handle: r.unwrap(),
-                    result: Ok(("[]".into(), vec![]))
+                    result: Ok(binary_args("[]", vec![]))
                 },
             ]
         );
@@ -1444,7 +1408,11 @@ mod tests {
     fn binary_ack_from_the_client_reaches_the_emitter() {
         let mut c = joined(&["/"]);
         let h = c
-            .emit(at(0), &nsp("/"), Emit::new(r#"["q"]"#).with_ack(None))
+            .emit(
+                at(0),
+                &nsp("/"),
+                Emit::new(args_of(r#"["q"]"#)).with_ack(None),
+            )
             .unwrap()
             .unwrap();
         feed(&mut c, r#"61-0[{"_placeholder":true,"num":0}]"#);
@@ -1454,7 +1422,10 @@ mod tests {
             [Event::Ack {
                 nsp: nsp("/"),
                 handle: h,
-                result: Ok((r#"[{"_placeholder":true,"num":0}]"#.into(), vec![vec![7]])),
+                result: Ok(binary_args(
+                    r#"[{"_placeholder":true,"num":0}]"#,
+                    vec![vec![7]]
+                )),
             }]
         );
     }
@@ -1462,10 +1433,11 @@ mod tests {
     #[test]
     fn emit_with_attachments_is_a_binary_event_followed_by_its_attachments() {
         let mut c = joined(&["/admin"]);
-        let emit =
-            Emit::new(r#"["img",{"_placeholder":true,"num":0},{"_placeholder":true,"num":1}]"#)
-                .with_attachments(vec![vec![1], vec![2, 3]])
-                .with_ack(None);
+        let emit = Emit::new(binary_args(
+            r#"["img",{"_placeholder":true,"num":0},{"_placeholder":true,"num":1}]"#,
+            vec![vec![1], vec![2, 3]],
+        ))
+        .with_ack(None);
         c.emit(at(0), &nsp("/admin"), emit).unwrap();
         assert_eq!(
             sent(&mut c),
@@ -1484,7 +1456,7 @@ mod tests {
             .emit(
                 at(100),
                 &nsp("/admin"),
-                Emit::new(r#"["a"]"#).with_ack(Some(Duration::from_millis(1000))),
+                Emit::new(args_of(r#"["a"]"#)).with_ack(Some(Duration::from_millis(1000))),
             )
             .unwrap()
             .unwrap();
@@ -1513,13 +1485,13 @@ mod tests {
         c.emit(
             at(0),
             &nsp("/"),
-            Emit::new(r#"["a"]"#).with_ack(Some(Duration::from_millis(500))),
+            Emit::new(args_of(r#"["a"]"#)).with_ack(Some(Duration::from_millis(500))),
         )
         .unwrap();
         c.emit(
             at(0),
             &nsp("/"),
-            Emit::new(r#"["b"]"#).with_ack(Some(Duration::from_millis(900))),
+            Emit::new(args_of(r#"["b"]"#)).with_ack(Some(Duration::from_millis(900))),
         )
         .unwrap();
         assert_eq!(c.poll_timeout(), Some(at(500)));
@@ -1548,20 +1520,35 @@ mod tests {
         c.accept(at(0), &nsp("/"), "s".into(), None).unwrap();
         let _ = sent(&mut c);
         for _ in 0..2 {
-            c.emit(at(0), &nsp("/"), Emit::new(r#"["a"]"#).with_ack(None))
-                .unwrap();
+            c.emit(
+                at(0),
+                &nsp("/"),
+                Emit::new(args_of(r#"["a"]"#)).with_ack(None),
+            )
+            .unwrap();
         }
         assert_eq!(
-            c.emit(at(0), &nsp("/"), Emit::new(r#"["a"]"#).with_ack(None)),
+            c.emit(
+                at(0),
+                &nsp("/"),
+                Emit::new(args_of(r#"["a"]"#)).with_ack(None)
+            ),
             Err(UsageError::TooManyPendingAcks(nsp("/")))
         );
         // Without an ack the socket still takes events, and an answer frees a place.
-        assert_eq!(c.emit(at(0), &nsp("/"), Emit::new(r#"["b"]"#)), Ok(None));
+        assert_eq!(
+            c.emit(at(0), &nsp("/"), Emit::new(args_of(r#"["b"]"#))),
+            Ok(None)
+        );
         feed(&mut c, "31[]");
         assert!(
-            c.emit(at(0), &nsp("/"), Emit::new(r#"["a"]"#).with_ack(None))
-                .unwrap()
-                .is_some()
+            c.emit(
+                at(0),
+                &nsp("/"),
+                Emit::new(args_of(r#"["a"]"#)).with_ack(None)
+            )
+            .unwrap()
+            .is_some()
         );
         assert_eq!(
             sent(&mut c),
@@ -1575,19 +1562,21 @@ mod tests {
         c.emit(
             at(0),
             &nsp("/"),
-            Emit::new(r#"["news",1]"#).with_offset("o1"),
+            Emit::new(args_of(r#"["news",1]"#)).with_offset("o1"),
         )
         .unwrap();
         c.emit(
             at(0),
             &nsp("/"),
-            Emit::new(r#"["q"]"#).with_offset("o2").with_ack(None),
+            Emit::new(args_of(r#"["q"]"#))
+                .with_offset("o2")
+                .with_ack(None),
         )
         .unwrap();
         c.emit(
             at(0),
             &nsp("/"),
-            Emit::new(r#"[ "x" ] "#).with_offset("a\"b"),
+            Emit::new(args_of(r#"[ "x" ] "#)).with_offset("a\"b"),
         )
         .unwrap();
         assert_eq!(
@@ -1601,50 +1590,40 @@ mod tests {
         let mut c = joined(&["/"]);
         let root = nsp("/");
         assert_eq!(
-            c.emit(at(0), &root, Emit::new(r#"["disconnect"]"#)),
+            c.emit(at(0), &root, Emit::new(args_of(r#"["disconnect"]"#))),
             Err(UsageError::ReservedEventName)
         );
         assert_eq!(
-            c.emit(at(0), &root, Emit::new("[]")),
+            c.emit(at(0), &root, Emit::new(args_of("[]"))),
             Err(UsageError::InvalidArgs)
         );
         assert_eq!(
-            c.emit(at(0), &root, Emit::new(r#"{"a":1}"#)),
+            c.emit(at(0), &root, Emit::new(args_of("[true]"))),
             Err(UsageError::InvalidArgs)
         );
-        assert_eq!(
-            c.emit(at(0), &root, Emit::new("[true]")),
-            Err(UsageError::InvalidArgs)
-        );
+        // Malformed JSON, a placeholder past the attachments: no `Args` to send in the first place.
+        assert!(Args::from_json(r#"{"a":1}"#, vec![]).is_err());
+        assert!(Args::from_json(r#"["a""#, vec![]).is_err());
+        assert!(Args::from_json(r#"["a",{"_placeholder":true,"num":1}]"#, vec![vec![1]]).is_err());
+        let deep = "[".repeat(OUTGOING_MAX_DEPTH + 1) + &"]".repeat(OUTGOING_MAX_DEPTH + 1);
+        let deep = Args::from_json_with_depth(deep, vec![], 1000).unwrap();
         assert!(matches!(
-            c.emit(at(0), &root, Emit::new(r#"["a""#)),
+            c.ack(at(0), &root, AckId(1), deep),
             Err(UsageError::InvalidJson(_))
         ));
-        assert_eq!(
-            c.emit(
-                at(0),
-                &root,
-                Emit::new(r#"["a",{"_placeholder":true,"num":1}]"#).with_attachments(vec![vec![1]])
-            ),
-            Err(UsageError::InvalidPlaceholder)
-        );
-        assert_eq!(
-            c.ack(at(0), &root, AckId(1), r#"{"a":1}"#.into(), vec![]),
-            Err(UsageError::InvalidArgs)
-        );
         assert!(matches!(
             c.reject(at(0), &root, "m", Some("{".into())),
             Err(UsageError::InvalidJson(_))
         ));
         assert_eq!(
-            c.emit(at(0), &nsp("/nope"), Emit::new(r#"["a"]"#)),
+            c.emit(at(0), &nsp("/nope"), Emit::new(args_of(r#"["a"]"#))),
             Err(UsageError::NotConnected(nsp("/nope")))
         );
         assert_eq!(
             c.reject(at(0), &root, "m", None),
             Err(UsageError::NoPendingConnect(nsp("/")))
         );
-        assert_eq!(c.emit(at(0), &root, Emit::new("[42]")), Ok(None));
+        assert_eq!(c.emit(at(0), &root, Emit::new(args_of("[42]"))), Ok(None));
         assert_eq!(sent(&mut c), ["2[42]"]);
         assert_eq!(c.pending_acks(&root), 0);
     }
@@ -1653,8 +1632,7 @@ mod tests {
     fn encoded_broadcast_is_sent_to_joined_sockets_only() {
         let enc = Encoded::event(
             &nsp("/admin"),
-            r#"["b",{"_placeholder":true,"num":0}]"#.into(),
-            vec![vec![5]],
+            binary_args(r#"["b",{"_placeholder":true,"num":0}]"#, vec![vec![5]]),
             Some("o9"),
         )
         .unwrap();
@@ -1708,7 +1686,7 @@ mod tests {
             .emit(
                 at(0),
                 &nsp("/"),
-                Emit::new(r#"["a"]"#).with_ack(Some(Duration::from_secs(5))),
+                Emit::new(args_of(r#"["a"]"#)).with_ack(Some(Duration::from_secs(5))),
             )
             .unwrap()
             .unwrap();
@@ -1745,7 +1723,7 @@ mod tests {
             Err(UsageError::NotConnected(nsp("/")))
         );
         assert_eq!(
-            c.emit(at(0), &nsp("/admin"), Emit::new(r#"["a"]"#)),
+            c.emit(at(0), &nsp("/admin"), Emit::new(args_of(r#"["a"]"#))),
             Err(UsageError::NotConnected(nsp("/admin")))
         );
         assert!(!c.is_closed());
@@ -1770,7 +1748,7 @@ mod tests {
         assert_eq!(events(&mut c), []);
         assert_eq!(sent(&mut c), Vec::<String>::new());
         assert_eq!(
-            c.emit(at(1), &nsp("/"), Emit::new(r#"["a"]"#)),
+            c.emit(at(1), &nsp("/"), Emit::new(args_of(r#"["a"]"#))),
             Err(UsageError::Closed)
         );
     }

@@ -7,12 +7,13 @@ use alloc::string::{String, ToString};
 use alloc::vec::Vec;
 use core::time::Duration;
 
-use super::sim::{RawEvent, Sim, SimConfig, ms, nth_u64};
+use super::sim::{RawEvent, Sim, SimConfig, args_of, ms, nth_u64};
 use crate::client::Event as C;
 use crate::engine::client::{ProbeError, TransportError};
 use crate::engine::{CloseReason, Frame, Transport};
 use crate::rng::Rng;
 use crate::server::Event as S;
+use crate::socket::args::Args;
 use crate::socket::client::{
     AckError, ConnectionError, DisconnectReason, Emit, Event as M, SocketId, SocketOptions,
 };
@@ -102,7 +103,7 @@ fn polling_handshake_then_websocket_upgrade_keeps_every_emit_in_order_exactly_on
     let mut emit = |sim: &mut Sim, n: u64| {
         let args = format!("[\"n\",{n}]");
         let handle = sim
-            .emit(root, Emit::new(args).with_ack())
+            .emit(root, Emit::new(args_of(args)).with_ack())
             .expect("an ack handle");
         handles.push((handle, n));
         emitted_at.push(sim.now());
@@ -205,7 +206,7 @@ fn websocket_only_handshake_and_echo_with_ack() {
     assert_eq!(sim.first_client(connect_of(root)), Some(ms(20)));
 
     let handle = sim
-        .emit(root, Emit::new(r#"["echo","hello",1]"#).with_ack())
+        .emit(root, Emit::new(args_of(r#"["echo","hello",1]"#)).with_ack())
         .unwrap();
     assert_eq!(sim.sent(true, r#"420["echo","hello",1]"#), [ms(20)]);
     sim.run_for(100);
@@ -455,7 +456,7 @@ fn ack_timeout_fires_at_exactly_emit_time_plus_timeout() {
     let handle = sim
         .emit(
             root,
-            Emit::new(r#"["never"]"#).with_timeout(Duration::from_millis(1000)),
+            Emit::new(args_of(r#"["never"]"#)).with_timeout(Duration::from_millis(1000)),
         )
         .unwrap();
     sim.run_until(ms(5000));
@@ -483,10 +484,13 @@ fn emits_while_disconnected_are_buffered_and_flushed_in_order_volatile_ones_drop
     for n in 0..5u64 {
         sim.run_until(ms(1100 + 100 * n));
         handles.push(
-            sim.emit(root, Emit::new(format!("[\"buf\",{n}]")).with_ack())
-                .unwrap(),
+            sim.emit(
+                root,
+                Emit::new(args_of(format!("[\"buf\",{n}]"))).with_ack(),
+            )
+            .unwrap(),
         );
-        let volatile = Emit::new(format!("[\"vol\",{n}]")).volatile();
+        let volatile = Emit::new(args_of(format!("[\"vol\",{n}]"))).volatile();
         assert_eq!(sim.emit(root, volatile), None);
     }
     assert_eq!(sim.client.manager().buffered(root), 5);
@@ -533,7 +537,7 @@ fn retries_with_ack_timeout_deliver_at_least_once_with_fresh_ack_ids() {
     sim.app.ignore.insert(String::from("job"), 2);
     sim.run_until(ms(100));
     let handle = sim
-        .emit(root, Emit::new(r#"["job",7]"#).with_ack())
+        .emit(root, Emit::new(args_of(r#"["job",7]"#)).with_ack())
         .unwrap();
     sim.run_until(ms(5000));
     let received: Vec<_> = sim
@@ -647,7 +651,7 @@ fn connection_state_recovery_replays_missed_events_but_not_after_a_deliberate_di
         .client_log
         .iter()
         .position(
-            |(_, e)| matches!(e, C::Manager(M::Event { args, .. }) if args.contains("\"o3\"")),
+            |(_, e)| matches!(e, C::Manager(M::Event { args, .. }) if args.text().contains("\"o3\"")),
         )
         .unwrap();
     assert!(first_missed > connect_index);
@@ -697,7 +701,7 @@ fn websocket_cut_after_2probe_leaves_the_session_on_polling() {
     );
     // The session works on long-polling, and stays up through heartbeats.
     let handle = sim
-        .emit(root, Emit::new(r#"["echo",1]"#).with_ack())
+        .emit(root, Emit::new(args_of(r#"["echo",1]"#)).with_ack())
         .unwrap();
     sim.run_until(ms(100_000));
     assert_eq!(
@@ -723,7 +727,7 @@ fn websocket_cut_after_3probe_sent_leaves_the_session_on_polling() {
     assert_eq!(sim.now(), ms(25));
     sim.cut_websocket(sim.now());
     let handle = sim
-        .emit(root, Emit::new(r#"["echo",2]"#).with_ack())
+        .emit(root, Emit::new(args_of(r#"["echo",2]"#)).with_ack())
         .unwrap();
     sim.run_until(ms(100_000));
     assert_eq!(
@@ -747,7 +751,7 @@ fn websocket_cut_during_the_pause_loses_and_duplicates_nothing() {
     let mut handles = Vec::new();
     let mut emit = |sim: &mut Sim, n: &mut u64| {
         let h = sim
-            .emit(root, Emit::new(format!("[\"n\",{n}]")).with_ack())
+            .emit(root, Emit::new(args_of(format!("[\"n\",{n}]"))).with_ack())
             .unwrap();
         handles.push(h);
         *n += 1;
@@ -992,7 +996,7 @@ fn a_server_emit_with_ack_is_answered_or_times_out_at_exactly_emit_time_plus_tim
                 *handle,
                 result
                     .as_ref()
-                    .map(|(args, _)| args.clone())
+                    .map(|args| args.text().to_string())
                     .map_err(|e| *e),
             )),
             _ => None,
@@ -1065,7 +1069,8 @@ fn binary_attachments_cross_long_polling_and_websocket_intact() {
         // Before the CONNECT reply (buffered), around the upgrade, and well after.
         for (n, at) in [(1u8, 0u64), (2, 22), (3, 200)] {
             sim.run_until(ms(at));
-            let emit = Emit::new(args).with_attachments(bytes(n)).with_ack();
+            let args = Args::from_json(args, bytes(n)).unwrap();
+            let emit = Emit::new(args).with_ack();
             handles.push(sim.emit(root, emit).unwrap());
         }
         sim.run_until(ms(1000));
@@ -1073,9 +1078,9 @@ fn binary_attachments_cross_long_polling_and_websocket_intact() {
             .server_log
             .iter()
             .filter_map(|(_, _, e)| match e {
-                S::Socket(SocketEvent::Event {
-                    args, attachments, ..
-                }) => Some((args.clone(), attachments.clone())),
+                S::Socket(SocketEvent::Event { args, .. }) => {
+                    Some((args.text().to_string(), args.attachments().to_vec()))
+                }
                 _ => None,
             })
             .collect();
@@ -1087,9 +1092,9 @@ fn binary_attachments_cross_long_polling_and_websocket_intact() {
             .filter_map(|(_, e)| match e {
                 M::Ack {
                     handle,
-                    result: Ok((a, attachments)),
+                    result: Ok(a),
                     ..
-                } => Some((*handle, a.clone(), attachments.clone())),
+                } => Some((*handle, a.text().to_string(), a.attachments().to_vec())),
                 _ => None,
             })
             .collect();

@@ -33,6 +33,7 @@ use crate::engine::{Frame, Sid, Transport};
 use crate::json;
 use crate::rng::Rng;
 use crate::server::{self, Connection};
+use crate::socket::args::Args;
 use crate::socket::client::{self as socket_client, AckError, AckHandle, Auth, Emit, SocketId};
 use crate::socket::packet::{AckId, Nsp};
 use crate::socket::server::{self as socket_server, Recovery};
@@ -952,11 +953,10 @@ impl Sim {
         if let client::Event::Manager(socket_client::Event::Event {
             socket,
             args,
-            attachments,
             id: Some(id),
         }) = event
         {
-            let r = self.client.ack(now, socket, id, rest(&args), attachments);
+            let r = self.client.ack(now, socket, id, args.without_first());
             if let Err(e) = r {
                 self.anomalies
                     .push(format!("{now:?}: the client's ack failed: {e}"));
@@ -1399,13 +1399,8 @@ impl Sim {
             socket_server::Event::Connect { nsp, recovery, .. } => {
                 self.app_connect(sid, nsp, recovery)
             }
-            socket_server::Event::Event {
-                nsp,
-                args,
-                id,
-                attachments,
-            } => {
-                let name = event_name(&args).unwrap_or_default();
+            socket_server::Event::Event { nsp, args, id } => {
+                let name = event_name(args.text()).unwrap_or_default();
                 if let Some(left) = self.app.ignore.get_mut(&name) {
                     if *left > 0 {
                         *left = left.saturating_sub(u32::from(*left != u32::MAX));
@@ -1413,7 +1408,7 @@ impl Sim {
                     }
                 }
                 if let (Some(id), Some(srv)) = (id, self.sessions.get_mut(sid)) {
-                    let r = srv.conn.ack(now, &nsp, id, rest(&args), attachments);
+                    let r = srv.conn.ack(now, &nsp, id, args.without_first());
                     if let Err(e) = r {
                         self.anomalies
                             .push(format!("{now:?}: the server's ack failed: {e}"));
@@ -1479,7 +1474,7 @@ impl Sim {
         };
         let _ = srv.conn.accept(now, &nsp, socket_id, Some(pid));
         for stored in missed {
-            let emit = socket_server::Emit::new(stored.args).with_offset(stored.offset);
+            let emit = socket_server::Emit::new(args_of(&stored.args)).with_offset(stored.offset);
             let _ = srv.conn.emit(now, &nsp, emit);
         }
     }
@@ -1517,7 +1512,7 @@ impl Sim {
             }
         }
         if let Some(srv) = sid.as_ref().and_then(|sid| self.sessions.get_mut(sid)) {
-            let mut emit = socket_server::Emit::new(args);
+            let mut emit = socket_server::Emit::new(args_of(args));
             if let Some(o) = &offset {
                 emit = emit.with_offset(o.clone());
             }
@@ -1541,7 +1536,7 @@ impl Sim {
         let nsp = Nsp::new(nsp).expect("a valid namespace");
         let sid = self.live_session(&nsp)?;
         let srv = self.sessions.get_mut(&sid)?;
-        let emit = socket_server::Emit::new(args).with_ack(timeout);
+        let emit = socket_server::Emit::new(args_of(args)).with_ack(timeout);
         let handle = srv
             .conn
             .emit(now, &nsp, emit)
@@ -1675,8 +1670,8 @@ impl Sim {
             .filter_map(|(at, e)| match e {
                 socket_client::Event::Event {
                     socket, args, id, ..
-                } if event_name(args).as_deref() == Some(name) => {
-                    Some((at, *socket, args.clone(), *id))
+                } if event_name(args.text()).as_deref() == Some(name) => {
+                    Some((at, *socket, args.text().to_string(), *id))
                 }
                 _ => None,
             })
@@ -1692,7 +1687,7 @@ impl Sim {
                     *handle,
                     result
                         .as_ref()
-                        .map(|(args, _)| args.clone())
+                        .map(|args| args.text().to_string())
                         .map_err(|e| *e),
                 )),
                 _ => None,
@@ -1709,9 +1704,9 @@ impl Sim {
             .iter()
             .filter_map(|(at, sid, e)| match e {
                 server::Event::Socket(socket_server::Event::Event { nsp, args, id, .. })
-                    if event_name(args).as_deref() == Some(name) =>
+                    if event_name(args.text()).as_deref() == Some(name) =>
                 {
-                    Some((*at, sid.clone(), nsp.clone(), args.clone(), *id))
+                    Some((*at, sid.clone(), nsp.clone(), args.text().to_string(), *id))
                 }
                 _ => None,
             })
@@ -1724,7 +1719,7 @@ impl Sim {
             .iter()
             .filter_map(|(_, _, e)| match e {
                 server::Event::Socket(socket_server::Event::Event { args, .. }) => {
-                    Some(args.clone())
+                    Some(args.text().to_string())
                 }
                 _ => None,
             })
@@ -1794,14 +1789,9 @@ pub(super) fn event_name(args: &str) -> Option<String> {
     json::parse_string(first).ok().map(|s| s.into_owned())
 }
 
-/// The arguments after the event name, as a JSON array (what `echo` acks with, placeholders and
-/// all: the attachments go back with them).
-pub(super) fn rest(args: &str) -> String {
-    let mut out = String::from("[]");
-    for item in json::array_items(args).skip(1) {
-        json::push_array_item(&mut out, item);
-    }
-    out
+/// Arguments without attachments, from their JSON text.
+pub(super) fn args_of(text: impl AsRef<str>) -> Args {
+    Args::from_json(text.as_ref(), Vec::new()).expect("valid JSON arguments")
 }
 
 /// The `n`th element of a JSON array, as a number.

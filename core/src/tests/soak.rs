@@ -7,7 +7,7 @@ use alloc::format;
 use alloc::string::String;
 use core::time::Duration;
 
-use super::sim::{Sim, SimConfig, event_name, ms, nth_u64};
+use super::sim::{Sim, SimConfig, args_of, event_name, ms, nth_u64};
 use crate::engine::{Sid, Transport};
 use crate::rng::Rng;
 use crate::server::Event as S;
@@ -71,7 +71,7 @@ fn soak(seed: u64) {
         seq += 1;
         match below(&mut rng, 100) {
             0..=34 => {
-                let mut emit = Emit::new(format!("[\"c\",{seq}]")).with_ack();
+                let mut emit = Emit::new(args_of(format!("[\"c\",{seq}]"))).with_ack();
                 if below(&mut rng, 4) == 0 {
                     emit = emit.with_timeout(Duration::from_millis(3000));
                 }
@@ -79,14 +79,23 @@ fn soak(seed: u64) {
                 client_emits.insert(handle, ClientEmit { name: "c", seq });
             }
             35..=44 => {
-                assert_eq!(sim.emit(root, Emit::new(format!("[\"c\",{seq}]"))), None);
+                assert_eq!(
+                    sim.emit(root, Emit::new(args_of(format!("[\"c\",{seq}]")))),
+                    None
+                );
             }
             45..=49 => {
-                let _ = sim.emit(root, Emit::new(format!("[\"v\",{seq}]")).volatile());
+                let _ = sim.emit(
+                    root,
+                    Emit::new(args_of(format!("[\"v\",{seq}]"))).volatile(),
+                );
             }
             50..=59 => {
                 let handle = sim
-                    .emit(admin, Emit::new(format!("[\"r\",{seq}]")).with_ack())
+                    .emit(
+                        admin,
+                        Emit::new(args_of(format!("[\"r\",{seq}]"))).with_ack(),
+                    )
                     .expect("an ack handle");
                 client_emits.insert(handle, ClientEmit { name: "r", seq });
             }
@@ -136,7 +145,7 @@ fn soak(seed: u64) {
     );
     // And it works: one last echo, acked.
     let last = sim
-        .emit(root, Emit::new(r#"["c",0]"#).with_ack())
+        .emit(root, Emit::new(args_of(r#"["c",0]"#)).with_ack())
         .expect("an ack handle");
     client_emits.insert(last, ClientEmit { name: "c", seq: 0 });
     sim.run_for(10_000);
@@ -231,8 +240,8 @@ fn soak(seed: u64) {
             let key = (sid.clone(), *handle);
             *server_answered.entry(key.clone()).or_insert(0) += 1;
             let seq = server_emits.get(&key).expect("a handle the server gave");
-            if let Ok((args, _)) = result {
-                assert_eq!(*args, format!("[{seq}]"), "seed {seed}");
+            if let Ok(args) = result {
+                assert_eq!(args.text(), format!("[{seq}]"), "seed {seed}");
                 assert!(
                     client_got.contains_key(seq),
                     "seed {seed}: {seq} acked, never received"
@@ -268,7 +277,7 @@ fn soak_runs_are_deterministic() {
         let root = sim.socket("/");
         for n in 0..20u64 {
             sim.run_for(37);
-            let _ = sim.emit(root, Emit::new(format!("[\"c\",{n}]")).with_ack());
+            let _ = sim.emit(root, Emit::new(args_of(format!("[\"c\",{n}]"))).with_ack());
             if n % 7 == 3 {
                 sim.cut_transport(sim.now());
             }

@@ -10,6 +10,7 @@ use std::rc::Rc;
 use std::time::Duration;
 
 use proto::client::{Config, Event};
+use proto::socket::Args;
 use proto::socket::client::{Auth, Emit, Event as SocketEvent};
 use proto::socket::packet::Nsp;
 use tokio::sync::watch;
@@ -147,7 +148,7 @@ pub(crate) async fn run(
                         d.client.manager().offset(socket).unwrap_or("-"),
                     ));
                 }
-                SocketEvent::Event { args, .. } => match parse_s2c(&args) {
+                SocketEvent::Event { args, .. } => match parse_s2c(args.text()) {
                     Some(seq) => {
                         out.s2c.push(seq);
                         if let Some(p) = progress.borrow_mut().get_mut(slot) {
@@ -161,7 +162,7 @@ pub(crate) async fn run(
                         continue;
                     };
                     match result {
-                        Ok((args, _)) if parse_ack(&args) == Some(seq) => out.acked.push(seq),
+                        Ok(args) if parse_ack(args.text()) == Some(seq) => out.acked.push(seq),
                         Ok(_) => out.ack_mismatches += 1,
                         Err(proto::socket::client::AckError::Timeout) => out.gave_up += 1,
                         Err(_) => out.ack_disconnected += 1,
@@ -184,9 +185,13 @@ pub(crate) async fn run(
                 tick.as_mut().reset(tokio::time::Instant::now() + interval);
                 out.sent += 1;
                 let seq = out.sent;
-                let args = format!(r#"["c2s",{index},{seq}]"#);
                 // An error is not reachable with these arguments; it would count as unacked.
-                if let Ok(Some(handle)) = d.client.emit(now(), socket, Emit::new(args).with_ack()) {
+                let handle = Args::from_json(format!(r#"["c2s",{index},{seq}]"#), Vec::new())
+                    .ok()
+                    .and_then(|args| {
+                        d.client.emit(now(), socket, Emit::new(args).with_ack()).ok().flatten()
+                    });
+                if let Some(handle) = handle {
                     pending.insert(handle.get(), seq);
                 }
             }

@@ -6,7 +6,7 @@ use std::io::Read;
 use std::net::SocketAddr;
 use std::process::ExitCode;
 
-use sockeye_server::{Event, SocketRef, Value};
+use sockeye_server::{AckSender, Event, SocketRef};
 use tokio::net::TcpListener;
 
 /// Logs to standard error at `warn`, or as `RUST_LOG` says; standard output is for the
@@ -81,20 +81,16 @@ pub(crate) async fn serve(name: &str, port: u16, app: axum::Router) -> ExitCode 
 
 /// The `i`-th argument of `ev` as a string (empty when it is not one).
 pub(crate) fn str_arg(ev: &Event, i: usize) -> String {
-    ev.args()
-        .get(i)
-        .and_then(Value::as_str)
-        .unwrap_or_default()
-        .to_owned()
+    ev.arg::<String>(i).unwrap_or_default()
 }
 
 /// `join(room, cb)`: joins `room` and answers the socket's rooms, sorted.
 pub(crate) fn on_join(socket: &SocketRef) {
-    socket.on("join", |socket: SocketRef, ev: Event| async move {
+    socket.on("join", |socket: SocketRef, ev: Event, ack: AckSender| {
         // Refused only past `max_rooms_per_socket`; the rooms answered tell the client.
         let _ = socket.join(str_arg(&ev, 0));
         let mut rooms = socket.rooms();
         rooms.sort();
-        let _ = ev.ack_with(&rooms);
+        let _ = ack.send(&rooms);
     });
 }

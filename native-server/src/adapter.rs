@@ -32,6 +32,9 @@ use crate::value::Value;
 
 /// A socket id.
 pub type SocketId = String;
+
+/// Sockets a broadcast leaves out past which `select` keeps them in a set rather than a list.
+const EXCEPT_LIST_MAX: usize = 16;
 /// A room name.
 pub type Room = String;
 
@@ -469,44 +472,46 @@ impl MemoryAdapter {
     /// The ids `opts` selects (the reference's `apply`).
     fn select(&self, opts: &BroadcastOptions) -> Vec<SocketId> {
         let state = self.rooms();
-        if opts.except.is_empty() && opts.rooms.len() <= 1 {
-            // The common broadcasts, to everyone or to one room, need no sets: each id is there
-            // once.
-            return match opts.rooms.iter().next() {
-                None => state.sids.keys().cloned().collect(),
-                Some(room) => state
-                    .rooms
-                    .get(room)
-                    .into_iter()
-                    .flatten()
-                    .cloned()
-                    .collect(),
-            };
-        }
-        let mut except: HashSet<&SocketId> = HashSet::new();
+        // The sockets left out: usually a handful (the sender's own room), which a list holds
+        // more cheaply than a set; a set past that, so that a wide `except` stays linear.
+        let mut except: Vec<&SocketId> = Vec::new();
         for room in &opts.except {
             if let Some(ids) = state.rooms.get(room) {
                 except.extend(ids);
             }
         }
-        let mut out = Vec::new();
-        if opts.rooms.is_empty() {
-            for id in state.sids.keys() {
-                if !except.contains(id) {
-                    out.push(id.clone());
-                }
-            }
-        } else {
-            let mut seen = HashSet::new();
-            for room in &opts.rooms {
-                for id in state.rooms.get(room).into_iter().flatten() {
-                    if !except.contains(id) && seen.insert(id) {
-                        out.push(id.clone());
+        let except_set: Option<HashSet<&SocketId>> =
+            (except.len() > EXCEPT_LIST_MAX).then(|| except.iter().copied().collect());
+        let kept = |id: &SocketId| match &except_set {
+            Some(set) => !set.contains(id),
+            None => !except.contains(&id),
+        };
+        let mut rooms = opts.rooms.iter();
+        match (rooms.next(), rooms.next()) {
+            // To everyone, or to one room: each id is there once.
+            (None, _) => state.sids.keys().filter(|id| kept(id)).cloned().collect(),
+            (Some(room), None) => state
+                .rooms
+                .get(room)
+                .into_iter()
+                .flatten()
+                .filter(|id| kept(id))
+                .cloned()
+                .collect(),
+            // Several rooms: a socket in two of them gets the broadcast once.
+            _ => {
+                let mut seen = HashSet::new();
+                let mut out = Vec::new();
+                for room in &opts.rooms {
+                    for id in state.rooms.get(room).into_iter().flatten() {
+                        if kept(id) && seen.insert(id) {
+                            out.push(id.clone());
+                        }
                     }
                 }
+                out
             }
         }
-        out
     }
 
     /// Drops expired sessions and packets (the reference does it every minute; here on use).

@@ -89,6 +89,14 @@ pub(crate) struct NsInner {
 }
 
 impl NsInner {
+    /// The local sockets among `ids`, looked up under one lock.
+    fn sockets_of(&self, ids: &[SocketId]) -> Vec<SocketRef> {
+        let sockets = self.sockets.read().unwrap_or_else(|e| e.into_inner());
+        ids.iter()
+            .filter_map(|id| sockets.get(id).cloned())
+            .collect()
+    }
+
     pub(crate) fn socket(&self, id: &str) -> Option<SocketRef> {
         self.sockets
             .read()
@@ -137,14 +145,12 @@ impl NsInner {
     ) -> Result<(), EmitError> {
         let encoded =
             Arc::new(Encoded::event(&self.nsp, packet.args.clone(), offset).map_err(usage_error)?);
-        for id in ids {
-            if let Some(socket) = self.socket(id) {
-                socket.notify_outgoing(&packet.args);
-                socket.send_cmd(AppCmd::SendEncoded {
-                    encoded: encoded.clone(),
-                    volatile: flags.volatile,
-                });
-            }
+        for socket in self.sockets_of(ids) {
+            socket.notify_outgoing(&packet.args);
+            socket.send_cmd(AppCmd::SendEncoded {
+                encoded: encoded.clone(),
+                volatile: flags.volatile,
+            });
         }
         Ok(())
     }

@@ -10,6 +10,12 @@
 # Environment: DURATION (seconds per run, default 10), REPS (default 3), WORKLOADS (default
 # "g1 g2 g3 g4 g5ws g5poll g6"), SERVERS (default "sockeye node socketioxide"), SCALE (multiplies
 # the client counts, default 1; the section says when it is not 1).
+#
+# After its builds, right before it measures, it waits (up to BENCH_WAIT_SECONDS, default 600) for
+# the 1-minute load average to fall to BENCH_MAX_LOAD (default 1.5). A measurement that started over
+# it leaves BENCHMARKS.md alone: the section goes to benchmarks-refused/ in the cargo target
+# directory and the exit code is 3. BENCH_ALLOW_BUSY=1 measures at once and writes the section
+# whatever the load (it states the load either way). See scripts/lib/benchmarks.cjs.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 . scripts/lib/setup.sh

@@ -7,6 +7,12 @@
 # BENCHMARKS.md (the other sections are left as they are) and exits 1 when a check fails.
 # CLIENTS, PROCS and RAMP (default 19000, 4 and 1000 connections per second per process while the
 # clients first connect) change the run. Not part of CI.
+#
+# After its builds, right before it measures, it waits (up to BENCH_WAIT_SECONDS, default 600) for
+# the 1-minute load average to fall to BENCH_MAX_LOAD (default 1.5). A measurement that started over
+# it leaves BENCHMARKS.md alone: the section goes to benchmarks-refused/ in the cargo target
+# directory and the exit code is 3. BENCH_ALLOW_BUSY=1 measures at once and writes the section
+# whatever the load (it states the load either way). See scripts/lib/benchmarks.cjs.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 . scripts/lib/setup.sh

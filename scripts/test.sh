@@ -60,6 +60,9 @@ step "cargo build -p sockeye-server --examples --bins --features jemalloc, and s
 cargo build -p sockeye-server --examples --bins --features jemalloc
 cargo build -p sockeye-redis --examples
 
+step "node --test scripts/lib/benchmarks.test.cjs (the benchmark scripts' load check)"
+node --test scripts/lib/benchmarks.test.cjs
+
 step "node --test tests/interop/ (the official socket.io-client against our server)"
 node --test tests/interop/
 

@@ -17,7 +17,7 @@ import { startProcess } from "../../tests/support/harness.mjs";
 import { startRedis } from "../../tests/cluster/support.mjs";
 
 const require = createRequire(import.meta.url);
-const { writeSection, machineLine, fmt } = require("./benchmarks.cjs");
+const { writeSection, quietStart, machineLine, fmt } = require("./benchmarks.cjs");
 
 const SERVER = process.env.SOCKEYE_SOAK_SERVER;
 const SOAK = process.env.SOCKEYE_SOAK;
@@ -142,6 +142,8 @@ async function cluster() {
 // SOAK_REUSE=FILE (a SOAK_RESULTS file) supplies the runs of the modes not in MODES.
 const reused = process.env.SOAK_REUSE ? JSON.parse(readFileSync(process.env.SOAK_REUSE, "utf8")) : [];
 const runs = [];
+// After the builds, right before the runs: a quiet machine (see benchmarks.cjs).
+if (MODES.some((m) => m === "single" || m === "cluster")) await quietStart();
 for (const [mode, run] of [["single", single], ["cluster", cluster]]) {
   if (MODES.includes(mode)) runs.push(await run());
   else if (reused.some((r) => r.mode === mode)) runs.push({ ...reused.find((r) => r.mode === mode), reused: true });
@@ -211,7 +213,7 @@ if (runs.length === 2) {
     machineLine(),
     "",
   ];
-  writeSection(lines.join("\n"));
-  console.error("wrote the Soak section of BENCHMARKS.md");
+  if (writeSection(lines.join("\n"))) console.error("wrote the Soak section of BENCHMARKS.md");
 }
-process.exit(runs.every(ok) ? 0 : 1);
+// A refused section (see benchmarks.cjs) set the exit code already.
+process.exit(runs.every(ok) ? process.exitCode : 1);

@@ -212,6 +212,21 @@ impl Connection {
         r
     }
 
+    /// Whether a packet encoded once for many receivers can go on this connection as the frames
+    /// the driver built once for all of them (`4` + [`Encoded::text`] as a text frame, then each
+    /// attachment as a binary frame), written by the driver itself, now: the socket on the
+    /// packet's namespace is connected and the session is open on a WebSocket, which sends every
+    /// packet at once and in order (nothing waits in the engine's buffer, and the driver has
+    /// drained every transmit before it asks). Otherwise [`Connection::send_encoded`] queues
+    /// copies (polling, an upgrade in progress).
+    pub fn can_send_encoded_frames(&self, encoded: &Encoded) -> bool {
+        self.batch.is_empty()
+            && self.client.is_connected(encoded.nsp())
+            && self.engine.ready_state() == engine_server::ReadyState::Open
+            && self.engine.transport() == Transport::WebSocket
+            && self.engine.buffered_len() == 0
+    }
+
     /// Sends a packet encoded once for many receivers; see [`socket_server::Client::send_encoded`].
     pub fn send_encoded(&mut self, now: Instant, encoded: &Encoded) -> Result<(), UsageError> {
         let r = self.client.send_encoded(encoded);
@@ -366,5 +381,39 @@ mod tests {
                     .to_string()
             )]
         );
+    }
+
+    /// The driver writes a broadcast's shared frames itself only where the engine would send at
+    /// once: an open WebSocket session with the socket joined; polling and a probe in progress
+    /// queue copies.
+    #[test]
+    fn shared_frames_go_only_on_an_open_websocket() {
+        let now = Instant::from_millis(1);
+        let encoded = |nsp: &str| {
+            let args = Args::from_json(r#"["news",1]"#, vec![]).unwrap();
+            Encoded::event(&Nsp::new(nsp).unwrap(), args, None).unwrap()
+        };
+        let polling = joined();
+        assert!(!polling.can_send_encoded_frames(&encoded("/")));
+
+        let mut ws = Connection::new(
+            now,
+            Sid::from_random([8; 15]),
+            Transport::WebSocket,
+            engine_server::Config::default(),
+            socket_server::Config::default(),
+        );
+        assert!(!ws.can_send_encoded_frames(&encoded("/")), "not joined yet");
+        ws.handle_ws_frame(now, Frame::Text("40".to_string()));
+        while ws.poll_event().is_some() {}
+        ws.accept(now, &Nsp::root(), "s".to_string(), None).unwrap();
+        while ws.poll_transmit().is_some() {}
+        assert!(ws.can_send_encoded_frames(&encoded("/")));
+        assert!(
+            !ws.can_send_encoded_frames(&encoded("/admin")),
+            "another namespace"
+        );
+        ws.close(now);
+        assert!(!ws.can_send_encoded_frames(&encoded("/")), "closed");
     }
 }

@@ -43,8 +43,6 @@ use proto::engine::server::RequestError;
 use proto::engine::{Sid, Transport};
 use tokio::net::TcpListener;
 use tokio::sync::oneshot;
-use tokio_tungstenite::WebSocketStream;
-use tokio_tungstenite::tungstenite::protocol::{Role, WebSocketConfig};
 use tower_layer::Layer;
 use tower_service::Service;
 
@@ -602,7 +600,7 @@ where
             tokio::spawn(async move {
                 match on_upgrade.await {
                     Ok(upgraded) => {
-                        let ws = ws_stream(upgraded, max).await;
+                        let ws = ws_stream(upgraded, max);
                         shared.start_session(sid, Transport::WebSocket, info, Some(ws));
                     }
                     Err(e) => tracing::debug!("websocket upgrade failed: {e}"),
@@ -646,20 +644,11 @@ fn accept_ws<B>(req: &Request<B>) -> Option<Response<ResponseBody>> {
     Some(res)
 }
 
-/// The read buffer each WebSocket starts with (tungstenite's default is 128 KiB). Most Socket.IO
-/// frames are small and a server holds many WebSockets: 128 KiB each made 1,000 idle connections
-/// cost 130 MiB. The buffer grows for a larger message, up to `maxPayload`.
-const WS_READ_BUFFER: usize = 4 * 1024;
-
-async fn ws_stream(upgraded: hyper::upgrade::Upgraded, max_payload: usize) -> WsStream {
-    // The cap the core asks for, as the reference's `ws` has it (`maxPayload`): tungstenite
-    // refuses a longer message without buffering it, and the session closes with 1009 Message Too
-    // Big and `transport error`.
-    let config = WebSocketConfig::default()
-        .max_message_size(Some(max_payload))
-        .max_frame_size(Some(max_payload))
-        .read_buffer_size(WS_READ_BUFFER);
-    WebSocketStream::from_raw_socket(TokioIo::new(upgraded), Role::Server, Some(config)).await
+/// The WebSocket of an upgraded request. `max_payload` is the cap the core asks for, as the
+/// reference's `ws` has it (`maxPayload`): a longer message is refused without being buffered,
+/// and the session closes with 1009 Message Too Big and `transport error`.
+fn ws_stream(upgraded: hyper::upgrade::Upgraded, max_payload: usize) -> WsStream {
+    WsStream::new(TokioIo::new(upgraded), max_payload)
 }
 
 /// Sends the GET's abort to the session if the request's future is dropped before its answer
@@ -813,17 +802,17 @@ async fn probe<B>(
     tokio::spawn(async move {
         match on_upgrade.await {
             Ok(upgraded) => {
-                let mut ws = ws_stream(upgraded, max).await;
+                let ws = ws_stream(upgraded, max);
                 if keep {
                     let attach = SessionMsg::WsAttach {
                         id,
                         ws: Box::new(ws),
                     };
-                    if let Err(SendError(SessionMsg::WsAttach { mut ws, .. })) = tx.send(attach) {
-                        let _ = ws.close(None).await;
+                    if let Err(SendError(SessionMsg::WsAttach { ws, .. })) = tx.send(attach) {
+                        ws.close(None, crate::session::WS_CLOSE_TIMEOUT).await;
                     }
                 } else {
-                    let _ = ws.close(None).await;
+                    ws.close(None, crate::session::WS_CLOSE_TIMEOUT).await;
                 }
             }
             Err(e) => {

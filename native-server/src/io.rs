@@ -27,7 +27,7 @@ use crate::handler::{
 use crate::handshake::Handshake;
 use crate::http::{EngineLayer, EngineService, NotFound};
 use crate::operators::{BroadcastOperator, IntoRooms, RemoteSocket};
-use crate::sio_session::{AckReply, AppCmd, SioStarter};
+use crate::sio_session::{AckReply, AppCmd, SharedPacket, SioStarter};
 use crate::socket::SocketRef;
 use crate::value::Value;
 
@@ -144,11 +144,12 @@ impl NsInner {
         offset: Option<&str>,
     ) -> Result<(), EmitError> {
         let encoded =
-            Arc::new(Encoded::event(&self.nsp, packet.args.clone(), offset).map_err(usage_error)?);
+            Encoded::event(&self.nsp, packet.args.clone(), offset).map_err(usage_error)?;
+        let shared = Arc::new(SharedPacket::new(encoded));
         for socket in self.sockets_of(ids) {
             socket.notify_outgoing(&packet.args);
             socket.send_cmd(AppCmd::SendEncoded {
-                encoded: encoded.clone(),
+                packet: shared.clone(),
                 volatile: flags.volatile,
             });
         }

@@ -101,6 +101,7 @@ mod session;
 mod sio_session;
 pub mod socket;
 pub mod value;
+mod websocket;
 
 pub use proto;
 pub use proto::engine::{CloseReason, Message, Transport};

@@ -21,7 +21,6 @@ use std::task::{Context, Poll, Wake, Waker};
 use std::time::Duration;
 
 use futures_util::task::AtomicWaker;
-use futures_util::{Sink, SinkExt, Stream, StreamExt};
 use hyper_util::rt::TokioIo;
 use proto::Instant;
 use proto::engine::server::{GetOutcome, RequestError, Session, Transmit};
@@ -30,16 +29,13 @@ use proto::server::Connection;
 use tokio::sync::mpsc::error::SendError;
 use tokio::sync::{mpsc, oneshot};
 use tokio::time::Sleep;
-use tokio_tungstenite::WebSocketStream;
-use tokio_tungstenite::tungstenite::Message as WsMessage;
-use tokio_tungstenite::tungstenite::error::{Error as WsError, ProtocolError};
-use tokio_tungstenite::tungstenite::protocol::CloseFrame;
 
 use crate::engine::EngineShared;
-use crate::sio_session::AppCmd;
+use crate::sio_session::{AppCmd, SharedPacket};
+use crate::websocket::{Error as WsError, Message as WsMessage, WebSocket};
 
 /// The WebSocket type sessions run on.
-pub(crate) type WsStream = WebSocketStream<TokioIo<hyper::upgrade::Upgraded>>;
+pub(crate) type WsStream = WebSocket<TokioIo<hyper::upgrade::Upgraded>>;
 
 /// Everything a session task hears on its channel.
 pub(crate) enum SessionMsg {
@@ -84,7 +80,7 @@ pub(crate) enum SessionMsg {
 /// 16-byte slots. One allocation per ack or request is the price.
 enum Slot {
     SendEncoded {
-        encoded: Arc<proto::socket::server::Encoded>,
+        packet: Arc<SharedPacket>,
         volatile: bool,
     },
     Other(Box<SessionMsg>),
@@ -93,8 +89,8 @@ enum Slot {
 impl Slot {
     fn pack(msg: SessionMsg) -> Slot {
         match msg {
-            SessionMsg::App(AppCmd::SendEncoded { encoded, volatile }) => {
-                Slot::SendEncoded { encoded, volatile }
+            SessionMsg::App(AppCmd::SendEncoded { packet, volatile }) => {
+                Slot::SendEncoded { packet, volatile }
             }
             other => Slot::Other(Box::new(other)),
         }
@@ -102,8 +98,8 @@ impl Slot {
 
     fn unpack(self) -> SessionMsg {
         match self {
-            Slot::SendEncoded { encoded, volatile } => {
-                SessionMsg::App(AppCmd::SendEncoded { encoded, volatile })
+            Slot::SendEncoded { packet, volatile } => {
+                SessionMsg::App(AppCmd::SendEncoded { packet, volatile })
             }
             Slot::Other(msg) => *msg,
         }
@@ -161,10 +157,12 @@ pub(crate) trait Core: Send + 'static {
     fn poll_timeout(&self) -> Option<Instant>;
     fn is_closed(&self) -> bool;
     fn engine(&self) -> &Session;
+    /// See [`Connection::can_send_encoded_frames`]; never for a bare Engine.IO session.
+    fn can_send_encoded_frames(&self, encoded: &proto::socket::server::Encoded) -> bool;
 }
 
 macro_rules! core_impl {
-    ($t:ty, $close:ident, $engine:expr) => {
+    ($t:ty, $close:ident, $engine:expr, $frames:expr) => {
         impl Core for $t {
             fn handle_poll_get(&mut self, now: Instant) -> Result<GetOutcome, RequestError> {
                 <$t>::handle_poll_get(self, now)
@@ -216,11 +214,16 @@ macro_rules! core_impl {
                 let f: fn(&$t) -> &Session = $engine;
                 f(self)
             }
+            fn can_send_encoded_frames(&self, encoded: &proto::socket::server::Encoded) -> bool {
+                let f: fn(&$t, &proto::socket::server::Encoded) -> bool = $frames;
+                f(self, encoded)
+            }
         }
     };
 }
-core_impl!(Connection, close_transport, |c| c.engine());
-core_impl!(Session, close, |s| s);
+core_impl!(Connection, close_transport, |c| c.engine(), |c, e| c
+    .can_send_encoded_frames(e));
+core_impl!(Session, close, |s| s, |_, _| false);
 
 /// What a session's application layer does with the core's events and its commands.
 pub(crate) trait App: Send + 'static {
@@ -253,37 +256,16 @@ impl Link {
     }
 }
 
-/// The close status the reference's `ws` answers a failing WebSocket with, or `None` when the
-/// WebSocket just ended (an I/O error, a peer gone without a close frame): a plain close.
-fn failure_code(error: &WsError) -> Option<u16> {
-    match error {
-        // Over maxPayload: 1009 Message Too Big.
-        WsError::Capacity(_) => Some(1009),
-        WsError::Utf8(_) => Some(1007),
-        WsError::Protocol(ProtocolError::ResetWithoutClosingHandshake) => None,
-        WsError::Protocol(_) => Some(1002),
-        _ => None,
-    }
-}
-
 /// How long a closed WebSocket waits for the peer's close frame (the `closeTimeout` of the
 /// reference's `ws`); it also bounds the writes that go before the close.
-const WS_CLOSE_TIMEOUT: Duration = Duration::from_secs(30);
+pub(crate) const WS_CLOSE_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// Inputs handled in a row before the queued frames are written, when inputs keep coming.
 const WRITE_BATCH: u32 = 16;
 
-/// The session's WebSocket: the stream, read by the session's loop, and the frames waiting for it.
+/// The session's WebSocket, read by the session's loop, with the frames waiting to be written.
 struct WsConn {
     stream: Box<WsStream>,
-    /// Frames the core sent, not yet fed to the WebSocket.
-    out: VecDeque<WsMessage>,
-    /// The bytes of `out` and of the frames fed since the last completed flush, bounded by
-    /// `max_buffered_bytes`.
-    queued_bytes: usize,
-    /// Frames were fed and their flush has not completed (the client is not reading, or the
-    /// flush is next).
-    unflushed: bool,
     /// Reading failed; the WebSocket waits for the core to close it.
     read_failed: bool,
     /// Set when the WebSocket may have something to read.
@@ -332,9 +314,6 @@ impl WsConn {
         });
         WsConn {
             stream,
-            out: VecDeque::new(),
-            queued_bytes: 0,
-            unflushed: false,
             read_failed: false,
             read_waker: Waker::from(readable.clone()),
             readable,
@@ -348,7 +327,7 @@ impl WsConn {
         }
         self.readable.task.register(cx.waker());
         let mut read_cx = Context::from_waker(&self.read_waker);
-        let item = Pin::new(&mut *self.stream).poll_next(&mut read_cx);
+        let item = self.stream.poll_next(&mut read_cx);
         if item.is_ready() {
             // More may be buffered already.
             self.readable.ready.store(true, Ordering::Release);
@@ -359,78 +338,47 @@ impl WsConn {
     /// Queues a frame, or refuses it (`false`) when more than `max_bytes` would then wait: the
     /// client does not read as fast as the server writes.
     fn send(&mut self, frame: Frame, max_bytes: u64) -> bool {
-        let msg = match frame {
-            Frame::Text(text) => WsMessage::Text(text.into()),
-            Frame::Binary(bytes) => WsMessage::Binary(bytes.into()),
+        let len = match &frame {
+            Frame::Text(text) => text.len(),
+            Frame::Binary(bytes) => bytes.len(),
         };
-        let waiting = self.queued_bytes + msg.len();
+        let waiting = self.stream.queued_bytes() + len;
         if u64::try_from(waiting).map_or(true, |n| n > max_bytes) {
             return false;
         }
-        self.queued_bytes = waiting;
-        self.out.push_back(msg);
+        match frame {
+            Frame::Text(text) => self.stream.send_text(text),
+            Frame::Binary(bytes) => self.stream.send_binary(bytes),
+        }
         true
     }
 
-    /// Feeds the queued frames to the WebSocket, then flushes them with one write where the
-    /// socket takes them; `Pending` while the client does not read.
-    fn poll_write(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), WsError>> {
-        let mut stream = Pin::new(&mut *self.stream);
-        while !self.out.is_empty() {
-            match stream.as_mut().poll_ready(cx) {
-                Poll::Ready(Ok(())) => {}
-                Poll::Ready(Err(e)) => return Poll::Ready(Err(e)),
-                Poll::Pending => return Poll::Pending,
-            }
-            if let Some(msg) = self.out.pop_front() {
-                stream.as_mut().start_send(msg)?;
-                self.unflushed = true;
-            }
+    /// Queues frames built for many receivers, or refuses them as [`WsConn::send`] does.
+    fn send_framed(&mut self, frames: &bytes::Bytes, max_bytes: u64) -> bool {
+        let waiting = self.stream.queued_bytes() + frames.len();
+        if u64::try_from(waiting).map_or(true, |n| n > max_bytes) {
+            return false;
         }
-        if self.unflushed {
-            match stream.poll_flush(cx) {
-                Poll::Ready(Ok(())) => {}
-                other => return other,
-            }
-            self.unflushed = false;
-            self.queued_bytes = 0;
-        }
-        Poll::Ready(Ok(()))
+        self.stream.send_framed(frames);
+        true
+    }
+
+    /// Writes the queued frames, in as few writes as the socket takes; `Pending` while the
+    /// client does not read.
+    fn poll_write(&mut self, cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {
+        self.stream.poll_write(cx)
+    }
+
+    /// Whether a write is under way (queued frames the client has not taken yet).
+    fn is_writing(&self) -> bool {
+        !self.stream.is_idle()
     }
 
     /// Closes the WebSocket in a task of its own, after the frames still queued: with this
-    /// status if it failed, then waits for the peer's close frame.
+    /// status if it failed, then waits for the peer's close frame. Bounded, as the reference's
+    /// `ws` bounds it, for a peer that never answers.
     fn close(self, code: Option<u16>) {
-        let WsConn {
-            mut stream, out, ..
-        } = self;
-        tokio::spawn(async move {
-            // The stream itself, not its box: whether `Box<WsStream>` is a Sink depends on
-            // features other crates turn on.
-            let stream: &mut WsStream = &mut stream;
-            let _ = tokio::time::timeout(WS_CLOSE_TIMEOUT, async {
-                for msg in out {
-                    if stream.feed(msg).await.is_err() {
-                        return;
-                    }
-                }
-                if let Some(code) = code {
-                    let frame = CloseFrame {
-                        code: code.into(),
-                        reason: "".into(),
-                    };
-                    let _ = stream.send(WsMessage::Close(Some(frame))).await;
-                }
-                let _ = SinkExt::close(stream).await;
-                // Until the peer's close frame: answering it is tungstenite's, and the bytes the
-                // peer sent after ours must be read, or dropping the connection with them unread
-                // resets it and the peer never sees our close. Bounded, as the reference's `ws`
-                // bounds it, for a peer that never answers; stopped by an error, after which the
-                // bytes are not frames.
-                while let Some(Ok(_)) = stream.next().await {}
-            })
-            .await;
-        });
+        tokio::spawn(self.stream.close(code, WS_CLOSE_TIMEOUT));
     }
 }
 
@@ -495,7 +443,7 @@ impl<A: App> Runner<A> {
     fn link(&self) -> Link {
         Link {
             now: self.now,
-            ws_idle: self.ws.as_ref().is_some_and(|ws| !ws.unflushed),
+            ws_idle: self.ws.as_ref().is_some_and(|ws| !ws.is_writing()),
         }
     }
 
@@ -608,12 +556,10 @@ impl<A: App> Runner<A> {
     fn on_ws(&mut self, item: Option<Result<WsMessage, WsError>>) {
         let now = self.now;
         let frame = match item {
-            Some(Ok(WsMessage::Text(text))) => Frame::Text(text.as_str().to_owned()),
-            Some(Ok(WsMessage::Binary(bytes))) => Frame::Binary(bytes.into()),
-            // Pings and pongs are tungstenite's.
-            Some(Ok(WsMessage::Ping(_) | WsMessage::Pong(_) | WsMessage::Frame(_))) => return,
+            Some(Ok(WsMessage::Text(text))) => Frame::Text(text),
+            Some(Ok(WsMessage::Binary(bytes))) => Frame::Binary(bytes),
             Some(Ok(WsMessage::Close(_))) => {
-                // Tungstenite answers the close; its own task sends what is queued and the answer.
+                // The close was answered; its own task sends what is queued and the answer.
                 if let Some(ws) = self.ws.take() {
                     ws.close(None);
                 }
@@ -621,7 +567,8 @@ impl<A: App> Runner<A> {
                 return;
             }
             Some(Err(e)) => {
-                match failure_code(&e) {
+                tracing::debug!(sid = %self.sid, "websocket: {e}");
+                match e.close_code() {
                     Some(code) => {
                         if let Some(ws) = &mut self.ws {
                             ws.read_failed = true;
@@ -742,12 +689,7 @@ impl<A: App> Runner<A> {
                     self.ws = Some(conn);
                 } else {
                     // The session let go of this probe already (timeout, close).
-                    // Unboxed: with `futures-sink/alloc` on (tokio-util turns it on, through the
-                    // redis crate), `Box<WsStream>` is a Sink and `SinkExt::close` would be picked.
-                    let mut ws = *ws;
-                    tokio::spawn(async move {
-                        let _ = ws.close(None).await;
-                    });
+                    tokio::spawn(ws.close(None, WS_CLOSE_TIMEOUT));
                 }
             }
             SessionMsg::WsAttachFailed { id } => {
@@ -757,6 +699,20 @@ impl<A: App> Runner<A> {
                 }
             }
             SessionMsg::CloseTransport => self.core.close_transport(now),
+            SessionMsg::App(AppCmd::SendEncoded { packet, volatile })
+                if self.ws.is_some() && self.core.can_send_encoded_frames(&packet.encoded) =>
+            {
+                // Written as they were built for every receiver; a volatile packet only when
+                // nothing else is being written, as the reference's `writable`.
+                let max = self.shared.config.engine.max_buffered_bytes;
+                let Some(ws) = &mut self.ws else { return };
+                if volatile && ws.is_writing() {
+                    return;
+                }
+                if !ws.send_framed(&packet.frames, max) {
+                    self.overflowed = true;
+                }
+            }
             SessionMsg::App(cmd) => {
                 let link = self.link();
                 self.app.on_cmd(&mut self.core, &link, cmd);

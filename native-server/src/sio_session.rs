@@ -53,6 +53,21 @@ pub(crate) struct Accepted {
     pub(crate) offset: Option<String>,
 }
 
+/// A broadcast's packet, encoded once for all its receivers: for the core, and as the WebSocket
+/// frames a session writes as they are when the core says it can
+/// ([`Connection::can_send_encoded_frames`]).
+pub(crate) struct SharedPacket {
+    pub(crate) encoded: Encoded,
+    pub(crate) frames: bytes::Bytes,
+}
+
+impl SharedPacket {
+    pub(crate) fn new(encoded: Encoded) -> Self {
+        let frames = crate::websocket::message_frames(encoded.text(), encoded.attachments());
+        SharedPacket { encoded, frames }
+    }
+}
+
 /// Application commands to a session task.
 pub(crate) enum AppCmd {
     /// Admit a socket (its CONNECT is pending).
@@ -65,7 +80,7 @@ pub(crate) enum AppCmd {
     },
     /// Send an event encoded once for many.
     SendEncoded {
-        encoded: Arc<Encoded>,
+        packet: Arc<SharedPacket>,
         volatile: bool,
     },
     /// Send an event asking for an acknowledgement.
@@ -270,11 +285,11 @@ impl App for SioApp {
             AppCmd::Reject { nsp, message, data } => {
                 let _ = core.reject(now, &nsp, &message, data);
             }
-            AppCmd::SendEncoded { encoded, volatile } => {
+            AppCmd::SendEncoded { packet, volatile } => {
                 if volatile && !link.writable(core) {
                     return;
                 }
-                let _ = core.send_encoded(now, &encoded);
+                let _ = core.send_encoded(now, &packet.encoded);
             }
             AppCmd::EmitWithAck {
                 nsp,

@@ -1,0 +1,430 @@
+//! The server side of a WebSocket (RFC 6455) over an upgraded HTTP connection, as one session
+//! task drives it: messages in, frames out, the close handshake.
+//!
+//! Written for this server's traffic rather than taken from a general crate: reads go into a
+//! buffer that is never zeroed (tungstenite zeroes its 4 KiB read buffer before every read,
+//! which was a sixth of the instructions of an acknowledged event), small frames are copied into
+//! one write buffer so that a batch leaves in one write, large ones and frames built once for many
+//! receivers ([`WebSocket::send_framed`]) are written from where they are, with vectored writes
+//! where the connection supports them.
+//!
+//! Pings are answered with pongs here; a message over the size bound is refused as the reference's
+//! `ws` refuses it (close status 1009), invalid UTF-8 in a text message with 1007, anything else
+//! against the protocol with 1002.
+
+use std::collections::VecDeque;
+use std::future::Future;
+use std::io::IoSlice;
+use std::pin::Pin;
+use std::task::{Context, Poll, ready};
+use std::time::Duration;
+
+use bytes::{Buf, Bytes, BytesMut};
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite};
+
+pub(crate) mod frame;
+
+use frame::{FrameError, Opcode};
+
+/// A message from the client.
+#[derive(Debug, PartialEq, Eq)]
+pub(crate) enum Message {
+    /// A text message (checked UTF-8).
+    Text(String),
+    /// A binary message.
+    Binary(Vec<u8>),
+    /// The client's close frame, with its status code if it gave one. It has been answered.
+    Close(Option<u16>),
+}
+
+/// Why the WebSocket cannot go on.
+#[derive(Debug)]
+pub(crate) enum Error {
+    /// The client broke the protocol: close with this status (1002, 1007 or 1009).
+    Close(u16, &'static str),
+    /// Reading or writing failed.
+    Io(std::io::Error),
+}
+
+impl std::fmt::Display for Error {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Error::Close(code, why) => write!(f, "{why} (close status {code})"),
+            Error::Io(e) => write!(f, "{e}"),
+        }
+    }
+}
+
+impl Error {
+    /// The status the connection closes with: none when the connection itself failed.
+    pub(crate) fn close_code(&self) -> Option<u16> {
+        match self {
+            Error::Close(code, _) => Some(*code),
+            Error::Io(_) => None,
+        }
+    }
+}
+
+impl From<FrameError> for Error {
+    fn from(e: FrameError) -> Self {
+        match e {
+            FrameError::Protocol(why) => Error::Close(1002, why),
+            FrameError::TooBig => Error::Close(1009, "message too big"),
+        }
+    }
+}
+
+/// How much room a read gets at least: one read takes in several small frames.
+const READ_CHUNK: usize = 4096;
+
+/// Frames up to this size are copied into the write buffer (a batch then leaves in one write);
+/// larger ones are written from their own buffers.
+const COPY_MAX: usize = 16 * 1024;
+
+/// A write buffer that grew past this is let go once written, so that one large batch does not
+/// keep memory for the connection's lifetime.
+const KEEP_WRITE_BUFFER: usize = 64 * 1024;
+
+/// At most this many buffers go into one vectored write.
+const MAX_IOVECS: usize = 16;
+
+/// A fragmented message being put together.
+struct Partial {
+    opcode: Opcode,
+    data: BytesMut,
+}
+
+/// A WebSocket over `IO`; see the [module docs](self).
+pub(crate) struct WebSocket<IO> {
+    io: IO,
+    /// Bytes read and not yet taken as frames.
+    read: BytesMut,
+    partial: Option<Partial>,
+    max_message: usize,
+    /// Frames to write, in order, before `staging`: large payloads and shared frames.
+    out: VecDeque<Bytes>,
+    /// Small frames to write after `out`, copied in.
+    staging: BytesMut,
+    /// The bytes of `out` and `staging`.
+    queued: usize,
+    /// The read side ended (end of stream or a close frame).
+    read_closed: bool,
+}
+
+impl<IO: AsyncRead + AsyncWrite + Unpin> WebSocket<IO> {
+    /// A WebSocket whose handshake is done, refusing messages over `max_message` bytes.
+    pub(crate) fn new(io: IO, max_message: usize) -> Self {
+        WebSocket {
+            io,
+            read: BytesMut::new(),
+            partial: None,
+            max_message,
+            out: VecDeque::new(),
+            staging: BytesMut::new(),
+            queued: 0,
+            read_closed: false,
+        }
+    }
+
+    /// The next message; `None` once the stream has ended.
+    pub(crate) fn poll_next(
+        &mut self,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<Message, Error>>> {
+        loop {
+            match self.take_message() {
+                Ok(Some(message)) => return Poll::Ready(Some(Ok(message))),
+                Ok(None) => {}
+                Err(e) => return Poll::Ready(Some(Err(e))),
+            }
+            if self.read_closed {
+                return Poll::Ready(None);
+            }
+            if self.read.capacity() - self.read.len() < READ_CHUNK / 4 {
+                self.read.reserve(READ_CHUNK);
+            }
+            let read = {
+                let fut = self.io.read_buf(&mut self.read);
+                tokio::pin!(fut);
+                ready!(fut.poll(cx))
+            };
+            match read {
+                Ok(0) => {
+                    self.read_closed = true;
+                    return Poll::Ready(None);
+                }
+                Ok(_) => {}
+                Err(e) => return Poll::Ready(Some(Err(Error::Io(e)))),
+            }
+        }
+    }
+
+    /// The next whole message among the bytes read, answering pings on the way.
+    fn take_message(&mut self) -> Result<Option<Message>, Error> {
+        loop {
+            let limit = self.max_message - self.partial.as_ref().map_or(0, |p| p.data.len());
+            let Some(frame) = frame::decode(&mut self.read, limit)? else {
+                return Ok(None);
+            };
+            match frame.opcode {
+                Opcode::Text | Opcode::Binary if self.partial.is_some() => {
+                    return Err(
+                        FrameError::Protocol("a new message before the last one ended").into(),
+                    );
+                }
+                Opcode::Text | Opcode::Binary if frame.fin => {
+                    return finish(frame.opcode, frame.payload).map(Some);
+                }
+                Opcode::Text | Opcode::Binary => {
+                    self.partial = Some(Partial {
+                        opcode: frame.opcode,
+                        data: frame.payload,
+                    });
+                }
+                Opcode::Continuation => {
+                    let Some(partial) = &mut self.partial else {
+                        return Err(FrameError::Protocol("a continuation of no message").into());
+                    };
+                    partial.data.extend_from_slice(&frame.payload);
+                    if frame.fin {
+                        if let Some(Partial { opcode, data }) = self.partial.take() {
+                            return finish(opcode, data).map(Some);
+                        }
+                    }
+                }
+                Opcode::Ping => self.queue(Opcode::Pong, &frame.payload),
+                Opcode::Pong => {}
+                Opcode::Close => {
+                    let code = close_code(&frame.payload)?;
+                    // The answer, as RFC 6455 section 5.5.1 asks: the same status back.
+                    let answer: &[u8] = match code {
+                        Some(code) => &code.to_be_bytes(),
+                        None => &[],
+                    };
+                    self.queue(Opcode::Close, answer);
+                    self.read_closed = true;
+                    return Ok(Some(Message::Close(code)));
+                }
+            }
+        }
+    }
+
+    /// Queues a frame with this payload, copied.
+    fn queue(&mut self, opcode: Opcode, payload: &[u8]) {
+        let (h, n) = frame::header(opcode, payload.len());
+        self.queued += n + payload.len();
+        if payload.len() <= COPY_MAX {
+            frame::encode(&mut self.staging, opcode, payload);
+        } else {
+            self.push(Bytes::copy_from_slice(h.get(..n).unwrap_or_default()));
+            self.push(Bytes::copy_from_slice(payload));
+        }
+    }
+
+    /// Queues a buffer to write as it is, after everything queued before it.
+    fn push(&mut self, bytes: Bytes) {
+        if !self.staging.is_empty() {
+            let staged = self.staging.split().freeze();
+            self.out.push_back(staged);
+        }
+        self.out.push_back(bytes);
+    }
+
+    /// Queues a text message.
+    pub(crate) fn send_text(&mut self, text: String) {
+        self.send(Opcode::Text, text.into_bytes());
+    }
+
+    /// Queues a binary message.
+    pub(crate) fn send_binary(&mut self, bytes: Vec<u8>) {
+        self.send(Opcode::Binary, bytes);
+    }
+
+    fn send(&mut self, opcode: Opcode, payload: Vec<u8>) {
+        if payload.len() <= COPY_MAX {
+            self.queue(opcode, &payload);
+        } else {
+            let (h, n) = frame::header(opcode, payload.len());
+            self.queued += n + payload.len();
+            self.push(Bytes::copy_from_slice(h.get(..n).unwrap_or_default()));
+            self.push(Bytes::from(payload));
+        }
+    }
+
+    /// Queues frames already encoded (for many receivers at once: shared, not copied, when
+    /// large).
+    pub(crate) fn send_framed(&mut self, frames: &Bytes) {
+        self.queued += frames.len();
+        if frames.len() <= COPY_MAX {
+            self.staging.extend_from_slice(frames);
+        } else {
+            self.push(frames.clone());
+        }
+    }
+
+    /// The bytes queued and not yet written.
+    pub(crate) fn queued_bytes(&self) -> usize {
+        self.queued
+    }
+
+    /// Whether nothing waits to be written.
+    pub(crate) fn is_idle(&self) -> bool {
+        self.queued == 0
+    }
+
+    /// Writes what is queued; `Pending` while the client does not take it.
+    pub(crate) fn poll_write(&mut self, cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {
+        while !self.out.is_empty() {
+            let n = if self.io.is_write_vectored() {
+                let mut slices = [IoSlice::new(&[]); MAX_IOVECS];
+                let mut count = 0;
+                for (slot, bytes) in slices.iter_mut().zip(
+                    self.out
+                        .iter()
+                        .map(|b| &b[..])
+                        .chain(Some(&self.staging[..])),
+                ) {
+                    *slot = IoSlice::new(bytes);
+                    count += 1;
+                }
+                let slices = slices.get(..count).unwrap_or_default();
+                ready!(Pin::new(&mut self.io).poll_write_vectored(cx, slices))?
+            } else {
+                let first = self.out.front().map(|b| &b[..]).unwrap_or_default();
+                ready!(Pin::new(&mut self.io).poll_write(cx, first))?
+            };
+            if n == 0 {
+                return Poll::Ready(Err(std::io::ErrorKind::WriteZero.into()));
+            }
+            self.advance(n);
+        }
+        while !self.staging.is_empty() {
+            let n = ready!(Pin::new(&mut self.io).poll_write(cx, &self.staging))?;
+            if n == 0 {
+                return Poll::Ready(Err(std::io::ErrorKind::WriteZero.into()));
+            }
+            self.advance(n);
+        }
+        ready!(Pin::new(&mut self.io).poll_flush(cx))?;
+        if self.staging.capacity() > KEEP_WRITE_BUFFER {
+            self.staging = BytesMut::new();
+        }
+        Poll::Ready(Ok(()))
+    }
+
+    /// Drops `n` written bytes from the front of the queue.
+    fn advance(&mut self, mut n: usize) {
+        self.queued = self.queued.saturating_sub(n);
+        while n > 0 {
+            match self.out.front_mut() {
+                Some(front) if front.len() <= n => {
+                    n -= front.len();
+                    self.out.pop_front();
+                }
+                Some(front) => {
+                    front.advance(n);
+                    return;
+                }
+                None => {
+                    let n = n.min(self.staging.len());
+                    self.staging.advance(n);
+                    if self.staging.is_empty() {
+                        self.staging.clear();
+                    }
+                    return;
+                }
+            }
+        }
+    }
+
+    /// Closes the WebSocket: writes what is queued, a close frame (with `code` when the
+    /// connection failed), then waits for the client's close frame or the end of the stream, at
+    /// most `timeout` in all (the reference's `ws` waits its `closeTimeout`). A close frame
+    /// already answered is not sent again.
+    pub(crate) async fn close(mut self, code: Option<u16>, timeout: Duration) {
+        let _ = tokio::time::timeout(timeout, async {
+            if !self.read_closed {
+                let payload: &[u8] = match code {
+                    Some(code) => &code.to_be_bytes(),
+                    None => &[],
+                };
+                self.queue(Opcode::Close, payload);
+            }
+            if std::future::poll_fn(|cx| self.poll_write(cx))
+                .await
+                .is_err()
+            {
+                return;
+            }
+            // Until the client's close frame, the connection open: the bytes it sent after ours
+            // must be read, or dropping the connection with them unread resets it and the client
+            // never sees our close. Stopped by an error, after which the bytes are not frames.
+            while let Some(Ok(message)) = std::future::poll_fn(|cx| self.poll_next(cx)).await {
+                if matches!(message, Message::Close(_)) {
+                    break;
+                }
+            }
+            // Then the server ends the TCP connection first, as RFC 6455 section 7.1.1 asks.
+            let _ = std::future::poll_fn(|cx| Pin::new(&mut self.io).poll_shutdown(cx)).await;
+        })
+        .await;
+    }
+}
+
+/// The frames of one Engine.IO message (`4` + `text`) and its binary attachments, as a server
+/// writes them: built once for every receiver of a broadcast ([`WebSocket::send_framed`]).
+pub(crate) fn message_frames(text: &str, attachments: &[Vec<u8>]) -> Bytes {
+    let message = proto::engine::PacketType::Message.as_char();
+    let len = message.len_utf8() + text.len();
+    let size = MAX_FRAME_HEADER
+        + len
+        + attachments
+            .iter()
+            .map(|a| MAX_FRAME_HEADER + a.len())
+            .sum::<usize>();
+    let mut out = BytesMut::with_capacity(size);
+    let (h, n) = frame::header(Opcode::Text, len);
+    out.extend_from_slice(h.get(..n).unwrap_or_default());
+    let mut buf = [0; 4];
+    out.extend_from_slice(message.encode_utf8(&mut buf).as_bytes());
+    out.extend_from_slice(text.as_bytes());
+    for attachment in attachments {
+        frame::encode(&mut out, Opcode::Binary, attachment);
+    }
+    out.freeze()
+}
+
+/// The longest header of a server frame (no mask).
+const MAX_FRAME_HEADER: usize = 10;
+
+/// A whole message: text must be UTF-8.
+fn finish(opcode: Opcode, data: BytesMut) -> Result<Message, Error> {
+    match opcode {
+        Opcode::Text => String::from_utf8(Vec::from(data))
+            .map(Message::Text)
+            .map_err(|_| Error::Close(1007, "invalid UTF-8 in a text message")),
+        _ => Ok(Message::Binary(Vec::from(data))),
+    }
+}
+
+/// The status code of a close frame's payload, checked as RFC 6455 section 7.4 lists them.
+fn close_code(payload: &[u8]) -> Result<Option<u16>, Error> {
+    let Some((code, reason)) = payload.split_first_chunk::<2>() else {
+        return match payload.len() {
+            0 => Ok(None),
+            _ => Err(FrameError::Protocol("a close frame of one byte").into()),
+        };
+    };
+    let code = u16::from_be_bytes(*code);
+    let valid = matches!(code, 1000..=1003 | 1007..=1011 | 3000..=4999);
+    if !valid {
+        return Err(FrameError::Protocol("an invalid close status").into());
+    }
+    if std::str::from_utf8(reason).is_err() {
+        return Err(Error::Close(1007, "invalid UTF-8 in a close reason"));
+    }
+    Ok(Some(code))
+}
+
+#[cfg(test)]
+mod tests;

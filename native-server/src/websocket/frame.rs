@@ -1,0 +1,294 @@
+//! WebSocket frames (RFC 6455 section 5) as a server reads and writes them: client frames are
+//! masked and unmasked here in place, server frames are not masked. No extension is negotiated,
+//! so the reserved bits must be clear.
+//!
+//! ```text
+//!  0                   1                   2                   3
+//!  0 1 2 3 4 5 6 7 8 9 0 1 2 3 4 5 6 7 8 9 0 1 2 3 4 5 6 7 8 9 0 1
+//! +-+-+-+-+-------+-+-------------+-------------------------------+
+//! |F|R|R|R| opcode|M| Payload len |    Extended payload length    |
+//! |I|S|S|S|  (4)  |A|     (7)     |             (16/64)           |
+//! |N|V|V|V|       |S|             |   (if payload len==126/127)   |
+//! | |1|2|3|       |K|             |                               |
+//! +-+-+-+-+-------+-+-------------+ - - - - - - - - - - - - - - - +
+//! |     Extended payload length continued, if payload len == 127  |
+//! + - - - - - - - - - - - - - - - +-------------------------------+
+//! |                               |Masking-key, if MASK set to 1  |
+//! +-------------------------------+-------------------------------+
+//! | Masking-key (continued)       |          Payload Data         |
+//! +-------------------------------- - - - - - - - - - - - - - - - +
+//! ```
+
+use bytes::{Buf, BytesMut};
+
+/// A frame's opcode.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Opcode {
+    Continuation = 0x0,
+    Text = 0x1,
+    Binary = 0x2,
+    Close = 0x8,
+    Ping = 0x9,
+    Pong = 0xA,
+}
+
+impl Opcode {
+    fn from_bits(bits: u8) -> Option<Opcode> {
+        Some(match bits {
+            0x0 => Opcode::Continuation,
+            0x1 => Opcode::Text,
+            0x2 => Opcode::Binary,
+            0x8 => Opcode::Close,
+            0x9 => Opcode::Ping,
+            0xA => Opcode::Pong,
+            _ => return None,
+        })
+    }
+
+    /// Close, ping and pong: at most 125 bytes, never fragmented.
+    pub(crate) fn is_control(self) -> bool {
+        (self as u8) & 0x8 != 0
+    }
+}
+
+/// Why the client's bytes are not a WebSocket frame this server accepts.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum FrameError {
+    /// Against the protocol (the close status 1002).
+    Protocol(&'static str),
+    /// Longer than the server accepts (1009).
+    TooBig,
+}
+
+/// One frame, unmasked.
+#[derive(Debug, PartialEq, Eq)]
+pub(crate) struct Frame {
+    pub(crate) fin: bool,
+    pub(crate) opcode: Opcode,
+    pub(crate) payload: BytesMut,
+}
+
+/// The longest frame header: 2 bytes, 8 of extended length, 4 of mask.
+const MAX_HEADER: usize = 14;
+
+/// Takes the next whole frame from the front of `buf`, unmasked: `Ok(None)` while it has not all
+/// arrived (room for it is reserved in `buf`, so that the next read can bring the rest).
+/// `max_payload` bounds a frame's payload; the length field is checked before any payload is
+/// buffered, so a client cannot make the server hold more.
+pub(crate) fn decode(buf: &mut BytesMut, max_payload: usize) -> Result<Option<Frame>, FrameError> {
+    let b = &buf[..];
+    let (Some(&b0), Some(&b1)) = (b.first(), b.get(1)) else {
+        return Ok(None);
+    };
+    let fin = b0 & 0x80 != 0;
+    if b0 & 0x70 != 0 {
+        return Err(FrameError::Protocol(
+            "reserved bits set without an extension",
+        ));
+    }
+    let opcode = Opcode::from_bits(b0 & 0x0F).ok_or(FrameError::Protocol("unknown opcode"))?;
+    if b1 & 0x80 == 0 {
+        return Err(FrameError::Protocol("unmasked frame from the client"));
+    }
+    let (len, at) = match b1 & 0x7F {
+        126 => match b.get(2..4) {
+            Some(&[hi, lo]) => (u64::from(u16::from_be_bytes([hi, lo])), 4),
+            _ => return Ok(None),
+        },
+        127 => match b.get(2..10).and_then(|s| <[u8; 8]>::try_from(s).ok()) {
+            Some(bytes) => {
+                let len = u64::from_be_bytes(bytes);
+                if len >> 63 != 0 {
+                    return Err(FrameError::Protocol("payload length with its top bit set"));
+                }
+                (len, 10)
+            }
+            None => return Ok(None),
+        },
+        n => (u64::from(n), 2),
+    };
+    if opcode.is_control() && (!fin || len > 125) {
+        return Err(FrameError::Protocol("a fragmented or long control frame"));
+    }
+    let len = usize::try_from(len)
+        .ok()
+        .filter(|&len| len <= max_payload)
+        .ok_or(FrameError::TooBig)?;
+    let Some(mask) = b.get(at..at + 4).and_then(|s| <[u8; 4]>::try_from(s).ok()) else {
+        return Ok(None);
+    };
+    let total = at + 4 + len;
+    if buf.len() < total {
+        buf.reserve(total - buf.len());
+        return Ok(None);
+    }
+    buf.advance(at + 4);
+    let mut payload = buf.split_to(len);
+    unmask(&mut payload, mask);
+    Ok(Some(Frame {
+        fin,
+        opcode,
+        payload,
+    }))
+}
+
+/// XORs `data` with the masking key, eight bytes at a time.
+pub(crate) fn unmask(data: &mut [u8], mask: [u8; 4]) {
+    let word = u32::from_ne_bytes(mask);
+    let wide = u64::from(word) | (u64::from(word) << 32);
+    let wide = wide.to_ne_bytes();
+    let mut chunks = data.chunks_exact_mut(8);
+    for chunk in &mut chunks {
+        for (byte, m) in chunk.iter_mut().zip(wide) {
+            *byte ^= m;
+        }
+    }
+    // The rest starts at a multiple of 8, so of 4: the key's first byte applies to it first.
+    for (byte, m) in chunks.into_remainder().iter_mut().zip(mask.iter().cycle()) {
+        *byte ^= m;
+    }
+}
+
+/// The header of an unmasked server frame with `fin` set: its bytes and its length.
+pub(crate) fn header(opcode: Opcode, len: usize) -> ([u8; MAX_HEADER], usize) {
+    let mut h = [0u8; MAX_HEADER];
+    h[0] = 0x80 | opcode as u8;
+    let n = if len < 126 {
+        h[1] = len as u8;
+        2
+    } else if let Ok(len) = u16::try_from(len) {
+        h[1] = 126;
+        h[2..4].copy_from_slice(&len.to_be_bytes());
+        4
+    } else {
+        h[1] = 127;
+        h[2..10].copy_from_slice(&(len as u64).to_be_bytes());
+        10
+    };
+    (h, n)
+}
+
+/// Appends a whole unmasked frame to `out`.
+pub(crate) fn encode(out: &mut BytesMut, opcode: Opcode, payload: &[u8]) {
+    let (h, n) = header(opcode, payload.len());
+    out.reserve(n + payload.len());
+    out.extend_from_slice(h.get(..n).unwrap_or_default());
+    out.extend_from_slice(payload);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn masked(first: u8, payload: &[u8], mask: [u8; 4]) -> Vec<u8> {
+        let mut out = vec![first];
+        match payload.len() {
+            n if n < 126 => out.push(0x80 | n as u8),
+            n if n <= 0xFFFF => {
+                out.push(0x80 | 126);
+                out.extend_from_slice(&(n as u16).to_be_bytes());
+            }
+            n => {
+                out.push(0x80 | 127);
+                out.extend_from_slice(&(n as u64).to_be_bytes());
+            }
+        }
+        out.extend_from_slice(&mask);
+        out.extend(payload.iter().zip(mask.iter().cycle()).map(|(b, m)| b ^ m));
+        out
+    }
+
+    /// RFC 6455 section 5.7: a single-frame masked text message, "Hello".
+    #[test]
+    fn the_rfc_s_masked_hello() {
+        let mut buf = BytesMut::from(
+            &[
+                0x81, 0x85, 0x37, 0xfa, 0x21, 0x3d, 0x7f, 0x9f, 0x4d, 0x51, 0x58,
+            ][..],
+        );
+        let frame = decode(&mut buf, 1000).unwrap().unwrap();
+        assert!(frame.fin);
+        assert_eq!(frame.opcode, Opcode::Text);
+        assert_eq!(&frame.payload[..], b"Hello");
+        assert!(buf.is_empty());
+    }
+
+    /// The RFC's unmasked examples are what this end writes.
+    #[test]
+    fn the_rfc_s_unmasked_frames_are_what_a_server_writes() {
+        let mut out = BytesMut::new();
+        encode(&mut out, Opcode::Text, b"Hello");
+        assert_eq!(&out[..], &[0x81, 0x05, 0x48, 0x65, 0x6c, 0x6c, 0x6f]);
+        out.clear();
+        encode(&mut out, Opcode::Pong, b"Hello");
+        assert_eq!(&out[..], &[0x8a, 0x05, 0x48, 0x65, 0x6c, 0x6c, 0x6f]);
+        let (h, n) = header(Opcode::Binary, 256);
+        assert_eq!(&h[..n], &[0x82, 0x7E, 0x01, 0x00]);
+        let (h, n) = header(Opcode::Binary, 65536);
+        assert_eq!(&h[..n], &[0x82, 0x7F, 0, 0, 0, 0, 0, 1, 0, 0]);
+    }
+
+    #[test]
+    fn frames_arrive_in_any_pieces() {
+        let payload: Vec<u8> = (0..70_000u32).map(|i| i as u8).collect();
+        let wire = masked(0x82, &payload, [1, 2, 3, 4]);
+        let mut buf = BytesMut::new();
+        let mut got = None;
+        for piece in wire.chunks(1000) {
+            buf.extend_from_slice(piece);
+            if let Some(frame) = decode(&mut buf, 100_000).unwrap() {
+                got = Some(frame);
+            }
+        }
+        let frame = got.unwrap();
+        assert_eq!(frame.opcode, Opcode::Binary);
+        assert_eq!(&frame.payload[..], &payload[..]);
+    }
+
+    #[test]
+    fn what_a_server_refuses() {
+        let refuse = |bytes: &[u8], max| decode(&mut BytesMut::from(bytes), max).unwrap_err();
+        assert_eq!(
+            refuse(&[0x81, 0x05, b'H'], 100),
+            FrameError::Protocol("unmasked frame from the client")
+        );
+        assert_eq!(
+            refuse(&[0xC1, 0x80, 0, 0, 0, 0], 100),
+            FrameError::Protocol("reserved bits set without an extension")
+        );
+        assert_eq!(
+            refuse(&[0x83, 0x80, 0, 0, 0, 0], 100),
+            FrameError::Protocol("unknown opcode")
+        );
+        assert_eq!(
+            refuse(&[0x09, 0x80, 0, 0, 0, 0], 100),
+            FrameError::Protocol("a fragmented or long control frame")
+        );
+        assert_eq!(
+            refuse(&[0x89, 0xFE, 0, 126, 0, 0, 0, 0], 100),
+            FrameError::Protocol("a fragmented or long control frame")
+        );
+        // Refused on its length field alone: nothing of the payload is buffered.
+        assert_eq!(refuse(&[0x82, 0xFE, 0x01, 0x00], 255), FrameError::TooBig);
+        assert_eq!(
+            refuse(&[0x82, 0xFF, 0x80, 0, 0, 0, 0, 0, 0, 0], usize::MAX),
+            FrameError::Protocol("payload length with its top bit set")
+        );
+    }
+
+    #[test]
+    fn unmasking_any_length_matches_the_byte_by_byte_rule() {
+        for len in 0..40 {
+            let data: Vec<u8> = (0..len as u8).collect();
+            let mask = [0x37, 0xfa, 0x21, 0x3d];
+            let mut fast = data.clone();
+            unmask(&mut fast, mask);
+            let slow: Vec<u8> = data
+                .iter()
+                .enumerate()
+                .map(|(i, b)| b ^ mask[i % 4])
+                .collect();
+            assert_eq!(fast, slow, "{len} bytes");
+        }
+    }
+}

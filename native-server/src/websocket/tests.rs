@@ -1,0 +1,193 @@
+//! The WebSocket over an in-memory pipe, the client's side written byte by byte.
+#![allow(clippy::unwrap_used, clippy::indexing_slicing, reason = "tests")]
+
+use std::time::Duration;
+
+use bytes::Bytes;
+use tokio::io::{AsyncReadExt, AsyncWriteExt, DuplexStream, duplex};
+
+use super::*;
+
+/// A masked client frame.
+fn client_frame(first: u8, payload: &[u8]) -> Vec<u8> {
+    let mask = [0xA1, 0x02, 0x7F, 0x30];
+    let mut out = vec![first];
+    match payload.len() {
+        n if n < 126 => out.push(0x80 | n as u8),
+        n if n <= 0xFFFF => {
+            out.push(0x80 | 126);
+            out.extend_from_slice(&(n as u16).to_be_bytes());
+        }
+        n => {
+            out.push(0x80 | 127);
+            out.extend_from_slice(&(n as u64).to_be_bytes());
+        }
+    }
+    out.extend_from_slice(&mask);
+    out.extend(payload.iter().zip(mask.iter().cycle()).map(|(b, m)| b ^ m));
+    out
+}
+
+fn pair(max: usize) -> (WebSocket<DuplexStream>, DuplexStream) {
+    let (server, client) = duplex(1 << 20);
+    (WebSocket::new(server, max), client)
+}
+
+async fn next(ws: &mut WebSocket<DuplexStream>) -> Option<Result<Message, Error>> {
+    std::future::poll_fn(|cx| ws.poll_next(cx)).await
+}
+
+async fn flush(ws: &mut WebSocket<DuplexStream>) {
+    std::future::poll_fn(|cx| ws.poll_write(cx)).await.unwrap();
+}
+
+/// What the server wrote, read until `n` bytes came.
+async fn written(client: &mut DuplexStream, n: usize) -> Vec<u8> {
+    let mut out = vec![0; n];
+    client.read_exact(&mut out).await.unwrap();
+    out
+}
+
+#[tokio::test]
+async fn messages_whole_and_in_fragments() {
+    let (mut ws, mut client) = pair(1000);
+    let mut bytes = client_frame(0x81, b"42[\"hi\"]");
+    bytes.extend(client_frame(0x82, &[1, 2, 3]));
+    // "hello" in three fragments, with a ping between two of them.
+    bytes.extend(client_frame(0x01, b"he"));
+    bytes.extend(client_frame(0x89, b"p"));
+    bytes.extend(client_frame(0x00, b"ll"));
+    bytes.extend(client_frame(0x80, b"o"));
+    client.write_all(&bytes).await.unwrap();
+    assert_eq!(
+        next(&mut ws).await.unwrap().unwrap(),
+        Message::Text("42[\"hi\"]".into())
+    );
+    assert_eq!(
+        next(&mut ws).await.unwrap().unwrap(),
+        Message::Binary(vec![1, 2, 3])
+    );
+    assert_eq!(
+        next(&mut ws).await.unwrap().unwrap(),
+        Message::Text("hello".into())
+    );
+    // The ping was answered.
+    flush(&mut ws).await;
+    assert_eq!(written(&mut client, 3).await, [0x8A, 0x01, b'p']);
+}
+
+#[tokio::test]
+async fn frames_go_out_in_order_small_copied_large_and_shared_as_they_are() {
+    let (mut ws, mut client) = pair(1000);
+    ws.send_text("4a".into());
+    let large = vec![7u8; 20_000];
+    ws.send_binary(large.clone());
+    let shared = Bytes::from_static(&[0x81, 0x02, b'4', b'b']);
+    ws.send_framed(&shared);
+    ws.send_text("4c".into());
+    assert_eq!(ws.queued_bytes(), 4 + 4 + 20_000 + 4 + 4);
+    flush(&mut ws).await;
+    assert!(ws.is_idle());
+    let got = written(&mut client, 4 + 4 + 20_000 + 4 + 4).await;
+    assert_eq!(&got[..4], &[0x81, 0x02, b'4', b'a']);
+    assert_eq!(&got[4..8], &[0x82, 0x7E, 0x4E, 0x20]);
+    assert_eq!(&got[8..20_008], &large[..]);
+    assert_eq!(
+        &got[20_008..],
+        &[0x81, 0x02, b'4', b'b', 0x81, 0x02, b'4', b'c']
+    );
+}
+
+#[tokio::test]
+async fn a_close_frame_is_answered_with_its_status() {
+    let (mut ws, mut client) = pair(1000);
+    let mut payload = 1001u16.to_be_bytes().to_vec();
+    payload.extend_from_slice(b"bye");
+    client
+        .write_all(&client_frame(0x88, &payload))
+        .await
+        .unwrap();
+    assert_eq!(
+        next(&mut ws).await.unwrap().unwrap(),
+        Message::Close(Some(1001))
+    );
+    ws.close(None, Duration::from_secs(1)).await;
+    // The answer, once, then the end of the stream.
+    let mut rest = Vec::new();
+    client.read_to_end(&mut rest).await.unwrap();
+    assert_eq!(rest, [0x88, 0x02, 0x03, 0xE9]);
+}
+
+#[tokio::test]
+async fn closing_sends_the_status_then_waits_for_the_client_s_close() {
+    let (ws, mut client) = pair(1000);
+    let closing = tokio::spawn(ws.close(Some(1009), Duration::from_secs(5)));
+    assert_eq!(written(&mut client, 4).await, [0x88, 0x02, 0x03, 0xF1]);
+    assert!(
+        !closing.is_finished(),
+        "waiting for the client's close frame"
+    );
+    client
+        .write_all(&client_frame(0x88, &[0x03, 0xF1]))
+        .await
+        .unwrap();
+    tokio::time::timeout(Duration::from_secs(5), closing)
+        .await
+        .unwrap()
+        .unwrap();
+}
+
+#[tokio::test]
+async fn what_closes_the_connection_and_with_which_status() {
+    async fn status(bytes: Vec<u8>, max: usize) -> u16 {
+        let (mut ws, mut client) = pair(max);
+        client.write_all(&bytes).await.unwrap();
+        loop {
+            match next(&mut ws).await.unwrap() {
+                Ok(_) => continue,
+                Err(e) => return e.close_code().unwrap(),
+            }
+        }
+    }
+    // Over the bound, whole or in fragments.
+    assert_eq!(status(client_frame(0x82, &[0; 11]), 10).await, 1009);
+    let mut fragments = client_frame(0x02, &[0; 6]);
+    fragments.extend(client_frame(0x80, &[0; 6]));
+    assert_eq!(status(fragments, 10).await, 1009);
+    // Not UTF-8.
+    assert_eq!(status(client_frame(0x81, &[0xC3, 0x28]), 100).await, 1007);
+    // Unmasked, a continuation of nothing, a message inside another, a bad close status.
+    assert_eq!(status(vec![0x81, 0x01, b'x'], 100).await, 1002);
+    assert_eq!(status(client_frame(0x80, b"x"), 100).await, 1002);
+    let mut nested = client_frame(0x01, b"a");
+    nested.extend(client_frame(0x81, b"b"));
+    assert_eq!(status(nested, 100).await, 1002);
+    assert_eq!(status(client_frame(0x88, &[0x03, 0xEC]), 100).await, 1002);
+    assert_eq!(status(client_frame(0x88, &[0x03]), 100).await, 1002);
+}
+
+#[tokio::test]
+async fn the_end_of_the_stream_ends_the_messages() {
+    let (mut ws, client) = pair(100);
+    drop(client);
+    assert!(next(&mut ws).await.is_none());
+}
+
+#[tokio::test]
+async fn a_message_split_across_reads_arrives_whole() {
+    let (mut ws, mut client) = pair(1 << 20);
+    let payload: Vec<u8> = (0..100_000u32).map(|i| (i % 251) as u8).collect();
+    let bytes = client_frame(0x82, &payload);
+    let writer = tokio::spawn(async move {
+        for chunk in bytes.chunks(777) {
+            client.write_all(chunk).await.unwrap();
+            tokio::task::yield_now().await;
+        }
+        client
+    });
+    assert_eq!(
+        next(&mut ws).await.unwrap().unwrap(),
+        Message::Binary(payload)
+    );
+    let _client = writer.await.unwrap();
+}

@@ -91,7 +91,7 @@ const MAX_IOVECS: usize = 16;
 /// A fragmented message being put together.
 struct Partial {
     opcode: Opcode,
-    data: BytesMut,
+    data: Vec<u8>,
 }
 
 /// A WebSocket over `IO`; see the [module docs](self).
@@ -398,12 +398,12 @@ pub(crate) fn message_frames(text: &str, attachments: &[Vec<u8>]) -> Bytes {
 const MAX_FRAME_HEADER: usize = 10;
 
 /// A whole message: text must be UTF-8.
-fn finish(opcode: Opcode, data: BytesMut) -> Result<Message, Error> {
+fn finish(opcode: Opcode, data: Vec<u8>) -> Result<Message, Error> {
     match opcode {
-        Opcode::Text => String::from_utf8(Vec::from(data))
+        Opcode::Text => String::from_utf8(data)
             .map(Message::Text)
             .map_err(|_| Error::Close(1007, "invalid UTF-8 in a text message")),
-        _ => Ok(Message::Binary(Vec::from(data))),
+        _ => Ok(Message::Binary(data)),
     }
 }
 

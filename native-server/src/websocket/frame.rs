@@ -65,7 +65,9 @@ pub(crate) enum FrameError {
 pub(crate) struct Frame {
     pub(crate) fin: bool,
     pub(crate) opcode: Opcode,
-    pub(crate) payload: BytesMut,
+    /// Copied out of the read buffer: splitting it off instead would make the buffer shared
+    /// (reference-counted) for good, an atomic count change per message and no reuse in place.
+    pub(crate) payload: Vec<u8>,
 }
 
 /// The longest frame header: 2 bytes, 8 of extended length, 4 of mask.
@@ -123,7 +125,8 @@ pub(crate) fn decode(buf: &mut BytesMut, max_payload: usize) -> Result<Option<Fr
         return Ok(None);
     }
     buf.advance(at + 4);
-    let mut payload = buf.split_to(len);
+    let mut payload = buf.get(..len).unwrap_or_default().to_vec();
+    buf.advance(len);
     unmask(&mut payload, mask);
     Ok(Some(Frame {
         fin,

@@ -341,6 +341,32 @@ impl LocalNamespace {
         ns.deliver(ids, packet, flags, offset)
     }
 
+    /// The local sockets among the ids `select` hands to its argument, looked up while it runs,
+    /// under the sockets' lock: no id is copied. `select` must not reach the namespace's sockets.
+    pub(crate) fn sockets_where(
+        &self,
+        select: impl FnOnce(&mut dyn FnMut(&str)),
+    ) -> Vec<SocketRef> {
+        match self.ns.upgrade() {
+            Some(ns) => ns.sockets_where(select),
+            None => Vec::new(),
+        }
+    }
+
+    /// [`LocalNamespace::deliver`] to sockets already looked up.
+    pub(crate) fn deliver_to(
+        &self,
+        sockets: Vec<SocketRef>,
+        packet: &BroadcastPacket,
+        flags: &BroadcastFlags,
+        offset: Option<&str>,
+    ) -> Result<(), EmitError> {
+        match self.ns.upgrade() {
+            Some(ns) => ns.deliver_to(sockets, packet, flags, offset),
+            None => Ok(()),
+        }
+    }
+
     /// Sends `packet` to the local sockets `ids`, each asked for an acknowledgement within
     /// `flags.timeout`; their answers go to `acks`. Returns how many sockets it was sent to.
     pub fn deliver_with_ack(
@@ -471,6 +497,14 @@ impl MemoryAdapter {
 
     /// The ids `opts` selects (the reference's `apply`).
     fn select(&self, opts: &BroadcastOptions) -> Vec<SocketId> {
+        let mut ids = Vec::new();
+        self.select_each(opts, &mut |id| ids.push(id.to_owned()));
+        ids
+    }
+
+    /// Calls `each` with every id `opts` selects, once each, under the rooms' lock (`each` must
+    /// not call back into the adapter).
+    fn select_each(&self, opts: &BroadcastOptions, each: &mut dyn FnMut(&str)) {
         let state = self.rooms();
         // The sockets left out: usually a handful (the sender's own room), which a list holds
         // more cheaply than a set; a set past that, so that a wide `except` stays linear.
@@ -489,27 +523,28 @@ impl MemoryAdapter {
         let mut rooms = opts.rooms.iter();
         match (rooms.next(), rooms.next()) {
             // To everyone, or to one room: each id is there once.
-            (None, _) => state.sids.keys().filter(|id| kept(id)).cloned().collect(),
+            (None, _) => state
+                .sids
+                .keys()
+                .filter(|id| kept(id))
+                .for_each(|id| each(id)),
             (Some(room), None) => state
                 .rooms
                 .get(room)
                 .into_iter()
                 .flatten()
                 .filter(|id| kept(id))
-                .cloned()
-                .collect(),
+                .for_each(|id| each(id)),
             // Several rooms: a socket in two of them gets the broadcast once.
             _ => {
                 let mut seen = HashSet::new();
-                let mut out = Vec::new();
                 for room in &opts.rooms {
                     for id in state.rooms.get(room).into_iter().flatten() {
                         if kept(id) && seen.insert(id) {
-                            out.push(id.clone());
+                            each(id);
                         }
                     }
                 }
-                out
             }
         }
     }
@@ -644,13 +679,15 @@ impl Adapter for MemoryAdapter {
     }
 
     fn broadcast(&self, packet: BroadcastPacket, opts: BroadcastOptions) -> Result<(), EmitError> {
-        let (ids, offset) = match &self.recovery {
+        let (sockets, offset) = match &self.recovery {
             Some((config, rec)) if !opts.flags.volatile => {
                 let mut rec = rec.lock().unwrap_or_else(|e| e.into_inner());
                 // Selected under the recovery lock, which a restored socket holds while it joins
                 // its rooms and reads what it missed (`join_restored`): so this packet is either
                 // among those or reaches it live.
-                let ids = self.select(&opts);
+                let sockets = self
+                    .local
+                    .sockets_where(|each| self.select_each(&opts, each));
                 self.prune(&mut rec, config.max_disconnection_duration);
                 rec.next_offset += 1;
                 let id = format!(
@@ -674,12 +711,16 @@ impl Adapter for MemoryAdapter {
                     args,
                     emitted_at: tokio::time::Instant::now(),
                 });
-                (ids, Some(id))
+                (sockets, Some(id))
             }
-            _ => (self.select(&opts), None),
+            _ => (
+                self.local
+                    .sockets_where(|each| self.select_each(&opts, each)),
+                None,
+            ),
         };
         self.local
-            .deliver(&ids, &packet, &opts.flags, offset.as_deref())
+            .deliver_to(sockets, &packet, &opts.flags, offset.as_deref())
     }
 
     fn broadcast_with_ack(

@@ -26,6 +26,7 @@ use crate::handler::{
 };
 use crate::handshake::Handshake;
 use crate::http::{EngineLayer, EngineService, NotFound};
+use crate::id_hash::IdMap;
 use crate::operators::{BroadcastOperator, IntoRooms, RemoteSocket};
 use crate::sio_session::{AckReply, AppCmd, SharedPacket, SioStarter};
 use crate::socket::SocketRef;
@@ -76,7 +77,7 @@ impl NsHandlers {
 pub(crate) struct NsInner {
     nsp: Nsp,
     adapter: Arc<dyn Adapter>,
-    sockets: RwLock<HashMap<SocketId, SocketRef>>,
+    sockets: RwLock<IdMap<SocketRef>>,
     pub(crate) handlers: Arc<NsHandlers>,
     room_listeners: RwLock<Vec<RoomListener>>,
     server_side: RwLock<HashMap<String, Vec<ServerSideHandler>>>,
@@ -91,10 +92,23 @@ pub(crate) struct NsInner {
 impl NsInner {
     /// The local sockets among `ids`, looked up under one lock.
     fn sockets_of(&self, ids: &[SocketId]) -> Vec<SocketRef> {
+        self.sockets_where(|each| ids.iter().for_each(|id| each(id)))
+    }
+
+    /// The local sockets among the ids `select` hands over, looked up under one lock (taken
+    /// before any lock `select` takes: the adapter's rooms are never held while taking it).
+    pub(crate) fn sockets_where(
+        &self,
+        select: impl FnOnce(&mut dyn FnMut(&str)),
+    ) -> Vec<SocketRef> {
         let sockets = self.sockets.read().unwrap_or_else(|e| e.into_inner());
-        ids.iter()
-            .filter_map(|id| sockets.get(id).cloned())
-            .collect()
+        let mut out = Vec::new();
+        select(&mut |id| {
+            if let Some(socket) = sockets.get(id) {
+                out.push(socket.clone());
+            }
+        });
+        out
     }
 
     pub(crate) fn socket(&self, id: &str) -> Option<SocketRef> {
@@ -143,10 +157,21 @@ impl NsInner {
         flags: &BroadcastFlags,
         offset: Option<&str>,
     ) -> Result<(), EmitError> {
+        self.deliver_to(self.sockets_of(ids), packet, flags, offset)
+    }
+
+    /// [`NsInner::deliver`] to sockets already looked up.
+    pub(crate) fn deliver_to(
+        &self,
+        sockets: Vec<SocketRef>,
+        packet: &BroadcastPacket,
+        flags: &BroadcastFlags,
+        offset: Option<&str>,
+    ) -> Result<(), EmitError> {
         let encoded =
             Encoded::event(&self.nsp, packet.args.clone(), offset).map_err(usage_error)?;
         let shared = Arc::new(SharedPacket::new(encoded));
-        for socket in self.sockets_of(ids) {
+        for socket in sockets {
             socket.notify_outgoing(&packet.args);
             socket.send_cmd(AppCmd::SendEncoded {
                 packet: shared.clone(),
@@ -221,7 +246,7 @@ impl Namespace {
                 recovery,
             }),
             nsp: name,
-            sockets: RwLock::new(HashMap::new()),
+            sockets: RwLock::new(IdMap::default()),
             handlers,
             room_listeners: RwLock::new(Vec::new()),
             server_side: RwLock::new(HashMap::new()),

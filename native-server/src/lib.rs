@@ -95,6 +95,7 @@ pub mod extract;
 pub mod handler;
 pub mod handshake;
 pub mod http;
+mod id_hash;
 pub mod io;
 pub mod operators;
 mod session;

@@ -559,6 +559,25 @@ mod tests {
         decodes_to(&node, &value);
     }
 
+    /// Decoding is linear in the input: a 90,000-entry map (about 1 MB, as a wide event argument
+    /// from another node would be) decodes in milliseconds; a decoder that scanned the entries
+    /// for each new key would take minutes. The bound is for a debug build on a busy machine.
+    #[test]
+    fn a_wide_map_decodes_in_linear_time() {
+        let value = Value::Object(
+            (0..90_000u32)
+                .map(|i| (format!("key{i}"), Value::from(i)))
+                .collect(),
+        );
+        let bytes = encode(&value);
+        assert!(bytes.len() > 900_000);
+        let start = std::time::Instant::now();
+        let decoded = decode(&bytes).unwrap();
+        let took = start.elapsed();
+        assert_eq!(decoded, value);
+        assert!(took < std::time::Duration::from_secs(3), "{took:?}");
+    }
+
     #[test]
     fn bad_input_is_an_error_never_a_panic() {
         assert_eq!(decode(&[0xc1]), Err(DecodeError::InvalidByte(0xc1)));

@@ -5,7 +5,9 @@
 //!   latency and faults, on a clock that jumps to the next deadline.
 //! - `scenarios`: the protocol's sequences, with exact virtual times where the protocol sets them.
 //! - `soak`: seeded random traffic and faults, checked against invariants.
+//! - `linear`: each decoder of peer input on about 1 MB of its worst shape, in bounded time.
 
+mod linear;
 mod scenarios;
 mod sim;
 mod soak;

@@ -9,7 +9,8 @@
 use alloc::format;
 use alloc::string::String;
 use alloc::vec::Vec;
-use std::time::{Duration, Instant};
+use core::time::Duration;
+use std::time::Instant;
 
 use crate::socket::PacketData;
 use crate::socket::codec::{Decoder, Limits, Status};

@@ -355,16 +355,25 @@ for (const { spec, vsNode, vsSio, met } of verdicts) {
 }
 L();
 L(
-  "What is in the way, from profiles of the Sockeye server (valgrind's callgrind on the release `bench` example: " +
-    "instruction counts, stable to 0.2% whatever else the machine runs). Each WebSocket session is now one task " +
-    "that reads and writes its socket itself (it was three tasks joined by two channels), writes a batch of packets " +
-    "with one flush, reads only when its socket woke it, and takes 16-byte channel slots (104-byte messages before): " +
-    "that cut G1 from 33,592 to 30,764 instructions per ack (-8%), G3 from 7,869 to 6,040 per delivery (-23%), and " +
-    "RSS per idle connection from 22.5 to 16.8 KiB (5,000 clients). What remains on G1's path: allocation and free " +
-    "(about 22% of instructions: the `Value` tree built from every event's JSON, the event and handler list copied " +
-    "for each handler, the namespace copied for each ack), the JSON arguments read twice (the core's scanner checks " +
-    "them, then serde parses them: about 12%), and tungstenite zeroing its 4 KiB read buffer before every read. On " +
-    "G3's path: each receiver gets its own engine-framed copy of the packet, which is encoded once for all. At G2's " +
+  "What is in the way. Instructions, counted by valgrind's callgrind over the generator's window on the release " +
+    "builds (`scripts/bench-callgrind.sh`, stable to 0.2% whatever else the machine runs): G1 went from 28,874 to " +
+    "about 12,700 instructions per ack with 100 clients (the event arguments kept as their JSON text instead of a " +
+    "`Value` tree, typed handlers reading that text once with serde, and a WebSocket of our own that neither zeroes " +
+    "its read buffer nor copies a message twice); with 1,000 clients Sockeye takes 12,532 and socketioxide 21,190. " +
+    "G3 went from 5,220 to 1,731 instructions per delivery with 1,000 receivers (one framed buffer shared by every " +
+    "receiver, receivers looked up while the adapter selects them, no id copied); socketioxide takes 2,565. The CPU " +
+    "figures above do not follow, because the kernel is most of each server's CPU time and user-space instructions " +
+    "are not what its remaining time tracks. Sampled with `perf record -e cpu-clock` during G1, the kernel is 55% of " +
+    "Sockeye's CPU and 53% of socketioxide's; both make exactly one `sendto` and one `recvfrom` per ack (strace), and " +
+    "`sendto` alone is 38% of the CPU, as on loopback it also runs the generator's TCP receive path and wakes it. " +
+    "Sockeye's 41% fewer instructions give about 8% less user time. socketioxide also serves its clients unevenly " +
+    "(p50 0.7 ms but p99 about 260 ms in G1, where Sockeye's are 7.5 ms and 12 ms: with 1,000 acks in flight the " +
+    "mean is 7 ms), so it keeps fewer connections' memory hot at a time. In G3 with 10,000 receivers the kernel is 49% " +
+    "of Sockeye's CPU against 36% of socketioxide's: Sockeye wrote 4.2 deliveries per `sendto`, socketioxide 5.9 " +
+    "(perf's syscall counters over 3 s). Nagle's algorithm, which socketioxide's `axum::serve` leaves on, is not the " +
+    "cause (Sockeye with it on measured the same). Next on the way to 1.3×: more of a receiver's deliveries per write " +
+    "in a broadcast burst, and a handler's ack reaching its own session without the channel and wake-up (about 5% of " +
+    "G1's CPU). At G2's " +
     "rate every server idles most of its core, so the three p99s measure the generator's and the kernel's round trip " +
     `more than the servers. Under G5 and G6 the generator's ${fmt(n(50))} cycles or ${fmt(n(1000))} polling clients did not ` +
     "always keep a server's core busy (see the server CPU column), so those figures include idle wake-ups.",

@@ -367,8 +367,10 @@ L(
     "Sockeye's CPU and 53% of socketioxide's; both make exactly one `sendto` and one `recvfrom` per ack (strace), and " +
     "`sendto` alone is 38% of the CPU, as on loopback it also runs the generator's TCP receive path and wakes it. " +
     "Sockeye's 41% fewer instructions give about 8% less user time. socketioxide also serves its clients unevenly " +
-    "(p50 0.7 ms but p99 about 260 ms in G1, where Sockeye's are 7.5 ms and 12 ms: with 1,000 acks in flight the " +
-    "mean is 7 ms), so it keeps fewer connections' memory hot at a time. In G3 with 10,000 receivers the kernel is 49% " +
+    "(in G1 its p50 is 0.8 ms but its p99 about 270 ms; Sockeye's p50 is 7 ms, the mean that 1,000 acks in flight " +
+    "give at this rate, and its p99 10-27 ms), so it keeps fewer connections' memory hot at a time. Under G6 Sockeye " +
+    "is the uneven one (p50 2.6 ms, p99 about 310 ms): its long-polling path is next after these. In G3 with 10,000 " +
+    "receivers the kernel is 49% " +
     "of Sockeye's CPU against 36% of socketioxide's: Sockeye wrote 4.2 deliveries per `sendto`, socketioxide 5.9 " +
     "(perf's syscall counters over 3 s). Nagle's algorithm, which socketioxide's `axum::serve` leaves on, is not the " +
     "cause (Sockeye with it on measured the same). Next on the way to 1.3×: more of a receiver's deliveries per write " +

@@ -180,10 +180,11 @@ pub(crate) fn encode(out: &mut BytesMut, opcode: Opcode, payload: &[u8]) {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
 
-    fn masked(first: u8, payload: &[u8], mask: [u8; 4]) -> Vec<u8> {
+    /// A client frame: first byte `first`, masked with `mask`.
+    pub(crate) fn masked(first: u8, payload: &[u8], mask: [u8; 4]) -> Vec<u8> {
         let mut out = vec![first];
         match payload.len() {
             n if n < 126 => out.push(0x80 | n as u8),

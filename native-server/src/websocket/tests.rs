@@ -10,22 +10,7 @@ use super::*;
 
 /// A masked client frame.
 fn client_frame(first: u8, payload: &[u8]) -> Vec<u8> {
-    let mask = [0xA1, 0x02, 0x7F, 0x30];
-    let mut out = vec![first];
-    match payload.len() {
-        n if n < 126 => out.push(0x80 | n as u8),
-        n if n <= 0xFFFF => {
-            out.push(0x80 | 126);
-            out.extend_from_slice(&(n as u16).to_be_bytes());
-        }
-        n => {
-            out.push(0x80 | 127);
-            out.extend_from_slice(&(n as u64).to_be_bytes());
-        }
-    }
-    out.extend_from_slice(&mask);
-    out.extend(payload.iter().zip(mask.iter().cycle()).map(|(b, m)| b ^ m));
-    out
+    frame::tests::masked(first, payload, [0xA1, 0x02, 0x7F, 0x30])
 }
 
 fn pair(max: usize) -> (WebSocket<DuplexStream>, DuplexStream) {

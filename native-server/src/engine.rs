@@ -31,7 +31,7 @@ use crate::config::{BoxFuture, EngineConfig, engine_builder_methods};
 use crate::error::SendError;
 use crate::http::{ConnectionError, EngineLayer, EngineService, NotFound, RequestInfo};
 use crate::session::{
-    App, Link, Runner, SessionMsg, SessionRx, SessionTx, WsStream, session_channel,
+    App, Link, Runner, SessionMsg, SessionRx, SessionTx, WsStream, session_channel, spawn_contained,
 };
 use crate::sio_session::AppCmd;
 
@@ -244,13 +244,15 @@ type CloseHandler = Arc<dyn Fn(EngineSocket, CloseReason) -> BoxFuture<'static, 
 type EngineConnectionHandler = Arc<dyn Fn(EngineSocket) -> BoxFuture<'static, ()> + Send + Sync>;
 
 /// Runs a handler's future: its synchronous part right here (so handlers of one session start in
-/// the order their packets came, as the reference calls them), the rest as a task.
-pub(crate) fn run_inline(fut: BoxFuture<'static, ()>) {
+/// the order their packets came, as the reference calls them), the rest as a task. A panic in the
+/// first part unwinds into the session loop, which contains it (`Runner::contained`); one in the
+/// task closes the session through `tx` with `close`.
+pub(crate) fn run_inline(fut: BoxFuture<'static, ()>, tx: &SessionTx, close: AppCmd) {
     let mut fut = fut;
     let mut cx = std::task::Context::from_waker(std::task::Waker::noop());
     if fut.as_mut().poll(&mut cx).is_pending() {
         // The task polls it again at once, with a real waker.
-        tokio::spawn(fut);
+        spawn_contained(fut, Some((tx.clone(), close)));
     }
 }
 
@@ -342,7 +344,11 @@ impl App for EngineApp {
 
     fn on_start(&mut self, _core: &mut Session, _link: &Link) {
         if let Some(h) = self.on_connection.take() {
-            run_inline(h(self.socket.clone()));
+            run_inline(
+                h(self.socket.clone()),
+                &self.socket.0.tx,
+                AppCmd::EngineClose,
+            );
         }
     }
 
@@ -360,7 +366,11 @@ impl App for EngineApp {
                         .unwrap_or_else(|e| e.into_inner())
                         .clone();
                     for h in handlers {
-                        run_inline(h(self.socket.clone(), msg.clone()));
+                        run_inline(
+                            h(self.socket.clone(), msg.clone()),
+                            &self.socket.0.tx,
+                            AppCmd::EngineClose,
+                        );
                     }
                 }
                 proto::engine::server::Event::Upgrade(t) => {
@@ -380,7 +390,11 @@ impl App for EngineApp {
                         .unwrap_or_else(|e| e.into_inner())
                         .clone();
                     for h in handlers {
-                        run_inline(h(self.socket.clone(), reason.clone()));
+                        run_inline(
+                            h(self.socket.clone(), reason.clone()),
+                            &self.socket.0.tx,
+                            AppCmd::EngineClose,
+                        );
                     }
                 }
                 _ => {}

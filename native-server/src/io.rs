@@ -120,6 +120,11 @@ impl NsInner {
     }
 
     pub(crate) fn room_event(&self, event: &RoomEvent) {
+        // A session task unwinding lets go of its sockets (`SocketRef::abandon`): no listener
+        // runs then, as a second panic would abort the process.
+        if std::thread::panicking() {
+            return;
+        }
         let listeners = self
             .room_listeners
             .read()
@@ -146,7 +151,7 @@ impl NsInner {
         let args = data.without_first();
         let mut ack = ack;
         for handler in handlers {
-            tokio::spawn(handler(args.clone(), ack.take()));
+            crate::session::spawn_contained(handler(args.clone(), ack.take()), None);
         }
     }
 

@@ -153,6 +153,8 @@ pub(crate) trait Core: Send + 'static {
     fn handle_ws_error(&mut self, now: Instant);
     fn handle_timeout(&mut self, now: Instant);
     fn close_transport(&mut self, now: Instant);
+    /// Closes from the server's side, with goodbyes (`socket.disconnect(true)`).
+    fn close(&mut self, now: Instant);
     fn poll_transmit(&mut self) -> Option<Transmit>;
     fn poll_timeout(&self) -> Option<Instant>;
     fn is_closed(&self) -> bool;
@@ -162,7 +164,7 @@ pub(crate) trait Core: Send + 'static {
 }
 
 macro_rules! core_impl {
-    ($t:ty, $close:ident, $engine:expr, $frames:expr) => {
+    ($t:ty, $close:ident, $close_all:ident, $engine:expr, $frames:expr) => {
         impl Core for $t {
             fn handle_poll_get(&mut self, now: Instant) -> Result<GetOutcome, RequestError> {
                 <$t>::handle_poll_get(self, now)
@@ -201,6 +203,9 @@ macro_rules! core_impl {
             fn close_transport(&mut self, now: Instant) {
                 <$t>::$close(self, now)
             }
+            fn close(&mut self, now: Instant) {
+                <$t>::$close_all(self, now)
+            }
             fn poll_transmit(&mut self) -> Option<Transmit> {
                 <$t>::poll_transmit(self)
             }
@@ -221,9 +226,14 @@ macro_rules! core_impl {
         }
     };
 }
-core_impl!(Connection, close_transport, |c| c.engine(), |c, e| c
-    .can_send_encoded_frames(e));
-core_impl!(Session, close, |s| s, |_, _| false);
+core_impl!(
+    Connection,
+    close_transport,
+    close,
+    |c| c.engine(),
+    |c, e| c.can_send_encoded_frames(e)
+);
+core_impl!(Session, close, close, |s| s, |_, _| false);
 
 /// What a session's application layer does with the core's events and its commands.
 pub(crate) trait App: Send + 'static {
@@ -234,7 +244,8 @@ pub(crate) trait App: Send + 'static {
     fn drain_events(&mut self, core: &mut Self::Core, link: &Link) -> bool;
     /// Handles an application command.
     fn on_cmd(&mut self, core: &mut Self::Core, link: &Link, cmd: AppCmd);
-    /// The session is over and forgotten.
+    /// The session is over and forgotten, however its task ended: lets go of what the
+    /// application holds for it without calling a handler (it may run while unwinding).
     fn on_end(&mut self);
 }
 
@@ -409,6 +420,53 @@ pub(crate) struct Runner<A: App> {
     inputs_since_write: u32,
     /// Which of the channel and the WebSocket is polled first next (neither starves the other).
     ws_first: bool,
+    /// A handler panicked: the connection is closing.
+    panicked: bool,
+}
+
+impl<A: App> Drop for Runner<A> {
+    fn drop(&mut self) {
+        // However the task ends: its loop finished, a step panicked twice, or the runtime
+        // dropped it. Nothing here calls a handler, so it is safe while unwinding too.
+        self.shared.remove_session(&self.sid);
+        if let Some(ws) = self.ws.take() {
+            if tokio::runtime::Handle::try_current().is_ok() {
+                ws.close(self.ws_close_code.take());
+            }
+        }
+        self.app.on_end();
+    }
+}
+
+/// Spawns a task running application code (a handler past its first `await`, the connect
+/// middlewares): a panic in it is logged and, with `close`, closes the session with that command,
+/// as [`Runner::contained`] closes it for a panic on the session task.
+pub(crate) fn spawn_contained(
+    fut: impl Future<Output = ()> + Send + 'static,
+    close: Option<(SessionTx, AppCmd)>,
+) {
+    use futures_util::FutureExt;
+    tokio::spawn(async move {
+        if let Err(panic) = std::panic::AssertUnwindSafe(fut).catch_unwind().await {
+            let what = panic_message(&*panic);
+            match close {
+                Some((tx, cmd)) => {
+                    tracing::error!("a handler panicked: {what}; the connection is closed");
+                    let _ = tx.send(SessionMsg::App(cmd));
+                }
+                None => tracing::error!("a handler panicked: {what}"),
+            }
+        }
+    });
+}
+
+/// A panic's message, when it has one.
+fn panic_message(panic: &(dyn std::any::Any + Send)) -> &str {
+    panic
+        .downcast_ref::<&str>()
+        .copied()
+        .or_else(|| panic.downcast_ref::<String>().map(String::as_str))
+        .unwrap_or("(no message)")
 }
 
 impl<A: App> Runner<A> {
@@ -437,6 +495,7 @@ impl<A: App> Runner<A> {
             armed: None,
             inputs_since_write: 0,
             ws_first: false,
+            panicked: false,
         }
     }
 
@@ -448,13 +507,24 @@ impl<A: App> Runner<A> {
     }
 
     /// The loop: drain, wait for one input or the deadline, handle it, repeat until the core is
-    /// closed.
+    /// closed. The end (the session out of the table, the application's sockets let go) is
+    /// [`Runner`]'s `Drop`, so that it happens however the task ends.
     pub(crate) async fn run(mut self) {
         let link = self.link();
-        self.app.on_start(&mut self.core, &link);
+        if !self.contained(|r| {
+            r.app.on_start(&mut r.core, &link);
+            true
+        }) {
+            return;
+        }
         let mut timer = std::pin::pin!(tokio::time::sleep_until(self.shared.epoch));
         loop {
-            self.drain();
+            if !self.contained(|r| {
+                r.drain();
+                true
+            }) {
+                break;
+            }
             if self.core.is_closed() {
                 break;
             }
@@ -470,27 +540,62 @@ impl<A: App> Runner<A> {
             }
             let input = std::future::poll_fn(|cx| self.poll_input(cx, timer.as_mut())).await;
             self.now = self.shared.now();
-            match input {
-                Input::Msg(msg) => self.on_msg(msg),
-                Input::Closed => break,
-                Input::Ws(item) => self.on_ws(item),
-                Input::WsWriteFailed => {
-                    // The peer is gone: as when reading ends.
-                    self.ws = None;
-                    self.core.handle_ws_close(self.now);
-                }
-                Input::Timeout => {
-                    // Armed again (for the core's next deadline) before the next wait.
-                    self.armed = None;
-                    self.core.handle_timeout(self.now);
-                }
+            if !self.contained(|r| r.on_input(input)) {
+                break;
             }
         }
-        self.shared.remove_session(&self.sid);
-        if let Some(ws) = self.ws.take() {
-            ws.close(self.ws_close_code.take());
+    }
+
+    /// Handles one input; `false` when the loop must end.
+    fn on_input(&mut self, input: Input) -> bool {
+        match input {
+            Input::Msg(msg) => self.on_msg(msg),
+            Input::Closed => return false,
+            Input::Ws(item) => self.on_ws(item),
+            Input::WsWriteFailed => {
+                // The peer is gone: as when reading ends.
+                self.ws = None;
+                self.core.handle_ws_close(self.now);
+            }
+            Input::Timeout => {
+                // Armed again (for the core's next deadline) before the next wait.
+                self.armed = None;
+                self.core.handle_timeout(self.now);
+            }
         }
-        self.app.on_end();
+        true
+    }
+
+    /// Runs one step of the loop (which calls the application's handlers), containing a panic:
+    /// it is logged and the connection closed as `socket.disconnect(true)` closes it, its
+    /// disconnect handlers run, and the rest of the node goes on. The reference's process dies
+    /// of an uncaught exception in a handler (CVE-2024-38355 was one); a session task that
+    /// unwound would instead leave its session, sockets and owed acknowledgements behind.
+    /// A second panic, while closing, ends the task at once (the `Drop` guard cleans up).
+    fn contained(&mut self, step: impl FnOnce(&mut Self) -> bool) -> bool {
+        let panic = match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| step(self))) {
+            Ok(go_on) => return go_on,
+            Err(panic) => panic,
+        };
+        let what = panic_message(&*panic);
+        if self.panicked {
+            tracing::error!(sid = %self.sid, "a handler panicked again while the connection closed: {what}");
+            return false;
+        }
+        self.panicked = true;
+        tracing::error!(sid = %self.sid, "a handler panicked: {what}; the connection is closed");
+        let closed = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            self.core.close(self.now);
+            self.drain();
+        }));
+        match closed {
+            Ok(()) => true,
+            Err(panic) => {
+                let what = panic_message(&*panic);
+                tracing::error!(sid = %self.sid, "a handler panicked again while the connection closed: {what}");
+                false
+            }
+        }
     }
 
     /// The next input; the queued frames are written when none is ready, or after

@@ -19,7 +19,7 @@ use crate::error::{AckError, EmitError};
 use crate::extract::ConnectParts;
 use crate::handshake::Handshake;
 use crate::io::IoInner;
-use crate::session::{App, Link, Runner, SessionMsg, SessionTx};
+use crate::session::{App, Link, Runner, SessionMsg, SessionTx, spawn_contained};
 use crate::socket::{SocketError, SocketInit, SocketRef};
 use crate::value::Value;
 
@@ -166,14 +166,18 @@ impl SioApp {
                 auth,
                 recovery,
             } => {
-                tokio::spawn(connect(
-                    self.io.clone(),
-                    self.tx.clone(),
-                    self.conn.clone(),
-                    nsp,
-                    auth,
-                    recovery,
-                ));
+                // The middlewares run there: a panic in one closes the connection.
+                spawn_contained(
+                    connect(
+                        self.io.clone(),
+                        self.tx.clone(),
+                        self.conn.clone(),
+                        nsp,
+                        auth,
+                        recovery,
+                    ),
+                    Some((self.tx.clone(), AppCmd::Close)),
+                );
             }
             SioEvent::Event { nsp, args, id } => {
                 if let Some(socket) = self.sockets.get(&nsp) {
@@ -242,7 +246,7 @@ impl SioApp {
         let parts = ConnectParts { socket: &socket };
         for handler in ns.0.handlers.connection() {
             match handler.call(&parts) {
-                Ok(Some(fut)) => run_inline(fut),
+                Ok(Some(fut)) => run_inline(fut, &self.tx, AppCmd::Close),
                 Ok(None) => {}
                 Err(rejection) => {
                     tracing::warn!(socket = %socket.id(), "a connection handler was not called: {rejection}");
@@ -332,6 +336,11 @@ impl App for SioApp {
     fn on_end(&mut self) {
         for (_, reply) in self.acks.drain() {
             reply.send(Err(AckError::Disconnected));
+        }
+        // Sockets still here did not close the usual way (their disconnect was cut short by a
+        // panic): out of their namespace and rooms all the same.
+        for (_, socket) in self.sockets.drain() {
+            socket.abandon();
         }
     }
 }

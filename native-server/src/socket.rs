@@ -474,19 +474,23 @@ impl SocketRef {
             return;
         }
         let socket = self.clone();
-        run_inline(Box::pin(async move {
-            let mut event = event;
-            for mw in middlewares {
-                match mw(socket.clone(), event).await {
-                    Ok(e) => event = e,
-                    Err(err) => {
-                        socket.emit_error(&SocketError::Middleware(err));
-                        return;
+        run_inline(
+            Box::pin(async move {
+                let mut event = event;
+                for mw in middlewares {
+                    match mw(socket.clone(), event).await {
+                        Ok(e) => event = e,
+                        Err(err) => {
+                            socket.emit_error(&SocketError::Middleware(err));
+                            return;
+                        }
                     }
                 }
-            }
-            socket.run_event(&event);
-        }));
+                socket.run_event(&event);
+            }),
+            &self.0.tx,
+            AppCmd::Close,
+        );
     }
 
     fn run_event(&self, event: &Event) {
@@ -524,13 +528,28 @@ impl SocketRef {
     /// Runs what a handler call started; a rejected call goes to the `error` handlers.
     fn start(&self, started: Started, event: impl FnOnce() -> String) {
         match started {
-            Ok(Some(fut)) => run_inline(fut),
+            Ok(Some(fut)) => run_inline(fut, &self.0.tx, AppCmd::Close),
             Ok(None) => {}
             Err(rejection) => self.emit_error(&SocketError::Rejected {
                 event: event(),
                 rejection,
             }),
         }
+    }
+
+    /// Leaves the rooms and the namespace: what [`Leave`] does on drop.
+    fn leave_namespace(&self) {
+        self.0.ns.adapter().del_all(self.id());
+        self.0.ns.remove_socket(self.id());
+    }
+
+    /// Leaves the namespace and its rooms without a handler called: its session ended without
+    /// closing it the usual way (see `Runner::contained`).
+    pub(crate) fn abandon(&self) {
+        if !self.0.connected.swap(false, Ordering::AcqRel) {
+            return;
+        }
+        self.leave_namespace();
     }
 
     /// The socket left its namespace: `disconnecting`, recovery bookkeeping, rooms, `disconnect`.
@@ -542,6 +561,9 @@ impl SocketRef {
             socket: self,
             reason,
         };
+        // Out of the rooms and the namespace after the `disconnecting` handlers, or while
+        // unwinding if one of them panics.
+        let leave = Leave(self);
         let disconnecting = self.handlers().disconnecting.clone();
         for h in disconnecting {
             self.start(h.call(&parts), || String::from("disconnecting"));
@@ -557,11 +579,19 @@ impl SocketRef {
                 });
             }
         }
-        adapter.del_all(self.id());
-        self.0.ns.remove_socket(self.id());
+        drop(leave);
         let disconnect = self.handlers().disconnect.clone();
         for h in disconnect {
             self.start(h.call(&parts), || String::from("disconnect"));
         }
+    }
+}
+
+/// Takes a closing socket out of its rooms and namespace when dropped.
+struct Leave<'a>(&'a SocketRef);
+
+impl Drop for Leave<'_> {
+    fn drop(&mut self) {
+        self.0.leave_namespace();
     }
 }

@@ -314,13 +314,12 @@ impl Ws {
         }
     }
 
-    /// Reads until the WebSocket closes; fails if that takes longer than [`WAIT`].
+    /// Reads until the WebSocket closes; fails if that takes longer than [`WAIT`] in all (pings
+    /// answered on the way do not extend it).
     pub async fn expect_closed(&mut self) {
-        loop {
-            if self.recv().await == Frame::Closed {
-                return;
-            }
-        }
+        tokio::time::timeout(WAIT, async { while self.recv().await != Frame::Closed {} })
+            .await
+            .expect("the WebSocket closes in time");
     }
 
     /// Reads until the server's close frame and returns its status, if it has one. Fails if the

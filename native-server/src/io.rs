@@ -733,6 +733,45 @@ impl SocketIoBuilder {
         self
     }
 
+    /// The most bytes the attachments of one binary packet may hold in all (10,000,000: the
+    /// reference's implied bound, `max_attachments` times a 1 MB `maxHttpBufferSize`). A
+    /// connection holds at most one unfinished binary packet, so this bounds what it holds for
+    /// one. Past it the connection closes as on any packet the parser refuses.
+    #[must_use]
+    pub fn max_attachment_bytes(mut self, max: usize) -> Self {
+        self.socket.limits.max_attachment_bytes = max;
+        self
+    }
+
+    /// How long a binary packet may wait for its attachments, counted from its header (60 s; the
+    /// reference waits as long as the connection lives). Past it the connection closes as on a
+    /// packet the parser refuses (the sockets get `error`, then disconnect with `forced close`).
+    #[must_use]
+    pub fn attachments_timeout(mut self, timeout: Duration) -> Self {
+        self.socket.attachments_timeout = timeout;
+        self
+    }
+
+    /// How many refused CONNECTs (by a middleware, an unknown namespace or `max_namespaces`) one
+    /// connection may have in a burst (10; not in the reference); one more is forgiven every
+    /// [`refused_connect_interval`](Self::refused_connect_interval). A CONNECT while the budget
+    /// is spent closes the connection without running the middlewares, so an auth middleware
+    /// cannot be tried at wire speed on one connection: a new connection is a new handshake,
+    /// under [`handshake_rate_per_ip`](Self::handshake_rate_per_ip).
+    #[must_use]
+    pub fn max_refused_connects(mut self, max: u32) -> Self {
+        self.socket.max_refused_connects = max;
+        self
+    }
+
+    /// How often one refused CONNECT is forgiven (1 s); see
+    /// [`max_refused_connects`](Self::max_refused_connects).
+    #[must_use]
+    pub fn refused_connect_interval(mut self, interval: Duration) -> Self {
+        self.socket.refused_connect_interval = interval;
+        self
+    }
+
     /// The most namespaces one connection may have joined or be joining (64; not in the
     /// reference): a CONNECT past it is answered with CONNECT_ERROR `Too many namespaces` and the
     /// connection stays up.

@@ -97,6 +97,7 @@ pub mod handshake;
 pub mod http;
 mod id_hash;
 pub mod io;
+mod log_budget;
 pub mod operators;
 mod session;
 mod sio_session;

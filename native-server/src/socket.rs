@@ -25,6 +25,7 @@ use crate::handler::{
 };
 use crate::handshake::Handshake;
 use crate::io::Namespace;
+use crate::log_budget::LogBudget;
 use crate::operators::IntoRooms;
 use crate::session::{SessionMsg, SessionTx};
 use crate::sio_session::AppCmd;
@@ -102,6 +103,9 @@ pub(crate) struct SocketInner {
     handlers: RwLock<Handlers>,
     data: Mutex<Value>,
     extensions: Mutex<http::Extensions>,
+    /// The socket's errors logged when no `error` handler takes them: a peer repeating a bad
+    /// packet gets one line per period.
+    error_log: LogBudget,
 }
 
 /// A socket: one client on one namespace. Cheap to clone; every clone is the same socket.
@@ -156,6 +160,7 @@ impl SocketRef {
             handlers: RwLock::new(Handlers::default()),
             data: Mutex::new(init.data),
             extensions: Mutex::new(extensions),
+            error_log: LogBudget::default(),
         }))
     }
 
@@ -433,8 +438,14 @@ impl SocketRef {
 
     pub(crate) fn emit_error(&self, error: &SocketError) {
         let handlers = self.handlers().error.clone();
-        if handlers.is_empty() {
-            tracing::debug!(socket = %self.id(), "socket error: {error}");
+        if handlers.is_empty()
+            && let Some(held) = self.0.error_log.take()
+        {
+            if held == 0 {
+                tracing::warn!(socket = %self.id(), "socket error: {error}");
+            } else {
+                tracing::warn!(socket = %self.id(), "socket error: {error} ({held} more held back)");
+            }
         }
         for h in handlers {
             h(self, error);

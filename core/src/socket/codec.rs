@@ -13,6 +13,7 @@
 //! | namespace | `/` up to `,` or the end of the text (`0/admin` is valid), at most `Nsp::MAX_LEN` bytes | [`DecodeError::InvalidNamespace`] |
 //! | ack id | digits fitting `u64` | [`DecodeError::InvalidAckId`] |
 //! | JSON | one value, at most `max_depth` deep; whitespace around it is dropped | [`DecodeError::InvalidJson`] |
+//! | attachments | at most `max_attachment_bytes` in all, for the one packet that may be pending | [`DecodeError::AttachmentsTooLarge`] |
 //!
 //! What each type must carry (the reference's `isPayloadValid`, plus what our [`PacketData`] needs):
 //!
@@ -49,6 +50,11 @@ pub struct Limits {
     pub max_attachments: usize,
     /// JSON nesting depth.
     pub max_depth: usize,
+    /// Bytes the attachments of one binary packet may hold in all (10,000,000: the reference's
+    /// implied bound, 10 attachments of at most `maxHttpBufferSize`, 1 MB, each). A decoder holds
+    /// at most one pending packet, so this also bounds what a connection holds for unfinished
+    /// binary packets.
+    pub max_attachment_bytes: usize,
 }
 
 impl Default for Limits {
@@ -56,6 +62,7 @@ impl Default for Limits {
         Limits {
             max_attachments: 10,
             max_depth: crate::json::DEFAULT_MAX_DEPTH,
+            max_attachment_bytes: 10_000_000,
         }
     }
 }
@@ -100,6 +107,11 @@ pub enum DecodeError {
     UnexpectedBinary,
     /// A text packet arrived while a binary packet was still waiting for attachments.
     UnexpectedText,
+    /// A binary packet's attachments add up to more than [`Limits::max_attachment_bytes`].
+    AttachmentsTooLarge,
+    /// A binary packet's attachments did not all arrive in time (the server's
+    /// `attachments_timeout`; the decoder itself has no clock).
+    AttachmentsTimeout,
 }
 
 impl fmt::Display for DecodeError {
@@ -144,6 +156,12 @@ impl fmt::Display for DecodeError {
             }
             DecodeError::UnexpectedText => {
                 f.write_str("text packet while a binary packet was still waiting for attachments")
+            }
+            DecodeError::AttachmentsTooLarge => f.write_str(
+                "binary attachments larger in all than the decoder's max_attachment_bytes",
+            ),
+            DecodeError::AttachmentsTimeout => {
+                f.write_str("binary attachments did not all arrive within the attachments timeout")
             }
         }
     }
@@ -224,6 +242,8 @@ pub struct Decoder {
     limits: Limits,
     /// The binary packet being completed and how many attachments its header announced.
     partial: Option<(Packet, usize)>,
+    /// The bytes of the pending packet's attachments so far.
+    partial_bytes: usize,
 }
 
 impl Decoder {
@@ -232,6 +252,7 @@ impl Decoder {
         Decoder {
             limits,
             partial: None,
+            partial_bytes: 0,
         }
     }
 
@@ -252,6 +273,7 @@ impl Decoder {
     /// A text while a binary packet still waits for attachments is [`DecodeError::UnexpectedText`],
     /// and the pending packet is dropped.
     pub fn decode_text(&mut self, text: &str) -> Result<Status, DecodeError> {
+        self.partial_bytes = 0;
         if self.partial.take().is_some() {
             return Err(DecodeError::UnexpectedText);
         }
@@ -271,11 +293,18 @@ impl Decoder {
             return Err(DecodeError::UnexpectedBinary);
         };
         let announced = *announced;
+        self.partial_bytes = self.partial_bytes.saturating_add(bytes.len());
+        if self.partial_bytes > self.limits.max_attachment_bytes {
+            self.partial = None;
+            self.partial_bytes = 0;
+            return Err(DecodeError::AttachmentsTooLarge);
+        }
         let list = match &mut packet.data {
             PacketData::Event { args, .. } | PacketData::Ack { args, .. } => args.attachments_mut(),
             // Only EVENT/ACK data is ever left pending (see decode_packet).
             _ => {
                 self.partial = None;
+                self.partial_bytes = 0;
                 return Err(DecodeError::UnexpectedBinary);
             }
         };
@@ -285,6 +314,7 @@ impl Decoder {
             return Ok(Status::Partial { remaining });
         }
         // Not `expect`: its message goes through `core::fmt`, which the browser client avoids.
+        self.partial_bytes = 0;
         let Some((packet, _)) = self.partial.take() else {
             panic!("partial was Some at the top of this call");
         };
@@ -1053,6 +1083,48 @@ mod tests {
     }
 
     #[test]
+    fn attachments_are_bounded_in_bytes_across_the_packet() {
+        let mut d = Decoder::new(Limits {
+            max_attachment_bytes: 10,
+            ..Limits::default()
+        });
+        let header = format!(r#"52-["a",{PH0},{PH1}]"#);
+        // Exactly at the bound: complete.
+        assert_eq!(d.decode_text(&header), Ok(Status::Partial { remaining: 2 }));
+        assert_eq!(
+            d.decode_binary(vec![0; 4]),
+            Ok(Status::Partial { remaining: 1 })
+        );
+        assert!(matches!(
+            d.decode_binary(vec![0; 6]),
+            Ok(Status::Complete(_))
+        ));
+        // The count starts again for the next packet; one byte over fails and drops the packet.
+        assert_eq!(d.decode_text(&header), Ok(Status::Partial { remaining: 2 }));
+        assert_eq!(
+            d.decode_binary(vec![0; 4]),
+            Ok(Status::Partial { remaining: 1 })
+        );
+        assert_eq!(
+            d.decode_binary(vec![0; 7]),
+            Err(DecodeError::AttachmentsTooLarge)
+        );
+        assert_eq!(d.awaiting_attachments(), 0);
+        // A text in between also starts the count again.
+        assert_eq!(d.decode_text(&header), Ok(Status::Partial { remaining: 2 }));
+        assert_eq!(
+            d.decode_binary(vec![0; 9]),
+            Ok(Status::Partial { remaining: 1 })
+        );
+        assert_eq!(d.decode_text(r#"2["b"]"#), Err(DecodeError::UnexpectedText));
+        assert_eq!(d.decode_text(&header), Ok(Status::Partial { remaining: 2 }));
+        assert_eq!(
+            d.decode_binary(vec![0; 9]),
+            Ok(Status::Partial { remaining: 1 })
+        );
+    }
+
+    #[test]
     fn decoder_reused_after_binary_packet() {
         let mut d = Decoder::default();
         let header = format!(r#"51-["a",{PH0}]"#);
@@ -1084,6 +1156,8 @@ mod tests {
             DecodeError::InvalidPlaceholder,
             DecodeError::UnexpectedBinary,
             DecodeError::UnexpectedText,
+            DecodeError::AttachmentsTooLarge,
+            DecodeError::AttachmentsTimeout,
         ];
         for e in errors {
             let text = e.to_string();

@@ -86,6 +86,17 @@ pub struct Config {
     /// Acks one socket may await at once (1024). [`Client::emit`] with an ack over the bound fails with
     /// [`UsageError::TooManyPendingAcks`] and sends nothing.
     pub max_pending_acks: usize,
+    /// How long a binary packet may wait for its attachments, counted from its header (60 s; not in
+    /// the reference, which waits as long as the connection lives). Past it the connection closes as
+    /// on a packet the codec refuses, with [`DecodeError::AttachmentsTimeout`].
+    pub attachments_timeout: Duration,
+    /// Refused CONNECTs (by [`Client::reject`] or over `max_namespaces`) one connection may have in
+    /// a burst (10); one more is allowed every `refused_connect_interval`. A CONNECT arriving while
+    /// the budget is spent closes the connection (`forced server close`) without asking the server:
+    /// a client cannot try an auth middleware at wire speed on one connection. Not in the reference.
+    pub max_refused_connects: u32,
+    /// How often one refused CONNECT is forgiven (1 s); see `max_refused_connects`.
+    pub refused_connect_interval: Duration,
 }
 
 impl Default for Config {
@@ -95,6 +106,9 @@ impl Default for Config {
             limits: Limits::default(),
             max_namespaces: 64,
             max_pending_acks: 1024,
+            attachments_timeout: Duration::from_secs(60),
+            max_refused_connects: 10,
+            refused_connect_interval: Duration::from_secs(1),
         }
     }
 }
@@ -402,10 +416,12 @@ impl Encoded {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Timer {
     ConnectTimeout,
+    /// The pending binary packet's attachments are late.
+    Attachments,
 }
 
 impl TimerKey for Timer {
-    const ALL: &'static [Self] = &[Timer::ConnectTimeout];
+    const ALL: &'static [Self] = &[Timer::ConnectTimeout, Timer::Attachments];
     fn index(self) -> usize {
         self as usize
     }
@@ -440,6 +456,10 @@ pub struct Client {
     /// Ack deadlines across all sockets, earliest first.
     deadlines: BTreeMap<(Instant, AckHandle), (Nsp, AckId)>,
     next_handle: u64,
+    /// When the refused CONNECTs so far are all forgiven: each refusal moves it one
+    /// `refused_connect_interval` later (from now at the latest), so it runs at most
+    /// `max_refused_connects` intervals ahead while refusals come no faster than they are forgiven.
+    refusals_forgiven_at: Instant,
     closed: bool,
     engine_out: VecDeque<EngineCommand>,
     events: VecDeque<Event>,
@@ -458,6 +478,7 @@ impl Client {
             timers,
             deadlines: BTreeMap::new(),
             next_handle: 0,
+            refusals_forgiven_at: now,
             closed: false,
             engine_out: VecDeque::new(),
             events: VecDeque::new(),
@@ -505,7 +526,6 @@ impl Client {
 
     /// One message from the engine session (a Socket.IO packet, or a binary attachment).
     pub fn handle_engine_message(&mut self, now: Instant, msg: Message) {
-        let _ = now;
         if self.closed {
             return;
         }
@@ -514,8 +534,17 @@ impl Client {
             Message::Binary(bytes) => self.decoder.decode_binary(bytes),
         };
         match status {
-            Ok(Status::Complete(packet)) => self.on_packet(packet),
-            Ok(Status::Partial { .. }) => {}
+            Ok(Status::Complete(packet)) => {
+                self.timers.stop(Timer::Attachments);
+                self.on_packet(now, packet);
+            }
+            Ok(Status::Partial { .. }) => {
+                // Armed by the header only: the timeout counts the whole packet.
+                if !self.timers.is_armed(Timer::Attachments) {
+                    self.timers
+                        .set(Timer::Attachments, now + self.config.attachments_timeout);
+                }
+            }
             Err(error) => self.on_decode_error(error),
         }
     }
@@ -542,6 +571,10 @@ impl Client {
                         self.shut(DisconnectReason::ForcedServerClose, true);
                         return;
                     }
+                }
+                Timer::Attachments => {
+                    self.on_decode_error(DecodeError::AttachmentsTimeout);
+                    return;
                 }
             }
         }
@@ -603,13 +636,13 @@ impl Client {
         message: &str,
         data: Option<String>,
     ) -> Result<(), UsageError> {
-        let _ = now;
         self.check_open()?;
         if let Some(data) = &data {
             json::scan(data, OUTGOING_MAX_DEPTH).map_err(UsageError::InvalidJson)?;
         }
         self.take_pending(nsp)?;
         self.send(connect_error(nsp, message, data.as_deref()));
+        self.count_refusal(now);
         Ok(())
     }
 
@@ -757,11 +790,11 @@ impl Client {
 
     // ---- internals ----
 
-    fn on_packet(&mut self, packet: Packet) {
+    fn on_packet(&mut self, now: Instant, packet: Packet) {
         let Packet { nsp, data } = packet;
         let joined = self.is_connected(&nsp);
         match data {
-            PacketData::Connect(auth) if !joined => self.on_connect(nsp, auth),
+            PacketData::Connect(auth) if !joined => self.on_connect(now, nsp, auth),
             PacketData::Event { args, id } if joined => {
                 self.events.push_back(Event::Event { nsp, args, id });
             }
@@ -777,12 +810,22 @@ impl Client {
         }
     }
 
-    fn on_connect(&mut self, nsp: Nsp, auth: Option<String>) {
+    fn on_connect(&mut self, now: Instant, nsp: Nsp, auth: Option<String>) {
         if self.pending.contains(&nsp) {
+            return;
+        }
+        // One more refusal must still fit in the budget: at most `max_refused_connects` intervals
+        // owed after it.
+        let interval = self.config.refused_connect_interval;
+        let budget = interval.saturating_mul(self.config.max_refused_connects);
+        let owed = self.refusals_forgiven_at.saturating_duration_since(now);
+        if !owed.is_zero() && owed > budget.saturating_sub(interval) {
+            self.shut(DisconnectReason::ForcedServerClose, true);
             return;
         }
         if self.sockets.len().saturating_add(self.pending.len()) >= self.config.max_namespaces {
             self.send(connect_error(&nsp, "Too many namespaces", None));
+            self.count_refusal(now);
             return;
         }
         let recovery = auth.as_deref().and_then(recovery_of);
@@ -792,6 +835,12 @@ impl Client {
             auth,
             recovery,
         });
+    }
+
+    /// One more refused CONNECT against the budget (see [`Config::max_refused_connects`]).
+    fn count_refusal(&mut self, now: Instant) {
+        self.refusals_forgiven_at =
+            self.refusals_forgiven_at.max(now) + self.config.refused_connect_interval;
     }
 
     fn on_ack(&mut self, nsp: Nsp, id: AckId, args: Args) {
@@ -954,6 +1003,9 @@ fn check_depth(args: &Args) -> Result<(), UsageError> {
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod bound_tests;
 
 #[cfg(test)]
 mod tests {

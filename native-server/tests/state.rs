@@ -1,4 +1,5 @@
-//! What a node keeps stays bounded: recovery history under its bounds.
+//! What a node keeps stays bounded and is given once: recovery history under its bounds, a socket
+//! in several target rooms reached once.
 #![allow(
     clippy::unwrap_used,
     clippy::expect_used,
@@ -9,6 +10,7 @@
 mod common;
 
 use common::{Sio, channel, fast, next, start};
+use serde_json::json;
 use sockeye_server::{ConnectionStateRecovery, DisconnectReason, Event, SocketIo, SocketRef};
 
 /// A server with recovery whose sockets join `room`, tell `connected` their id and whether they
@@ -114,4 +116,48 @@ async fn a_client_whose_history_was_cut_by_the_byte_bound_is_not_recovered() {
         .await;
     let (new_sid, recovered) = next(&mut connected).await;
     assert_eq!((new_sid.as_str(), recovered), (back.sid.as_str(), false));
+}
+
+/// socketioxide #813: `to(["a", "b"])` reached a socket in both rooms twice.
+#[tokio::test]
+async fn a_socket_in_several_target_rooms_gets_a_broadcast_once() {
+    let (addr, io) = start(fast()).await;
+    let (tx, mut rx) = channel::<String>();
+    io.ns("/", move |socket: SocketRef| {
+        socket.join(["a", "b", "c"]).unwrap();
+        tx.send(socket.id().to_owned()).unwrap();
+    });
+    let mut c = Sio::connect(addr, "").await;
+    let mut other = Sio::connect(addr, "").await;
+    next(&mut rx).await;
+    let other_id = next(&mut rx).await;
+    let sender = io.sockets().get_socket(&other_id).unwrap();
+
+    io.to(["a", "b"]).emit("to", &1).unwrap();
+    io.to("a").to("b").to("c").emit("to", &2).unwrap();
+    sender
+        .broadcast()
+        .to(["a", "b"])
+        .emit("broadcast", &3)
+        .unwrap();
+    io.except("nobody")
+        .to(vec!["b", "c"])
+        .emit("to", &4)
+        .unwrap();
+    // Everything sent to one socket arrives in order: a second copy of any of the above would
+    // come before this.
+    io.emit("end", &()).unwrap();
+    for expected in [
+        json!(["to", 1]),
+        json!(["to", 2]),
+        json!(["broadcast", 3]),
+        json!(["to", 4]),
+        json!(["end"]),
+    ] {
+        assert_eq!(c.recv_event().await, expected);
+    }
+    for expected in [json!(["to", 1]), json!(["to", 2]), json!(["to", 4])] {
+        assert_eq!(other.recv_event().await, expected);
+    }
+    assert_eq!(other.recv_event().await, json!(["end"]));
 }

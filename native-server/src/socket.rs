@@ -185,7 +185,9 @@ impl SocketRef {
         &self.0.nsp
     }
 
-    /// The namespace.
+    /// The namespace. While the middlewares of a dynamic namespace's child that does not exist
+    /// yet run, a stand-in named as the child (see [`ParentNamespace::use_middleware`](
+    /// crate::ParentNamespace::use_middleware)); the child once the socket is admitted.
     pub fn namespace(&self) -> &Namespace {
         self.0.admitted.get().unwrap_or(&self.0.ns)
     }

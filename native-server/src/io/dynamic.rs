@@ -154,7 +154,11 @@ impl ParentNamespace {
             .add_connection(handler::connect_handler(handler));
     }
 
-    /// Adds a middleware for every child (as [`Namespace::use_middleware`]).
+    /// Adds a middleware for every child (as [`Namespace::use_middleware`]). The child is
+    /// created once a client passes them, not before: until then its socket's
+    /// [`namespace`](SocketRef::namespace) is a stand-in with the child's name and a local
+    /// in-memory adapter, and the rooms the middlewares join there go with the socket to the
+    /// child; a refused client leaves nothing behind.
     pub fn use_middleware<H: ConnectMiddleware<M>, M: 'static>(&self, middleware: H) {
         self.0
             .handlers

@@ -15,7 +15,9 @@
 //! An adapter reaches this node's sockets through [`LocalNamespace`], which encodes a packet once
 //! for every receiver.
 
-use std::collections::{HashMap, HashSet, VecDeque};
+mod recovery;
+
+use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex, Weak};
 use std::time::Duration;
 
@@ -448,27 +450,12 @@ struct Rooms {
     sids: HashMap<SocketId, HashSet<Room>>,
 }
 
-struct StoredPacket {
-    id: String,
-    opts: BroadcastOptions,
-    /// The event's arguments, its offset last.
-    args: Args,
-    emitted_at: tokio::time::Instant,
-}
-
-#[derive(Default)]
-struct Recovery {
-    sessions: HashMap<String, (PersistedSession, tokio::time::Instant)>,
-    packets: VecDeque<StoredPacket>,
-    next_offset: u64,
-}
-
 /// The in-memory adapter (the reference's `Adapter`, and its `SessionAwareAdapter` when
 /// connection state recovery is on): one node, rooms in memory.
 pub struct MemoryAdapter {
     local: LocalNamespace,
     state: Mutex<Rooms>,
-    recovery: Option<(ConnectionStateRecovery, Mutex<Recovery>)>,
+    recovery: Option<Mutex<recovery::Store>>,
 }
 
 impl std::fmt::Debug for MemoryAdapter {
@@ -483,7 +470,7 @@ impl MemoryAdapter {
     /// An adapter for the namespace `local`; it keeps sessions and packets for recovery when the
     /// server has connection state recovery on.
     pub fn new(local: LocalNamespace) -> Self {
-        let recovery = local.recovery.map(|r| (r, Mutex::new(Recovery::default())));
+        let recovery = local.recovery.map(|r| Mutex::new(recovery::Store::new(r)));
         MemoryAdapter {
             local,
             state: Mutex::new(Rooms::default()),
@@ -549,18 +536,10 @@ impl MemoryAdapter {
         }
     }
 
-    /// Drops expired sessions and packets (the reference does it every minute; here on use).
-    fn prune(&self, rec: &mut Recovery, max: Duration) {
-        let now = tokio::time::Instant::now();
-        rec.sessions
-            .retain(|_, (_, at)| now.saturating_duration_since(*at) <= max);
-        while rec
-            .packets
-            .front()
-            .is_some_and(|p| now.saturating_duration_since(p.emitted_at) > max)
-        {
-            rec.packets.pop_front();
-        }
+    fn recovery_store(&self) -> Option<std::sync::MutexGuard<'_, recovery::Store>> {
+        self.recovery
+            .as_ref()
+            .map(|rec| rec.lock().unwrap_or_else(|e| e.into_inner()))
     }
 }
 
@@ -679,41 +658,23 @@ impl Adapter for MemoryAdapter {
     }
 
     fn broadcast(&self, packet: BroadcastPacket, opts: BroadcastOptions) -> Result<(), EmitError> {
-        let (sockets, offset) = match &self.recovery {
-            Some((config, rec)) if !opts.flags.volatile => {
-                let mut rec = rec.lock().unwrap_or_else(|e| e.into_inner());
+        let store = if opts.flags.volatile {
+            None
+        } else {
+            self.recovery_store()
+        };
+        let (sockets, offset) = match store {
+            Some(mut store) => {
                 // Selected under the recovery lock, which a restored socket holds while it joins
                 // its rooms and reads what it missed (`join_restored`): so this packet is either
                 // among those or reaches it live.
                 let sockets = self
                     .local
                     .sockets_where(|each| self.select_each(&opts, each));
-                self.prune(&mut rec, config.max_disconnection_duration);
-                rec.next_offset += 1;
-                let id = format!(
-                    "{}-{}",
-                    proto::url::yeast(
-                        u64::try_from(
-                            std::time::SystemTime::now()
-                                .duration_since(std::time::UNIX_EPOCH)
-                                .unwrap_or_default()
-                                .as_millis()
-                        )
-                        .unwrap_or(0)
-                    ),
-                    rec.next_offset
-                );
-                let mut args = packet.args.clone();
-                args.push_str(&id);
-                rec.packets.push_back(StoredPacket {
-                    id: id.clone(),
-                    opts: opts.clone(),
-                    args,
-                    emitted_at: tokio::time::Instant::now(),
-                });
+                let id = store.push(&opts, &packet.args, tokio::time::Instant::now());
                 (sockets, Some(id))
             }
-            _ => (
+            None => (
                 self.local
                     .sockets_where(|each| self.select_each(&opts, each)),
                 None,
@@ -774,10 +735,8 @@ impl Adapter for MemoryAdapter {
     }
 
     fn persist_session(&self, session: PersistedSession) {
-        if let Some((_, rec)) = &self.recovery {
-            let mut rec = rec.lock().unwrap_or_else(|e| e.into_inner());
-            rec.sessions
-                .insert(session.pid.clone(), (session, tokio::time::Instant::now()));
+        if let Some(mut store) = self.recovery_store() {
+            store.persist(session, tokio::time::Instant::now());
         }
     }
 
@@ -786,47 +745,26 @@ impl Adapter for MemoryAdapter {
         pid: &str,
         offset: &str,
     ) -> BoxFuture<'_, Result<Option<RestoredSession>, AdapterError>> {
-        let restored = self.recovery.as_ref().and_then(|(config, rec)| {
-            let mut rec = rec.lock().unwrap_or_else(|e| e.into_inner());
-            self.prune(&mut rec, config.max_disconnection_duration);
-            let (session, _) = rec.sessions.get(pid)?.clone();
-            let index = rec.packets.iter().position(|p| p.id == offset)?;
-            let missed_packets = rec
-                .packets
-                .iter()
-                .skip(index + 1)
-                .filter(|p| included(&session.rooms, &p.opts))
-                .map(|p| p.args.clone())
-                .collect();
-            Some(RestoredSession {
-                session,
-                missed_packets,
-            })
-        });
+        let restored = self
+            .recovery_store()
+            .and_then(|mut store| store.restore(pid, offset, tokio::time::Instant::now()));
         Box::pin(async move { Ok(restored) })
     }
 
     fn join_restored(&self, id: &str, rooms: &[Room], offset: &str) -> Vec<Args> {
-        let Some((_, rec)) = &self.recovery else {
+        let Some(store) = self.recovery_store() else {
             self.add_all(id, rooms);
             return Vec::new();
         };
         let (events, late) = {
-            let rec = rec.lock().unwrap_or_else(|e| e.into_inner());
             // Never refused: these rooms were joined under the bound before.
             let events = self
                 .join_silently(id, rooms, usize::MAX)
                 .unwrap_or_default();
-            let late = match rec.packets.iter().position(|p| p.id == offset) {
-                Some(index) => rec
-                    .packets
-                    .iter()
-                    .skip(index + 1)
-                    .filter(|p| included(rooms, &p.opts))
-                    .map(|p| p.args.clone())
-                    .collect(),
-                None => Vec::new(),
-            };
+            // Nothing when the offset went meanwhile (a bound cut the history): the socket is
+            // restored already, and what it missed is no longer known.
+            let late = store.after(offset, rooms).unwrap_or_default();
+            drop(store);
             (events, late)
         };
         for ev in events {
@@ -907,10 +845,8 @@ mod tests {
             };
             adapter.broadcast(packet, opts(&["a"], &[])).unwrap();
         };
-        let last_offset = |adapter: &MemoryAdapter| {
-            let (_, rec) = adapter.recovery.as_ref().unwrap();
-            rec.lock().unwrap().packets.back().unwrap().id.clone()
-        };
+        let last_offset =
+            |adapter: &MemoryAdapter| adapter.recovery_store().unwrap().last_offset().unwrap();
         adapter.add_all("s1", &rooms);
         send(1);
         let offset = last_offset(&adapter);

@@ -1,6 +1,8 @@
 //! The Socket.IO server ([`SocketIo`]), its builder and its namespaces ([`Namespace`], static or
 //! dynamic).
 
+mod dynamic;
+
 use std::collections::HashMap;
 use std::future::Future;
 use std::sync::{Arc, RwLock, Weak};
@@ -24,13 +26,14 @@ use crate::event::OwedAcks;
 use crate::handler::{
     self, BoxedConnectHandler, BoxedConnectMiddleware, ConnectHandler, ConnectMiddleware,
 };
-use crate::handshake::Handshake;
 use crate::http::{EngineLayer, EngineService, NotFound};
 use crate::id_hash::IdMap;
 use crate::operators::{BroadcastOperator, IntoRooms, RemoteSocket};
 use crate::sio_session::{AckReply, AppCmd, SharedPacket, SioStarter};
 use crate::socket::SocketRef;
-use crate::value::Value;
+
+pub(crate) use dynamic::Child;
+pub use dynamic::{NsMatcher, NsPredicate, ParentNamespace};
 
 type RoomListener = Arc<dyn Fn(&RoomEvent) + Send + Sync>;
 type ServerSideHandler =
@@ -83,6 +86,8 @@ pub(crate) struct NsInner {
     server_side: RwLock<HashMap<String, Vec<ServerSideHandler>>>,
     recovery: bool,
     max_rooms_per_socket: usize,
+    /// Set on a dynamic namespace's children.
+    child: Option<Child>,
     /// The server's, shared by its namespaces.
     pub(crate) owed_acks: Arc<OwedAcks>,
     /// The state given to the builder (`State<T>`), shared by the namespaces.
@@ -241,26 +246,14 @@ impl std::fmt::Debug for Namespace {
 }
 
 impl Namespace {
-    fn new(io: &Arc<IoInner>, name: Nsp, handlers: Arc<NsHandlers>) -> Namespace {
-        let recovery = io.recovery;
+    fn new(
+        io: &Arc<IoInner>,
+        name: Nsp,
+        handlers: Arc<NsHandlers>,
+        child: Option<Child>,
+    ) -> Namespace {
         let factory = io.adapter_factory.clone();
-        let inner = Arc::new_cyclic(|weak: &Weak<NsInner>| NsInner {
-            adapter: factory(LocalNamespace {
-                ns: weak.clone(),
-                name: name.as_str().to_owned(),
-                recovery,
-            }),
-            nsp: name,
-            sockets: RwLock::new(IdMap::default()),
-            handlers,
-            room_listeners: RwLock::new(Vec::new()),
-            server_side: RwLock::new(HashMap::new()),
-            recovery: recovery.is_some(),
-            max_rooms_per_socket: io.max_rooms_per_socket,
-            owed_acks: io.owed_acks.clone(),
-            state: io.state.clone(),
-        });
-        let ns = Namespace(inner);
+        let ns = Namespace::with_adapter(io, name, handlers, child, |local| factory(local));
         let adapter = ns.0.adapter.clone();
         let init = async move {
             if let Err(e) = adapter.init().await {
@@ -275,6 +268,37 @@ impl Namespace {
             Err(_) => tracing::debug!("no runtime: adapter init skipped for {}", ns.name()),
         }
         ns
+    }
+
+    fn with_adapter(
+        io: &Arc<IoInner>,
+        name: Nsp,
+        handlers: Arc<NsHandlers>,
+        child: Option<Child>,
+        adapter: impl FnOnce(LocalNamespace) -> Arc<dyn Adapter>,
+    ) -> Namespace {
+        let recovery = io.recovery;
+        Namespace(Arc::new_cyclic(|weak: &Weak<NsInner>| NsInner {
+            adapter: adapter(LocalNamespace {
+                ns: weak.clone(),
+                name: name.as_str().to_owned(),
+                recovery,
+            }),
+            nsp: name,
+            sockets: RwLock::new(IdMap::default()),
+            handlers,
+            room_listeners: RwLock::new(Vec::new()),
+            server_side: RwLock::new(HashMap::new()),
+            recovery: recovery.is_some(),
+            max_rooms_per_socket: io.max_rooms_per_socket,
+            child,
+            owed_acks: io.owed_acks.clone(),
+            state: io.state.clone(),
+        }))
+    }
+
+    pub(crate) fn same(&self, other: &Namespace) -> bool {
+        Arc::ptr_eq(&self.0, &other.0)
     }
 
     /// The name (`/`, `/admin` ...).
@@ -324,11 +348,14 @@ impl Namespace {
     }
 
     pub(crate) fn remove_socket(&self, id: &str) {
-        self.0
-            .sockets
-            .write()
-            .unwrap_or_else(|e| e.into_inner())
-            .remove(id);
+        let empty = {
+            let mut sockets = self.0.sockets.write().unwrap_or_else(|e| e.into_inner());
+            sockets.remove(id);
+            sockets.is_empty()
+        };
+        if let Some(child) = self.0.child.as_ref().filter(|_| empty) {
+            child.emptied(self);
+        }
     }
 
     /// Calls `handler` for each socket that connects (after the middlewares passed). It takes
@@ -510,107 +537,12 @@ impl Namespace {
     }
 }
 
-/// A dynamic namespace's predicate: the name and the CONNECT's auth.
-pub type NsPredicate = Arc<dyn Fn(&str, &Value) -> bool + Send + Sync>;
-
-/// How a dynamic namespace matches names.
-#[derive(Clone)]
-pub enum NsMatcher {
-    /// Names matching the regex (`io.of(/^\/dynamic-\d+$/)`).
-    Regex(regex::Regex),
-    /// Names the predicate accepts, given the name and the CONNECT's auth
-    /// (`io.of((name, auth, next) => ..)`).
-    Predicate(NsPredicate),
-}
-
-impl std::fmt::Debug for NsMatcher {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            NsMatcher::Regex(r) => f.debug_tuple("Regex").field(&r.as_str()).finish(),
-            NsMatcher::Predicate(_) => f.write_str("Predicate(..)"),
-        }
-    }
-}
-
-impl From<regex::Regex> for NsMatcher {
-    fn from(r: regex::Regex) -> Self {
-        NsMatcher::Regex(r)
-    }
-}
-
-impl NsMatcher {
-    /// A predicate matcher.
-    pub fn predicate<F: Fn(&str, &Value) -> bool + Send + Sync + 'static>(f: F) -> Self {
-        NsMatcher::Predicate(Arc::new(f))
-    }
-
-    fn matches(&self, name: &str, handshake: &Handshake) -> bool {
-        match self {
-            NsMatcher::Regex(r) => r.is_match(name),
-            // The auth object as a tree only for a predicate that reads it.
-            NsMatcher::Predicate(p) => p(name, &handshake.auth_value()),
-        }
-    }
-}
-
-struct ParentInner {
-    matcher: NsMatcher,
-    handlers: Arc<NsHandlers>,
-    children: RwLock<Vec<Namespace>>,
-}
-
-/// A dynamic namespace (the reference's `ParentNamespace`): its handlers and middlewares apply to
-/// every child namespace created for a matching name.
-#[derive(Clone)]
-pub struct ParentNamespace(Arc<ParentInner>);
-
-impl std::fmt::Debug for ParentNamespace {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("ParentNamespace")
-            .field("matcher", &self.0.matcher)
-            .finish_non_exhaustive()
-    }
-}
-
-impl ParentNamespace {
-    /// Calls `handler` for each socket connecting to any child (as
-    /// [`Namespace::on_connection`]).
-    pub fn on_connection<H: ConnectHandler<M>, M: 'static>(&self, handler: H) {
-        self.0
-            .handlers
-            .add_connection(handler::connect_handler(handler));
-    }
-
-    /// Adds a middleware for every child (as [`Namespace::use_middleware`]).
-    pub fn use_middleware<H: ConnectMiddleware<M>, M: 'static>(&self, middleware: H) {
-        self.0
-            .handlers
-            .add_middleware(handler::connect_middleware(middleware));
-    }
-
-    /// The child namespaces created so far.
-    pub fn children(&self) -> Vec<Namespace> {
-        self.0
-            .children
-            .read()
-            .unwrap_or_else(|e| e.into_inner())
-            .clone()
-    }
-
-    /// Emits to every socket of every child.
-    pub fn emit<T: ToArgs + ?Sized>(&self, event: &str, data: &T) -> Result<(), EmitError> {
-        for ns in self.children() {
-            ns.emit(event, data)?;
-        }
-        Ok(())
-    }
-}
-
 pub(crate) struct IoInner {
     pub(crate) engine: Arc<EngineShared>,
     pub(crate) socket_config: proto::socket::server::Config,
     pub(crate) recovery: Option<ConnectionStateRecovery>,
     max_rooms_per_socket: usize,
+    cleanup_empty_child_namespaces: bool,
     adapter_factory: AdapterFactory,
     nsps: RwLock<HashMap<String, Namespace>>,
     parents: RwLock<Vec<ParentNamespace>>,
@@ -623,44 +555,8 @@ impl IoInner {
     fn get_or_create(self: &Arc<Self>, name: Nsp) -> Namespace {
         let mut nsps = self.nsps.write().unwrap_or_else(|e| e.into_inner());
         nsps.entry(name.as_str().to_owned())
-            .or_insert_with(|| Namespace::new(self, name, Arc::new(NsHandlers::default())))
+            .or_insert_with(|| Namespace::new(self, name, Arc::new(NsHandlers::default()), None))
             .clone()
-    }
-
-    /// The namespace for a CONNECT: an existing one, or a new child of a matching dynamic
-    /// namespace; `None` for an unknown name ("Invalid namespace").
-    pub(crate) fn lookup(self: &Arc<Self>, name: &Nsp, handshake: &Handshake) -> Option<Namespace> {
-        if let Some(ns) = self
-            .nsps
-            .read()
-            .unwrap_or_else(|e| e.into_inner())
-            .get(name.as_str())
-        {
-            return Some(ns.clone());
-        }
-        let parents = self
-            .parents
-            .read()
-            .unwrap_or_else(|e| e.into_inner())
-            .clone();
-        for parent in parents {
-            if parent.0.matcher.matches(name.as_str(), handshake) {
-                let mut nsps = self.nsps.write().unwrap_or_else(|e| e.into_inner());
-                if let Some(ns) = nsps.get(name.as_str()) {
-                    return Some(ns.clone());
-                }
-                let ns = Namespace::new(self, name.clone(), parent.0.handlers.clone());
-                nsps.insert(name.as_str().to_owned(), ns.clone());
-                parent
-                    .0
-                    .children
-                    .write()
-                    .unwrap_or_else(|e| e.into_inner())
-                    .push(ns.clone());
-                return Some(ns);
-            }
-        }
-        None
     }
 }
 
@@ -705,6 +601,7 @@ pub struct SocketIoBuilder {
     recovery: Option<ConnectionStateRecovery>,
     adapter: Option<AdapterFactory>,
     max_rooms_per_socket: usize,
+    cleanup_empty_child_namespaces: bool,
     state: http::Extensions,
 }
 
@@ -811,6 +708,17 @@ impl SocketIoBuilder {
         self
     }
 
+    /// Removes a dynamic namespace's child once its last socket has left, and closes its
+    /// adapter (`cleanupEmptyChildNamespaces`, false). Off, a child stays for the server's life
+    /// once a client was admitted to it (a refused client creates none either way); on, a
+    /// client that connects later gets a new child, and the sessions a removed child kept for
+    /// connection state recovery go with it.
+    #[must_use]
+    pub fn cleanup_empty_child_namespaces(mut self, cleanup: bool) -> Self {
+        self.cleanup_empty_child_namespaces = cleanup;
+        self
+    }
+
     /// Turns connection state recovery on (`connectionStateRecovery`).
     #[must_use]
     pub fn connection_state_recovery(mut self, options: ConnectionStateRecovery) -> Self {
@@ -868,6 +776,7 @@ impl SocketIoBuilder {
             socket_config: self.socket,
             recovery: self.recovery,
             max_rooms_per_socket: self.max_rooms_per_socket,
+            cleanup_empty_child_namespaces: self.cleanup_empty_child_namespaces,
             adapter_factory,
             nsps: RwLock::new(HashMap::new()),
             parents: RwLock::new(Vec::new()),
@@ -894,6 +803,7 @@ impl SocketIo {
             recovery: None,
             adapter: None,
             max_rooms_per_socket: 10_000,
+            cleanup_empty_child_namespaces: false,
             state: http::Extensions::new(),
         }
     }
@@ -927,11 +837,7 @@ impl SocketIo {
     /// A dynamic namespace: children are created for the names `matcher` accepts, and share its
     /// handlers (`io.of(regex)` / `io.of(fn)`).
     pub fn dynamic_ns(&self, matcher: impl Into<NsMatcher>) -> ParentNamespace {
-        let parent = ParentNamespace(Arc::new(ParentInner {
-            matcher: matcher.into(),
-            handlers: Arc::new(NsHandlers::default()),
-            children: RwLock::new(Vec::new()),
-        }));
+        let parent = ParentNamespace::new(matcher.into());
         self.0
             .parents
             .write()

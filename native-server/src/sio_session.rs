@@ -215,8 +215,8 @@ impl SioApp {
         if !core.socket().pending_connects().any(|p| *p == nsp) {
             return; // the connection closed meanwhile
         }
-        let ns = socket.namespace().clone();
-        ns.insert_socket(socket.clone());
+        // A dynamic namespace's child is created now, for an admitted client only.
+        let ns = self.io.admit(&socket);
         let mut all_rooms = vec![socket.id().to_owned()];
         all_rooms.extend(rooms.into_iter().filter(|r| r != socket.id()));
         match &offset {

@@ -4,7 +4,7 @@
 use std::collections::HashMap;
 use std::future::Future;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::{Arc, Mutex, RwLock};
+use std::sync::{Arc, Mutex, OnceLock, RwLock};
 
 use proto::engine::Transport;
 use proto::socket::args::Args;
@@ -94,7 +94,11 @@ pub(crate) struct SocketInner {
     id: String,
     pid: Option<String>,
     nsp: Nsp,
+    /// The namespace its middlewares ran on.
     ns: Namespace,
+    /// The namespace it was admitted to when that is another: a dynamic namespace's child is
+    /// only created once a client is admitted, so its middlewares ran on a stand-in.
+    admitted: OnceLock<Namespace>,
     handshake: Handshake,
     conn: Conn,
     tx: SessionTx,
@@ -152,6 +156,7 @@ impl SocketRef {
             pid: init.pid,
             nsp,
             ns,
+            admitted: OnceLock::new(),
             handshake,
             conn,
             tx,
@@ -185,9 +190,17 @@ impl SocketRef {
         &self.0.nsp
     }
 
-    /// The namespace.
+    /// The namespace. While the middlewares of a dynamic namespace's child that does not exist
+    /// yet run, a stand-in named as the child (see [`ParentNamespace::use_middleware`](
+    /// crate::ParentNamespace::use_middleware)); the child once the socket is admitted.
     pub fn namespace(&self) -> &Namespace {
-        &self.0.ns
+        self.0.admitted.get().unwrap_or(&self.0.ns)
+    }
+
+    /// Moves a socket being admitted to `ns`, the namespace created or found for its name
+    /// (see `SocketInner::admitted`).
+    pub(crate) fn admitted_to(&self, ns: Namespace) {
+        let _ = self.0.admitted.set(ns);
     }
 
     /// The handshake.
@@ -376,7 +389,7 @@ impl SocketRef {
     /// builder's [`max_rooms_per_socket`](crate::SocketIoBuilder::max_rooms_per_socket) (10,000,
     /// its own id's room among them; the reference has no bound).
     pub fn join(&self, rooms: impl IntoRooms) -> Result<(), JoinError> {
-        let max = self.0.ns.max_rooms_per_socket();
+        let max = self.namespace().max_rooms_per_socket();
         self.0
             .ns
             .adapter()
@@ -385,17 +398,17 @@ impl SocketRef {
 
     /// Leaves a room.
     pub fn leave(&self, room: &str) {
-        self.0.ns.adapter().del(self.id(), room);
+        self.namespace().adapter().del(self.id(), room);
     }
 
     /// Leaves every room.
     pub fn leave_all(&self) {
-        self.0.ns.adapter().del_all(self.id());
+        self.namespace().adapter().del_all(self.id());
     }
 
     /// The rooms the socket is in (its own id among them).
     pub fn rooms(&self) -> Vec<Room> {
-        self.0.ns.adapter().socket_rooms(self.id())
+        self.namespace().adapter().socket_rooms(self.id())
     }
 
     // ---- leaving ----
@@ -550,8 +563,8 @@ impl SocketRef {
 
     /// Leaves the rooms and the namespace: what [`Leave`] does on drop.
     fn leave_namespace(&self) {
-        self.0.ns.adapter().del_all(self.id());
-        self.0.ns.remove_socket(self.id());
+        self.namespace().adapter().del_all(self.id());
+        self.namespace().remove_socket(self.id());
     }
 
     /// Leaves the namespace and its rooms without a handler called: its session ended without
@@ -579,7 +592,7 @@ impl SocketRef {
         for h in disconnecting {
             self.start(h.call(&parts), || String::from("disconnecting"));
         }
-        let adapter = self.0.ns.adapter();
+        let adapter = self.namespace().adapter();
         if recovery && reason.is_recoverable() {
             if let Some(pid) = &self.0.pid {
                 adapter.persist_session(crate::adapter::PersistedSession {

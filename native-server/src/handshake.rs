@@ -26,7 +26,10 @@ pub struct Handshake {
     pub address: Option<SocketAddr>,
     /// Whether the request was cross-origin (it had an `Origin` header).
     pub xdomain: bool,
-    /// Whether the connection is TLS (false: this server speaks plain HTTP; put TLS in front).
+    /// Whether the request came over TLS (the reference's `request.connection.encrypted`):
+    /// under [`serve_with`](crate::serve_with) with `tls`, or when a server in front marked the
+    /// request with [`SecureConnection`](crate::http::SecureConnection). A proxy's
+    /// `X-Forwarded-Proto` is not read, as in the reference.
     pub secure: bool,
     /// The request's URL (path and query).
     pub url: String,
@@ -75,7 +78,7 @@ impl Handshake {
             .unwrap_or(0),
             address: req.remote_addr,
             xdomain: req.headers.contains_key(http::header::ORIGIN),
-            secure: false,
+            secure: req.secure,
             url: req.uri.to_string(),
             query: req.query(),
             auth,

@@ -122,8 +122,8 @@ pub use event::{AckSender, Event};
 pub use extract::{Bin, Data, Extension, State, TryData};
 pub use handshake::Handshake;
 pub use http::{
-    ClientAddr, EngineLayer, EngineService, LISTEN_BACKLOG, RequestInfo, ServeConfig, ServeDir,
-    bind, serve, serve_with,
+    ClientAddr, EngineLayer, EngineService, LISTEN_BACKLOG, RequestInfo, SecureConnection,
+    ServeConfig, ServeDir, bind, serve, serve_with,
 };
 pub use io::{Namespace, NsMatcher, ParentNamespace, SocketIo, SocketIoBuilder};
 pub use operators::{BroadcastOperator, IntoRooms, RemoteSocket};

@@ -62,7 +62,7 @@ use crate::engine::EngineShared;
 use answers::empty;
 use route::handle;
 
-pub use files::ServeDir;
+pub use files::{FILE_CHUNK, FileBody, ServeDir};
 pub use serve::{LISTEN_BACKLOG, ServeConfig, bind, serve, serve_with};
 
 /// The address of the peer, as a request extension. [`serve`] inserts it, and under axum the

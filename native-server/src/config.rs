@@ -522,6 +522,10 @@ pub(crate) const DEFAULT_MAX_BUFFERED_CHUNKS: usize = 10_000;
 /// The most Engine.IO sessions open at once (not in the reference).
 pub(crate) const DEFAULT_MAX_CLIENTS: usize = 100_000;
 
+/// The most bytes of URL and headers a handshake may bring, which its session keeps (Node's
+/// `maxHeaderSize`).
+pub(crate) const DEFAULT_MAX_HANDSHAKE_HEADER_BYTES: usize = 16 * 1024;
+
 /// How long a write to a WebSocket whose client stopped reading may stall (not in the reference).
 pub(crate) const DEFAULT_WRITE_TIMEOUT: Duration = Duration::from_secs(30);
 
@@ -533,6 +537,7 @@ pub(crate) struct HttpLimits {
     pub(crate) max_clients: usize,
     pub(crate) websocket_origins: Option<CorsOrigin>,
     pub(crate) write_timeout: Duration,
+    pub(crate) max_handshake_header_bytes: usize,
 }
 
 impl Default for HttpLimits {
@@ -543,6 +548,7 @@ impl Default for HttpLimits {
             max_clients: DEFAULT_MAX_CLIENTS,
             websocket_origins: None,
             write_timeout: DEFAULT_WRITE_TIMEOUT,
+            max_handshake_header_bytes: DEFAULT_MAX_HANDSHAKE_HEADER_BYTES,
         }
     }
 }
@@ -615,6 +621,19 @@ macro_rules! http_builder_methods {
             self
         }
 
+        /// The most bytes of URL and headers (names and values) a handshake may bring (16 KiB,
+        /// Node's `maxHeaderSize`, which bounds them under the reference): its session keeps a
+        /// copy of them as `handshake.headers` for as long as it lives, 45 s at least for one
+        /// that never connects a namespace. Past it the handshake gets `431 Request Header
+        /// Fields Too Large`, as Node answers a larger head. It holds wherever the server is
+        /// mounted (under `axum::serve`, hyper lets a head grow to about 400 KiB); with
+        /// `max_clients` it bounds what handshakes can hold.
+        #[must_use]
+        pub fn max_handshake_header_bytes(mut self, bytes: usize) -> Self {
+            self.engine.http.max_handshake_header_bytes = bytes;
+            self
+        }
+
         /// How long a write to a session's WebSocket may make no progress at all (30 s, the
         /// reference's `ws` `closeTimeout`; the reference has no such bound): a client that
         /// stopped reading, but may go on sending pongs, is closed then, with `transport error`,
@@ -651,6 +670,17 @@ pub(crate) use http_builder_methods;
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_http_bounds_default_to_engine_io_6_6_13_s_and_documented_caps() {
+        let limits = HttpLimits::default();
+        assert_eq!(limits.http_request_body_timeout, Duration::from_secs(30));
+        assert_eq!(limits.max_buffered_chunks, 10_000);
+        assert_eq!(limits.max_clients, 100_000);
+        assert_eq!(limits.max_handshake_header_bytes, 16 * 1024);
+        assert_eq!(limits.write_timeout, Duration::from_secs(30));
+        assert!(limits.websocket_origins.is_none());
+    }
 
     #[test]
     fn paths_get_one_leading_and_one_trailing_slash() {

@@ -12,6 +12,7 @@ use common::{Polling, Sio, WAIT, Ws, channel, next};
 use sockeye_server::{DisconnectReason, ServeConfig, SocketIo, SocketRef};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
+use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 
 const TOO_MANY_CLIENTS: &str = r#"{"code":4,"message":"Too many clients"}"#;
 const TOO_MANY_CONNECTIONS: &str = r#"{"code":4,"message":"Too many connections"}"#;
@@ -47,6 +48,35 @@ async fn handshakes_past_max_clients_get_503_until_a_session_ends() {
     .await
     .unwrap();
     Polling::open(addr).await;
+}
+
+#[tokio::test]
+async fn handshakes_bringing_more_than_max_handshake_header_bytes_get_431() {
+    let (addr, io) = common::start(common::fast().max_handshake_header_bytes(2048)).await;
+    io.ns("/", |_s: SocketRef| async move {});
+    let path = "/socket.io/?EIO=4&transport=polling";
+    let small = "x".repeat(1000);
+    let res = common::send(addr, "GET", path, &[("X-Big", &small)], b"")
+        .await
+        .response()
+        .await;
+    assert_eq!(res.status, 200, "{res:?}");
+    let big = "x".repeat(3000);
+    let res = common::send(addr, "GET", path, &[("X-Big", &big)], b"")
+        .await
+        .response()
+        .await;
+    assert_eq!(res.status, 431);
+    assert_eq!(io.engine().clients_count(), 1, "no session for it");
+    // A WebSocket handshake too.
+    let mut req = format!("ws://{addr}/socket.io/?EIO=4&transport=websocket")
+        .into_client_request()
+        .unwrap();
+    req.headers_mut().insert("x-big", big.parse().unwrap());
+    match tokio_tungstenite::connect_async(req).await {
+        Err(tokio_tungstenite::tungstenite::Error::Http(res)) => assert_eq!(res.status(), 431),
+        other => panic!("expected 431, got {:?}", other.map(|_| ())),
+    }
 }
 
 /// An open connection that has sent nothing yet (it counts until the server closes it).

@@ -100,6 +100,23 @@ pub(super) fn over_capacity(
     res
 }
 
+pub(super) const HEADERS_TOO_LARGE: &str = "Request Header Fields Too Large";
+
+/// A handshake past `max_handshake_header_bytes`: 431, as Node answers a head past its
+/// `maxHeaderSize` (empty, the connection closed), or the message as text for a WebSocket.
+pub(super) fn headers_too_large(upgrade: bool) -> Response<ResponseBody> {
+    let mut res = if upgrade {
+        upgrade_error_response(HEADERS_TOO_LARGE)
+    } else {
+        let mut res = empty(StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE);
+        res.headers_mut()
+            .insert(header::CONNECTION, HeaderValue::from_static("close"));
+        res
+    };
+    *res.status_mut() = StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE;
+    res
+}
+
 /// What the reference answers for a [`RequestError`] on a polling request.
 pub(super) fn request_error_response(error: RequestError) -> Response<ResponseBody> {
     match error {

@@ -20,8 +20,11 @@
 //! | a POST body slower than `httpRequestBodyTimeout` (30 s) | 408, empty body, `Connection: close`; the session closes (`transport error`) |
 //! | polling with a method other than GET or POST | 500, empty body |
 //! | a handshake past `handshake_rate_per_ip` (not in the reference) | 429, `Retry-After`, `{"code":4,"message":"Too many handshakes"}` |
+//! | a handshake whose URL and headers are over `max_handshake_header_bytes` (16 KiB, Node's `maxHeaderSize`) | 431, empty body, `Connection: close` |
 //! | a handshake past `max_clients` (not in the reference) | 503, `{"code":4,"message":"Too many clients"}` |
 //! | a WebSocket from another site's page, with `websocket_origins` set | 400, `Forbidden` (as an `allowRequest` refusal) |
+//! | a WebSocket whose client takes nothing for `write_timeout` (30 s; not in the reference) | closed, `transport error` |
+//! | a response a client takes nothing of for [`ServeConfig::write_timeout`] (30 s; [`serve_with`] only) | the connection closed |
 //! | a connection past [`ServeConfig::max_connections`] or [`ServeConfig::max_connections_per_ip`] ([`serve_with`] only) | 503, `{"code":4,"message":"Too many connections"}` (for an Engine.IO request), `Connection: close` |
 //!
 //! A refused WebSocket upgrade gets `400 Bad Request` with the message as a `text/html` body, as

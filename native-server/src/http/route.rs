@@ -139,6 +139,14 @@ where
     if !admits_origin(shared, &req, upgrade) {
         return refuse(ErrorCode::Forbidden, ErrorCode::Forbidden.message(), &req);
     }
+    if kept_bytes(&req) > shared.config.http.max_handshake_header_bytes {
+        shared.connection_error(ConnectionError {
+            req: RequestInfo::from_request(&req),
+            code: ErrorCode::BadRequest,
+            message: HEADERS_TOO_LARGE.to_owned(),
+        });
+        return headers_too_large(upgrade);
+    }
     if shared.clients_count() >= shared.config.http.max_clients {
         shared.connection_error(ConnectionError {
             req: RequestInfo::from_request(&req),
@@ -198,6 +206,15 @@ where
         res.headers_mut().insert(header::SET_COOKIE, cookie);
     }
     res
+}
+
+/// What a session keeps of its handshake request: its URL and its headers' names and values.
+fn kept_bytes<B>(req: &Request<B>) -> usize {
+    req.headers()
+        .iter()
+        .fold(req.uri().to_string().len(), |sum, (name, value)| {
+            sum.saturating_add(name.as_str().len() + value.len())
+        })
 }
 
 /// The Origin checks of a handshake, and of a WebSocket upgrade of a session: the CORS allowlist

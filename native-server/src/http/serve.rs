@@ -49,8 +49,10 @@ pub struct ServeConfig {
     /// The most connections open at once (100,000; Node's `maxConnections`, unbounded there):
     /// past it, a new connection's first request gets `503 Service Unavailable` with
     /// `{"code":4,"message":"Too many connections"}` (an Engine.IO request's; the message as
-    /// text otherwise, and for a WebSocket) and the connection is closed. Upgraded WebSockets
-    /// count until they close. Keep it under the process's file descriptor limit.
+    /// text otherwise, and for a WebSocket) and the connection is closed; over TLS it is closed
+    /// at once, as Node closes it. Refused connections are answered within a second, at most 256
+    /// at a time (the rest are closed at once). Upgraded WebSockets count until they close.
+    /// Keep it under the process's file descriptor limit.
     pub max_connections: usize,
     /// The most connections open at once from one client address (an IPv6 address by its /64),
     /// 10,000; past it, as past `max_connections`. Behind a proxy every connection comes from
@@ -175,7 +177,13 @@ where
     };
     accept_loop(listener, shutdown, move |stream, peer| {
         let Some(permit) = limits.admit(peer) else {
-            // Refused in the clear even on a TLS port: a TLS handshake is the costly part.
+            // Over TLS, closed unanswered (as Node's `maxConnections` closes every refused
+            // connection): an answer would cost the TLS handshake the cap is there to spare.
+            #[cfg(feature = "tls")]
+            if tls.is_some() {
+                tracing::debug!("connection from {peer} closed: over the connection caps");
+                return;
+            }
             limits.refuse(stream, peer);
             return;
         };

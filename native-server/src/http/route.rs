@@ -14,7 +14,11 @@ use proto::engine::{Sid, Transport};
 use tokio::sync::mpsc::error::SendError;
 use tokio::sync::oneshot;
 
-use super::answers::*;
+use super::answers::{
+    HEADERS_TOO_LARGE, TOO_MANY_CLIENTS, TOO_MANY_HANDSHAKES, apply_cors, empty, error_response,
+    headers_too_large, is_ws_upgrade, over_capacity, request_error_response, too_many_handshakes,
+    upgrade_error_response, with_body,
+};
 use super::{
     BodyReadTimeout, BoxError, ClientAddr, ConnectionError, ErrorCode, RequestInfo, ResponseBody,
 };

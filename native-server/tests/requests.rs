@@ -164,3 +164,65 @@ async fn a_malformed_sid_never_opens_a_session() {
         assert_eq!(io.engine().clients_count(), 0, "sid={sid}");
     }
 }
+
+/// Over `serve_with`'s TLS, `secure` is true: a real TLS connection, with a self-signed
+/// certificate for 127.0.0.1 (tests/fixtures, valid until 2126).
+#[cfg(feature = "tls")]
+#[tokio::test]
+async fn over_serve_with_s_tls_the_request_is_secure() {
+    use std::sync::Arc;
+
+    use sockeye_server::rustls::pki_types::pem::PemObject;
+    use sockeye_server::rustls::pki_types::{CertificateDer, PrivateKeyDer, ServerName};
+    use sockeye_server::rustls::{ClientConfig, RootCertStore, ServerConfig, crypto};
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures");
+    let cert = CertificateDer::from_pem_file(dir.join("test-cert.pem")).unwrap();
+    let key = PrivateKeyDer::from_pem_file(dir.join("test-key.pem")).unwrap();
+    let provider = Arc::new(crypto::ring::default_provider());
+    let server = ServerConfig::builder_with_provider(provider.clone())
+        .with_safe_default_protocol_versions()
+        .unwrap()
+        .with_no_client_auth()
+        .with_single_cert(vec![cert.clone()], key)
+        .unwrap();
+    let mut roots = RootCertStore::empty();
+    roots.add(cert).unwrap();
+    let client = ClientConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .unwrap()
+        .with_root_certificates(roots)
+        .with_no_client_auth();
+
+    let (svc, engine) = sockeye_server::EngineIo::builder().build_svc();
+    let (tx, mut rx) = channel();
+    engine.on_connection(move |socket| {
+        let _ = tx.send(socket.request().secure);
+        async move {}
+    });
+    let mut config = sockeye_server::ServeConfig::default();
+    config.tls = Some(Arc::new(server));
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(sockeye_server::serve_with(
+        listener,
+        svc,
+        std::future::pending(),
+        config,
+    ));
+
+    let tcp = tokio::net::TcpStream::connect(addr).await.unwrap();
+    let name = ServerName::IpAddress(addr.ip().into());
+    let mut tls = tokio_rustls::TlsConnector::from(Arc::new(client))
+        .connect(name, tcp)
+        .await
+        .unwrap();
+    let req = "GET /engine.io/?EIO=4&transport=polling HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n";
+    tls.write_all(req.as_bytes()).await.unwrap();
+    let mut raw = Vec::new();
+    let _ = tls.read_to_end(&mut raw).await;
+    let answer = String::from_utf8_lossy(&raw);
+    assert!(answer.starts_with("HTTP/1.1 200 "), "{answer}");
+    assert!(next(&mut rx).await, "handshake.secure over TLS");
+}

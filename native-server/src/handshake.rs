@@ -22,7 +22,9 @@ pub struct Handshake {
     pub time: SystemTime,
     /// The same, in milliseconds since the Unix epoch (`issued`).
     pub issued: u64,
-    /// The peer's address, when known.
+    /// The peer's address, when known: under [`serve_with`](crate::serve_with), or under
+    /// `axum::serve` with `into_make_service_with_connect_info::<SocketAddr>()` (see the
+    /// [`http`](crate::http) module); `None` under a plain `axum::serve(listener, router)`.
     pub address: Option<SocketAddr>,
     /// Whether the request was cross-origin (it had an `Origin` header).
     pub xdomain: bool,

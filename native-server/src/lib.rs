@@ -57,6 +57,8 @@
 //!
 //! let app = axum::Router::new().layer(layer);
 //! let listener = tokio::net::TcpListener::bind("127.0.0.1:3000").await?;
+//! // With the connection's address, for `handshake.address` and the per-address bounds.
+//! let app = app.into_make_service_with_connect_info::<std::net::SocketAddr>();
 //! axum::serve(listener, app).await
 //! # }
 //! ```

@@ -61,6 +61,16 @@ impl CorsOrigin {
 /// Unlike the reference, a handshake from an origin the allowlist does not allow is refused (see
 /// [`Cors::refuse_other_origins`]): CORS headers only keep a browser from reading polling
 /// answers, and do not apply to WebSockets at all.
+///
+/// # WebSockets and cookies
+///
+/// Browsers open a WebSocket to any site from any page, with that site's cookies, and no CORS
+/// rule keeps the page from reading its messages: an app that authenticates its sockets with
+/// cookies is open to cross-site WebSocket hijacking unless it checks the `Origin`. With an
+/// allowlist here, [`Cors::refuse_other_origins`] refuses other origins' handshakes; the
+/// builders' `websocket_origins` checks every WebSocket, the upgrade of a polling session
+/// included, with or without CORS (off by default, as in the reference). A refused WebSocket
+/// gets `400 Bad Request` with `Forbidden`.
 #[derive(Clone, Debug)]
 pub struct Cors {
     pub(crate) origin: CorsOrigin,
@@ -121,15 +131,7 @@ impl Cors {
         let Ok(origin) = origin.to_str() else {
             return !self.refuse_other_origins;
         };
-        let same_origin = origin
-            .split_once("://")
-            .zip(
-                headers
-                    .get(::http::header::HOST)
-                    .and_then(|h| h.to_str().ok()),
-            )
-            .is_some_and(|((_, authority), host)| authority.eq_ignore_ascii_case(host));
-        !self.refuse_other_origins || same_origin || self.origin.allows(origin)
+        !self.refuse_other_origins || is_same_origin(headers, origin) || self.origin.allows(origin)
     }
 
     /// `credentials: true`: `Access-Control-Allow-Credentials: true` (browsers then refuse `*`:
@@ -248,6 +250,8 @@ pub(crate) struct EngineConfig {
     pub(crate) cookie: Option<Cookie>,
     pub(crate) allow_request: Option<AllowRequest>,
     pub(crate) handshake_limiter: Option<Arc<HandshakeLimiter>>,
+    /// The HTTP bounds and the WebSocket Origin check ([`HttpLimits`]).
+    pub(crate) http: HttpLimits,
 }
 
 impl EngineConfig {
@@ -259,6 +263,7 @@ impl EngineConfig {
             cookie: None,
             allow_request: None,
             handshake_limiter: None,
+            http: HttpLimits::default(),
         }
     }
 
@@ -360,7 +365,7 @@ impl HandshakeLimiter {
 }
 
 /// The address a bucket belongs to: IPv4 as is (also when mapped into IPv6), IPv6 by its /64.
-fn rate_key(ip: std::net::IpAddr) -> std::net::IpAddr {
+pub(crate) fn rate_key(ip: std::net::IpAddr) -> std::net::IpAddr {
     match ip {
         std::net::IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
             Some(v4) => std::net::IpAddr::V4(v4),
@@ -375,6 +380,8 @@ fn rate_key(ip: std::net::IpAddr) -> std::net::IpAddr {
 /// Generates the Engine.IO options' builder methods on a builder holding `engine: EngineConfig`.
 macro_rules! engine_builder_methods {
     () => {
+        crate::config::http_builder_methods!();
+
         /// The path the server answers at (`/socket.io/`; the bare Engine.IO server's is
         /// `/engine.io/`).
         #[must_use]
@@ -514,9 +521,179 @@ impl Default for ConnectionStateRecovery {
     }
 }
 
+// ---- HTTP bounds and the WebSocket Origin check ----
+//
+// The Engine.IO endpoint's own bounds on what HTTP clients send, which hold wherever it is mounted
+// (`serve_with`'s connection-level bounds are `ServeConfig`'s), and the Origin check of WebSockets.
+
+/// How long a polling POST's body may take to arrive (engine.io's `httpRequestBodyTimeout`).
+pub(crate) const DEFAULT_HTTP_REQUEST_BODY_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// The most chunks a polling POST's body may arrive in (engine.io's `maxBufferedChunks`).
+pub(crate) const DEFAULT_MAX_BUFFERED_CHUNKS: usize = 10_000;
+
+/// The most Engine.IO sessions open at once (not in the reference).
+pub(crate) const DEFAULT_MAX_CLIENTS: usize = 100_000;
+
+/// The most bytes of URL and headers a handshake may bring, which its session keeps (Node's
+/// `maxHeaderSize`).
+pub(crate) const DEFAULT_MAX_HANDSHAKE_HEADER_BYTES: usize = 16 * 1024;
+
+/// How long a write to a WebSocket whose client stopped reading may stall (not in the reference).
+pub(crate) const DEFAULT_WRITE_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// The Engine.IO endpoint's HTTP bounds and checks; see the builder methods of the same names.
+#[derive(Clone, Debug)]
+pub(crate) struct HttpLimits {
+    pub(crate) http_request_body_timeout: Duration,
+    pub(crate) max_buffered_chunks: usize,
+    pub(crate) max_clients: usize,
+    pub(crate) websocket_origins: Option<CorsOrigin>,
+    pub(crate) write_timeout: Duration,
+    pub(crate) max_handshake_header_bytes: usize,
+}
+
+impl Default for HttpLimits {
+    fn default() -> Self {
+        HttpLimits {
+            http_request_body_timeout: DEFAULT_HTTP_REQUEST_BODY_TIMEOUT,
+            max_buffered_chunks: DEFAULT_MAX_BUFFERED_CHUNKS,
+            max_clients: DEFAULT_MAX_CLIENTS,
+            websocket_origins: None,
+            write_timeout: DEFAULT_WRITE_TIMEOUT,
+            max_handshake_header_bytes: DEFAULT_MAX_HANDSHAKE_HEADER_BYTES,
+        }
+    }
+}
+
+/// Whether `headers` (a request's) carry an `Origin` naming the request's own `Host`: the page
+/// is the server's own.
+pub(crate) fn is_same_origin(headers: &::http::HeaderMap, origin: &str) -> bool {
+    origin
+        .split_once("://")
+        .zip(
+            headers
+                .get(::http::header::HOST)
+                .and_then(|h| h.to_str().ok()),
+        )
+        .is_some_and(|((_, authority), host)| authority.eq_ignore_ascii_case(host))
+}
+
+impl HttpLimits {
+    /// Whether a WebSocket (a handshake or an upgrade) with these headers passes the
+    /// `websocket_origins` check: no check, no `Origin` (not a browser), the server's own
+    /// origin, or one the list allows.
+    pub(crate) fn admits_websocket(&self, headers: &::http::HeaderMap) -> bool {
+        let Some(allowed) = &self.websocket_origins else {
+            return true;
+        };
+        let Some(origin) = headers.get(::http::header::ORIGIN) else {
+            return true;
+        };
+        let Ok(origin) = origin.to_str() else {
+            return false;
+        };
+        is_same_origin(headers, origin) || allowed.allows(origin)
+    }
+}
+
+/// The builder methods of [`HttpLimits`], generated inside [`engine_builder_methods`].
+macro_rules! http_builder_methods {
+    () => {
+        /// How long a polling POST's body may take to arrive, counted from when its head was
+        /// read (`httpRequestBodyTimeout`, 30 s, as engine.io 6.6.13). Past it the POST gets
+        /// `408 Request Timeout`, its connection is closed and its session closes with
+        /// `transport error`, as the reference's. It holds wherever the server is mounted.
+        #[must_use]
+        pub fn http_request_body_timeout(mut self, timeout: std::time::Duration) -> Self {
+            self.engine.http.http_request_body_timeout = timeout;
+            self
+        }
+
+        /// The most chunks a polling POST's body may arrive in (`maxBufferedChunks`, 10,000, as
+        /// engine.io 6.6.13): a body sent a few bytes at a time costs a read per chunk. Past it the
+        /// POST gets `413 Payload Too Large`, its connection is closed and its session closes with
+        /// `transport error`, as the reference's. A chunk is what one read of the connection gives
+        /// (or one chunk of a chunked body), as Node's `data` events.
+        #[must_use]
+        pub fn max_buffered_chunks(mut self, chunks: usize) -> Self {
+            self.engine.http.max_buffered_chunks = chunks;
+            self
+        }
+
+        /// The most Engine.IO sessions open at once (100,000; not in the reference): a handshake
+        /// past it gets `503 Service Unavailable` with `{"code":4,"message":"Too many clients"}`
+        /// (code 4, as an `allowRequest` refusal: what a Node app would answer from there), or
+        /// the message as text for a WebSocket. Counted at each handshake, so a burst of them at
+        /// once may overshoot by a few. It bounds polling sessions, which hold no connection
+        /// between polls, wherever the server is mounted; [`ServeConfig`](crate::ServeConfig)
+        /// bounds connections.
+        #[must_use]
+        pub fn max_clients(mut self, clients: usize) -> Self {
+            self.engine.http.max_clients = clients;
+            self
+        }
+
+        /// The most bytes of URL and headers (names and values) a handshake may bring (16 KiB,
+        /// Node's `maxHeaderSize`, which bounds them under the reference): its session keeps a
+        /// copy of them as `handshake.headers` for as long as it lives, 45 s at least for one
+        /// that never connects a namespace. Past it the handshake gets `431 Request Header
+        /// Fields Too Large`, as Node answers a larger head. It holds wherever the server is
+        /// mounted (under `axum::serve`, hyper lets a head grow to about 400 KiB); with
+        /// `max_clients` it bounds what handshakes can hold.
+        #[must_use]
+        pub fn max_handshake_header_bytes(mut self, bytes: usize) -> Self {
+            self.engine.http.max_handshake_header_bytes = bytes;
+            self
+        }
+
+        /// How long a write to a session's WebSocket may make no progress at all (30 s, the
+        /// reference's `ws` `closeTimeout`; the reference has no such bound): a client that
+        /// stopped reading, but may go on sending pongs, is closed then, with `transport error`,
+        /// instead of holding up to `max_buffered_bytes` until it goes. A client that reads
+        /// slowly keeps its connection. Polling responses have
+        /// [`ServeConfig::write_timeout`](crate::ServeConfig::write_timeout) under
+        /// [`serve_with`](crate::serve_with).
+        #[must_use]
+        pub fn write_timeout(mut self, timeout: std::time::Duration) -> Self {
+            self.engine.http.write_timeout = timeout;
+            self
+        }
+
+        /// Refuses a WebSocket, its handshake or the upgrade of a polling session, whose `Origin`
+        /// is neither this server's own (the request's `Host`) nor one of `origins`: the defence
+        /// against cross-site WebSocket hijacking for an app that authenticates with cookies.
+        /// Browsers send cookies with a WebSocket from any site, and no CORS rule keeps another
+        /// site's page from reading its messages. Off by default, as in the reference (whose
+        /// apps check `req.headers.origin` in `allowRequest`). A refused WebSocket gets `400 Bad
+        /// Request` with `Forbidden` as text, as an `allowRequest` refusal (and `connection_error`
+        /// reports code 4). A request without `Origin` is not from a browser page and passes.
+        /// Behind a proxy that rewrites `Host`, list the public origin. [`Cors`](crate::Cors)
+        /// with an allowlist refuses other origins' handshakes, WebSocket or polling, too
+        /// ([`Cors::refuse_other_origins`](crate::Cors::refuse_other_origins)).
+        #[must_use]
+        pub fn websocket_origins(mut self, origins: crate::config::CorsOrigin) -> Self {
+            self.engine.http.websocket_origins = Some(origins);
+            self
+        }
+    };
+}
+pub(crate) use http_builder_methods;
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_http_bounds_default_to_engine_io_6_6_13_s_and_documented_caps() {
+        let limits = HttpLimits::default();
+        assert_eq!(limits.http_request_body_timeout, Duration::from_secs(30));
+        assert_eq!(limits.max_buffered_chunks, 10_000);
+        assert_eq!(limits.max_clients, 100_000);
+        assert_eq!(limits.max_handshake_header_bytes, 16 * 1024);
+        assert_eq!(limits.write_timeout, Duration::from_secs(30));
+        assert!(limits.websocket_origins.is_none());
+    }
 
     #[test]
     fn paths_get_one_leading_and_one_trailing_slash() {

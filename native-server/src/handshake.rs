@@ -22,11 +22,16 @@ pub struct Handshake {
     pub time: SystemTime,
     /// The same, in milliseconds since the Unix epoch (`issued`).
     pub issued: u64,
-    /// The peer's address, when known.
+    /// The peer's address, when known: under [`serve_with`](crate::serve_with), or under
+    /// `axum::serve` with `into_make_service_with_connect_info::<SocketAddr>()` (see the
+    /// [`http`](crate::http) module); `None` under a plain `axum::serve(listener, router)`.
     pub address: Option<SocketAddr>,
     /// Whether the request was cross-origin (it had an `Origin` header).
     pub xdomain: bool,
-    /// Whether the connection is TLS (false: this server speaks plain HTTP; put TLS in front).
+    /// Whether the request came over TLS (the reference's `request.connection.encrypted`):
+    /// under [`serve_with`](crate::serve_with) with `tls`, or when a server in front marked the
+    /// request with [`SecureConnection`](crate::http::SecureConnection). A proxy's
+    /// `X-Forwarded-Proto` is not read, as in the reference.
     pub secure: bool,
     /// The request's URL (path and query).
     pub url: String,
@@ -75,7 +80,7 @@ impl Handshake {
             .unwrap_or(0),
             address: req.remote_addr,
             xdomain: req.headers.contains_key(http::header::ORIGIN),
-            secure: false,
+            secure: req.secure,
             url: req.uri.to_string(),
             query: req.query(),
             auth,

@@ -57,6 +57,8 @@
 //!
 //! let app = axum::Router::new().layer(layer);
 //! let listener = tokio::net::TcpListener::bind("127.0.0.1:3000").await?;
+//! // With the connection's address, for `handshake.address` and the per-address bounds.
+//! let app = app.into_make_service_with_connect_info::<std::net::SocketAddr>();
 //! axum::serve(listener, app).await
 //! # }
 //! ```
@@ -123,8 +125,8 @@ pub use event::{AckSender, Event};
 pub use extract::{Bin, Data, Extension, State, TryData};
 pub use handshake::Handshake;
 pub use http::{
-    ClientAddr, EngineLayer, EngineService, LISTEN_BACKLOG, RequestInfo, ServeConfig, ServeDir,
-    bind, serve, serve_with,
+    ClientAddr, EngineLayer, EngineService, LISTEN_BACKLOG, RequestInfo, SecureConnection,
+    ServeConfig, ServeDir, bind, serve, serve_with,
 };
 pub use io::{Namespace, NsMatcher, ParentNamespace, SocketIo, SocketIoBuilder};
 pub use operators::{BroadcastOperator, IntoRooms, RemoteSocket};

@@ -311,8 +311,8 @@ enum Input {
     Closed,
     /// A message from the WebSocket, its error, or its end.
     Ws(Option<Result<WsMessage, WsError>>),
-    /// Writing to the WebSocket failed.
-    WsWriteFailed,
+    /// Writing to the WebSocket failed; `true` when it stalled past the write timeout.
+    WsWriteFailed(bool),
     Timeout,
 }
 
@@ -552,10 +552,16 @@ impl<A: App> Runner<A> {
             Input::Msg(msg) => self.on_msg(msg),
             Input::Closed => return false,
             Input::Ws(item) => self.on_ws(item),
-            Input::WsWriteFailed => {
+            Input::WsWriteFailed(false) => {
                 // The peer is gone: as when reading ends.
                 self.ws = None;
                 self.core.handle_ws_close(self.now);
+            }
+            Input::WsWriteFailed(true) => {
+                // The peer stopped reading: as past `max_buffered_bytes` (a close frame
+                // would stall as well, so the connection is dropped).
+                self.ws = None;
+                self.core.handle_ws_error(self.now);
             }
             Input::Timeout => {
                 // Armed again (for the core's next deadline) before the next wait.
@@ -609,21 +615,23 @@ impl<A: App> Runner<A> {
             // Every input is pending and will wake the task: write, then wait.
             self.inputs_since_write = 0;
             return match self.poll_write(cx) {
-                Poll::Ready(Err(())) => Poll::Ready(Input::WsWriteFailed),
+                Poll::Ready(Err(timed_out)) => Poll::Ready(Input::WsWriteFailed(timed_out)),
                 _ => Poll::Pending,
             };
         }
         self.inputs_since_write = 0;
-        if let Poll::Ready(Err(())) = self.poll_write(cx) {
-            return Poll::Ready(Input::WsWriteFailed);
+        if let Poll::Ready(Err(timed_out)) = self.poll_write(cx) {
+            return Poll::Ready(Input::WsWriteFailed(timed_out));
         }
         self.poll_inputs(cx, timer)
     }
 
-    fn poll_write(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), ()>> {
+    /// Writes the queued frames; an error says whether the write timed out.
+    fn poll_write(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), bool>> {
         match &mut self.ws {
             Some(ws) => ws.poll_write(cx).map_err(|e| {
                 tracing::debug!(sid = %self.sid, "websocket write failed: {e}");
+                e.kind() == std::io::ErrorKind::TimedOut
             }),
             None => Poll::Ready(Ok(())),
         }

@@ -23,8 +23,10 @@ use bytes::{Buf, Bytes, BytesMut};
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite};
 
 pub(crate) mod frame;
+pub(crate) mod stall;
 
 use frame::{FrameError, Opcode};
+use stall::StallTimer;
 
 /// A message from the client.
 #[derive(Debug, PartialEq, Eq)]
@@ -109,6 +111,8 @@ pub(crate) struct WebSocket<IO> {
     queued: usize,
     /// The read side ended (end of stream or a close frame).
     read_closed: bool,
+    /// Fails a write that makes no progress for its timeout: the client stopped reading.
+    stall: Option<StallTimer>,
 }
 
 impl<IO: AsyncRead + AsyncWrite + Unpin> WebSocket<IO> {
@@ -123,7 +127,15 @@ impl<IO: AsyncRead + AsyncWrite + Unpin> WebSocket<IO> {
             staging: BytesMut::new(),
             queued: 0,
             read_closed: false,
+            stall: None,
         }
+    }
+
+    /// Fails writes (`TimedOut`) once the client has taken nothing for `timeout`.
+    #[must_use]
+    pub(crate) fn with_write_timeout(mut self, timeout: Duration) -> Self {
+        self.stall = Some(StallTimer::new(timeout));
+        self
     }
 
     /// The next message; `None` once the stream has ended.
@@ -272,8 +284,21 @@ impl<IO: AsyncRead + AsyncWrite + Unpin> WebSocket<IO> {
         self.queued == 0
     }
 
-    /// Writes what is queued; `Pending` while the client does not take it.
+    /// Writes what is queued; `Pending` while the client does not take it, `TimedOut` once it
+    /// has taken nothing for the write timeout.
     pub(crate) fn poll_write(&mut self, cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {
+        let before = self.queued;
+        let poll = self.write_queued(cx);
+        let Some(stall) = &mut self.stall else {
+            return poll;
+        };
+        if self.queued < before {
+            stall.progressed();
+        }
+        stall.check(cx, poll)
+    }
+
+    fn write_queued(&mut self, cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {
         while !self.out.is_empty() {
             let n = if self.io.is_write_vectored() {
                 let mut slices = [IoSlice::new(&[]); MAX_IOVECS];

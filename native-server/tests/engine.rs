@@ -193,9 +193,9 @@ async fn a_body_over_max_http_buffer_size_is_413_and_the_server_goes_on() {
     let big = format!("4{}", "x".repeat(200));
     let res = s.post(&big).await;
     assert_eq!(res.status, 413);
-    // The session and the server are fine.
-    assert_eq!(s.post("40").await.body, "ok");
-    assert!(s.recv().await[0].starts_with("40{"));
+    // As engine.io 6.6.13, the session is closed (tests/post_limits.rs); the server goes on.
+    assert_eq!(s.get().await.status, 400);
+    let s = Polling::open(addr).await;
     let exact = format!("4{}", "y".repeat(99));
     assert_eq!(
         s.post(&exact).await.status,

@@ -3,7 +3,9 @@
 //! while Redis was away (up to [`MAX_QUEUED`] messages) to publish it once Redis is back.
 //!
 //! The connection speaks RESP3, so one connection both subscribes (messages arrive as push
-//! frames) and publishes; `SSUBSCRIBE` works the same way as `SUBSCRIBE`.
+//! frames) and publishes; `SSUBSCRIBE` works the same way as `SUBSCRIBE`. Push frames go from
+//! the connection's reader straight into the adapter's bounded [`Inbox`], which never waits:
+//! nothing unbounded stands between Redis and the adapter.
 
 use std::collections::{BTreeSet, VecDeque};
 use std::sync::Arc;
@@ -12,7 +14,9 @@ use std::time::Duration;
 
 use redis::{AsyncConnectionConfig, PushKind, RedisError};
 use sockeye_server::AdapterError;
-use tokio::sync::{mpsc, oneshot};
+use tokio::sync::{Notify, mpsc, oneshot};
+
+use crate::inbox::Inbox;
 
 /// How many messages wait for Redis at most while it is away; more are dropped with a log line.
 pub(crate) const MAX_QUEUED: usize = 10_000;
@@ -49,13 +53,6 @@ impl Sub {
     }
 }
 
-/// A message received on a subscription.
-#[derive(Debug)]
-pub(crate) struct Incoming {
-    pub(crate) channel: String,
-    pub(crate) payload: Vec<u8>,
-}
-
 enum Op {
     Publish {
         channel: String,
@@ -90,11 +87,7 @@ impl std::fmt::Debug for Link {
 impl Link {
     /// Starts the connection task; messages on `subs` (and later subscriptions) go to
     /// `incoming`.
-    pub(crate) fn spawn(
-        client: redis::Client,
-        subs: Vec<Sub>,
-        incoming: Option<mpsc::UnboundedSender<Incoming>>,
-    ) -> Link {
+    pub(crate) fn spawn(client: redis::Client, subs: Vec<Sub>, incoming: Option<Inbox>) -> Link {
         let (tx, rx) = mpsc::unbounded_channel();
         let queued = Arc::new(AtomicUsize::new(0));
         let connected = Arc::new(AtomicBool::new(false));
@@ -225,7 +218,7 @@ struct Task {
     client: redis::Client,
     rx: mpsc::UnboundedReceiver<Op>,
     subs: BTreeSet<Sub>,
-    incoming: Option<mpsc::UnboundedSender<Incoming>>,
+    incoming: Option<Inbox>,
     queued: Arc<AtomicUsize>,
     connected: Arc<AtomicBool>,
     /// Operations a broken connection interrupted, run first on the next one.
@@ -241,9 +234,10 @@ impl Task {
     async fn run(mut self) {
         let mut backoff = MIN_BACKOFF;
         loop {
-            let (push_tx, mut push_rx) = mpsc::unbounded_channel();
+            // Set by the reader when this connection ends.
+            let lost = Arc::new(Notify::new());
             let config = AsyncConnectionConfig::new()
-                .set_push_sender(push_tx)
+                .set_push_sender(push_sender(self.incoming.clone(), lost.clone()))
                 .set_connection_timeout(Some(Duration::from_secs(2)))
                 .set_response_timeout(Some(Duration::from_secs(5)));
             let mut conn = match self
@@ -285,16 +279,7 @@ impl Task {
                     Some(op) => Some(op),
                     None => {
                         tokio::select! {
-                            push = push_rx.recv() => {
-                                match push {
-                                    Some(push) if push.kind == PushKind::Disconnection => break,
-                                    Some(push) => {
-                                        self.on_push(push);
-                                        continue;
-                                    }
-                                    None => break,
-                                }
-                            }
+                            () = lost.notified() => break,
                             op = self.rx.recv() => match op {
                                 Some(op) => Some(op),
                                 // Every handle is gone: the adapter closed.
@@ -333,30 +318,6 @@ impl Task {
 
     fn tx_closed(&self) -> bool {
         self.rx.is_closed() && self.rx.is_empty()
-    }
-
-    fn on_push(&self, push: redis::PushInfo) {
-        let mut data = push.data.into_iter();
-        let (channel, payload) = match push.kind {
-            PushKind::Message | PushKind::SMessage => (data.next(), data.next()),
-            PushKind::PMessage => {
-                let _pattern = data.next();
-                (data.next(), data.next())
-            }
-            _ => return,
-        };
-        let (Some(redis::Value::BulkString(channel)), Some(redis::Value::BulkString(payload))) =
-            (channel, payload)
-        else {
-            tracing::debug!("redis: unexpected push frame ignored");
-            return;
-        };
-        if let Some(incoming) = &self.incoming {
-            let _ = incoming.send(Incoming {
-                channel: String::from_utf8_lossy(&channel).into_owned(),
-                payload,
-            });
-        }
     }
 
     /// Runs `op` (and the publishes queued behind it, in one pipeline); false when the
@@ -461,6 +422,42 @@ impl Task {
     }
 }
 
+/// What the connection's reader does with a push frame: a message goes to `incoming` (which
+/// never waits, see [`Inbox`]), the end of the connection wakes the task through `lost`, and
+/// the rest (subscription confirmations) is ignored. Always `Ok`: an error would make the
+/// `redis` crate stop handing us push frames.
+fn push_sender(
+    incoming: Option<Inbox>,
+    lost: Arc<Notify>,
+) -> impl Fn(redis::PushInfo) -> Result<(), std::convert::Infallible> + Send + Sync + 'static {
+    move |push| {
+        let mut data = push.data.into_iter();
+        let (channel, payload) = match push.kind {
+            PushKind::Disconnection => {
+                // Kept as a permit when the task is busy: it sees it at its next wait.
+                lost.notify_one();
+                return Ok(());
+            }
+            PushKind::Message | PushKind::SMessage => (data.next(), data.next()),
+            PushKind::PMessage => {
+                let _pattern = data.next();
+                (data.next(), data.next())
+            }
+            _ => return Ok(()),
+        };
+        let (Some(redis::Value::BulkString(channel)), Some(redis::Value::BulkString(payload))) =
+            (channel, payload)
+        else {
+            tracing::debug!("redis: unexpected push frame ignored");
+            return Ok(());
+        };
+        if let Some(incoming) = &incoming {
+            incoming.offer(&channel, payload);
+        }
+        Ok(())
+    }
+}
+
 /// A Redis client for `url`, speaking RESP3 (needed to subscribe and publish on one
 /// connection).
 pub(crate) fn client(url: &str) -> Result<redis::Client, RedisError> {
@@ -489,5 +486,64 @@ where
         Err(_) => {
             tracing::error!("sockeye-redis needs a tokio runtime: build the server inside it")
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::inbox::inbox;
+    use crate::limits::Limits;
+    use crate::redis_server::RedisServer;
+
+    /// A flood on a subscribed channel while the adapter does not read: the queue holds its
+    /// bound, the rest is dropped and counted, and the connection keeps answering commands.
+    #[tokio::test]
+    async fn a_flood_fills_the_bounded_queue_and_the_link_keeps_serving() {
+        let redis = RedisServer::start();
+        let (tx, mut rx) = inbox(&Limits::default().incoming_queue(5), "/");
+        let link = Link::spawn(
+            client(&redis.url).unwrap(),
+            vec![Sub::Channel("flood".to_owned())],
+            Some(tx.clone()),
+        );
+        let mut conn = redis.connection().await;
+        // Subscribed once Redis counts the subscriber.
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+        loop {
+            let (_, n): (String, usize) = redis::cmd("PUBSUB")
+                .arg("NUMSUB")
+                .arg("flood")
+                .query_async::<Vec<(String, usize)>>(&mut conn)
+                .await
+                .unwrap()
+                .remove(0);
+            if n == 1 {
+                break;
+            }
+            assert!(tokio::time::Instant::now() < deadline, "never subscribed");
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        for i in 0..100u32 {
+            let _: () = redis::cmd("PUBLISH")
+                .arg("flood")
+                .arg(i.to_string())
+                .query_async(&mut conn)
+                .await
+                .unwrap();
+        }
+        // Redis answers this PING on the link's connection after every message it pushed
+        // there, so by the answer the reader has offered all 100 (and did not wait).
+        let pong = link
+            .query(redis::cmd("PING"), Duration::from_secs(5))
+            .await
+            .unwrap();
+        assert_eq!(pong, redis::Value::SimpleString("PONG".to_owned()));
+        assert_eq!(tx.refusals().full.total(), 95);
+        for i in 0..5u32 {
+            let msg = rx.recv().await.unwrap();
+            assert_eq!(msg.payload, i.to_string().into_bytes());
+        }
+        assert!(rx.rx_is_empty());
     }
 }

@@ -13,7 +13,7 @@ use sockeye_server::adapter::{
 use sockeye_server::{AckError, AdapterError, Args, DataError, Value};
 use tokio::sync::{mpsc, oneshot};
 
-use crate::link::Incoming;
+use crate::inbox::{InboxReceiver, Incoming};
 use crate::wire;
 
 /// What a request gathers from the answers, starting with this node's part.
@@ -284,7 +284,7 @@ pub(crate) fn fetch(
 /// Hands what an adapter's link receives to the adapter while the adapter lives.
 pub(crate) async fn receive<A>(
     adapter: Weak<A>,
-    mut rx: mpsc::UnboundedReceiver<Incoming>,
+    mut rx: InboxReceiver,
     on_incoming: fn(&A, Incoming),
 ) {
     while let Some(msg) = rx.recv().await {

@@ -6,6 +6,7 @@ use sockeye_server::adapter::{Adapter, LocalNamespace};
 
 use super::ClusterAdapter;
 use crate::RedisAdapterError;
+use crate::limits::Limits;
 
 /// How the sharded adapter picks channels for rooms (`subscriptionMode`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
@@ -39,6 +40,7 @@ pub struct ShardedAdapterConfig {
     client: redis::Client,
     channel_prefix: String,
     mode: SubscriptionMode,
+    limits: Limits,
 }
 
 impl ShardedAdapterConfig {
@@ -48,6 +50,7 @@ impl ShardedAdapterConfig {
             client: crate::link::client(url)?,
             channel_prefix: "socket.io".to_owned(),
             mode: SubscriptionMode::Dynamic,
+            limits: Limits::default(),
         })
     }
 
@@ -65,6 +68,14 @@ impl ShardedAdapterConfig {
         self
     }
 
+    /// What other nodes, or anyone who can write to Redis, may make this node do
+    /// ([`Limits::default`] unless set).
+    #[must_use]
+    pub fn limits(mut self, limits: Limits) -> Self {
+        self.limits = limits;
+        self
+    }
+
     /// The factory for [`SocketIoBuilder::adapter`](sockeye_server::SocketIoBuilder::adapter)
     /// (call inside the tokio runtime).
     pub fn factory(self) -> impl Fn(LocalNamespace) -> Arc<dyn Adapter> + Send + Sync + 'static {
@@ -73,6 +84,7 @@ impl ShardedAdapterConfig {
                 self.client.clone(),
                 self.channel_prefix.clone(),
                 Transport::Sharded { mode: self.mode },
+                self.limits.clone(),
                 local,
             ) as Arc<dyn Adapter>
         }
@@ -88,6 +100,7 @@ pub struct StreamsAdapterConfig {
     max_len: u64,
     channel_prefix: String,
     session_key_prefix: String,
+    limits: Limits,
 }
 
 impl StreamsAdapterConfig {
@@ -99,6 +112,7 @@ impl StreamsAdapterConfig {
             max_len: 10_000,
             channel_prefix: "socket.io".to_owned(),
             session_key_prefix: "sio:session:".to_owned(),
+            limits: Limits::default(),
         })
     }
 
@@ -130,6 +144,14 @@ impl StreamsAdapterConfig {
         self
     }
 
+    /// What other nodes, or anyone who can write to Redis, may make this node do
+    /// ([`Limits::default`] unless set).
+    #[must_use]
+    pub fn limits(mut self, limits: Limits) -> Self {
+        self.limits = limits;
+        self
+    }
+
     /// The factory for [`SocketIoBuilder::adapter`](sockeye_server::SocketIoBuilder::adapter)
     /// (call inside the tokio runtime).
     pub fn factory(self) -> impl Fn(LocalNamespace) -> Arc<dyn Adapter> + Send + Sync + 'static {
@@ -142,6 +164,7 @@ impl StreamsAdapterConfig {
                     max_len: self.max_len,
                     session_prefix: self.session_key_prefix.clone(),
                 },
+                self.limits.clone(),
                 local,
             ) as Arc<dyn Adapter>
         }

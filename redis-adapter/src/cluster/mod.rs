@@ -24,6 +24,8 @@ pub use config::{ShardedAdapterConfig, StreamsAdapterConfig, SubscriptionMode};
 pub(crate) use streams::decode_entry;
 use streams::{Outgoing, Restoring, read_stream, send_broadcasts, stream_entry};
 
+use crate::inbox::inbox;
+use crate::limits::{Limits, Refusals};
 use crate::link::{Link, Sub};
 use crate::msgpack;
 use crate::requests::{self, Pending, Requests};
@@ -60,6 +62,9 @@ pub struct ClusterAdapter {
     dynamic: Mutex<HashSet<Room>>,
     outgoing: Option<mpsc::UnboundedSender<Outgoing>>,
     restoring: Mutex<Restoring>,
+    limits: Limits,
+    /// Messages and stream entries that could not be read.
+    malformed: Refusals,
 }
 
 impl std::fmt::Debug for ClusterAdapter {
@@ -81,6 +86,7 @@ impl ClusterAdapter {
         client: redis::Client,
         prefix: String,
         transport: Transport,
+        limits: Limits,
         local: LocalNamespace,
     ) -> Arc<Self> {
         let nsp = local.name().to_owned();
@@ -91,7 +97,7 @@ impl ClusterAdapter {
             Transport::Sharded { .. } => vec![Sub::Shard(channel.clone()), Sub::Shard(private)],
             Transport::Streams { .. } => vec![Sub::Channel(channel.clone()), Sub::Channel(private)],
         };
-        let (tx, rx) = mpsc::unbounded_channel();
+        let (tx, rx) = inbox(&limits, &nsp);
         let link = Link::spawn(client.clone(), subs, Some(tx));
         // The streams adapter keeps sessions and packets in Redis; the local adapter keeps rooms.
         let inner = match &transport {
@@ -117,6 +123,8 @@ impl ClusterAdapter {
             dynamic: Mutex::new(HashSet::new()),
             outgoing,
             restoring: Mutex::new(Restoring::default()),
+            limits,
+            malformed: Refusals::new("message"),
         });
         crate::link::spawn(requests::receive(
             Arc::downgrade(&adapter),

@@ -9,7 +9,7 @@ use sockeye_server::value::Map;
 
 use super::streams::entry_id;
 use super::{ClusterAdapter, DEFAULT_TIMEOUT, Transport, message};
-use crate::link::Incoming;
+use crate::inbox::Incoming;
 use crate::msgpack;
 use crate::requests::{self, Answer};
 use crate::wire::{self, obj};
@@ -26,7 +26,10 @@ impl ClusterAdapter {
             let mut opts = opts.clone();
             opts.flags.local = true;
             if let Err(e) = self.inner.broadcast(packet.clone(), opts) {
-                tracing::warn!("broadcast not delivered: {e}");
+                self.malformed.refuse(
+                    self.local.name(),
+                    &format_args!("broadcast not delivered: {e}"),
+                );
             }
             return;
         }
@@ -50,7 +53,10 @@ impl ClusterAdapter {
             None => requests::select(&self.inner, opts),
         };
         if let Err(e) = self.local.deliver(&ids, packet, &opts.flags, offset) {
-            tracing::warn!("broadcast not delivered: {e}");
+            self.malformed.refuse(
+                self.local.name(),
+                &format_args!("broadcast not delivered: {e}"),
+            );
         }
     }
 
@@ -63,8 +69,12 @@ impl ClusterAdapter {
         };
         match parsed {
             Ok(m @ Value::Object(_)) => self.on_message(&m, None),
-            Ok(_) => tracing::warn!(nsp = self.local.name(), "malformed message ignored"),
-            Err(e) => tracing::warn!(nsp = self.local.name(), "malformed message ignored: {e}"),
+            Ok(_) => self
+                .malformed
+                .refuse(self.local.name(), &"malformed message"),
+            Err(e) => self
+                .malformed
+                .refuse(self.local.name(), &format_args!("malformed message: {e}")),
         }
     }
 
@@ -82,7 +92,8 @@ impl ClusterAdapter {
             _ => None,
         };
         let Some(kind) = kind else {
-            tracing::warn!(nsp = self.local.name(), "message without a type ignored");
+            self.malformed
+                .refuse(self.local.name(), &"message without a type");
             return;
         };
         let empty = Value::Object(Map::new());
@@ -99,7 +110,8 @@ impl ClusterAdapter {
         match kind {
             message::BROADCAST => {
                 let Some(packet) = wire::decode_packet(data.get("packet")) else {
-                    tracing::warn!(nsp = self.local.name(), "malformed broadcast ignored");
+                    self.malformed
+                        .refuse(self.local.name(), &"malformed broadcast");
                     return;
                 };
                 match request_id {
@@ -108,7 +120,10 @@ impl ClusterAdapter {
                         let acks = match self.inner.broadcast_with_ack(packet, opts()) {
                             Ok(a) => a,
                             Err(e) => {
-                                tracing::warn!("broadcast with ack not delivered: {e}");
+                                self.malformed.refuse(
+                                    self.local.name(),
+                                    &format_args!("broadcast with ack not delivered: {e}"),
+                                );
                                 return;
                             }
                         };
@@ -155,7 +170,8 @@ impl ClusterAdapter {
             message::SERVER_SIDE_EMIT => {
                 let Some(Ok(packet)) = data.get("packet").and_then(Value::as_array).map(wire::args)
                 else {
-                    tracing::warn!(nsp = self.local.name(), "malformed serverSideEmit ignored");
+                    self.malformed
+                        .refuse(self.local.name(), &"malformed serverSideEmit");
                     return;
                 };
                 let Some(this) = self.me() else { return };

@@ -13,8 +13,9 @@ use sockeye_server::adapter::{
 };
 use sockeye_server::config::BoxFuture;
 use sockeye_server::{AdapterError, Args, EmitError, JoinError, Value};
-use tokio::sync::mpsc;
 
+use crate::inbox::inbox;
+use crate::limits::{Limits, Refusals};
 use crate::link::{Link, Sub};
 use crate::requests::{self, Pending, Requests};
 use crate::wire::{self, num, obj};
@@ -42,6 +43,7 @@ pub struct RedisAdapterConfig {
     key: String,
     requests_timeout: Duration,
     publish_on_specific_response_channel: bool,
+    limits: Limits,
 }
 
 impl RedisAdapterConfig {
@@ -53,6 +55,7 @@ impl RedisAdapterConfig {
             key: "socket.io".to_owned(),
             requests_timeout: Duration::from_secs(5),
             publish_on_specific_response_channel: false,
+            limits: Limits::default(),
         })
     }
 
@@ -78,6 +81,14 @@ impl RedisAdapterConfig {
         self
     }
 
+    /// What other nodes, or anyone who can publish on the channels, may make this node do
+    /// ([`Limits::default`] unless set).
+    #[must_use]
+    pub fn limits(mut self, limits: Limits) -> Self {
+        self.limits = limits;
+        self
+    }
+
     /// The factory to hand to [`SocketIoBuilder::adapter`](sockeye_server::SocketIoBuilder::adapter).
     /// Each namespace gets its own connection to Redis. Build the server inside the tokio
     /// runtime: the adapter starts its connection task when its namespace is created.
@@ -99,6 +110,8 @@ pub struct RedisAdapter {
     request_channel: String,
     response_channel: String,
     requests: Requests,
+    /// Messages from the channels that could not be read.
+    malformed: Refusals,
 }
 
 impl std::fmt::Debug for RedisAdapter {
@@ -120,7 +133,7 @@ impl RedisAdapter {
         let response_channel = format!("{}-response#{nsp}#", config.key);
         let uid = wire::uid(6);
         let specific_response_channel = format!("{response_channel}{uid}#");
-        let (tx, rx) = mpsc::unbounded_channel();
+        let (tx, rx) = inbox(&config.limits, &nsp);
         let link = Link::spawn(
             config.client.clone(),
             vec![
@@ -141,6 +154,7 @@ impl RedisAdapter {
             request_channel,
             response_channel,
             requests: Requests::default(),
+            malformed: Refusals::new("message"),
         });
         crate::link::spawn(requests::receive(
             Arc::downgrade(&adapter),

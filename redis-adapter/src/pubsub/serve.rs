@@ -8,7 +8,7 @@ use sockeye_server::adapter::Adapter as _;
 use sockeye_server::value::Map;
 
 use super::{RedisAdapter, request};
-use crate::link::Incoming;
+use crate::inbox::Incoming;
 use crate::msgpack;
 use crate::requests::{self, Answer};
 use crate::wire::{self, num, obj};
@@ -38,14 +38,13 @@ impl RedisAdapter {
         let msg = match msgpack::decode(payload) {
             Ok(Value::Array(items)) => items,
             Ok(_) => {
-                tracing::warn!(
-                    nsp = self.local.name(),
-                    "malformed broadcast ignored: not an array"
-                );
+                self.malformed
+                    .refuse(self.local.name(), &"malformed broadcast: not an array");
                 return;
             }
             Err(e) => {
-                tracing::warn!(nsp = self.local.name(), "malformed broadcast ignored: {e}");
+                self.malformed
+                    .refuse(self.local.name(), &format_args!("malformed broadcast: {e}"));
                 return;
             }
         };
@@ -53,10 +52,8 @@ impl RedisAdapter {
             return;
         }
         let Some(packet) = wire::decode_packet(msg.get(1)) else {
-            tracing::warn!(
-                nsp = self.local.name(),
-                "malformed broadcast ignored: no event packet"
-            );
+            self.malformed
+                .refuse(self.local.name(), &"malformed broadcast: no event packet");
             return;
         };
         if packet.nsp.as_str() != self.local.name() {
@@ -65,7 +62,10 @@ impl RedisAdapter {
         let mut opts = wire::decode_opts(msg.get(2));
         opts.flags.local = true;
         if let Err(e) = self.inner.broadcast(packet, opts) {
-            tracing::warn!("remote broadcast not delivered: {e}");
+            self.malformed.refuse(
+                self.local.name(),
+                &format_args!("remote broadcast not delivered: {e}"),
+            );
         }
     }
 
@@ -73,7 +73,8 @@ impl RedisAdapter {
         let req = match wire::parse(payload) {
             Ok(v @ Value::Object(_)) => v,
             Ok(_) | Err(_) => {
-                tracing::warn!(nsp = self.local.name(), "malformed request ignored");
+                self.malformed
+                    .refuse(self.local.name(), &"malformed request");
                 return;
             }
         };
@@ -87,7 +88,8 @@ impl RedisAdapter {
             Value::Number(n) => n.as_u64(),
             _ => None,
         }) else {
-            tracing::warn!(nsp = self.local.name(), "request without a type ignored");
+            self.malformed
+                .refuse(self.local.name(), &"request without a type");
             return;
         };
         let opts = req.get("opts").map(|o| {
@@ -171,7 +173,8 @@ impl RedisAdapter {
             request::SERVER_SIDE_EMIT if !own => {
                 let Some(Ok(data)) = req.get("data").and_then(Value::as_array).map(wire::args)
                 else {
-                    tracing::warn!(nsp = self.local.name(), "malformed serverSideEmit ignored");
+                    self.malformed
+                        .refuse(self.local.name(), &"malformed serverSideEmit");
                     return;
                 };
                 let link = self.link.clone();
@@ -196,10 +199,8 @@ impl RedisAdapter {
             request::BROADCAST if !own => {
                 let Some(id) = request_id else { return };
                 let Some(packet) = wire::decode_packet(req.get("packet")) else {
-                    tracing::warn!(
-                        nsp = self.local.name(),
-                        "malformed broadcast request ignored"
-                    );
+                    self.malformed
+                        .refuse(self.local.name(), &"malformed broadcast request");
                     return;
                 };
                 let mut opts = opts.unwrap_or_default();
@@ -207,7 +208,10 @@ impl RedisAdapter {
                 let acks = match self.inner.broadcast_with_ack(packet, opts) {
                     Ok(acks) => acks,
                     Err(e) => {
-                        tracing::warn!("remote broadcast with ack not delivered: {e}");
+                        self.malformed.refuse(
+                            self.local.name(),
+                            &format_args!("remote broadcast with ack not delivered: {e}"),
+                        );
                         return;
                     }
                 };
@@ -244,7 +248,8 @@ impl RedisAdapter {
         let res = match wire::parse(payload) {
             Ok(v @ Value::Object(_)) => v,
             _ => {
-                tracing::warn!(nsp = self.local.name(), "malformed response ignored");
+                self.malformed
+                    .refuse(self.local.name(), &"malformed response");
                 return;
             }
         };

@@ -106,7 +106,8 @@ impl Inbox {
         }
     }
 
-    /// What this queue refused so far.
+    /// What this queue refused so far (tests).
+    #[cfg(test)]
     pub(crate) fn refusals(&self) -> &InboxRefusals {
         &self.refusals
     }

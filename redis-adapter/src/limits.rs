@@ -235,7 +235,8 @@ impl Refusals {
         Some(count)
     }
 
-    /// Every refusal so far.
+    /// Every refusal so far (tests).
+    #[cfg(test)]
     pub(crate) fn total(&self) -> u64 {
         self.total.load(Ordering::Relaxed)
     }

@@ -23,6 +23,12 @@ use crate::wire::{self, obj};
 /// a Redis that just went away is noticed only when its commands time out, and this node's own
 /// clients must not wait for that (its XADD still goes out when Redis answers).
 const OFFSET_TIMEOUT: Duration = Duration::from_secs(1);
+/// The longest private session id looked up (socket.io's are 20 characters): a longer one,
+/// which only a client can have made up, costs no Redis command.
+const MAX_PID_LEN: usize = 128;
+/// How many entries one `XREAD` or `XRANGE` reads (the Node adapter's `readCount` default), so
+/// that one answer from Redis holds at most this many entries.
+const READ_COUNT: usize = 100;
 /// How long a session restore may take between its `XRANGE` and its join (the namespace's
 /// middlewares run in between) and still get what this node delivered meanwhile.
 const RESTORE_WINDOW: Duration = Duration::from_secs(60);
@@ -189,7 +195,7 @@ pub(super) async fn read_stream(adapter: Weak<ClusterAdapter>, reader: Link, str
         cmd.arg("BLOCK")
             .arg(2000)
             .arg("COUNT")
-            .arg(100)
+            .arg(READ_COUNT)
             .arg("STREAMS")
             .arg(&stream)
             .arg(&offset);
@@ -200,9 +206,12 @@ pub(super) async fn read_stream(adapter: Weak<ClusterAdapter>, reader: Link, str
                         return;
                     };
                     if fields.contains_key("nsp") {
-                        match decode_entry(&fields) {
+                        match adapter.read_entry(&fields) {
                             Ok(msg) => adapter.on_message(&msg, Some(&id)),
-                            Err(e) => tracing::warn!("malformed stream entry {id} ignored: {e}"),
+                            Err(e) => adapter.malformed.refuse(
+                                adapter.local.name(),
+                                &format_args!("stream entry {id}: {e}"),
+                            ),
                         }
                     }
                     offset = id;
@@ -283,6 +292,21 @@ fn valid_offset(offset: &str) -> bool {
 }
 
 impl ClusterAdapter {
+    /// Decodes a stream entry unless its fields together are over the message size bound
+    /// (checked before decoding, so an oversized entry costs no more than reading it).
+    pub(super) fn read_entry(&self, fields: &HashMap<String, String>) -> Result<Value, String> {
+        let size = fields.iter().fold(0usize, |n, (k, v)| {
+            n.saturating_add(k.len()).saturating_add(v.len())
+        });
+        if size > self.limits.max_message_size {
+            return Err(format!(
+                "{size} bytes, over {}",
+                self.limits.max_message_size
+            ));
+        }
+        decode_entry(fields)
+    }
+
     /// Keeps a disconnected socket's session under `<session_prefix><pid>` for
     /// `maxDisconnectionDuration`: socket.io's session object, as @msgpack/msgpack writes it, in
     /// base64.
@@ -313,14 +337,21 @@ impl ClusterAdapter {
         pid: String,
         offset: String,
     ) -> Result<Option<RestoredSession>, AdapterError> {
-        if !valid_offset(&offset) {
+        if !valid_offset(&offset) || pid.is_empty() || pid.len() > MAX_PID_LEN {
             return Ok(None);
         }
         // GET, then DEL: only the node whose DEL removed the key restores the session.
         let mut get = redis::cmd("GET");
         get.arg(format!("{session_prefix}{pid}"));
         let raw = match self.link.query(get, DEFAULT_TIMEOUT).await? {
-            redis::Value::BulkString(b) => b,
+            redis::Value::BulkString(b) if b.len() <= self.limits.max_message_size => b,
+            redis::Value::BulkString(b) => {
+                self.malformed.refuse(
+                    self.local.name(),
+                    &format_args!("session of {} bytes", b.len()),
+                );
+                return Ok(None);
+            }
             _ => return Ok(None),
         };
         let mut del = redis::cmd("DEL");
@@ -358,14 +389,14 @@ impl ClusterAdapter {
             .pending
             .push((session.sid.clone(), Instant::now()));
         let missed_packets = self.read_missed(stream, &offset, &rooms).await;
-        if missed_packets.is_err() {
+        if !matches!(missed_packets, Ok(Some(_))) {
             self.restoring()
                 .pending
                 .retain(|(pending, _)| *pending != session.sid);
         }
-        Ok(Some(RestoredSession {
+        Ok(missed_packets?.map(|missed_packets| RestoredSession {
             session,
-            missed_packets: missed_packets?,
+            missed_packets,
         }))
     }
 
@@ -397,31 +428,46 @@ impl ClusterAdapter {
 
 impl ClusterAdapter {
     /// The broadcasts to this namespace reaching `rooms` after `offset` in the stream, each
-    /// with its entry id last.
+    /// with its entry id last; `None` when more than `max_recovery_entries` entries follow
+    /// `offset` (the client chose it: an old one must not make this node read the whole stream).
     async fn read_missed(
         &self,
         stream: &str,
         offset: &str,
         rooms: &[Room],
-    ) -> Result<Vec<Args>, AdapterError> {
+    ) -> Result<Option<Vec<Args>>, AdapterError> {
         let mut missed_packets = Vec::new();
         let mut from = offset.to_owned();
-        // The Node adapter's bound on XRANGE calls.
-        for _ in 0..100 {
+        let mut read = 0usize;
+        loop {
             let Some(start) = next_offset(&from) else {
                 break;
             };
             let mut range = redis::cmd("XRANGE");
-            range.arg(stream).arg(&start).arg("+");
+            range
+                .arg(stream)
+                .arg(&start)
+                .arg("+")
+                .arg("COUNT")
+                .arg(READ_COUNT);
             let list = entries(&self.link.query(range, DEFAULT_TIMEOUT).await?);
             if list.is_empty() {
                 break;
+            }
+            read = read.saturating_add(list.len());
+            if read > self.limits.max_recovery_entries {
+                tracing::info!(
+                    nsp = self.local.name(),
+                    "session not recovered: over {} stream entries since its offset",
+                    self.limits.max_recovery_entries
+                );
+                return Ok(None);
             }
             for (id, fields) in list {
                 if fields.get("nsp").map(String::as_str) == Some(self.local.name())
                     && fields.get("type").map(String::as_str) == Some("3")
                 {
-                    if let Ok(msg) = decode_entry(&fields) {
+                    if let Ok(msg) = self.read_entry(&fields) {
                         let data = msg.get("data");
                         let opts = wire::decode_opts(data.and_then(|d| d.get("opts")));
                         if let Some(packet) =
@@ -438,7 +484,7 @@ impl ClusterAdapter {
                 from = id;
             }
         }
-        Ok(missed_packets)
+        Ok(Some(missed_packets))
     }
 }
 

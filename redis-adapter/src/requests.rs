@@ -14,6 +14,7 @@ use sockeye_server::{AckError, AdapterError, Args, DataError, Value};
 use tokio::sync::{mpsc, oneshot};
 
 use crate::inbox::{InboxReceiver, Incoming};
+use crate::limits::{Limits, Refusals};
 use crate::wire;
 
 /// What a request gathers from the answers, starting with this node's part.
@@ -279,6 +280,50 @@ pub(crate) fn fetch(
         .iter()
         .filter_map(|sid| local.fetch(sid))
         .collect()
+}
+
+/// Room left under the message size bound for what surrounds the sockets in a `fetchSockets`
+/// answer (request id, type, uid, namespace).
+const ANSWER_ENVELOPE: usize = 1024;
+
+/// This node's answer to another node's `fetchSockets`: its sockets that `opts` selects, with
+/// the parts `limits.fetch_fields` allows, at most `limits.max_fetch_sockets` of them and, as
+/// `encoded_len` measures them, within the message size bound (larger would be refused by the
+/// requester). Whoever can publish a request gets no more than that; a cut answer is logged
+/// through `cut`.
+pub(crate) fn fetch_answer(
+    inner: &MemoryAdapter,
+    local: &LocalNamespace,
+    opts: &BroadcastOptions,
+    limits: &Limits,
+    cut: &Refusals,
+    encoded_len: fn(&Value) -> usize,
+) -> Value {
+    let budget = limits.max_message_size.saturating_sub(ANSWER_ENVELOPE);
+    let (mut sockets, mut size) = (Vec::new(), 0usize);
+    let selected = select(inner, opts);
+    for sid in &selected {
+        let Some(socket) = local.fetch(sid) else {
+            continue;
+        };
+        let socket = wire::encode_socket(&socket, &limits.fetch_fields);
+        size = size.saturating_add(encoded_len(&socket));
+        if sockets.len() >= limits.max_fetch_sockets || size > budget {
+            cut.refuse(
+                local.name(),
+                &format_args!(
+                    "{} of {} sockets sent (bounds: {} sockets, {} bytes)",
+                    sockets.len(),
+                    selected.len(),
+                    limits.max_fetch_sockets,
+                    limits.max_message_size
+                ),
+            );
+            break;
+        }
+        sockets.push(socket);
+    }
+    Value::Array(sockets)
 }
 
 /// Hands what an adapter's link receives to the adapter while the adapter lives.

@@ -65,6 +65,8 @@ pub struct ClusterAdapter {
     limits: Limits,
     /// Messages and stream entries that could not be read.
     malformed: Refusals,
+    /// Sockets left out of answers to other nodes' `fetchSockets`.
+    cut: Refusals,
 }
 
 impl std::fmt::Debug for ClusterAdapter {
@@ -125,6 +127,7 @@ impl ClusterAdapter {
             restoring: Mutex::new(Restoring::default()),
             limits,
             malformed: Refusals::new("message"),
+            cut: Refusals::new("part of a fetchSockets answer"),
         });
         crate::link::spawn(requests::receive(
             Arc::downgrade(&adapter),

@@ -154,17 +154,22 @@ impl ClusterAdapter {
                 .disconnect_sockets(opts(), matches!(data.get("close"), Some(Value::Bool(true)))),
             message::FETCH_SOCKETS => {
                 let Some(id) = request_id else { return };
-                let sockets = requests::fetch(&self.inner, &self.local, &opts())
-                    .iter()
-                    .map(wire::encode_socket)
-                    .collect();
+                let encoded_len = match self.transport {
+                    Transport::Sharded { .. } => |v: &Value| wire::json(v).len(),
+                    Transport::Streams { .. } => |v: &Value| msgpack::encode(v).len(),
+                };
+                let sockets = requests::fetch_answer(
+                    &self.inner,
+                    &self.local,
+                    &opts(),
+                    &self.limits,
+                    &self.cut,
+                    encoded_len,
+                );
                 self.publish_response(
                     uid,
                     message::FETCH_SOCKETS_RESPONSE,
-                    obj([
-                        ("requestId", Value::String(id)),
-                        ("sockets", Value::Array(sockets)),
-                    ]),
+                    obj([("requestId", Value::String(id)), ("sockets", sockets)]),
                 );
             }
             message::SERVER_SIDE_EMIT => {

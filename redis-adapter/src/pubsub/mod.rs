@@ -112,6 +112,8 @@ pub struct RedisAdapter {
     requests: Requests,
     /// Messages from the channels that could not be read.
     malformed: Refusals,
+    /// Sockets left out of answers to other nodes' `fetchSockets`.
+    cut: Refusals,
 }
 
 impl std::fmt::Debug for RedisAdapter {
@@ -155,6 +157,7 @@ impl RedisAdapter {
             response_channel,
             requests: Requests::default(),
             malformed: Refusals::new("message"),
+            cut: Refusals::new("part of a fetchSockets answer"),
         });
         crate::link::spawn(requests::receive(
             Arc::downgrade(&adapter),

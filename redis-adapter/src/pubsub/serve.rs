@@ -161,13 +161,17 @@ impl RedisAdapter {
             }
             request::REMOTE_FETCH if !own => {
                 let Some(id) = request_id else { return };
-                let sockets = requests::fetch(&self.inner, &self.local, &opts.unwrap_or_default())
-                    .iter()
-                    .map(wire::encode_socket)
-                    .collect();
+                let sockets = requests::fetch_answer(
+                    &self.inner,
+                    &self.local,
+                    &opts.unwrap_or_default(),
+                    &self.config.limits,
+                    &self.cut,
+                    |v| wire::json(v).len(),
+                );
                 answer(obj([
                     ("requestId", Value::String(id)),
-                    ("sockets", Value::Array(sockets)),
+                    ("sockets", sockets),
                 ]));
             }
             request::SERVER_SIDE_EMIT if !own => {

@@ -1,6 +1,8 @@
 //! What another node's `fetchSockets` gets from this one: the socket parts the application
 //! allows (all by default, as the Node adapters), for at most `max_fetch_sockets` sockets.
 
+#![allow(clippy::unwrap_used, clippy::indexing_slicing, reason = "tests")]
+
 mod common;
 
 use common::{RedisServer, Sio, start};

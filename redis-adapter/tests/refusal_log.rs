@@ -1,6 +1,8 @@
 //! A flood of malformed messages on the channels makes one log line, not one per message (its
 //! own test binary: it captures the process's log).
 
+#![allow(clippy::unwrap_used, clippy::indexing_slicing, reason = "tests")]
+
 mod common;
 
 use std::sync::Mutex;

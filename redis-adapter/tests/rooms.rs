@@ -2,6 +2,8 @@
 //! Redis adapter, on the node that sends it and on another node (socketioxide #813: a
 //! broadcast to two rooms was published once per room and delivered twice).
 
+#![allow(clippy::unwrap_used, clippy::indexing_slicing, reason = "tests")]
+
 mod common;
 
 use common::{RedisServer, Sio, next_event, start, wait_until_linked};

@@ -1,6 +1,8 @@
 //! Redis is shared infrastructure, not a trusted peer: what anyone who can write to it sends
 //! the adapters is bounded (see `sockeye_redis::limits`).
 
+#![allow(clippy::unwrap_used, clippy::indexing_slicing, reason = "tests")]
+
 mod common;
 
 use std::time::Duration;

@@ -3,6 +3,7 @@
 //! `createShardedAdapter`) and Redis streams (`@socket.io/redis-streams-adapter` 0.3).
 
 mod config;
+mod recovery;
 mod serve;
 mod streams;
 
@@ -21,8 +22,9 @@ use tokio::sync::mpsc;
 
 use config::Transport;
 pub use config::{ShardedAdapterConfig, StreamsAdapterConfig, SubscriptionMode};
+use recovery::Restoring;
 pub(crate) use streams::decode_entry;
-use streams::{Outgoing, Restoring, read_stream, send_broadcasts, stream_entry};
+use streams::{Outgoing, read_stream, send_broadcasts, stream_entry};
 
 use crate::inbox::inbox;
 use crate::limits::{Limits, Refusals};

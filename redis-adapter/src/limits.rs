@@ -33,6 +33,11 @@ pub const DEFAULT_MAX_FETCH_SOCKETS: usize = 10_000;
 /// it recovers from; past the bound the session is not recovered (a fresh one starts) rather
 /// than recovered with packets silently missing.
 pub const DEFAULT_MAX_RECOVERY_ENTRIES: usize = 10_000;
+/// The longest another node's broadcast with acknowledgements may make this node wait for its
+/// clients' answers: 60 s. The request names its timeout; a longer one is cut to this, so that
+/// whoever can publish a request cannot make this node hold acknowledgement state for long.
+/// (Without a timeout, the server's own acknowledgement timeout applies.)
+pub const DEFAULT_MAX_REMOTE_ACK_TIMEOUT: Duration = Duration::from_secs(60);
 /// At most one log line per refusal kind and adapter in this interval: 10 s.
 pub const REFUSAL_LOG_INTERVAL: Duration = Duration::from_secs(10);
 
@@ -128,6 +133,7 @@ pub struct Limits {
     pub(crate) incoming_queue_bytes: usize,
     pub(crate) max_fetch_sockets: usize,
     pub(crate) max_recovery_entries: usize,
+    pub(crate) max_remote_ack_timeout: Duration,
     pub(crate) fetch_fields: FetchFields,
 }
 
@@ -139,6 +145,7 @@ impl Default for Limits {
             incoming_queue_bytes: DEFAULT_INCOMING_QUEUE_BYTES,
             max_fetch_sockets: DEFAULT_MAX_FETCH_SOCKETS,
             max_recovery_entries: DEFAULT_MAX_RECOVERY_ENTRIES,
+            max_remote_ack_timeout: DEFAULT_MAX_REMOTE_ACK_TIMEOUT,
             fetch_fields: FetchFields::default(),
         }
     }
@@ -178,6 +185,25 @@ impl Limits {
     pub fn max_recovery_entries(mut self, entries: usize) -> Self {
         self.max_recovery_entries = entries;
         self
+    }
+
+    /// [`DEFAULT_MAX_REMOTE_ACK_TIMEOUT`].
+    #[must_use]
+    pub fn max_remote_ack_timeout(mut self, timeout: Duration) -> Self {
+        self.max_remote_ack_timeout = timeout;
+        self
+    }
+
+    /// The broadcast options of another node's request, with its acknowledgement timeout cut
+    /// to [`Limits::max_remote_ack_timeout`].
+    pub(crate) fn remote_ack_opts(
+        &self,
+        mut opts: sockeye_server::adapter::BroadcastOptions,
+    ) -> sockeye_server::adapter::BroadcastOptions {
+        if let Some(timeout) = &mut opts.flags.timeout {
+            *timeout = (*timeout).min(self.max_remote_ack_timeout);
+        }
+        opts
     }
 
     /// What this node tells other nodes about its sockets ([`FetchFields`]).

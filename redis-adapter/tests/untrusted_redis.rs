@@ -159,3 +159,47 @@ async fn recovery_within_the_bound_replays_what_was_missed() {
 async fn recovery_past_the_bound_starts_a_fresh_session() {
     assert_eq!(recover_after(60).await, (false, 0));
 }
+
+/// How many answers node `a` gets (within 3 s) to a broadcast with acknowledgements whose one
+/// client, on node `b`, answers after 500 ms, when `b` waits at most `max` for its clients.
+async fn late_answers(max: Duration) -> usize {
+    let redis = RedisServer::start();
+    let config_a = RedisAdapterConfig::new(&redis.url).unwrap();
+    let (_, a) = start(SocketIo::builder().adapter(config_a.factory())).await;
+    let limits = Limits::default().max_remote_ack_timeout(max);
+    let config_b = RedisAdapterConfig::new(&redis.url).unwrap().limits(limits);
+    let (addr_b, _b) = start(SocketIo::builder().adapter(config_b.factory())).await;
+    let mut client = Sio::connect(addr_b, "").await;
+    common::wait_until_linked(&a, &mut client).await;
+    // The request asks node b to wait 3 s.
+    let ask = tokio::spawn(async move {
+        a.timeout(Duration::from_secs(3))
+            .emit_with_ack::<_, sockeye_server::Value>("question", &())
+            .await
+    });
+    let ack_id = loop {
+        let text = client.recv().await;
+        if let Some((id, _)) = text
+            .strip_prefix("42")
+            .and_then(|rest| rest.split_once("[\"question\""))
+        {
+            break id.to_owned();
+        }
+    };
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    client.send(&format!("43{ack_id}[\"late\"]")).await;
+    match ask.await.unwrap() {
+        Ok(answers) => answers.len(),
+        Err(e) => e.responses.len(),
+    }
+}
+
+#[tokio::test]
+async fn a_remote_ack_timeout_within_the_bound_is_kept() {
+    assert_eq!(late_answers(Duration::from_secs(60)).await, 1);
+}
+
+#[tokio::test]
+async fn a_remote_ack_timeout_past_the_bound_is_cut() {
+    assert_eq!(late_answers(Duration::from_millis(100)).await, 0);
+}

@@ -117,7 +117,8 @@ impl ClusterAdapter {
                 match request_id {
                     None => self.deliver(&packet, &opts(), offset),
                     Some(id) => {
-                        let acks = match self.inner.broadcast_with_ack(packet, opts()) {
+                        let opts = self.limits.remote_ack_opts(opts());
+                        let acks = match self.inner.broadcast_with_ack(packet, opts) {
                             Ok(a) => a,
                             Err(e) => {
                                 self.malformed.refuse(

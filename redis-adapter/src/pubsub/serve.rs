@@ -207,7 +207,7 @@ impl RedisAdapter {
                         .refuse(self.local.name(), &"malformed broadcast request");
                     return;
                 };
-                let mut opts = opts.unwrap_or_default();
+                let mut opts = self.config.limits.remote_ack_opts(opts.unwrap_or_default());
                 opts.flags.local = true;
                 let acks = match self.inner.broadcast_with_ack(packet, opts) {
                     Ok(acks) => acks,

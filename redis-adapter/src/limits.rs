@@ -38,6 +38,11 @@ pub const DEFAULT_MAX_RECOVERY_ENTRIES: usize = 10_000;
 /// whoever can publish a request cannot make this node hold acknowledgement state for long.
 /// (Without a timeout, the server's own acknowledgement timeout applies.)
 pub const DEFAULT_MAX_REMOTE_ACK_TIMEOUT: Duration = Duration::from_secs(60);
+/// How many requests from other nodes this node answers at once at most (server-side emits
+/// with acknowledgement, broadcasts with acknowledgements): 1,024. Each holds a task and its
+/// state until its answers are in or its timeout ends; past the bound a request is dropped, so a
+/// flood of requests cannot pile them up.
+pub const DEFAULT_MAX_REMOTE_REQUESTS: usize = 1024;
 /// At most one log line per refusal kind and adapter in this interval: 10 s.
 pub const REFUSAL_LOG_INTERVAL: Duration = Duration::from_secs(10);
 
@@ -134,6 +139,7 @@ pub struct Limits {
     pub(crate) max_fetch_sockets: usize,
     pub(crate) max_recovery_entries: usize,
     pub(crate) max_remote_ack_timeout: Duration,
+    pub(crate) max_remote_requests: usize,
     pub(crate) fetch_fields: FetchFields,
 }
 
@@ -146,6 +152,7 @@ impl Default for Limits {
             max_fetch_sockets: DEFAULT_MAX_FETCH_SOCKETS,
             max_recovery_entries: DEFAULT_MAX_RECOVERY_ENTRIES,
             max_remote_ack_timeout: DEFAULT_MAX_REMOTE_ACK_TIMEOUT,
+            max_remote_requests: DEFAULT_MAX_REMOTE_REQUESTS,
             fetch_fields: FetchFields::default(),
         }
     }
@@ -191,6 +198,13 @@ impl Limits {
     #[must_use]
     pub fn max_remote_ack_timeout(mut self, timeout: Duration) -> Self {
         self.max_remote_ack_timeout = timeout;
+        self
+    }
+
+    /// [`DEFAULT_MAX_REMOTE_REQUESTS`].
+    #[must_use]
+    pub fn max_remote_requests(mut self, requests: usize) -> Self {
+        self.max_remote_requests = requests;
         self
     }
 

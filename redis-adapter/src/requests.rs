@@ -3,6 +3,7 @@
 //! the messages' envelopes differ, so those stay with each adapter.
 
 use std::collections::{HashMap, HashSet};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, Weak};
 use std::time::Duration;
 
@@ -204,14 +205,59 @@ impl Requests {
     }
 }
 
+/// The requests from other nodes this node is answering, at most `max_remote_requests` at once.
+#[derive(Debug)]
+pub(crate) struct Slots {
+    used: Arc<AtomicUsize>,
+    max: usize,
+    refused: Refusals,
+}
+
+/// One request being answered; frees its place when dropped (however its task ends).
+#[derive(Debug)]
+pub(crate) struct Slot(Arc<AtomicUsize>);
+
+impl Drop for Slot {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::Relaxed);
+    }
+}
+
+impl Slots {
+    pub(crate) fn new(limits: &Limits) -> Self {
+        Slots {
+            used: Arc::new(AtomicUsize::new(0)),
+            max: limits.max_remote_requests,
+            refused: Refusals::new("request from another node"),
+        }
+    }
+
+    /// A place for one more request of namespace `nsp`'s adapter, or `None` (counted, logged)
+    /// when `max` are being answered.
+    pub(crate) fn take(&self, nsp: &str) -> Option<Slot> {
+        if self.used.fetch_add(1, Ordering::Relaxed) >= self.max {
+            self.used.fetch_sub(1, Ordering::Relaxed);
+            self.refused.refuse(
+                nsp,
+                &format_args!("{} requests being answered already", self.max),
+            );
+            return None;
+        }
+        Some(Slot(self.used.clone()))
+    }
+}
+
 /// Sends back this node's part of another node's broadcast with acknowledgements (request
-/// `id`): its client count, then each client's answer, as the fields `publish` is given.
+/// `id`): its client count, then each client's answer, as the fields `publish` is given;
+/// `slot` is held until the last answer.
 pub(crate) fn forward_acks(
     mut acks: BroadcastAcks,
     id: String,
+    slot: Slot,
     publish: impl Fn(Answer, Vec<(String, Value)>) + Send + 'static,
 ) {
     crate::link::spawn(async move {
+        let _slot = slot;
         while let Some(ev) = acks.events.recv().await {
             let mut data = vec![("requestId".to_owned(), Value::String(id.clone()))];
             match ev {
@@ -231,23 +277,24 @@ pub(crate) fn forward_acks(
     });
 }
 
-/// Hands another node's server-side emit to this node's handlers; with a request `id`,
-/// `answer` gets the handlers' first argument (the Node adapters' callbacks take one) unless
-/// they do not answer within `timeout`.
+/// Hands another node's server-side emit to this node's handlers; with a request `id` (and
+/// the `slot` it holds until answered), `answer` gets the handlers' first argument (the Node
+/// adapters' callbacks take one) unless they do not answer within `timeout`.
 pub(crate) fn server_side_event(
     local: &LocalNamespace,
     data: Args,
-    id: Option<String>,
+    request: Option<(String, Slot)>,
     timeout: Duration,
     answer: impl FnOnce(String, Option<Value>) + Send + 'static,
 ) {
-    let Some(id) = id else {
+    let Some((id, slot)) = request else {
         local.server_side_event(data, None);
         return;
     };
     let (tx, rx) = oneshot::channel();
     local.server_side_event(data, Some(tx));
     crate::link::spawn(async move {
+        let _slot = slot;
         if let Ok(Ok(args)) = tokio::time::timeout(timeout, rx).await {
             answer(id, wire::first_arg(&args));
         }

@@ -30,7 +30,7 @@ use crate::inbox::inbox;
 use crate::limits::{Limits, Refusals};
 use crate::link::{Link, Sub};
 use crate::msgpack;
-use crate::requests::{self, Pending, Requests};
+use crate::requests::{self, Pending, Requests, Slots};
 use crate::wire::{self, num, obj};
 
 /// `socket.io-adapter`'s `MessageType`.
@@ -69,6 +69,8 @@ pub struct ClusterAdapter {
     malformed: Refusals,
     /// Sockets left out of answers to other nodes' `fetchSockets`.
     cut: Refusals,
+    /// The requests from other nodes being answered.
+    answering: Slots,
 }
 
 impl std::fmt::Debug for ClusterAdapter {
@@ -115,6 +117,7 @@ impl ClusterAdapter {
             }
             Transport::Sharded { .. } => (None, None),
         };
+        let answering = Slots::new(&limits);
         let adapter = Arc::new_cyclic(|this| ClusterAdapter {
             this: this.clone(),
             inner,
@@ -130,6 +133,7 @@ impl ClusterAdapter {
             limits,
             malformed: Refusals::new("message"),
             cut: Refusals::new("part of a fetchSockets answer"),
+            answering,
         });
         crate::link::spawn(requests::receive(
             Arc::downgrade(&adapter),

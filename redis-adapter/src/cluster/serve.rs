@@ -117,6 +117,10 @@ impl ClusterAdapter {
                 match request_id {
                     None => self.deliver(&packet, &opts(), offset),
                     Some(id) => {
+                        // Taken before any work: past the bound the request costs nothing more.
+                        let Some(slot) = self.answering.take(self.local.name()) else {
+                            return;
+                        };
                         let opts = self.limits.remote_ack_opts(opts());
                         let acks = match self.inner.broadcast_with_ack(packet, opts) {
                             Ok(a) => a,
@@ -130,7 +134,7 @@ impl ClusterAdapter {
                         };
                         let Some(this) = self.me() else { return };
                         let requester = uid.to_owned();
-                        requests::forward_acks(acks, id, move |answer, data| {
+                        requests::forward_acks(acks, id, slot, move |answer, data| {
                             let kind = match answer {
                                 Answer::ClientCount => message::BROADCAST_CLIENT_COUNT,
                                 Answer::Ack | Answer::Result => message::BROADCAST_ACK,
@@ -194,13 +198,14 @@ impl ClusterAdapter {
                         Value::Object(d),
                     );
                 };
-                requests::server_side_event(
-                    &self.local,
-                    packet,
-                    request_id,
-                    DEFAULT_TIMEOUT,
-                    answer,
-                );
+                let request = match request_id {
+                    Some(id) => match self.answering.take(self.local.name()) {
+                        Some(slot) => Some((id, slot)),
+                        None => return,
+                    },
+                    None => None,
+                };
+                requests::server_side_event(&self.local, packet, request, DEFAULT_TIMEOUT, answer);
             }
             message::FETCH_SOCKETS_RESPONSE | message::SERVER_SIDE_EMIT_RESPONSE => {
                 self.requests.on_response(Answer::Result, data, "packet");

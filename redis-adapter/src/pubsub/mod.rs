@@ -17,7 +17,7 @@ use sockeye_server::{AdapterError, Args, EmitError, JoinError, Value};
 use crate::inbox::inbox;
 use crate::limits::{Limits, Refusals};
 use crate::link::{Link, Sub};
-use crate::requests::{self, Pending, Requests};
+use crate::requests::{self, Pending, Requests, Slots};
 use crate::wire::{self, num, obj};
 use crate::{RedisAdapterError, msgpack};
 
@@ -114,6 +114,8 @@ pub struct RedisAdapter {
     malformed: Refusals,
     /// Sockets left out of answers to other nodes' `fetchSockets`.
     cut: Refusals,
+    /// The requests from other nodes being answered.
+    answering: Slots,
 }
 
 impl std::fmt::Debug for RedisAdapter {
@@ -146,6 +148,7 @@ impl RedisAdapter {
             ],
             Some(tx),
         );
+        let answering = Slots::new(&config.limits);
         let adapter = Arc::new(RedisAdapter {
             inner: MemoryAdapter::new(local.clone()),
             local,
@@ -158,6 +161,7 @@ impl RedisAdapter {
             requests: Requests::default(),
             malformed: Refusals::new("message"),
             cut: Refusals::new("part of a fetchSockets answer"),
+            answering,
         });
         crate::link::spawn(requests::receive(
             Arc::downgrade(&adapter),

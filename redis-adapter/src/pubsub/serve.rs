@@ -181,30 +181,35 @@ impl RedisAdapter {
                         .refuse(self.local.name(), &"malformed serverSideEmit");
                     return;
                 };
+                let request = match request_id {
+                    Some(id) => match self.answering.take(self.local.name()) {
+                        Some(slot) => Some((id, slot)),
+                        None => return,
+                    },
+                    None => None,
+                };
                 let link = self.link.clone();
                 let channel = self.response_channel.clone();
                 let timeout = self.config.requests_timeout;
-                requests::server_side_event(
-                    &self.local,
-                    data,
-                    request_id,
-                    timeout,
-                    move |id, arg| {
-                        let mut body = Map::with_capacity(3);
-                        body.insert("type", num(request::SERVER_SIDE_EMIT));
-                        body.insert("requestId", Value::String(id));
-                        if let Some(arg) = arg {
-                            body.insert("data", arg);
-                        }
-                        link.publish(channel, wire::json(&Value::Object(body)), false);
-                    },
-                );
+                requests::server_side_event(&self.local, data, request, timeout, move |id, arg| {
+                    let mut body = Map::with_capacity(3);
+                    body.insert("type", num(request::SERVER_SIDE_EMIT));
+                    body.insert("requestId", Value::String(id));
+                    if let Some(arg) = arg {
+                        body.insert("data", arg);
+                    }
+                    link.publish(channel, wire::json(&Value::Object(body)), false);
+                });
             }
             request::BROADCAST if !own => {
                 let Some(id) = request_id else { return };
                 let Some(packet) = wire::decode_packet(req.get("packet")) else {
                     self.malformed
                         .refuse(self.local.name(), &"malformed broadcast request");
+                    return;
+                };
+                // Taken before any work: past the bound the request costs nothing more.
+                let Some(slot) = self.answering.take(self.local.name()) else {
                     return;
                 };
                 let mut opts = self.config.limits.remote_ack_opts(opts.unwrap_or_default());
@@ -221,7 +226,7 @@ impl RedisAdapter {
                 };
                 let link = self.link.clone();
                 let channel = self.response_channel_of(from);
-                requests::forward_acks(acks, id, move |answer, data| {
+                requests::forward_acks(acks, id, slot, move |answer, data| {
                     let kind = match answer {
                         Answer::ClientCount => request::BROADCAST_CLIENT_COUNT,
                         Answer::Ack | Answer::Result => request::BROADCAST_ACK,

@@ -10,7 +10,8 @@
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use tokio::sync::mpsc;
+use redis::PushKind;
+use tokio::sync::{Notify, mpsc};
 
 use crate::limits::{Limits, Refusals};
 
@@ -125,6 +126,42 @@ impl InboxReceiver {
         let msg = self.rx.recv().await?;
         self.bytes.fetch_sub(msg.payload.len(), Ordering::Relaxed);
         Some(msg)
+    }
+}
+
+/// What the connection's reader does with a push frame: a message goes to `incoming` (which
+/// never waits, see [`Inbox`]), the end of the connection wakes the task through `lost`, and
+/// the rest (subscription confirmations) is ignored. Always `Ok`: an error would make the
+/// `redis` crate stop handing us push frames.
+pub(crate) fn push_sender(
+    incoming: Option<Inbox>,
+    lost: Arc<Notify>,
+) -> impl Fn(redis::PushInfo) -> Result<(), std::convert::Infallible> + Send + Sync + 'static {
+    move |push| {
+        let mut data = push.data.into_iter();
+        let (channel, payload) = match push.kind {
+            PushKind::Disconnection => {
+                // Kept as a permit when the task is busy: it sees it at its next wait.
+                lost.notify_one();
+                return Ok(());
+            }
+            PushKind::Message | PushKind::SMessage => (data.next(), data.next()),
+            PushKind::PMessage => {
+                let _pattern = data.next();
+                (data.next(), data.next())
+            }
+            _ => return Ok(()),
+        };
+        let (Some(redis::Value::BulkString(channel)), Some(redis::Value::BulkString(payload))) =
+            (channel, payload)
+        else {
+            tracing::debug!("redis: unexpected push frame ignored");
+            return Ok(());
+        };
+        if let Some(incoming) = &incoming {
+            incoming.offer(&channel, payload);
+        }
+        Ok(())
     }
 }
 

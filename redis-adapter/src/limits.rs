@@ -259,6 +259,16 @@ impl Refusals {
         }
     }
 
+    /// [`Refusals::refuse`] for what belongs to no one namespace.
+    pub(crate) fn note(&self, why: &dyn std::fmt::Display) {
+        if let Some(count) = self.count(Instant::now()) {
+            tracing::warn!(
+                "redis: {} dropped ({why}); {count} since the last such line",
+                self.what
+            );
+        }
+    }
+
     /// Counts one refusal at `now`: how many to report when a line is due.
     pub(crate) fn count(&self, now: Instant) -> Option<u64> {
         self.total.fetch_add(1, Ordering::Relaxed);

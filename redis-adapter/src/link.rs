@@ -12,14 +12,19 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::time::Duration;
 
-use redis::{AsyncConnectionConfig, PushKind, RedisError};
+use redis::{AsyncConnectionConfig, RedisError};
 use sockeye_server::AdapterError;
 use tokio::sync::{Notify, mpsc, oneshot};
 
 use crate::inbox::Inbox;
+use crate::limits::Refusals;
 
 /// How many messages wait for Redis at most while it is away; more are dropped with a log line.
 pub(crate) const MAX_QUEUED: usize = 10_000;
+/// How many bytes of publishes wait at most (while Redis is away, or slower than this node
+/// publishes): 64 MiB. More are dropped, counted and logged once per interval: answers to a
+/// flood of requests from the channels cannot pile up here.
+pub(crate) const MAX_QUEUED_BYTES: usize = 64 * 1024 * 1024;
 /// The first reconnection delay; it doubles up to [`MAX_BACKOFF`].
 const MIN_BACKOFF: Duration = Duration::from_millis(100);
 const MAX_BACKOFF: Duration = Duration::from_secs(5);
@@ -75,6 +80,8 @@ enum Op {
 pub(crate) struct Link {
     tx: mpsc::UnboundedSender<Op>,
     queued: Arc<AtomicUsize>,
+    queued_bytes: Arc<AtomicUsize>,
+    dropped: Arc<Refusals>,
     connected: Arc<AtomicBool>,
 }
 
@@ -90,6 +97,7 @@ impl Link {
     pub(crate) fn spawn(client: redis::Client, subs: Vec<Sub>, incoming: Option<Inbox>) -> Link {
         let (tx, rx) = mpsc::unbounded_channel();
         let queued = Arc::new(AtomicUsize::new(0));
+        let queued_bytes = Arc::new(AtomicUsize::new(0));
         let connected = Arc::new(AtomicBool::new(false));
         let task = Task {
             client,
@@ -97,6 +105,7 @@ impl Link {
             subs: subs.into_iter().collect(),
             incoming,
             queued: queued.clone(),
+            queued_bytes: queued_bytes.clone(),
             connected: connected.clone(),
             retry: VecDeque::new(),
         };
@@ -104,15 +113,28 @@ impl Link {
         Link {
             tx,
             queued,
+            queued_bytes,
+            dropped: Arc::new(Refusals::new("publish (outgoing queue full)")),
             connected,
         }
     }
 
-    /// Publishes `payload` (`SPUBLISH` when `sharded`); kept while Redis is away.
+    /// Publishes `payload` (`SPUBLISH` when `sharded`); kept while Redis is away, up to
+    /// [`MAX_QUEUED`] messages and [`MAX_QUEUED_BYTES`].
     pub(crate) fn publish(&self, channel: String, payload: Vec<u8>, sharded: bool) {
+        let len = payload.len();
+        let bytes = self.queued_bytes.fetch_add(len, Ordering::Relaxed);
+        if bytes.saturating_add(len) > MAX_QUEUED_BYTES {
+            self.queued_bytes.fetch_sub(len, Ordering::Relaxed);
+            self.dropped
+                .note(&format_args!("{bytes} bytes waiting for redis"));
+            return;
+        }
         if self.queued.fetch_add(1, Ordering::Relaxed) >= MAX_QUEUED {
             self.queued.fetch_sub(1, Ordering::Relaxed);
-            tracing::warn!(%channel, "redis unreachable and {MAX_QUEUED} messages waiting: message dropped");
+            self.queued_bytes.fetch_sub(len, Ordering::Relaxed);
+            self.dropped
+                .note(&format_args!("{MAX_QUEUED} messages waiting for redis"));
             return;
         }
         let _ = self.tx.send(Op::Publish {
@@ -220,6 +242,7 @@ struct Task {
     subs: BTreeSet<Sub>,
     incoming: Option<Inbox>,
     queued: Arc<AtomicUsize>,
+    queued_bytes: Arc<AtomicUsize>,
     connected: Arc<AtomicBool>,
     /// Operations a broken connection interrupted, run first on the next one.
     retry: VecDeque<Op>,
@@ -237,7 +260,10 @@ impl Task {
             // Set by the reader when this connection ends.
             let lost = Arc::new(Notify::new());
             let config = AsyncConnectionConfig::new()
-                .set_push_sender(push_sender(self.incoming.clone(), lost.clone()))
+                .set_push_sender(crate::inbox::push_sender(
+                    self.incoming.clone(),
+                    lost.clone(),
+                ))
                 .set_connection_timeout(Some(Duration::from_secs(2)))
                 .set_response_timeout(Some(Duration::from_secs(5)));
             let mut conn = match self
@@ -350,9 +376,17 @@ impl Task {
                             .ignore();
                     }
                 }
+                let bytes: usize = batch
+                    .iter()
+                    .map(|op| match op {
+                        Op::Publish { payload, .. } => payload.len(),
+                        _ => 0,
+                    })
+                    .sum();
                 match pipe.exec_async(conn).await {
                     Ok(()) => {
                         self.queued.fetch_sub(batch.len(), Ordering::Relaxed);
+                        self.queued_bytes.fetch_sub(bytes, Ordering::Relaxed);
                         true
                     }
                     Err(e) if connection_lost(&e) => {
@@ -365,6 +399,7 @@ impl Task {
                     }
                     Err(e) => {
                         self.queued.fetch_sub(batch.len(), Ordering::Relaxed);
+                        self.queued_bytes.fetch_sub(bytes, Ordering::Relaxed);
                         tracing::warn!("redis refused a publish: {e}");
                         true
                     }
@@ -422,42 +457,6 @@ impl Task {
     }
 }
 
-/// What the connection's reader does with a push frame: a message goes to `incoming` (which
-/// never waits, see [`Inbox`]), the end of the connection wakes the task through `lost`, and
-/// the rest (subscription confirmations) is ignored. Always `Ok`: an error would make the
-/// `redis` crate stop handing us push frames.
-fn push_sender(
-    incoming: Option<Inbox>,
-    lost: Arc<Notify>,
-) -> impl Fn(redis::PushInfo) -> Result<(), std::convert::Infallible> + Send + Sync + 'static {
-    move |push| {
-        let mut data = push.data.into_iter();
-        let (channel, payload) = match push.kind {
-            PushKind::Disconnection => {
-                // Kept as a permit when the task is busy: it sees it at its next wait.
-                lost.notify_one();
-                return Ok(());
-            }
-            PushKind::Message | PushKind::SMessage => (data.next(), data.next()),
-            PushKind::PMessage => {
-                let _pattern = data.next();
-                (data.next(), data.next())
-            }
-            _ => return Ok(()),
-        };
-        let (Some(redis::Value::BulkString(channel)), Some(redis::Value::BulkString(payload))) =
-            (channel, payload)
-        else {
-            tracing::debug!("redis: unexpected push frame ignored");
-            return Ok(());
-        };
-        if let Some(incoming) = &incoming {
-            incoming.offer(&channel, payload);
-        }
-        Ok(())
-    }
-}
-
 /// A Redis client for `url`, speaking RESP3 (needed to subscribe and publish on one
 /// connection).
 pub(crate) fn client(url: &str) -> Result<redis::Client, RedisError> {
@@ -490,60 +489,5 @@ where
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::inbox::inbox;
-    use crate::limits::Limits;
-    use crate::redis_server::RedisServer;
-
-    /// A flood on a subscribed channel while the adapter does not read: the queue holds its
-    /// bound, the rest is dropped and counted, and the connection keeps answering commands.
-    #[tokio::test]
-    async fn a_flood_fills_the_bounded_queue_and_the_link_keeps_serving() {
-        let redis = RedisServer::start();
-        let (tx, mut rx) = inbox(&Limits::default().incoming_queue(5), "/");
-        let link = Link::spawn(
-            client(&redis.url).unwrap(),
-            vec![Sub::Channel("flood".to_owned())],
-            Some(tx.clone()),
-        );
-        let mut conn = redis.connection().await;
-        // Subscribed once Redis counts the subscriber.
-        let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
-        loop {
-            let (_, n): (String, usize) = redis::cmd("PUBSUB")
-                .arg("NUMSUB")
-                .arg("flood")
-                .query_async::<Vec<(String, usize)>>(&mut conn)
-                .await
-                .unwrap()
-                .remove(0);
-            if n == 1 {
-                break;
-            }
-            assert!(tokio::time::Instant::now() < deadline, "never subscribed");
-            tokio::time::sleep(Duration::from_millis(20)).await;
-        }
-        for i in 0..100u32 {
-            let _: () = redis::cmd("PUBLISH")
-                .arg("flood")
-                .arg(i.to_string())
-                .query_async(&mut conn)
-                .await
-                .unwrap();
-        }
-        // Redis answers this PING on the link's connection after every message it pushed
-        // there, so by the answer the reader has offered all 100 (and did not wait).
-        let pong = link
-            .query(redis::cmd("PING"), Duration::from_secs(5))
-            .await
-            .unwrap();
-        assert_eq!(pong, redis::Value::SimpleString("PONG".to_owned()));
-        assert_eq!(tx.refusals().full.total(), 95);
-        for i in 0..5u32 {
-            let msg = rx.recv().await.unwrap();
-            assert_eq!(msg.payload, i.to_string().into_bytes());
-        }
-        assert!(rx.rx_is_empty());
-    }
-}
+#[path = "link_tests.rs"]
+mod tests;

@@ -114,7 +114,7 @@ impl Link {
             tx,
             queued,
             queued_bytes,
-            dropped: Arc::new(Refusals::new("publish (outgoing queue full)")),
+            dropped: Arc::new(Refusals::new("publish or command (outgoing queue full)")),
             connected,
         }
     }
@@ -154,7 +154,8 @@ impl Link {
     pub(crate) fn command(&self, cmd: redis::Cmd) {
         if self.queued.fetch_add(1, Ordering::Relaxed) >= MAX_QUEUED {
             self.queued.fetch_sub(1, Ordering::Relaxed);
-            tracing::warn!("redis unreachable and {MAX_QUEUED} messages waiting: command dropped");
+            self.dropped
+                .note(&format_args!("{MAX_QUEUED} messages waiting for redis"));
             return;
         }
         let _ = self.tx.send(Op::Command(cmd));
@@ -179,7 +180,8 @@ impl Link {
     ) -> Result<redis::Value, AdapterError> {
         if self.queued.fetch_add(1, Ordering::Relaxed) >= MAX_QUEUED {
             self.queued.fetch_sub(1, Ordering::Relaxed);
-            tracing::warn!("redis unreachable and {MAX_QUEUED} messages waiting: command dropped");
+            self.dropped
+                .note(&format_args!("{MAX_QUEUED} messages waiting for redis"));
             return Err(AdapterError::Other(
                 "redis unreachable: command dropped".into(),
             ));

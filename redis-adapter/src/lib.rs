@@ -62,8 +62,8 @@
 //!
 //! Each adapter owns one RESP3 connection (subscriptions and publishes share it) run by a task
 //! that reconnects with exponential backoff (100 ms doubling to 5 s) and subscribes again. What
-//! this node publishes while Redis is away waits (up to 10,000 messages) and goes out when
-//! Redis is back, so no message is lost *inside the adapter*; Redis pub/sub itself keeps
+//! this node publishes while Redis is away waits (up to 10,000 messages and 64 MiB) and goes
+//! out when Redis is back, so no message is lost *inside the adapter* within those bounds; Redis pub/sub itself keeps
 //! nothing, so what other nodes published while this node was cut off is lost for it, as with
 //! the Node adapter. Requests that need answers (`fetch_sockets`, `all_rooms`, acks) fall back
 //! to this node alone when Redis cannot say how many nodes there are. Local clients are served

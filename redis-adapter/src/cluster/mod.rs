@@ -131,7 +131,7 @@ impl ClusterAdapter {
             outgoing,
             restoring: Mutex::new(Restoring::default()),
             limits,
-            malformed: Refusals::new("message"),
+            malformed: Refusals::new("message (malformed or undeliverable)"),
             cut: Refusals::new("part of a fetchSockets answer"),
             answering,
         });

@@ -167,7 +167,7 @@ pub(super) async fn read_stream(adapter: Weak<ClusterAdapter>, reader: Link, str
                             Ok(msg) => adapter.on_message(&msg, Some(&id)),
                             Err(e) => adapter.malformed.refuse(
                                 adapter.local.name(),
-                                &format_args!("stream entry {id}: {e}"),
+                                &format_args!("stream entry {id} unread: {e}"),
                             ),
                         }
                     }

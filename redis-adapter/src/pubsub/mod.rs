@@ -159,7 +159,7 @@ impl RedisAdapter {
             request_channel,
             response_channel,
             requests: Requests::default(),
-            malformed: Refusals::new("message"),
+            malformed: Refusals::new("message (malformed or undeliverable)"),
             cut: Refusals::new("part of a fetchSockets answer"),
             answering,
         });

@@ -62,12 +62,20 @@
 //!
 //! Each adapter owns one RESP3 connection (subscriptions and publishes share it) run by a task
 //! that reconnects with exponential backoff (100 ms doubling to 5 s) and subscribes again. What
-//! this node publishes while Redis is away waits (up to 10,000 messages) and goes out when
-//! Redis is back, so no message is lost *inside the adapter*; Redis pub/sub itself keeps
+//! this node publishes while Redis is away waits (up to 10,000 messages and 64 MiB) and goes
+//! out when Redis is back, so no message is lost *inside the adapter* within those bounds; Redis pub/sub itself keeps
 //! nothing, so what other nodes published while this node was cut off is lost for it, as with
 //! the Node adapter. Requests that need answers (`fetch_sockets`, `all_rooms`, acks) fall back
 //! to this node alone when Redis cannot say how many nodes there are. Local clients are served
-//! all along. A malformed message on the channels is dropped with a `tracing` warning.
+//! all along.
+//!
+//! # Redis is not a trusted peer
+//!
+//! Whoever can publish on the adapter's channels or add to its stream cannot stall or grow a
+//! node: received messages wait in a bounded queue that the connection's reader never waits on,
+//! oversized or malformed messages are dropped, and what a request from another node can make
+//! this node answer, or a client's recovery offset can make it read, is bounded. Each bound is in
+//! [`limits`], with its default; what is dropped is counted and logged at most once per interval.
 //!
 //! # Why the `redis` crate
 //!
@@ -83,14 +91,19 @@ mod cluster;
 mod emitter;
 #[doc(hidden)]
 pub mod fuzzing;
+mod inbox;
+pub mod limits;
 mod link;
 pub mod msgpack;
 mod pubsub;
+#[cfg(test)]
+mod redis_server;
 mod requests;
 mod wire;
 
 pub use cluster::{ClusterAdapter, ShardedAdapterConfig, StreamsAdapterConfig, SubscriptionMode};
 pub use emitter::{Emitter, EmitterOperator};
+pub use limits::{FetchFields, Limits};
 pub use pubsub::{RedisAdapter, RedisAdapterConfig};
 
 /// Why an adapter or emitter could not be set up.

@@ -3,19 +3,28 @@
 //! while Redis was away (up to [`MAX_QUEUED`] messages) to publish it once Redis is back.
 //!
 //! The connection speaks RESP3, so one connection both subscribes (messages arrive as push
-//! frames) and publishes; `SSUBSCRIBE` works the same way as `SUBSCRIBE`.
+//! frames) and publishes; `SSUBSCRIBE` works the same way as `SUBSCRIBE`. Push frames go from
+//! the connection's reader straight into the adapter's bounded [`Inbox`], which never waits:
+//! nothing unbounded stands between Redis and the adapter.
 
 use std::collections::{BTreeSet, VecDeque};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::time::Duration;
 
-use redis::{AsyncConnectionConfig, PushKind, RedisError};
+use redis::{AsyncConnectionConfig, RedisError};
 use sockeye_server::AdapterError;
-use tokio::sync::{mpsc, oneshot};
+use tokio::sync::{Notify, mpsc, oneshot};
+
+use crate::inbox::Inbox;
+use crate::limits::Refusals;
 
 /// How many messages wait for Redis at most while it is away; more are dropped with a log line.
 pub(crate) const MAX_QUEUED: usize = 10_000;
+/// How many bytes of publishes wait at most (while Redis is away, or slower than this node
+/// publishes): 64 MiB. More are dropped, counted and logged once per interval: answers to a
+/// flood of requests from the channels cannot pile up here.
+pub(crate) const MAX_QUEUED_BYTES: usize = 64 * 1024 * 1024;
 /// The first reconnection delay; it doubles up to [`MAX_BACKOFF`].
 const MIN_BACKOFF: Duration = Duration::from_millis(100);
 const MAX_BACKOFF: Duration = Duration::from_secs(5);
@@ -49,13 +58,6 @@ impl Sub {
     }
 }
 
-/// A message received on a subscription.
-#[derive(Debug)]
-pub(crate) struct Incoming {
-    pub(crate) channel: String,
-    pub(crate) payload: Vec<u8>,
-}
-
 enum Op {
     Publish {
         channel: String,
@@ -78,6 +80,8 @@ enum Op {
 pub(crate) struct Link {
     tx: mpsc::UnboundedSender<Op>,
     queued: Arc<AtomicUsize>,
+    queued_bytes: Arc<AtomicUsize>,
+    dropped: Arc<Refusals>,
     connected: Arc<AtomicBool>,
 }
 
@@ -90,13 +94,10 @@ impl std::fmt::Debug for Link {
 impl Link {
     /// Starts the connection task; messages on `subs` (and later subscriptions) go to
     /// `incoming`.
-    pub(crate) fn spawn(
-        client: redis::Client,
-        subs: Vec<Sub>,
-        incoming: Option<mpsc::UnboundedSender<Incoming>>,
-    ) -> Link {
+    pub(crate) fn spawn(client: redis::Client, subs: Vec<Sub>, incoming: Option<Inbox>) -> Link {
         let (tx, rx) = mpsc::unbounded_channel();
         let queued = Arc::new(AtomicUsize::new(0));
+        let queued_bytes = Arc::new(AtomicUsize::new(0));
         let connected = Arc::new(AtomicBool::new(false));
         let task = Task {
             client,
@@ -104,6 +105,7 @@ impl Link {
             subs: subs.into_iter().collect(),
             incoming,
             queued: queued.clone(),
+            queued_bytes: queued_bytes.clone(),
             connected: connected.clone(),
             retry: VecDeque::new(),
         };
@@ -111,15 +113,28 @@ impl Link {
         Link {
             tx,
             queued,
+            queued_bytes,
+            dropped: Arc::new(Refusals::new("publish or command (outgoing queue full)")),
             connected,
         }
     }
 
-    /// Publishes `payload` (`SPUBLISH` when `sharded`); kept while Redis is away.
+    /// Publishes `payload` (`SPUBLISH` when `sharded`); kept while Redis is away, up to
+    /// [`MAX_QUEUED`] messages and [`MAX_QUEUED_BYTES`].
     pub(crate) fn publish(&self, channel: String, payload: Vec<u8>, sharded: bool) {
+        let len = payload.len();
+        let bytes = self.queued_bytes.fetch_add(len, Ordering::Relaxed);
+        if bytes.saturating_add(len) > MAX_QUEUED_BYTES {
+            self.queued_bytes.fetch_sub(len, Ordering::Relaxed);
+            self.dropped
+                .note(&format_args!("{bytes} bytes waiting for redis"));
+            return;
+        }
         if self.queued.fetch_add(1, Ordering::Relaxed) >= MAX_QUEUED {
             self.queued.fetch_sub(1, Ordering::Relaxed);
-            tracing::warn!(%channel, "redis unreachable and {MAX_QUEUED} messages waiting: message dropped");
+            self.queued_bytes.fetch_sub(len, Ordering::Relaxed);
+            self.dropped
+                .note(&format_args!("{MAX_QUEUED} messages waiting for redis"));
             return;
         }
         let _ = self.tx.send(Op::Publish {
@@ -139,7 +154,8 @@ impl Link {
     pub(crate) fn command(&self, cmd: redis::Cmd) {
         if self.queued.fetch_add(1, Ordering::Relaxed) >= MAX_QUEUED {
             self.queued.fetch_sub(1, Ordering::Relaxed);
-            tracing::warn!("redis unreachable and {MAX_QUEUED} messages waiting: command dropped");
+            self.dropped
+                .note(&format_args!("{MAX_QUEUED} messages waiting for redis"));
             return;
         }
         let _ = self.tx.send(Op::Command(cmd));
@@ -164,7 +180,8 @@ impl Link {
     ) -> Result<redis::Value, AdapterError> {
         if self.queued.fetch_add(1, Ordering::Relaxed) >= MAX_QUEUED {
             self.queued.fetch_sub(1, Ordering::Relaxed);
-            tracing::warn!("redis unreachable and {MAX_QUEUED} messages waiting: command dropped");
+            self.dropped
+                .note(&format_args!("{MAX_QUEUED} messages waiting for redis"));
             return Err(AdapterError::Other(
                 "redis unreachable: command dropped".into(),
             ));
@@ -225,8 +242,9 @@ struct Task {
     client: redis::Client,
     rx: mpsc::UnboundedReceiver<Op>,
     subs: BTreeSet<Sub>,
-    incoming: Option<mpsc::UnboundedSender<Incoming>>,
+    incoming: Option<Inbox>,
     queued: Arc<AtomicUsize>,
+    queued_bytes: Arc<AtomicUsize>,
     connected: Arc<AtomicBool>,
     /// Operations a broken connection interrupted, run first on the next one.
     retry: VecDeque<Op>,
@@ -241,9 +259,13 @@ impl Task {
     async fn run(mut self) {
         let mut backoff = MIN_BACKOFF;
         loop {
-            let (push_tx, mut push_rx) = mpsc::unbounded_channel();
+            // Set by the reader when this connection ends.
+            let lost = Arc::new(Notify::new());
             let config = AsyncConnectionConfig::new()
-                .set_push_sender(push_tx)
+                .set_push_sender(crate::inbox::push_sender(
+                    self.incoming.clone(),
+                    lost.clone(),
+                ))
                 .set_connection_timeout(Some(Duration::from_secs(2)))
                 .set_response_timeout(Some(Duration::from_secs(5)));
             let mut conn = match self
@@ -285,16 +307,7 @@ impl Task {
                     Some(op) => Some(op),
                     None => {
                         tokio::select! {
-                            push = push_rx.recv() => {
-                                match push {
-                                    Some(push) if push.kind == PushKind::Disconnection => break,
-                                    Some(push) => {
-                                        self.on_push(push);
-                                        continue;
-                                    }
-                                    None => break,
-                                }
-                            }
+                            () = lost.notified() => break,
                             op = self.rx.recv() => match op {
                                 Some(op) => Some(op),
                                 // Every handle is gone: the adapter closed.
@@ -335,30 +348,6 @@ impl Task {
         self.rx.is_closed() && self.rx.is_empty()
     }
 
-    fn on_push(&self, push: redis::PushInfo) {
-        let mut data = push.data.into_iter();
-        let (channel, payload) = match push.kind {
-            PushKind::Message | PushKind::SMessage => (data.next(), data.next()),
-            PushKind::PMessage => {
-                let _pattern = data.next();
-                (data.next(), data.next())
-            }
-            _ => return,
-        };
-        let (Some(redis::Value::BulkString(channel)), Some(redis::Value::BulkString(payload))) =
-            (channel, payload)
-        else {
-            tracing::debug!("redis: unexpected push frame ignored");
-            return;
-        };
-        if let Some(incoming) = &self.incoming {
-            let _ = incoming.send(Incoming {
-                channel: String::from_utf8_lossy(&channel).into_owned(),
-                payload,
-            });
-        }
-    }
-
     /// Runs `op` (and the publishes queued behind it, in one pipeline); false when the
     /// connection broke (the interrupted operations are kept for the next one).
     async fn execute(&mut self, op: Op, conn: &mut redis::aio::MultiplexedConnection) -> bool {
@@ -389,9 +378,17 @@ impl Task {
                             .ignore();
                     }
                 }
+                let bytes: usize = batch
+                    .iter()
+                    .map(|op| match op {
+                        Op::Publish { payload, .. } => payload.len(),
+                        _ => 0,
+                    })
+                    .sum();
                 match pipe.exec_async(conn).await {
                     Ok(()) => {
                         self.queued.fetch_sub(batch.len(), Ordering::Relaxed);
+                        self.queued_bytes.fetch_sub(bytes, Ordering::Relaxed);
                         true
                     }
                     Err(e) if connection_lost(&e) => {
@@ -404,6 +401,7 @@ impl Task {
                     }
                     Err(e) => {
                         self.queued.fetch_sub(batch.len(), Ordering::Relaxed);
+                        self.queued_bytes.fetch_sub(bytes, Ordering::Relaxed);
                         tracing::warn!("redis refused a publish: {e}");
                         true
                     }
@@ -491,3 +489,7 @@ where
         }
     }
 }
+
+#[cfg(test)]
+#[path = "link_tests.rs"]
+mod tests;

@@ -3,6 +3,7 @@
 //! the messages' envelopes differ, so those stay with each adapter.
 
 use std::collections::{HashMap, HashSet};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, Weak};
 use std::time::Duration;
 
@@ -13,7 +14,8 @@ use sockeye_server::adapter::{
 use sockeye_server::{AckError, AdapterError, Args, DataError, Value};
 use tokio::sync::{mpsc, oneshot};
 
-use crate::link::Incoming;
+use crate::inbox::{InboxReceiver, Incoming};
+use crate::limits::{Limits, Refusals};
 use crate::wire;
 
 /// What a request gathers from the answers, starting with this node's part.
@@ -203,14 +205,59 @@ impl Requests {
     }
 }
 
+/// The requests from other nodes this node is answering, at most `max_remote_requests` at once.
+#[derive(Debug)]
+pub(crate) struct Slots {
+    used: Arc<AtomicUsize>,
+    max: usize,
+    refused: Refusals,
+}
+
+/// One request being answered; frees its place when dropped (however its task ends).
+#[derive(Debug)]
+pub(crate) struct Slot(Arc<AtomicUsize>);
+
+impl Drop for Slot {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::Relaxed);
+    }
+}
+
+impl Slots {
+    pub(crate) fn new(limits: &Limits) -> Self {
+        Slots {
+            used: Arc::new(AtomicUsize::new(0)),
+            max: limits.max_remote_requests,
+            refused: Refusals::new("request from another node"),
+        }
+    }
+
+    /// A place for one more request of namespace `nsp`'s adapter, or `None` (counted, logged)
+    /// when `max` are being answered.
+    pub(crate) fn take(&self, nsp: &str) -> Option<Slot> {
+        if self.used.fetch_add(1, Ordering::Relaxed) >= self.max {
+            self.used.fetch_sub(1, Ordering::Relaxed);
+            self.refused.refuse(
+                nsp,
+                &format_args!("{} requests being answered already", self.max),
+            );
+            return None;
+        }
+        Some(Slot(self.used.clone()))
+    }
+}
+
 /// Sends back this node's part of another node's broadcast with acknowledgements (request
-/// `id`): its client count, then each client's answer, as the fields `publish` is given.
+/// `id`): its client count, then each client's answer, as the fields `publish` is given;
+/// `slot` is held until the last answer.
 pub(crate) fn forward_acks(
     mut acks: BroadcastAcks,
     id: String,
+    slot: Slot,
     publish: impl Fn(Answer, Vec<(String, Value)>) + Send + 'static,
 ) {
     crate::link::spawn(async move {
+        let _slot = slot;
         while let Some(ev) = acks.events.recv().await {
             let mut data = vec![("requestId".to_owned(), Value::String(id.clone()))];
             match ev {
@@ -230,23 +277,24 @@ pub(crate) fn forward_acks(
     });
 }
 
-/// Hands another node's server-side emit to this node's handlers; with a request `id`,
-/// `answer` gets the handlers' first argument (the Node adapters' callbacks take one) unless
-/// they do not answer within `timeout`.
+/// Hands another node's server-side emit to this node's handlers; with a request `id` (and
+/// the `slot` it holds until answered), `answer` gets the handlers' first argument (the Node
+/// adapters' callbacks take one) unless they do not answer within `timeout`.
 pub(crate) fn server_side_event(
     local: &LocalNamespace,
     data: Args,
-    id: Option<String>,
+    request: Option<(String, Slot)>,
     timeout: Duration,
     answer: impl FnOnce(String, Option<Value>) + Send + 'static,
 ) {
-    let Some(id) = id else {
+    let Some((id, slot)) = request else {
         local.server_side_event(data, None);
         return;
     };
     let (tx, rx) = oneshot::channel();
     local.server_side_event(data, Some(tx));
     crate::link::spawn(async move {
+        let _slot = slot;
         if let Ok(Ok(args)) = tokio::time::timeout(timeout, rx).await {
             answer(id, wire::first_arg(&args));
         }
@@ -281,10 +329,54 @@ pub(crate) fn fetch(
         .collect()
 }
 
+/// Room left under the message size bound for what surrounds the sockets in a `fetchSockets`
+/// answer (request id, type, uid, namespace).
+const ANSWER_ENVELOPE: usize = 1024;
+
+/// This node's answer to another node's `fetchSockets`: its sockets that `opts` selects, with
+/// the parts `limits.fetch_fields` allows, at most `limits.max_fetch_sockets` of them and, as
+/// `encoded_len` measures them, within the message size bound (larger would be refused by the
+/// requester). Whoever can publish a request gets no more than that; a cut answer is logged
+/// through `cut`.
+pub(crate) fn fetch_answer(
+    inner: &MemoryAdapter,
+    local: &LocalNamespace,
+    opts: &BroadcastOptions,
+    limits: &Limits,
+    cut: &Refusals,
+    encoded_len: fn(&Value) -> usize,
+) -> Value {
+    let budget = limits.max_message_size.saturating_sub(ANSWER_ENVELOPE);
+    let (mut sockets, mut size) = (Vec::new(), 0usize);
+    let selected = select(inner, opts);
+    for sid in &selected {
+        let Some(socket) = local.fetch(sid) else {
+            continue;
+        };
+        let socket = wire::encode_socket(&socket, &limits.fetch_fields);
+        size = size.saturating_add(encoded_len(&socket));
+        if sockets.len() >= limits.max_fetch_sockets || size > budget {
+            cut.refuse(
+                local.name(),
+                &format_args!(
+                    "{} of {} sockets sent (bounds: {} sockets, {} bytes)",
+                    sockets.len(),
+                    selected.len(),
+                    limits.max_fetch_sockets,
+                    limits.max_message_size
+                ),
+            );
+            break;
+        }
+        sockets.push(socket);
+    }
+    Value::Array(sockets)
+}
+
 /// Hands what an adapter's link receives to the adapter while the adapter lives.
 pub(crate) async fn receive<A>(
     adapter: Weak<A>,
-    mut rx: mpsc::UnboundedReceiver<Incoming>,
+    mut rx: InboxReceiver,
     on_incoming: fn(&A, Incoming),
 ) {
     while let Some(msg) = rx.recv().await {

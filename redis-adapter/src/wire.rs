@@ -15,6 +15,7 @@ use sockeye_server::proto::socket::packet::Nsp;
 use sockeye_server::value::{Map, Values};
 use sockeye_server::{Args, DataError, EmitError, Handshake, SerializeError, Value};
 
+use crate::limits::FetchFields;
 use crate::msgpack;
 
 /// An object from `(key, value)` pairs, in this order (the order the Node side writes them, so
@@ -269,13 +270,16 @@ pub(crate) fn decode_packet(v: Option<&Value>) -> Option<BroadcastPacket> {
     Some(BroadcastPacket { nsp, args })
 }
 
-/// A socket as `fetchSockets` answers describe it.
-pub(crate) fn encode_socket(s: &RemoteSocketData) -> Value {
+/// A socket as `fetchSockets` answers describe it, with the parts `fields` allows (a part left
+/// out is empty: `{}` for headers, query and `auth`, `null` for `data`, which the Node adapters
+/// read as a socket without them).
+pub(crate) fn encode_socket(s: &RemoteSocketData, fields: &FetchFields) -> Value {
     let h = &s.handshake;
     // A repeated header or query key keeps the last value, as a reader of JSON would.
     let headers = Value::Object(
         h.headers
             .iter()
+            .filter(|_| fields.sends_headers())
             .map(|(k, v)| {
                 (
                     k.as_str(),
@@ -287,9 +291,20 @@ pub(crate) fn encode_socket(s: &RemoteSocketData) -> Value {
     let query = Value::Object(
         h.query
             .iter()
+            .filter(|_| fields.sends_query())
             .map(|(k, v)| (k.as_str(), Value::String(v.clone())))
             .collect(),
     );
+    let auth = if fields.sends_auth() {
+        h.auth_value()
+    } else {
+        Value::Object(Map::new())
+    };
+    let data = if fields.sends_data() {
+        s.data.clone()
+    } else {
+        Value::Null
+    };
     let handshake = obj([
         ("headers", headers),
         ("time", Value::String(js_date(h.issued))),
@@ -302,13 +317,13 @@ pub(crate) fn encode_socket(s: &RemoteSocketData) -> Value {
         ("issued", num(h.issued)),
         ("url", Value::String(h.url.clone())),
         ("query", query),
-        ("auth", h.auth_value()),
+        ("auth", auth),
     ]);
     obj([
         ("id", Value::String(s.id.clone())),
         ("handshake", handshake),
         ("rooms", strings(&s.rooms)),
-        ("data", s.data.clone()),
+        ("data", data),
     ])
 }
 
@@ -510,7 +525,7 @@ mod tests {
             Value::from(serde_json::json!({"token": "t", "n": [1, 2]}))
         );
         assert_eq!(h.query_param("EIO"), Some("4"));
-        let again = encode_socket(&socket);
+        let again = encode_socket(&socket, &FetchFields::default());
         assert_eq!(
             again.get("handshake").and_then(|h| h.get("auth")),
             Some(&h.auth_value())

@@ -1,6 +1,8 @@
 //! The Redis pub/sub adapter, wire-compatible with `@socket.io/redis-adapter` 8.3's
 //! `createAdapter` (see the [crate docs](crate) for the format).
 
+mod serve;
+
 use std::collections::HashSet;
 use std::sync::Arc;
 use std::time::Duration;
@@ -10,12 +12,12 @@ use sockeye_server::adapter::{
     PersistedSession, RemoteSocketData, RestoredSession, Room, SocketId,
 };
 use sockeye_server::config::BoxFuture;
-use sockeye_server::value::Map;
 use sockeye_server::{AdapterError, Args, EmitError, JoinError, Value};
-use tokio::sync::mpsc;
 
-use crate::link::{Incoming, Link, Sub};
-use crate::requests::{self, Answer, Pending, Requests};
+use crate::inbox::inbox;
+use crate::limits::{Limits, Refusals};
+use crate::link::{Link, Sub};
+use crate::requests::{self, Pending, Requests, Slots};
 use crate::wire::{self, num, obj};
 use crate::{RedisAdapterError, msgpack};
 
@@ -41,6 +43,7 @@ pub struct RedisAdapterConfig {
     key: String,
     requests_timeout: Duration,
     publish_on_specific_response_channel: bool,
+    limits: Limits,
 }
 
 impl RedisAdapterConfig {
@@ -52,6 +55,7 @@ impl RedisAdapterConfig {
             key: "socket.io".to_owned(),
             requests_timeout: Duration::from_secs(5),
             publish_on_specific_response_channel: false,
+            limits: Limits::default(),
         })
     }
 
@@ -77,6 +81,14 @@ impl RedisAdapterConfig {
         self
     }
 
+    /// What other nodes, or anyone who can publish on the channels, may make this node do
+    /// ([`Limits::default`] unless set).
+    #[must_use]
+    pub fn limits(mut self, limits: Limits) -> Self {
+        self.limits = limits;
+        self
+    }
+
     /// The factory to hand to [`SocketIoBuilder::adapter`](sockeye_server::SocketIoBuilder::adapter).
     /// Each namespace gets its own connection to Redis. Build the server inside the tokio
     /// runtime: the adapter starts its connection task when its namespace is created.
@@ -98,6 +110,12 @@ pub struct RedisAdapter {
     request_channel: String,
     response_channel: String,
     requests: Requests,
+    /// Messages from the channels that could not be read.
+    malformed: Refusals,
+    /// Sockets left out of answers to other nodes' `fetchSockets`.
+    cut: Refusals,
+    /// The requests from other nodes being answered.
+    answering: Slots,
 }
 
 impl std::fmt::Debug for RedisAdapter {
@@ -119,7 +137,7 @@ impl RedisAdapter {
         let response_channel = format!("{}-response#{nsp}#", config.key);
         let uid = wire::uid(6);
         let specific_response_channel = format!("{response_channel}{uid}#");
-        let (tx, rx) = mpsc::unbounded_channel();
+        let (tx, rx) = inbox(&config.limits, &nsp);
         let link = Link::spawn(
             config.client.clone(),
             vec![
@@ -130,6 +148,7 @@ impl RedisAdapter {
             ],
             Some(tx),
         );
+        let answering = Slots::new(&config.limits);
         let adapter = Arc::new(RedisAdapter {
             inner: MemoryAdapter::new(local.clone()),
             local,
@@ -140,6 +159,9 @@ impl RedisAdapter {
             request_channel,
             response_channel,
             requests: Requests::default(),
+            malformed: Refusals::new("message (malformed or undeliverable)"),
+            cut: Refusals::new("part of a fetchSockets answer"),
+            answering,
         });
         crate::link::spawn(requests::receive(
             Arc::downgrade(&adapter),
@@ -178,251 +200,6 @@ impl RedisAdapter {
                 self.local.name(),
             )
             .await
-    }
-
-    fn on_incoming(&self, msg: Incoming) {
-        if msg.channel.starts_with(&self.response_channel) {
-            self.on_response(&msg.payload);
-        } else if msg.channel == self.request_channel {
-            self.on_request(&msg.payload);
-        } else if let Some(rest) = msg.channel.strip_prefix(&self.channel) {
-            self.on_broadcast(rest, &msg.payload);
-        }
-    }
-
-    /// A broadcast from another node (or an emitter): `[uid, packet, opts]`.
-    fn on_broadcast(&self, room: &str, payload: &[u8]) {
-        let room = room.strip_suffix('#').unwrap_or(room);
-        if !room.is_empty()
-            && self
-                .inner
-                .sockets(&HashSet::from([room.to_owned()]))
-                .is_empty()
-        {
-            return;
-        }
-        let msg = match msgpack::decode(payload) {
-            Ok(Value::Array(items)) => items,
-            Ok(_) => {
-                tracing::warn!(
-                    nsp = self.local.name(),
-                    "malformed broadcast ignored: not an array"
-                );
-                return;
-            }
-            Err(e) => {
-                tracing::warn!(nsp = self.local.name(), "malformed broadcast ignored: {e}");
-                return;
-            }
-        };
-        if msg.first().and_then(Value::as_str) == Some(self.uid.as_str()) {
-            return;
-        }
-        let Some(packet) = wire::decode_packet(msg.get(1)) else {
-            tracing::warn!(
-                nsp = self.local.name(),
-                "malformed broadcast ignored: no event packet"
-            );
-            return;
-        };
-        if packet.nsp.as_str() != self.local.name() {
-            return;
-        }
-        let mut opts = wire::decode_opts(msg.get(2));
-        opts.flags.local = true;
-        if let Err(e) = self.inner.broadcast(packet, opts) {
-            tracing::warn!("remote broadcast not delivered: {e}");
-        }
-    }
-
-    fn on_request(&self, payload: &[u8]) {
-        let req = match wire::parse(payload) {
-            Ok(v @ Value::Object(_)) => v,
-            Ok(_) | Err(_) => {
-                tracing::warn!(nsp = self.local.name(), "malformed request ignored");
-                return;
-            }
-        };
-        let from = req.get("uid").and_then(Value::as_str);
-        let own = from == Some(self.uid.as_str());
-        let request_id = req
-            .get("requestId")
-            .and_then(Value::as_str)
-            .map(str::to_owned);
-        let Some(kind) = req.get("type").and_then(|t| match t {
-            Value::Number(n) => n.as_u64(),
-            _ => None,
-        }) else {
-            tracing::warn!(nsp = self.local.name(), "request without a type ignored");
-            return;
-        };
-        let opts = req.get("opts").map(|o| {
-            let mut opts = wire::decode_opts(Some(o));
-            opts.flags.local = true;
-            opts
-        });
-        let answer = |body: Value| {
-            self.link
-                .publish(self.response_channel_of(from), wire::json(&body), false);
-        };
-        match kind {
-            request::SOCKETS if !own => {
-                let Some(id) = request_id else { return };
-                let rooms = wire::room_list(req.get("rooms")).into_iter().collect();
-                let sockets = self.inner.sockets(&rooms);
-                answer(obj([
-                    ("requestId", Value::String(id)),
-                    ("sockets", wire::strings(&sockets)),
-                ]));
-            }
-            request::ALL_ROOMS if !own => {
-                let Some(id) = request_id else { return };
-                answer(obj([
-                    ("requestId", Value::String(id)),
-                    ("rooms", wire::strings(&self.inner.rooms())),
-                ]));
-            }
-            request::REMOTE_JOIN | request::REMOTE_LEAVE | request::REMOTE_DISCONNECT => {
-                if let Some(opts) = opts {
-                    // Our own requests were applied here when sent.
-                    if own {
-                        return;
-                    }
-                    match kind {
-                        request::REMOTE_JOIN => {
-                            self.inner
-                                .add_sockets(opts, wire::room_list(req.get("rooms")));
-                        }
-                        request::REMOTE_LEAVE => {
-                            self.inner
-                                .del_sockets(opts, wire::room_list(req.get("rooms")));
-                        }
-                        _ => self.inner.disconnect_sockets(
-                            opts,
-                            matches!(req.get("close"), Some(Value::Bool(true))),
-                        ),
-                    }
-                    return;
-                }
-                // The older one-socket form: `sid` and `room`, answered when the socket is here.
-                let Some(sid) = req.get("sid").and_then(Value::as_str) else {
-                    return;
-                };
-                if !self.local.has_socket(sid) {
-                    return;
-                }
-                let room = req.get("room").and_then(Value::as_str).unwrap_or_default();
-                match kind {
-                    request::REMOTE_JOIN => self.local.join(sid, vec![room.to_owned()]),
-                    request::REMOTE_LEAVE => self.local.leave(sid, room),
-                    _ => self
-                        .local
-                        .disconnect(sid, matches!(req.get("close"), Some(Value::Bool(true)))),
-                }
-                if let Some(id) = request_id {
-                    answer(obj([("requestId", Value::String(id))]));
-                }
-            }
-            request::REMOTE_FETCH if !own => {
-                let Some(id) = request_id else { return };
-                let sockets = requests::fetch(&self.inner, &self.local, &opts.unwrap_or_default())
-                    .iter()
-                    .map(wire::encode_socket)
-                    .collect();
-                answer(obj([
-                    ("requestId", Value::String(id)),
-                    ("sockets", Value::Array(sockets)),
-                ]));
-            }
-            request::SERVER_SIDE_EMIT if !own => {
-                let Some(Ok(data)) = req.get("data").and_then(Value::as_array).map(wire::args)
-                else {
-                    tracing::warn!(nsp = self.local.name(), "malformed serverSideEmit ignored");
-                    return;
-                };
-                let link = self.link.clone();
-                let channel = self.response_channel.clone();
-                let timeout = self.config.requests_timeout;
-                requests::server_side_event(
-                    &self.local,
-                    data,
-                    request_id,
-                    timeout,
-                    move |id, arg| {
-                        let mut body = Map::with_capacity(3);
-                        body.insert("type", num(request::SERVER_SIDE_EMIT));
-                        body.insert("requestId", Value::String(id));
-                        if let Some(arg) = arg {
-                            body.insert("data", arg);
-                        }
-                        link.publish(channel, wire::json(&Value::Object(body)), false);
-                    },
-                );
-            }
-            request::BROADCAST if !own => {
-                let Some(id) = request_id else { return };
-                let Some(packet) = wire::decode_packet(req.get("packet")) else {
-                    tracing::warn!(
-                        nsp = self.local.name(),
-                        "malformed broadcast request ignored"
-                    );
-                    return;
-                };
-                let mut opts = opts.unwrap_or_default();
-                opts.flags.local = true;
-                let acks = match self.inner.broadcast_with_ack(packet, opts) {
-                    Ok(acks) => acks,
-                    Err(e) => {
-                        tracing::warn!("remote broadcast with ack not delivered: {e}");
-                        return;
-                    }
-                };
-                let link = self.link.clone();
-                let channel = self.response_channel_of(from);
-                requests::forward_acks(acks, id, move |answer, data| {
-                    let kind = match answer {
-                        Answer::ClientCount => request::BROADCAST_CLIENT_COUNT,
-                        Answer::Ack | Answer::Result => request::BROADCAST_ACK,
-                    };
-                    let mut body = Map::with_capacity(data.len() + 1);
-                    body.insert("type", num(kind));
-                    body.extend(data);
-                    let body = Value::Object(body);
-                    // A client's answer may hold binary: MessagePack, as the Node adapter.
-                    let payload = if answer == Answer::ClientCount {
-                        wire::json(&body)
-                    } else {
-                        msgpack::encode(&body)
-                    };
-                    link.publish(channel.clone(), payload, false);
-                });
-            }
-            request::SOCKETS
-            | request::ALL_ROOMS
-            | request::REMOTE_FETCH
-            | request::SERVER_SIDE_EMIT
-            | request::BROADCAST => {}
-            other => tracing::debug!("unknown request type {other} ignored"),
-        }
-    }
-
-    fn on_response(&self, payload: &[u8]) {
-        let res = match wire::parse(payload) {
-            Ok(v @ Value::Object(_)) => v,
-            _ => {
-                tracing::warn!(nsp = self.local.name(), "malformed response ignored");
-                return;
-            }
-        };
-        let answer = match res.get("type") {
-            Some(Value::Number(n)) => match n.as_u64() {
-                Some(request::BROADCAST_CLIENT_COUNT) => Answer::ClientCount,
-                Some(request::BROADCAST_ACK) => Answer::Ack,
-                _ => Answer::Result,
-            },
-            _ => Answer::Result,
-        };
-        self.requests.on_response(answer, &res, "data");
     }
 
     /// Sends the other nodes a command on the sockets `opts` selects, unless it is local.

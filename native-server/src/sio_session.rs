@@ -213,7 +213,9 @@ impl SioApp {
         } = accepted;
         let nsp = socket.nsp_core().clone();
         if !core.socket().pending_connects().any(|p| *p == nsp) {
-            return; // the connection closed meanwhile
+            // The connection closed meanwhile: out of the rooms its middlewares joined.
+            socket.leave_all();
+            return;
         }
         // A dynamic namespace's child is created now, for an admitted client only.
         let ns = self.io.admit(&socket);
@@ -409,10 +411,16 @@ async fn connect(
         ),
     };
     let socket = SocketRef::new(ns.clone(), conn, tx.clone(), handshake, init);
+    // Rooms a middleware joined are left if the socket is not handed to the session task:
+    // refused, or a middleware panicked.
+    let unadmitted = LeaveUnlessAdmitted(Some(socket));
+    let Some(socket) = &unadmitted.0 else {
+        return;
+    };
     let skip = socket.recovered() && io.recovery.is_some_and(|r| r.skip_middlewares);
     if !skip {
         for middleware in ns.0.handlers.middlewares() {
-            let result = middleware.call(&ConnectParts { socket: &socket }).await;
+            let result = middleware.call(&ConnectParts { socket }).await;
             if let Err(e) = result {
                 let data = e.data.map(|d| d.to_string());
                 reject(&e.message, data);
@@ -420,10 +428,35 @@ async fn connect(
             }
         }
     }
-    let _ = tx.send(SessionMsg::App(AppCmd::Accept(Box::new(Accepted {
+    let Some(socket) = unadmitted.admit() else {
+        return;
+    };
+    let sent = tx.send(SessionMsg::App(AppCmd::Accept(Box::new(Accepted {
         socket,
         rooms,
         missed,
         offset,
     }))));
+    // The session task is gone: nobody will admit the socket.
+    if let Err(mpsc::error::SendError(SessionMsg::App(AppCmd::Accept(accepted)))) = sent {
+        accepted.socket.leave_all();
+    }
+}
+
+/// A socket whose middlewares run: dropped before [`LeaveUnlessAdmitted::admit`], it leaves the
+/// rooms they joined.
+struct LeaveUnlessAdmitted(Option<SocketRef>);
+
+impl LeaveUnlessAdmitted {
+    fn admit(mut self) -> Option<SocketRef> {
+        self.0.take()
+    }
+}
+
+impl Drop for LeaveUnlessAdmitted {
+    fn drop(&mut self) {
+        if let Some(socket) = self.0.take() {
+            socket.leave_all();
+        }
+    }
 }

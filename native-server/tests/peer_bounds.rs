@@ -267,3 +267,24 @@ async fn an_undecodable_event_in_a_loop_logs_one_warning() {
         "{text}"
     );
 }
+
+#[tokio::test]
+async fn a_refused_client_leaves_the_rooms_its_middleware_joined() {
+    let (addr, io) = start(fast()).await;
+    let _reasons = echo_server(&io);
+    io.of("/lobby")
+        .use_middleware(|socket: SocketRef| -> Result<(), ConnectError> {
+            socket.join("waiting").unwrap();
+            Err(ConnectError::new("full"))
+        });
+    io.of("/lobby").on_connection(|_socket: SocketRef| {});
+    let mut c = Sio::open(addr).await;
+    for _ in 0..3 {
+        c.send("40/lobby,").await;
+        assert_eq!(c.recv().await, r#"44/lobby,{"message":"full"}"#);
+    }
+    assert_eq!(
+        io.of("/lobby").rooms(),
+        Vec::<sockeye_server::adapter::Room>::new()
+    );
+}

@@ -276,7 +276,8 @@ fn counting(
 #[tokio::test]
 async fn refused_clients_create_no_dynamic_namespace() {
     let count = AdapterCount::default();
-    let (addr, io) = start(counting(fast(), &count)).await;
+    // 50 refusals at wire speed on one connection: past the default refused-CONNECT budget.
+    let (addr, io) = start(counting(fast().max_refused_connects(100), &count)).await;
     let made_at_start = count.made.load(Ordering::SeqCst);
     let parent = io.dynamic_ns(regex::Regex::new(r"^/dyn-\d+$").unwrap());
     parent.use_middleware(|socket: SocketRef| {

@@ -451,7 +451,7 @@ impl SessionStarter for EngineStarter {
                 .clone(),
         };
         let runner = Runner::new(core, app, shared, sid.as_str().to_owned(), rx, ws);
-        tokio::spawn(runner.run());
+        tokio::spawn(Box::new(runner).run());
     }
 }
 

@@ -139,7 +139,7 @@ impl SessionStarter for SioStarter {
             acks: HashMap::new(),
         };
         let runner = Runner::new(core, app, shared, sid.as_str().to_owned(), rx, ws);
-        tokio::spawn(runner.run());
+        tokio::spawn(Box::new(runner).run());
     }
 }
 

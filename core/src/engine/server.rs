@@ -199,8 +199,9 @@ pub enum RequestError {
     /// A POST with `Content-Type: application/octet-stream`: v4 sends binary as base64 text
     /// ("invalid content"). HTTP 400, empty body. The session is closed.
     BinaryContent,
-    /// A POST body over `max_payload` bytes. HTTP 413, empty body. The session stays open, as in the
-    /// reference (the client gives up on its own).
+    /// A POST body over `max_payload` bytes. HTTP 413, empty body. The session stays open here;
+    /// engine.io 6.6.13 closes it, so a driver that reads the body itself reports such a POST
+    /// with [`Session::handle_poll_post_aborted`] instead (sockeye-server does).
     PayloadTooLarge,
     /// A WebSocket while another is probing ("transport has already been trying to upgrade"). The
     /// driver closes the new WebSocket.

@@ -70,8 +70,9 @@ impl Connection {
         let mut conn = Connection {
             engine: Session::new(now, sid, transport, engine),
             client: socket_server::Client::new(now, socket),
-            events: VecDeque::new(),
-            batch: Vec::new(),
+            // Room for one (see `socket::server::Client::new`).
+            events: VecDeque::with_capacity(1),
+            batch: Vec::with_capacity(1),
         };
         conn.pump(now);
         conn

@@ -1,6 +1,7 @@
 //! A socket's handshake (the reference's `socket.handshake`).
 
 use std::net::SocketAddr;
+use std::sync::Arc;
 use std::time::SystemTime;
 
 use http::HeaderMap;
@@ -16,8 +17,9 @@ use crate::value::Value;
 /// The handshake of a socket (the reference's `socket.handshake`).
 #[derive(Clone, Debug)]
 pub struct Handshake {
-    /// The headers of the request that opened the Engine.IO session.
-    pub headers: HeaderMap,
+    /// The headers of the request that opened the Engine.IO session (shared by the sockets of
+    /// the session).
+    pub headers: Arc<HeaderMap>,
     /// When the socket was created.
     pub time: SystemTime,
     /// The same, in milliseconds since the Unix epoch (`issued`).
@@ -47,7 +49,7 @@ pub struct Handshake {
 impl Default for Handshake {
     fn default() -> Self {
         Handshake {
-            headers: HeaderMap::new(),
+            headers: Arc::default(),
             time: SystemTime::UNIX_EPOCH,
             issued: 0,
             address: None,

@@ -87,6 +87,7 @@
 //! - [`http`]: the tower service and layer, the reference's HTTP answers, CORS, static files.
 
 pub mod adapter;
+mod channel;
 pub mod config;
 pub mod conn;
 pub mod emitter;

@@ -288,3 +288,51 @@ async fn a_refused_client_leaves_the_rooms_its_middleware_joined() {
         Vec::<sockeye_server::adapter::Room>::new()
     );
 }
+
+#[tokio::test]
+async fn a_flood_of_small_packets_does_not_keep_other_sessions_waiting() {
+    // One thread for the server and both clients: a session that never yields starves the rest.
+    let handled = Arc::new(AtomicUsize::new(0));
+    let (addr, io) = start(fast()).await;
+    let counter = handled.clone();
+    io.ns("/", move |socket: SocketRef| {
+        let count = counter.clone();
+        // An event that needs no answer: nothing to write makes the session pause.
+        socket.on("n", move || {
+            count.fetch_add(1, Ordering::Relaxed);
+        });
+        let count = counter.clone();
+        socket.on("echo", move |ack: AckSender| {
+            let _ = ack.send(&count.load(Ordering::Relaxed));
+        });
+    });
+    let mut flood = Sio::connect(addr, "").await;
+    let mut other = Sio::connect(addr, "").await;
+    const FLOOD: usize = 100_000;
+    let frames: Vec<_> = (0..FLOOD)
+        .map(|_| tokio_tungstenite::tungstenite::Message::Text(r#"42["n"]"#.into()))
+        .collect();
+    let sending = tokio::spawn(async move {
+        use futures_util::SinkExt;
+        let mut frames = futures_util::stream::iter(frames.into_iter().map(Ok));
+        flood.ws.inner.send_all(&mut frames).await.unwrap();
+        flood
+    });
+    // Once the flood is being handled, the other client asks for an ack.
+    while handled.load(Ordering::Relaxed) == 0 {
+        tokio::task::yield_now().await;
+    }
+    let asked_at = handled.load(Ordering::Relaxed);
+    other.send(r#"421["echo"]"#).await;
+    let answer = other.recv().await;
+    let at: usize =
+        serde_json::from_str::<Vec<usize>>(answer.strip_prefix("431").unwrap()).unwrap()[0];
+    // Without a yield per budget, the flooding session handles every packet it has read (a
+    // read of 4 KiB holds 585 of them, and tokio lets a task do 128 reads) before the ack.
+    assert!(
+        at - asked_at < 10_000,
+        "{} flood packets handled while the ack waited",
+        at - asked_at
+    );
+    let _flood = sending.await.unwrap();
+}

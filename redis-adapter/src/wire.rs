@@ -370,7 +370,7 @@ pub(crate) fn decode_socket(v: &Value) -> Option<RemoteSocketData> {
         _ => Vec::new(),
     };
     let mut handshake = Handshake::default();
-    handshake.headers = headers;
+    handshake.headers = std::sync::Arc::new(headers);
     handshake.time = UNIX_EPOCH + Duration::from_millis(issued);
     handshake.issued = issued;
     handshake.address = address;

@@ -325,11 +325,12 @@ impl Session {
             },
             get_parked: false,
             post_in_flight: false,
-            buffer: VecDeque::new(),
+            // Room for one (see `socket::server::Client::new`).
+            buffer: VecDeque::with_capacity(1),
             buffered_bytes: 0,
             timers,
-            transmits: VecDeque::new(),
-            events: VecDeque::new(),
+            transmits: VecDeque::with_capacity(1),
+            events: VecDeque::with_capacity(1),
         };
         session.queue(Packet::Open(handshake));
         session

@@ -473,15 +473,17 @@ impl Client {
         Client {
             config,
             decoder: Decoder::new(config.limits),
-            sockets: Vec::new(),
-            pending: Vec::new(),
+            // Room for one: a connection joins one namespace, most often, and a queue's first
+            // growth would be to 4 (1.7 KB per idle connection across the core's queues).
+            sockets: Vec::with_capacity(1),
+            pending: Vec::with_capacity(1),
             timers,
             deadlines: BTreeMap::new(),
             next_handle: 0,
             refusals_forgiven_at: now,
             closed: false,
-            engine_out: VecDeque::new(),
-            events: VecDeque::new(),
+            engine_out: VecDeque::with_capacity(1),
+            events: VecDeque::with_capacity(1),
         }
     }
 

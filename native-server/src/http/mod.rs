@@ -92,8 +92,9 @@ pub struct RequestInfo {
     pub method: Method,
     /// The URI (path and query).
     pub uri: Uri,
-    /// The headers.
-    pub headers: HeaderMap,
+    /// The headers, shared with the handshakes of the session's sockets (one copy per
+    /// connection, not one per socket).
+    pub headers: std::sync::Arc<HeaderMap>,
     /// The peer's address, when known ([`ClientAddr`]).
     pub remote_addr: Option<SocketAddr>,
     /// Whether the request came over TLS ([`SecureConnection`]).
@@ -101,7 +102,8 @@ pub struct RequestInfo {
     /// The request's extensions: what an axum or tower layer in front of the server inserted
     /// (an authenticated user, say), which the sockets of the session start with
     /// ([`Extension<T>`](crate::extract::Extension)). Hyper's upgrade handle, the
-    /// [`ClientAddr`] (in `remote_addr`) and [`SecureConnection`] (in `secure`) are left out.
+    /// [`ClientAddr`] (in `remote_addr`), [`SecureConnection`] (in `secure`) and the body's
+    /// timeout are left out.
     pub extensions: http::Extensions,
 }
 
@@ -127,10 +129,15 @@ impl RequestInfo {
         extensions.remove::<hyper::upgrade::OnUpgrade>();
         let remote_addr = extensions.remove::<ClientAddr>().map(|a| a.0);
         let secure = extensions.remove::<SecureConnection>().is_some();
+        extensions.remove::<BodyReadTimeout>();
+        if extensions.is_empty() {
+            // Its map stays allocated once emptied; every socket would copy it.
+            extensions = http::Extensions::new();
+        }
         RequestInfo {
             method: req.method().clone(),
             uri: Uri::try_from(uri.to_string()).unwrap_or_else(|_| uri.clone()),
-            headers,
+            headers: std::sync::Arc::new(headers),
             remote_addr,
             secure,
             extensions,

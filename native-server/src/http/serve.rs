@@ -54,9 +54,10 @@ pub struct ServeConfig {
     /// at a time (the rest are closed at once). Upgraded WebSockets count until they close.
     /// Keep it under the process's file descriptor limit.
     pub max_connections: usize,
-    /// The most connections open at once from one client address (an IPv6 address by its /64),
-    /// 10,000; past it, as past `max_connections`. Behind a proxy every connection comes from
-    /// the proxy's address: raise it there, as far as `max_connections`.
+    /// The most connections open at once from one client address (an IPv6 address by its /64);
+    /// past it, as past `max_connections`. Unbounded by default (`usize::MAX`), as in the
+    /// reference: behind a proxy or a load balancer every connection comes from its address, and
+    /// any default would cap the whole server there. Set it when clients connect directly.
     pub max_connections_per_ip: usize,
     /// How long a write to a client that has stopped reading may stall before the connection is
     /// closed (30 s, the reference's `ws` `closeTimeout`; Node has none): a polling response
@@ -78,7 +79,7 @@ impl Default for ServeConfig {
             body_read_timeout: DEFAULT_BODY_READ_TIMEOUT,
             keep_alive_timeout: Duration::from_secs(5),
             max_connections: 100_000,
-            max_connections_per_ip: 10_000,
+            max_connections_per_ip: usize::MAX,
             write_timeout: Duration::from_secs(30),
             #[cfg(feature = "tls")]
             tls: None,

@@ -575,7 +575,9 @@ async function slot(index) {
     const n = s.attacks++;
     running[kind]++;
     const sockets = new Set();
-    const a = { n, track: (sock) => sockets.add(sock), note: (k, v) => note(s, k, v) };
+    // Notes made after the attack was cut off (its sockets destroyed under it) are not kept.
+    let cut = false;
+    const a = { n, track: (sock) => sockets.add(sock), note: (k, v) => cut || note(s, k, v) };
     const t0 = Date.now();
     let outcome;
     try {
@@ -588,6 +590,7 @@ async function slot(index) {
       const why = String(e.message ?? e).replace(/[0-9]+/g, "N").slice(0, 80);
       s.errors[why] = (s.errors[why] ?? 0) + 1;
     }
+    cut = outcome === "unfinished";
     for (const sock of sockets) sock.destroy();
     running[kind]--;
     if (outcome === "unfinished") {

@@ -406,6 +406,17 @@ L(
     "32 MiB of its level without clients once the attack is over)." +
     (killedAt ? ` **The server went over RSS_LIMIT_MIB=${RSS_LIMIT_MIB} at ${fmt(killedAt.t)} s and was killed.**` : ""),
 );
+if (attackSamples.length > 1) {
+  // About ten readings across the attack, for a reader without the chart.
+  const step = Math.max(SAMPLE_SECONDS, Math.ceil(span / 10 / SAMPLE_SECONDS) * SAMPLE_SECONDS);
+  const picks = [];
+  for (let at = a0; at <= a0 + span + 1e-9; at += step) {
+    const s = attackSamples.reduce((best, x) => (Math.abs(x.t - at) < Math.abs(best.t - at) ? x : best));
+    if (picks.at(-1) !== s) picks.push(s);
+  }
+  L();
+  L(`RSS under attack, every ${fmt(step)} s from its start (MiB): ${picks.map((s) => mib(s.rss)).join(", ")}.`);
+}
 L();
 L(`![server RSS](bench/charts/abuse-rss.svg)`);
 L();

@@ -39,6 +39,9 @@ pub struct Options {
     /// G3: broadcasts the emitter may have sent and not yet seen delivered to every receiver.
     #[arg(long, default_value_t = 4)]
     pub window: u32,
+    /// `mixed`: broadcasts per second to the room.
+    #[arg(long, default_value_t = 10)]
+    pub broadcast_rate: u32,
     /// Writes the JSON summary here (`-` for stdout).
     #[arg(long)]
     pub json: Option<PathBuf>,
@@ -112,6 +115,11 @@ pub enum Workload {
     /// jitter), and wait for the server to go away and come back; the window lasts until every
     /// lost client reconnected, or `--duration` seconds after the first loss.
     Storm,
+    /// Well-behaved traffic (issue 13's abuse benchmark): G2's paced `echo-ack` emits
+    /// (`--rate` in all) from clients that have all joined one room, and one more client
+    /// broadcasting to that room at a fixed rate (`--broadcast-rate`); ack round trips and
+    /// delivery latencies are timed apart.
+    Mixed,
 }
 
 impl Workload {
@@ -126,13 +134,14 @@ impl Workload {
             Workload::G6 => "g6",
             Workload::Cycle => "cycle",
             Workload::Storm => "storm",
+            Workload::Mixed => "mixed",
         }
     }
 
     /// The unit of the workload's throughput figure.
     pub fn unit(self) -> &'static str {
         match self {
-            Workload::G1 | Workload::G2 | Workload::G6 => "acks",
+            Workload::G1 | Workload::G2 | Workload::G6 | Workload::Mixed => "acks",
             Workload::G3 => "deliveries",
             Workload::G4 => "connections",
             Workload::G5 | Workload::Cycle => "handshakes",
@@ -208,5 +217,14 @@ mod tests {
         assert_eq!(o.restart_file.as_deref(), Some(std::path::Path::new("r")));
         let o = Options::parse_from(["sockeye-load", "--workload", "cycle", "--cycles", "10000"]);
         assert_eq!((o.workload, o.cycles), (Workload::Cycle, Some(10_000)));
+        let o = Options::parse_from([
+            "sockeye-load",
+            "--workload",
+            "mixed",
+            "--broadcast-rate",
+            "20",
+        ]);
+        assert_eq!((o.workload, o.broadcast_rate), (Workload::Mixed, 20));
+        assert_eq!(Options::parse_from(["sockeye-load"]).broadcast_rate, 10);
     }
 }

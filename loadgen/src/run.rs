@@ -118,7 +118,8 @@ async fn run_local(opts: Options) -> Result<Summary, RunError> {
     c.measuring.set(whole);
 
     // Ramp: `ramp` tasks a second, started in 10 ms steps.
-    let emitter = opts.workload == Workload::G3;
+    // A room and a client broadcasting to it.
+    let emitter = matches!(opts.workload, Workload::G3 | Workload::Mixed);
     let tasks = u64::from(opts.clients) + u64::from(emitter);
     let per_step = f64::from(opts.ramp.max(1)) / 100.0;
     let mut step = tokio::time::interval(Duration::from_millis(10));
@@ -242,7 +243,7 @@ async fn run_local(opts: Options) -> Result<Summary, RunError> {
 
     let secs = window.as_secs_f64().max(1e-9);
     let count = match opts.workload {
-        Workload::G1 | Workload::G2 | Workload::G6 => c.window_acks.get(),
+        Workload::G1 | Workload::G2 | Workload::G6 | Workload::Mixed => c.window_acks.get(),
         Workload::G3 => c.window_deliveries.get(),
         Workload::G4 => connected,
         Workload::G5 | Workload::Cycle => c.window_handshakes.get(),
@@ -291,6 +292,8 @@ async fn run_local(opts: Options) -> Result<Summary, RunError> {
         count,
         rate,
         latency: Latency::of(&c.latency.borrow()),
+        deliveries: c.window_deliveries.get(),
+        delivery_latency: Latency::of(&c.delivery_latency.borrow()),
         emitted: c.emitted.get(),
         acked: c.acked.get(),
         lost_acks,
@@ -385,6 +388,14 @@ fn role(opts: &Options, index: u64) -> Role {
             let interval = Duration::from_secs_f64(clients as f64 / f64::from(opts.rate.max(1)));
             let phase = interval.mul_f64(index as f64 / clients as f64);
             Role::Paced { interval, phase }
+        }
+        Workload::Mixed if index == clients => Role::Broadcaster {
+            interval: Duration::from_secs_f64(1.0 / f64::from(opts.broadcast_rate.max(1))),
+        },
+        Workload::Mixed => {
+            let interval = Duration::from_secs_f64(clients as f64 / f64::from(opts.rate.max(1)));
+            let phase = interval.mul_f64(index as f64 / clients as f64);
+            Role::Member { interval, phase }
         }
         Workload::G3 if index == clients => Role::Emitter {
             window: u64::from(opts.window.max(1)),

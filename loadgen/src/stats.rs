@@ -52,8 +52,10 @@ pub(crate) struct Counters {
     pub(crate) unexpected: Cell<u64>,
     /// Client tasks still running.
     pub(crate) live: Cell<u64>,
-    /// Round trip (G1, G2, G6), delivery (G3) or connect (G5) latency in microseconds.
+    /// Round trip (G1, G2, G6, `mixed`), delivery (G3) or connect (G5) latency in microseconds.
     pub(crate) latency: RefCell<Histogram<u64>>,
+    /// `mixed`: delivery latency of the broadcasts, in microseconds.
+    pub(crate) delivery_latency: RefCell<Histogram<u64>>,
     /// G3: rung at every delivery, for the emitter waiting on its window.
     pub(crate) progress: tokio::sync::Notify,
     /// G5, `cycle`: cycles started (with `--cycles`, no more than that many start).
@@ -221,6 +223,7 @@ impl Counters {
             unexpected: Cell::new(0),
             live: Cell::new(0),
             latency: RefCell::new(new_histogram()),
+            delivery_latency: RefCell::new(new_histogram()),
             progress: tokio::sync::Notify::new(),
             cycles_started: Cell::new(0),
             lost: Cell::new(0),
@@ -237,6 +240,15 @@ impl Counters {
     pub(crate) fn record_latency(&self, micros: u64) {
         if self.measuring.get() {
             self.latency.borrow_mut().saturating_record(micros.max(1));
+        }
+    }
+
+    /// Records a delivery latency (`mixed`) when inside the window.
+    pub(crate) fn record_delivery_latency(&self, micros: u64) {
+        if self.measuring.get() {
+            self.delivery_latency
+                .borrow_mut()
+                .saturating_record(micros.max(1));
         }
     }
 }
@@ -309,8 +321,12 @@ pub struct Summary {
     pub count: u64,
     /// `count` per second of window.
     pub rate: f64,
-    /// Round trip (G1, G2, G6), delivery (G3) or connect (G5) latency.
+    /// Round trip (G1, G2, G6, `mixed`), delivery (G3) or connect (G5) latency.
     pub latency: Latency,
+    /// G3 and `mixed`: broadcast events received in the window.
+    pub deliveries: u64,
+    /// `mixed`: the broadcasts' delivery latency (G3 has it as `latency`).
+    pub delivery_latency: Latency,
     /// Emits with ack sent, over the whole run.
     pub emitted: u64,
     /// Acks received, over the whole run.
@@ -378,6 +394,21 @@ impl Summary {
                 s,
                 "  latency p50 {:.2} ms, p90 {:.2}, p99 {:.2}, p99.9 {:.2}, max {:.2} ({} samples)",
                 l.p50_ms, l.p90_ms, l.p99_ms, l.p999_ms, l.max_ms, l.count
+            );
+        }
+        if self.delivery_latency.count > 0 {
+            let l = &self.delivery_latency;
+            let _ = writeln!(
+                s,
+                "  {} deliveries: {:.0}/s; latency p50 {:.2} ms, p90 {:.2}, p99 {:.2}, p99.9 {:.2}, \
+                 max {:.2}",
+                self.deliveries,
+                self.deliveries as f64 / self.window_s.max(1e-9),
+                l.p50_ms,
+                l.p90_ms,
+                l.p99_ms,
+                l.p999_ms,
+                l.max_ms
             );
         }
         if let (Some(cpu), Some(per)) = (self.server_cpu_s, self.per_server_cpu_s) {

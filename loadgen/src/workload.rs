@@ -33,11 +33,25 @@ pub fn broadcast_args(sent_at_us: u64) -> String {
     s
 }
 
-/// The send time of a G3 broadcast event (`["tick", sent_at_us]`), if that is what `args` is.
+/// The send time of a G3 broadcast event (`["tick", sent_at_us]`, or `["tick", sent_at_us,
+/// offset]` with the string offset a server with connection state recovery appends), if that is
+/// what `args` is.
 pub fn parse_tick(args: &str) -> Option<u64> {
     let rest = args.strip_prefix(r#"["tick","#)?.trim_start();
     let end = rest.find(|c: char| !c.is_ascii_digit())?;
-    if rest.get(end..)?.trim_start().starts_with(']') {
+    let after = rest.get(end..)?.trim_start();
+    let closed = after.starts_with(']')
+        || after.strip_prefix(',').is_some_and(|offset| {
+            // One JSON string, then the end: offsets are ids without escapes or quotes.
+            let offset = offset.trim_start();
+            offset.strip_prefix('"').is_some_and(|o| {
+                o.find('"').is_some_and(|q| {
+                    !o.get(..q).is_some_and(|s| s.contains('\\'))
+                        && o.get(q + 1..).is_some_and(|t| t.trim() == "]")
+                })
+            })
+        });
+    if closed {
         rest.get(..end)?.parse().ok()
     } else {
         None
@@ -60,6 +74,11 @@ pub(crate) enum Role {
     Idle,
     /// Stays connected, and reconnects (the core's manager does) when the connection is lost.
     Storm,
+    /// Joins the room and counts broadcasts, and emits every `interval` as [`Role::Paced`]
+    /// (`mixed`).
+    Member { interval: Duration, phase: Duration },
+    /// Broadcasts to the room every `interval` once the load starts (`mixed`).
+    Broadcaster { interval: Duration },
 }
 
 /// The per-client state of a role.
@@ -129,7 +148,7 @@ impl Behaviour {
                     c.reconnected_unix_ms.borrow_mut().push(unix_ms());
                 }
                 // Joining the room is part of the set-up; the load waits for every client.
-                if self.role == Role::Receiver {
+                if matches!(self.role, Role::Receiver | Role::Member { .. }) {
                     self.join = self.emit(d, c, join_args(), None);
                 }
                 if c.go.get() {
@@ -157,7 +176,9 @@ impl Behaviour {
                 match result {
                     Ok(_) => {
                         bump(&c.acked);
-                        if c.measuring.get() && !matches!(self.role, Role::Emitter { .. }) {
+                        let broadcasting =
+                            matches!(self.role, Role::Emitter { .. } | Role::Broadcaster { .. });
+                        if c.measuring.get() && !broadcasting {
                             bump(&c.window_acks);
                             if let Some(at) = started {
                                 c.record_latency(micros(at.elapsed()));
@@ -178,6 +199,13 @@ impl Behaviour {
                         c.record_latency(since_epoch_us().saturating_sub(sent_at));
                     }
                     c.progress.notify_one();
+                }
+                Some(sent_at) if matches!(self.role, Role::Member { .. }) => {
+                    bump(&c.delivered);
+                    if c.measuring.get() {
+                        bump(&c.window_deliveries);
+                        c.record_delivery_latency(since_epoch_us().saturating_sub(sent_at));
+                    }
                 }
                 _ => bump(&c.unexpected),
             },
@@ -225,8 +253,12 @@ impl Behaviour {
         self.begun = true;
         match self.role {
             Role::Echo => self.emit_echo(d, c),
-            Role::Paced { phase, .. } => self.tick = Some(tokio::time::Instant::now() + phase),
-            Role::Emitter { .. } => self.tick = Some(tokio::time::Instant::now()),
+            Role::Paced { phase, .. } | Role::Member { phase, .. } => {
+                self.tick = Some(tokio::time::Instant::now() + phase);
+            }
+            Role::Emitter { .. } | Role::Broadcaster { .. } => {
+                self.tick = Some(tokio::time::Instant::now());
+            }
             Role::Receiver | Role::Idle | Role::Storm => {}
         }
     }
@@ -240,7 +272,7 @@ impl Behaviour {
             return;
         }
         match self.role {
-            Role::Paced { interval, .. } => {
+            Role::Paced { interval, .. } | Role::Member { interval, .. } => {
                 // Latency counts from when the emit was due, not from when it went out.
                 let late = tokio::time::Instant::now().saturating_duration_since(due);
                 let due_std = std::time::Instant::now()
@@ -254,6 +286,16 @@ impl Behaviour {
                 self.tick = Some(due + interval);
             }
             Role::Emitter { .. } => self.broadcast(d, c),
+            Role::Broadcaster { interval } => {
+                // Paced: a broadcast the server answers late does not hold up the next one. An
+                // emit that fails (not connected any more) leaves the timer off: the Disconnect
+                // event ends the task.
+                let sent = self.emit(d, c, broadcast_args(since_epoch_us()), None);
+                if sent.is_some() {
+                    bump(&c.broadcasts);
+                    self.tick = Some(due + interval);
+                }
+            }
             _ => {}
         }
     }
@@ -373,5 +415,10 @@ mod tests {
         assert_eq!(parse_tick(r#"["tock",12]"#), None);
         assert_eq!(parse_tick(r#"["tick","12"]"#), None);
         assert_eq!(parse_tick(r#"["tick",]"#), None);
+        // With the offset a server with connection state recovery appends.
+        assert_eq!(parse_tick(r#"["tick",42,"1a2b-3"]"#), Some(42));
+        assert_eq!(parse_tick(r#"["tick",42,"a","b"]"#), None);
+        assert_eq!(parse_tick(r#"["tick",42,"a\"b"]"#), None);
+        assert_eq!(parse_tick(r#"["tick",42,7]"#), None);
     }
 }

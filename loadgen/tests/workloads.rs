@@ -8,10 +8,17 @@ use std::sync::mpsc;
 
 use clap::Parser;
 use sockeye_loadgen::{Options, Summary, run};
-use sockeye_server::{AckSender, Args, Data, SocketIo, SocketRef};
+use sockeye_server::{
+    AckSender, Args, ConnectionStateRecovery, Data, SocketIo, SocketIoBuilder, SocketRef,
+};
 
 /// A server with the benchmark handlers; it lives as long as the test process.
 fn server() -> SocketAddr {
+    server_with(SocketIo::builder())
+}
+
+/// As [`server`], built from `builder`.
+fn server_with(builder: SocketIoBuilder) -> SocketAddr {
     let (tx, rx) = mpsc::channel();
     std::thread::spawn(move || {
         let runtime = tokio::runtime::Builder::new_multi_thread()
@@ -20,7 +27,7 @@ fn server() -> SocketAddr {
             .build()
             .unwrap();
         runtime.block_on(async move {
-            let (svc, io) = SocketIo::builder().build_svc();
+            let (svc, io) = builder.build_svc();
             io.ns("/", |socket: SocketRef| {
                 socket.on("echo-ack", |args: Args, ack: AckSender| {
                     let _ = ack.send(&args);
@@ -54,7 +61,10 @@ fn server() -> SocketAddr {
 }
 
 fn load(args: &[&str]) -> Summary {
-    let addr = server();
+    load_from(server(), args)
+}
+
+fn load_from(addr: SocketAddr, args: &[&str]) -> Summary {
     let url = format!("http://{addr}");
     let pid = std::process::id().to_string();
     let mut argv = vec![
@@ -120,6 +130,33 @@ fn g3_delivers_every_broadcast_to_every_receiver() {
     assert!(s.broadcasts > 10, "{} broadcasts", s.broadcasts);
     assert_eq!(s.missing_deliveries, 0);
     assert!(s.count > 500, "{} deliveries", s.count);
+}
+
+#[test]
+fn mixed_times_acks_and_deliveries_apart_with_connection_state_recovery() {
+    // Recovery on: every broadcast carries its offset as a last argument.
+    let builder = SocketIo::builder().connection_state_recovery(ConnectionStateRecovery::default());
+    let s = load_from(
+        server_with(builder),
+        &[
+            "--workload",
+            "mixed",
+            "--clients",
+            "20",
+            "--rate",
+            "400",
+            "--broadcast-rate",
+            "20",
+        ],
+    );
+    assert_eq!(s.connected, 21, "20 members and the broadcaster");
+    assert!((300..=500).contains(&s.count), "{} acks", s.count);
+    assert_eq!(s.latency.count, s.count, "one round trip per ack");
+    assert!(s.broadcasts >= 20, "{} broadcasts", s.broadcasts);
+    assert_eq!(s.missing_deliveries, 0);
+    assert!(s.deliveries >= 300, "{} deliveries", s.deliveries);
+    assert_eq!(s.delivery_latency.count, s.deliveries);
+    assert_eq!(s.unexpected, 0, "every tick read, offset and all");
 }
 
 #[test]

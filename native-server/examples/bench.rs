@@ -9,14 +9,44 @@
 //!
 //! ```text
 //! cargo run --release -p sockeye-server --example bench -- [--port 0] [--exit-with-stdin]
+//!     [--recovery] [--hostile]
 //! ```
 //!
 //! Prints `listening on http://ADDR` on stdout once bound; `--exit-with-stdin` exits when standard
-//! input closes.
+//! input closes. Two options for `scripts/bench-abuse.sh`, off by default (the other benchmarks
+//! run it without them):
+//!
+//! - `--recovery`: connection state recovery on, with its default bounds;
+//! - `--hostile`: what the hostile inputs of `bench-abuse` aim at, each guarded by the same
+//!   token ([`TOKEN`]): the namespace `/auth` behind an auth middleware, dynamic namespaces
+//!   `/dyn-<n>` behind the same middleware (with `cleanup_empty_child_namespaces`), and on `/` an
+//!   event `n(number)` whose handler takes an `f64`, so that `n(1e400)` is an event no handler
+//!   can read.
 
 use std::io::Read;
 
-use sockeye_server::{AckSender, Args, Data, SocketIo, SocketRef};
+use serde::Deserialize;
+use sockeye_server::{
+    AckSender, Args, ConnectError, ConnectionStateRecovery, Data, SocketIo, SocketRef,
+};
+
+/// The token `--hostile`'s auth middleware admits (`{"token": TOKEN}`); everything else is
+/// refused with CONNECT_ERROR `unauthorized`.
+const TOKEN: &str = "sockeye-bench-token";
+
+/// The CONNECT's auth object, as the middleware reads it.
+#[derive(Deserialize)]
+struct Auth {
+    token: Option<String>,
+}
+
+/// `--hostile`'s auth middleware.
+fn authorize(socket: &SocketRef) -> Result<(), ConnectError> {
+    match socket.handshake().auth::<Auth>() {
+        Ok(Auth { token: Some(t) }) if t == TOKEN => Ok(()),
+        _ => Err(ConnectError::new("unauthorized")),
+    }
+}
 
 /// jemalloc with the `jemalloc` feature, as the binary `npm start` runs has it (the benchmark
 /// script builds it so).
@@ -28,6 +58,8 @@ static GLOBAL: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
 async fn main() -> std::process::ExitCode {
     let mut port = 3000_u16;
     let mut exit_with_stdin = false;
+    let mut recovery = false;
+    let mut hostile = false;
     let mut args = std::env::args().skip(1);
     while let Some(arg) = args.next() {
         match arg.as_str() {
@@ -39,6 +71,8 @@ async fn main() -> std::process::ExitCode {
                 }
             },
             "--exit-with-stdin" => exit_with_stdin = true,
+            "--recovery" => recovery = true,
+            "--hostile" => hostile = true,
             other => {
                 eprintln!("bench: unknown option: {other}");
                 return std::process::ExitCode::from(2);
@@ -54,8 +88,15 @@ async fn main() -> std::process::ExitCode {
         });
     }
 
-    let (svc, io) = SocketIo::builder().build_svc();
-    io.ns("/", |socket: SocketRef| {
+    let mut builder = SocketIo::builder();
+    if recovery {
+        builder = builder.connection_state_recovery(ConnectionStateRecovery::default());
+    }
+    if hostile {
+        builder = builder.cleanup_empty_child_namespaces(true);
+    }
+    let (svc, io) = builder.build_svc();
+    io.ns("/", move |socket: SocketRef| {
         // The arguments go back as they came: no tree is built (see `Args`).
         socket.on("echo-ack", |args: Args, ack: AckSender| {
             let _ = ack.send(&args);
@@ -78,7 +119,27 @@ async fn main() -> std::process::ExitCode {
                 let _ = ack.send(&sent.is_ok());
             },
         );
+        if hostile {
+            // `n(1e400)` does not read as an f64: the handler is never called.
+            socket.on("n", |Data(n): Data<f64>, ack: AckSender| {
+                let _ = ack.send(&n);
+            });
+        }
     });
+    if hostile {
+        let echo = |socket: SocketRef| {
+            socket.on("echo-ack", |args: Args, ack: AckSender| {
+                let _ = ack.send(&args);
+            });
+        };
+        let auth = io.of("/auth");
+        auth.use_middleware(|socket: SocketRef| async move { authorize(&socket) });
+        auth.on_connection(echo);
+        #[allow(clippy::expect_used, reason = "a constant pattern")]
+        let dynamic = io.dynamic_ns(regex::Regex::new(r"^/dyn-\d+$").expect("a valid regex"));
+        dynamic.use_middleware(|socket: SocketRef| async move { authorize(&socket) });
+        dynamic.on_connection(echo);
+    }
 
     let listener = match sockeye_server::bind(("127.0.0.1", port)).await {
         Ok(l) => l,

@@ -277,7 +277,12 @@ impl SocketRef {
     fn add_handler(&self, event: &str, handler: BoxedEventHandler, once: bool) -> HandlerId {
         let id = next_handler();
         let mut handlers = self.handlers_mut();
-        let list = handlers.events.entry(event.to_owned()).or_default();
+        // Room for one: an event has one handler, most often, and every socket registers its
+        // own (a list's first growth would be to 4).
+        let list = handlers
+            .events
+            .entry(event.to_owned())
+            .or_insert_with(|| Arc::new(Vec::with_capacity(1)));
         Arc::make_mut(list).push(Registered { id, handler, once });
         id
     }

@@ -85,6 +85,9 @@ const KEEP_READ_BUFFER: usize = 64 * 1024;
 thread_local! {
     /// The read buffer lent to the connection being read on this thread (see `poll_next`).
     static SPARE_READ_BUFFER: std::cell::Cell<Option<BytesMut>> = const { std::cell::Cell::new(None) };
+    /// The write buffer lent to the next connection that writes on this thread (see
+    /// `poll_write`).
+    static SPARE_WRITE_BUFFER: std::cell::Cell<Option<BytesMut>> = const { std::cell::Cell::new(None) };
 }
 
 /// Frames up to this size are copied into the write buffer (a batch then leaves in one write);
@@ -250,12 +253,22 @@ impl<IO: AsyncRead + AsyncWrite + Unpin> WebSocket<IO> {
         }
     }
 
+    /// The write buffer, the thread's spare one when this connection has none.
+    fn staging(&mut self) -> &mut BytesMut {
+        if self.staging.capacity() == 0
+            && let Some(spare) = SPARE_WRITE_BUFFER.take()
+        {
+            self.staging = spare;
+        }
+        &mut self.staging
+    }
+
     /// Queues a frame with this payload, copied.
     fn queue(&mut self, opcode: Opcode, payload: &[u8]) {
         let (h, n) = frame::header(opcode, payload.len());
         self.queued += n + payload.len();
         if payload.len() <= COPY_MAX {
-            frame::encode(&mut self.staging, opcode, payload);
+            frame::encode(self.staging(), opcode, payload);
         } else {
             self.push(Bytes::copy_from_slice(h.get(..n).unwrap_or_default()));
             self.push(Bytes::copy_from_slice(payload));
@@ -297,7 +310,7 @@ impl<IO: AsyncRead + AsyncWrite + Unpin> WebSocket<IO> {
     pub(crate) fn send_framed(&mut self, frames: &Bytes) {
         self.queued += frames.len();
         if frames.len() <= COPY_MAX {
-            self.staging.extend_from_slice(frames);
+            self.staging().extend_from_slice(frames);
         } else {
             self.push(frames.clone());
         }
@@ -360,8 +373,11 @@ impl<IO: AsyncRead + AsyncWrite + Unpin> WebSocket<IO> {
             self.advance(n);
         }
         ready!(Pin::new(&mut self.io).poll_flush(cx))?;
-        if self.staging.capacity() > KEEP_WRITE_BUFFER {
-            self.staging = BytesMut::new();
+        // Everything is written: the buffer goes to the thread's spare, for the next connection
+        // that writes (an idle connection keeps none), unless a large batch grew it.
+        let staging = std::mem::take(&mut self.staging);
+        if staging.capacity() > 0 && staging.capacity() <= KEEP_WRITE_BUFFER {
+            SPARE_WRITE_BUFFER.set(Some(staging));
         }
         Poll::Ready(Ok(()))
     }

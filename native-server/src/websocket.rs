@@ -151,30 +151,14 @@ impl<IO: AsyncRead + AsyncWrite + Unpin> WebSocket<IO> {
 
     /// The next message; `None` once the stream has ended.
     ///
-    /// The read buffer is the thread's spare one, lent for the call: a connection keeps a buffer of
-    /// its own only while it holds part of a frame, so an idle connection holds none (4 KiB less
-    /// each). Under load the same buffer goes from connection to connection, allocated once.
+    /// The read buffer is the thread's spare one, lent while the connection reads: it goes back
+    /// when a read finds nothing more and no part of a frame is left in it, so an idle connection
+    /// holds none (4 KiB less each), and under load one buffer serves the connections of a thread
+    /// in turn, allocated once.
     pub(crate) fn poll_next(
         &mut self,
         cx: &mut Context<'_>,
     ) -> Poll<Option<Result<Message, Error>>> {
-        if self.read.capacity() == 0
-            && let Some(spare) = SPARE_READ_BUFFER.take()
-        {
-            self.read = spare;
-        }
-        let next = self.poll_next_message(cx);
-        if self.read.is_empty() && self.read.capacity() > 0 {
-            let mut spare = std::mem::take(&mut self.read);
-            if spare.capacity() <= KEEP_READ_BUFFER {
-                spare.clear();
-                SPARE_READ_BUFFER.set(Some(spare));
-            }
-        }
-        next
-    }
-
-    fn poll_next_message(&mut self, cx: &mut Context<'_>) -> Poll<Option<Result<Message, Error>>> {
         loop {
             match self.take_message() {
                 Ok(Some(message)) => return Poll::Ready(Some(Ok(message))),
@@ -184,22 +168,43 @@ impl<IO: AsyncRead + AsyncWrite + Unpin> WebSocket<IO> {
             if self.read_closed {
                 return Poll::Ready(None);
             }
+            if self.read.capacity() == 0
+                && let Some(spare) = SPARE_READ_BUFFER.take()
+            {
+                self.read = spare;
+            }
             if self.read.capacity() - self.read.len() < READ_CHUNK / 4 {
                 self.read.reserve(READ_CHUNK);
             }
             let read = {
                 let fut = self.io.read_buf(&mut self.read);
                 tokio::pin!(fut);
-                ready!(fut.poll(cx))
+                fut.poll(cx)
             };
             match read {
-                Ok(0) => {
+                Poll::Pending => {
+                    self.lend_read_buffer();
+                    return Poll::Pending;
+                }
+                Poll::Ready(Ok(0)) => {
                     self.read_closed = true;
                     return Poll::Ready(None);
                 }
-                Ok(_) => {}
-                Err(e) => return Poll::Ready(Some(Err(Error::Io(e)))),
+                Poll::Ready(Ok(_)) => {}
+                Poll::Ready(Err(e)) => return Poll::Ready(Some(Err(Error::Io(e)))),
             }
+        }
+    }
+
+    /// Gives the read buffer to the thread's spare when it holds nothing.
+    fn lend_read_buffer(&mut self) {
+        if !self.read.is_empty() {
+            return;
+        }
+        let mut spare = std::mem::take(&mut self.read);
+        // Its whole allocation again (taken frames moved its start), if it is its own.
+        if spare.try_reclaim(READ_CHUNK) && spare.capacity() <= KEEP_READ_BUFFER {
+            SPARE_READ_BUFFER.set(Some(spare));
         }
     }
 
@@ -375,8 +380,9 @@ impl<IO: AsyncRead + AsyncWrite + Unpin> WebSocket<IO> {
         ready!(Pin::new(&mut self.io).poll_flush(cx))?;
         // Everything is written: the buffer goes to the thread's spare, for the next connection
         // that writes (an idle connection keeps none), unless a large batch grew it.
-        let staging = std::mem::take(&mut self.staging);
-        if staging.capacity() > 0 && staging.capacity() <= KEEP_WRITE_BUFFER {
+        let mut staging = std::mem::take(&mut self.staging);
+        // Its whole allocation again (written bytes moved its start), if it is its own.
+        if staging.try_reclaim(1) && staging.capacity() <= KEEP_WRITE_BUFFER {
             SPARE_WRITE_BUFFER.set(Some(staging));
         }
         Poll::Ready(Ok(()))

@@ -22,26 +22,16 @@
 # it, 4096). A full run takes about 7 minutes after the builds. For a quick try:
 #   DURATION=20 BENCH_ALLOW_BUSY=1 scripts/bench-abuse.sh
 #
-# After its builds, right before it measures, it waits (up to BENCH_WAIT_SECONDS, default 600) for
-# the 1-minute load average to fall to BENCH_MAX_LOAD (default 1.5). A measurement that started over
-# it leaves BENCHMARKS.md alone: the section goes to benchmarks-refused/ in the cargo target
-# directory and the exit code is 3. BENCH_ALLOW_BUSY=1 measures at once and writes the section
-# whatever the load (it states the load either way). See scripts/lib/benchmarks.cjs.
-set -euo pipefail
-cd "$(dirname "${BASH_SOURCE[0]}")/.."
-. scripts/lib/setup.sh
+# Waits for a quiet machine before it measures (see scripts/lib/bench.sh).
+. "$(dirname "${BASH_SOURCE[0]}")/lib/bench.sh"
 
 # What the run needs: taskset (util-linux), the official socket.io-client (the final check; the
 # hostile connections need no package: raw TCP), the server, the generator.
-if ! command -v taskset > /dev/null; then
-  apt-get update -qq && apt-get install -y -qq util-linux
-fi
-[ -d node_modules/socket.io-client ] || npm ci
+ensure_command taskset util-linux
 # jemalloc, as `npm start` builds the binary (freed pages go back to the system within a second,
 # so RSS follows the live heap).
-cargo build --release -p sockeye-server --example bench --features jemalloc
-cargo build --release -p sockeye-loadgen
-target_dir="$(cargo_target_dir)"
+bench_release -p sockeye-server --example bench --features jemalloc
+bench_release -p sockeye-loadgen
 
 SOCKEYE_BENCH_SERVER="$target_dir/release/examples/bench" \
   SOCKEYE_LOAD="$target_dir/release/sockeye-load" \

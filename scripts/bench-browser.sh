@@ -11,17 +11,12 @@
 # Needs: chromium (Debian; CHROMIUM overrides /usr/bin/chromium), playwright-core, socket.io and
 # socket.io-client in node_modules (devDependencies), the wasm-bindgen CLI (build-client.sh).
 #
-# After its builds, right before it measures, it waits (up to BENCH_WAIT_SECONDS, default 600) for
-# the 1-minute load average to fall to BENCH_MAX_LOAD (default 1.5). A measurement that started over
-# it leaves BENCHMARKS.md alone: the section goes to benchmarks-refused/ in the cargo target
-# directory and the exit code is 3. BENCH_ALLOW_BUSY=1 measures at once and writes the section
-# whatever the load (it states the load either way). See scripts/lib/benchmarks.cjs.
-set -euo pipefail
-cd "$(dirname "${BASH_SOURCE[0]}")/.."
+# Waits for a quiet machine before it measures (see scripts/lib/bench.sh).
+. "$(dirname "${BASH_SOURCE[0]}")/lib/bench.sh"
 
+ensure_chromium
 export MESSAGES="${MESSAGES:-20000}" WINDOW="${WINDOW:-16}" REPEAT="${REPEAT:-7}"
 export COMMAND="MESSAGES=$MESSAGES WINDOW=$WINDOW REPEAT=$REPEAT bash scripts/bench-browser.sh"
-target="${CARGO_TARGET_DIR:-$PWD/target}"
 
 work="$(mktemp -d)"
 pids=()
@@ -32,7 +27,7 @@ cleanup() {
 }
 trap cleanup EXIT
 
-cargo build -q --release -p sockeye-server --example wasm-peer
+bench_release -q -p sockeye-server --example wasm-peer
 bash scripts/build-client.sh "$work/pkg" >/dev/null
 
 # start <fd> <name> <command...>: a server reading our pipe on <fd> as its standard input (it exits
@@ -55,7 +50,7 @@ start() {
   fi
 }
 
-start 3 sockeye "$target/release/examples/wasm-peer" --exit-with-stdin
+start 3 sockeye "$target_dir/release/examples/wasm-peer" --exit-with-stdin
 sockeye_url="http://127.0.0.1:$port"
 start 4 node node wasm-client/tests/support/server.mjs
 node_url="http://127.0.0.1:$port"

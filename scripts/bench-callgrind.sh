@@ -11,15 +11,12 @@
 # CLIENTS (G1: 100; G3: 1000 receivers), DURATION (seconds of window, default 10),
 # ANNOTATE=1 (print the top functions too), OUT (directory for the callgrind files, default a
 # temporary one).
-set -euo pipefail
-cd "$(dirname "${BASH_SOURCE[0]}")/.."
-. scripts/lib/setup.sh
+. "$(dirname "${BASH_SOURCE[0]}")/lib/bench.sh"
 
-command -v valgrind >/dev/null || { apt-get update -qq && apt-get install -y -qq valgrind; }
+ensure_command valgrind valgrind
 if [ -z "${BENCH_BIN:-}" ] || [ -z "${LOAD_BIN:-}" ]; then
-  cargo build --release -p sockeye-server --example bench
-  cargo build --release -p sockeye-loadgen
-  target_dir="$(cargo_target_dir)"
+  bench_release -p sockeye-server --example bench
+  bench_release -p sockeye-loadgen
   BENCH_BIN="${BENCH_BIN:-$target_dir/release/examples/bench}"
   LOAD_BIN="${LOAD_BIN:-$target_dir/release/sockeye-load}"
 fi

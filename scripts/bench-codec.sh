@@ -3,25 +3,17 @@
 # takes under 3 minutes on 2 cores) and rewrites the `## Codec` section of BENCHMARKS.md from
 # criterion's estimates. Other sections of BENCHMARKS.md are left as they are.
 #
-# After its builds, right before it measures, it waits (up to BENCH_WAIT_SECONDS, default 600) for
-# the 1-minute load average to fall to BENCH_MAX_LOAD (default 1.5). A measurement that started over
-# it leaves BENCHMARKS.md alone: the section goes to benchmarks-refused/ in the cargo target
-# directory and the exit code is 3. BENCH_ALLOW_BUSY=1 measures at once and writes the section
-# whatever the load (it states the load either way). See scripts/lib/benchmarks.cjs.
-set -euo pipefail
-cd "$(dirname "${BASH_SOURCE[0]}")/.."
-. scripts/lib/setup.sh
+# Waits for a quiet machine before it measures (see scripts/lib/bench.sh).
+. "$(dirname "${BASH_SOURCE[0]}")/lib/bench.sh"
 
 bench=(cargo bench -p sockeye-core --features serde --bench codec)
 command=("${bench[@]}" -- --warm-up-time 1 --measurement-time 2 --sample-size 50)
 
-target_dir="$(cargo_target_dir)"
 # Stale results from renamed or removed benchmarks would end up in the table.
 rm -rf "$target_dir/criterion"
 # The build first: it leaves the load high for a minute or two, and the run waits for it to fall.
 "${bench[@]}" --no-run
-BENCH_LOAD_START="$(node scripts/lib/benchmarks.cjs --quiet-start bench-codec)"
-export BENCH_LOAD_START
+bench_quiet_start
 "${command[@]}"
 
 CRITERION_DIR="$target_dir/criterion" \

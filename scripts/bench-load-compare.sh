@@ -11,23 +11,13 @@
 # "g1 g2 g3 g4 g5ws g5poll g6"), SERVERS (default "sockeye node socketioxide"), SCALE (multiplies
 # the client counts, default 1; the section says when it is not 1).
 #
-# After its builds, right before it measures, it waits (up to BENCH_WAIT_SECONDS, default 600) for
-# the 1-minute load average to fall to BENCH_MAX_LOAD (default 1.5). A measurement that started over
-# it leaves BENCHMARKS.md alone: the section goes to benchmarks-refused/ in the cargo target
-# directory and the exit code is 3. BENCH_ALLOW_BUSY=1 measures at once and writes the section
-# whatever the load (it states the load either way). See scripts/lib/benchmarks.cjs.
-set -euo pipefail
-cd "$(dirname "${BASH_SOURCE[0]}")/.."
-. scripts/lib/setup.sh
+# Waits for a quiet machine before it measures (see scripts/lib/bench.sh).
+. "$(dirname "${BASH_SOURCE[0]}")/lib/bench.sh"
 
 # What the run needs: taskset (util-linux), Node.js packages, the three servers, the generator.
-if ! command -v taskset > /dev/null; then
-  apt-get update -qq && apt-get install -y -qq util-linux
-fi
-[ -d node_modules/socket.io ] || npm ci
-cargo build --release -p sockeye-server --example bench
-cargo build --release -p sockeye-loadgen
-target_dir="$(cargo_target_dir)"
+ensure_command taskset util-linux
+bench_release -p sockeye-server --example bench
+bench_release -p sockeye-loadgen
 peer_target="$PWD/target/bench-peer-socketioxide"
 (cd bench/peers/socketioxide && CARGO_TARGET_DIR="$peer_target" cargo build --release)
 

@@ -16,9 +16,7 @@
 # $WASM_OPT override them), socket.io-client in node_modules ($SOCKEYE_NODE_MODULES may name
 # another folder holding node_modules/), wasm-bindgen (installed by build-client.sh) and twiggy
 # (installed here with cargo when missing). A total over the cap is reported, not an error.
-set -euo pipefail
-cd "$(dirname "${BASH_SOURCE[0]}")/.."
-. scripts/lib/setup.sh
+. "$(dirname "${BASH_SOURCE[0]}")/lib/bench.sh"
 
 esbuild="${ESBUILD:-node_modules/.bin/esbuild}"
 export WASM_OPT="${WASM_OPT:-node_modules/.bin/wasm-opt}"
@@ -33,7 +31,7 @@ if [ ! -f "$modules/socket.io-client/package.json" ]; then
   echo "bench-size: no socket.io-client in $modules (npm install, or set SOCKEYE_NODE_MODULES)" >&2
   exit 1
 fi
-command -v twiggy >/dev/null || cargo install twiggy --locked
+ensure_cargo_tool twiggy twiggy
 
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
@@ -58,7 +56,6 @@ done
 
 # The largest items, from the build above with the function names kept: the same wasm-bindgen
 # and wasm-opt steps, `--debuginfo` instead of stripping.
-target_dir="$(cargo_target_dir)"
 # The npm build's wasm-opt flags, from build-client.sh.
 wasm_opt_flags="$(sed -n 's/^WASM_OPT_FLAGS="\(.*\)"$/\1/p' scripts/build-client.sh)"
 if [ -z "$wasm_opt_flags" ]; then

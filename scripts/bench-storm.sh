@@ -8,19 +8,11 @@
 # CLIENTS, PROCS and RAMP (default 19000, 4 and 1000 connections per second per process while the
 # clients first connect) change the run. Not part of CI.
 #
-# After its builds, right before it measures, it waits (up to BENCH_WAIT_SECONDS, default 600) for
-# the 1-minute load average to fall to BENCH_MAX_LOAD (default 1.5). A measurement that started over
-# it leaves BENCHMARKS.md alone: the section goes to benchmarks-refused/ in the cargo target
-# directory and the exit code is 3. BENCH_ALLOW_BUSY=1 measures at once and writes the section
-# whatever the load (it states the load either way). See scripts/lib/benchmarks.cjs.
-set -euo pipefail
-cd "$(dirname "${BASH_SOURCE[0]}")/.."
-. scripts/lib/setup.sh
+# Waits for a quiet machine before it measures (see scripts/lib/bench.sh).
+. "$(dirname "${BASH_SOURCE[0]}")/lib/bench.sh"
 
-[ -d node_modules ] || npm ci
-target_dir="$(cargo_target_dir)"
-cargo build --release -p sockeye-server --example interop --features jemalloc
-cargo build --release -p sockeye-loadgen
+bench_release -p sockeye-server --example interop --features jemalloc
+bench_release -p sockeye-loadgen
 # Each process holds its share of the clients, one file each, plus the server's own.
 ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
 SOCKEYE_INTEROP_SERVER="$target_dir/release/examples/interop" SOCKEYE_LOAD="$target_dir/release/sockeye-load" \

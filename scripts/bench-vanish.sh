@@ -8,20 +8,12 @@
 # CYCLES, CONCURRENCY and WARMUP (default 10000, 50 and 0: cycles run first and left out of the
 # check) change the run.
 #
-# After its builds, right before it measures, it waits (up to BENCH_WAIT_SECONDS, default 600) for
-# the 1-minute load average to fall to BENCH_MAX_LOAD (default 1.5). A measurement that started over
-# it leaves BENCHMARKS.md alone: the section goes to benchmarks-refused/ in the cargo target
-# directory and the exit code is 3. BENCH_ALLOW_BUSY=1 measures at once and writes the section
-# whatever the load (it states the load either way). See scripts/lib/benchmarks.cjs.
-set -euo pipefail
-cd "$(dirname "${BASH_SOURCE[0]}")/.."
-. scripts/lib/setup.sh
+# Waits for a quiet machine before it measures (see scripts/lib/bench.sh).
+. "$(dirname "${BASH_SOURCE[0]}")/lib/bench.sh"
 
-[ -d node_modules/ws ] || npm ci
-target_dir="$(cargo_target_dir)"
 # The server runs on jemalloc, as `npm start` builds the binary (the `jemalloc` feature, with the
 # options in .cargo/config.toml: freed pages go back to the system after 1 s), so that its RSS
 # follows what it holds: glibc's malloc keeps the pages of freed chunks resident and its RSS grows
 # with how its arenas fragment (see native-server/Cargo.toml).
-cargo build --release -p sockeye-server --example interop --features jemalloc
+bench_release -p sockeye-server --example interop --features jemalloc
 SOCKEYE_INTEROP_SERVER="$target_dir/release/examples/interop" node scripts/lib/bench-vanish.mjs

@@ -10,21 +10,19 @@
 #   2. wasm-client/tests/js/: the ESM wrapper, built by scripts/build-client.sh, under Node.js's
 #      test runner (with --experimental-websocket on a Node.js without a global WebSocket).
 #
-# Needs: chromium and chromium-driver (Debian), the wasm-bindgen CLI of the pinned version, and
-# `socket.io` in node_modules (a devDependency; SOCKEYE_NODE_MODULES may name another folder
-# holding node_modules/). SOCKEYE_TEST_SERVERS="node" or "sockeye" runs against one server only.
-# Extra arguments go to `cargo test`.
+# Needs (installed when missing, scripts/lib/setup.sh): chromium and chromium-driver (Debian), the
+# wasm32 target, the wasm-bindgen CLI of the pinned version, and `socket.io` in node_modules (a
+# devDependency; SOCKEYE_NODE_MODULES may name another folder holding node_modules/).
+# SOCKEYE_TEST_SERVERS="node" or "sockeye" runs against one server only. Extra arguments go to
+# `cargo test`.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
+. scripts/lib/setup.sh
 
-version="$(sed -n 's/^wasm-bindgen = { version = "=\([0-9.]*\)".*/\1/p' Cargo.toml)"
-if [ "$(wasm-bindgen-test-runner --version 2>/dev/null)" != "wasm-bindgen-test-runner $version" ]; then
-  cargo install wasm-bindgen-cli --version "$version"
-fi
-if ! command -v chromedriver >/dev/null || ! command -v chromium >/dev/null; then
-  apt-get update -qq
-  apt-get install -y -qq chromium chromium-driver
-fi
+ensure_chromium
+ensure_wasm_target
+ensure_wasm_bindgen
+[ -n "${SOCKEYE_NODE_MODULES:-}" ] || ensure_node_modules
 export CHROMEDRIVER="${CHROMEDRIVER:-$(command -v chromedriver)}"
 
 servers="${SOCKEYE_TEST_SERVERS:-node sockeye}"

@@ -1,7 +1,7 @@
 // What the cluster tests share: a real redis-server of their own, the Sockeye `cluster` example
 // and the Node twin (node-server.mjs) as cluster nodes, and socket.io-client helpers.
 //
-// redis-server is Debian's package (installed with apt-get when missing). Each instance runs on
+// redis-server is Debian's package (scripts/lib/setup.sh installs it). Each instance runs on
 // a free 127.0.0.1 port without persistence, under a shell that kills it when the test process
 // closes its standard input, so that none outlives the tests however they end.
 import { execFileSync, spawn } from "node:child_process";
@@ -17,8 +17,8 @@ export { sleep };
 export function redisServerBinary() {
   const bin = process.env.REDIS_SERVER ?? "/usr/bin/redis-server";
   if (!existsSync(bin)) {
-    execFileSync("apt-get", ["update", "-qq"], { stdio: "inherit" });
-    execFileSync("apt-get", ["install", "-y", "-qq", "redis-server"], { stdio: "inherit" });
+    // Installed by the one set-up (scripts/lib/setup.sh), which npm test runs first.
+    throw new Error(`${bin} not found: bash scripts/test.sh --setup-only installs it (or set REDIS_SERVER)`);
   }
   return bin;
 }

@@ -115,7 +115,7 @@ for (const name of ["sockeye", "reference"]) {
       target =
         name === "sockeye"
           ? await startServer(["--connect-timeout", String(CONNECT_TIMEOUT)])
-          : await startReference({ connectTimeout: CONNECT_TIMEOUT });
+          : await startReference(["--connect-timeout", String(CONNECT_TIMEOUT)]);
       // Connected through everything below, and checked at the end.
       bystander = await connected(target.url, "websocket");
     });
@@ -214,7 +214,7 @@ for (const name of ["sockeye", "reference"]) {
       target =
         name === "sockeye"
           ? await startServer(["--ping-interval", String(PING_INTERVAL), "--ping-timeout", String(PING_TIMEOUT)])
-          : await startReference({ pingInterval: PING_INTERVAL, pingTimeout: PING_TIMEOUT });
+          : await startReference(["--ping-interval", String(PING_INTERVAL), "--ping-timeout", String(PING_TIMEOUT)]);
     });
     after(async () => {
       closeAll();

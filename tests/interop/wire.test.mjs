@@ -23,7 +23,7 @@ for (const name of ["sockeye", "reference"]) {
       [target, recovering] =
         name === "sockeye"
           ? await Promise.all([startServer(), startServer(["--recovery"])])
-          : await Promise.all([startReference(), startReference({ connectionStateRecovery: {} })]);
+          : await Promise.all([startReference(), startReference(["--recovery"])]);
     });
     after(async () => {
       await Promise.all([target?.stop(), recovering?.stop()]);

@@ -3,7 +3,7 @@
 //   - sockeye-server: native-server/examples/interop.rs (`cargo build -p sockeye-server
 //     --examples`; target/debug/examples/interop, CARGO_TARGET_DIR honoured, or
 //     SOCKEYE_INTEROP_SERVER);
-//   - socket.io: the official Node.js server with the same handlers (reference-server.mjs).
+//   - socket.io: the official Node.js server with the same handlers (tests/support/reference-server.mjs).
 // The package is SOCKEYE_PKG (default pkg/, made by `bash scripts/build-client.sh pkg`). Each
 // server listens on 127.0.0.1, a free port, and exits when the test process does.
 import { existsSync } from "node:fs";
@@ -43,10 +43,10 @@ export function startSockeye(pkg, args = []) {
   return startProcess(bin, ["--port", "0", "--exit-with-stdin", "--www", www, "--client-dir", pkg, ...args]);
 }
 
-/** Starts the official socket.io server (reference-server.mjs) with `args`, serving `pkg` at /sockeye/. */
+/** Starts the official socket.io server (tests/support/reference-server.mjs) with `args`, serving `pkg` at /sockeye/. */
 export function startReference(pkg, args = []) {
-  const script = path.join(here, "reference-server.mjs");
-  return startProcess(process.execPath, [script, "--www", www, "--client-dir", pkg, ...args]);
+  const script = path.join(root, "tests/support/reference-server.mjs");
+  return startProcess(process.execPath, [script, "--port", "0", "--exit-with-stdin", "--www", www, "--client-dir", pkg, ...args]);
 }
 
 /** Both servers, by the name the tests give them. */

@@ -1,6 +1,6 @@
 // Starts the interop server (native-server/examples/interop.rs, built by
-// `cargo build -p sockeye-server --examples`) or the reference server (reference-server.mjs) on
-// 127.0.0.1, a free port, and stops it.
+// `cargo build -p sockeye-server --examples`) or its Node twin (tests/support/reference-server.mjs)
+// on 127.0.0.1, a free port, and stops it.
 //
 // The binary is target/debug/examples/interop (CARGO_TARGET_DIR is honoured), or
 // SOCKEYE_INTEROP_SERVER when set. Both servers exit when our end of their standard input closes,
@@ -35,12 +35,13 @@ export async function startServer(args = []) {
 }
 
 /**
- * The reference server with `options` (the `socket.io` Server's) and the handlers the raw tests
- * use (`echo-ack` on `/` and `/chat`): { url, pid, stats(), log(), stop() }.
+ * The reference server (tests/support/reference-server.mjs: the official `socket.io` with the
+ * interop example's handlers) with the same flags as startServer(): { url, pid, stats(), log(),
+ * stop() }.
  */
-export async function startReference(options = {}) {
-  const script = fileURLToPath(new URL("reference-server.mjs", import.meta.url));
-  return start(process.execPath, [script, JSON.stringify(options)]);
+export async function startReference(args = []) {
+  const script = path.join(root, "tests/support/reference-server.mjs");
+  return start(process.execPath, [script, "--port", "0", "--exit-with-stdin", ...args]);
 }
 
 async function start(bin, args) {

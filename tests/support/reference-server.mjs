@@ -1,29 +1,40 @@
-// The official `socket.io` 4.8 server with the handlers of native-server/examples/interop.rs that
-// the browser tests use, so that one test body holds both servers to the same expectations. It
-// takes the same flags as that example (a subset) and, like it, prints `listening on http://ADDR`,
-// serves `GET /stats`, serves `--www DIR` at `/` and `--client-dir DIR` at `/sockeye/` (the page
-// and the npm package, from the server's own origin), and exits when its standard input closes.
+// The official `socket.io` 4.8 server with the handlers of native-server/examples/interop.rs, its
+// twin: the tests that hold both servers to the same expectations start one or the other
+// (tests/interop/: the raw wire and bad input; tests/browser/: the npm package in Chromium). It
+// takes the same flags as that example and, like it, prints `listening on http://ADDR`, serves
+// `GET /stats` (`{"clients":N,"sockets":M}`), serves `--www DIR` at `/` and `--client-dir DIR` at
+// `/sockeye/` (a page and the npm package, from the server's own origin) and, with
+// `--exit-with-stdin`, exits when its standard input closes. A process of its own: its engine
+// keeps timers (a polling session's close timeout) that would keep a test process alive.
 //
-//   node reference-server.mjs [--recovery] [--ping-interval MS] [--ping-timeout MS]
-//        [--www DIR] [--client-dir DIR]
+//   node tests/support/reference-server.mjs [--port 0] [--recovery] [--ping-interval MS]
+//        [--ping-timeout MS] [--connect-timeout MS] [--exit-with-stdin] [--www DIR] [--client-dir DIR]
 import { existsSync, readFileSync, statSync } from "node:fs";
 import { createServer } from "node:http";
 import path from "node:path";
 import { Server } from "socket.io";
 
 const options = {};
+let port = 0;
 let www;
 let clientDir;
 for (let i = 2; i < process.argv.length; i++) {
   const arg = process.argv[i];
-  const value = () => process.argv[++i];
-  if (arg === "--recovery") options.connectionStateRecovery = {};
+  const value = () => {
+    const v = process.argv[++i];
+    if (v === undefined) throw new Error(`${arg} needs a value`);
+    return v;
+  };
+  if (arg === "--port") port = Number(value());
+  else if (arg === "--recovery") options.connectionStateRecovery = {};
   else if (arg === "--ping-interval") options.pingInterval = Number(value());
   else if (arg === "--ping-timeout") options.pingTimeout = Number(value());
+  else if (arg === "--connect-timeout") options.connectTimeout = Number(value());
   else if (arg === "--www") www = path.resolve(value());
   else if (arg === "--client-dir") clientDir = path.resolve(value());
-  else if (arg !== "--port" && arg !== "--exit-with-stdin") throw new Error(`unknown option: ${arg}`);
-  if (arg === "--port") value(); // always 0 here: a free port
+  else if (arg === "--exit-with-stdin") {
+    process.stdin.on("end", () => process.exit(0)).on("close", () => process.exit(0)).resume();
+  } else throw new Error(`unknown option: ${arg}`);
 }
 
 const TYPES = { ".html": "text/html", ".js": "text/javascript", ".wasm": "application/wasm" };
@@ -166,8 +177,6 @@ io.of("/admin").use((socket, next) =>
 );
 for (const name of ["/", "/admin", "/chat"]) io.of(name).on("connection", handlers);
 
-http.listen(0, "127.0.0.1", () => {
+http.listen(port, "127.0.0.1", () => {
   console.log(`listening on http://127.0.0.1:${http.address().port}`);
 });
-process.stdin.resume();
-process.stdin.on("end", () => process.exit(0));

@@ -316,6 +316,17 @@ function resolve(crate, root, segs, strict = false, seen = new Set()) {
   return mod.file;
 }
 
+/** The name `segs` takes from a module: its first segment past the modules (or the last module). */
+function itemName(crate, root, segs) {
+  let mod = moduleAt(crate, root, []);
+  for (const seg of segs) {
+    const child = mod.children.get(seg);
+    if (!child) return seg;
+    mod = child;
+  }
+  return segs.at(-1);
+}
+
 /** The import graph of one crate: Map(file -> Map(file -> Set of names)), and problems. */
 export function importGraph(crateDir) {
   const crate = readCrate(crateDir);
@@ -340,7 +351,7 @@ export function importGraph(crateDir) {
       if (!target || target === mod.file) continue;
       const edges = graph.get(mod.file);
       if (!edges.has(target)) edges.set(target, new Set());
-      edges.get(target).add(abs.at(-1));
+      edges.get(target).add(itemName(crate, mod.root, abs));
     }
   }
   return { graph, parentOf: crate.parentOf, files: crate.files, problems: crate.problems };

@@ -18,41 +18,13 @@ ensure_chromium
 export MESSAGES="${MESSAGES:-20000}" WINDOW="${WINDOW:-16}" REPEAT="${REPEAT:-7}"
 export COMMAND="MESSAGES=$MESSAGES WINDOW=$WINDOW REPEAT=$REPEAT bash scripts/bench-browser.sh"
 
-work="$(mktemp -d)"
-pids=()
-cleanup() {
-  for fd in 3 4; do eval "exec $fd>&-" 2>/dev/null || true; done
-  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
-  rm -rf "$work"
-}
-trap cleanup EXIT
-
+. scripts/lib/peers.sh
 bench_release -q -p sockeye-server --example wasm-peer
 bash scripts/build-client.sh "$work/pkg" >/dev/null
 
-# start <fd> <name> <command...>: a server reading our pipe on <fd> as its standard input (it exits
-# when that closes); sets $port from its `PORT` line.
-start() {
-  local fd="$1" name="$2"
-  shift 2
-  local out="$work/$name.out"
-  : >"$out"
-  eval "exec $fd> >(exec \"\$@\" >\"\$out\")"
-  pids+=($!)
-  for _ in $(seq 200); do
-    grep -q '^RECOVERY_PORT ' "$out" && break
-    sleep 0.1
-  done
-  port="$(sed -n 's/^PORT //p' "$out")"
-  if [ -z "$port" ]; then
-    echo "bench-browser: the $name server did not start" >&2
-    exit 1
-  fi
-}
-
-start 3 sockeye "$target_dir/release/examples/wasm-peer" --exit-with-stdin
+peer_start 3 sockeye "$target_dir/release/examples/wasm-peer" --exit-with-stdin
 sockeye_url="http://127.0.0.1:$port"
-start 4 node node wasm-client/tests/support/server.mjs
+peer_start 4 node node wasm-client/tests/support/server.mjs
 node_url="http://127.0.0.1:$port"
 
 PKG="$work/pkg" \

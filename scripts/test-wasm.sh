@@ -31,36 +31,7 @@ case " $servers " in *" sockeye "*)
   cargo build -q -p sockeye-server --example wasm-peer ;;
 esac
 
-work="$(mktemp -d)"
-pids=()
-cleanup() {
-  for fd in 3 4; do eval "exec $fd>&-" 2>/dev/null || true; done
-  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
-  rm -rf "$work"
-}
-trap cleanup EXIT
-
-# start <fd> <name> <command...>: starts a server reading our pipe on fd <fd> as its standard
-# input (it exits when that closes, so it cannot outlive this script however the script ends),
-# then sets $port and $recovery_port from its `PORT` / `RECOVERY_PORT` lines.
-start() {
-  local fd="$1" name="$2"
-  shift 2
-  local out="$work/$name.out"
-  : >"$out"
-  eval "exec $fd> >(exec \"\$@\" >\"\$out\")"
-  pids+=($!)
-  for _ in $(seq 200); do
-    grep -q '^RECOVERY_PORT ' "$out" && break
-    sleep 0.1
-  done
-  port="$(sed -n 's/^PORT //p' "$out")"
-  recovery_port="$(sed -n 's/^RECOVERY_PORT //p' "$out")"
-  if [ -z "$port" ] || [ -z "$recovery_port" ]; then
-    echo "test-wasm: the $name server did not start" >&2
-    exit 1
-  fi
-}
+. scripts/lib/peers.sh
 
 bash scripts/build-client.sh "$work/pkg"
 node_flags=()
@@ -73,11 +44,11 @@ fd=3
 for server in $servers; do
   case "$server" in
     node)
-      start "$fd" node node wasm-client/tests/support/server.mjs
+      peer_start "$fd" node node wasm-client/tests/support/server.mjs
       label="socket.io $(node -p "require(require('node:module').createRequire('${SOCKEYE_NODE_MODULES:-$PWD}/package.json').resolve('socket.io/package.json')).version" 2>/dev/null || echo '?')"
       ;;
     sockeye)
-      start "$fd" sockeye "$target/debug/examples/wasm-peer" --exit-with-stdin
+      peer_start "$fd" sockeye "$target/debug/examples/wasm-peer" --exit-with-stdin
       label="sockeye-server (examples/wasm-peer)"
       ;;
     *)

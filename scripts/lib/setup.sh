@@ -62,6 +62,17 @@ ensure_rust_targets() {
 }
 ensure_wasm_target() { ensure_rust_targets wasm32-unknown-unknown; }
 
+# ensure_rust_toolchain NAME: a toolchain beside the active one (nightly, for cargo-fuzz).
+ensure_rust_toolchain() {
+  rustup toolchain list | grep -q "^$1" || rustup toolchain install "$1" --profile minimal
+}
+
+# cargo-fuzz and the nightly toolchain it needs (the fuzz targets' runner).
+ensure_cargo_fuzz() {
+  ensure_rust_toolchain nightly
+  cargo +nightly fuzz --version >/dev/null 2>&1 || cargo +nightly install cargo-fuzz --locked
+}
+
 # The wasm-bindgen CLI (wasm-bindgen and wasm-bindgen-test-runner) of exactly the version
 # Cargo.toml pins (about 90 s to install when missing or different: a CLI and a library of
 # different versions refuse each other's output).

@@ -440,6 +440,10 @@ export function check(crateDirs, { quiet = false, maxLines = MAX_LINES, print = 
       }
     }
     for (const problem of problems) print(`  warning: ${problem}`);
+    // A file no `mod` reaches is not in the graph: say so rather than pass it silently.
+    for (const file of listRs(path.join(dir, "src"))) {
+      if (!graph.has(file)) print(`  warning: ${rel(file)} is in no crate's module tree (read by nothing here)`);
+    }
     for (const scc of cycles(graph, parentOf)) {
       failures++;
       print(`CYCLE in ${rel(dir)} (${scc.length} files): ${scc.map(short).join(", ")}`);

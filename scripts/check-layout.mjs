@@ -397,8 +397,24 @@ export function cycles(graph, parentOf) {
       } while (w !== v);
       const inSet = new Set(scc);
       const tied = scc.some((a) => next(a).some((b) => inSet.has(b) && !parentChild(parentOf, a, b)));
-      if (tied) out.push(scc.sort());
+      if (tied) out.push(pruned(inSet).sort());
     }
+  }
+  // Leaves out a member tied to the rest only by importing, and being imported by, one parent or
+  // child (a value.rs/value/map.rs pair hanging off a cycle): it is on no cycle but that pair.
+  function pruned(set) {
+    for (let changed = true; changed; ) {
+      changed = false;
+      for (const v of set) {
+        const around = new Set([...next(v), ...[...set].filter((u) => graph.get(u).has(v))].filter((u) => set.has(u) && u !== v));
+        const [u] = around;
+        if (around.size === 1 && parentChild(parentOf, v, u)) {
+          set.delete(v);
+          changed = true;
+        }
+      }
+    }
+    return [...set];
   }
   for (const v of [...graph.keys()].sort()) if (!index.has(v)) connect(v);
   return out.sort((a, b) => b.length - a.length || a[0].localeCompare(b[0]));

@@ -118,6 +118,16 @@ test("a child module named inline (child::Item) is an import; comments and strin
   assert.deepEqual(cyclesOf(quiet), []);
 });
 
+test("a child hanging off a cycle only by its parent is not listed in it", () => {
+  const dir = crate({
+    "src/lib.rs": "mod error;\nmod value;\n",
+    "src/error.rs": "use crate::value::Value;\npub struct DataError(Value);\n",
+    "src/value.rs": "mod map;\nuse map::Map;\nuse crate::error::DataError;\npub struct Value(Map);\nfn f(_: DataError) {}\n",
+    "src/value/map.rs": "use super::Value;\npub struct Map(Vec<Value>);\n",
+  });
+  assert.deepEqual(cyclesOf(dir), [["error.rs", "value.rs"]]);
+});
+
 test("an inline tests module's `use super::*` and a #[path] tests file are parent/child", () => {
   const dir = crate({
     "src/lib.rs": "mod a;\n",

@@ -83,12 +83,11 @@ where
 
     // The core's endpoint decides, as the reference's `verify` does; the session table is ours.
     let routed = {
-        let mut request =
-            endpoint::Request::from_query(
-                endpoint::Method::from_name(req.method().as_str()),
-                &query,
-                upgrade,
-            );
+        let mut request = endpoint::Request::from_query(
+            endpoint::Method::from_name(req.method().as_str()),
+            &query,
+            upgrade,
+        );
         request.origin = req.headers().get(header::ORIGIN).map(HeaderValue::as_bytes);
         Endpoint::new(&shared.config.engine.transports).route(&request, |sid| {
             // The session's transport is its task's to know: its polling handlers refuse a

@@ -37,11 +37,14 @@
 //! | (the driver's `allowRequest` refuses) | 4 `Forbidden`, or the hook's message |
 //! | no `sid`, `EIO` missing or not `4` | 5 `Unsupported protocol version` ([`Handshake::accept`]) |
 //!
-//! Two cases the reference does not answer with a code, refused here with 3 `Bad request` as
-//! sockeye-server always has: a WebSocket upgrade with `transport=polling` (the reference accepts
-//! the WebSocket, then closes it at once, as the polling transport takes no upgrade), and a plain
-//! request with `transport=websocket` for a session that already runs on WebSocket (the reference
-//! never answers it).
+//! Where sockeye-server has always answered otherwise, the endpoint keeps its answer:
+//!
+//! - an empty `sid` (`sid=`) is an unknown session (1), not a handshake (the reference tests the
+//!   id's truth, so it opens a session): a malformed id never opens one;
+//! - a WebSocket upgrade with `transport=polling` is a transport mismatch (3): the reference
+//!   accepts the WebSocket, then closes it at once, as its polling transport takes no upgrade;
+//! - a plain request with `transport=websocket` for a session that already runs on WebSocket is a
+//!   transport mismatch (3): the reference never answers it.
 
 use core::fmt;
 
@@ -318,7 +321,7 @@ impl Endpoint {
         if request.origin.is_some_and(has_invalid_header_char) {
             return Err(Refusal::InvalidOrigin);
         }
-        let Some(sid) = request.sid.filter(|sid| !sid.is_empty()) else {
+        let Some(sid) = request.sid else {
             return handshake(request, transport);
         };
         let found = lookup(sid).ok_or(Refusal::UnknownSid)?;

@@ -324,9 +324,10 @@ fn session_requests_without_eio_4_are_a_protocol_mismatch() {
 }
 
 #[test]
-fn an_empty_sid_is_a_handshake() {
-    let route = both().route(&get("EIO=4&transport=polling&sid="), no_table);
-    assert!(matches!(route, Ok(Route::Handshake(_))), "{route:?}");
+fn an_empty_sid_is_an_unknown_session() {
+    // Not a handshake, as in the reference (`if (sid)`): a malformed id never opens a session.
+    let route = both().route(&get("EIO=4&transport=polling&sid="), table("abc", None));
+    assert_eq!(route, Err(Refusal::UnknownSid));
 }
 
 #[test]

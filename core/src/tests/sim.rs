@@ -4,9 +4,10 @@
 //! - **Network.** Every HTTP request and every WebSocket is a connection ([`ConnId`]). Everything
 //!   either end sends is a delivery in one queue ordered by (time, sequence), arriving `latency`
 //!   later; a connection's deliveries never overtake each other, even when the latency changes.
-//! - **Server.** A table of Engine.IO sessions by sid, each a [`Connection`], created and routed as
-//!   the tokio server does: a GET or WebSocket without `sid` is a handshake, a request with a `sid`
-//!   goes to its session, a closed session is forgotten (its sid then gets HTTP 400).
+//! - **Server.** A table of Engine.IO sessions by sid, each a [`Connection`], routed by the core's
+//!   Engine.IO endpoint as the tokio server is: a GET or WebSocket without `sid` is a handshake, a
+//!   request with a `sid` goes to its session, a closed session is forgotten (its sid then gets
+//!   HTTP 400), and every refusal is the reference's.
 //! - **Application.** [`App`]: namespaces `/` and `/admin`, an `echo`-style handler that acks every
 //!   event asking for it with its arguments, events it leaves unanswered on purpose, server emits,
 //!   and a minimal connection state recovery store.
@@ -26,6 +27,7 @@ use core::time::Duration;
 
 use crate::client::{self, Client, EngineId};
 use crate::engine::client::{Transmit as ClientTransmit, TransportError};
+use crate::engine::endpoint::{Endpoint, Found, Method, Refusal, Request, Route};
 use crate::engine::server::{
     self as engine_server, GetOutcome, RequestError, Transmit as ServerTransmit,
 };
@@ -1133,13 +1135,19 @@ impl Sim {
         self.send_s2c(Delivery::S2cWsClose { conn });
     }
 
-    /// The `sid` of a request URL: `Ok(None)` for a handshake, `Err` for an id no server makes.
-    fn sid_of(url: &str) -> Result<Option<Sid>, ()> {
-        let query = url.split_once('?').map_or("", |(_, q)| q);
-        match parse_query(query).into_iter().find(|(k, _)| k == "sid") {
-            None => Ok(None),
-            Some((_, v)) => Sid::new(v).map(Some).map_err(|_| ()),
-        }
+    /// Where a request goes, as the tokio server decides it: by the core's endpoint, over this
+    /// server's session table (which knows each session's transport).
+    fn route(&self, url: &str, method: Method, upgrade: bool) -> Result<Route<Sid>, Refusal> {
+        let query = parse_query(url.split_once('?').map_or("", |(_, q)| q));
+        let request = Request::from_query(method, &query, upgrade);
+        Endpoint::new(&self.engine_config.transports).route(&request, |sid| {
+            let sid = Sid::new(sid).ok()?;
+            let transport = self.sessions.get(&sid)?.conn.engine().transport();
+            Some(Found {
+                session: sid,
+                transport: Some(transport),
+            })
+        })
     }
 
     fn server_get(&mut self, conn: ConnId, url: &str) {
@@ -1151,14 +1159,15 @@ impl Sim {
             let refused = TransportError::Network(String::from("connection refused"));
             return self.refuse_http(conn, Kind::Get, Err(refused));
         }
-        let bad = Err(TransportError::HttpStatus(400));
-        let sid = match Self::sid_of(url) {
-            Ok(Some(sid)) if self.sessions.contains_key(&sid) => sid,
-            Ok(Some(_)) | Err(()) => return self.refuse_http(conn, Kind::Get, bad),
-            Ok(None) if !self.engine_config.transports.contains(&Transport::Polling) => {
-                return self.refuse_http(conn, Kind::Get, bad);
-            }
-            Ok(None) => self.new_session(Transport::Polling),
+        let sid = match self.route(url, Method::Get, false) {
+            Ok(Route::PollGet(sid)) => sid,
+            Ok(Route::Handshake(handshake)) => match handshake.accept() {
+                Ok(transport) => self.new_session(transport),
+                Err(refusal) => {
+                    return self.refuse_http(conn, Kind::Get, Err(refused(Some(refusal))));
+                }
+            },
+            other => return self.refuse_http(conn, Kind::Get, Err(refused(other.err()))),
         };
         if let Some(c) = self.conns.get_mut(&conn) {
             c.sid = Some(sid.clone());
@@ -1185,7 +1194,11 @@ impl Sim {
                     "{now:?}: a GET was parked on a session that closed"
                 )),
             },
-            Err(e) => self.refuse_http(conn, Kind::Get, Err(TransportError::HttpStatus(status(e)))),
+            Err(e) => self.refuse_http(
+                conn,
+                Kind::Get,
+                Err(TransportError::HttpStatus(e.http_status())),
+            ),
         }
     }
 
@@ -1198,9 +1211,9 @@ impl Sim {
             let refused = TransportError::Network(String::from("connection refused"));
             return self.refuse_http(conn, Kind::Post, Err(refused));
         }
-        let sid = match Self::sid_of(url) {
-            Ok(Some(sid)) if self.sessions.contains_key(&sid) => sid,
-            _ => return self.refuse_http(conn, Kind::Post, Err(TransportError::HttpStatus(400))),
+        let sid = match self.route(url, Method::Post, false) {
+            Ok(Route::PollPost(sid)) => sid,
+            other => return self.refuse_http(conn, Kind::Post, Err(refused(other.err()))),
         };
         if let Some(c) = self.conns.get_mut(&conn) {
             c.sid = Some(sid.clone());
@@ -1212,7 +1225,7 @@ impl Sim {
             .conn
             .handle_poll_post_start(now, false)
             .and_then(|()| srv.conn.handle_poll_post(now, body))
-            .map_err(|e| TransportError::HttpStatus(status(e)));
+            .map_err(|e| TransportError::HttpStatus(e.http_status()));
         self.refuse_http(conn, Kind::Post, result);
     }
 
@@ -1224,14 +1237,12 @@ impl Sim {
         if !self.server_up {
             return self.refuse_ws(conn);
         }
-        let sid = match Self::sid_of(url) {
-            Ok(None)
-                if self
-                    .engine_config
-                    .transports
-                    .contains(&Transport::WebSocket) =>
-            {
-                let sid = self.new_session(Transport::WebSocket);
+        let sid = match self.route(url, Method::Get, true) {
+            Ok(Route::Handshake(handshake)) => {
+                let Ok(transport) = handshake.accept() else {
+                    return self.refuse_ws(conn);
+                };
+                let sid = self.new_session(transport);
                 if let Some(srv) = self.sessions.get_mut(&sid) {
                     srv.ws = Some(conn);
                 }
@@ -1241,7 +1252,7 @@ impl Sim {
                 // The open packet (already queued) follows the WebSocket's opening.
                 return self.send_s2c(Delivery::WsOpened { conn });
             }
-            Ok(Some(sid)) if self.sessions.contains_key(&sid) => sid,
+            Ok(Route::Upgrade(sid)) => sid,
             _ => return self.refuse_ws(conn),
         };
         let Some(srv) = self.sessions.get_mut(&sid) else {
@@ -1775,12 +1786,10 @@ fn forget(map: &mut BTreeMap<EngineId, ConnId>, eid: EngineId, conn: ConnId) {
     }
 }
 
-/// The HTTP status the tokio server answers a refused request with.
-fn status(e: RequestError) -> u16 {
-    match e {
-        RequestError::PayloadTooLarge => 413,
-        _ => 400,
-    }
+/// How the tokio server answers a request the endpoint did not route to the handler at hand: the
+/// refusal's status, or 500 for a polling request with another method.
+fn refused(refusal: Option<Refusal>) -> TransportError {
+    TransportError::HttpStatus(refusal.map_or(500, |refusal| refusal.code().http_status()))
 }
 
 /// An event's name: the first element of its argument array, when a string.

@@ -20,7 +20,7 @@ pub struct Config {
     /// ([`Config::prior_websocket_success`]). Default `false`.
     pub remember_upgrade: bool,
     /// The reference's static `priorWebsocketSuccess`, carried by the Manager from one session to
-    /// the next: set it from the previous session's [`Session::prior_websocket_success`]. Only read
+    /// the next: set it from the previous session's [`Session::prior_websocket_success`](super::Session::prior_websocket_success). Only read
     /// when `remember_upgrade` is on. Default `false`.
     pub prior_websocket_success: bool,
     /// Cache-busting `t` query parameter. `None` (the reference's default): on every polling

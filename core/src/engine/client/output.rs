@@ -8,7 +8,7 @@ use crate::engine::{CloseReason, Frame, Handshake, Message, Packet, Transport};
 /// What the session asks the driver to do.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Transmit {
-    /// Open the WebSocket at `url`; report [`Session::handle_ws_open`], then frames and the close.
+    /// Open the WebSocket at `url`; report [`Session::handle_ws_open`](super::Session::handle_ws_open), then frames and the close.
     WsOpen {
         /// `ws(s)://…?EIO=4&transport=websocket[&sid=…]`.
         url: String,
@@ -17,13 +17,13 @@ pub enum Transmit {
     WsSend(Frame),
     /// Close the WebSocket; the driver reports nothing more from it.
     WsClose,
-    /// Start a long-polling GET; report its body with [`Session::handle_poll_response`].
+    /// Start a long-polling GET; report its body with [`Session::handle_poll_response`](super::Session::handle_poll_response).
     PollGet {
         /// `http(s)://…?EIO=4&transport=polling[&t=…][&sid=…]`.
         url: String,
     },
     /// Start a POST with this text body (`Content-Type: text/plain;charset=UTF-8`); report with
-    /// [`Session::handle_post_response`].
+    /// [`Session::handle_post_response`](super::Session::handle_post_response).
     PollPost {
         /// Same form as a GET's URL.
         url: String,
@@ -56,6 +56,6 @@ pub enum Event {
     /// The session is over. Always the last event.
     Close(CloseReason),
     /// A packet arrived on the session's transport (the reference's `packet` event), before it
-    /// is acted on. Only with [`Session::set_packet_events`] on: it copies every message.
+    /// is acted on. Only with [`Session::set_packet_events`](super::Session::set_packet_events) on: it copies every message.
     Packet(Packet),
 }

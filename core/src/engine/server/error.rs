@@ -26,7 +26,7 @@ pub enum RequestError {
     BinaryContent,
     /// A POST body over `max_payload` bytes. HTTP 413, empty body. The session stays open here;
     /// engine.io 6.6.13 closes it, so a driver that reads the body itself reports such a POST
-    /// with [`Session::handle_poll_post_aborted`] instead (sockeye-server does).
+    /// with [`Session::handle_poll_post_aborted`](super::Session::handle_poll_post_aborted) instead (sockeye-server does).
     PayloadTooLarge,
     /// A WebSocket while another is probing ("transport has already been trying to upgrade"). The
     /// driver closes the new WebSocket.

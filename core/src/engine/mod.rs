@@ -3,6 +3,8 @@
 //! - [`packet`]: the seven packet types and their text/binary encodings.
 //! - [`payload`]: HTTP long-polling bodies (records joined by `\x1e`, binary as `b` + base64).
 //! - [`handshake`]: the open packet's JSON.
+//! - [`endpoint`]: where a request goes (a handshake, a session's polling or upgrade) or the
+//!   reference's refusal, with its error code.
 //! - [`client`] / [`server`]: the session state machines (handshake, heartbeat, upgrade, close).
 
 use alloc::string::String;
@@ -12,6 +14,7 @@ use core::fmt;
 use crate::text::{ErrorText, display_by_text};
 
 pub mod client;
+pub mod endpoint;
 pub mod handshake;
 pub mod packet;
 pub mod payload;

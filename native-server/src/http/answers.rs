@@ -31,11 +31,7 @@ pub(super) fn with_body(
 
 /// The reference's `abortRequest`: 400 (403 for Forbidden) and `{"code":N,"message":".."}`.
 pub(super) fn error_response(code: ErrorCode, message: &str) -> Response<ResponseBody> {
-    let status = if code == ErrorCode::Forbidden {
-        StatusCode::FORBIDDEN
-    } else {
-        StatusCode::BAD_REQUEST
-    };
+    let status = StatusCode::from_u16(code.http_status()).unwrap_or(StatusCode::BAD_REQUEST);
     let mut body = format!("{{\"code\":{},\"message\":", code.code());
     proto::json::write_string(&mut body, message);
     body.push('}');
@@ -119,15 +115,9 @@ pub(super) fn headers_too_large(upgrade: bool) -> Response<ResponseBody> {
 
 /// What the reference answers for a [`RequestError`] on a polling request.
 pub(super) fn request_error_response(error: RequestError) -> Response<ResponseBody> {
-    match error {
-        RequestError::Closed => {
-            error_response(ErrorCode::UnknownSid, ErrorCode::UnknownSid.message())
-        }
-        RequestError::TransportMismatch | RequestError::UpgradeNotAllowed => {
-            error_response(ErrorCode::BadRequest, ErrorCode::BadRequest.message())
-        }
-        RequestError::PayloadTooLarge => empty(StatusCode::PAYLOAD_TOO_LARGE),
-        _ => empty(StatusCode::BAD_REQUEST),
+    match error.code() {
+        Some(code) => error_response(code, code.message()),
+        None => empty(StatusCode::from_u16(error.http_status()).unwrap_or(StatusCode::BAD_REQUEST)),
     }
 }
 

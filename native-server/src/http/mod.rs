@@ -153,49 +153,8 @@ impl RequestInfo {
 /// The body of the responses this crate makes.
 pub type ResponseBody = Full<Bytes>;
 
-/// The Engine.IO error codes of the reference, with their messages.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-#[non_exhaustive]
-pub enum ErrorCode {
-    /// 0 `Transport unknown`.
-    UnknownTransport,
-    /// 1 `Session ID unknown`.
-    UnknownSid,
-    /// 2 `Bad handshake method`.
-    BadHandshakeMethod,
-    /// 3 `Bad request`.
-    BadRequest,
-    /// 4 `Forbidden`.
-    Forbidden,
-    /// 5 `Unsupported protocol version`.
-    UnsupportedProtocolVersion,
-}
-
-impl ErrorCode {
-    /// The number in the JSON body.
-    pub fn code(self) -> u8 {
-        match self {
-            ErrorCode::UnknownTransport => 0,
-            ErrorCode::UnknownSid => 1,
-            ErrorCode::BadHandshakeMethod => 2,
-            ErrorCode::BadRequest => 3,
-            ErrorCode::Forbidden => 4,
-            ErrorCode::UnsupportedProtocolVersion => 5,
-        }
-    }
-
-    /// The reference's message.
-    pub fn message(self) -> &'static str {
-        match self {
-            ErrorCode::UnknownTransport => "Transport unknown",
-            ErrorCode::UnknownSid => "Session ID unknown",
-            ErrorCode::BadHandshakeMethod => "Bad handshake method",
-            ErrorCode::BadRequest => "Bad request",
-            ErrorCode::Forbidden => "Forbidden",
-            ErrorCode::UnsupportedProtocolVersion => "Unsupported protocol version",
-        }
-    }
-}
+/// The Engine.IO error codes of the reference, with their messages: the core endpoint's.
+pub use proto::engine::endpoint::ErrorCode;
 
 /// A refused request, as `io.engine`'s `connection_error` event reports it.
 #[derive(Clone, Debug)]

@@ -9,6 +9,7 @@ use http::{Method, Request, Response, StatusCode};
 use http_body::Body;
 use http_body_util::BodyExt;
 use hyper_util::rt::TokioIo;
+use proto::engine::endpoint::{self, Endpoint, Found, Route};
 use proto::engine::server::RequestError;
 use proto::engine::{Sid, Transport};
 use tokio::sync::mpsc::error::SendError;
@@ -66,13 +67,6 @@ where
     B::Error: Into<BoxError>,
 {
     let query = proto::url::parse_query(req.uri().query().unwrap_or(""));
-    let get = |key: &str| {
-        query
-            .iter()
-            .rev()
-            .find(|(k, _)| k == key)
-            .map(|(_, v)| v.as_str())
-    };
     let upgrade = is_ws_upgrade(&req);
     let refuse = |code: ErrorCode, message: &str, req: &Request<B>| {
         shared.connection_error(ConnectionError {
@@ -87,36 +81,36 @@ where
         }
     };
 
-    let transport = match get("transport").and_then(Transport::from_name) {
-        Some(t) if shared.config.engine.transports.contains(&t) => t,
-        _ => {
-            return refuse(
-                ErrorCode::UnknownTransport,
-                ErrorCode::UnknownTransport.message(),
-                &req,
-            );
+    // The core's endpoint decides, as the reference's `verify` does; the session table is ours.
+    let routed = {
+        let mut request = endpoint::Request::from_query(
+            endpoint::Method::from_name(req.method().as_str()),
+            &query,
+            upgrade,
+        );
+        request.origin = req.headers().get(header::ORIGIN).map(HeaderValue::as_bytes);
+        Endpoint::new(&shared.config.engine.transports).route(&request, |sid| {
+            // The session's transport is its task's to know: its polling handlers refuse a
+            // mismatch themselves (`RequestError::TransportMismatch`).
+            shared.session(sid).map(|tx| Found {
+                session: tx,
+                transport: None,
+            })
+        })
+    };
+    let handshake = match routed {
+        Err(refusal) => return refuse(refusal.code(), refusal.message(), &req),
+        Ok(Route::Upgrade(_)) if !admits_origin(shared, &req, upgrade) => {
+            return refuse(ErrorCode::Forbidden, ErrorCode::Forbidden.message(), &req);
         }
+        Ok(Route::Upgrade(tx)) => return probe(shared, tx, req).await,
+        Ok(Route::PollGet(tx)) => return poll_get(tx).await,
+        Ok(Route::PollPost(tx)) => return poll_post(shared, tx, req).await,
+        Ok(Route::PollOther(_)) => return empty(StatusCode::INTERNAL_SERVER_ERROR),
+        Ok(Route::Handshake(handshake)) => handshake,
     };
 
-    if let Some(sid) = get("sid") {
-        let Some(tx) = shared.session(sid) else {
-            return refuse(ErrorCode::UnknownSid, ErrorCode::UnknownSid.message(), &req);
-        };
-        return match (transport, upgrade) {
-            (Transport::WebSocket, true) if !admits_origin(shared, &req, upgrade) => {
-                refuse(ErrorCode::Forbidden, ErrorCode::Forbidden.message(), &req)
-            }
-            (Transport::WebSocket, true) => probe(shared, tx, req).await,
-            (Transport::Polling, false) if req.method() == Method::GET => poll_get(tx).await,
-            (Transport::Polling, false) if req.method() == Method::POST => {
-                poll_post(shared, tx, req).await
-            }
-            (Transport::Polling, false) => empty(StatusCode::INTERNAL_SERVER_ERROR),
-            _ => refuse(ErrorCode::BadRequest, ErrorCode::BadRequest.message(), &req),
-        };
-    }
-
-    // A handshake.
+    // A handshake: our own bounds and hooks, then the reference's protocol check.
     if let (Some(limiter), Some(ClientAddr(peer))) = (
         &shared.config.handshake_limiter,
         req.extensions().get::<ClientAddr>(),
@@ -129,16 +123,6 @@ where
             });
             return too_many_handshakes(upgrade, retry_after);
         }
-    }
-    if req.method() != Method::GET {
-        return refuse(
-            ErrorCode::BadHandshakeMethod,
-            ErrorCode::BadHandshakeMethod.message(),
-            &req,
-        );
-    }
-    if upgrade != (transport == Transport::WebSocket) {
-        return refuse(ErrorCode::BadRequest, ErrorCode::BadRequest.message(), &req);
     }
     if !admits_origin(shared, &req, upgrade) {
         return refuse(ErrorCode::Forbidden, ErrorCode::Forbidden.message(), &req);
@@ -164,13 +148,10 @@ where
             return refuse(ErrorCode::Forbidden, &message, &req);
         }
     }
-    if get("EIO") != Some("4") {
-        return refuse(
-            ErrorCode::UnsupportedProtocolVersion,
-            ErrorCode::UnsupportedProtocolVersion.message(),
-            &req,
-        );
-    }
+    let transport = match handshake.accept() {
+        Ok(transport) => transport,
+        Err(refusal) => return refuse(refusal.code(), refusal.message(), &req),
+    };
     if shared.is_closed() {
         return refuse(ErrorCode::BadRequest, "Server is closing", &req);
     }

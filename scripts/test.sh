@@ -105,6 +105,9 @@ SOCKEYE_DEBUG_PKG="${CARGO_TARGET_DIR:-target}/pkg-debug-counters" node --test t
 step "node --test tests/e2e/ tests/package/ (Chromium: the chat demo, the Yew demo, the npm package)"
 node --test tests/e2e/ tests/package/
 
+step "bash scripts/check-publish.sh (cargo package with verification, cargo doc -D warnings, rust-version, the npm tarball, CHANGELOG)"
+bash scripts/check-publish.sh
+
 # Last, so that the final line of output is the test runner's own summary.
 if cargo nextest --version >/dev/null 2>&1; then
   step "cargo nextest run --workspace"

@@ -88,4 +88,6 @@ step "the Yew demo into www/yew/ (scripts/build-yew.sh), its fmt and clippy" yew
 step "node --test tests/browser/ (the npm package in Chromium against both servers; no leaks)" browser_tests
 step "node --test tests/e2e/ tests/package/ (Chromium: the chat demo, the Yew demo, the npm package)" \
   node --test tests/e2e/ tests/package/
+step "publishing: cargo package with verification, cargo doc -D warnings, rust-version, the npm tarball, CHANGELOG (scripts/check-publish.sh)" \
+  bash scripts/check-publish.sh
 step "the unit, property and integration tests (cargo nextest run --workspace)" unit_tests

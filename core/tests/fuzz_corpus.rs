@@ -1,18 +1,18 @@
-//! Replays every committed fuzz input of the byte-input decoder targets (`core/fuzz/corpus/<target>/`,
-//! the minimized corpora, and `core/fuzz/seeds/<target>/`, the hand-made known-bad inputs) through
-//! the same checks the fuzz targets run (`core/fuzz/checks.rs`), so that CI exercises the corpora on
+//! Replays every committed fuzz input of the byte-input decoder targets (`fuzz/corpus/<target>/`,
+//! the minimized corpora, and `fuzz/seeds/<target>/`, the hand-made known-bad inputs) through
+//! the same checks the fuzz targets run (`fuzz/checks.rs`), so that CI exercises the corpora on
 //! stable without cargo-fuzz. The `roundtrip` target's inputs are `arbitrary` bytes, the
 //! `redis_message` corpus is replayed by `redis-adapter/tests/fuzz_corpus.rs`, and the `http_server`
 //! target's by `native-server/tests/fuzz_http.rs`.
 
 use std::path::{Path, PathBuf};
 
-#[path = "../fuzz/checks.rs"]
+#[path = "../../fuzz/checks.rs"]
 mod checks;
 
-/// The files of `core/fuzz/{corpus,seeds}/<target>/`, sorted.
+/// The files of `fuzz/{corpus,seeds}/<target>/`, sorted.
 fn inputs(target: &str) -> Vec<PathBuf> {
-    let fuzz = Path::new(env!("CARGO_MANIFEST_DIR")).join("fuzz");
+    let fuzz = Path::new(env!("CARGO_MANIFEST_DIR")).join("../fuzz");
     let mut files = Vec::new();
     for dir in ["corpus", "seeds"] {
         let Ok(entries) = std::fs::read_dir(fuzz.join(dir).join(target)) else {

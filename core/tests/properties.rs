@@ -1,6 +1,6 @@
 //! Properties of the codecs over the public API: every decoder is total on arbitrary input (a value or
 //! a typed error, never a panic), and decode(encode(x)) == x for generated packets, payloads,
-//! handshakes and Socket.IO packets with attachments. The fuzz targets in `core/fuzz/` check the same
+//! handshakes and Socket.IO packets with attachments. The fuzz targets in `fuzz/` check the same
 //! with coverage guidance; these run on every `cargo test`.
 
 use core::time::Duration;

@@ -1,6 +1,6 @@
 //! The `http_server` fuzz target on stable: every committed input of its corpus
-//! (`core/fuzz/corpus/http_server/`) replayed through the target's own harness
-//! (`core/fuzz/http_harness.rs`, an in-process server driven through its tower service and hyper on an
+//! (`fuzz/corpus/http_server/`) replayed through the target's own harness
+//! (`fuzz/http_harness.rs`, an in-process server driven through its tower service and hyper on an
 //! in-memory pipe), and the protocol's known-bad inputs sent over real polling connections: each
 //! gets an answer and at most its session closed, and the server goes on serving.
 #![allow(clippy::unwrap_used, reason = "tests")]
@@ -12,12 +12,12 @@ use std::path::Path;
 use common::{Polling, get, start};
 use sockeye_server::SocketIo;
 
-#[path = "../../core/fuzz/http_harness.rs"]
+#[path = "../../fuzz/http_harness.rs"]
 mod http_harness;
 
 #[test]
 fn http_server_corpus() {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../core/fuzz/corpus/http_server");
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../fuzz/corpus/http_server");
     let mut files: Vec<_> = std::fs::read_dir(&dir)
         .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
         .flatten()

@@ -1,15 +1,15 @@
-//! Replays every committed input of the `redis_message` fuzz target (`core/fuzz/corpus/` and
-//! `core/fuzz/seeds/`, plus the generated 100,000-level and 1 MiB inputs of
-//! `core/fuzz/large-seeds.sh`, built here) through the target's own check
-//! (`core/fuzz/redis_checks.rs`), so that CI exercises them on stable without cargo-fuzz.
+//! Replays every committed input of the `redis_message` fuzz target (`fuzz/corpus/` and
+//! `fuzz/seeds/`, plus the generated 100,000-level and 1 MiB inputs of
+//! `fuzz/large-seeds.sh`, built here) through the target's own check
+//! (`fuzz/redis_checks.rs`), so that CI exercises them on stable without cargo-fuzz.
 
 use std::path::{Path, PathBuf};
 
-#[path = "../../core/fuzz/redis_checks.rs"]
+#[path = "../../fuzz/redis_checks.rs"]
 mod redis_checks;
 
 fn inputs() -> Vec<PathBuf> {
-    let fuzz = Path::new(env!("CARGO_MANIFEST_DIR")).join("../core/fuzz");
+    let fuzz = Path::new(env!("CARGO_MANIFEST_DIR")).join("../fuzz");
     let mut files = Vec::new();
     for dir in ["corpus", "seeds"] {
         let Ok(entries) = std::fs::read_dir(fuzz.join(dir).join("redis_message")) else {

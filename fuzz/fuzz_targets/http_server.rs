@@ -7,6 +7,7 @@ use std::cell::RefCell;
 use libfuzzer_sys::fuzz_target;
 
 #[path = "../http_harness.rs"]
+#[allow(dead_code, reason = "run_bytes is for the corpus replay test (native-server/tests/fuzz_http.rs)")]
 mod http_harness;
 
 thread_local! {

@@ -22,7 +22,7 @@
     clippy::std_instead_of_alloc,
     clippy::alloc_instead_of_core
 )]
-#![cfg_attr(docsrs, feature(doc_auto_cfg))]
+#![cfg_attr(docsrs, feature(doc_cfg))]
 
 extern crate alloc;
 #[cfg(any(test, feature = "std"))]

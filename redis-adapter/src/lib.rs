@@ -95,10 +95,10 @@ mod inbox;
 pub mod limits;
 mod link;
 pub mod msgpack;
+mod node;
 mod pubsub;
 #[cfg(test)]
 mod redis_server;
-mod requests;
 mod wire;
 
 pub use cluster::{ClusterAdapter, ShardedAdapterConfig, StreamsAdapterConfig, SubscriptionMode};

@@ -32,6 +32,20 @@ pub(crate) fn strings<'a>(items: impl IntoIterator<Item = &'a String>) -> Value 
     Value::Array(items.into_iter().cloned().map(Value::String).collect())
 }
 
+/// The fields of an answer with one argument: `type` where the format puts it there,
+/// `requestId`, then `field` with the argument when there is one.
+pub(crate) fn answer(kind: Option<u64>, id: String, field: &str, arg: Option<Value>) -> Value {
+    let mut out = Map::with_capacity(3);
+    if let Some(kind) = kind {
+        out.insert("type", num(kind));
+    }
+    out.insert("requestId", Value::String(id));
+    if let Some(arg) = arg {
+        out.insert(field, arg);
+    }
+    Value::Object(out)
+}
+
 /// A random id of `len` letters and digits, as `uid2`.
 pub(crate) fn uid(len: usize) -> String {
     const ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";

@@ -4,7 +4,7 @@ use std::sync::Arc;
 
 use sockeye_server::adapter::{Adapter, LocalNamespace};
 
-use super::ClusterAdapter;
+use super::{ClusterAdapter, Kind};
 use crate::RedisAdapterError;
 use crate::limits::Limits;
 
@@ -19,18 +19,6 @@ pub enum SubscriptionMode {
     Dynamic,
     /// One channel per room, socket ids included.
     DynamicPrivate,
-}
-
-#[derive(Clone, Debug)]
-pub(super) enum Transport {
-    Sharded {
-        mode: SubscriptionMode,
-    },
-    Streams {
-        stream: String,
-        max_len: u64,
-        session_prefix: String,
-    },
 }
 
 /// The options of the sharded pub/sub adapter (the Node `createShardedAdapter`'s), defaults
@@ -82,8 +70,8 @@ impl ShardedAdapterConfig {
         move |local| {
             ClusterAdapter::new(
                 self.client.clone(),
-                self.channel_prefix.clone(),
-                Transport::Sharded { mode: self.mode },
+                &self.channel_prefix,
+                Kind::Sharded { mode: self.mode },
                 self.limits.clone(),
                 local,
             ) as Arc<dyn Adapter>
@@ -158,8 +146,8 @@ impl StreamsAdapterConfig {
         move |local| {
             ClusterAdapter::new(
                 self.client.clone(),
-                self.channel_prefix.clone(),
-                Transport::Streams {
+                &self.channel_prefix,
+                Kind::Streams {
                     stream: self.stream_name.clone(),
                     max_len: self.max_len,
                     session_prefix: self.session_key_prefix.clone(),

@@ -33,7 +33,7 @@ fn included(rooms: &[Room], opts: &BroadcastOptions) -> bool {
 /// Streams with recovery: a session being restored reads the stream (`XRANGE`), then its socket
 /// joins its rooms once the middlewares ran; what this node delivers in between is kept here and
 /// given back by `join_restored`, so that it reaches the socket one way or the other.
-#[derive(Default)]
+#[derive(Debug, Default)]
 pub(super) struct Restoring {
     /// The sockets being restored, with when their `XRANGE` started.
     pub(super) pending: Vec<(SocketId, Instant)>,

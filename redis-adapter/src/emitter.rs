@@ -300,13 +300,7 @@ impl EmitterOperator {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn hex(s: &str) -> Vec<u8> {
-        (0..s.len())
-            .step_by(2)
-            .map(|i| u8::from_str_radix(&s[i..i + 2], 16).unwrap())
-            .collect()
-    }
+    use crate::msgpack::tests::hex;
 
     // The expected channels and payloads were printed once by @socket.io/redis-emitter 5.1.0,
     // publishing to a stand-in client, in the repository root:

@@ -334,7 +334,10 @@ impl Transport for Cluster {
                     ("clientCount", num(count as u64)),
                 ]),
             ),
-            Reply::Ack { id, arg } => (message::BROADCAST_ACK, wire::answer(None, id, "packet", arg)),
+            Reply::Ack { id, arg } => (
+                message::BROADCAST_ACK,
+                wire::answer(None, id, "packet", arg),
+            ),
         };
         node.publish_response(requester, kind, data);
     }

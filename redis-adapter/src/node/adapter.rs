@@ -5,8 +5,8 @@ use std::collections::HashSet;
 use std::time::Duration;
 
 use sockeye_server::adapter::{
-    Adapter, BroadcastAcks, BroadcastOptions, BroadcastPacket, PersistedSession,
-    RemoteSocketData, RestoredSession, Room, SocketId,
+    Adapter, BroadcastAcks, BroadcastOptions, BroadcastPacket, PersistedSession, RemoteSocketData,
+    RestoredSession, Room, SocketId,
 };
 use sockeye_server::config::BoxFuture;
 use sockeye_server::{AdapterError, Args, EmitError, JoinError};

@@ -86,7 +86,10 @@ pub(crate) enum Request<'a> {
         opts: &'a BroadcastOptions,
     },
     /// `serverSideEmit`, with an id when it waits for answers; `data` is the arguments.
-    ServerSideEmit { id: Option<String>, data: Vec<Value> },
+    ServerSideEmit {
+        id: Option<String>,
+        data: Vec<Value>,
+    },
     /// A broadcast with acknowledgements: `packet` as [`wire::event_packet`](crate::wire::event_packet) writes it.
     BroadcastWithAck {
         id: String,

@@ -6,8 +6,8 @@
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use sockeye_server::adapter::{AckEvent, Adapter as _, BroadcastOptions, BroadcastPacket};
 use sockeye_server::Value;
+use sockeye_server::adapter::{AckEvent, Adapter as _, BroadcastOptions, BroadcastPacket};
 use tokio::sync::oneshot;
 
 use super::{Node, Reply, Transport};

@@ -196,7 +196,10 @@ impl Transport for PubSub {
             }
             Reply::Ack { id, arg } => {
                 let body = wire::answer(Some(request::BROADCAST_ACK), id, "packet", arg);
-                (pubsub.response_channel_of(requester), msgpack::encode(&body))
+                (
+                    pubsub.response_channel_of(requester),
+                    msgpack::encode(&body),
+                )
             }
         };
         node.link.publish(channel, payload, false);

@@ -2,12 +2,14 @@
 //! over two transports: Redis 7 sharded pub/sub (`@socket.io/redis-adapter`'s
 //! `createShardedAdapter`) and Redis streams (`@socket.io/redis-streams-adapter` 0.3).
 //!
-//! Here: the channels and how messages are written; `serve`: how they are read; `streams` and
-//! `recovery`: the stream, and sessions kept in Redis.
+//! Here: the channels and how messages are written; `serve`: how they are read and broadcasts
+//! delivered here; `sharded`: the rooms' own channels; `streams` and `recovery`: the stream, and
+//! sessions kept in Redis.
 
 mod config;
 mod recovery;
 mod serve;
+mod sharded;
 mod streams;
 
 use std::collections::HashSet;
@@ -25,6 +27,7 @@ use tokio::sync::mpsc;
 
 pub use config::{ShardedAdapterConfig, StreamsAdapterConfig, SubscriptionMode};
 use recovery::Restoring;
+use sharded::{sharded_channel, sharded_encode};
 pub(crate) use streams::decode_entry;
 use streams::{Outgoing, read_stream, send_broadcasts, stream_entry};
 
@@ -82,11 +85,6 @@ pub struct Cluster {
     restoring: Mutex<Restoring>,
 }
 
-/// Whether a room name looks like a socket id (the sharded adapter's `looksLikeASocketId`).
-fn looks_like_a_socket_id(room: &str) -> bool {
-    room.chars().count() == 20
-}
-
 impl ClusterAdapter {
     fn new(
         client: redis::Client,
@@ -142,13 +140,6 @@ impl ClusterAdapter {
             .unwrap_or_else(|e| e.into_inner())
     }
 
-    fn dynamic(&self) -> MutexGuard<'_, HashSet<Room>> {
-        self.transport
-            .dynamic
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-    }
-
     fn message(&self, kind: u64, data: Option<Value>) -> Value {
         let mut out = Map::with_capacity(4);
         out.insert("type", num(kind));
@@ -166,22 +157,7 @@ impl ClusterAdapter {
         let channel = &self.transport.channel;
         match &self.transport.kind {
             Kind::Sharded { mode } => {
-                let channel = match (kind, data.get("requestId"), data.get("opts")) {
-                    (message::BROADCAST, None, Some(opts)) => {
-                        let rooms = wire::room_list(opts.get("rooms"));
-                        match rooms.as_slice() {
-                            [room]
-                                if (*mode == SubscriptionMode::Dynamic
-                                    && !looks_like_a_socket_id(room))
-                                    || *mode == SubscriptionMode::DynamicPrivate =>
-                            {
-                                format!("{channel}{room}#")
-                            }
-                            _ => channel.clone(),
-                        }
-                    }
-                    _ => channel.clone(),
-                };
+                let channel = sharded_channel(channel, *mode, kind, &data);
                 self.link.publish(channel, sharded_encode(kind, &msg), true);
             }
             Kind::Streams { .. } => {
@@ -213,24 +189,6 @@ impl ClusterAdapter {
                 self.link.publish(channel, msgpack::encode(&msg), false);
             }
         }
-    }
-}
-
-/// `JSON.stringify(message)`, or notepack.io MessagePack when its data holds binary (the
-/// sharded adapter's `encode`).
-fn sharded_encode(kind: u64, msg: &Value) -> Vec<u8> {
-    let may_contain_binary = matches!(
-        kind,
-        message::BROADCAST
-            | message::BROADCAST_ACK
-            | message::FETCH_SOCKETS_RESPONSE
-            | message::SERVER_SIDE_EMIT
-            | message::SERVER_SIDE_EMIT_RESPONSE
-    );
-    if may_contain_binary && msg.get("data").is_some_and(Value::has_binary) {
-        msgpack::encode(msg)
-    } else {
-        wire::json(msg)
     }
 }
 
@@ -381,49 +339,20 @@ impl Transport for Cluster {
         node.on_incoming(msg);
     }
 
-    /// Subscribes to a room's own channel when the sharded adapter's mode wants one.
     fn joined(node: &ClusterAdapter, id: &str, room: &str) {
-        let Kind::Sharded { mode } = node.transport.kind else {
-            return;
-        };
-        let public = room != id && !node.local.has_socket(room);
-        let wanted = match mode {
-            SubscriptionMode::Static => false,
-            SubscriptionMode::Dynamic => public,
-            SubscriptionMode::DynamicPrivate => true,
-        };
-        if wanted && node.dynamic().insert(room.to_owned()) {
-            let channel = format!("{}{room}#", node.transport.channel);
-            node.link.subscribe(Sub::Shard(channel), true);
+        if let Kind::Sharded { mode } = node.transport.kind {
+            node.room_joined(mode, id, room);
         }
     }
 
-    /// Unsubscribes from a room's own channel once the room is empty here.
     fn left(node: &ClusterAdapter, room: &str) {
-        if !node
-            .inner
-            .sockets(&HashSet::from([room.to_owned()]))
-            .is_empty()
-        {
-            return;
-        }
-        if node.dynamic().remove(room) {
-            let channel = format!("{}{room}#", node.transport.channel);
-            node.link.subscribe(Sub::Shard(channel), false);
+        if let Kind::Sharded { .. } = node.transport.kind {
+            node.room_left(room);
         }
     }
 
     fn closing(&self) -> Vec<Sub> {
-        let rooms: Vec<Room> = self
-            .dynamic
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .drain()
-            .collect();
-        rooms
-            .into_iter()
-            .map(|room| Sub::Shard(format!("{}{room}#", self.channel)))
-            .collect()
+        self.drain_room_subscriptions()
     }
 
     fn join_restored(node: &ClusterAdapter, id: &str, rooms: &[Room], offset: &str) -> Vec<Args> {

@@ -20,11 +20,24 @@ use crate::wire;
     reason = "sealed: only this crate's adapters are nodes; users name them by their aliases"
 )]
 impl<T: Transport> Node<T> {
-    /// How many other nodes share the namespace, that is how many answers a request waits for.
-    async fn other_nodes(&self) -> usize {
-        self.count_servers(self.requests_timeout)
+    /// Sends the other nodes the request that `request` makes with a new id, then waits up to
+    /// `timeout` for each one's answer, gathered onto this node's part `acc`.
+    async fn ask<'a>(
+        &'a self,
+        request: impl FnOnce(String) -> Request<'a>,
+        acc: Pending,
+        timeout: Duration,
+    ) -> Result<Pending, AdapterError> {
+        let others = self
+            .count_servers(self.requests_timeout)
             .await
-            .saturating_sub(1)
+            .saturating_sub(1);
+        let id = T::random_id();
+        let request = request(id.clone());
+        let publish = || T::send(self, request);
+        self.requests
+            .request(id, others, acc, timeout, publish)
+            .await
     }
 
     /// Sends the other nodes a command on the sockets `opts` selects, unless it is local.
@@ -102,19 +115,9 @@ impl<T: Transport> Adapter for Node<T> {
                 rooms.extend(sockets.into_iter().flat_map(|s| s.rooms));
                 return Ok(rooms.into_iter().collect());
             }
-            let others = self.other_nodes().await;
-            let id = T::random_id();
-            let request = Request::AllRooms { id: id.clone() };
-            let publish = || T::send(self, request);
+            let request = |id| Request::AllRooms { id };
             Ok(self
-                .requests
-                .request(
-                    id,
-                    others,
-                    Pending::Rooms(rooms),
-                    self.requests_timeout,
-                    publish,
-                )
+                .ask(request, Pending::Rooms(rooms), self.requests_timeout)
                 .await?
                 .into_rooms())
         })
@@ -197,16 +200,9 @@ impl<T: Transport> Adapter for Node<T> {
             if opts.flags.local {
                 return Ok(local);
             }
-            let others = self.other_nodes().await;
-            let id = T::random_id();
-            let request = Request::Fetch {
-                id: id.clone(),
-                opts: &opts,
-            };
-            let publish = || T::send(self, request);
+            let request = |id| Request::Fetch { id, opts: &opts };
             Ok(self
-                .requests
-                .request(id, others, Pending::Fetch(local), timeout, publish)
+                .ask(request, Pending::Fetch(local), timeout)
                 .await?
                 .into_sockets())
         })
@@ -223,22 +219,9 @@ impl<T: Transport> Adapter for Node<T> {
                 T::send(self, Request::ServerSideEmit { id: None, data });
                 return Ok(Vec::new());
             };
-            let others = self.other_nodes().await;
-            let id = T::random_id();
-            let request = Request::ServerSideEmit {
-                id: Some(id.clone()),
-                data,
-            };
-            let publish = || T::send(self, request);
+            let request = |id| Request::ServerSideEmit { id: Some(id), data };
             Ok(self
-                .requests
-                .request(
-                    id,
-                    others,
-                    Pending::ServerSide(Vec::new()),
-                    timeout,
-                    publish,
-                )
+                .ask(request, Pending::ServerSide(Vec::new()), timeout)
                 .await?
                 .into_answers())
         })

@@ -89,6 +89,7 @@
 
 mod cluster;
 mod emitter;
+mod error;
 #[doc(hidden)]
 pub mod fuzzing;
 mod inbox;
@@ -103,14 +104,6 @@ mod wire;
 
 pub use cluster::{ClusterAdapter, ShardedAdapterConfig, StreamsAdapterConfig, SubscriptionMode};
 pub use emitter::{Emitter, EmitterOperator};
+pub use error::RedisAdapterError;
 pub use limits::{FetchFields, Limits};
 pub use pubsub::{RedisAdapter, RedisAdapterConfig};
-
-/// Why an adapter or emitter could not be set up.
-#[derive(Debug, thiserror::Error)]
-#[non_exhaustive]
-pub enum RedisAdapterError {
-    /// The Redis URL is not valid.
-    #[error("invalid redis url: {0}")]
-    Url(#[from] redis::RedisError),
-}

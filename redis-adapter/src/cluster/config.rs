@@ -5,7 +5,7 @@ use std::sync::Arc;
 use sockeye_server::adapter::{Adapter, LocalNamespace};
 
 use super::{ClusterAdapter, Kind};
-use crate::RedisAdapterError;
+use crate::error::RedisAdapterError;
 use crate::limits::Limits;
 
 /// How the sharded adapter picks channels for rooms (`subscriptionMode`).

@@ -6,7 +6,7 @@ use std::time::Duration;
 use sockeye_server::adapter::{Adapter, LocalNamespace};
 
 use super::RedisAdapter;
-use crate::RedisAdapterError;
+use crate::error::RedisAdapterError;
 use crate::limits::Limits;
 
 /// The options of [`RedisAdapter`] (the Node `createAdapter`'s `opts`), every default the

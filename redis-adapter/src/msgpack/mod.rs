@@ -10,6 +10,8 @@
 //! The decoder accepts all of MessagePack; what a [`Value`] cannot hold becomes the closest
 //! thing (`ext` types, such as `notepack.io`'s dates, become `null`; non-string map keys their
 //! text). Peer input never panics: truncated or over-nested input is a [`DecodeError`].
+//!
+//! [`Value`]: sockeye_server::Value
 
 mod decode;
 mod encode;

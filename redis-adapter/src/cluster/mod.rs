@@ -119,7 +119,7 @@ impl ClusterAdapter {
             requests_timeout: DEFAULT_TIMEOUT,
             limits,
         };
-        let node = Node::start(parts, transport, Cluster::random_id());
+        let node = Node::start(parts, transport);
         if let (Kind::Streams { stream, .. }, Some(rx)) = (&kind, outgoing_rx) {
             // A connection of its own: `XREAD BLOCK` holds the connection it runs on.
             let reader = Link::spawn(client, Vec::new(), None);

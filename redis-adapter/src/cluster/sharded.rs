@@ -5,7 +5,7 @@ use std::collections::HashSet;
 use std::sync::MutexGuard;
 
 use sockeye_server::Value;
-use sockeye_server::adapter::{Adapter as _, Room};
+use sockeye_server::adapter::Room;
 
 use super::{Cluster, ClusterAdapter, SubscriptionMode, message};
 use crate::link::Sub;
@@ -79,14 +79,7 @@ impl ClusterAdapter {
 
     /// Unsubscribes from a room's own channel once the room is empty here.
     pub(super) fn room_left(&self, room: &str) {
-        if !self
-            .inner
-            .sockets(&HashSet::from([room.to_owned()]))
-            .is_empty()
-        {
-            return;
-        }
-        if self.dynamic().remove(room) {
+        if self.room_is_empty(room) && self.dynamic().remove(room) {
             let channel = format!("{}{room}#", self.transport.channel);
             self.link.subscribe(Sub::Shard(channel), false);
         }

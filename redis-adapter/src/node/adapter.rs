@@ -15,10 +15,6 @@ use super::requests::Pending;
 use super::{Node, Request, Transport};
 use crate::wire;
 
-#[allow(
-    private_bounds,
-    reason = "sealed: only this crate's adapters are nodes; users name them by their aliases"
-)]
 impl<T: Transport> Node<T> {
     /// Sends the other nodes the request that `request` makes with a new id, then waits up to
     /// `timeout` for each one's answer, gathered onto this node's part `acc`.
@@ -106,15 +102,16 @@ impl<T: Transport> Adapter for Node<T> {
 
     fn all_rooms(&self) -> BoxFuture<'_, Result<Vec<Room>, AdapterError>> {
         Box::pin(async move {
-            let mut rooms: HashSet<Room> = self.inner.rooms().into_iter().collect();
             if !T::ROOMS_REQUEST {
                 // The rooms of every socket of every node.
                 let sockets = self
                     .fetch_sockets(BroadcastOptions::default(), self.requests_timeout)
                     .await?;
+                let mut rooms: HashSet<Room> = self.inner.rooms().into_iter().collect();
                 rooms.extend(sockets.into_iter().flat_map(|s| s.rooms));
                 return Ok(rooms.into_iter().collect());
             }
+            let rooms = self.inner.rooms().into_iter().collect();
             let request = |id| Request::AllRooms { id };
             Ok(self
                 .ask(request, Pending::Rooms(rooms), self.requests_timeout)

@@ -13,10 +13,15 @@
 //! - `serve`: answering the other nodes' requests, within bounds;
 //! - `requests`: waiting for the other nodes' answers.
 
+// `Transport` is the crate's own: only its adapters are nodes, and users name them by their
+// aliases, so the bound on `Node<T>`'s methods is narrower than the type on purpose.
+#![allow(private_bounds, reason = "the transport is sealed: see above")]
+
 mod adapter;
 pub(crate) mod requests;
 pub(crate) mod serve;
 
+use std::collections::HashSet;
 use std::sync::{Arc, Weak};
 use std::time::Duration;
 
@@ -206,14 +211,10 @@ pub(crate) struct Parts {
     pub(crate) limits: Limits,
 }
 
-#[allow(
-    private_bounds,
-    reason = "sealed: only this crate's adapters are nodes; users name them by their aliases"
-)]
 impl<T: Transport> Node<T> {
     /// Starts a node: its Redis connection task, subscribed, and the task that hands it what
     /// arrives (call inside the tokio runtime).
-    pub(crate) fn start(parts: Parts, transport: T, uid: String) -> Arc<Self> {
+    pub(crate) fn start(parts: Parts, transport: T) -> Arc<Self> {
         let Parts {
             client,
             local,
@@ -221,6 +222,7 @@ impl<T: Transport> Node<T> {
             requests_timeout,
             limits,
         } = parts;
+        let uid = T::random_id();
         let (tx, mut rx) = inbox(&limits, local.name());
         let link = Link::spawn(client, transport.subscriptions(&uid), Some(tx));
         let node = Arc::new_cyclic(|this| Node {
@@ -275,6 +277,13 @@ impl<T: Transport> Node<T> {
             T::joined(self, id, room);
         }
         late
+    }
+
+    /// Whether no local socket is in `room`.
+    pub(crate) fn room_is_empty(&self, room: &str) -> bool {
+        self.inner
+            .sockets(&HashSet::from([room.to_owned()]))
+            .is_empty()
     }
 
     /// This node's sockets that `opts` selects: in its rooms (all without rooms) and in none of

@@ -60,10 +60,6 @@ impl Slots {
 /// answer (request id, type, uid, namespace).
 const ANSWER_ENVELOPE: usize = 1024;
 
-#[allow(
-    private_bounds,
-    reason = "sealed: only this crate's adapters are nodes; users name them by their aliases"
-)]
 impl<T: Transport> Node<T> {
     /// Answers the node `requester`'s `fetchSockets` (request `id`): this node's sockets that
     /// `opts` selects, with the parts `limits.fetch_fields` allows, at most

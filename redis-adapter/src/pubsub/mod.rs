@@ -70,7 +70,7 @@ impl RedisAdapter {
             requests_timeout: config.requests_timeout,
             limits: config.limits,
         };
-        Node::start(parts, transport, PubSub::random_id())
+        Node::start(parts, transport)
     }
 }
 

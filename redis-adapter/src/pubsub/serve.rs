@@ -1,8 +1,6 @@
 //! How the pub/sub adapter reads the other nodes' messages: broadcasts, requests (answered as
 //! every adapter answers them, see `crate::node`), and answers to its own requests.
 
-use std::collections::HashSet;
-
 use sockeye_server::Value;
 use sockeye_server::adapter::Adapter as _;
 
@@ -27,12 +25,7 @@ impl RedisAdapter {
     /// A broadcast from another node (or an emitter): `[uid, packet, opts]`.
     fn on_broadcast(&self, room: &str, payload: &[u8]) {
         let room = room.strip_suffix('#').unwrap_or(room);
-        if !room.is_empty()
-            && self
-                .inner
-                .sockets(&HashSet::from([room.to_owned()]))
-                .is_empty()
-        {
+        if !room.is_empty() && self.room_is_empty(room) {
             return;
         }
         let msg = match msgpack::decode(payload) {

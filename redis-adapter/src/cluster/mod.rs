@@ -82,6 +82,7 @@ pub struct Cluster {
     dynamic: Mutex<HashSet<Room>>,
     /// This node's stream entries, in order (streams).
     outgoing: Option<mpsc::UnboundedSender<Outgoing>>,
+    /// Sessions being restored, and what this node delivered meanwhile (streams, recovery).
     restoring: Mutex<Restoring>,
 }
 

@@ -88,18 +88,18 @@ pub struct Cluster {
 
 impl ClusterAdapter {
     fn new(
-        client: redis::Client,
+        client: &redis::Client,
         prefix: &str,
-        kind: Kind,
-        limits: Limits,
+        kind: &Kind,
+        limits: &Limits,
         local: LocalNamespace,
     ) -> Arc<Self> {
         // The streams adapter keeps sessions and packets in Redis; the local adapter keeps rooms.
-        let inner = match &kind {
+        let inner = match kind {
             Kind::Streams { .. } => MemoryAdapter::new(local.without_recovery()),
             Kind::Sharded { .. } => MemoryAdapter::new(local.clone()),
         };
-        let (outgoing, outgoing_rx) = match &kind {
+        let (outgoing, outgoing_rx) = match kind {
             Kind::Streams { .. } => {
                 let (tx, rx) = mpsc::unbounded_channel();
                 (Some(tx), Some(rx))
@@ -118,12 +118,12 @@ impl ClusterAdapter {
             local,
             inner,
             requests_timeout: DEFAULT_TIMEOUT,
-            limits,
+            limits: limits.clone(),
         };
         let node = Node::start(parts, transport);
-        if let (Kind::Streams { stream, .. }, Some(rx)) = (&kind, outgoing_rx) {
+        if let (Kind::Streams { stream, .. }, Some(rx)) = (kind, outgoing_rx) {
             // A connection of its own: `XREAD BLOCK` holds the connection it runs on.
-            let reader = Link::spawn(client, Vec::new(), None);
+            let reader = Link::spawn(client.clone(), Vec::new(), None);
             crate::link::spawn(read_stream(Arc::downgrade(&node), reader, stream.clone()));
             crate::link::spawn(send_broadcasts(Arc::downgrade(&node), rx));
         }

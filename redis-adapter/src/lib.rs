@@ -89,28 +89,21 @@
 
 mod cluster;
 mod emitter;
+mod error;
 #[doc(hidden)]
 pub mod fuzzing;
 mod inbox;
 pub mod limits;
 mod link;
 pub mod msgpack;
+mod node;
 mod pubsub;
 #[cfg(test)]
 mod redis_server;
-mod requests;
 mod wire;
 
 pub use cluster::{ClusterAdapter, ShardedAdapterConfig, StreamsAdapterConfig, SubscriptionMode};
 pub use emitter::{Emitter, EmitterOperator};
+pub use error::RedisAdapterError;
 pub use limits::{FetchFields, Limits};
 pub use pubsub::{RedisAdapter, RedisAdapterConfig};
-
-/// Why an adapter or emitter could not be set up.
-#[derive(Debug, thiserror::Error)]
-#[non_exhaustive]
-pub enum RedisAdapterError {
-    /// The Redis URL is not valid.
-    #[error("invalid redis url: {0}")]
-    Url(#[from] redis::RedisError),
-}

@@ -4,8 +4,8 @@ use std::sync::Arc;
 
 use sockeye_server::adapter::{Adapter, LocalNamespace};
 
-use super::ClusterAdapter;
-use crate::RedisAdapterError;
+use super::{ClusterAdapter, Kind};
+use crate::error::RedisAdapterError;
 use crate::limits::Limits;
 
 /// How the sharded adapter picks channels for rooms (`subscriptionMode`).
@@ -19,18 +19,6 @@ pub enum SubscriptionMode {
     Dynamic,
     /// One channel per room, socket ids included.
     DynamicPrivate,
-}
-
-#[derive(Clone, Debug)]
-pub(super) enum Transport {
-    Sharded {
-        mode: SubscriptionMode,
-    },
-    Streams {
-        stream: String,
-        max_len: u64,
-        session_prefix: String,
-    },
 }
 
 /// The options of the sharded pub/sub adapter (the Node `createShardedAdapter`'s), defaults
@@ -79,15 +67,8 @@ impl ShardedAdapterConfig {
     /// The factory for [`SocketIoBuilder::adapter`](sockeye_server::SocketIoBuilder::adapter)
     /// (call inside the tokio runtime).
     pub fn factory(self) -> impl Fn(LocalNamespace) -> Arc<dyn Adapter> + Send + Sync + 'static {
-        move |local| {
-            ClusterAdapter::new(
-                self.client.clone(),
-                self.channel_prefix.clone(),
-                Transport::Sharded { mode: self.mode },
-                self.limits.clone(),
-                local,
-            ) as Arc<dyn Adapter>
-        }
+        let kind = Kind::Sharded { mode: self.mode };
+        factory(self.client, self.channel_prefix, kind, self.limits)
     }
 }
 
@@ -155,18 +136,21 @@ impl StreamsAdapterConfig {
     /// The factory for [`SocketIoBuilder::adapter`](sockeye_server::SocketIoBuilder::adapter)
     /// (call inside the tokio runtime).
     pub fn factory(self) -> impl Fn(LocalNamespace) -> Arc<dyn Adapter> + Send + Sync + 'static {
-        move |local| {
-            ClusterAdapter::new(
-                self.client.clone(),
-                self.channel_prefix.clone(),
-                Transport::Streams {
-                    stream: self.stream_name.clone(),
-                    max_len: self.max_len,
-                    session_prefix: self.session_key_prefix.clone(),
-                },
-                self.limits.clone(),
-                local,
-            ) as Arc<dyn Adapter>
-        }
+        let kind = Kind::Streams {
+            stream: self.stream_name,
+            max_len: self.max_len,
+            session_prefix: self.session_key_prefix,
+        };
+        factory(self.client, self.channel_prefix, kind, self.limits)
     }
+}
+
+/// Makes each namespace's node of a cluster transport.
+fn factory(
+    client: redis::Client,
+    prefix: String,
+    kind: Kind,
+    limits: Limits,
+) -> impl Fn(LocalNamespace) -> Arc<dyn Adapter> + Send + Sync + 'static {
+    move |local| ClusterAdapter::new(&client, &prefix, &kind, &limits, local) as Arc<dyn Adapter>
 }

@@ -1,5 +1,5 @@
-//! What a cluster adapter does with the other nodes' messages: broadcasts, commands on its
-//! sockets, and requests it answers.
+//! How a cluster adapter reads the other nodes' messages and delivers broadcasts here: commands
+//! on its sockets, and requests (answered as every adapter answers them, see `crate::node`).
 
 use std::time::Instant;
 
@@ -8,11 +8,11 @@ use sockeye_server::adapter::{Adapter as _, BroadcastOptions, BroadcastPacket};
 use sockeye_server::value::Map;
 
 use super::streams::entry_id;
-use super::{ClusterAdapter, DEFAULT_TIMEOUT, Transport, message};
+use super::{ClusterAdapter, Kind, message};
 use crate::inbox::Incoming;
 use crate::msgpack;
-use crate::requests::{self, Answer};
-use crate::wire::{self, obj};
+use crate::node::requests::Answer;
+use crate::wire;
 
 impl ClusterAdapter {
     /// Delivers a broadcast here; `offset` (a stream entry id) is appended for recovery.
@@ -22,7 +22,7 @@ impl ClusterAdapter {
         opts: &BroadcastOptions,
         offset: Option<&str>,
     ) {
-        if matches!(self.transport, Transport::Sharded { .. }) {
+        if matches!(self.transport.kind, Kind::Sharded { .. }) {
             let mut opts = opts.clone();
             opts.flags.local = true;
             if let Err(e) = self.inner.broadcast(packet.clone(), opts) {
@@ -39,7 +39,7 @@ impl ClusterAdapter {
                 // Selected under the lock a restored socket joins under (`join_restored`): this
                 // packet either reaches it live or is kept for it.
                 let mut restoring = self.restoring();
-                let ids = requests::select(&self.inner, opts);
+                let ids = self.select(opts);
                 if !restoring.pending.is_empty() {
                     let mut args = packet.args.clone();
                     args.push_str(offset);
@@ -50,7 +50,7 @@ impl ClusterAdapter {
                 }
                 ids
             }
-            None => requests::select(&self.inner, opts),
+            None => self.select(opts),
         };
         if let Err(e) = self.local.deliver(&ids, packet, &opts.flags, offset) {
             self.malformed.refuse(
@@ -61,9 +61,9 @@ impl ClusterAdapter {
     }
 
     pub(super) fn on_incoming(&self, msg: Incoming) {
-        let parsed = match self.transport {
-            Transport::Sharded { .. } => wire::parse(&msg.payload),
-            Transport::Streams { .. } => {
+        let parsed = match self.transport.kind {
+            Kind::Sharded { .. } => wire::parse(&msg.payload),
+            Kind::Streams { .. } => {
                 msgpack::decode(&msg.payload).map_err(|e| format!("invalid msgpack: {e}"))
             }
         };
@@ -116,36 +116,7 @@ impl ClusterAdapter {
                 };
                 match request_id {
                     None => self.deliver(&packet, &opts(), offset),
-                    Some(id) => {
-                        // Taken before any work: past the bound the request costs nothing more.
-                        let Some(slot) = self.answering.take(self.local.name()) else {
-                            return;
-                        };
-                        let opts = self.limits.remote_ack_opts(opts());
-                        let acks = match self.inner.broadcast_with_ack(packet, opts) {
-                            Ok(a) => a,
-                            Err(e) => {
-                                self.malformed.refuse(
-                                    self.local.name(),
-                                    &format_args!("broadcast with ack not delivered: {e}"),
-                                );
-                                return;
-                            }
-                        };
-                        let Some(this) = self.me() else { return };
-                        let requester = uid.to_owned();
-                        requests::forward_acks(acks, id, slot, move |answer, data| {
-                            let kind = match answer {
-                                Answer::ClientCount => message::BROADCAST_CLIENT_COUNT,
-                                Answer::Ack | Answer::Result => message::BROADCAST_ACK,
-                            };
-                            this.publish_response(
-                                &requester,
-                                kind,
-                                Value::Object(data.into_iter().collect()),
-                            );
-                        });
-                    }
+                    Some(id) => self.answer_broadcast_with_ack(uid, id, packet, opts()),
                 }
             }
             message::SOCKETS_JOIN => self
@@ -159,53 +130,10 @@ impl ClusterAdapter {
                 .disconnect_sockets(opts(), matches!(data.get("close"), Some(Value::Bool(true)))),
             message::FETCH_SOCKETS => {
                 let Some(id) = request_id else { return };
-                let encoded_len = match self.transport {
-                    Transport::Sharded { .. } => |v: &Value| wire::json(v).len(),
-                    Transport::Streams { .. } => |v: &Value| msgpack::encode(v).len(),
-                };
-                let sockets = requests::fetch_answer(
-                    &self.inner,
-                    &self.local,
-                    &opts(),
-                    &self.limits,
-                    &self.cut,
-                    encoded_len,
-                );
-                self.publish_response(
-                    uid,
-                    message::FETCH_SOCKETS_RESPONSE,
-                    obj([("requestId", Value::String(id)), ("sockets", sockets)]),
-                );
+                self.answer_fetch(uid, id, &opts());
             }
             message::SERVER_SIDE_EMIT => {
-                let Some(Ok(packet)) = data.get("packet").and_then(Value::as_array).map(wire::args)
-                else {
-                    self.malformed
-                        .refuse(self.local.name(), &"malformed serverSideEmit");
-                    return;
-                };
-                let Some(this) = self.me() else { return };
-                let requester = uid.to_owned();
-                let answer = move |id, arg: Option<Value>| {
-                    let mut d = Map::with_capacity(2);
-                    d.insert("requestId", Value::String(id));
-                    if let Some(arg) = arg {
-                        d.insert("packet", arg);
-                    }
-                    this.publish_response(
-                        &requester,
-                        message::SERVER_SIDE_EMIT_RESPONSE,
-                        Value::Object(d),
-                    );
-                };
-                let request = match request_id {
-                    Some(id) => match self.answering.take(self.local.name()) {
-                        Some(slot) => Some((id, slot)),
-                        None => return,
-                    },
-                    None => None,
-                };
-                requests::server_side_event(&self.local, packet, request, DEFAULT_TIMEOUT, answer);
+                self.answer_server_side_emit(uid, request_id, data.get("packet"));
             }
             message::FETCH_SOCKETS_RESPONSE | message::SERVER_SIDE_EMIT_RESPONSE => {
                 self.requests.on_response(Answer::Result, data, "packet");

@@ -12,7 +12,7 @@ use sockeye_server::adapter::{BroadcastOptions, BroadcastPacket};
 use sockeye_server::value::Map;
 use tokio::sync::mpsc;
 
-use super::{ClusterAdapter, Transport};
+use super::{ClusterAdapter, Kind};
 use crate::link::Link;
 use crate::msgpack;
 use crate::wire;
@@ -27,6 +27,7 @@ pub(super) const READ_COUNT: usize = 100;
 
 /// A stream entry to add, in order; a broadcast of this node waits for its offset (with
 /// recovery on) before this node delivers it.
+#[derive(Debug)]
 pub(super) struct Outgoing {
     pub(super) entry: Vec<(String, String)>,
     pub(super) deliver: Option<(BroadcastPacket, BroadcastOptions)>,
@@ -192,9 +193,9 @@ pub(super) async fn send_broadcasts(
         let Some(adapter) = adapter.upgrade() else {
             return;
         };
-        let Transport::Streams {
+        let Kind::Streams {
             stream, max_len, ..
-        } = &adapter.transport
+        } = &adapter.transport.kind
         else {
             return;
         };

@@ -1,25 +1,23 @@
-//! What the pub/sub adapter does with the other nodes' messages: broadcasts, requests it
-//! answers, and answers to its own requests.
-
-use std::collections::HashSet;
+//! How the pub/sub adapter reads the other nodes' messages: broadcasts, requests (answered as
+//! every adapter answers them, see `crate::node`), and answers to its own requests.
 
 use sockeye_server::Value;
 use sockeye_server::adapter::Adapter as _;
-use sockeye_server::value::Map;
 
 use super::{RedisAdapter, request};
 use crate::inbox::Incoming;
 use crate::msgpack;
-use crate::requests::{self, Answer};
-use crate::wire::{self, num, obj};
+use crate::node::requests::Answer;
+use crate::wire::{self, obj};
 
 impl RedisAdapter {
     pub(super) fn on_incoming(&self, msg: Incoming) {
-        if msg.channel.starts_with(&self.response_channel) {
+        let pubsub = &self.transport;
+        if msg.channel.starts_with(&pubsub.response_channel) {
             self.on_response(&msg.payload);
-        } else if msg.channel == self.request_channel {
+        } else if msg.channel == pubsub.request_channel {
             self.on_request(&msg.payload);
-        } else if let Some(rest) = msg.channel.strip_prefix(&self.channel) {
+        } else if let Some(rest) = msg.channel.strip_prefix(&pubsub.channel) {
             self.on_broadcast(rest, &msg.payload);
         }
     }
@@ -27,12 +25,7 @@ impl RedisAdapter {
     /// A broadcast from another node (or an emitter): `[uid, packet, opts]`.
     fn on_broadcast(&self, room: &str, payload: &[u8]) {
         let room = room.strip_suffix('#').unwrap_or(room);
-        if !room.is_empty()
-            && self
-                .inner
-                .sockets(&HashSet::from([room.to_owned()]))
-                .is_empty()
-        {
+        if !room.is_empty() && self.room_is_empty(room) {
             return;
         }
         let msg = match msgpack::decode(payload) {
@@ -78,8 +71,8 @@ impl RedisAdapter {
                 return;
             }
         };
-        let from = req.get("uid").and_then(Value::as_str);
-        let own = from == Some(self.uid.as_str());
+        let from = req.get("uid").and_then(Value::as_str).unwrap_or_default();
+        let own = from == self.uid;
         let request_id = req
             .get("requestId")
             .and_then(Value::as_str)
@@ -98,8 +91,11 @@ impl RedisAdapter {
             opts
         });
         let answer = |body: Value| {
-            self.link
-                .publish(self.response_channel_of(from), wire::json(&body), false);
+            self.link.publish(
+                self.transport.response_channel_of(from),
+                wire::json(&body),
+                false,
+            );
         };
         match kind {
             request::SOCKETS if !own => {
@@ -161,45 +157,10 @@ impl RedisAdapter {
             }
             request::REMOTE_FETCH if !own => {
                 let Some(id) = request_id else { return };
-                let sockets = requests::fetch_answer(
-                    &self.inner,
-                    &self.local,
-                    &opts.unwrap_or_default(),
-                    &self.config.limits,
-                    &self.cut,
-                    |v| wire::json(v).len(),
-                );
-                answer(obj([
-                    ("requestId", Value::String(id)),
-                    ("sockets", sockets),
-                ]));
+                self.answer_fetch(from, id, &opts.unwrap_or_default());
             }
             request::SERVER_SIDE_EMIT if !own => {
-                let Some(Ok(data)) = req.get("data").and_then(Value::as_array).map(wire::args)
-                else {
-                    self.malformed
-                        .refuse(self.local.name(), &"malformed serverSideEmit");
-                    return;
-                };
-                let request = match request_id {
-                    Some(id) => match self.answering.take(self.local.name()) {
-                        Some(slot) => Some((id, slot)),
-                        None => return,
-                    },
-                    None => None,
-                };
-                let link = self.link.clone();
-                let channel = self.response_channel.clone();
-                let timeout = self.config.requests_timeout;
-                requests::server_side_event(&self.local, data, request, timeout, move |id, arg| {
-                    let mut body = Map::with_capacity(3);
-                    body.insert("type", num(request::SERVER_SIDE_EMIT));
-                    body.insert("requestId", Value::String(id));
-                    if let Some(arg) = arg {
-                        body.insert("data", arg);
-                    }
-                    link.publish(channel, wire::json(&Value::Object(body)), false);
-                });
+                self.answer_server_side_emit(from, request_id, req.get("data"));
             }
             request::BROADCAST if !own => {
                 let Some(id) = request_id else { return };
@@ -208,41 +169,7 @@ impl RedisAdapter {
                         .refuse(self.local.name(), &"malformed broadcast request");
                     return;
                 };
-                // Taken before any work: past the bound the request costs nothing more.
-                let Some(slot) = self.answering.take(self.local.name()) else {
-                    return;
-                };
-                let mut opts = self.config.limits.remote_ack_opts(opts.unwrap_or_default());
-                opts.flags.local = true;
-                let acks = match self.inner.broadcast_with_ack(packet, opts) {
-                    Ok(acks) => acks,
-                    Err(e) => {
-                        self.malformed.refuse(
-                            self.local.name(),
-                            &format_args!("remote broadcast with ack not delivered: {e}"),
-                        );
-                        return;
-                    }
-                };
-                let link = self.link.clone();
-                let channel = self.response_channel_of(from);
-                requests::forward_acks(acks, id, slot, move |answer, data| {
-                    let kind = match answer {
-                        Answer::ClientCount => request::BROADCAST_CLIENT_COUNT,
-                        Answer::Ack | Answer::Result => request::BROADCAST_ACK,
-                    };
-                    let mut body = Map::with_capacity(data.len() + 1);
-                    body.insert("type", num(kind));
-                    body.extend(data);
-                    let body = Value::Object(body);
-                    // A client's answer may hold binary: MessagePack, as the Node adapter.
-                    let payload = if answer == Answer::ClientCount {
-                        wire::json(&body)
-                    } else {
-                        msgpack::encode(&body)
-                    };
-                    link.publish(channel.clone(), payload, false);
-                });
+                self.answer_broadcast_with_ack(from, id, packet, opts.unwrap_or_default());
             }
             request::SOCKETS
             | request::ALL_ROOMS

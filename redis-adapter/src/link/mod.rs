@@ -6,18 +6,20 @@
 //! frames) and publishes; `SSUBSCRIBE` works the same way as `SUBSCRIBE`. Push frames go from
 //! the connection's reader straight into the adapter's bounded [`Inbox`], which never waits:
 //! nothing unbounded stands between Redis and the adapter.
+mod task;
 
-use std::collections::{BTreeSet, VecDeque};
+use std::collections::VecDeque;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::time::Duration;
 
-use redis::{AsyncConnectionConfig, RedisError};
+use redis::RedisError;
 use sockeye_server::AdapterError;
-use tokio::sync::{Notify, mpsc, oneshot};
+use tokio::sync::{mpsc, oneshot};
 
 use crate::inbox::Inbox;
 use crate::limits::Refusals;
+use task::Task;
 
 /// How many messages wait for Redis at most while it is away; more are dropped with a log line.
 pub(crate) const MAX_QUEUED: usize = 10_000;
@@ -26,10 +28,10 @@ pub(crate) const MAX_QUEUED: usize = 10_000;
 /// flood of requests from the channels cannot pile up here.
 pub(crate) const MAX_QUEUED_BYTES: usize = 64 * 1024 * 1024;
 /// The first reconnection delay; it doubles up to [`MAX_BACKOFF`].
-const MIN_BACKOFF: Duration = Duration::from_millis(100);
-const MAX_BACKOFF: Duration = Duration::from_secs(5);
+pub(super) const MIN_BACKOFF: Duration = Duration::from_millis(100);
+pub(super) const MAX_BACKOFF: Duration = Duration::from_secs(5);
 /// How many queued publishes go to Redis in one pipeline.
-const BATCH: usize = 256;
+pub(super) const BATCH: usize = 256;
 
 /// A subscription.
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -58,6 +60,7 @@ impl Sub {
     }
 }
 
+/// What the task is asked to do, in order.
 enum Op {
     Publish {
         channel: String,
@@ -224,7 +227,7 @@ impl Link {
         cmd.arg(if sharded { "SHARDNUMSUB" } else { "NUMSUB" })
             .arg(channel);
         match self.query(cmd, timeout).await {
-            Ok(v) => crate::wire::numsub(&v).unwrap_or(1).max(1),
+            Ok(v) => numsub(&v).unwrap_or(1).max(1),
             Err(e) => {
                 tracing::warn!(nsp, "server count unknown ({e}): this node only");
                 1
@@ -238,224 +241,17 @@ impl Link {
     }
 }
 
-struct Task {
-    client: redis::Client,
-    rx: mpsc::UnboundedReceiver<Op>,
-    subs: BTreeSet<Sub>,
-    incoming: Option<Inbox>,
-    queued: Arc<AtomicUsize>,
-    queued_bytes: Arc<AtomicUsize>,
-    connected: Arc<AtomicBool>,
-    /// Operations a broken connection interrupted, run first on the next one.
-    retry: VecDeque<Op>,
-}
-
-/// Whether an error means the connection is gone (retry on a new one) rather than a refusal.
-fn connection_lost(e: &RedisError) -> bool {
-    e.is_io_error() || e.is_connection_dropped() || e.is_timeout() || e.is_unrecoverable_error()
-}
-
-impl Task {
-    async fn run(mut self) {
-        let mut backoff = MIN_BACKOFF;
-        loop {
-            // Set by the reader when this connection ends.
-            let lost = Arc::new(Notify::new());
-            let config = AsyncConnectionConfig::new()
-                .set_push_sender(crate::inbox::push_sender(
-                    self.incoming.clone(),
-                    lost.clone(),
-                ))
-                .set_connection_timeout(Some(Duration::from_secs(2)))
-                .set_response_timeout(Some(Duration::from_secs(5)));
-            let mut conn = match self
-                .client
-                .get_multiplexed_async_connection_with_config(&config)
-                .await
-            {
-                Ok(conn) => conn,
-                Err(e) => {
-                    tracing::warn!("redis: cannot connect ({e}); retrying in {backoff:?}");
-                    if !self.wait(backoff).await {
-                        return;
-                    }
-                    backoff = (backoff * 2).min(MAX_BACKOFF);
-                    continue;
-                }
-            };
-            let mut ok = true;
-            for sub in &self.subs {
-                if let Err(e) = sub.command(true).exec_async(&mut conn).await {
-                    tracing::warn!("redis: cannot subscribe to {sub:?} ({e})");
-                    ok = false;
-                    break;
-                }
-            }
-            if !ok {
-                if !self.wait(backoff).await {
-                    return;
-                }
-                backoff = (backoff * 2).min(MAX_BACKOFF);
-                continue;
-            }
-            backoff = MIN_BACKOFF;
-            self.connected.store(true, Ordering::Relaxed);
-            tracing::info!("redis: connected");
-            // Serve this connection until it breaks.
-            loop {
-                let op = match self.retry.pop_front() {
-                    Some(op) => Some(op),
-                    None => {
-                        tokio::select! {
-                            () = lost.notified() => break,
-                            op = self.rx.recv() => match op {
-                                Some(op) => Some(op),
-                                // Every handle is gone: the adapter closed.
-                                None => return,
-                            },
-                        }
-                    }
-                };
-                let Some(op) = op else { continue };
-                if !self.execute(op, &mut conn).await {
-                    break;
-                }
-            }
-            self.connected.store(false, Ordering::Relaxed);
-            tracing::warn!("redis: connection lost; reconnecting");
-        }
-    }
-
-    /// Sleeps `delay`; false when every handle is gone.
-    async fn wait(&mut self, delay: Duration) -> bool {
-        tokio::time::sleep(delay).await;
-        // Subscriptions asked for meanwhile are recorded so that the next connection makes them.
-        while let Ok(op) = self.rx.try_recv() {
-            match op {
-                Op::Subscribe(sub, true) => {
-                    self.subs.insert(sub);
-                }
-                Op::Subscribe(sub, false) => {
-                    self.subs.remove(&sub);
-                }
-                other => self.retry.push_back(other),
-            }
-        }
-        !self.tx_closed()
-    }
-
-    fn tx_closed(&self) -> bool {
-        self.rx.is_closed() && self.rx.is_empty()
-    }
-
-    /// Runs `op` (and the publishes queued behind it, in one pipeline); false when the
-    /// connection broke (the interrupted operations are kept for the next one).
-    async fn execute(&mut self, op: Op, conn: &mut redis::aio::MultiplexedConnection) -> bool {
-        match op {
-            Op::Publish { .. } => {
-                let mut batch = vec![op];
-                while batch.len() < BATCH {
-                    match self.rx.try_recv() {
-                        Ok(next @ Op::Publish { .. }) => batch.push(next),
-                        Ok(other) => {
-                            self.retry.push_back(other);
-                            break;
-                        }
-                        Err(_) => break,
-                    }
-                }
-                let mut pipe = redis::pipe();
-                for op in &batch {
-                    if let Op::Publish {
-                        channel,
-                        payload,
-                        sharded,
-                    } = op
-                    {
-                        pipe.cmd(if *sharded { "SPUBLISH" } else { "PUBLISH" })
-                            .arg(channel)
-                            .arg(payload.as_slice())
-                            .ignore();
-                    }
-                }
-                let bytes: usize = batch
-                    .iter()
-                    .map(|op| match op {
-                        Op::Publish { payload, .. } => payload.len(),
-                        _ => 0,
-                    })
-                    .sum();
-                match pipe.exec_async(conn).await {
-                    Ok(()) => {
-                        self.queued.fetch_sub(batch.len(), Ordering::Relaxed);
-                        self.queued_bytes.fetch_sub(bytes, Ordering::Relaxed);
-                        true
-                    }
-                    Err(e) if connection_lost(&e) => {
-                        // Published again on the next connection: a message may reach the
-                        // other nodes twice if Redis took it just before the connection broke.
-                        for op in batch.into_iter().rev() {
-                            self.retry.push_front(op);
-                        }
-                        false
-                    }
-                    Err(e) => {
-                        self.queued.fetch_sub(batch.len(), Ordering::Relaxed);
-                        self.queued_bytes.fetch_sub(bytes, Ordering::Relaxed);
-                        tracing::warn!("redis refused a publish: {e}");
-                        true
-                    }
-                }
-            }
-            Op::Query { cmd, reply, keep } => {
-                if reply.is_closed() && !keep {
-                    // The caller gave up (Redis was away too long).
-                    return true;
-                }
-                match cmd.query_async::<redis::Value>(conn).await {
-                    Err(e) if connection_lost(&e) => {
-                        self.retry.push_front(Op::Query { cmd, reply, keep });
-                        false
-                    }
-                    result => {
-                        if keep {
-                            self.queued.fetch_sub(1, Ordering::Relaxed);
-                        }
-                        let _ = reply.send(result);
-                        true
-                    }
-                }
-            }
-            Op::Command(cmd) => match cmd.query_async::<redis::Value>(conn).await {
-                Err(e) if connection_lost(&e) => {
-                    self.retry.push_front(Op::Command(cmd));
-                    false
-                }
-                result => {
-                    self.queued.fetch_sub(1, Ordering::Relaxed);
-                    if let Err(e) = result {
-                        tracing::warn!("redis refused a command: {e}");
-                    }
-                    true
-                }
-            },
-            Op::Subscribe(sub, subscribe) => {
-                let result = sub.command(subscribe).exec_async(conn).await;
-                if subscribe {
-                    self.subs.insert(sub);
-                } else {
-                    self.subs.remove(&sub);
-                }
-                match result {
-                    Err(e) if connection_lost(&e) => false,
-                    Err(e) => {
-                        tracing::warn!("redis refused a (un)subscription: {e}");
-                        true
-                    }
-                    Ok(()) => true,
-                }
-            }
-        }
+/// The number in a `PUBSUB NUMSUB` / `SHARDNUMSUB` answer for one channel.
+fn numsub(v: &redis::Value) -> Option<usize> {
+    let n = match v {
+        redis::Value::Array(items) => items.get(1)?,
+        redis::Value::Map(pairs) => &pairs.first()?.1,
+        _ => return None,
+    };
+    match n {
+        redis::Value::Int(n) => usize::try_from(*n).ok(),
+        redis::Value::BulkString(b) => std::str::from_utf8(b).ok()?.parse().ok(),
+        _ => None,
     }
 }
 
@@ -491,5 +287,4 @@ where
 }
 
 #[cfg(test)]
-#[path = "link_tests.rs"]
 mod tests;

@@ -1,6 +1,6 @@
-//! One server-side connection: an Engine.IO [`engine::server::Session`] with the Socket.IO
-//! [`socket::server::Client`] on top, glued so that the tokio driver has one state machine per
-//! connection.
+//! One server-side connection: an Engine.IO [`Session`] with the
+//! Socket.IO [`Client`](crate::socket::server::Client) on top, glued so that the tokio driver has
+//! one state machine per connection.
 //!
 //! # Call order
 //!

@@ -12,6 +12,7 @@ pub mod args;
 pub mod client;
 pub mod codec;
 pub mod packet;
+mod reason;
 pub mod server;
 
 pub use args::Args;

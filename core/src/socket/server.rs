@@ -65,6 +65,7 @@ use core::time::Duration;
 use super::args::Args;
 use super::codec::{self, DecodeError, Decoder, Limits, Status};
 use super::packet::{AckId, Nsp, Packet, PacketData, RESERVED_EVENTS};
+use super::reason::EngineCloseReasons;
 use crate::engine::{CloseReason, Message};
 use crate::json::{self, JsonError, JsonErrorKind};
 use crate::time::{Instant, TimerKey, Timers};
@@ -211,16 +212,16 @@ impl DisconnectReason {
 
     /// The reason sockets see when the engine session closed for `reason`.
     pub fn from_engine(reason: &CloseReason) -> Self {
-        match reason {
-            CloseReason::ForcedClose => DisconnectReason::ForcedClose,
-            CloseReason::TransportClose => DisconnectReason::TransportClose,
-            CloseReason::TransportError | CloseReason::ProtocolViolation(_) => {
-                DisconnectReason::TransportError
-            }
-            CloseReason::PingTimeout => DisconnectReason::PingTimeout,
-            CloseReason::ParseError => DisconnectReason::ParseError,
-        }
+        DisconnectReason::from_engine_close(reason)
     }
+}
+
+impl EngineCloseReasons for DisconnectReason {
+    const FORCED_CLOSE: Self = DisconnectReason::ForcedClose;
+    const TRANSPORT_CLOSE: Self = DisconnectReason::TransportClose;
+    const TRANSPORT_ERROR: Self = DisconnectReason::TransportError;
+    const PING_TIMEOUT: Self = DisconnectReason::PingTimeout;
+    const PARSE_ERROR: Self = DisconnectReason::ParseError;
 }
 
 impl fmt::Display for DisconnectReason {

@@ -1,6 +1,6 @@
-//! One server-side connection: an Engine.IO [`engine::server::Session`] with the Socket.IO
-//! [`socket::server::Client`] on top, glued so that the tokio driver has one state machine per
-//! connection.
+//! One server-side connection: an Engine.IO [`Session`] with the
+//! Socket.IO [`Client`](crate::socket::server::Client) on top, glued so that the tokio driver has
+//! one state machine per connection.
 //!
 //! # Call order
 //!
@@ -339,82 +339,4 @@ impl Connection {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use alloc::string::ToString;
-    use alloc::vec;
-
-    /// A polling connection with the main namespace joined, its open packet and CONNECT answer
-    /// already fetched, so the next GET parks.
-    fn joined() -> Connection {
-        let now = Instant::from_millis(0);
-        let mut conn = Connection::new(
-            now,
-            Sid::from_random([7; 15]),
-            Transport::Polling,
-            engine_server::Config::default(),
-            socket_server::Config::default(),
-        );
-        conn.handle_poll_post(now, "40").unwrap();
-        while conn.poll_event().is_some() {}
-        conn.accept(now, &Nsp::root(), "s".to_string(), None)
-            .unwrap();
-        let GetOutcome::Respond(body) = conn.handle_poll_get(now).unwrap() else {
-            panic!("the CONNECT answer waits")
-        };
-        assert!(body.ends_with("\x1e40{\"sid\":\"s\"}"), "{body}");
-        conn
-    }
-
-    #[test]
-    fn a_parked_get_carries_a_packet_with_all_its_attachments() {
-        let now = Instant::from_millis(1);
-        let mut conn = joined();
-        assert_eq!(conn.handle_poll_get(now).unwrap(), GetOutcome::Wait);
-        let args = r#"[{"_placeholder":true,"num":0},{"_placeholder":true,"num":1}]"#;
-        let args = Args::from_json(args, vec![vec![0], vec![255]]).unwrap();
-        conn.ack(now, &Nsp::root(), AckId(3), args).unwrap();
-        let transmits: Vec<_> = core::iter::from_fn(|| conn.poll_transmit()).collect();
-        assert_eq!(
-            transmits,
-            [Transmit::PollResponse(
-                "462-3[{\"_placeholder\":true,\"num\":0},{\"_placeholder\":true,\"num\":1}]\x1ebAA==\x1eb/w=="
-                    .to_string()
-            )]
-        );
-    }
-
-    /// The driver writes a broadcast's shared frames itself only where the engine would send at
-    /// once: an open WebSocket session with the socket joined; polling and a probe in progress
-    /// queue copies.
-    #[test]
-    fn shared_frames_go_only_on_an_open_websocket() {
-        let now = Instant::from_millis(1);
-        let encoded = |nsp: &str| {
-            let args = Args::from_json(r#"["news",1]"#, vec![]).unwrap();
-            Encoded::event(&Nsp::new(nsp).unwrap(), args, None).unwrap()
-        };
-        let polling = joined();
-        assert!(!polling.can_send_encoded_frames(&encoded("/")));
-
-        let mut ws = Connection::new(
-            now,
-            Sid::from_random([8; 15]),
-            Transport::WebSocket,
-            engine_server::Config::default(),
-            socket_server::Config::default(),
-        );
-        assert!(!ws.can_send_encoded_frames(&encoded("/")), "not joined yet");
-        ws.handle_ws_frame(now, Frame::Text("40".to_string()));
-        while ws.poll_event().is_some() {}
-        ws.accept(now, &Nsp::root(), "s".to_string(), None).unwrap();
-        while ws.poll_transmit().is_some() {}
-        assert!(ws.can_send_encoded_frames(&encoded("/")));
-        assert!(
-            !ws.can_send_encoded_frames(&encoded("/admin")),
-            "another namespace"
-        );
-        ws.close(now);
-        assert!(!ws.can_send_encoded_frames(&encoded("/")), "closed");
-    }
-}
+mod tests;

@@ -3,9 +3,9 @@
 //! [`Args`] is the JSON array the packet carries (for an EVENT, led by the event name), the binary
 //! attachments that went beside it, and where in the text the placeholders that point at them
 //! stand, as the codec's one scan found them. No tree is built: each end reads the text with its
-//! own best tool (serde straight from the text in Rust, with the `serde` feature's [`de`] and
-//! [`ser`]; `JSON.parse` in the browser), and every reader substitutes the attachments at the
-//! recorded positions, so the placeholder rule ([`json`](crate::json)'s module docs) is applied
+//! own best tool (serde straight from the text in Rust, with the `serde` feature's `de` and
+//! `ser`; `JSON.parse` in the browser), and every reader substitutes the attachments at the
+//! recorded positions, so the placeholder rule ([`json`]'s module docs) is applied
 //! once, by the scan.
 //!
 //! A placeholder counts only in a packet that has attachments: in a plain EVENT or ACK an object

@@ -7,11 +7,15 @@
 //! - [`client`]: the client's Manager (namespaces multiplexed on one engine, acks, buffering, retries,
 //!   reconnection, connection state recovery), over an abstract Engine.IO session.
 //! - [`server`]: the server's per-connection Client (namespace CONNECT, connect timeout, ack routing).
+//!
+//! Both ends' `DisconnectReason`s take the reasons an engine's close gives from one mapping
+//! (`reason.rs`).
 
 pub mod args;
 pub mod client;
 pub mod codec;
 pub mod packet;
+mod reason;
 pub mod server;
 
 pub use args::Args;

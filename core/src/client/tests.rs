@@ -1,0 +1,106 @@
+//! What closed the engine, as the reference describes it, for each way an engine is lost.
+
+use super::*;
+use crate::engine::Transport;
+use crate::engine::client::TransportError;
+use crate::url::{EngineUrl, ServerUrl};
+use alloc::string::ToString;
+use alloc::vec;
+
+const HANDSHAKE: &str =
+    r#"0{"sid":"abc","upgrades":[],"pingInterval":25000,"pingTimeout":20000,"maxPayload":1000000}"#;
+
+fn at(ms: u64) -> Instant {
+    Instant::from_millis(ms)
+}
+
+/// An open client on `transport`, its engine id, and the events of its opening drained.
+fn open(transport: Transport) -> (Client, EngineId) {
+    let url = EngineUrl {
+        server: ServerUrl::parse("http://example.com").unwrap(),
+        path: "/socket.io/".to_string(),
+        query: vec![],
+    };
+    let mut config = Config::new(url);
+    config.engine.transports = vec![transport];
+    let mut c = Client::new(at(0), config, 1);
+    let (id, _) = c.poll_transmit().unwrap();
+    match transport {
+        Transport::Polling => {
+            c.handle_poll_response(at(1), id, Ok(HANDSHAKE.to_string()));
+        }
+        _ => {
+            c.handle_ws_open(at(1), id);
+            c.handle_ws_frame(at(1), id, Frame::Text(HANDSHAKE.to_string()));
+        }
+    }
+    while c.poll_transmit().is_some() {}
+    let opened = descriptions_and_close(&mut c);
+    assert_eq!(opened, (vec![], false));
+    (c, id)
+}
+
+/// The close descriptions reported, and whether the manager's `close` came after them.
+fn descriptions_and_close(c: &mut Client) -> (Vec<CloseDescription>, bool) {
+    let mut out = Vec::new();
+    let mut closed = false;
+    while let Some(e) = c.poll_event() {
+        match e {
+            Event::CloseDescription(d) => {
+                assert!(!closed, "the description comes before the close");
+                out.push(d);
+            }
+            Event::Manager(socket_client::Event::Close(_)) => closed = true,
+            _ => {}
+        }
+    }
+    (out, closed)
+}
+
+#[test]
+fn each_way_an_engine_is_lost_has_the_reference_description() {
+    let (mut c, id) = open(Transport::Polling);
+    c.handle_poll_response(at(2), id, Ok("1".to_string()));
+    assert_eq!(
+        descriptions_and_close(&mut c),
+        (vec![CloseDescription::ClosedByServer], true)
+    );
+
+    let (mut c, id) = open(Transport::Polling);
+    c.handle_poll_response(at(2), id, Err(TransportError::HttpStatus(400)));
+    let (descriptions, closed) = descriptions_and_close(&mut c);
+    assert!(closed);
+    assert_eq!(
+        descriptions,
+        [CloseDescription::TransportError(
+            TransportError::HttpStatus(400)
+        )]
+    );
+    assert_eq!(descriptions[0].text(), "unexpected http status 400");
+
+    let (mut c, _) = open(Transport::Polling);
+    c.handle_offline(at(2));
+    assert_eq!(
+        descriptions_and_close(&mut c),
+        (vec![CloseDescription::NetworkLost], true)
+    );
+
+    let (mut c, id) = open(Transport::WebSocket);
+    c.handle_ws_close(at(2), id);
+    assert_eq!(
+        descriptions_and_close(&mut c),
+        (vec![CloseDescription::WebSocketClosed], true)
+    );
+    assert_eq!(
+        CloseDescription::WebSocketClosed.text(),
+        "websocket connection closed"
+    );
+
+    // None when this end closes, nor on a ping timeout.
+    let (mut c, _) = open(Transport::WebSocket);
+    c.close(at(2));
+    assert_eq!(descriptions_and_close(&mut c), (vec![], true));
+    let (mut c, _) = open(Transport::WebSocket);
+    c.handle_timeout(at(60_000));
+    assert_eq!(descriptions_and_close(&mut c), (vec![], true));
+}

@@ -1,0 +1,125 @@
+//! What the server sends: an emit, an event encoded once for many connections, and the checks
+//! its JSON passes first.
+
+use alloc::string::String;
+use alloc::vec::Vec;
+use core::time::Duration;
+
+use super::UsageError;
+#[cfg(doc)]
+use super::{AckError, Client};
+use crate::json::{JsonError, JsonErrorKind};
+use crate::socket::args::Args;
+use crate::socket::codec;
+use crate::socket::packet::{Nsp, Packet, PacketData, RESERVED_EVENTS};
+
+/// How deep the JSON this end sends may nest. Only caller-built JSON is checked against it; the
+/// bound keeps the check's cost and stack use fixed.
+pub(super) const OUTGOING_MAX_DEPTH: usize = 128;
+
+/// An event to send to one socket: its arguments `["name", ...]` and what goes with it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Emit {
+    pub(super) args: Args,
+    /// `Some(timeout)` when an ack is wanted; the inner `None` waits as long as the socket lives.
+    pub(super) ack: Option<Option<Duration>>,
+    pub(super) offset: Option<String>,
+}
+
+impl Emit {
+    /// An event without ack or offset; `args` is `["name", ...]` (BINARY_EVENT when it has
+    /// attachments).
+    pub fn new(args: Args) -> Self {
+        Emit {
+            args,
+            ack: None,
+            offset: None,
+        }
+    }
+
+    /// Asks for an acknowledgement, failing with [`AckError::Timeout`] after `timeout` (the
+    /// reference's `socket.timeout(ms).emit(.., cb)`), or never timing out with `None`.
+    #[must_use]
+    pub fn with_ack(mut self, timeout: Option<Duration>) -> Self {
+        self.ack = Some(timeout);
+        self
+    }
+
+    /// The connection state recovery offset of this event, appended as a trailing string argument,
+    /// unless an ack is asked for (it would shift the client's ack callback).
+    #[must_use]
+    pub fn with_offset(mut self, offset: impl Into<String>) -> Self {
+        self.offset = Some(offset.into());
+        self
+    }
+}
+
+/// An EVENT encoded once for many receivers (a broadcast without acks), handed to each receiving
+/// connection's [`Client::send_encoded`].
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Encoded {
+    pub(super) nsp: Nsp,
+    pub(super) text: String,
+    pub(super) attachments: Vec<Vec<u8>>,
+}
+
+impl Encoded {
+    /// Checks and encodes an EVENT on `nsp`; `offset`, if any, is appended as the last argument.
+    /// Broadcasts that want acks are sent per socket with [`Client::emit`], since ack ids are per
+    /// socket.
+    pub fn event(nsp: &Nsp, args: Args, offset: Option<&str>) -> Result<Encoded, UsageError> {
+        let args = event_args(args, offset)?;
+        let packet = Packet::event(nsp.clone(), args, None);
+        let mut text = String::new();
+        codec::encode(&packet, &mut text);
+        let Packet { nsp, data } = packet;
+        let attachments = match data {
+            PacketData::Event { args, .. } => args.into_parts().1,
+            _ => Vec::new(),
+        };
+        Ok(Encoded {
+            nsp,
+            text,
+            attachments,
+        })
+    }
+
+    /// The namespace the event is for.
+    pub fn nsp(&self) -> &Nsp {
+        &self.nsp
+    }
+
+    /// The packet's text, as the engine message carries it.
+    pub fn text(&self) -> &str {
+        &self.text
+    }
+
+    /// The attachments, sent as binary messages right after the text.
+    pub fn attachments(&self) -> &[Vec<u8>] {
+        &self.attachments
+    }
+}
+
+/// Checks an EVENT's args as the client's decoder will, and appends the recovery offset.
+pub(super) fn event_args(mut args: Args, offset: Option<&str>) -> Result<Args, UsageError> {
+    check_depth(&args)?;
+    let name = args.event_name().ok_or(UsageError::InvalidArgs)?;
+    if RESERVED_EVENTS.contains(&name.as_ref()) {
+        return Err(UsageError::ReservedEventName);
+    }
+    if let Some(offset) = offset {
+        args.push_str(offset);
+    }
+    Ok(args)
+}
+
+/// Arguments this end sends nest at most [`OUTGOING_MAX_DEPTH`] deep.
+pub(super) fn check_depth(args: &Args) -> Result<(), UsageError> {
+    if args.depth() > OUTGOING_MAX_DEPTH {
+        return Err(UsageError::InvalidJson(JsonError {
+            offset: 0,
+            kind: JsonErrorKind::TooDeep,
+        }));
+    }
+    Ok(())
+}

@@ -4,22 +4,10 @@ use std::sync::Arc;
 
 use sockeye_server::adapter::{Adapter, LocalNamespace};
 
+use super::sharded::SubscriptionMode;
 use super::{ClusterAdapter, Kind};
 use crate::error::RedisAdapterError;
 use crate::limits::Limits;
-
-/// How the sharded adapter picks channels for rooms (`subscriptionMode`).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
-#[non_exhaustive]
-pub enum SubscriptionMode {
-    /// One channel per namespace.
-    Static,
-    /// Also one channel per public room (not a socket id) (the default).
-    #[default]
-    Dynamic,
-    /// One channel per room, socket ids included.
-    DynamicPrivate,
-}
 
 /// The options of the sharded pub/sub adapter (the Node `createShardedAdapter`'s), defaults
 /// the Node adapter's. Needs Redis 7 (`SPUBLISH`).

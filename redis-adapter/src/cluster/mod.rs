@@ -3,10 +3,11 @@
 //! `createShardedAdapter`) and Redis streams (`@socket.io/redis-streams-adapter` 0.3).
 //!
 //! Here: the channels and how messages are written; `serve`: how they are read and broadcasts
-//! delivered here; `sharded`: the rooms' own channels; `streams` and `recovery`: the stream, and
-//! sessions kept in Redis.
+//! delivered here; `sharded`: the rooms' own channels; `streams`, `entry` and `recovery`: the
+//! stream, its entries, and sessions kept in Redis.
 
 mod config;
+mod entry;
 mod recovery;
 mod serve;
 mod sharded;
@@ -25,11 +26,13 @@ use sockeye_server::value::Map;
 use sockeye_server::{AdapterError, Args, EmitError, Value};
 use tokio::sync::mpsc;
 
-pub use config::{ShardedAdapterConfig, StreamsAdapterConfig, SubscriptionMode};
+pub use config::{ShardedAdapterConfig, StreamsAdapterConfig};
+pub(crate) use entry::decode_entry;
+use entry::stream_entry;
 use recovery::Restoring;
+pub use sharded::SubscriptionMode;
 use sharded::{sharded_channel, sharded_encode};
-pub(crate) use streams::decode_entry;
-use streams::{Outgoing, read_stream, send_broadcasts, stream_entry};
+use streams::{Outgoing, read_stream, send_broadcasts};
 
 use crate::inbox::Incoming;
 use crate::limits::Limits;

@@ -12,7 +12,7 @@ use sockeye_server::adapter::{
 };
 use sockeye_server::{AdapterError, Args, Value};
 
-use super::streams::{EntryId, READ_COUNT, entries, entry_id};
+use super::entry::{EntryId, READ_COUNT, entries, entry_id};
 use super::{ClusterAdapter, DEFAULT_TIMEOUT};
 use crate::msgpack;
 use crate::wire::{self, obj};

@@ -7,7 +7,7 @@ use sockeye_server::Value;
 use sockeye_server::adapter::{Adapter as _, BroadcastOptions, BroadcastPacket};
 use sockeye_server::value::Map;
 
-use super::streams::entry_id;
+use super::entry::entry_id;
 use super::{ClusterAdapter, Kind, message};
 use crate::inbox::Incoming;
 use crate::msgpack;

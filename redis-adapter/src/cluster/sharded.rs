@@ -1,5 +1,6 @@
-//! What only the sharded transport does: JSON unless the data holds binary, and in the
-//! `dynamic` modes a channel per room, subscribed while the room has members here.
+//! What only the sharded transport does: its `SubscriptionMode`, JSON unless the data holds
+//! binary, and in the `dynamic` modes a channel per room, subscribed while the room has members
+//! here.
 
 use std::collections::HashSet;
 use std::sync::MutexGuard;
@@ -7,9 +8,22 @@ use std::sync::MutexGuard;
 use sockeye_server::Value;
 use sockeye_server::adapter::Room;
 
-use super::{Cluster, ClusterAdapter, SubscriptionMode, message};
+use super::{Cluster, ClusterAdapter, message};
 use crate::link::Sub;
 use crate::{msgpack, wire};
+
+/// How the sharded adapter picks channels for rooms (`subscriptionMode`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+#[non_exhaustive]
+pub enum SubscriptionMode {
+    /// One channel per namespace.
+    Static,
+    /// Also one channel per public room (not a socket id) (the default).
+    #[default]
+    Dynamic,
+    /// One channel per room, socket ids included.
+    DynamicPrivate,
+}
 
 /// Whether a room name looks like a socket id (the sharded adapter's `looksLikeASocketId`).
 fn looks_like_a_socket_id(room: &str) -> bool {

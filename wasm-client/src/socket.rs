@@ -20,9 +20,10 @@ use proto::text::ErrorText;
 use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::*;
 
+use crate::callback::Callback;
 use crate::cell::Shared;
 use crate::convert::{self, Encoded};
-use crate::driver::{Callback, Driver, Sink, Source};
+use crate::driver::{Driver, Sink, Source};
 use crate::options;
 
 #[wasm_bindgen]

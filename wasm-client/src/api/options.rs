@@ -4,7 +4,7 @@
 use core::time::Duration;
 
 use proto::client::Config;
-use proto::socket::client::{self as socket_client, Auth, SocketOptions};
+use proto::socket::client::{Auth, SocketOptions};
 use proto::url::{EngineUrl, ServerUrl};
 use serde::Serialize;
 use serde_json::Value;
@@ -57,27 +57,42 @@ pub struct Options {
 }
 
 impl Default for Options {
+    /// The core's defaults, which are socket.io-client's.
     fn default() -> Self {
-        let config = socket_client::Config::default();
-        Options {
-            path: String::from("/socket.io/"),
+        let config = Config::new(EngineUrl {
+            // The core configures a session for a URL; only its defaults are read back here.
+            server: ServerUrl {
+                secure: false,
+                host: String::new(),
+                port: 0,
+                pathname: String::new(),
+                query: Vec::new(),
+            },
+            // With the trailing slash that the reference's `addTrailingSlash` adds by default.
+            path: [crate::options::DEFAULT_PATH, "/"].concat(),
             query: Vec::new(),
-            transports: vec![Transport::Polling, Transport::WebSocket],
-            upgrade: true,
-            remember_upgrade: false,
-            try_all_transports: false,
-            timestamp_requests: None,
-            reconnection: config.reconnection,
-            reconnection_attempts: config.reconnection_attempts,
-            reconnection_delay: config.reconnection_delay,
-            reconnection_delay_max: config.reconnection_delay_max,
-            randomization_factor: config.randomization_factor,
-            timeout: config.timeout,
-            auto_connect: config.auto_connect,
-            ack_timeout: config.ack_timeout,
-            retries: config.retries,
-            with_credentials: false,
-            extra_headers: Vec::new(),
+        });
+        let (engine, manager) = (config.engine, config.manager);
+        let poll = PollOptions::default();
+        Options {
+            path: engine.url.path,
+            query: engine.url.query,
+            transports: engine.transports,
+            upgrade: engine.upgrade,
+            remember_upgrade: engine.remember_upgrade,
+            try_all_transports: engine.try_all_transports,
+            timestamp_requests: engine.timestamp_requests,
+            reconnection: manager.reconnection,
+            reconnection_attempts: manager.reconnection_attempts,
+            reconnection_delay: manager.reconnection_delay,
+            reconnection_delay_max: manager.reconnection_delay_max,
+            randomization_factor: manager.randomization_factor,
+            timeout: manager.timeout,
+            auto_connect: manager.auto_connect,
+            ack_timeout: manager.ack_timeout,
+            retries: manager.retries,
+            with_credentials: poll.with_credentials,
+            extra_headers: poll.extra_headers,
             auth: None,
         }
     }

@@ -20,8 +20,8 @@ use wasm_bindgen::prelude::*;
 use crate::transport::polling::PollOptions;
 
 /// The Engine.IO path under Socket.IO, socket.io-client's `path` default, before `addTrailingSlash`
-/// (the core takes the path as given: bare Engine.IO uses another). The Rust API's `Options`
-/// default to it too.
+/// (the core takes the path as given: bare Engine.IO uses another). The Rust API's `Options` and
+/// the wrapper's manager cache (through [`defaults`]) default to it too.
 pub(crate) const DEFAULT_PATH: &str = "/socket.io";
 
 /// What the options configure: the core client and the HTTP requests.
@@ -235,4 +235,31 @@ pub(crate) fn set_manager_option(client: &mut Client, name: &str, value: &JsValu
         }),
         _ => {}
     }
+}
+
+/// The defaults of the options that the wrapper reads too, from the core's configuration
+/// (socket.io-client's): `[path, autoConnect, reconnection, reconnectionAttempts,
+/// reconnectionDelay, reconnectionDelayMax, randomizationFactor, timeout]` (`path` for its manager
+/// cache, the others for `autoConnect` and the manager's accessors before any setter). An array
+/// rather than an object: the module builds it with one `push` for all.
+pub(crate) fn defaults() -> Array {
+    let manager = socket_client::Config::default();
+    let ms = |d: Duration| JsValue::from_f64(d.as_secs_f64() * 1e3);
+    [
+        JsValue::from_str(DEFAULT_PATH),
+        JsValue::from_bool(manager.auto_connect),
+        JsValue::from_bool(manager.reconnection),
+        JsValue::from_f64(
+            manager
+                .reconnection_attempts
+                .map_or(f64::INFINITY, f64::from),
+        ),
+        ms(manager.reconnection_delay),
+        ms(manager.reconnection_delay_max),
+        JsValue::from_f64(manager.randomization_factor),
+        // The reference's `timeout: false` is no timeout.
+        manager.timeout.map_or(JsValue::FALSE, ms),
+    ]
+    .iter()
+    .collect()
 }

@@ -532,6 +532,13 @@ impl JsManager {
         })
     }
 
+    /// The defaults of the options the wrapper reads itself (`path`, `autoConnect`, the
+    /// accessors'), from the core, in the order `options::defaults` gives: the wrapper states
+    /// none of its own.
+    pub fn defaults() -> Array {
+        options::defaults()
+    }
+
     /// The socket of namespace `nsp` (`retries`, `ackTimeout` from `opts`); `on_event(kind,
     /// value, ackId)` hears its events. Asking twice for one namespace gives the same socket
     /// and the newer `on_event`.

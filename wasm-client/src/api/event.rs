@@ -17,7 +17,7 @@ pub struct ConnectError {
     pub data: Option<Value>,
 }
 
-/// A socket's lifecycle and its events, as [`Socket::events`] streams them.
+/// A socket's lifecycle and its events, as [`Socket::events`](super::Socket::events) streams them.
 #[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
 pub enum SocketEvent {
@@ -63,7 +63,7 @@ impl From<DisconnectReason> for Disconnection {
     }
 }
 
-/// The manager's and its engine's events, as [`Manager::events`] streams them (the reference's
+/// The manager's and its engine's events, as [`Manager::events`](super::Manager::events) streams them (the reference's
 /// `socket.io.on(...)` and `socket.io.engine.on(...)`).
 #[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
@@ -108,6 +108,6 @@ pub enum ConnectionState {
     Connected,
     /// Not connected, and will (re)connect when the manager does.
     Connecting,
-    /// Not connected, and will not reconnect without [`Socket::connect`].
+    /// Not connected, and will not reconnect without [`Socket::connect`](super::Socket::connect).
     Disconnected,
 }

@@ -127,7 +127,7 @@ impl Socket {
         self.emit_with_ack_args(event, payload, None).await?.data()
     }
 
-    /// As [`Socket::emit_with_ack`], failing with [`AckError::Timeout`] after `timeout`.
+    /// As [`Socket::emit_with_ack`], failing with [`AckError::Timeout`](super::AckError::Timeout) after `timeout`.
     pub async fn emit_with_ack_timeout<R: DeserializeOwned>(
         &self,
         event: &str,

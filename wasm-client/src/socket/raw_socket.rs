@@ -12,7 +12,7 @@ use super::{AckCallback, JsSink, string_or_undefined};
 use crate::convert;
 use crate::driver::Driver;
 
-/// A namespace socket of a [`JsManager`]. Not meant to be used directly: the package's `Socket`
+/// A namespace socket of a [`JsManager`](super::JsManager). Not meant to be used directly: the package's `Socket`
 /// wraps it.
 #[wasm_bindgen(js_name = RawSocket)]
 pub struct JsSocket {

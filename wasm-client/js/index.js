@@ -13,6 +13,20 @@ const wasm = new URL("sockeye_client_bg.wasm", import.meta.url);
 const fs = wasm.protocol === "file:" ? globalThis.process?.getBuiltinModule?.("fs/promises") : undefined;
 await init({ module_or_path: fs ? fs.readFile(wasm) : wasm });
 
+// The defaults of the options this wrapper reads itself, from the core (the wasm side fills in
+// any option left undefined): this file states none of its own.
+const [
+  defaultPath,
+  defaultAutoConnect,
+  defaultReconnection,
+  defaultReconnectionAttempts,
+  defaultReconnectionDelay,
+  defaultReconnectionDelayMax,
+  defaultRandomizationFactor,
+  defaultTimeout,
+] = RawManager.defaults();
+const autoConnect = (opts) => (opts.autoConnect ?? defaultAutoConnect) !== false;
+
 // The reference closes the transport as soon as the browser goes offline, rather than waiting
 // for a ping timeout. One listener, added while the module is evaluated (a service worker only
 // honours `offline` listeners added then), forwards the event to the managers not closed. A
@@ -194,7 +208,7 @@ export class Manager extends Emitter {
       this.engine.emitReserved("close", value, why);
     };
     this[raw] = new RawManager(this.uri, opts, weakly(this));
-    if (opts.autoConnect !== false) track(this, true);
+    if (autoConnect(opts)) track(this, true);
   }
 
   /** The RawManager, made again (closed, its sockets too) if it was freed. @internal */
@@ -236,7 +250,7 @@ export class Manager extends Emitter {
   socket(nsp, opts) {
     let socket = this.nsps[nsp];
     if (!socket) socket = this.nsps[nsp] = new Socket(this, nsp, opts);
-    else if (this.opts.autoConnect !== false && !socket.active) socket.connect();
+    else if (autoConnect(this.opts) && !socket.active) socket.connect();
     return socket;
   }
 
@@ -270,14 +284,15 @@ export class Manager extends Emitter {
 }
 
 // The reference's option accessors: `manager.reconnection()` reads, `manager.reconnection(false)`
-// sets (from the next reconnection on) and returns the manager. Defaults as the constructor's.
+// sets (from the next reconnection on) and returns the manager. Before a setter, the option as
+// the reference's constructor reads it, else the core's default.
 for (const [name, initial] of [
-  ["reconnection", (o) => o.reconnection !== false],
-  ["reconnectionAttempts", (o) => o.reconnectionAttempts || Infinity],
-  ["reconnectionDelay", (o) => o.reconnectionDelay || 1000],
-  ["reconnectionDelayMax", (o) => o.reconnectionDelayMax || 5000],
-  ["randomizationFactor", (o) => o.randomizationFactor ?? 0.5],
-  ["timeout", (o) => (o.timeout == null ? 20000 : o.timeout)],
+  ["reconnection", (o) => o.reconnection !== false && defaultReconnection],
+  ["reconnectionAttempts", (o) => o.reconnectionAttempts || defaultReconnectionAttempts],
+  ["reconnectionDelay", (o) => o.reconnectionDelay || defaultReconnectionDelay],
+  ["reconnectionDelayMax", (o) => o.reconnectionDelayMax || defaultReconnectionDelayMax],
+  ["randomizationFactor", (o) => o.randomizationFactor ?? defaultRandomizationFactor],
+  ["timeout", (o) => o.timeout ?? defaultTimeout],
 ]) {
   // As the reference: these two read on no argument at all, the others on `undefined`.
   const byArity = name === "reconnection" || name === "timeout";
@@ -313,7 +328,7 @@ export class Socket extends Emitter {
     this[onRaw] = (kind, value, id) => this.#on(kind, value, id);
     this.#opts = opts ?? {};
     // A socket that connects on creation opens its manager, if closed.
-    const connect = io.opts.autoConnect !== false;
+    const connect = autoConnect(io.opts);
     if (connect) track(io, true);
     this[attach](io[live]());
     io[adopt](this);
@@ -531,7 +546,7 @@ export function io(uri, opts) {
   const source = absolute(uri);
   const url = new URL(source);
   const port = url.port || (/s:$/.test(url.protocol) ? "443" : "80");
-  const id = url.protocol + "//" + url.hostname + ":" + port + (opts.path || "/socket.io");
+  const id = url.protocol + "//" + url.hostname + ":" + port + (opts.path || defaultPath);
   const nsp = url.pathname;
   const manager =
     opts.forceNew || opts["force new connection"] || opts.multiplex === false || cache[id]?.nsps[nsp]

@@ -34,15 +34,12 @@ use proto::client::{Client, Config, EngineId, Event};
 use proto::engine::client::Transmit;
 use wasm_bindgen::prelude::*;
 
+use crate::callback::Callback;
 use crate::cell::Shared;
 use crate::counters::{Kind, Live};
 use crate::timer::{self, Timer};
 use crate::transport::polling::{PollOptions, Request, Step};
 use crate::transport::ws::{Ws, WsEvent};
-
-/// Every callback JS calls into the driver with: one argument (an event, a settled promise's
-/// value, or nothing for the timer).
-pub(crate) type Callback = Closure<dyn FnMut(JsValue)>;
 
 /// What a [`Callback`] reports on.
 #[derive(Clone, Copy)]

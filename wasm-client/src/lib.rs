@@ -73,6 +73,7 @@ compile_error!("sockeye-client without its `std` feature is the npm build, for w
 #[global_allocator]
 static ALLOCATOR: rlsf::GlobalTlsf = rlsf::GlobalTlsf::new();
 
+mod callback;
 mod cell;
 mod convert;
 mod counters;

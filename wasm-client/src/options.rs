@@ -1,8 +1,9 @@
 //! The options object of `io(url, options)`, read with `Reflect` (serde would cost bundle size).
 //!
-//! Names and defaults are socket.io-client 4.8's, including its quirks: a falsy
+//! Names and readings are socket.io-client 4.8's, including its quirks: a falsy
 //! `reconnectionAttempts`, `reconnectionDelay` or `reconnectionDelayMax` means the default, and
-//! `timeout: false` means no open timeout.
+//! `timeout: false` means no open timeout. The defaults are the core's (`Config::new`, which holds
+//! socket.io-client's): an option left out keeps the value the core's configuration starts with.
 
 use alloc::string::String;
 use alloc::vec::Vec;
@@ -17,6 +18,11 @@ use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::*;
 
 use crate::transport::polling::PollOptions;
+
+/// The Engine.IO path under Socket.IO, socket.io-client's `path` default, before `addTrailingSlash`
+/// (the core takes the path as given: bare Engine.IO uses another). The Rust API's `Options` and
+/// the wrapper's manager cache (through [`defaults`]) default to it too.
+pub(crate) const DEFAULT_PATH: &str = "/socket.io";
 
 /// What the options configure: the core client and the HTTP requests.
 pub(crate) struct ManagerOptions {
@@ -38,12 +44,6 @@ fn get(options: &JsValue, key: &str) -> JsValue {
     Reflect::get(options, &JsValue::from_str(key)).unwrap_or(JsValue::UNDEFINED)
 }
 
-/// A boolean option: `default` unless the option is `true` or `false` (the reference tests
-/// `!== false` or truthiness, which agree on booleans).
-fn flag(options: &JsValue, key: &str, default: bool) -> bool {
-    get(options, key).as_bool().unwrap_or(default)
-}
-
 /// A number of milliseconds: finite and positive, else `None`.
 fn millis(value: &JsValue) -> Option<Duration> {
     value
@@ -52,11 +52,20 @@ fn millis(value: &JsValue) -> Option<Duration> {
         .map(|v| Duration::from_millis(v as u64))
 }
 
-/// A falsy value means the default, as `opts.x || default` does.
-fn millis_or(options: &JsValue, key: &str, default: u64) -> Duration {
-    millis(&get(options, key))
-        .filter(|d| !d.is_zero())
-        .unwrap_or(Duration::from_millis(default))
+/// Reads a boolean option into `target` (which holds the default) when it is `true` or `false`
+/// (the reference tests `!== false` or truthiness, which agree on booleans).
+fn read_flag(target: &mut bool, options: &JsValue, key: &str) {
+    if let Some(on) = get(options, key).as_bool() {
+        *target = on;
+    }
+}
+
+/// Reads a number of milliseconds into `target` (the default) unless it is falsy, as
+/// `opts.x || default` does.
+fn read_millis(target: &mut Duration, options: &JsValue, key: &str) {
+    if let Some(d) = millis(&get(options, key)).filter(|d| !d.is_zero()) {
+        *target = d;
+    }
 }
 
 /// Own enumerable `[key, String(value)]` pairs of an object option (`query`, `extraHeaders`).
@@ -87,12 +96,16 @@ pub(crate) fn manager_options(uri: &str, options: &JsValue) -> Result<ManagerOpt
             _ => "the URL is not absolute (scheme://host...)",
         })
     })?;
-    let path = get(options, "path")
-        .as_string()
-        .filter(|p| !p.is_empty())
-        .unwrap_or_else(|| String::from("/socket.io"));
-    let mut path = String::from(path.trim_end_matches('/'));
-    if flag(options, "addTrailingSlash", true) {
+    let path = get(options, "path").as_string().filter(|p| !p.is_empty());
+    let mut path = String::from(
+        path.as_deref()
+            .unwrap_or(DEFAULT_PATH)
+            .trim_end_matches('/'),
+    );
+    // engine.io-client's `addTrailingSlash`, on by default.
+    let mut trailing_slash = true;
+    read_flag(&mut trailing_slash, options, "addTrailingSlash");
+    if trailing_slash {
         path.push('/');
     }
     // The URL's own query wins over the `query` option, as in engine.io-client.
@@ -119,19 +132,32 @@ pub(crate) fn manager_options(uri: &str, options: &JsValue) -> Result<ManagerOpt
             .filter_map(|t| Transport::from_name(&t.as_string()?))
             .collect();
     }
-    engine.upgrade = flag(options, "upgrade", true);
-    engine.remember_upgrade = flag(options, "rememberUpgrade", false);
-    engine.try_all_transports = flag(options, "tryAllTransports", false);
-    engine.timestamp_requests = get(options, "timestampRequests").as_bool();
+    read_flag(&mut engine.upgrade, options, "upgrade");
+    read_flag(&mut engine.remember_upgrade, options, "rememberUpgrade");
+    read_flag(&mut engine.try_all_transports, options, "tryAllTransports");
+    if let Some(on) = get(options, "timestampRequests").as_bool() {
+        engine.timestamp_requests = Some(on);
+    }
 
     let manager = &mut config.manager;
-    manager.reconnection = flag(options, "reconnection", true);
-    manager.reconnection_attempts = get(options, "reconnectionAttempts")
+    read_flag(&mut manager.reconnection, options, "reconnection");
+    // Falsy (and `Infinity`): the default.
+    if let Some(n) = get(options, "reconnectionAttempts")
         .as_f64()
         .filter(|n| n.is_finite() && *n >= 1.0)
-        .map(|n| n as u32);
-    manager.reconnection_delay = millis_or(options, "reconnectionDelay", 1000);
-    manager.reconnection_delay_max = millis_or(options, "reconnectionDelayMax", 5000);
+    {
+        manager.reconnection_attempts = Some(n as u32);
+    }
+    read_millis(
+        &mut manager.reconnection_delay,
+        options,
+        "reconnectionDelay",
+    );
+    read_millis(
+        &mut manager.reconnection_delay_max,
+        options,
+        "reconnectionDelayMax",
+    );
     if let Some(factor) = get(options, "randomizationFactor").as_f64() {
         manager.randomization_factor = factor;
     }
@@ -141,23 +167,23 @@ pub(crate) fn manager_options(uri: &str, options: &JsValue) -> Result<ManagerOpt
     } else if let Some(t) = millis(&timeout) {
         manager.timeout = Some(t);
     }
-    manager.auto_connect = flag(options, "autoConnect", true);
-    manager.ack_timeout = millis(&get(options, "ackTimeout"));
-    manager.retries = retries(&get(options, "retries"));
+    read_flag(&mut manager.auto_connect, options, "autoConnect");
+    if let Some(t) = millis(&get(options, "ackTimeout")) {
+        manager.ack_timeout = Some(t);
+    }
+    manager.retries = retries(&get(options, "retries"), manager.retries);
 
-    let poll = PollOptions {
-        with_credentials: flag(options, "withCredentials", false),
-        extra_headers: pairs(&get(options, "extraHeaders")),
-    };
+    let mut poll = PollOptions::default();
+    read_flag(&mut poll.with_credentials, options, "withCredentials");
+    poll.extra_headers = pairs(&get(options, "extraHeaders"));
     Ok(ManagerOptions { config, poll })
 }
 
-/// `retries`: a count, `Infinity` for no limit.
-fn retries(value: &JsValue) -> u32 {
-    value
-        .as_f64()
-        .filter(|n| *n >= 1.0)
-        .map_or(0, |n| if n.is_finite() { n as u32 } else { u32::MAX })
+/// `retries`: a count, `Infinity` for no limit; `otherwise` for anything else.
+fn retries(value: &JsValue, otherwise: u32) -> u32 {
+    value.as_f64().filter(|n| *n >= 1.0).map_or(otherwise, |n| {
+        if n.is_finite() { n as u32 } else { u32::MAX }
+    })
 }
 
 /// A socket's options (`retries`, `ackTimeout`), the manager's as defaults. The auth is always
@@ -166,11 +192,15 @@ fn retries(value: &JsValue) -> u32 {
 pub(crate) fn socket_options(options: &JsValue, config: &socket_client::Config) -> SocketOptions {
     let mut socket = SocketOptions::new(Auth::CALLBACK);
     let value = get(options, "retries");
-    socket.retries = if value.is_undefined() {
-        config.retries
-    } else {
-        retries(&value)
-    };
+    // Given but not a count: none.
+    socket.retries = retries(
+        &value,
+        if value.is_undefined() {
+            config.retries
+        } else {
+            0
+        },
+    );
     let value = get(options, "ackTimeout");
     socket.ack_timeout = if value.is_undefined() {
         config.ack_timeout
@@ -205,4 +235,31 @@ pub(crate) fn set_manager_option(client: &mut Client, name: &str, value: &JsValu
         }),
         _ => {}
     }
+}
+
+/// The defaults of the options that the wrapper reads too, from the core's configuration
+/// (socket.io-client's): `[path, autoConnect, reconnection, reconnectionAttempts,
+/// reconnectionDelay, reconnectionDelayMax, randomizationFactor, timeout]` (`path` for its manager
+/// cache, the others for `autoConnect` and the manager's accessors before any setter). An array
+/// rather than an object: the module builds it with one `push` for all.
+pub(crate) fn defaults() -> Array {
+    let manager = socket_client::Config::default();
+    let ms = |d: Duration| JsValue::from_f64(d.as_secs_f64() * 1e3);
+    [
+        JsValue::from_str(DEFAULT_PATH),
+        JsValue::from_bool(manager.auto_connect),
+        JsValue::from_bool(manager.reconnection),
+        JsValue::from_f64(
+            manager
+                .reconnection_attempts
+                .map_or(f64::INFINITY, f64::from),
+        ),
+        ms(manager.reconnection_delay),
+        ms(manager.reconnection_delay_max),
+        JsValue::from_f64(manager.randomization_factor),
+        // The reference's `timeout: false` is no timeout.
+        manager.timeout.map_or(JsValue::FALSE, ms),
+    ]
+    .iter()
+    .collect()
 }

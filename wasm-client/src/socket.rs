@@ -1,29 +1,37 @@
-//! The exported `RawManager` / `RawSocket` types the ESM wrapper (`js/index.js`) builds the
-//! socket.io-client-like API on, and the [`JsSink`] that turns core events into JS calls.
+//! The JS surface: the exported `RawManager` / `RawSocket` types the ESM wrapper (`js/index.js`)
+//! builds the socket.io-client-like API on, and the [`JsSink`] that turns core events into JS
+//! calls (this file).
 //!
 //! What is JS-shaped stays in the wrapper (listeners, variadic arguments, flags, the manager
 //! cache); what is protocol stays in the core. This layer converts values, keeps the
-//! acknowledgement callbacks, and keeps emits holding a `Blob` in their place in the send order.
+//! acknowledgement callbacks, and keeps emits holding a `Blob` in their place in the send order
+//! (`queue.rs`). `raw_manager.rs` and `raw_socket.rs` hold the exported types.
 
 use alloc::string::String;
 use alloc::vec::Vec;
 use core::cell::Cell;
-use core::time::Duration;
 
 use js_sys::{Array, Function, Reflect};
 use proto::client::{CloseDescription, Event};
 use proto::engine::Packet;
-use proto::socket::args::{Args, ArgsError};
-use proto::socket::client::{self as socket_client, AckError, EmitError, SocketId};
-use proto::socket::packet::{AckId, Nsp};
+use proto::socket::args::Args;
+use proto::socket::client::{self as socket_client, AckError, SocketId};
 use proto::text::ErrorText;
 use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::*;
 
 use crate::cell::Shared;
-use crate::convert::{self, Encoded};
-use crate::driver::{Callback, Driver, Sink, Source};
-use crate::options;
+use crate::convert;
+use crate::driver::{Driver, Sink};
+
+mod queue;
+mod raw_manager;
+mod raw_socket;
+
+pub use raw_manager::JsManager;
+pub use raw_socket::JsSocket;
+
+use queue::{BlobRead, Waiting, blob_read};
 
 #[wasm_bindgen]
 extern "C" {
@@ -67,24 +75,6 @@ struct AckCallback {
     with_error: bool,
 }
 
-/// What waits in the send queue behind a `Blob`.
-enum Op {
-    Emit {
-        ack: Option<AckCallback>,
-        timeout: Option<Duration>,
-        volatile: bool,
-    },
-    Ack(AckId),
-}
-
-struct Waiting {
-    seq: u32,
-    socket: SocketId,
-    encoded: Encoded,
-    missing: usize,
-    op: Op,
-}
-
 /// The JS side of one driver: the wrapper's dispatch functions and the acks in flight.
 pub(crate) struct JsSink {
     /// `(kind, value, fromEngine)` of the wrapper's Manager.
@@ -107,14 +97,6 @@ pub(crate) struct JsSink {
     /// The description of the last `close`: the second argument of the sockets' `disconnect`
     /// events that follow it.
     description: Shared<JsValue>,
-}
-
-/// A `Blob` being read for attachment `index` of waiting entry `seq`.
-struct BlobRead {
-    tag: u32,
-    seq: u32,
-    index: usize,
-    _callback: Callback,
 }
 
 impl JsSink {
@@ -353,414 +335,7 @@ fn decode(args: &Args) -> Result<JsValue, JsValue> {
     convert::decode(args.text(), args.attachments())
 }
 
-fn emit_error(e: &EmitError) -> JsError {
-    JsError::new(&e.text())
-}
-
-/// Why an emit or an ack is not sent.
-enum Refused {
-    /// The encoded arguments are not arguments the core can carry: JSON it refuses (a lone
-    /// surrogate, which `JSON.stringify` escapes as `\ud800`; nesting past `Args::MAX_DEPTH`), not
-    /// an array (a `toJSON` on the array), a placeholder-like object naming a missing attachment.
-    Args(ArgsError),
-    /// The core refused the emit or the ack.
-    Emit(EmitError),
-}
-
-fn refused_error(e: &Refused) -> JsError {
-    match e {
-        // Worded as the core's emit refusals, as when the core checked the JSON itself.
-        Refused::Args(ArgsError::InvalidJson(e)) => emit_error(&EmitError::InvalidJson(*e)),
-        Refused::Args(e) => JsError::new(&e.text()),
-        Refused::Emit(e) => emit_error(e),
-    }
-}
-
-/// As the reference words it: `"connect" is a reserved event name`.
-fn reserved(name: &JsValue) -> JsError {
-    let mut text = String::from("\"");
-    text.push_str(&name.as_string().unwrap_or_default());
-    text.push_str("\" is a reserved event name");
-    JsError::new(&text)
-}
-
-/// Runs an emit or an ack now.
-fn perform(
-    driver: &Driver<JsSink>,
-    socket: SocketId,
-    encoded: Encoded,
-    op: Op,
-) -> Result<(), Refused> {
-    let Encoded {
-        json, attachments, ..
-    } = encoded;
-    let args = Args::from_json(json, attachments).map_err(Refused::Args)?;
-    match op {
-        Op::Emit {
-            ack,
-            timeout,
-            volatile,
-        } => {
-            let mut emit = socket_client::Emit::new(args);
-            emit.ack = ack.is_some();
-            emit.timeout = timeout;
-            emit.volatile = volatile;
-            let handle = driver.command(|c, now| c.emit(now, socket, emit));
-            if let (Ok(Some(handle)), Some(ack)) = (&handle, ack) {
-                driver.sink().acks.borrow_mut().push((handle.get(), ack));
-            }
-            driver.pump();
-            handle.map(drop).map_err(Refused::Emit)
-        }
-        Op::Ack(id) => driver
-            .with(|c, now| c.ack(now, socket, id, args))
-            .map_err(Refused::Emit),
-    }
-}
-
-/// Runs an emit or an ack now, or queues it behind (or for) a `Blob` being read. A queued one
-/// that the core refuses when its turn comes is reported with `reportError`, as it can no longer
-/// throw.
-fn submit(
-    driver: &Driver<JsSink>,
-    socket: SocketId,
-    mut encoded: Encoded,
-    op: Op,
-) -> Result<(), Refused> {
-    let sink = driver.sink();
-    if encoded.blobs.is_empty() && sink.waiting.borrow().is_empty() {
-        return perform(driver, socket, encoded, op);
-    }
-    let seq = sink.tag();
-    let blobs = core::mem::take(&mut encoded.blobs);
-    sink.waiting.borrow_mut().push(Waiting {
-        seq,
-        socket,
-        encoded,
-        missing: blobs.len(),
-        op,
-    });
-    for (index, blob) in blobs {
-        let tag = sink.tag();
-        let callback = driver.callback(Source::Sink(tag));
-        let _ = blob.array_buffer().then2(&callback, &callback);
-        sink.reads.borrow_mut().push(BlobRead {
-            tag,
-            seq,
-            index,
-            _callback: callback,
-        });
-    }
-    Ok(())
-}
-
-/// A `Blob` of queued entry `seq` was read (`None`: it could not be; the entry is dropped).
-fn blob_read(driver: &Driver<JsSink>, seq: u32, index: usize, bytes: Option<Vec<u8>>) {
-    let sink = driver.sink();
-    {
-        let mut waiting = sink.waiting.borrow_mut();
-        let Some(i) = waiting.iter().position(|w| w.seq == seq) else {
-            return;
-        };
-        match (bytes, waiting.get_mut(i)) {
-            (Some(bytes), Some(entry)) => {
-                if let Some(slot) = entry.encoded.attachments.get_mut(index) {
-                    *slot = bytes;
-                }
-                entry.missing -= 1;
-            }
-            _ => {
-                drop(waiting.remove(i));
-                report_error(&error(
-                    "a Blob argument could not be read; the emit is dropped",
-                ));
-            }
-        }
-    }
-    loop {
-        let next = {
-            let mut waiting = sink.waiting.borrow_mut();
-            match waiting.first() {
-                Some(w) if w.missing == 0 => Some(waiting.remove(0)),
-                _ => None,
-            }
-        };
-        let Some(w) = next else { break };
-        if let Err(e) = perform(driver, w.socket, w.encoded, w.op) {
-            report_error(&refused_error(&e).into());
-        }
-    }
-}
-
-/// A Socket.IO manager: one Engine.IO connection shared by the sockets of its namespaces. Not
-/// meant to be used directly: the package's `Manager` wraps it.
-#[wasm_bindgen(js_name = RawManager)]
-pub struct JsManager {
-    driver: Driver<JsSink>,
-}
-
-#[wasm_bindgen(js_class = RawManager)]
-impl JsManager {
-    /// A manager for the absolute URL `uri` with socket.io-client's options; `on_event(kind,
-    /// value, fromEngine)` hears the manager's and the engine's events.
-    #[wasm_bindgen(constructor)]
-    pub fn new(uri: &str, opts: &JsValue, on_event: Function) -> Result<JsManager, JsError> {
-        let options = options::manager_options(uri, opts).map_err(|e| JsError::new(&e))?;
-        if let Some(name) = crate::missing_global(&options.config.engine.transports) {
-            let mut text = String::from("sockeye: this environment has no global ");
-            text.push_str(name);
-            text.push_str(
-                ": use a browser or Node.js 22+, or list only the transports it supports \
-                 (transports: [\"polling\"] needs only fetch)",
-            );
-            return Err(JsError::new(&text));
-        }
-        let sink = JsSink {
-            manager: on_event,
-            sockets: Shared::new(Vec::new()),
-            remember_upgrade: options.config.engine.remember_upgrade,
-            acks: Shared::new(Vec::new()),
-            waiting: Shared::new(Vec::new()),
-            reads: Shared::new(Vec::new()),
-            next_tag: Cell::new(0),
-            pending_description: Shared::new(JsValue::UNDEFINED),
-            description: Shared::new(JsValue::UNDEFINED),
-        };
-        Ok(JsManager {
-            driver: Driver::new(options.config, options.poll, sink),
-        })
-    }
-
-    /// The socket of namespace `nsp` (`retries`, `ackTimeout` from `opts`); `on_event(kind,
-    /// value, ackId)` hears its events. Asking twice for one namespace gives the same socket
-    /// and the newer `on_event`.
-    pub fn socket(
-        &self,
-        nsp: &str,
-        opts: &JsValue,
-        on_event: Function,
-    ) -> Result<JsSocket, JsError> {
-        let nsp = Nsp::new(nsp).map_err(|e| JsError::new(&e.text()))?;
-        let options = self
-            .driver
-            .read(|c| options::socket_options(opts, c.manager().config()));
-        let (retries, ack_timeout) = (options.retries, options.ack_timeout);
-        // Not pumped before `on_event` is registered: connecting may report at once.
-        let id = self
-            .driver
-            .command(|c, now| c.socket_with(now, nsp, options));
-        {
-            let mut sockets = self.driver.sink().sockets.borrow_mut();
-            sockets.retain(|(s, ..)| *s != id);
-            sockets.push((id, on_event, retries > 0));
-        }
-        self.driver.pump();
-        Ok(JsSocket {
-            driver: self.driver.clone(),
-            id,
-            retries,
-            ack_timeout,
-        })
-    }
-
-    /// `manager.open()`.
-    pub fn open(&self) {
-        self.driver.with(|c, now| c.open(now));
-    }
-
-    /// `manager.close()` (`disconnect()`): closes the connection, no reconnection.
-    pub fn close(&self) {
-        self.driver.with(|c, now| c.close(now));
-    }
-
-    /// The browser's `offline` event: the transport is closed at once and the manager
-    /// reconnects (the wrapper forwards the event).
-    pub fn offline(&self) {
-        self.driver.with(|c, now| c.handle_offline(now));
-    }
-
-    /// The engine's transport name (`"polling"`, `"websocket"`), while there is an engine
-    /// (`undefined` otherwise). Getters return JS values rather than `Option<String>`: the module
-    /// then needs no return-slot shim per getter.
-    #[wasm_bindgen(getter)]
-    pub fn transport(&self) -> JsValue {
-        self.driver.read(|c| {
-            string_or_undefined(
-                c.engine()
-                    .and_then(|(_, s)| s.transport())
-                    .map(|t| t.as_str()),
-            )
-        })
-    }
-
-    /// The engine's session id, once its handshake arrived.
-    #[wasm_bindgen(getter)]
-    pub fn sid(&self) -> JsValue {
-        self.driver.read(|c| {
-            string_or_undefined(
-                c.engine()
-                    .and_then(|(_, s)| s.sid())
-                    .map(|sid| sid.as_str()),
-            )
-        })
-    }
-
-    /// The manager's `readyState`: `"opening"`, `"open"` or `"closed"`.
-    #[wasm_bindgen(getter, js_name = readyState)]
-    pub fn ready_state(&self) -> JsValue {
-        use socket_client::ReadyState;
-        JsValue::from_str(match self.driver.read(|c| c.manager().state()) {
-            ReadyState::Opening => "opening",
-            ReadyState::Open => "open",
-            ReadyState::Closed => "closed",
-        })
-    }
-
-    /// The reference's option setters (`manager.reconnection(false)` ...): `name` is the
-    /// option's; it takes effect from the next reconnection on.
-    pub fn set(&self, name: &str, value: &JsValue) {
-        self.driver
-            .with(|c, _| options::set_manager_option(c, name, value));
-    }
-
-    /// Whether the manager is closed for good with nothing that freeing it would lose: the
-    /// wrapper then frees its handles (it hears an `idle` event when this becomes true).
-    #[wasm_bindgen(getter)]
-    pub fn idle(&self) -> bool {
-        JsSink::idle(&self.driver)
-    }
-
-    /// Whether a reconnection is scheduled or under way.
-    #[wasm_bindgen(getter)]
-    pub fn reconnecting(&self) -> bool {
-        self.driver.read(|c| c.manager().is_reconnecting())
-    }
-
-    /// Turns the engine's `packet` events on (the wrapper does once something listens).
-    #[wasm_bindgen(js_name = packetEvents)]
-    pub fn packet_events(&self, on: bool) {
-        self.driver.set_packet_events(on);
-    }
-
-    /// Drops the transports without a word to the server (`closeOnBeforeunload`).
-    #[wasm_bindgen(js_name = dropTransports)]
-    pub fn drop_transports(&self) {
-        self.driver.drop_transports();
-    }
-}
-
-/// A namespace socket of a [`JsManager`]. Not meant to be used directly: the package's `Socket`
-/// wraps it.
-#[wasm_bindgen(js_name = RawSocket)]
-pub struct JsSocket {
-    driver: Driver<JsSink>,
-    id: SocketId,
-    retries: u32,
-    ack_timeout: Option<Duration>,
-}
-
-#[wasm_bindgen(js_class = RawSocket)]
-impl JsSocket {
-    /// `socket.connect()`.
-    pub fn connect(&self) {
-        self.driver.with(|c, now| c.connect(now, self.id));
-    }
-
-    /// `socket.disconnect()`.
-    pub fn disconnect(&self) {
-        self.driver.with(|c, now| c.disconnect(now, self.id));
-    }
-
-    /// Sends the CONNECT with `auth` (an object, or `undefined` / `null` for none), answering an
-    /// `auth` event.
-    #[wasm_bindgen(js_name = connectWithAuth)]
-    pub fn connect_with_auth(&self, auth: &JsValue) -> Result<(), JsError> {
-        let auth = if auth.is_undefined() || auth.is_null() {
-            None
-        } else {
-            let json = crate::js::json_stringify(auth, &JsValue::UNDEFINED)
-                .ok()
-                .and_then(|s| s.as_string())
-                .ok_or_else(|| JsError::new("auth must be an object"))?;
-            Some(json)
-        };
-        self.driver
-            .with(|c, now| c.connect_with_auth(now, self.id, auth));
-        Ok(())
-    }
-
-    /// Emits `args` (the event name first). `ack` is called with the server's answer; with
-    /// `with_error` (or a timeout, `ackTimeout` or `retries`) it gets an error or `null` first.
-    pub fn emit(
-        &self,
-        args: &Array,
-        ack: Option<Function>,
-        with_error: bool,
-        timeout: Option<f64>,
-        volatile: bool,
-    ) -> Result<(), JsError> {
-        let encoded = convert::encode(args).map_err(thrown)?;
-        let timeout = timeout
-            .filter(|t| t.is_finite() && *t >= 0.0)
-            .map(|t| Duration::from_millis(t as u64));
-        let with_error = with_error
-            || timeout.is_some()
-            || self.ack_timeout.is_some()
-            || (self.retries > 0 && !volatile);
-        let ack = ack.map(|callback| AckCallback {
-            callback,
-            with_error,
-        });
-        let op = Op::Emit {
-            ack,
-            timeout,
-            volatile,
-        };
-        submit(&self.driver, self.id, encoded, op).map_err(|e| match e {
-            Refused::Emit(EmitError::ReservedEventName) => reserved(&args.get(0)),
-            e => refused_error(&e),
-        })
-    }
-
-    /// Answers the server's event `id` with `args`.
-    pub fn ack(&self, id: f64, args: &Array) -> Result<(), JsError> {
-        let encoded = convert::encode(args).map_err(thrown)?;
-        submit(&self.driver, self.id, encoded, Op::Ack(AckId(id as u64)))
-            .map_err(|e| refused_error(&e))
-    }
-
-    /// The socket's id, while connected.
-    #[wasm_bindgen(getter)]
-    pub fn id(&self) -> JsValue {
-        self.driver
-            .read(|c| string_or_undefined(c.manager().sid(self.id)))
-    }
-
-    /// Whether the socket is connected to its namespace.
-    #[wasm_bindgen(getter)]
-    pub fn connected(&self) -> bool {
-        self.driver.read(|c| c.manager().is_connected(self.id))
-    }
-
-    /// Whether the socket reconnects when its manager does.
-    #[wasm_bindgen(getter)]
-    pub fn active(&self) -> bool {
-        self.driver.read(|c| c.manager().is_active(self.id))
-    }
-
-    /// Whether the last connection recovered the previous session.
-    #[wasm_bindgen(getter)]
-    pub fn recovered(&self) -> bool {
-        self.driver.read(|c| c.manager().is_recovered(self.id))
-    }
-}
-
 /// A JS string, or `undefined` for none.
 fn string_or_undefined(s: Option<&str>) -> JsValue {
     s.map_or(JsValue::UNDEFINED, JsValue::from_str)
-}
-
-/// A value `JSON.stringify` threw, as a `JsError` with its message.
-fn thrown(value: JsValue) -> JsError {
-    JsError::new(&crate::js::error_text(&value))
 }

@@ -8,8 +8,8 @@
 use proto::Instant;
 use wasm_bindgen::prelude::*;
 
+use crate::callback::Callback;
 use crate::counters::{self, Kind};
-use crate::driver::Callback;
 
 #[wasm_bindgen]
 extern "C" {

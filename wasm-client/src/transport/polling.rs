@@ -18,7 +18,7 @@ use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::*;
 use web_sys::{AbortController, Response};
 
-use crate::driver::Callback;
+use crate::callback::Callback;
 use crate::js;
 
 #[wasm_bindgen]

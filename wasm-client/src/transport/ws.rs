@@ -4,8 +4,8 @@
 //! `error`, `close`); [`WsEvent::read`] tells them apart. [`Ws`] owns it and detaches it before
 //! closing the socket on drop, so no event of a socket the core has let go of reaches the driver.
 
+use crate::callback::Callback;
 use crate::counters::{self, Kind};
-use crate::driver::Callback;
 use crate::js;
 use js_sys::{ArrayBuffer, Uint8Array};
 use proto::engine::Frame;

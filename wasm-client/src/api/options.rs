@@ -1,0 +1,160 @@
+//! [`Options`]: the connection's options, socket.io-client's, with the defaults the core's
+//! configuration holds (`proto::client::Config::new`, `proto::socket::client::Config::default`).
+
+use core::time::Duration;
+
+use proto::client::Config;
+use proto::socket::client::{Auth, SocketOptions};
+use proto::url::{EngineUrl, ServerUrl};
+use serde::Serialize;
+use serde_json::Value;
+
+use super::{Error, Transport};
+use crate::transport::polling::PollOptions;
+
+/// The connection's options: socket.io-client's, with the same defaults.
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct Options {
+    /// The Engine.IO path (default `/socket.io/`).
+    pub path: String,
+    /// Query parameters sent with every request.
+    pub query: Vec<(String, String)>,
+    /// Transports in order of preference (default long-polling, then WebSocket).
+    pub transports: Vec<Transport>,
+    /// Upgrade from long-polling to WebSocket (default true).
+    pub upgrade: bool,
+    /// Open on WebSocket directly when the last WebSocket worked (default false).
+    pub remember_upgrade: bool,
+    /// Try the next transport when the first fails to connect (default false).
+    pub try_all_transports: bool,
+    /// Cache-busting `t` parameter: `None` on polling only (the default), or on every request or none.
+    pub timestamp_requests: Option<bool>,
+    /// Reconnect automatically (default true).
+    pub reconnection: bool,
+    /// Attempts before giving up (default unlimited).
+    pub reconnection_attempts: Option<u32>,
+    /// First reconnection delay (default 1 s).
+    pub reconnection_delay: Duration,
+    /// Largest reconnection delay (default 5 s).
+    pub reconnection_delay_max: Duration,
+    /// Jitter of the reconnection delay, 0 to 1 (default 0.5).
+    pub randomization_factor: f64,
+    /// Connection timeout (default 20 s; `None` waits forever).
+    pub timeout: Option<Duration>,
+    /// Connect at once (default true).
+    pub auto_connect: bool,
+    /// Default acknowledgement timeout (default none).
+    pub ack_timeout: Option<Duration>,
+    /// Resend unacknowledged emits up to this many times (default 0).
+    pub retries: u32,
+    /// Send cookies with cross-origin long-polling requests (default false).
+    pub with_credentials: bool,
+    /// Headers added to long-polling requests.
+    pub extra_headers: Vec<(String, String)>,
+    /// The CONNECT payload: a JSON object.
+    pub auth: Option<Value>,
+}
+
+impl Default for Options {
+    /// The core's defaults, which are socket.io-client's.
+    fn default() -> Self {
+        let config = Config::new(EngineUrl {
+            // The core configures a session for a URL; only its defaults are read back here.
+            server: ServerUrl {
+                secure: false,
+                host: String::new(),
+                port: 0,
+                pathname: String::new(),
+                query: Vec::new(),
+            },
+            // With the trailing slash that the reference's `addTrailingSlash` adds by default.
+            path: [crate::options::DEFAULT_PATH, "/"].concat(),
+            query: Vec::new(),
+        });
+        let (engine, manager) = (config.engine, config.manager);
+        let poll = PollOptions::default();
+        Options {
+            path: engine.url.path,
+            query: engine.url.query,
+            transports: engine.transports,
+            upgrade: engine.upgrade,
+            remember_upgrade: engine.remember_upgrade,
+            try_all_transports: engine.try_all_transports,
+            timestamp_requests: engine.timestamp_requests,
+            reconnection: manager.reconnection,
+            reconnection_attempts: manager.reconnection_attempts,
+            reconnection_delay: manager.reconnection_delay,
+            reconnection_delay_max: manager.reconnection_delay_max,
+            randomization_factor: manager.randomization_factor,
+            timeout: manager.timeout,
+            auto_connect: manager.auto_connect,
+            ack_timeout: manager.ack_timeout,
+            retries: manager.retries,
+            with_credentials: poll.with_credentials,
+            extra_headers: poll.extra_headers,
+            auth: None,
+        }
+    }
+}
+
+impl Options {
+    /// Sets the CONNECT payload (a value serializing to a JSON object).
+    pub fn with_auth<T: Serialize + ?Sized>(mut self, auth: &T) -> Result<Self, Error> {
+        self.auth = Some(serde_json::to_value(auth)?);
+        Ok(self)
+    }
+
+    /// Sets the transports.
+    pub fn with_transports(mut self, transports: impl Into<Vec<Transport>>) -> Self {
+        self.transports = transports.into();
+        self
+    }
+
+    /// The core's configuration for `server`, and the polling requests' options.
+    pub(super) fn config(&self, server: ServerUrl) -> (Config, PollOptions) {
+        let query = if server.query.is_empty() {
+            self.query.clone()
+        } else {
+            server.query.clone()
+        };
+        let mut config = Config::new(EngineUrl {
+            server,
+            path: self.path.clone(),
+            query,
+        });
+        let engine = &mut config.engine;
+        engine.transports = self.transports.clone();
+        engine.upgrade = self.upgrade;
+        engine.remember_upgrade = self.remember_upgrade;
+        engine.try_all_transports = self.try_all_transports;
+        engine.timestamp_requests = self.timestamp_requests;
+        let manager = &mut config.manager;
+        manager.reconnection = self.reconnection;
+        manager.reconnection_attempts = self.reconnection_attempts;
+        manager.reconnection_delay = self.reconnection_delay;
+        manager.reconnection_delay_max = self.reconnection_delay_max;
+        manager.randomization_factor = self.randomization_factor;
+        manager.timeout = self.timeout;
+        manager.auto_connect = self.auto_connect;
+        manager.ack_timeout = self.ack_timeout;
+        manager.retries = self.retries;
+        let poll = PollOptions {
+            with_credentials: self.with_credentials,
+            extra_headers: self.extra_headers.clone(),
+        };
+        (config, poll)
+    }
+
+    /// A socket's options: the auth, retries and ack timeout.
+    pub(super) fn socket_options(&self) -> Result<SocketOptions, Error> {
+        let auth = match &self.auth {
+            Some(auth) => Auth::object(serde_json::to_string(auth)?)?,
+            None => Auth::NONE,
+        };
+        let mut options = SocketOptions::new(auth);
+        options.retries = self.retries;
+        options.ack_timeout = self.ack_timeout;
+        Ok(options)
+    }
+}

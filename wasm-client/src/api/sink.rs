@@ -1,0 +1,262 @@
+//! The Rust side of one driver ([`RustSink`]): the application's handlers, the streams' queues and
+//! the acknowledgements awaited, and the delivery of the core's events to them, as [`Event`]s (an
+//! event with the means to acknowledge it), [`SocketEvent`]s and [`ManagerEvent`]s.
+
+use std::cell::{Cell, RefCell};
+use std::rc::{Rc, Weak};
+
+use proto::client::Event as CoreEvent;
+use proto::socket::client::{self as socket_client, SocketId};
+use proto::socket::packet::AckId;
+use serde::de::Deserialize;
+use serde_json::Value;
+
+use super::event::{ConnectError, Disconnection, ManagerEvent, SocketEvent};
+use super::stream::{AckSlot, EventQueue};
+use super::{Args, CloseDescription, Error, IntoPayload, payload};
+use crate::driver::{Driver, Sink, WeakDriver};
+
+/// An event the server emitted.
+#[derive(Debug)]
+pub struct Event {
+    name: String,
+    args: Args,
+    ack: Option<AckSender>,
+}
+
+impl Event {
+    /// The event's name.
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// Its arguments (without the name, nor the recovery offset).
+    pub fn args(&self) -> &Args {
+        &self.args
+    }
+
+    /// Whether the server waits for an acknowledgement.
+    pub fn wants_ack(&self) -> bool {
+        self.ack.is_some()
+    }
+
+    /// Its arguments as `T`, by the [rule](crate#arguments) (a tuple takes several, `()` none,
+    /// any other type the first).
+    pub fn data<'de, T: Deserialize<'de>>(&'de self) -> Result<T, Error> {
+        self.args.data()
+    }
+
+    /// Acknowledges the event with `payload` (`&()` for no argument, a tuple for several). Only
+    /// the first call sends; it does nothing for an event the server did not ask an
+    /// acknowledgement for.
+    pub fn ack(&self, payload: impl IntoPayload) -> Result<(), Error> {
+        let Some(sender) = &self.ack else {
+            return Ok(());
+        };
+        if sender.sent.replace(true) {
+            return Ok(());
+        }
+        let Some(driver) = sender.driver.upgrade() else {
+            return Ok(());
+        };
+        let args = payload.into_payload()?.into_args(None)?;
+        driver.with(|c, now| c.ack(now, sender.socket, sender.id, args))?;
+        Ok(())
+    }
+}
+
+struct AckSender {
+    driver: WeakDriver<RustSink>,
+    socket: SocketId,
+    id: AckId,
+    sent: Cell<bool>,
+}
+
+impl core::fmt::Debug for AckSender {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("AckSender").field("id", &self.id).finish()
+    }
+}
+
+/// An application's handler of one event name ([`Socket::on_event`](super::Socket::on_event)).
+pub(super) type Handler = Rc<RefCell<dyn FnMut(&Event)>>;
+
+/// A socket's event stream.
+pub(super) struct Subscriber {
+    pub(super) socket: SocketId,
+    pub(super) queue: Weak<RefCell<EventQueue<SocketEvent>>>,
+}
+
+/// The Rust side of one driver: handlers, streams and pending acknowledgements.
+#[derive(Default)]
+pub(crate) struct RustSink {
+    pub(super) handlers: RefCell<Vec<(u64, SocketId, String, Handler)>>,
+    pub(super) next_handler: Cell<u64>,
+    pub(super) subscribers: RefCell<Vec<Subscriber>>,
+    pub(super) acks: RefCell<Vec<(u64, Rc<RefCell<AckSlot>>)>>,
+    pub(super) manager_subscribers: RefCell<Vec<Weak<RefCell<EventQueue<ManagerEvent>>>>>,
+    /// The description reported for the engine closing now, until the manager's `close`.
+    pending_description: RefCell<Option<CloseDescription>>,
+    /// The description of the last `close`, for the sockets' `disconnect` events after it.
+    description: RefCell<Option<CloseDescription>>,
+}
+
+impl RustSink {
+    fn publish(&self, socket: SocketId, event: SocketEvent) {
+        self.subscribers.borrow_mut().retain(|s| {
+            let Some(queue) = s.queue.upgrade() else {
+                return false;
+            };
+            if s.socket == socket {
+                queue.borrow_mut().push(event.clone());
+            }
+            true
+        });
+    }
+
+    fn publish_manager(&self, event: ManagerEvent) {
+        self.manager_subscribers.borrow_mut().retain(|queue| {
+            let Some(queue) = queue.upgrade() else {
+                return false;
+            };
+            queue.borrow_mut().push(event.clone());
+            true
+        });
+    }
+}
+
+impl Drop for RustSink {
+    fn drop(&mut self) {
+        for s in self.subscribers.get_mut().drain(..) {
+            if let Some(queue) = s.queue.upgrade() {
+                queue.borrow_mut().close();
+            }
+        }
+        for queue in self.manager_subscribers.get_mut().drain(..) {
+            if let Some(queue) = queue.upgrade() {
+                queue.borrow_mut().close();
+            }
+        }
+    }
+}
+
+impl Sink for RustSink {
+    fn deliver(driver: &Driver<Self>, event: CoreEvent) {
+        use socket_client::Event as E;
+        let sink = driver.sink();
+        let event = match event {
+            CoreEvent::Manager(event) => event,
+            CoreEvent::CloseDescription(d) => {
+                *sink.pending_description.borrow_mut() = Some(d);
+                return;
+            }
+            CoreEvent::Ping => return sink.publish_manager(ManagerEvent::Ping),
+            CoreEvent::Upgrading => return sink.publish_manager(ManagerEvent::Upgrading),
+            CoreEvent::Upgrade(t) => return sink.publish_manager(ManagerEvent::Upgrade(t)),
+            CoreEvent::UpgradeError(e) => {
+                return sink.publish_manager(ManagerEvent::UpgradeError(e));
+            }
+            CoreEvent::TransportError(e) => {
+                return sink.publish_manager(ManagerEvent::TransportError(e));
+            }
+            _ => return,
+        };
+        match event {
+            E::Open => sink.publish_manager(ManagerEvent::Open),
+            E::Error(e) => sink.publish_manager(ManagerEvent::Error(e)),
+            E::Close(reason) => {
+                let description = sink.pending_description.borrow_mut().take();
+                sink.description.replace(description.clone());
+                sink.publish_manager(ManagerEvent::Close {
+                    reason,
+                    description,
+                });
+            }
+            E::ReconnectAttempt(n) => sink.publish_manager(ManagerEvent::ReconnectAttempt(n)),
+            E::Reconnect(n) => sink.publish_manager(ManagerEvent::Reconnect(n)),
+            E::ReconnectError(e) => sink.publish_manager(ManagerEvent::ReconnectError(e)),
+            E::ReconnectFailed => sink.publish_manager(ManagerEvent::ReconnectFailed),
+            E::Connect { socket } => sink.publish(socket, SocketEvent::Connect),
+            E::ConnectError { socket, data } => {
+                let data: Value = serde_json::from_str(&data).unwrap_or_default();
+                let error = ConnectError {
+                    message: data
+                        .get("message")
+                        .and_then(Value::as_str)
+                        .unwrap_or_default()
+                        .to_string(),
+                    data: data.get("data").cloned(),
+                };
+                sink.publish(socket, SocketEvent::ConnectError(error));
+            }
+            E::Disconnect { socket, reason } => {
+                let description = if reason.is_deliberate() {
+                    None
+                } else {
+                    sink.description.borrow().clone()
+                };
+                sink.publish(
+                    socket,
+                    SocketEvent::Disconnect(Disconnection {
+                        reason,
+                        description,
+                    }),
+                );
+            }
+            E::Event { socket, args, id } => {
+                // The recovery offset: the core records it from events with no ack id whose
+                // last argument is a string, when the session has a pid.
+                let recovering = id.is_none() && driver.read(|c| c.manager().pid(socket).is_some());
+                let Some((name, args)) = payload::split_event(args, recovering) else {
+                    return;
+                };
+                sink.publish(
+                    socket,
+                    SocketEvent::Event {
+                        name: name.clone(),
+                        args: args.clone(),
+                    },
+                );
+                let event = Event {
+                    name,
+                    args,
+                    ack: id.map(|id| AckSender {
+                        driver: driver.downgrade(),
+                        socket,
+                        id,
+                        sent: Cell::new(false),
+                    }),
+                };
+                let handlers: Vec<Handler> = sink
+                    .handlers
+                    .borrow()
+                    .iter()
+                    .filter(|(_, s, name, _)| *s == socket && *name == event.name)
+                    .map(|(_, _, _, h)| Rc::clone(h))
+                    .collect();
+                for handler in handlers {
+                    // Never re-entered: events are delivered one at a time.
+                    if let Ok(mut handler) = handler.try_borrow_mut() {
+                        handler(&event);
+                    }
+                }
+            }
+            E::Ack { handle, result, .. } => {
+                let slot = {
+                    let mut acks = sink.acks.borrow_mut();
+                    let i = acks.iter().position(|(h, _)| *h == handle.get());
+                    i.map(|i| acks.swap_remove(i).1)
+                };
+                if let Some(slot) = slot {
+                    let mut slot = slot.borrow_mut();
+                    slot.result = Some(result.map(Args));
+                    if let Some(w) = slot.waker.take() {
+                        w.wake();
+                    }
+                }
+            }
+            // The typed API has no per-socket auth callback: its auth is static.
+            _ => {}
+        }
+    }
+}

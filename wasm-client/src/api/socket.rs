@@ -1,0 +1,242 @@
+//! [`Socket`]: a socket on one namespace (emits, acknowledgements, handlers, its event stream),
+//! and the [`Manager`] methods that make one.
+
+use core::time::Duration;
+use std::cell::RefCell;
+use std::rc::Rc;
+
+use proto::socket::client::{Emit, SocketId};
+use proto::socket::packet::Nsp;
+use proto::url::ServerUrl;
+use serde::de::DeserializeOwned;
+
+use super::event::ConnectionState;
+use super::sink::{Event, RustSink, Subscriber};
+use super::stream::{AckFuture, AckSlot, EventQueue, Events};
+use super::{Error, IntoPayload, Manager, Options, Payload};
+use crate::driver::Driver;
+
+impl Manager {
+    /// The socket of namespace `nsp` (`/`, `/admin` ...), with this manager's auth, retries and
+    /// ack timeout.
+    pub fn socket(&self, nsp: &str) -> Result<Socket, Error> {
+        self.socket_with(nsp, &self.options)
+    }
+
+    /// The socket of namespace `nsp` with its own auth, retries and ack timeout.
+    pub fn socket_with(&self, nsp: &str, options: &Options) -> Result<Socket, Error> {
+        let nsp = Nsp::new(nsp)?;
+        let options = options.socket_options()?;
+        let id = self
+            .driver()
+            .with(|c, now| c.socket_with(now, nsp, options));
+        Ok(Socket {
+            manager: self.clone(),
+            id,
+        })
+    }
+}
+
+/// A socket on one namespace.
+#[derive(Clone)]
+pub struct Socket {
+    manager: Manager,
+    id: SocketId,
+}
+
+impl Socket {
+    /// A socket for `url` on a manager of its own; the URL's path is the namespace (`/` when
+    /// empty).
+    pub fn connect(url: &str, options: Options) -> Result<Socket, Error> {
+        let nsp = ServerUrl::parse(url)?.pathname;
+        Manager::new(url, options)?.socket(&nsp)
+    }
+
+    fn driver(&self) -> &Driver<RustSink> {
+        self.manager.driver()
+    }
+
+    /// The socket's manager.
+    pub fn manager(&self) -> &Manager {
+        &self.manager
+    }
+
+    /// The session id while connected.
+    pub fn id(&self) -> Option<String> {
+        self.driver()
+            .read(|c| c.manager().sid(self.id).map(String::from))
+    }
+
+    /// Whether the socket is connected to its namespace.
+    pub fn connected(&self) -> bool {
+        self.driver().read(|c| c.manager().is_connected(self.id))
+    }
+
+    /// Whether the last connection recovered the previous session.
+    pub fn recovered(&self) -> bool {
+        self.driver().read(|c| c.manager().is_recovered(self.id))
+    }
+
+    /// The socket's state.
+    pub fn state(&self) -> ConnectionState {
+        self.driver().read(|c| {
+            let m = c.manager();
+            if m.is_connected(self.id) {
+                ConnectionState::Connected
+            } else if m.is_active(self.id) {
+                ConnectionState::Connecting
+            } else {
+                ConnectionState::Disconnected
+            }
+        })
+    }
+
+    /// Connects (again): after `auto_connect: false`, a refusal or a [`Socket::disconnect`]
+    /// (the reference's `socket.connect()` / `socket.open()`).
+    pub fn open(&self) {
+        self.driver().with(|c, now| c.connect(now, self.id));
+    }
+
+    /// Disconnects; no reconnection.
+    pub fn disconnect(&self) {
+        self.driver().with(|c, now| c.disconnect(now, self.id));
+    }
+
+    /// Emits `event` with `payload`'s arguments (`&()` for none, a tuple for several, any other
+    /// value for one: the [rule](crate#arguments)); sent at once when connected, buffered until
+    /// then otherwise.
+    pub fn emit(&self, event: &str, payload: impl IntoPayload) -> Result<(), Error> {
+        self.send(event, payload.into_payload()?, None, false)
+            .map(drop)
+    }
+
+    /// Emits `event` unless it cannot leave now (dropped rather than buffered).
+    pub fn emit_volatile(&self, event: &str, payload: impl IntoPayload) -> Result<(), Error> {
+        self.send(event, payload.into_payload()?, None, true)
+            .map(drop)
+    }
+
+    /// Emits `event` and resolves with the server's acknowledgement read as `R` by the
+    /// [rule](crate#arguments): a tuple takes one argument per element, `()` none, any other type
+    /// the first (the socket's `ack_timeout`, if any, applies).
+    pub async fn emit_with_ack<R: DeserializeOwned>(
+        &self,
+        event: &str,
+        payload: impl IntoPayload,
+    ) -> Result<R, Error> {
+        self.emit_with_ack_args(event, payload, None).await?.data()
+    }
+
+    /// As [`Socket::emit_with_ack`], failing with [`AckError::Timeout`](super::AckError::Timeout) after `timeout`.
+    pub async fn emit_with_ack_timeout<R: DeserializeOwned>(
+        &self,
+        event: &str,
+        payload: impl IntoPayload,
+        timeout: Duration,
+    ) -> Result<R, Error> {
+        self.emit_with_ack_args(event, payload, Some(timeout))
+            .await?
+            .data()
+    }
+
+    /// Emits `event` and resolves with every argument of the acknowledgement.
+    pub fn emit_with_ack_args(
+        &self,
+        event: &str,
+        payload: impl IntoPayload,
+        timeout: Option<Duration>,
+    ) -> AckFuture {
+        let slot = Rc::new(RefCell::new(AckSlot::default()));
+        match payload
+            .into_payload()
+            .and_then(|p| self.send(event, p, Some((timeout, Rc::clone(&slot))), false))
+        {
+            Ok(_) => AckFuture { slot, error: None },
+            Err(e) => AckFuture {
+                slot,
+                error: Some(e),
+            },
+        }
+    }
+
+    fn send(
+        &self,
+        event: &str,
+        payload: Payload,
+        ack: Option<(Option<Duration>, Rc<RefCell<AckSlot>>)>,
+        volatile: bool,
+    ) -> Result<(), Error> {
+        let mut emit = Emit::new(payload.into_args(Some(event))?);
+        emit.volatile = volatile;
+        if let Some((timeout, _)) = &ack {
+            emit.ack = true;
+            emit.timeout = *timeout;
+        }
+        let driver = self.driver();
+        let handle = driver.command(|c, now| c.emit(now, self.id, emit));
+        if let (Ok(Some(handle)), Some((_, slot))) = (&handle, ack) {
+            driver.sink().acks.borrow_mut().push((handle.get(), slot));
+        }
+        driver.pump();
+        handle?;
+        Ok(())
+    }
+
+    /// Calls `handler` with each `event`'s arguments read as `T` by the [rule](crate#arguments): a
+    /// tuple takes one argument per element, `()` none, any other type the first (`Option` for
+    /// events that may have none). An event whose arguments do not deserialize as `T` is skipped.
+    pub fn on<T: DeserializeOwned + 'static>(
+        &self,
+        event: &str,
+        mut handler: impl FnMut(T) + 'static,
+    ) -> HandlerId {
+        self.on_event(event, move |e| {
+            if let Ok(payload) = e.data::<T>() {
+                handler(payload);
+            }
+        })
+    }
+
+    /// Calls `handler` with each `event` whole: every argument, binary ones, and its
+    /// acknowledgement.
+    pub fn on_event(&self, event: &str, handler: impl FnMut(&Event) + 'static) -> HandlerId {
+        let sink = self.driver().sink();
+        let id = sink.next_handler.get();
+        sink.next_handler.set(id + 1);
+        sink.handlers.borrow_mut().push((
+            id,
+            self.id,
+            String::from(event),
+            Rc::new(RefCell::new(handler)),
+        ));
+        HandlerId(id)
+    }
+
+    /// Removes a handler.
+    pub fn off(&self, handler: HandlerId) {
+        self.driver()
+            .sink()
+            .handlers
+            .borrow_mut()
+            .retain(|(id, ..)| *id != handler.0);
+    }
+
+    /// The socket's lifecycle and events from now on. Each call gives a stream of its own; it ends
+    /// when the connection is dropped.
+    pub fn events(&self) -> Events {
+        let queue = Rc::new(RefCell::new(EventQueue::default()));
+        self.driver()
+            .sink()
+            .subscribers
+            .borrow_mut()
+            .push(Subscriber {
+                socket: self.id,
+                queue: Rc::downgrade(&queue),
+            });
+        Events { queue }
+    }
+}
+
+/// A handler registered with [`Socket::on`] or [`Socket::on_event`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct HandlerId(u64);

@@ -1,0 +1,124 @@
+//! `RawSocket`: a namespace socket of a `RawManager`, as the wrapper's `Socket` drives it.
+
+use core::time::Duration;
+
+use js_sys::{Array, Function};
+use proto::socket::client::{EmitError, SocketId};
+use proto::socket::packet::AckId;
+use wasm_bindgen::prelude::*;
+
+use super::queue::{Op, Refused, refused_error, reserved, submit};
+use super::{AckCallback, JsSink, string_or_undefined};
+use crate::convert;
+use crate::driver::Driver;
+
+/// A namespace socket of a [`JsManager`](super::JsManager). Not meant to be used directly: the package's `Socket`
+/// wraps it.
+#[wasm_bindgen(js_name = RawSocket)]
+pub struct JsSocket {
+    pub(super) driver: Driver<JsSink>,
+    pub(super) id: SocketId,
+    pub(super) retries: u32,
+    pub(super) ack_timeout: Option<Duration>,
+}
+
+#[wasm_bindgen(js_class = RawSocket)]
+impl JsSocket {
+    /// `socket.connect()`.
+    pub fn connect(&self) {
+        self.driver.with(|c, now| c.connect(now, self.id));
+    }
+
+    /// `socket.disconnect()`.
+    pub fn disconnect(&self) {
+        self.driver.with(|c, now| c.disconnect(now, self.id));
+    }
+
+    /// Sends the CONNECT with `auth` (an object, or `undefined` / `null` for none), answering an
+    /// `auth` event.
+    #[wasm_bindgen(js_name = connectWithAuth)]
+    pub fn connect_with_auth(&self, auth: &JsValue) -> Result<(), JsError> {
+        let auth = if auth.is_undefined() || auth.is_null() {
+            None
+        } else {
+            let json = crate::js::json_stringify(auth, &JsValue::UNDEFINED)
+                .ok()
+                .and_then(|s| s.as_string())
+                .ok_or_else(|| JsError::new("auth must be an object"))?;
+            Some(json)
+        };
+        self.driver
+            .with(|c, now| c.connect_with_auth(now, self.id, auth));
+        Ok(())
+    }
+
+    /// Emits `args` (the event name first). `ack` is called with the server's answer; with
+    /// `with_error` (or a timeout, `ackTimeout` or `retries`) it gets an error or `null` first.
+    pub fn emit(
+        &self,
+        args: &Array,
+        ack: Option<Function>,
+        with_error: bool,
+        timeout: Option<f64>,
+        volatile: bool,
+    ) -> Result<(), JsError> {
+        let encoded = convert::encode(args).map_err(thrown)?;
+        let timeout = timeout
+            .filter(|t| t.is_finite() && *t >= 0.0)
+            .map(|t| Duration::from_millis(t as u64));
+        let with_error = with_error
+            || timeout.is_some()
+            || self.ack_timeout.is_some()
+            || (self.retries > 0 && !volatile);
+        let ack = ack.map(|callback| AckCallback {
+            callback,
+            with_error,
+        });
+        let op = Op::Emit {
+            ack,
+            timeout,
+            volatile,
+        };
+        submit(&self.driver, self.id, encoded, op).map_err(|e| match e {
+            Refused::Emit(EmitError::ReservedEventName) => reserved(&args.get(0)),
+            e => refused_error(&e),
+        })
+    }
+
+    /// Answers the server's event `id` with `args`.
+    pub fn ack(&self, id: f64, args: &Array) -> Result<(), JsError> {
+        let encoded = convert::encode(args).map_err(thrown)?;
+        submit(&self.driver, self.id, encoded, Op::Ack(AckId(id as u64)))
+            .map_err(|e| refused_error(&e))
+    }
+
+    /// The socket's id, while connected.
+    #[wasm_bindgen(getter)]
+    pub fn id(&self) -> JsValue {
+        self.driver
+            .read(|c| string_or_undefined(c.manager().sid(self.id)))
+    }
+
+    /// Whether the socket is connected to its namespace.
+    #[wasm_bindgen(getter)]
+    pub fn connected(&self) -> bool {
+        self.driver.read(|c| c.manager().is_connected(self.id))
+    }
+
+    /// Whether the socket reconnects when its manager does.
+    #[wasm_bindgen(getter)]
+    pub fn active(&self) -> bool {
+        self.driver.read(|c| c.manager().is_active(self.id))
+    }
+
+    /// Whether the last connection recovered the previous session.
+    #[wasm_bindgen(getter)]
+    pub fn recovered(&self) -> bool {
+        self.driver.read(|c| c.manager().is_recovered(self.id))
+    }
+}
+
+/// A value `JSON.stringify` threw, as a `JsError` with its message.
+fn thrown(value: JsValue) -> JsError {
+    JsError::new(&crate::js::error_text(&value))
+}

@@ -191,7 +191,7 @@ impl Args {
     /// The first element as an event name: a string (unescaped) or a number (its JSON text), as
     /// the reference accepts both. `None` if the array is empty or starts with anything else.
     pub fn event_name(&self) -> Option<Cow<'_, str>> {
-        super::packet::event_name_in(&self.text)
+        event_name_in(&self.text)
     }
 
     /// The elements' raw JSON texts (a binary element is its placeholder's text).
@@ -268,6 +268,17 @@ impl Args {
             placeholders,
             depth: self.depth,
         }
+    }
+}
+
+/// The event name in an EVENT's JSON array `args`: the first element, a string (unescaped) or a
+/// number (as its JSON text). `None` if the array is empty or starts with anything else.
+pub(crate) fn event_name_in(args: &str) -> Option<Cow<'_, str>> {
+    let first = json::array_items(args).next()?;
+    match first.as_bytes().first()? {
+        b'"' => json::parse_string(first).ok(),
+        b'-' | b'0'..=b'9' => Some(Cow::Borrowed(first)),
+        _ => None,
     }
 }
 

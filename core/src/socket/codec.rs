@@ -38,8 +38,8 @@ use alloc::string::String;
 use alloc::vec::Vec;
 use core::fmt;
 
-use super::args::Args;
-use super::packet::{AckId, Nsp, Packet, PacketData, PacketType, RESERVED_EVENTS, event_name_in};
+use super::args::{Args, event_name_in};
+use super::packet::{AckId, Nsp, Packet, PacketData, PacketType, RESERVED_EVENTS};
 use crate::json::{self, JsonError, Kind, Placeholder};
 use crate::text::{decimal_len, push_decimal};
 

@@ -273,17 +273,6 @@ impl Packet {
     }
 }
 
-/// The event name in an EVENT's JSON array `args`: the first element, a string (unescaped) or a
-/// number (as its JSON text). `None` if the array is empty or starts with anything else.
-pub(crate) fn event_name_in(args: &str) -> Option<Cow<'_, str>> {
-    let first = crate::json::array_items(args).next()?;
-    match first.as_bytes().first()? {
-        b'"' => crate::json::parse_string(first).ok(),
-        b'-' | b'0'..=b'9' => Some(Cow::Borrowed(first)),
-        _ => None,
-    }
-}
-
 /// Event names a peer may not use: the reference reserves them for its own lifecycle events.
 pub const RESERVED_EVENTS: &[&str] = &[
     "connect",

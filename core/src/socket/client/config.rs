@@ -5,8 +5,6 @@ use core::time::Duration;
 
 use super::defaults;
 use super::error::{AuthError, validate_object};
-#[cfg(doc)]
-use super::{Event, Manager};
 use crate::json;
 use crate::socket::codec::Limits;
 
@@ -33,8 +31,8 @@ pub struct Config {
     /// How long an engine may take to open before the attempt counts as failed (`timeout`, default
     /// 20000 ms); `None` waits forever (the reference's `timeout: false`).
     pub timeout: Option<Duration>,
-    /// Open the engine in [`Manager::new`] and connect sockets in [`Manager::socket`]
-    /// (`autoConnect`, default `true`).
+    /// Open the engine in [`Manager::new`](super::Manager::new) and connect sockets in
+    /// [`Manager::socket`](super::Manager::socket) (`autoConnect`, default `true`).
     pub auto_connect: bool,
     /// The default ack timeout of new sockets (`ackTimeout`, default none).
     pub ack_timeout: Option<Duration>,
@@ -77,8 +75,10 @@ impl Auth {
     /// No auth payload: the CONNECT carries nothing (or only `pid`/`offset`).
     pub const NONE: Auth = Auth(AuthKind::None);
 
-    /// Ask the driver each time: the manager emits [`Event::AuthRequest`] and the driver answers
-    /// with [`Manager::connect_with_auth`] (the reference's `auth: (cb) => ...`).
+    /// Ask the driver each time: the manager emits
+    /// [`Event::AuthRequest`](super::Event::AuthRequest) and the driver answers with
+    /// [`Manager::connect_with_auth`](super::Manager::connect_with_auth) (the reference's
+    /// `auth: (cb) => ...`).
     pub const CALLBACK: Auth = Auth(AuthKind::Callback);
 
     /// A fixed auth object, as JSON object text (`{"token":"x"}`).

@@ -1,14 +1,13 @@
-//! The reference client's defaults (socket.io-client 4.8), written once: [`Config::default`]
-//! and [`SocketOptions::new`] start from them, and every driver's options layer (the browser's
-//! JS options object, the typed Rust `Options`) falls back to them rather than restating them.
+//! The reference client's defaults (socket.io-client 4.8), written once:
+//! [`Config::default`](super::Config::default) and
+//! [`SocketOptions::new`](super::SocketOptions::new) start from them, and every driver's options
+//! layer (the browser's JS options object, the typed Rust `Options`) falls back to them rather than
+//! restating them.
 //!
 //! The Engine.IO session's defaults (transports, upgrade, ...) are the engine's:
 //! [`engine::client::Config::new`](crate::engine::client::Config::new).
 
 use core::time::Duration;
-
-#[cfg(doc)]
-use super::{Config, SocketOptions};
 
 /// The Engine.IO path a Socket.IO client and server use (`path`); bare Engine.IO uses `/engine.io/`.
 pub const PATH: &str = "/socket.io/";

@@ -2,17 +2,17 @@
 
 use core::time::Duration;
 
-#[cfg(doc)]
-use super::{AckError, Event, Manager};
 use crate::socket::args::Args;
 
-/// A namespace socket of one [`Manager`]: one per namespace, as the reference's `nsps` map.
+/// A namespace socket of one [`Manager`](super::Manager): one per namespace, as the reference's
+/// `nsps` map.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct SocketId(pub(super) usize);
 
 /// The application's handle on one acknowledgement it waits for. Stable across the retries of a
-/// queued packet, whose ack ids change; each handle is answered by exactly one [`Event::Ack`],
-/// unless its socket stays disconnected with the packet still buffered.
+/// queued packet, whose ack ids change; each handle is answered by exactly one
+/// [`Event::Ack`](super::Event::Ack), unless its socket stays disconnected with the packet still
+/// buffered.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct AckHandle(pub(super) u64);
 
@@ -28,10 +28,10 @@ impl AckHandle {
 pub struct Emit {
     /// `["name", arg1, ...]` and the attachments its placeholders point at.
     pub args: Args,
-    /// Ask the server for an acknowledgement; the answer is an [`Event::Ack`].
+    /// Ask the server for an acknowledgement; the answer is an [`Event::Ack`](super::Event::Ack).
     pub ack: bool,
-    /// Fail the ack with [`AckError::Timeout`] after this long (`socket.timeout(ms)`); overrides the
-    /// socket's `ack_timeout`.
+    /// Fail the ack with [`AckError::Timeout`](super::AckError::Timeout) after this long
+    /// (`socket.timeout(ms)`); overrides the socket's `ack_timeout`.
     pub timeout: Option<Duration>,
     /// Drop the packet rather than buffer it when the engine is not open (`socket.volatile`).
     pub volatile: bool,

@@ -2,8 +2,6 @@
 
 use alloc::string::String;
 
-#[cfg(doc)]
-use super::{Config, Manager};
 use crate::engine::CloseReason;
 use crate::json::{self, JsonError, Kind};
 use crate::socket::args::Args;
@@ -14,7 +12,7 @@ use crate::text::{ErrorText, display_by_text};
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum ConnectionError {
-    /// The engine did not open within [`Config::timeout`].
+    /// The engine did not open within [`Config::timeout`](super::Config::timeout).
     Timeout,
     /// The engine failed or closed.
     Engine(CloseReason),
@@ -57,7 +55,8 @@ display_by_text!(AckError);
 
 impl core::error::Error for AckError {}
 
-/// Why [`Manager::emit`] or [`Manager::ack`] refused its arguments (caller misuse, not a peer fault).
+/// Why [`Manager::emit`](super::Manager::emit) or [`Manager::ack`](super::Manager::ack) refused its
+/// arguments (caller misuse, not a peer fault).
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum EmitError {

@@ -3,8 +3,6 @@
 use alloc::string::String;
 use core::fmt;
 
-#[cfg(doc)]
-use super::Manager;
 use super::{AckError, AckHandle, ConnectionError, SocketId};
 use crate::engine::{CloseReason, Message};
 use crate::socket::args::Args;
@@ -39,7 +37,7 @@ pub enum ReadyState {
 pub enum DisconnectReason {
     /// The server sent DISCONNECT (`socket.disconnect()` on the server); no reconnection.
     IoServerDisconnect,
-    /// The application called [`Manager::disconnect`]; no reconnection.
+    /// The application called [`Manager::disconnect`](super::Manager::disconnect); no reconnection.
     IoClientDisconnect,
     /// The engine heard no ping in time; the manager reconnects.
     PingTimeout,
@@ -49,8 +47,8 @@ pub enum DisconnectReason {
     TransportError,
     /// The server sent something that is not Socket.IO; the manager reconnects.
     ParseError,
-    /// The application closed the manager ([`Manager::close`]); no reconnection. The reference
-    /// emits this too, although its typings omit it.
+    /// The application closed the manager ([`Manager::close`](super::Manager::close)); no
+    /// reconnection. The reference emits this too, although its typings omit it.
     ForcedClose,
 }
 
@@ -144,19 +142,21 @@ pub enum Event {
         /// `["name", ...]` and its attachments; with connection state recovery, its last element
         /// is the offset, passed through as the reference does.
         args: Args,
-        /// Set when the server waits for an acknowledgement: answer with [`Manager::ack`].
+        /// Set when the server waits for an acknowledgement: answer with
+        /// [`Manager::ack`](super::Manager::ack).
         id: Option<AckId>,
     },
     /// The server acknowledged an emit, or the acknowledgement will not come.
     Ack {
         /// The socket.
         socket: SocketId,
-        /// The handle [`Manager::emit`] returned.
+        /// The handle [`Manager::emit`](super::Manager::emit) returned.
         handle: AckHandle,
         /// The ACK's arguments.
         result: Result<Args, AckError>,
     },
-    /// The socket's auth is a callback: answer with [`Manager::connect_with_auth`].
+    /// The socket's auth is a callback: answer with
+    /// [`Manager::connect_with_auth`](super::Manager::connect_with_auth).
     AuthRequest {
         /// The socket.
         socket: SocketId,

@@ -3,8 +3,6 @@
 use core::time::Duration;
 
 #[cfg(doc)]
-use super::{Client, UsageError};
-#[cfg(doc)]
 use crate::socket::codec::DecodeError;
 use crate::socket::codec::Limits;
 
@@ -18,17 +16,19 @@ pub struct Config {
     /// Namespaces one connection may have joined or be joining at once (64). A CONNECT over the bound
     /// is answered with CONNECT_ERROR `{"message":"Too many namespaces"}`; the connection stays up.
     pub max_namespaces: usize,
-    /// Acks one socket may await at once (1024). [`Client::emit`] with an ack over the bound fails with
-    /// [`UsageError::TooManyPendingAcks`] and sends nothing.
+    /// Acks one socket may await at once (1024). [`Client::emit`](super::Client::emit) with an ack
+    /// over the bound fails with
+    /// [`UsageError::TooManyPendingAcks`](super::UsageError::TooManyPendingAcks) and sends nothing.
     pub max_pending_acks: usize,
     /// How long a binary packet may wait for its attachments, counted from its header (60 s; not in
     /// the reference, which waits as long as the connection lives). Past it the connection closes as
     /// on a packet the codec refuses, with [`DecodeError::AttachmentsTimeout`].
     pub attachments_timeout: Duration,
-    /// Refused CONNECTs (by [`Client::reject`] or over `max_namespaces`) one connection may have in
-    /// a burst (10); one more is allowed every `refused_connect_interval`. A CONNECT arriving while
-    /// the budget is spent closes the connection (`forced server close`) without asking the server:
-    /// a client cannot try an auth middleware at wire speed on one connection. Not in the reference.
+    /// Refused CONNECTs (by [`Client::reject`](super::Client::reject) or over `max_namespaces`) one
+    /// connection may have in a burst (10); one more is allowed every `refused_connect_interval`. A
+    /// CONNECT arriving while the budget is spent closes the connection (`forced server close`)
+    /// without asking the server: a client cannot try an auth middleware at wire speed on one
+    /// connection. Not in the reference.
     pub max_refused_connects: u32,
     /// How often one refused CONNECT is forgiven (1 s); see `max_refused_connects`.
     pub refused_connect_interval: Duration,

@@ -6,8 +6,6 @@ use alloc::vec::Vec;
 use core::time::Duration;
 
 use super::UsageError;
-#[cfg(doc)]
-use super::{AckError, Client};
 use crate::json::{JsonError, JsonErrorKind};
 use crate::socket::args::Args;
 use crate::socket::codec;
@@ -37,8 +35,9 @@ impl Emit {
         }
     }
 
-    /// Asks for an acknowledgement, failing with [`AckError::Timeout`] after `timeout` (the
-    /// reference's `socket.timeout(ms).emit(.., cb)`), or never timing out with `None`.
+    /// Asks for an acknowledgement, failing with [`AckError::Timeout`](super::AckError::Timeout)
+    /// after `timeout` (the reference's `socket.timeout(ms).emit(.., cb)`), or never timing out
+    /// with `None`.
     #[must_use]
     pub fn with_ack(mut self, timeout: Option<Duration>) -> Self {
         self.ack = Some(timeout);
@@ -55,7 +54,7 @@ impl Emit {
 }
 
 /// An EVENT encoded once for many receivers (a broadcast without acks), handed to each receiving
-/// connection's [`Client::send_encoded`].
+/// connection's [`Client::send_encoded`](super::Client::send_encoded).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Encoded {
     pub(super) nsp: Nsp,
@@ -65,8 +64,8 @@ pub struct Encoded {
 
 impl Encoded {
     /// Checks and encodes an EVENT on `nsp`; `offset`, if any, is appended as the last argument.
-    /// Broadcasts that want acks are sent per socket with [`Client::emit`], since ack ids are per
-    /// socket.
+    /// Broadcasts that want acks are sent per socket with [`Client::emit`](super::Client::emit),
+    /// since ack ids are per socket.
     pub fn event(nsp: &Nsp, args: Args, offset: Option<&str>) -> Result<Encoded, UsageError> {
         let args = event_args(args, offset)?;
         let packet = Packet::event(nsp.clone(), args, None);

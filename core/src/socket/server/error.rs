@@ -2,8 +2,6 @@
 
 use core::fmt;
 
-#[cfg(doc)]
-use super::{Client, Config};
 use crate::json::JsonError;
 use crate::socket::packet::Nsp;
 
@@ -48,7 +46,8 @@ pub enum UsageError {
     ReservedEventName,
     /// A placeholder points past the attachments given.
     InvalidPlaceholder,
-    /// The socket already awaits [`Config::max_pending_acks`] acknowledgements.
+    /// The socket already awaits [`Config::max_pending_acks`](super::Config::max_pending_acks)
+    /// acknowledgements.
     TooManyPendingAcks(Nsp),
 }
 

@@ -5,8 +5,6 @@ use alloc::string::String;
 use core::fmt;
 
 use super::AckError;
-#[cfg(doc)]
-use super::Client;
 use crate::engine::{CloseReason, Message};
 use crate::socket::args::Args;
 use crate::socket::codec::DecodeError;
@@ -32,7 +30,7 @@ pub struct Recovery {
     pub offset: String,
 }
 
-/// Names one awaited acknowledgement; unique within a [`Client`], never reused.
+/// Names one awaited acknowledgement; unique within a [`Client`](super::Client), never reused.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct AckHandle(pub(super) u64);
 
@@ -112,8 +110,9 @@ impl fmt::Display for DisconnectReason {
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum Event {
-    /// The client asks to join `nsp`. Answer with [`Client::accept`] or [`Client::reject`] (an unknown
-    /// namespace: `reject(nsp, "Invalid namespace", None)`).
+    /// The client asks to join `nsp`. Answer with [`Client::accept`](super::Client::accept) or
+    /// [`Client::reject`](super::Client::reject) (an unknown namespace:
+    /// `reject(nsp, "Invalid namespace", None)`).
     Connect {
         /// The namespace.
         nsp: Nsp,
@@ -128,14 +127,16 @@ pub enum Event {
         nsp: Nsp,
         /// `["name", ...]` and its attachments.
         args: Args,
-        /// Set when the client wants an acknowledgement: answer with [`Client::ack`].
+        /// Set when the client wants an acknowledgement: answer with
+        /// [`Client::ack`](super::Client::ack).
         id: Option<AckId>,
     },
-    /// The acknowledgement of an [`Client::emit`] that asked for one, or why it will not come.
+    /// The acknowledgement of an [`Client::emit`](super::Client::emit) that asked for one, or why
+    /// it will not come.
     Ack {
         /// The namespace.
         nsp: Nsp,
-        /// What [`Client::emit`] returned.
+        /// What [`Client::emit`](super::Client::emit) returned.
         handle: AckHandle,
         /// The ACK's arguments, or the error.
         result: Result<Args, AckError>,

@@ -86,27 +86,22 @@
 //! - [`engine`]: the Engine.IO session table and the bare Engine.IO server ([`EngineIo`]).
 //! - [`http`]: the tower service and layer, the reference's HTTP answers, CORS, static files.
 
-pub mod adapter;
-mod channel;
-pub mod config;
-pub mod conn;
-pub mod emitter;
 pub mod engine;
-pub mod error;
-pub mod event;
-pub mod extract;
-pub mod handler;
-pub mod handshake;
 pub mod http;
-mod id_hash;
-pub mod io;
-mod log_budget;
-pub mod operators;
-mod session;
-mod sio_session;
-pub mod socket;
-pub mod value;
-mod websocket;
+mod socketio;
+
+// The Socket.IO layer's modules, at the crate's root where they always were.
+pub use engine::conn;
+pub use socketio::{
+    adapter, emitter, error, event, extract, handler, handshake, io, operators, socket, value,
+};
+
+/// The options' types, from the layers they belong to.
+pub mod config {
+    pub use crate::engine::BoxFuture;
+    pub use crate::http::config::{AllowRequest, Cookie, Cors, CorsOrigin};
+    pub use crate::socketio::config::ConnectionStateRecovery;
+}
 
 pub use proto;
 pub use proto::engine::{CloseReason, Message, Transport};
@@ -118,6 +113,7 @@ pub use config::{ConnectionStateRecovery, Cookie, Cors, CorsOrigin};
 pub use conn::Conn;
 pub use emitter::SocketEmitter;
 pub use engine::{EngineHandle, EngineIo, EngineSocket};
+pub use http::{EngineIoBuilder, SocketIoBuilder};
 pub use error::{
     AckError, AdapterError, BroadcastAckError, ConnectError, DataError, EmitError, EventError,
     JoinError, SendError, SerializeError,
@@ -127,9 +123,9 @@ pub use extract::{Bin, Data, Extension, State, TryData};
 pub use handshake::Handshake;
 pub use http::{
     ClientAddr, EngineLayer, EngineService, LISTEN_BACKLOG, RequestInfo, SecureConnection,
-    ServeConfig, ServeDir, bind, serve, serve_with,
+    ServeConfig, bind, serve, serve_with,
 };
-pub use io::{Namespace, NsMatcher, ParentNamespace, SocketIo, SocketIoBuilder};
+pub use io::{Namespace, NsMatcher, ParentNamespace, SocketIo};
 pub use operators::{BroadcastOperator, IntoRooms, RemoteSocket};
 pub use socket::SocketRef;
 #[cfg(feature = "tls")]

@@ -9,7 +9,7 @@ use http_body_util::Full;
 use proto::engine::server::RequestError;
 
 use super::{ErrorCode, ResponseBody};
-use crate::config::Cors;
+use super::config::Cors;
 
 pub(super) fn empty(status: StatusCode) -> Response<ResponseBody> {
     let mut res = Response::new(Full::new(Bytes::new()));
@@ -152,7 +152,7 @@ pub(super) fn apply_cors(
     res_headers: &mut HeaderMap,
     preflight: bool,
 ) {
-    use crate::config::CorsOrigin;
+    use crate::http::config::CorsOrigin;
     let origin = req_headers
         .get(header::ORIGIN)
         .and_then(|o| o.to_str().ok());

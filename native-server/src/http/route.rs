@@ -22,8 +22,9 @@ use super::answers::{
 use super::{
     BodyReadTimeout, BoxError, ClientAddr, ConnectionError, ErrorCode, RequestInfo, ResponseBody,
 };
-use crate::engine::EngineShared;
-use crate::session::{SessionMsg, WsStream};
+use super::EngineShared;
+use crate::engine::inbox::{SessionMsg, SessionTx, WsStream};
+use crate::engine::runner::WS_CLOSE_TIMEOUT;
 
 pub(super) async fn handle<B>(shared: Arc<EngineShared>, req: Request<B>) -> Response<ResponseBody>
 where
@@ -272,7 +273,7 @@ fn ws_stream(shared: &EngineShared, upgraded: hyper::upgrade::Upgraded) -> WsStr
 /// Sends the GET's abort to the session if the request's future is dropped before its answer
 /// (hyper drops it when the client goes away).
 struct AbortGuard {
-    tx: Option<crate::session::SessionTx>,
+    tx: Option<SessionTx>,
     msg: fn(u64) -> SessionMsg,
     id: u64,
 }
@@ -291,7 +292,7 @@ impl Drop for AbortGuard {
     }
 }
 
-async fn poll_get(tx: crate::session::SessionTx) -> Response<ResponseBody> {
+async fn poll_get(tx: SessionTx) -> Response<ResponseBody> {
     let id = next_id();
     let (reply, answer) = oneshot::channel();
     if tx.send(SessionMsg::PollGet { id, reply }).is_err() {
@@ -313,7 +314,7 @@ async fn poll_get(tx: crate::session::SessionTx) -> Response<ResponseBody> {
 
 async fn poll_post<B>(
     shared: &Arc<EngineShared>,
-    tx: crate::session::SessionTx,
+    tx: SessionTx,
     req: Request<B>,
 ) -> Response<ResponseBody>
 where
@@ -417,7 +418,7 @@ fn closing(status: StatusCode) -> Response<ResponseBody> {
 /// A WebSocket for an existing session: the upgrade probe.
 async fn probe<B>(
     shared: &Arc<EngineShared>,
-    tx: crate::session::SessionTx,
+    tx: SessionTx,
     mut req: Request<B>,
 ) -> Response<ResponseBody> {
     let Some(res) = accept_ws(&req) else {
@@ -449,10 +450,10 @@ async fn probe<B>(
                         ws: Box::new(ws),
                     };
                     if let Err(SendError(SessionMsg::WsAttach { ws, .. })) = tx.send(attach) {
-                        ws.close(None, crate::session::WS_CLOSE_TIMEOUT).await;
+                        ws.close(None, WS_CLOSE_TIMEOUT).await;
                     }
                 } else {
-                    ws.close(None, crate::session::WS_CLOSE_TIMEOUT).await;
+                    ws.close(None, WS_CLOSE_TIMEOUT).await;
                 }
             }
             Err(e) => {

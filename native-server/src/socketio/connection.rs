@@ -1,27 +1,31 @@
-//! The Socket.IO layer of a session task: what it does with the core's Socket.IO events and with
-//! the commands of sockets, broadcasts and connect procedures.
+//! One Socket.IO connection, as the [`App`] of its Engine.IO session's task: what it does with
+//! the core's Socket.IO events and with the commands of sockets, broadcasts and connect
+//! procedures ([`AppCmd`], sent through a [`CmdTx`]).
 
 use std::collections::HashMap;
 use std::sync::{Arc, Weak};
 use std::time::Duration;
 
-use proto::engine::Message;
 use proto::server::{Connection, Event as ConnEvent};
 use proto::socket::Args;
 use proto::socket::packet::{AckId, Nsp};
 use proto::socket::server::{AckHandle, Emit, Encoded, Event as SioEvent, Recovery, UsageError};
 use tokio::sync::{mpsc, oneshot};
 
-use crate::adapter::AckEvent;
-use crate::conn::Conn;
-use crate::engine::{EngineShared, NewSession, SessionStarter, random_id, run_inline};
-use crate::error::{AckError, EmitError};
-use crate::extract::ConnectParts;
-use crate::handshake::Handshake;
-use crate::io::IoInner;
-use crate::session::{App, Link, Runner, SessionMsg, SessionTx, spawn_contained};
-use crate::socket::{SocketError, SocketInit, SocketRef};
-use crate::value::Value;
+use bytes::Bytes;
+use tokio::sync::mpsc::error::SendError;
+
+use super::adapter::AckEvent;
+use super::error::{AckError, EmitError};
+use super::extract::ConnectParts;
+use super::handshake::Handshake;
+use super::io::IoInner;
+use super::socket::{SocketError, SocketInit, SocketRef};
+use super::value::Value;
+use crate::engine::conn::Conn;
+use crate::engine::inbox::{AppTx, CloseOnPanic, SessionMsg, SessionTx, session_channel};
+use crate::engine::runner::{App, Link, run_inline, spawn_contained};
+use crate::engine::{NewSession, SessionStarter, SessionTable, random_id};
 
 /// Where an acknowledgement goes.
 pub(crate) enum AckReply {
@@ -63,7 +67,7 @@ pub(crate) struct SharedPacket {
 
 impl SharedPacket {
     pub(crate) fn new(encoded: Encoded) -> Self {
-        let frames = crate::websocket::message_frames(encoded.text(), encoded.attachments());
+        let frames = crate::engine::websocket::message_frames(encoded.text(), encoded.attachments());
         SharedPacket { encoded, frames }
     }
 }
@@ -94,14 +98,69 @@ pub(crate) enum AppCmd {
     Ack { nsp: Nsp, id: AckId, args: Args },
     /// `socket.disconnect()`.
     Disconnect { nsp: Nsp },
-    /// `socket.disconnect(true)`.
-    Close,
-    /// `io.close()`.
-    Shutdown,
-    /// Bare Engine.IO: send a message.
-    EngineSend(Message),
-    /// Bare Engine.IO: close the session.
-    EngineClose,
+}
+
+/// What a Socket.IO session's channel carries: a broadcast's delivery as it is (the one command a
+/// session may get for every packet of a busy room), any other command boxed. An [`AppCmd`] is
+/// 104 bytes (an ack's or an emit's namespace, arguments and attachments) and the channel's
+/// queue grows 4 slots at a time and keeps them (416 bytes per session that ever got a command,
+/// against 64 with 16-byte slots). One allocation per ack or request is the price.
+pub(crate) enum Cmd {
+    SendEncoded {
+        packet: Arc<SharedPacket>,
+        volatile: bool,
+    },
+    Other(Box<AppCmd>),
+}
+
+impl Cmd {
+    fn pack(cmd: AppCmd) -> Cmd {
+        match cmd {
+            AppCmd::SendEncoded { packet, volatile } => Cmd::SendEncoded { packet, volatile },
+            other => Cmd::Other(Box::new(other)),
+        }
+    }
+
+    fn unpack(self) -> AppCmd {
+        match self {
+            Cmd::SendEncoded { packet, volatile } => AppCmd::SendEncoded { packet, volatile },
+            Cmd::Other(cmd) => *cmd,
+        }
+    }
+}
+
+/// Sends commands to a Socket.IO session's task.
+#[derive(Clone)]
+pub(crate) struct CmdTx(AppTx<Cmd>);
+
+impl CmdTx {
+    /// Sends `cmd` to the session; gives it back when the session is over.
+    #[allow(
+        clippy::result_large_err,
+        reason = "the command comes back only from a session that is over; boxing it would cost \
+                  every send an allocation"
+    )]
+    pub(crate) fn send(&self, cmd: AppCmd) -> Result<(), SendError<AppCmd>> {
+        self.0
+            .send(Cmd::pack(cmd))
+            .map_err(|SendError(cmd)| SendError(cmd.unpack()))
+    }
+
+    /// Closes the connection with goodbyes (`socket.disconnect(true)`); `false` when it is over.
+    pub(crate) fn close(&self) -> bool {
+        self.0.send_engine(SessionMsg::Close)
+    }
+
+    /// A sender of Engine.IO messages to this session (for `socket.conn`).
+    fn session(&self) -> SessionTx {
+        self.0.session()
+    }
+}
+
+impl CloseOnPanic for CmdTx {
+    fn close_session(&self) {
+        self.close();
+    }
 }
 
 pub(crate) struct SioStarter {
@@ -109,28 +168,25 @@ pub(crate) struct SioStarter {
 }
 
 impl SessionStarter for SioStarter {
-    fn start(&self, shared: Arc<EngineShared>, new: NewSession) {
+    fn start(&self, table: &Arc<SessionTable>, new: NewSession) -> Option<SessionTx> {
         let NewSession {
             sid,
             transport,
             req,
-            tx,
-            rx,
             ws,
         } = new;
-        let Some(io) = self.io.upgrade() else {
-            // Every `SocketIo` handle was dropped: nothing can serve this session.
-            shared.remove_session(sid.as_str());
-            return;
-        };
+        // `None` once every `SocketIo` handle was dropped: nothing can serve this session.
+        let io = self.io.upgrade()?;
         let core = Connection::new(
-            shared.now(),
+            table.now(),
             sid.clone(),
             transport,
-            shared.config.engine.clone(),
+            table.config.clone(),
             io.socket_config,
         );
-        let conn = Conn::new(sid.as_str().to_owned(), tx.clone(), req, transport);
+        let (tx, rx) = session_channel();
+        let tx = CmdTx(tx);
+        let conn = Conn::new(sid.as_str().to_owned(), tx.session(), req, transport);
         let app = SioApp {
             io,
             conn,
@@ -138,15 +194,14 @@ impl SessionStarter for SioStarter {
             sockets: HashMap::new(),
             acks: HashMap::new(),
         };
-        let runner = Runner::new(core, app, shared, sid.as_str().to_owned(), rx, ws);
-        tokio::spawn(Box::new(runner).run());
+        Some(table.spawn(&sid, core, app, (&tx.0, rx), ws))
     }
 }
 
 struct SioApp {
     io: Arc<IoInner>,
     conn: Conn,
-    tx: SessionTx,
+    tx: CmdTx,
     sockets: HashMap<Nsp, SocketRef>,
     acks: HashMap<AckHandle, AckReply>,
 }
@@ -176,7 +231,7 @@ impl SioApp {
                         auth,
                         recovery,
                     ),
-                    Some((self.tx.clone(), AppCmd::Close)),
+                    Some(self.tx.clone()),
                 );
             }
             SioEvent::Event { nsp, args, id } => {
@@ -248,7 +303,7 @@ impl SioApp {
         let parts = ConnectParts { socket: &socket };
         for handler in ns.0.handlers.connection() {
             match handler.call(&parts) {
-                Ok(Some(fut)) => run_inline(fut, &self.tx, AppCmd::Close),
+                Ok(Some(fut)) => run_inline(fut, &self.tx),
                 Ok(None) => {}
                 Err(rejection) => {
                     tracing::warn!(socket = %socket.id(), "a connection handler was not called: {rejection}");
@@ -260,6 +315,7 @@ impl SioApp {
 
 impl App for SioApp {
     type Core = Connection;
+    type Cmd = Cmd;
 
     fn on_start(&mut self, _core: &mut Connection, _link: &Link) {}
 
@@ -284,9 +340,18 @@ impl App for SioApp {
         any
     }
 
-    fn on_cmd(&mut self, core: &mut Connection, link: &Link, cmd: AppCmd) {
-        let now = link.now;
+    fn prebuilt_frames<'c>(&self, core: &Connection, cmd: &'c Cmd) -> Option<(&'c Bytes, bool)> {
         match cmd {
+            Cmd::SendEncoded { packet, volatile } if core.can_send_encoded_frames(&packet.encoded) => {
+                Some((&packet.frames, *volatile))
+            }
+            _ => None,
+        }
+    }
+
+    fn on_cmd(&mut self, core: &mut Connection, link: &Link, cmd: Cmd) {
+        let now = link.now;
+        match cmd.unpack() {
             AppCmd::Accept(accepted) => self.accept(core, link, *accepted),
             AppCmd::Reject { nsp, message, data } => {
                 let _ = core.reject(now, &nsp, &message, data);
@@ -319,7 +384,7 @@ impl App for SioApp {
                         reply.send(Err(AckError::Emit(EmitError::TooManyPendingAcks)))
                     }
                     Err(e) => reply.send(Err(AckError::Emit(EmitError::Adapter(
-                        crate::error::AdapterError::Other(e.to_string()),
+                        super::error::AdapterError::Other(e.to_string()),
                     )))),
                 }
             }
@@ -329,9 +394,6 @@ impl App for SioApp {
             AppCmd::Disconnect { nsp } => {
                 let _ = core.disconnect(now, &nsp);
             }
-            AppCmd::Close => core.close(now),
-            AppCmd::Shutdown => core.shutdown(now),
-            AppCmd::EngineSend(_) | AppCmd::EngineClose => {}
         }
     }
 
@@ -351,18 +413,18 @@ impl App for SioApp {
 /// refuses the socket through the session task.
 async fn connect(
     io: Arc<IoInner>,
-    tx: SessionTx,
+    tx: CmdTx,
     conn: Conn,
     nsp: Nsp,
     auth: Option<String>,
     recovery: Option<Recovery>,
 ) {
     let reject = |message: &str, data: Option<String>| {
-        let _ = tx.send(SessionMsg::App(AppCmd::Reject {
+        let _ = tx.send(AppCmd::Reject {
             nsp: nsp.clone(),
             message: message.to_owned(),
             data,
-        }));
+        });
     };
     // The core checked that the payload is a JSON object.
     let handshake = Handshake::new(conn.request(), auth.as_deref());
@@ -431,14 +493,14 @@ async fn connect(
     let Some(socket) = unadmitted.admit() else {
         return;
     };
-    let sent = tx.send(SessionMsg::App(AppCmd::Accept(Box::new(Accepted {
+    let sent = tx.send(AppCmd::Accept(Box::new(Accepted {
         socket,
         rooms,
         missed,
         offset,
-    }))));
+    })));
     // The session task is gone: nobody will admit the socket.
-    if let Err(mpsc::error::SendError(SessionMsg::App(AppCmd::Accept(accepted)))) = sent {
+    if let Err(SendError(AppCmd::Accept(accepted))) = sent {
         accepted.socket.leave_all();
     }
 }
@@ -458,5 +520,19 @@ impl Drop for LeaveUnlessAdmitted {
         if let Some(socket) = self.0.take() {
             socket.leave_all();
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_channel_slot_stays_small() {
+        // The channel's queue grows 4 slots at a time and keeps them: 104-byte commands made
+        // that 416 bytes per session, 16-byte slots make it 64.
+        type Slot = crate::engine::inbox::Slot<Cmd>;
+        assert!(size_of::<Slot>() <= 16, "{} bytes", size_of::<Slot>());
+        assert!(size_of::<AppCmd>() > size_of::<Slot>());
     }
 }

@@ -15,7 +15,7 @@ use proto::socket::Args;
 use tokio::time::Instant;
 
 use super::{BroadcastOptions, PersistedSession, RestoredSession, Room, included};
-use crate::config::ConnectionStateRecovery;
+use crate::socketio::config::ConnectionStateRecovery;
 
 struct StoredPacket {
     /// The offset's sequence number: each packet's is one more than the one before it.
@@ -206,7 +206,7 @@ mod tests {
     use std::time::Duration;
 
     use super::*;
-    use crate::value::Value;
+    use crate::socketio::value::Value;
 
     fn store(max_packets: usize, max_bytes: usize) -> Store {
         Store::new(ConnectionStateRecovery {

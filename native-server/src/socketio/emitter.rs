@@ -8,11 +8,11 @@ use proto::socket::packet::RESERVED_EVENTS;
 use serde::de::DeserializeOwned;
 use tokio::sync::oneshot;
 
-use crate::adapter::{BroadcastFlags, BroadcastOptions, BroadcastPacket};
-use crate::error::{AckError, EmitError};
-use crate::operators::{BroadcastOperator, IntoRooms};
-use crate::sio_session::{AckReply, AppCmd};
-use crate::socket::SocketRef;
+use crate::socketio::adapter::{BroadcastFlags, BroadcastOptions, BroadcastPacket};
+use crate::socketio::error::{AckError, EmitError};
+use crate::socketio::operators::{BroadcastOperator, IntoRooms};
+use crate::socketio::connection::{AckReply, AppCmd};
+use crate::socketio::socket::SocketRef;
 
 /// Refuses the names the protocol reserves.
 pub(crate) fn check_event_name(event: &str) -> Result<(), EmitError> {

@@ -8,9 +8,8 @@ use proto::socket::args::{Args, de, ser::ToArgs};
 use proto::socket::packet::{AckId, Nsp};
 use serde::Deserialize;
 
-use crate::error::{DataError, SendError};
-use crate::session::{SessionMsg, SessionTx};
-use crate::sio_session::AppCmd;
+use crate::socketio::error::{DataError, SendError};
+use crate::socketio::connection::{AppCmd, CmdTx};
 
 /// The acknowledgements the server's handlers owe their clients (asked for, neither sent nor
 /// dropped): a graceful shutdown ([`SocketIo::close_gracefully`](crate::SocketIo)) waits for them.
@@ -49,7 +48,7 @@ impl OwedAcks {
 /// One acknowledgement a client asked for: where it goes, and whether it was sent. The debt is
 /// paid on sending or when the last [`AckSender`] clone goes unsent.
 struct AckState {
-    tx: SessionTx,
+    tx: CmdTx,
     nsp: Nsp,
     id: AckId,
     sent: AtomicBool,
@@ -85,7 +84,7 @@ impl std::fmt::Debug for AckSender {
 }
 
 impl AckSender {
-    pub(crate) fn new(tx: SessionTx, nsp: Nsp, id: AckId, owed: &Arc<OwedAcks>) -> Self {
+    pub(crate) fn new(tx: CmdTx, nsp: Nsp, id: AckId, owed: &Arc<OwedAcks>) -> Self {
         AckSender(Some(Arc::new(AckState {
             tx,
             nsp,
@@ -113,11 +112,11 @@ impl AckSender {
         }
         let sent = state
             .tx
-            .send(SessionMsg::App(AppCmd::Ack {
+            .send(AppCmd::Ack {
                 nsp: state.nsp.clone(),
                 id: state.id,
                 args,
-            }))
+            })
             .map_err(|_| SendError::Closed);
         // Queued before the shutdown a graceful close sends next on the same channel.
         state.owed.paid();

@@ -25,12 +25,13 @@ use proto::socket::Args;
 use proto::socket::packet::Nsp;
 use tokio::sync::mpsc;
 
-use crate::config::{BoxFuture, ConnectionStateRecovery};
-use crate::error::{AckError, AdapterError, EmitError, JoinError};
-use crate::handshake::Handshake;
-use crate::io::NsInner;
-use crate::socket::SocketRef;
-use crate::value::Value;
+use crate::engine::BoxFuture;
+use crate::socketio::config::ConnectionStateRecovery;
+use crate::socketio::error::{AckError, AdapterError, EmitError, JoinError};
+use crate::socketio::handshake::Handshake;
+use crate::socketio::io::NsInner;
+use crate::socketio::socket::SocketRef;
+use crate::socketio::value::Value;
 
 /// A socket id.
 pub type SocketId = String;

@@ -13,12 +13,12 @@ use proto::socket::args::ser::ToArgs;
 use proto::socket::packet::Nsp;
 
 use super::{IoInner, Namespace, NsHandlers};
-use crate::adapter::MemoryAdapter;
-use crate::error::EmitError;
-use crate::handler::{self, ConnectHandler, ConnectMiddleware};
-use crate::handshake::Handshake;
-use crate::socket::SocketRef;
-use crate::value::Value;
+use crate::socketio::adapter::MemoryAdapter;
+use crate::socketio::error::EmitError;
+use crate::socketio::handler::{self, ConnectHandler, ConnectMiddleware};
+use crate::socketio::handshake::Handshake;
+use crate::socketio::socket::SocketRef;
+use crate::socketio::value::Value;
 
 /// A dynamic namespace's predicate: the name and the CONNECT's auth.
 pub type NsPredicate = Arc<dyn Fn(&str, &Value) -> bool + Send + Sync>;

@@ -5,11 +5,11 @@ use std::time::Duration;
 use proto::socket::args::{Args, de, ser::ToArgs};
 use serde::de::DeserializeOwned;
 
-use crate::adapter::{AckEvent, BroadcastOptions, BroadcastPacket, RemoteSocketData, Room};
-use crate::emitter::check_event_name;
-use crate::error::{AckError, AdapterError, BroadcastAckError, EmitError};
-use crate::handshake::Handshake;
-use crate::io::Namespace;
+use crate::socketio::adapter::{AckEvent, BroadcastOptions, BroadcastPacket, RemoteSocketData, Room};
+use crate::socketio::emitter::check_event_name;
+use crate::socketio::error::{AckError, AdapterError, BroadcastAckError, EmitError};
+use crate::socketio::handshake::Handshake;
+use crate::socketio::io::Namespace;
 
 /// Rooms as the room methods take them: a name, or several.
 pub trait IntoRooms {

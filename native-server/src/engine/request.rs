@@ -1,0 +1,92 @@
+//! The request that opened a session, as the hooks, the handshake and the bare Engine.IO
+//! socket see it, and a request the endpoint refused.
+
+use std::net::SocketAddr;
+
+use http::{HeaderMap, Method, Uri};
+
+/// A request as the hooks and the handshake see it.
+#[derive(Clone, Debug)]
+pub struct RequestInfo {
+    /// The method.
+    pub method: Method,
+    /// The URI (path and query).
+    pub uri: Uri,
+    /// The headers, shared with the handshakes of the session's sockets (one copy per
+    /// connection, not one per socket).
+    pub headers: std::sync::Arc<HeaderMap>,
+    /// The peer's address, when known (the HTTP layer's `ClientAddr`).
+    pub remote_addr: Option<SocketAddr>,
+    /// Whether the request came over TLS (the HTTP layer's `SecureConnection`).
+    pub secure: bool,
+    /// The request's extensions: what an axum or tower layer in front of the server inserted
+    /// (an authenticated user, say), which the sockets of the session start with
+    /// (Socket.IO's `Extension<T>`). Hyper's upgrade handle, the
+    /// `ClientAddr` (in `remote_addr`),
+    /// `SecureConnection` (in `secure`) and the body's
+    /// timeout are left out.
+    pub extensions: http::Extensions,
+}
+
+impl RequestInfo {
+    /// The query's pairs, percent-decoded.
+    pub fn query(&self) -> Vec<(String, String)> {
+        proto::url::parse_query(self.uri.query().unwrap_or(""))
+    }
+}
+
+/// The Engine.IO error codes of the reference, with their messages.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum ErrorCode {
+    /// 0 `Transport unknown`.
+    UnknownTransport,
+    /// 1 `Session ID unknown`.
+    UnknownSid,
+    /// 2 `Bad handshake method`.
+    BadHandshakeMethod,
+    /// 3 `Bad request`.
+    BadRequest,
+    /// 4 `Forbidden`.
+    Forbidden,
+    /// 5 `Unsupported protocol version`.
+    UnsupportedProtocolVersion,
+}
+
+impl ErrorCode {
+    /// The number in the JSON body.
+    pub fn code(self) -> u8 {
+        match self {
+            ErrorCode::UnknownTransport => 0,
+            ErrorCode::UnknownSid => 1,
+            ErrorCode::BadHandshakeMethod => 2,
+            ErrorCode::BadRequest => 3,
+            ErrorCode::Forbidden => 4,
+            ErrorCode::UnsupportedProtocolVersion => 5,
+        }
+    }
+
+    /// The reference's message.
+    pub fn message(self) -> &'static str {
+        match self {
+            ErrorCode::UnknownTransport => "Transport unknown",
+            ErrorCode::UnknownSid => "Session ID unknown",
+            ErrorCode::BadHandshakeMethod => "Bad handshake method",
+            ErrorCode::BadRequest => "Bad request",
+            ErrorCode::Forbidden => "Forbidden",
+            ErrorCode::UnsupportedProtocolVersion => "Unsupported protocol version",
+        }
+    }
+}
+
+/// A refused request, as `io.engine`'s `connection_error` event reports it.
+#[derive(Clone, Debug)]
+pub struct ConnectionError {
+    /// The request.
+    pub req: RequestInfo,
+    /// The error code.
+    pub code: ErrorCode,
+    /// The message sent (the code's, or the `allowRequest` hook's).
+    pub message: String,
+}
+

@@ -27,7 +27,7 @@ use tokio::sync::mpsc;
 
 use crate::engine::BoxFuture;
 use crate::socketio::config::ConnectionStateRecovery;
-use crate::socketio::error::{AckError, AdapterError, EmitError, JoinError};
+use crate::socketio::error::{AdapterError, EmitError, JoinError};
 use crate::socketio::handshake::Handshake;
 use crate::socketio::io::NsInner;
 use crate::socketio::socket::SocketRef;
@@ -78,18 +78,7 @@ pub struct BroadcastPacket {
     pub args: Args,
 }
 
-/// What a broadcast with acknowledgements reports, in any order across servers.
-#[derive(Clone, Debug, PartialEq)]
-pub enum AckEvent {
-    /// One server reached this many clients (each server reports once).
-    ClientCount(usize),
-    /// How many servers will report a [`AckEvent::ClientCount`], for an adapter that learns it
-    /// after the broadcast left ([`BroadcastAcks::servers`] is `None` then): a Redis adapter
-    /// asks Redis how many nodes subscribe, as the reference's `serverCount()`.
-    ServerCount(usize),
-    /// One client's answer: the ack's arguments, or why it will not come.
-    Response(Result<Args, AckError>),
-}
+pub use crate::socketio::cmd::AckEvent;
 
 /// The stream of a broadcast with acknowledgements.
 #[derive(Debug)]

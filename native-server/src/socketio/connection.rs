@@ -4,49 +4,26 @@
 
 use std::collections::HashMap;
 use std::sync::{Arc, Weak};
-use std::time::Duration;
 
 use proto::server::{Connection, Event as ConnEvent};
 use proto::socket::Args;
-use proto::socket::packet::{AckId, Nsp};
+use proto::socket::packet::Nsp;
 use proto::socket::server::{AckHandle, Emit, Encoded, Event as SioEvent, Recovery, UsageError};
-use tokio::sync::{mpsc, oneshot};
 
 use bytes::Bytes;
 use tokio::sync::mpsc::error::SendError;
 
-use super::adapter::AckEvent;
+use super::cmd::{AckReply, AppCmd, Cmd, CmdTx};
 use super::error::{AckError, EmitError};
 use super::extract::ConnectParts;
 use super::handshake::Handshake;
-use super::io::IoInner;
+use super::io::{IoInner, SocketIo, SocketIoConfig};
 use super::socket::{SocketError, SocketInit, SocketRef};
 use super::value::Value;
 use crate::engine::conn::Conn;
-use crate::engine::inbox::{AppTx, CloseOnPanic, SessionMsg, SessionTx, session_channel};
+use crate::engine::inbox::{SessionTx, session_channel};
 use crate::engine::runner::{App, Link, run_inline, spawn_contained};
 use crate::engine::{NewSession, SessionStarter, SessionTable, random_id};
-
-/// Where an acknowledgement goes.
-pub(crate) enum AckReply {
-    /// One emit's future.
-    One(oneshot::Sender<Result<Args, AckError>>),
-    /// A broadcast's collector.
-    Many(mpsc::UnboundedSender<AckEvent>),
-}
-
-impl AckReply {
-    fn send(self, result: Result<Args, AckError>) {
-        match self {
-            AckReply::One(tx) => {
-                let _ = tx.send(result);
-            }
-            AckReply::Many(tx) => {
-                let _ = tx.send(AckEvent::Response(result));
-            }
-        }
-    }
-}
 
 /// A socket whose middlewares passed, to admit.
 pub(crate) struct Accepted {
@@ -57,109 +34,19 @@ pub(crate) struct Accepted {
     pub(crate) offset: Option<String>,
 }
 
-/// A broadcast's packet, encoded once for all its receivers: for the core, and as the WebSocket
-/// frames a session writes as they are when the core says it can
-/// ([`Connection::can_send_encoded_frames`]).
-pub(crate) struct SharedPacket {
-    pub(crate) encoded: Encoded,
-    pub(crate) frames: bytes::Bytes,
-}
-
-impl SharedPacket {
-    pub(crate) fn new(encoded: Encoded) -> Self {
-        let frames = crate::engine::websocket::message_frames(encoded.text(), encoded.attachments());
-        SharedPacket { encoded, frames }
-    }
-}
-
-/// Application commands to a session task.
-pub(crate) enum AppCmd {
-    /// Admit a socket (its CONNECT is pending).
-    Accept(Box<Accepted>),
-    /// Refuse a pending CONNECT.
-    Reject {
-        nsp: Nsp,
-        message: String,
-        data: Option<String>,
-    },
-    /// Send an event encoded once for many.
-    SendEncoded {
-        packet: Arc<SharedPacket>,
-        volatile: bool,
-    },
-    /// Send an event asking for an acknowledgement.
-    EmitWithAck {
-        nsp: Nsp,
-        args: Args,
-        timeout: Option<Duration>,
-        reply: AckReply,
-    },
-    /// Answer the client's event `id`.
-    Ack { nsp: Nsp, id: AckId, args: Args },
-    /// `socket.disconnect()`.
-    Disconnect { nsp: Nsp },
-}
-
-/// What a Socket.IO session's channel carries: a broadcast's delivery as it is (the one command a
-/// session may get for every packet of a busy room), any other command boxed. An [`AppCmd`] is
-/// 104 bytes (an ack's or an emit's namespace, arguments and attachments) and the channel's
-/// queue grows 4 slots at a time and keeps them (416 bytes per session that ever got a command,
-/// against 64 with 16-byte slots). One allocation per ack or request is the price.
-pub(crate) enum Cmd {
-    SendEncoded {
-        packet: Arc<SharedPacket>,
-        volatile: bool,
-    },
-    Other(Box<AppCmd>),
-}
-
-impl Cmd {
-    fn pack(cmd: AppCmd) -> Cmd {
-        match cmd {
-            AppCmd::SendEncoded { packet, volatile } => Cmd::SendEncoded { packet, volatile },
-            other => Cmd::Other(Box::new(other)),
-        }
-    }
-
-    fn unpack(self) -> AppCmd {
-        match self {
-            Cmd::SendEncoded { packet, volatile } => AppCmd::SendEncoded { packet, volatile },
-            Cmd::Other(cmd) => *cmd,
-        }
-    }
-}
-
-/// Sends commands to a Socket.IO session's task.
-#[derive(Clone)]
-pub(crate) struct CmdTx(AppTx<Cmd>);
-
-impl CmdTx {
-    /// Sends `cmd` to the session; gives it back when the session is over.
-    #[allow(
-        clippy::result_large_err,
-        reason = "the command comes back only from a session that is over; boxing it would cost \
-                  every send an allocation"
-    )]
-    pub(crate) fn send(&self, cmd: AppCmd) -> Result<(), SendError<AppCmd>> {
-        self.0
-            .send(Cmd::pack(cmd))
-            .map_err(|SendError(cmd)| SendError(cmd.unpack()))
-    }
-
-    /// Closes the connection with goodbyes (`socket.disconnect(true)`); `false` when it is over.
-    pub(crate) fn close(&self) -> bool {
-        self.0.send_engine(SessionMsg::Close)
-    }
-
-    /// A sender of Engine.IO messages to this session (for `socket.conn`).
-    fn session(&self) -> SessionTx {
-        self.0.session()
-    }
-}
-
-impl CloseOnPanic for CmdTx {
-    fn close_session(&self) {
-        self.close();
+/// A Socket.IO server starts its connections as the sessions of its table.
+impl SocketIo {
+    /// A Socket.IO server whose sessions run on `table`; the table's new sessions start as its
+    /// connections.
+    pub(crate) fn new(table: Arc<SessionTable>, config: SocketIoConfig) -> SocketIo {
+        let inner = IoInner::new(table.clone(), config);
+        table.set_starter(Arc::new(SioStarter {
+            io: Arc::downgrade(&inner),
+        }));
+        let io = SocketIo(inner);
+        // `/` always exists, as the reference's `io.sockets`.
+        io.sockets();
+        io
     }
 }
 
@@ -352,7 +239,10 @@ impl App for SioApp {
     fn on_cmd(&mut self, core: &mut Connection, link: &Link, cmd: Cmd) {
         let now = link.now;
         match cmd.unpack() {
-            AppCmd::Accept(accepted) => self.accept(core, link, *accepted),
+            AppCmd::Accept(accepted) => match accepted.downcast::<Accepted>() {
+                Ok(accepted) => self.accept(core, link, *accepted),
+                Err(_) => unreachable!("only the connect procedure sends Accept, with an Accepted"),
+            },
             AppCmd::Reject { nsp, message, data } => {
                 let _ = core.reject(now, &nsp, &message, data);
             }
@@ -501,7 +391,9 @@ async fn connect(
     })));
     // The session task is gone: nobody will admit the socket.
     if let Err(SendError(AppCmd::Accept(accepted))) = sent {
-        accepted.socket.leave_all();
+        if let Ok(accepted) = accepted.downcast::<Accepted>() {
+            accepted.socket.leave_all();
+        }
     }
 }
 
@@ -520,19 +412,5 @@ impl Drop for LeaveUnlessAdmitted {
         if let Some(socket) = self.0.take() {
             socket.leave_all();
         }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn a_channel_slot_stays_small() {
-        // The channel's queue grows 4 slots at a time and keeps them: 104-byte commands made
-        // that 416 bytes per session, 16-byte slots make it 64.
-        type Slot = crate::engine::inbox::Slot<Cmd>;
-        assert!(size_of::<Slot>() <= 16, "{} bytes", size_of::<Slot>());
-        assert!(size_of::<AppCmd>() > size_of::<Slot>());
     }
 }

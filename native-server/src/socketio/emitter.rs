@@ -11,7 +11,7 @@ use tokio::sync::oneshot;
 use crate::socketio::adapter::{BroadcastFlags, BroadcastOptions, BroadcastPacket};
 use crate::socketio::error::{AckError, EmitError};
 use crate::socketio::operators::{BroadcastOperator, IntoRooms};
-use crate::socketio::connection::{AckReply, AppCmd};
+use crate::socketio::cmd::{AckReply, AppCmd};
 use crate::socketio::socket::SocketRef;
 
 /// Refuses the names the protocol reserves.

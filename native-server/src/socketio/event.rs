@@ -9,7 +9,7 @@ use proto::socket::packet::{AckId, Nsp};
 use serde::Deserialize;
 
 use crate::socketio::error::{DataError, SendError};
-use crate::socketio::connection::{AppCmd, CmdTx};
+use crate::socketio::cmd::{AppCmd, CmdTx};
 
 /// The acknowledgements the server's handlers owe their clients (asked for, neither sent nor
 /// dropped): a graceful shutdown ([`SocketIo::close_gracefully`](crate::SocketIo)) waits for them.

@@ -29,7 +29,7 @@ use crate::socketio::handler::{
 };
 use crate::socketio::id_hash::IdMap;
 use crate::socketio::operators::{BroadcastOperator, IntoRooms, RemoteSocket};
-use crate::socketio::connection::{AckReply, AppCmd, SharedPacket, SioStarter};
+use crate::socketio::cmd::{AckReply, AppCmd, SharedPacket};
 use crate::socketio::socket::SocketRef;
 
 pub(crate) use dynamic::Child;
@@ -555,6 +555,27 @@ pub(crate) struct IoInner {
 }
 
 impl IoInner {
+    pub(crate) fn new(engine: Arc<SessionTable>, config: SocketIoConfig) -> Arc<IoInner> {
+        let adapter_factory = config.adapter.unwrap_or_else(|| {
+            Arc::new(|local: LocalNamespace| {
+                Arc::new(MemoryAdapter::new(local)) as Arc<dyn Adapter>
+            })
+        });
+        Arc::new(IoInner {
+            engine,
+            socket_config: config.socket,
+            recovery: config.recovery,
+            max_rooms_per_socket: config.max_rooms_per_socket,
+            cleanup_empty_child_namespaces: config.cleanup_empty_child_namespaces,
+            adapter_factory,
+            nsps: RwLock::new(HashMap::new()),
+            parents: RwLock::new(Vec::new()),
+            closed: watch::channel(false).0,
+            owed_acks: Arc::default(),
+            state: Arc::new(config.state),
+        })
+    }
+
     fn get_or_create(self: &Arc<Self>, name: Nsp) -> Namespace {
         let mut nsps = self.nsps.write().unwrap_or_else(|e| e.into_inner());
         nsps.entry(name.as_str().to_owned())
@@ -622,36 +643,6 @@ impl Default for SocketIoConfig {
 }
 
 impl SocketIo {
-    /// A Socket.IO server whose sessions run on `table`; the table's new sessions start as its
-    /// connections.
-    pub(crate) fn new(table: Arc<SessionTable>, config: SocketIoConfig) -> SocketIo {
-        let adapter_factory = config.adapter.unwrap_or_else(|| {
-            Arc::new(|local: LocalNamespace| {
-                Arc::new(MemoryAdapter::new(local)) as Arc<dyn Adapter>
-            })
-        });
-        let inner = Arc::new(IoInner {
-            engine: table.clone(),
-            socket_config: config.socket,
-            recovery: config.recovery,
-            max_rooms_per_socket: config.max_rooms_per_socket,
-            cleanup_empty_child_namespaces: config.cleanup_empty_child_namespaces,
-            adapter_factory,
-            nsps: RwLock::new(HashMap::new()),
-            parents: RwLock::new(Vec::new()),
-            closed: watch::channel(false).0,
-            owed_acks: Arc::default(),
-            state: Arc::new(config.state),
-        });
-        table.set_starter(Arc::new(SioStarter {
-            io: Arc::downgrade(&inner),
-        }));
-        let io = SocketIo(inner);
-        // `/` always exists, as the reference's `io.sockets`.
-        io.sockets();
-        io
-    }
-
     /// A namespace, created if new (`io.of(name)`). Names get a leading `/` if they lack one.
     ///
     /// # Panics

@@ -6,6 +6,7 @@
 //! names a type of this layer.
 
 pub mod adapter;
+pub(crate) mod cmd;
 pub(crate) mod config;
 pub(crate) mod connection;
 pub mod emitter;

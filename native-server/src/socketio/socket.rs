@@ -27,7 +27,7 @@ use crate::socketio::handshake::Handshake;
 use crate::socketio::io::Namespace;
 use crate::socketio::log_budget::LogBudget;
 use crate::socketio::operators::IntoRooms;
-use crate::socketio::connection::{AppCmd, CmdTx};
+use crate::socketio::cmd::{AppCmd, CmdTx};
 use crate::socketio::value::Value;
 
 /// Names a registered handler, to remove it with [`SocketRef::off_handler`].

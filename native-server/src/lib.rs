@@ -92,9 +92,15 @@ mod socketio;
 
 // The Socket.IO layer's modules, at the crate's root where they always were.
 pub use engine::conn;
-pub use socketio::{
-    adapter, emitter, error, event, extract, handler, handshake, io, operators, socket, value,
-};
+pub use socketio::io::socket;
+pub use socketio::{emitter, error, event, extract, handler, handshake, io, operators, value};
+
+/// The multi-node-ready [`Adapter`](adapter::Adapter) trait and the in-memory adapter.
+pub mod adapter {
+    pub use crate::socketio::adapter::*;
+    pub use crate::socketio::io::local::{AdapterFactory, LocalNamespace};
+    pub use crate::socketio::memory_adapter::MemoryAdapter;
+}
 
 /// The options' types, from the layers they belong to.
 pub mod config {

@@ -8,11 +8,12 @@ use std::time::Duration;
 use super::config::{EngineConfig, engine_builder_methods};
 use super::{EngineLayer, EngineService, EngineShared, NotFound};
 use crate::engine::{EngineIo, SessionTable};
-use crate::socketio::adapter::{Adapter, LocalNamespace};
+use crate::socketio::adapter::Adapter;
+use crate::socketio::io::local::LocalNamespace;
 use crate::socketio::config::ConnectionStateRecovery;
 use crate::socketio::io::{SocketIo, SocketIoConfig};
 #[cfg(doc)]
-use crate::socketio::{adapter::MemoryAdapter, socket::SocketRef};
+use crate::socketio::{memory_adapter::MemoryAdapter, socket::SocketRef};
 
 /// The shared state of an endpoint built with `engine`'s options.
 fn endpoint(engine: EngineConfig) -> Arc<EngineShared> {

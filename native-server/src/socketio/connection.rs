@@ -13,12 +13,15 @@ use proto::socket::server::{AckHandle, Emit, Encoded, Event as SioEvent, Recover
 use bytes::Bytes;
 use tokio::sync::mpsc::error::SendError;
 
+use super::adapter::Adapter;
 use super::cmd::{AckReply, AppCmd, Cmd, CmdTx};
+use super::io::local::{AdapterFactory, LocalNamespace};
+use super::memory_adapter::MemoryAdapter;
 use super::error::{AckError, EmitError};
 use super::extract::ConnectParts;
 use super::handshake::Handshake;
 use super::io::{IoInner, SocketIo, SocketIoConfig};
-use super::socket::{SocketError, SocketInit, SocketRef};
+use super::io::socket::{SocketError, SocketInit, SocketRef};
 use super::value::Value;
 use crate::engine::conn::Conn;
 use crate::engine::inbox::{SessionTx, session_channel};
@@ -39,7 +42,10 @@ impl SocketIo {
     /// A Socket.IO server whose sessions run on `table`; the table's new sessions start as its
     /// connections.
     pub(crate) fn new(table: Arc<SessionTable>, config: SocketIoConfig) -> SocketIo {
-        let inner = IoInner::new(table.clone(), config);
+        let memory_adapter: AdapterFactory = Arc::new(|local: LocalNamespace| {
+            Arc::new(MemoryAdapter::new(local)) as Arc<dyn Adapter>
+        });
+        let inner = IoInner::new(table.clone(), config, memory_adapter);
         table.set_starter(Arc::new(SioStarter {
             io: Arc::downgrade(&inner),
         }));

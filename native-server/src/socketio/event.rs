@@ -5,10 +5,10 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 
 use proto::socket::args::{Args, de, ser::ToArgs};
-use proto::socket::packet::{AckId, Nsp};
+use proto::socket::packet::{AckId, Nsp, RESERVED_EVENTS};
 use serde::Deserialize;
 
-use crate::socketio::error::{DataError, SendError};
+use crate::socketio::error::{DataError, EmitError, SendError};
 use crate::socketio::cmd::{AppCmd, CmdTx};
 
 /// The acknowledgements the server's handlers owe their clients (asked for, neither sent nor
@@ -180,4 +180,12 @@ impl Event {
     pub fn ack_with<T: ToArgs + ?Sized>(&self, data: &T) -> Result<(), SendError> {
         self.ack.send(data)
     }
+}
+
+/// Refuses the names the protocol reserves.
+pub(crate) fn check_event_name(event: &str) -> Result<(), EmitError> {
+    if RESERVED_EVENTS.contains(&event) {
+        return Err(EmitError::ReservedEventName(event.to_owned()));
+    }
+    Ok(())
 }

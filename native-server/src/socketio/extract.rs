@@ -54,7 +54,7 @@ use serde::de::DeserializeOwned;
 
 use crate::socketio::error::DataError;
 pub use crate::socketio::event::{AckSender, Event};
-pub use crate::socketio::socket::SocketRef;
+pub use crate::socketio::io::socket::SocketRef;
 pub use proto::socket::Args;
 pub use proto::socket::server::DisconnectReason;
 

@@ -2,6 +2,8 @@
 //! dynamic).
 
 mod dynamic;
+pub(crate) mod local;
+pub mod socket;
 
 use std::collections::HashMap;
 use std::future::Future;
@@ -11,26 +13,25 @@ use std::time::Duration;
 use proto::socket::args::{Args, ser::ToArgs};
 use proto::socket::packet::Nsp;
 use proto::socket::server::Encoded;
-use serde::de::DeserializeOwned;
 use tokio::sync::{mpsc, watch};
 
 use crate::socketio::adapter::{
-    AckEvent, Adapter, AdapterFactory, BroadcastFlags, BroadcastPacket, LocalNamespace,
-    MemoryAdapter, RemoteSocketData, Room, RoomEvent, ServerSideAck, SocketId,
+    AckEvent, Adapter, BroadcastFlags, BroadcastPacket, RemoteSocketData, Room, RoomEvent,
+    ServerSideAck, SocketId,
 };
 use crate::engine::BoxFuture;
 use crate::socketio::config::ConnectionStateRecovery;
-use crate::socketio::emitter::check_event_name;
+use local::{AdapterFactory, LocalNamespace};
+use crate::socketio::event::check_event_name;
 use crate::engine::{EngineHandle, SessionTable};
-use crate::socketio::error::{AdapterError, BroadcastAckError, EmitError};
+use crate::socketio::error::{AdapterError, EmitError};
 use crate::socketio::event::OwedAcks;
 use crate::socketio::handler::{
     self, BoxedConnectHandler, BoxedConnectMiddleware, ConnectHandler, ConnectMiddleware,
 };
 use crate::socketio::id_hash::IdMap;
-use crate::socketio::operators::{BroadcastOperator, IntoRooms, RemoteSocket};
 use crate::socketio::cmd::{AckReply, AppCmd, SharedPacket};
-use crate::socketio::socket::SocketRef;
+use crate::socketio::io::socket::SocketRef;
 
 pub(crate) use dynamic::Child;
 pub use dynamic::{NsMatcher, NsPredicate, ParentNamespace};
@@ -426,83 +427,6 @@ impl Namespace {
         self.0.adapter.rooms()
     }
 
-    fn op(&self) -> BroadcastOperator {
-        BroadcastOperator::new(self.clone())
-    }
-
-    /// Targets rooms.
-    pub fn to(&self, rooms: impl IntoRooms) -> BroadcastOperator {
-        self.op().to(rooms)
-    }
-
-    /// Same as [`Namespace::to`].
-    pub fn in_(&self, rooms: impl IntoRooms) -> BroadcastOperator {
-        self.op().to(rooms)
-    }
-
-    /// Leaves out the sockets in these rooms.
-    pub fn except(&self, rooms: impl IntoRooms) -> BroadcastOperator {
-        self.op().except(rooms)
-    }
-
-    /// Only this node's sockets.
-    pub fn local(&self) -> BroadcastOperator {
-        self.op().local()
-    }
-
-    /// Volatile broadcast.
-    pub fn volatile(&self) -> BroadcastOperator {
-        self.op().volatile()
-    }
-
-    /// The `compress` flag.
-    pub fn compress(&self, compress: bool) -> BroadcastOperator {
-        self.op().compress(compress)
-    }
-
-    /// With an acknowledgement deadline.
-    pub fn timeout(&self, timeout: Duration) -> BroadcastOperator {
-        self.op().timeout(timeout)
-    }
-
-    /// Emits to every socket of the namespace.
-    pub fn emit<T: ToArgs + ?Sized>(&self, event: &str, data: &T) -> Result<(), EmitError> {
-        self.op().emit(event, data)
-    }
-
-    /// Emits to every socket and collects their acknowledgements.
-    pub async fn emit_with_ack<T, R>(
-        &self,
-        event: &str,
-        data: &T,
-    ) -> Result<Vec<R>, BroadcastAckError>
-    where
-        T: ToArgs + ?Sized,
-        R: DeserializeOwned,
-    {
-        self.op().emit_with_ack(event, data).await
-    }
-
-    /// Describes every socket, on every node.
-    pub async fn fetch_sockets(&self) -> Result<Vec<RemoteSocket>, AdapterError> {
-        self.op().fetch_sockets().await
-    }
-
-    /// Makes every socket join rooms.
-    pub fn sockets_join(&self, rooms: impl IntoRooms) {
-        self.op().sockets_join(rooms)
-    }
-
-    /// Makes every socket leave rooms.
-    pub fn sockets_leave(&self, rooms: impl IntoRooms) {
-        self.op().sockets_leave(rooms)
-    }
-
-    /// Disconnects every socket; with `close`, their connections.
-    pub fn disconnect_sockets(&self, close: bool) {
-        self.op().disconnect_sockets(close)
-    }
-
     /// Emits to the other server nodes (`serverSideEmit`); `data` as for an emit. With the
     /// in-memory adapter there is no other node.
     pub async fn server_side_emit<T: ToArgs + ?Sized>(
@@ -547,6 +471,8 @@ pub(crate) struct IoInner {
     max_rooms_per_socket: usize,
     cleanup_empty_child_namespaces: bool,
     adapter_factory: AdapterFactory,
+    /// The in-memory adapter's factory: for the stand-ins of dynamic namespaces' children.
+    memory_adapter: AdapterFactory,
     nsps: RwLock<HashMap<String, Namespace>>,
     parents: RwLock<Vec<ParentNamespace>>,
     closed: watch::Sender<bool>,
@@ -555,12 +481,14 @@ pub(crate) struct IoInner {
 }
 
 impl IoInner {
-    pub(crate) fn new(engine: Arc<SessionTable>, config: SocketIoConfig) -> Arc<IoInner> {
-        let adapter_factory = config.adapter.unwrap_or_else(|| {
-            Arc::new(|local: LocalNamespace| {
-                Arc::new(MemoryAdapter::new(local)) as Arc<dyn Adapter>
-            })
-        });
+    /// A server with `config`'s options; its namespaces' adapters are `config`'s, or made by
+    /// `memory_adapter` (the in-memory adapter's factory, handed down from above it).
+    pub(crate) fn new(
+        engine: Arc<SessionTable>,
+        config: SocketIoConfig,
+        memory_adapter: AdapterFactory,
+    ) -> Arc<IoInner> {
+        let adapter_factory = config.adapter.unwrap_or_else(|| memory_adapter.clone());
         Arc::new(IoInner {
             engine,
             socket_config: config.socket,
@@ -568,6 +496,7 @@ impl IoInner {
             max_rooms_per_socket: config.max_rooms_per_socket,
             cleanup_empty_child_namespaces: config.cleanup_empty_child_namespaces,
             adapter_factory,
+            memory_adapter,
             nsps: RwLock::new(HashMap::new()),
             parents: RwLock::new(Vec::new()),
             closed: watch::channel(false).0,
@@ -696,74 +625,6 @@ impl SocketIo {
     /// Adds a middleware on `/`.
     pub fn use_middleware<H: ConnectMiddleware<M>, M: 'static>(&self, middleware: H) {
         self.sockets().use_middleware(middleware)
-    }
-
-    /// Targets rooms of `/`.
-    pub fn to(&self, rooms: impl IntoRooms) -> BroadcastOperator {
-        self.sockets().to(rooms)
-    }
-
-    /// Same as [`SocketIo::to`].
-    pub fn in_(&self, rooms: impl IntoRooms) -> BroadcastOperator {
-        self.sockets().to(rooms)
-    }
-
-    /// Every socket of `/` but those in `rooms`.
-    pub fn except(&self, rooms: impl IntoRooms) -> BroadcastOperator {
-        self.sockets().except(rooms)
-    }
-
-    /// This node's sockets of `/`.
-    pub fn local(&self) -> BroadcastOperator {
-        self.sockets().local()
-    }
-
-    /// Volatile broadcast on `/`.
-    pub fn volatile(&self) -> BroadcastOperator {
-        self.sockets().volatile()
-    }
-
-    /// A broadcast on `/` with an acknowledgement deadline.
-    pub fn timeout(&self, timeout: Duration) -> BroadcastOperator {
-        self.sockets().timeout(timeout)
-    }
-
-    /// Emits to every socket of `/`.
-    pub fn emit<T: ToArgs + ?Sized>(&self, event: &str, data: &T) -> Result<(), EmitError> {
-        self.sockets().emit(event, data)
-    }
-
-    /// Emits to every socket of `/` and collects their acknowledgements.
-    pub async fn emit_with_ack<T, R>(
-        &self,
-        event: &str,
-        data: &T,
-    ) -> Result<Vec<R>, BroadcastAckError>
-    where
-        T: ToArgs + ?Sized,
-        R: DeserializeOwned,
-    {
-        self.sockets().emit_with_ack(event, data).await
-    }
-
-    /// Describes every socket of `/`.
-    pub async fn fetch_sockets(&self) -> Result<Vec<RemoteSocket>, AdapterError> {
-        self.sockets().fetch_sockets().await
-    }
-
-    /// Makes every socket of `/` join rooms.
-    pub fn sockets_join(&self, rooms: impl IntoRooms) {
-        self.sockets().sockets_join(rooms)
-    }
-
-    /// Makes every socket of `/` leave rooms.
-    pub fn sockets_leave(&self, rooms: impl IntoRooms) {
-        self.sockets().sockets_leave(rooms)
-    }
-
-    /// Disconnects every socket of `/`.
-    pub fn disconnect_sockets(&self, close: bool) {
-        self.sockets().disconnect_sockets(close)
     }
 
     /// Closes the server (`io.close()`): new handshakes are refused, every socket disconnects

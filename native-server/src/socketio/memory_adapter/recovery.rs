@@ -14,7 +14,8 @@ use std::collections::{HashMap, VecDeque};
 use proto::socket::Args;
 use tokio::time::Instant;
 
-use super::{BroadcastOptions, PersistedSession, RestoredSession, Room, included};
+use super::included;
+use crate::socketio::adapter::{BroadcastOptions, PersistedSession, RestoredSession, Room};
 use crate::socketio::config::ConnectionStateRecovery;
 
 struct StoredPacket {

@@ -24,9 +24,9 @@ use crate::socketio::handler::{
     self, BoxedDisconnectHandler, BoxedEventHandler, DisconnectHandler, EventHandler, Started,
 };
 use crate::socketio::handshake::Handshake;
-use crate::socketio::io::Namespace;
+use super::Namespace;
 use crate::socketio::log_budget::LogBudget;
-use crate::socketio::operators::IntoRooms;
+use crate::socketio::adapter::IntoRooms;
 use crate::socketio::cmd::{AppCmd, CmdTx};
 use crate::socketio::value::Value;
 

@@ -74,6 +74,24 @@
 //! `bytes::Bytes` anywhere becomes a binary attachment. [`Value`] is there for data of no fixed
 //! shape.
 //!
+//! # Layers
+//!
+//! The crate is a house of layers, each in its own folder and importing only the ones below it:
+//!
+//! ```text
+//! the binary   src/bin/sockeye-server/  the demo server: CLI, tracing, the chat demo, static files
+//! http         the tower service and layer, the builders, CORS, polling bodies, the WebSocket
+//!              upgrade, serve / bind: routes each request into the engine's session table
+//! socketio     namespaces, sockets, handlers and extractors, broadcasting, the Adapter trait and
+//!              the in-memory adapter; each connection is an App of the engine's session task
+//! engine       Engine.IO sessions: one task per session OWNS the core's state machine and its
+//!              WebSocket; the session table; the bare Engine.IO API (EngineIo)
+//! ```
+//!
+//! The engine knows neither HTTP nor Socket.IO: the HTTP layer hands it requests and upgraded
+//! WebSockets through the session table, and Socket.IO plugs into the session task through a
+//! trait the engine calls (generic, so the per-packet path makes no dynamic call).
+//!
 //! # Modules
 //!
 //! - [`io`]: the server, namespaces (static and dynamic), middlewares.
@@ -83,8 +101,9 @@
 //! - [`handshake`] and [`conn`]: a socket's handshake, and the Engine.IO connection under it.
 //! - [`operators`]: broadcasting (`to`, `except`, `local`, `volatile`, `timeout`), `fetch_sockets`.
 //! - [`adapter`]: the multi-node-ready [`Adapter`](adapter::Adapter) trait and the in-memory one.
-//! - [`engine`]: the Engine.IO session table and the bare Engine.IO server ([`EngineIo`]).
-//! - [`http`]: the tower service and layer, the reference's HTTP answers, CORS, static files.
+//! - [`engine`]: the Engine.IO layer, and the bare Engine.IO server ([`EngineIo`]).
+//! - [`http`]: the tower service and layer, the builders, the reference's HTTP answers, CORS.
+//! - [`config`]: the options' types.
 
 pub mod engine;
 pub mod http;

@@ -18,8 +18,11 @@ pub trait ServerSession {
     /// The parked GET's client went away; see [`Session::handle_poll_get_aborted`].
     fn handle_poll_get_aborted(&mut self, now: Instant);
     /// A POST's headers; see [`Session::handle_poll_post_start`].
-    fn handle_poll_post_start(&mut self, now: Instant, octet_stream: bool)
-    -> Result<(), RequestError>;
+    fn handle_poll_post_start(
+        &mut self,
+        now: Instant,
+        octet_stream: bool,
+    ) -> Result<(), RequestError>;
     /// A POST's body; see [`Session::handle_poll_post`].
     fn handle_poll_post(&mut self, now: Instant, body: &str) -> Result<(), RequestError>;
     /// The POST's client went away; see [`Session::handle_poll_post_aborted`].

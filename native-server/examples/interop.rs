@@ -21,7 +21,10 @@
 //! appends an argument to `mw-echo`.
 
 mod common;
-#[allow(dead_code, reason = "the binary's static files; this uses only `ServeDir`")]
+#[allow(
+    dead_code,
+    reason = "the binary's static files; this uses only `ServeDir`"
+)]
 #[path = "../src/bin/sockeye-server/files.rs"]
 mod files;
 

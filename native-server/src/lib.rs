@@ -138,7 +138,6 @@ pub use config::{ConnectionStateRecovery, Cookie, Cors, CorsOrigin};
 pub use conn::Conn;
 pub use emitter::SocketEmitter;
 pub use engine::{EngineHandle, EngineIo, EngineSocket};
-pub use http::{EngineIoBuilder, SocketIoBuilder};
 pub use error::{
     AckError, AdapterError, BroadcastAckError, ConnectError, DataError, EmitError, EventError,
     JoinError, SendError, SerializeError,
@@ -150,6 +149,7 @@ pub use http::{
     ClientAddr, EngineLayer, EngineService, LISTEN_BACKLOG, RequestInfo, SecureConnection,
     ServeConfig, bind, serve, serve_with,
 };
+pub use http::{EngineIoBuilder, SocketIoBuilder};
 pub use io::{Namespace, NsMatcher, ParentNamespace, SocketIo};
 pub use operators::{BroadcastOperator, IntoRooms, RemoteSocket};
 pub use socket::SocketRef;

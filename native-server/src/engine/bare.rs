@@ -58,10 +58,7 @@ impl EngineSocket {
 
     /// Sends a message (text or binary).
     pub fn send(&self, msg: Message) -> Result<(), SendError> {
-        self.0
-            .tx
-            .send(msg)
-            .map_err(|_| SendError::Closed)
+        self.0.tx.send(msg).map_err(|_| SendError::Closed)
     }
 
     /// Closes the session (reason `forced close`).
@@ -108,10 +105,7 @@ impl App for EngineApp {
 
     fn on_start(&mut self, _core: &mut Session, _link: &Link) {
         if let Some(h) = self.on_connection.take() {
-            run_inline(
-                h(self.socket.clone()),
-                &self.socket.0.tx,
-            );
+            run_inline(h(self.socket.clone()), &self.socket.0.tx);
         }
     }
 
@@ -129,10 +123,7 @@ impl App for EngineApp {
                         .unwrap_or_else(|e| e.into_inner())
                         .clone();
                     for h in handlers {
-                        run_inline(
-                            h(self.socket.clone(), msg.clone()),
-                            &self.socket.0.tx,
-                        );
+                        run_inline(h(self.socket.clone(), msg.clone()), &self.socket.0.tx);
                     }
                 }
                 proto::engine::server::Event::Upgrade(t) => {
@@ -152,10 +143,7 @@ impl App for EngineApp {
                         .unwrap_or_else(|e| e.into_inner())
                         .clone();
                     for h in handlers {
-                        run_inline(
-                            h(self.socket.clone(), reason.clone()),
-                            &self.socket.0.tx,
-                        );
+                        run_inline(h(self.socket.clone(), reason.clone()), &self.socket.0.tx);
                     }
                 }
                 _ => {}

@@ -103,10 +103,12 @@ impl<C> Clone for AppTx<C> {
 impl<C: Send + 'static> AppTx<C> {
     /// Sends a command; gives it back when the session is over.
     pub(crate) fn send(&self, cmd: C) -> Result<(), SendError<C>> {
-        self.0.send(Slot::App(cmd)).map_err(|SendError(slot)| match slot {
-            Slot::App(cmd) => SendError(cmd),
-            Slot::Engine(_) => unreachable!("the channel gives back the message it was given"),
-        })
+        self.0
+            .send(Slot::App(cmd))
+            .map_err(|SendError(slot)| match slot {
+                Slot::App(cmd) => SendError(cmd),
+                Slot::Engine(_) => unreachable!("the channel gives back the message it was given"),
+            })
     }
 
     /// Sends an Engine.IO message; `false` when the session is over.

@@ -1,8 +1,8 @@
 //! The Engine.IO layer: one task per session that owns the core's state machine and its
-//! WebSocket ([`runner`]), the session table, and the bare Engine.IO API ([`EngineIo`]), usable
+//! WebSocket (the `runner`), the session table, and the bare Engine.IO API ([`EngineIo`]), usable
 //! on its own like the reference's `engine.io` package. It knows neither HTTP (the `http` layer
-//! hands it requests and upgraded WebSockets) nor Socket.IO (which plugs in as an
-//! [`App`](runner::App), through a [`SessionStarter`]).
+//! hands it requests and upgraded WebSockets) nor Socket.IO (which plugs in as the runner's
+//! `App`, through a `SessionStarter`).
 //!
 //! ```no_run
 //! use sockeye_server::engine::EngineIo;

@@ -89,4 +89,3 @@ pub struct ConnectionError {
     /// The message sent (the code's, or the `allowRequest` hook's).
     pub message: String,
 }
-

@@ -30,10 +30,10 @@ use proto::server_session::ServerSession;
 use tokio::sync::oneshot;
 use tokio::time::Sleep;
 
+use super::BoxFuture;
 use super::SessionTable;
 use super::inbox::{CloseOnPanic, Received, SessionMsg, SessionRx, WsStream};
 use super::websocket::{Error as WsError, Message as WsMessage};
-use super::BoxFuture;
 
 /// What a session's application layer does with the core's events and its commands.
 pub(crate) trait App: Send + 'static {
@@ -48,8 +48,11 @@ pub(crate) trait App: Send + 'static {
     /// The WebSocket frames `cmd` stands for, built once for many sessions, with whether they
     /// are volatile, when the core lets them be written as they are: the loop writes them
     /// straight to the session's WebSocket instead of calling [`App::on_cmd`].
-    fn prebuilt_frames<'c>(&self, core: &Self::Core, cmd: &'c Self::Cmd)
-    -> Option<(&'c Bytes, bool)>;
+    fn prebuilt_frames<'c>(
+        &self,
+        core: &Self::Core,
+        cmd: &'c Self::Cmd,
+    ) -> Option<(&'c Bytes, bool)>;
     /// Handles an application command.
     fn on_cmd(&mut self, core: &mut Self::Core, link: &Link, cmd: Self::Cmd);
     /// The session is over and forgotten, however its task ended: lets go of what the

@@ -8,8 +8,8 @@ use http::{Method, Request, Response, StatusCode};
 use http_body_util::Full;
 use proto::engine::server::RequestError;
 
-use super::{ErrorCode, ResponseBody};
 use super::config::Cors;
+use super::{ErrorCode, ResponseBody};
 
 pub(super) fn empty(status: StatusCode) -> Response<ResponseBody> {
     let mut res = Response::new(Full::new(Bytes::new()));

@@ -9,11 +9,11 @@ use super::config::{EngineConfig, engine_builder_methods};
 use super::{EngineLayer, EngineService, EngineShared, NotFound};
 use crate::engine::{EngineIo, SessionTable};
 use crate::socketio::adapter::Adapter;
-use crate::socketio::io::local::LocalNamespace;
 use crate::socketio::config::ConnectionStateRecovery;
+use crate::socketio::io::local::LocalNamespace;
 use crate::socketio::io::{SocketIo, SocketIoConfig};
 #[cfg(doc)]
-use crate::socketio::{memory_adapter::MemoryAdapter, socket::SocketRef};
+use crate::socketio::{io::socket::SocketRef, memory_adapter::MemoryAdapter};
 
 /// The shared state of an endpoint built with `engine`'s options.
 fn endpoint(engine: EngineConfig) -> Arc<EngineShared> {

@@ -67,8 +67,8 @@ use tower_service::Service;
 use answers::empty;
 use route::handle;
 
-pub use crate::engine::{ConnectionError, ErrorCode, RequestInfo};
 use crate::engine::SessionTable;
+pub use crate::engine::{ConnectionError, ErrorCode, RequestInfo};
 pub use builder::{EngineIoBuilder, SocketIoBuilder};
 pub use serve::{LISTEN_BACKLOG, ServeConfig, bind, serve, serve_with};
 
@@ -140,7 +140,6 @@ impl RequestInfo {
             extensions,
         }
     }
-
 }
 
 /// The body of the responses this crate makes.

@@ -14,6 +14,7 @@ use proto::engine::{Sid, Transport};
 use tokio::sync::mpsc::error::SendError;
 use tokio::sync::oneshot;
 
+use super::EngineShared;
 use super::answers::{
     HEADERS_TOO_LARGE, TOO_MANY_CLIENTS, TOO_MANY_HANDSHAKES, apply_cors, empty, error_response,
     headers_too_large, is_ws_upgrade, over_capacity, request_error_response, too_many_handshakes,
@@ -22,7 +23,6 @@ use super::answers::{
 use super::{
     BodyReadTimeout, BoxError, ClientAddr, ConnectionError, ErrorCode, RequestInfo, ResponseBody,
 };
-use super::EngineShared;
 use crate::engine::inbox::{SessionMsg, SessionTx, WsStream};
 use crate::engine::runner::WS_CLOSE_TIMEOUT;
 

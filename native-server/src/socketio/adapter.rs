@@ -189,7 +189,7 @@ pub enum RoomEvent {
     Leave(Room, SocketId),
 }
 
-/// Rooms and broadcasting for one namespace. See the [module docs](self).
+/// Rooms and broadcasting for one namespace. See the [module docs](crate::adapter).
 pub trait Adapter: Send + Sync + 'static {
     /// Starts the adapter (subscribes to a broker ...).
     fn init(&self) -> BoxFuture<'_, Result<(), AdapterError>> {
@@ -211,7 +211,7 @@ pub trait Adapter: Send + Sync + 'static {
 
     /// Adds a local socket to rooms unless it would then be in more than `max` rooms (its own
     /// id's room counts): then it joins none of them. This is how a socket joins
-    /// ([`SocketRef::join`], `socketsJoin`, a remote join); the default checks
+    /// ([`SocketRef::join`](crate::SocketRef::join), `socketsJoin`, a remote join); the default checks
     /// [`Adapter::socket_rooms`] then calls [`Adapter::add_all`], which may let two joins racing
     /// on one socket pass the bound together; the in-memory adapter does both under one lock.
     fn add_all_bounded(&self, id: &str, rooms: &[Room], max: usize) -> Result<(), JoinError> {
@@ -315,7 +315,11 @@ pub trait Adapter: Send + Sync + 'static {
 }
 
 /// How many rooms a socket in `count` rooms (those `contains` says) is in after joining `rooms`.
-pub(crate) fn rooms_after_join(count: usize, rooms: &[Room], contains: impl Fn(&Room) -> bool) -> usize {
+pub(crate) fn rooms_after_join(
+    count: usize,
+    rooms: &[Room],
+    contains: impl Fn(&Room) -> bool,
+) -> usize {
     let new: HashSet<&Room> = rooms.iter().filter(|r| !contains(r)).collect();
     count.saturating_add(new.len())
 }

@@ -58,7 +58,8 @@ pub(crate) struct SharedPacket {
 
 impl SharedPacket {
     pub(crate) fn new(encoded: Encoded) -> Self {
-        let frames = crate::engine::websocket::message_frames(encoded.text(), encoded.attachments());
+        let frames =
+            crate::engine::websocket::message_frames(encoded.text(), encoded.attachments());
         SharedPacket { encoded, frames }
     }
 }

@@ -15,13 +15,13 @@ use tokio::sync::mpsc::error::SendError;
 
 use super::adapter::Adapter;
 use super::cmd::{AckReply, AppCmd, Cmd, CmdTx};
-use super::io::local::{AdapterFactory, LocalNamespace};
-use super::memory_adapter::MemoryAdapter;
 use super::error::{AckError, EmitError};
 use super::extract::ConnectParts;
 use super::handshake::Handshake;
-use super::io::{IoInner, SocketIo, SocketIoConfig};
+use super::io::local::{AdapterFactory, LocalNamespace};
 use super::io::socket::{SocketError, SocketInit, SocketRef};
+use super::io::{IoInner, SocketIo, SocketIoConfig};
+use super::memory_adapter::MemoryAdapter;
 use super::value::Value;
 use crate::engine::conn::Conn;
 use crate::engine::inbox::{SessionTx, session_channel};
@@ -235,7 +235,9 @@ impl App for SioApp {
 
     fn prebuilt_frames<'c>(&self, core: &Connection, cmd: &'c Cmd) -> Option<(&'c Bytes, bool)> {
         match cmd {
-            Cmd::SendEncoded { packet, volatile } if core.can_send_encoded_frames(&packet.encoded) => {
+            Cmd::SendEncoded { packet, volatile }
+                if core.can_send_encoded_frames(&packet.encoded) =>
+            {
                 Some((&packet.frames, *volatile))
             }
             _ => None,

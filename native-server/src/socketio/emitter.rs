@@ -8,11 +8,11 @@ use serde::de::DeserializeOwned;
 use tokio::sync::oneshot;
 
 use crate::socketio::adapter::{BroadcastFlags, BroadcastOptions, BroadcastPacket};
+use crate::socketio::cmd::{AckReply, AppCmd};
 use crate::socketio::error::{AckError, EmitError};
 use crate::socketio::event::check_event_name;
-use crate::socketio::operators::{BroadcastOperator, IntoRooms};
-use crate::socketio::cmd::{AckReply, AppCmd};
 use crate::socketio::io::socket::SocketRef;
+use crate::socketio::operators::{BroadcastOperator, IntoRooms};
 
 impl SocketRef {
     /// Emits `event` to this client; `data` becomes its arguments (a tuple for several, `()` for

@@ -5,11 +5,11 @@ use proto::socket::Args;
 
 use crate::socketio::value::Value;
 
+pub use crate::engine::SendError;
 /// Why arguments (or an auth object, or socket data) do not read as the type asked for.
 pub use proto::socket::args::de::Error as DataError;
 /// Why a value cannot be written as arguments.
 pub use proto::socket::args::ser::Error as SerializeError;
-pub use crate::engine::SendError;
 
 /// Why an emit was refused; nothing was sent.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]

@@ -8,8 +8,8 @@ use proto::socket::args::{Args, de, ser::ToArgs};
 use proto::socket::packet::{AckId, Nsp, RESERVED_EVENTS};
 use serde::Deserialize;
 
-use crate::socketio::error::{DataError, EmitError, SendError};
 use crate::socketio::cmd::{AppCmd, CmdTx};
+use crate::socketio::error::{DataError, EmitError, SendError};
 
 /// The acknowledgements the server's handlers owe their clients (asked for, neither sent nor
 /// dropped): a graceful shutdown ([`SocketIo::close_gracefully`](crate::SocketIo)) waits for them.
@@ -150,7 +150,10 @@ impl Event {
     }
 
     /// Replaces the arguments (for a middleware): `data` as an emit takes it.
-    pub fn set_args<T: ToArgs + ?Sized>(&mut self, data: &T) -> Result<(), crate::SerializeError> {
+    pub fn set_args<T: ToArgs + ?Sized>(
+        &mut self,
+        data: &T,
+    ) -> Result<(), crate::socketio::error::SerializeError> {
         self.args = data.to_args()?;
         Ok(())
     }

@@ -10,8 +10,8 @@ use proto::socket::args::{Args, de};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
-use crate::socketio::error::{DataError, SerializeError};
 use crate::engine::RequestInfo;
+use crate::socketio::error::{DataError, SerializeError};
 use crate::socketio::value::Value;
 
 /// The handshake of a socket (the reference's `socket.handshake`).

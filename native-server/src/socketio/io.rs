@@ -15,23 +15,23 @@ use proto::socket::packet::Nsp;
 use proto::socket::server::Encoded;
 use tokio::sync::{mpsc, watch};
 
+use crate::engine::BoxFuture;
+use crate::engine::{EngineHandle, SessionTable};
 use crate::socketio::adapter::{
     AckEvent, Adapter, BroadcastFlags, BroadcastPacket, RemoteSocketData, Room, RoomEvent,
     ServerSideAck, SocketId,
 };
-use crate::engine::BoxFuture;
+use crate::socketio::cmd::{AckReply, AppCmd, SharedPacket};
 use crate::socketio::config::ConnectionStateRecovery;
-use local::{AdapterFactory, LocalNamespace};
-use crate::socketio::event::check_event_name;
-use crate::engine::{EngineHandle, SessionTable};
 use crate::socketio::error::{AdapterError, EmitError};
 use crate::socketio::event::OwedAcks;
+use crate::socketio::event::check_event_name;
 use crate::socketio::handler::{
     self, BoxedConnectHandler, BoxedConnectMiddleware, ConnectHandler, ConnectMiddleware,
 };
 use crate::socketio::id_hash::IdMap;
-use crate::socketio::cmd::{AckReply, AppCmd, SharedPacket};
 use crate::socketio::io::socket::SocketRef;
+use local::{AdapterFactory, LocalNamespace};
 
 pub(crate) use dynamic::Child;
 pub use dynamic::{NsMatcher, NsPredicate, ParentNamespace};
@@ -319,7 +319,7 @@ impl Namespace {
         &self.0.adapter
     }
 
-    /// The state of type `T` given to the builder ([`SocketIoBuilder::with_state`]).
+    /// The state of type `T` given to the builder ([`SocketIoBuilder::with_state`](crate::SocketIoBuilder::with_state)).
     pub fn state<T: Clone + Send + Sync + 'static>(&self) -> Option<T> {
         self.0.state.get::<T>().cloned()
     }

@@ -114,7 +114,6 @@ impl MemoryAdapter {
     }
 }
 
-
 impl MemoryAdapter {
     /// [`Adapter::add_all_bounded`], checked and done under one lock.
     fn add_all_within(&self, id: &str, rooms: &[Room], max: usize) -> Result<(), JoinError> {

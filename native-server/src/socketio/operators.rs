@@ -5,9 +5,11 @@ use std::time::Duration;
 use proto::socket::args::{Args, de, ser::ToArgs};
 use serde::de::DeserializeOwned;
 
-use crate::socketio::adapter::{AckEvent, BroadcastOptions, BroadcastPacket, RemoteSocketData, Room};
-use crate::socketio::event::check_event_name;
+use crate::socketio::adapter::{
+    AckEvent, BroadcastOptions, BroadcastPacket, RemoteSocketData, Room,
+};
 use crate::socketio::error::{AckError, AdapterError, BroadcastAckError, EmitError};
+use crate::socketio::event::check_event_name;
 use crate::socketio::handshake::Handshake;
 use crate::socketio::io::{Namespace, SocketIo};
 

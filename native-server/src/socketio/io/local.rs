@@ -46,7 +46,7 @@ impl LocalNamespace {
     }
 
     /// The same namespace as seen by an adapter that keeps recovery state itself (a
-    /// [`MemoryAdapter`] made with it keeps rooms only, no sessions or packets).
+    /// [`MemoryAdapter`](crate::adapter::MemoryAdapter) made with it keeps rooms only, no sessions or packets).
     pub fn without_recovery(&self) -> LocalNamespace {
         LocalNamespace {
             recovery: None,

@@ -13,10 +13,13 @@ use proto::socket::server::DisconnectReason;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
-use crate::socketio::adapter::Room;
+use super::Namespace;
 use crate::engine::BoxFuture;
 use crate::engine::conn::Conn;
 use crate::engine::runner::run_inline;
+use crate::socketio::adapter::IntoRooms;
+use crate::socketio::adapter::Room;
+use crate::socketio::cmd::{AppCmd, CmdTx};
 use crate::socketio::error::{EventError, JoinError, SerializeError};
 use crate::socketio::event::{AckSender, Event};
 use crate::socketio::extract::{DisconnectParts, EventParts, Rejection};
@@ -24,10 +27,7 @@ use crate::socketio::handler::{
     self, BoxedDisconnectHandler, BoxedEventHandler, DisconnectHandler, EventHandler, Started,
 };
 use crate::socketio::handshake::Handshake;
-use super::Namespace;
 use crate::socketio::log_budget::LogBudget;
-use crate::socketio::adapter::IntoRooms;
-use crate::socketio::cmd::{AppCmd, CmdTx};
 use crate::socketio::value::Value;
 
 /// Names a registered handler, to remove it with [`SocketRef::off_handler`].

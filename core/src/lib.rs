@@ -35,6 +35,7 @@ mod fifo;
 pub mod json;
 pub mod rng;
 pub mod server;
+pub mod server_session;
 pub mod socket;
 mod sorted;
 pub mod text;

@@ -21,6 +21,12 @@
 //! appends an argument to `mw-echo`.
 
 mod common;
+#[allow(
+    dead_code,
+    reason = "the binary's static files; this uses only `ServeDir`"
+)]
+#[path = "../src/bin/sockeye-server/files.rs"]
+mod files;
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -32,10 +38,11 @@ use serde_json::json;
 use sockeye_server::value::{Map, Values};
 use sockeye_server::{
     AckSender, Args, ConnectError, ConnectionStateRecovery, Data, DisconnectReason, Event,
-    ServeDir, SocketIo, SocketRef, Value,
+    SocketIo, SocketRef, Value,
 };
 
 use common::str_arg;
+use files::ServeDir;
 
 /// jemalloc with the `jemalloc` feature (as `scripts/bench-vanish.sh` builds it), as the binary has
 /// it: its RSS check wants resident memory that follows what the server holds, which glibc's

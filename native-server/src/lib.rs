@@ -74,6 +74,24 @@
 //! `bytes::Bytes` anywhere becomes a binary attachment. [`Value`] is there for data of no fixed
 //! shape.
 //!
+//! # Layers
+//!
+//! The crate is a house of layers, each in its own folder and importing only the ones below it:
+//!
+//! ```text
+//! the binary   src/bin/sockeye-server/  the demo server: CLI, tracing, the chat demo, static files
+//! http         the tower service and layer, the builders, CORS, polling bodies, the WebSocket
+//!              upgrade, serve / bind: routes each request into the engine's session table
+//! socketio     namespaces, sockets, handlers and extractors, broadcasting, the Adapter trait and
+//!              the in-memory adapter; each connection is an App of the engine's session task
+//! engine       Engine.IO sessions: one task per session OWNS the core's state machine and its
+//!              WebSocket; the session table; the bare Engine.IO API (EngineIo)
+//! ```
+//!
+//! The engine knows neither HTTP nor Socket.IO: the HTTP layer hands it requests and upgraded
+//! WebSockets through the session table, and Socket.IO plugs into the session task through a
+//! trait the engine calls (generic, so the per-packet path makes no dynamic call).
+//!
 //! # Modules
 //!
 //! - [`io`]: the server, namespaces (static and dynamic), middlewares.
@@ -83,30 +101,32 @@
 //! - [`handshake`] and [`conn`]: a socket's handshake, and the Engine.IO connection under it.
 //! - [`operators`]: broadcasting (`to`, `except`, `local`, `volatile`, `timeout`), `fetch_sockets`.
 //! - [`adapter`]: the multi-node-ready [`Adapter`](adapter::Adapter) trait and the in-memory one.
-//! - [`engine`]: the Engine.IO session table and the bare Engine.IO server ([`EngineIo`]).
-//! - [`http`]: the tower service and layer, the reference's HTTP answers, CORS, static files.
+//! - [`engine`]: the Engine.IO layer, and the bare Engine.IO server ([`EngineIo`]).
+//! - [`http`]: the tower service and layer, the builders, the reference's HTTP answers, CORS.
+//! - [`config`]: the options' types.
 
-pub mod adapter;
-mod channel;
-pub mod config;
-pub mod conn;
-pub mod emitter;
 pub mod engine;
-pub mod error;
-pub mod event;
-pub mod extract;
-pub mod handler;
-pub mod handshake;
 pub mod http;
-mod id_hash;
-pub mod io;
-mod log_budget;
-pub mod operators;
-mod session;
-mod sio_session;
-pub mod socket;
-pub mod value;
-mod websocket;
+mod socketio;
+
+// The Socket.IO layer's modules, at the crate's root where they always were.
+pub use engine::conn;
+pub use socketio::io::socket;
+pub use socketio::{emitter, error, event, extract, handler, handshake, io, operators, value};
+
+/// The multi-node-ready [`Adapter`](adapter::Adapter) trait and the in-memory adapter.
+pub mod adapter {
+    pub use crate::socketio::adapter::*;
+    pub use crate::socketio::io::local::{AdapterFactory, LocalNamespace};
+    pub use crate::socketio::memory_adapter::MemoryAdapter;
+}
+
+/// The options' types, from the layers they belong to.
+pub mod config {
+    pub use crate::engine::BoxFuture;
+    pub use crate::http::config::{AllowRequest, Cookie, Cors, CorsOrigin};
+    pub use crate::socketio::config::ConnectionStateRecovery;
+}
 
 pub use proto;
 pub use proto::engine::{CloseReason, Message, Transport};
@@ -127,9 +147,10 @@ pub use extract::{Bin, Data, Extension, State, TryData};
 pub use handshake::Handshake;
 pub use http::{
     ClientAddr, EngineLayer, EngineService, LISTEN_BACKLOG, RequestInfo, SecureConnection,
-    ServeConfig, ServeDir, bind, serve, serve_with,
+    ServeConfig, bind, serve, serve_with,
 };
-pub use io::{Namespace, NsMatcher, ParentNamespace, SocketIo, SocketIoBuilder};
+pub use http::{EngineIoBuilder, SocketIoBuilder};
+pub use io::{Namespace, NsMatcher, ParentNamespace, SocketIo};
 pub use operators::{BroadcastOperator, IntoRooms, RemoteSocket};
 pub use socket::SocketRef;
 #[cfg(feature = "tls")]

@@ -3,11 +3,14 @@
 #![allow(clippy::unwrap_used, reason = "tests")]
 
 mod common;
+#[allow(dead_code, reason = "the binary's static files; this tests `ServeDir`")]
+#[path = "../src/bin/sockeye-server/files.rs"]
+mod files;
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
 
-use sockeye_server::ServeDir;
+use files::ServeDir;
 
 /// A folder to serve, beside a secret outside it; removed on drop.
 struct Site {

@@ -8,8 +8,8 @@ use http::{Method, Request, Response, StatusCode};
 use http_body_util::Full;
 use proto::engine::server::RequestError;
 
+use super::config::Cors;
 use super::{ErrorCode, ResponseBody};
-use crate::config::Cors;
 
 pub(super) fn empty(status: StatusCode) -> Response<ResponseBody> {
     let mut res = Response::new(Full::new(Bytes::new()));
@@ -142,7 +142,7 @@ pub(super) fn apply_cors(
     res_headers: &mut HeaderMap,
     preflight: bool,
 ) {
-    use crate::config::CorsOrigin;
+    use crate::http::config::CorsOrigin;
     let origin = req_headers
         .get(header::ORIGIN)
         .and_then(|o| o.to_str().ok());

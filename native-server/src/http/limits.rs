@@ -52,7 +52,7 @@ impl ConnLimits {
     /// Counts a new connection from `peer`, or `None` when it is past a cap.
     pub(super) fn admit(self: &Arc<Self>, peer: SocketAddr) -> Option<ConnPermit> {
         // IPv6 by its /64, as the handshake rate: one host has a whole /64 to pick from.
-        let ip = crate::config::rate_key(peer.ip());
+        let ip = super::config::rate_key(peer.ip());
         let mut per_ip = self.per_ip.lock().unwrap_or_else(|e| e.into_inner());
         let from_ip = per_ip.get(&ip).copied().unwrap_or(0);
         if from_ip >= self.max_per_ip || self.open.load(Ordering::Acquire) >= self.max {

@@ -1,5 +1,7 @@
-//! HTTP plumbing: the Engine.IO endpoint as a tower [`Service`] and [`Layer`], the reference's
-//! HTTP answers, CORS, the WebSocket upgrade, a small static file service and [`serve`].
+//! The HTTP layer: the Engine.IO endpoint as a tower [`Service`] and [`Layer`], the builders
+//! that make them ([`SocketIoBuilder`], [`EngineIoBuilder`]), the reference's HTTP answers, CORS,
+//! polling bodies, the WebSocket upgrade and [`serve`]. It routes each request into the
+//! Engine.IO layer's session table; it knows Socket.IO only to build it.
 //!
 //! Every request under the server's path (`/socket.io/` by default, a prefix match as the
 //! reference's) is Engine.IO; anything else goes to the inner service (a 404 by default).
@@ -41,7 +43,8 @@
 //! not read (a proxy's header is only as true as the proxy).
 
 mod answers;
-mod files;
+mod builder;
+pub(crate) mod config;
 mod limits;
 mod route;
 mod serve;
@@ -55,18 +58,34 @@ use std::task::{Context, Poll};
 
 use bytes::Bytes;
 use http::header::{HeaderMap, HeaderName, HeaderValue};
-use http::{Method, Request, Response, StatusCode, Uri};
+use http::{Request, Response, StatusCode, Uri};
 use http_body::Body;
 use http_body_util::{Either, Full};
 use tower_layer::Layer;
 use tower_service::Service;
 
-use crate::engine::EngineShared;
 use answers::empty;
 use route::handle;
 
-pub use files::{FILE_CHUNK, FileBody, ServeDir};
+use crate::engine::SessionTable;
+pub use crate::engine::{ConnectionError, ErrorCode, RequestInfo};
+pub use builder::{EngineIoBuilder, SocketIoBuilder};
 pub use serve::{LISTEN_BACKLOG, ServeConfig, bind, serve, serve_with};
+
+/// What every request of one endpoint shares: its options and the Engine.IO layer's session
+/// table (which it derefs to, for the table's methods).
+pub(crate) struct EngineShared {
+    pub(crate) config: config::EngineConfig,
+    pub(crate) table: Arc<SessionTable>,
+}
+
+impl std::ops::Deref for EngineShared {
+    type Target = Arc<SessionTable>;
+
+    fn deref(&self) -> &Arc<SessionTable> {
+        &self.table
+    }
+}
 
 /// The address of the peer, as a request extension. [`serve`] inserts it, and under axum the
 /// endpoint takes it from `ConnectInfo<SocketAddr>` (see the [module docs](self)); with another
@@ -84,28 +103,6 @@ pub struct SecureConnection;
 /// request extension that [`serve_with`] inserts.
 #[derive(Clone, Copy, Debug)]
 struct BodyReadTimeout(std::time::Duration);
-
-/// A request as the hooks and the handshake see it.
-#[derive(Clone, Debug)]
-pub struct RequestInfo {
-    /// The method.
-    pub method: Method,
-    /// The URI (path and query).
-    pub uri: Uri,
-    /// The headers, shared with the handshakes of the session's sockets (one copy per
-    /// connection, not one per socket).
-    pub headers: std::sync::Arc<HeaderMap>,
-    /// The peer's address, when known ([`ClientAddr`]).
-    pub remote_addr: Option<SocketAddr>,
-    /// Whether the request came over TLS ([`SecureConnection`]).
-    pub secure: bool,
-    /// The request's extensions: what an axum or tower layer in front of the server inserted
-    /// (an authenticated user, say), which the sockets of the session start with
-    /// ([`Extension<T>`](crate::extract::Extension)). Hyper's upgrade handle, the
-    /// [`ClientAddr`] (in `remote_addr`), [`SecureConnection`] (in `secure`) and the body's
-    /// timeout are left out.
-    pub extensions: http::Extensions,
-}
 
 impl RequestInfo {
     /// Copies of the request's parts, not clones: hyper parses a head without copying, so its URI
@@ -143,29 +140,10 @@ impl RequestInfo {
             extensions,
         }
     }
-
-    /// The query's pairs, percent-decoded.
-    pub fn query(&self) -> Vec<(String, String)> {
-        proto::url::parse_query(self.uri.query().unwrap_or(""))
-    }
 }
 
 /// The body of the responses this crate makes.
 pub type ResponseBody = Full<Bytes>;
-
-/// The Engine.IO error codes of the reference, with their messages: the core endpoint's.
-pub use proto::engine::endpoint::ErrorCode;
-
-/// A refused request, as `io.engine`'s `connection_error` event reports it.
-#[derive(Clone, Debug)]
-pub struct ConnectionError {
-    /// The request.
-    pub req: RequestInfo,
-    /// The error code.
-    pub code: ErrorCode,
-    /// The message sent (the code's, or the `allowRequest` hook's).
-    pub message: String,
-}
 
 // ---- the service ----
 

@@ -15,6 +15,7 @@ use proto::engine::{Sid, Transport};
 use tokio::sync::mpsc::error::SendError;
 use tokio::sync::oneshot;
 
+use super::EngineShared;
 use super::answers::{
     HEADERS_TOO_LARGE, TOO_MANY_CLIENTS, TOO_MANY_HANDSHAKES, apply_cors, empty, error_response,
     headers_too_large, is_ws_upgrade, over_capacity, request_error_response, too_many_handshakes,
@@ -23,8 +24,8 @@ use super::answers::{
 use super::{
     BodyReadTimeout, BoxError, ClientAddr, ConnectionError, ErrorCode, RequestInfo, ResponseBody,
 };
-use crate::engine::EngineShared;
-use crate::session::{SessionMsg, WsStream};
+use crate::engine::inbox::{SessionMsg, SessionTx, WsStream};
+use crate::engine::runner::WS_CLOSE_TIMEOUT;
 
 pub(super) async fn handle<B>(shared: Arc<EngineShared>, req: Request<B>) -> Response<ResponseBody>
 where
@@ -253,7 +254,7 @@ fn ws_stream(shared: &EngineShared, upgraded: hyper::upgrade::Upgraded) -> WsStr
 /// Sends the GET's abort to the session if the request's future is dropped before its answer
 /// (hyper drops it when the client goes away).
 struct AbortGuard {
-    tx: Option<crate::session::SessionTx>,
+    tx: Option<SessionTx>,
     msg: fn(u64) -> SessionMsg,
     id: u64,
 }
@@ -272,7 +273,7 @@ impl Drop for AbortGuard {
     }
 }
 
-async fn poll_get(tx: crate::session::SessionTx) -> Response<ResponseBody> {
+async fn poll_get(tx: SessionTx) -> Response<ResponseBody> {
     let id = next_id();
     let (reply, answer) = oneshot::channel();
     if tx.send(SessionMsg::PollGet { id, reply }).is_err() {
@@ -294,7 +295,7 @@ async fn poll_get(tx: crate::session::SessionTx) -> Response<ResponseBody> {
 
 async fn poll_post<B>(
     shared: &Arc<EngineShared>,
-    tx: crate::session::SessionTx,
+    tx: SessionTx,
     req: Request<B>,
 ) -> Response<ResponseBody>
 where
@@ -398,7 +399,7 @@ fn closing(status: StatusCode) -> Response<ResponseBody> {
 /// A WebSocket for an existing session: the upgrade probe.
 async fn probe<B>(
     shared: &Arc<EngineShared>,
-    tx: crate::session::SessionTx,
+    tx: SessionTx,
     mut req: Request<B>,
 ) -> Response<ResponseBody> {
     let Some(res) = accept_ws(&req) else {
@@ -430,10 +431,10 @@ async fn probe<B>(
                         ws: Box::new(ws),
                     };
                     if let Err(SendError(SessionMsg::WsAttach { ws, .. })) = tx.send(attach) {
-                        ws.close(None, crate::session::WS_CLOSE_TIMEOUT).await;
+                        ws.close(None, WS_CLOSE_TIMEOUT).await;
                     }
                 } else {
-                    ws.close(None, crate::session::WS_CLOSE_TIMEOUT).await;
+                    ws.close(None, WS_CLOSE_TIMEOUT).await;
                 }
             }
             Err(e) => {

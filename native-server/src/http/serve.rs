@@ -18,7 +18,7 @@ use tower_service::Service;
 
 use super::limits::{ConnLimits, ConnPermit};
 use super::{BodyReadTimeout, BoxError, ClientAddr, SecureConnection};
-use crate::websocket::stall::StallTimer;
+use crate::engine::websocket::stall::StallTimer;
 
 /// Node's `requestTimeout`, [`ServeConfig::body_read_timeout`]'s default.
 const DEFAULT_BODY_READ_TIMEOUT: Duration = Duration::from_secs(300);

@@ -60,9 +60,7 @@ pub async fn next<T>(rx: &mut tokio::sync::mpsc::UnboundedReceiver<T>) -> T {
 }
 
 /// Serves a bare Engine.IO server on 127.0.0.1:0.
-pub async fn start_engine(
-    builder: sockeye_server::engine::EngineIoBuilder,
-) -> (SocketAddr, EngineIo) {
+pub async fn start_engine(builder: sockeye_server::EngineIoBuilder) -> (SocketAddr, EngineIo) {
     let (svc, io) = builder.build_svc();
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();

@@ -2,6 +2,8 @@
 //! dynamic).
 
 mod dynamic;
+pub(crate) mod local;
+pub mod socket;
 
 use std::collections::HashMap;
 use std::future::Future;
@@ -11,26 +13,25 @@ use std::time::Duration;
 use proto::socket::args::{Args, ser::ToArgs};
 use proto::socket::packet::Nsp;
 use proto::socket::server::Encoded;
-use serde::de::DeserializeOwned;
 use tokio::sync::{mpsc, watch};
 
-use crate::adapter::{
-    AckEvent, Adapter, AdapterFactory, BroadcastFlags, BroadcastPacket, LocalNamespace,
-    MemoryAdapter, RemoteSocketData, Room, RoomEvent, ServerSideAck, SocketId,
+use crate::engine::BoxFuture;
+use crate::engine::{EngineHandle, SessionTable};
+use crate::socketio::adapter::{
+    AckEvent, Adapter, BroadcastFlags, BroadcastPacket, RemoteSocketData, Room, RoomEvent,
+    ServerSideAck, SocketId,
 };
-use crate::config::{BoxFuture, ConnectionStateRecovery, EngineConfig, engine_builder_methods};
-use crate::emitter::check_event_name;
-use crate::engine::{EngineHandle, EngineShared};
-use crate::error::{AdapterError, BroadcastAckError, EmitError};
-use crate::event::OwedAcks;
-use crate::handler::{
+use crate::socketio::cmd::{AckReply, AppCmd, SharedPacket};
+use crate::socketio::config::ConnectionStateRecovery;
+use crate::socketio::error::{AdapterError, EmitError};
+use crate::socketio::event::OwedAcks;
+use crate::socketio::event::check_event_name;
+use crate::socketio::handler::{
     self, BoxedConnectHandler, BoxedConnectMiddleware, ConnectHandler, ConnectMiddleware,
 };
-use crate::http::{EngineLayer, EngineService, NotFound};
-use crate::id_hash::IdMap;
-use crate::operators::{BroadcastOperator, IntoRooms, RemoteSocket};
-use crate::sio_session::{AckReply, AppCmd, SharedPacket, SioStarter};
-use crate::socket::SocketRef;
+use crate::socketio::id_hash::IdMap;
+use crate::socketio::io::socket::SocketRef;
+use local::{AdapterFactory, LocalNamespace};
 
 pub(crate) use dynamic::Child;
 pub use dynamic::{NsMatcher, NsPredicate, ParentNamespace};
@@ -156,7 +157,10 @@ impl NsInner {
         let args = data.without_first();
         let mut ack = ack;
         for handler in handlers {
-            crate::session::spawn_contained(handler(args.clone(), ack.take()), None);
+            crate::engine::runner::spawn_contained(
+                handler(args.clone(), ack.take()),
+                None::<crate::engine::inbox::SessionTx>,
+            );
         }
     }
 
@@ -315,7 +319,7 @@ impl Namespace {
         &self.0.adapter
     }
 
-    /// The state of type `T` given to the builder ([`SocketIoBuilder::with_state`]).
+    /// The state of type `T` given to the builder ([`SocketIoBuilder::with_state`](crate::SocketIoBuilder::with_state)).
     pub fn state<T: Clone + Send + Sync + 'static>(&self) -> Option<T> {
         self.0.state.get::<T>().cloned()
     }
@@ -423,83 +427,6 @@ impl Namespace {
         self.0.adapter.rooms()
     }
 
-    fn op(&self) -> BroadcastOperator {
-        BroadcastOperator::new(self.clone())
-    }
-
-    /// Targets rooms.
-    pub fn to(&self, rooms: impl IntoRooms) -> BroadcastOperator {
-        self.op().to(rooms)
-    }
-
-    /// Same as [`Namespace::to`].
-    pub fn in_(&self, rooms: impl IntoRooms) -> BroadcastOperator {
-        self.op().to(rooms)
-    }
-
-    /// Leaves out the sockets in these rooms.
-    pub fn except(&self, rooms: impl IntoRooms) -> BroadcastOperator {
-        self.op().except(rooms)
-    }
-
-    /// Only this node's sockets.
-    pub fn local(&self) -> BroadcastOperator {
-        self.op().local()
-    }
-
-    /// Volatile broadcast.
-    pub fn volatile(&self) -> BroadcastOperator {
-        self.op().volatile()
-    }
-
-    /// The `compress` flag.
-    pub fn compress(&self, compress: bool) -> BroadcastOperator {
-        self.op().compress(compress)
-    }
-
-    /// With an acknowledgement deadline.
-    pub fn timeout(&self, timeout: Duration) -> BroadcastOperator {
-        self.op().timeout(timeout)
-    }
-
-    /// Emits to every socket of the namespace.
-    pub fn emit<T: ToArgs + ?Sized>(&self, event: &str, data: &T) -> Result<(), EmitError> {
-        self.op().emit(event, data)
-    }
-
-    /// Emits to every socket and collects their acknowledgements.
-    pub async fn emit_with_ack<T, R>(
-        &self,
-        event: &str,
-        data: &T,
-    ) -> Result<Vec<R>, BroadcastAckError>
-    where
-        T: ToArgs + ?Sized,
-        R: DeserializeOwned,
-    {
-        self.op().emit_with_ack(event, data).await
-    }
-
-    /// Describes every socket, on every node.
-    pub async fn fetch_sockets(&self) -> Result<Vec<RemoteSocket>, AdapterError> {
-        self.op().fetch_sockets().await
-    }
-
-    /// Makes every socket join rooms.
-    pub fn sockets_join(&self, rooms: impl IntoRooms) {
-        self.op().sockets_join(rooms)
-    }
-
-    /// Makes every socket leave rooms.
-    pub fn sockets_leave(&self, rooms: impl IntoRooms) {
-        self.op().sockets_leave(rooms)
-    }
-
-    /// Disconnects every socket; with `close`, their connections.
-    pub fn disconnect_sockets(&self, close: bool) {
-        self.op().disconnect_sockets(close)
-    }
-
     /// Emits to the other server nodes (`serverSideEmit`); `data` as for an emit. With the
     /// in-memory adapter there is no other node.
     pub async fn server_side_emit<T: ToArgs + ?Sized>(
@@ -538,12 +465,14 @@ impl Namespace {
 }
 
 pub(crate) struct IoInner {
-    pub(crate) engine: Arc<EngineShared>,
+    pub(crate) engine: Arc<SessionTable>,
     pub(crate) socket_config: proto::socket::server::Config,
     pub(crate) recovery: Option<ConnectionStateRecovery>,
     max_rooms_per_socket: usize,
     cleanup_empty_child_namespaces: bool,
     adapter_factory: AdapterFactory,
+    /// The in-memory adapter's factory: for the stand-ins of dynamic namespaces' children.
+    memory_adapter: AdapterFactory,
     nsps: RwLock<HashMap<String, Namespace>>,
     parents: RwLock<Vec<ParentNamespace>>,
     closed: watch::Sender<bool>,
@@ -552,6 +481,30 @@ pub(crate) struct IoInner {
 }
 
 impl IoInner {
+    /// A server with `config`'s options; its namespaces' adapters are `config`'s, or made by
+    /// `memory_adapter` (the in-memory adapter's factory, handed down from above it).
+    pub(crate) fn new(
+        engine: Arc<SessionTable>,
+        config: SocketIoConfig,
+        memory_adapter: AdapterFactory,
+    ) -> Arc<IoInner> {
+        let adapter_factory = config.adapter.unwrap_or_else(|| memory_adapter.clone());
+        Arc::new(IoInner {
+            engine,
+            socket_config: config.socket,
+            recovery: config.recovery,
+            max_rooms_per_socket: config.max_rooms_per_socket,
+            cleanup_empty_child_namespaces: config.cleanup_empty_child_namespaces,
+            adapter_factory,
+            memory_adapter,
+            nsps: RwLock::new(HashMap::new()),
+            parents: RwLock::new(Vec::new()),
+            closed: watch::channel(false).0,
+            owed_acks: Arc::default(),
+            state: Arc::new(config.state),
+        })
+    }
+
     fn get_or_create(self: &Arc<Self>, name: Nsp) -> Namespace {
         let mut nsps = self.nsps.write().unwrap_or_else(|e| e.into_inner());
         nsps.entry(name.as_str().to_owned())
@@ -589,216 +542,25 @@ pub struct SocketIo(pub(crate) Arc<IoInner>);
 impl std::fmt::Debug for SocketIo {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("SocketIo")
-            .field("path", &self.0.engine.config.path)
+            .field("clients_count", &self.0.engine.clients_count())
             .finish_non_exhaustive()
     }
 }
 
-/// Builds a [`SocketIo`]; every option defaults to the reference's.
-pub struct SocketIoBuilder {
-    engine: EngineConfig,
-    socket: proto::socket::server::Config,
-    recovery: Option<ConnectionStateRecovery>,
-    adapter: Option<AdapterFactory>,
-    max_rooms_per_socket: usize,
-    cleanup_empty_child_namespaces: bool,
-    state: http::Extensions,
+/// The Socket.IO server's options: the builder's Socket.IO part (the builder itself is the HTTP
+/// layer's, which serves the server).
+pub(crate) struct SocketIoConfig {
+    pub(crate) socket: proto::socket::server::Config,
+    pub(crate) recovery: Option<ConnectionStateRecovery>,
+    pub(crate) adapter: Option<AdapterFactory>,
+    pub(crate) max_rooms_per_socket: usize,
+    pub(crate) cleanup_empty_child_namespaces: bool,
+    pub(crate) state: http::Extensions,
 }
 
-impl std::fmt::Debug for SocketIoBuilder {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("SocketIoBuilder")
-            .field("path", &self.engine.path)
-            .finish_non_exhaustive()
-    }
-}
-
-impl SocketIoBuilder {
-    engine_builder_methods!();
-
-    /// How long a connection may take to join a namespace (`connectTimeout`, 45 s).
-    #[must_use]
-    pub fn connect_timeout(mut self, timeout: Duration) -> Self {
-        self.socket.connect_timeout = timeout;
-        self
-    }
-
-    /// The most binary attachments one packet may carry (`maxAttachments` of the parser, 10).
-    #[must_use]
-    pub fn max_attachments(mut self, max: usize) -> Self {
-        self.socket.limits.max_attachments = max;
-        self
-    }
-
-    /// The most bytes the attachments of one binary packet may hold in all (10,000,000: the
-    /// reference's implied bound, `max_attachments` times a 1 MB `maxHttpBufferSize`). A
-    /// connection holds at most one unfinished binary packet, so this bounds what it holds for
-    /// one. Past it the connection closes as on any packet the parser refuses.
-    #[must_use]
-    pub fn max_attachment_bytes(mut self, max: usize) -> Self {
-        self.socket.limits.max_attachment_bytes = max;
-        self
-    }
-
-    /// How long a binary packet may wait for its attachments, counted from its header (60 s; the
-    /// reference waits as long as the connection lives). Past it the connection closes as on a
-    /// packet the parser refuses (the sockets get `error`, then disconnect with `forced close`).
-    #[must_use]
-    pub fn attachments_timeout(mut self, timeout: Duration) -> Self {
-        self.socket.attachments_timeout = timeout;
-        self
-    }
-
-    /// How many refused CONNECTs (by a middleware, an unknown namespace or `max_namespaces`) one
-    /// connection may have in a burst (10; not in the reference); one more is forgiven every
-    /// [`refused_connect_interval`](Self::refused_connect_interval). A CONNECT while the budget
-    /// is spent closes the connection without running the middlewares, so an auth middleware
-    /// cannot be tried at wire speed on one connection: a new connection is a new handshake,
-    /// under [`handshake_rate_per_ip`](Self::handshake_rate_per_ip).
-    #[must_use]
-    pub fn max_refused_connects(mut self, max: u32) -> Self {
-        self.socket.max_refused_connects = max;
-        self
-    }
-
-    /// How often one refused CONNECT is forgiven (1 s); see
-    /// [`max_refused_connects`](Self::max_refused_connects).
-    #[must_use]
-    pub fn refused_connect_interval(mut self, interval: Duration) -> Self {
-        self.socket.refused_connect_interval = interval;
-        self
-    }
-
-    /// The most namespaces one connection may have joined or be joining (64; not in the
-    /// reference): a CONNECT past it is answered with CONNECT_ERROR `Too many namespaces` and the
-    /// connection stays up.
-    #[must_use]
-    pub fn max_namespaces(mut self, max: usize) -> Self {
-        self.socket.max_namespaces = max;
-        self
-    }
-
-    /// The most acknowledgements one socket may await from its client (1,024; not in the
-    /// reference): an emit asking for one more fails with an error and sends nothing.
-    #[must_use]
-    pub fn max_pending_acks(mut self, max: usize) -> Self {
-        self.socket.max_pending_acks = max;
-        self
-    }
-
-    /// How deep the JSON of a client's packet may nest (32; the reference has no bound): a deeper
-    /// packet closes the connection as any packet the parser refuses does (the sockets get
-    /// `error`, then disconnect with `forced close`).
-    #[must_use]
-    pub fn max_json_depth(mut self, depth: usize) -> Self {
-        self.socket.limits.max_depth = depth;
-        self
-    }
-
-    /// The most rooms one socket may be in, its own id's room among them (10,000; the reference
-    /// has no bound). Each room costs a socket its name twice over in the adapter's maps, so
-    /// without a bound a handler that joins rooms the client names lets one client grow the
-    /// server's memory at will; 10,000 is far above what applications join (tens) and bounds that
-    /// to about a megabyte a socket for short names. Past it, [`SocketRef::join`] fails with
-    /// [`JoinError::TooManyRooms`](crate::JoinError::TooManyRooms) and joins none of the rooms;
-    /// `socketsJoin` and other nodes' joins leave that socket out, with a warning.
-    #[must_use]
-    pub fn max_rooms_per_socket(mut self, max: usize) -> Self {
-        self.max_rooms_per_socket = max;
-        self
-    }
-
-    /// Removes a dynamic namespace's child once its last socket has left, and closes its
-    /// adapter (`cleanupEmptyChildNamespaces`, false). Off, a child stays for the server's life
-    /// once a client was admitted to it (a refused client creates none either way); on, a
-    /// client that connects later gets a new child, and the sessions a removed child kept for
-    /// connection state recovery go with it.
-    #[must_use]
-    pub fn cleanup_empty_child_namespaces(mut self, cleanup: bool) -> Self {
-        self.cleanup_empty_child_namespaces = cleanup;
-        self
-    }
-
-    /// Turns connection state recovery on (`connectionStateRecovery`).
-    #[must_use]
-    pub fn connection_state_recovery(mut self, options: ConnectionStateRecovery) -> Self {
-        self.recovery = Some(options);
-        self
-    }
-
-    /// State for the handlers: a handler takes it as [`State<T>`](crate::extract::State), by
-    /// type (one value per type; a second of the same type replaces the first).
-    #[must_use]
-    pub fn with_state<T: Clone + Send + Sync + 'static>(mut self, state: T) -> Self {
-        self.state.insert(state);
-        self
-    }
-
-    /// The adapter of each namespace (the in-memory [`MemoryAdapter`] by default).
-    #[must_use]
-    pub fn adapter<F>(mut self, factory: F) -> Self
-    where
-        F: Fn(LocalNamespace) -> Arc<dyn Adapter> + Send + Sync + 'static,
-    {
-        self.adapter = Some(Arc::new(factory));
-        self
-    }
-
-    /// The server and a tower [`Layer`](tower_layer::Layer) (for `axum::Router::layer`). The
-    /// layer keeps the server alive: the `SocketIo` may be dropped once handlers are set.
-    pub fn build_layer(self) -> (EngineLayer, SocketIo) {
-        let io = self.build();
-        (
-            EngineLayer::new(io.0.engine.clone(), Some(io.0.clone())),
-            io,
-        )
-    }
-
-    /// The server and a tower service for it (404 for other paths), which keeps the server
-    /// alive as the layer does.
-    pub fn build_svc(self) -> (EngineService<NotFound>, SocketIo) {
-        let io = self.build();
-        (
-            EngineService::new(io.0.engine.clone(), NotFound, Some(io.0.clone())),
-            io,
-        )
-    }
-
-    fn build(self) -> SocketIo {
-        let engine = EngineShared::new(self.engine);
-        let adapter_factory = self.adapter.unwrap_or_else(|| {
-            Arc::new(|local: LocalNamespace| {
-                Arc::new(MemoryAdapter::new(local)) as Arc<dyn Adapter>
-            })
-        });
-        let inner = Arc::new(IoInner {
-            engine: engine.clone(),
-            socket_config: self.socket,
-            recovery: self.recovery,
-            max_rooms_per_socket: self.max_rooms_per_socket,
-            cleanup_empty_child_namespaces: self.cleanup_empty_child_namespaces,
-            adapter_factory,
-            nsps: RwLock::new(HashMap::new()),
-            parents: RwLock::new(Vec::new()),
-            closed: watch::channel(false).0,
-            owed_acks: Arc::default(),
-            state: Arc::new(self.state),
-        });
-        engine.set_starter(Arc::new(SioStarter {
-            io: Arc::downgrade(&inner),
-        }));
-        let io = SocketIo(inner);
-        // `/` always exists, as the reference's `io.sockets`.
-        io.sockets();
-        io
-    }
-}
-
-impl SocketIo {
-    /// A builder with the reference's defaults, at `/socket.io/`.
-    pub fn builder() -> SocketIoBuilder {
-        SocketIoBuilder {
-            engine: EngineConfig::new("/socket.io/"),
+impl Default for SocketIoConfig {
+    fn default() -> Self {
+        SocketIoConfig {
             socket: proto::socket::server::Config::default(),
             recovery: None,
             adapter: None,
@@ -807,7 +569,9 @@ impl SocketIo {
             state: http::Extensions::new(),
         }
     }
+}
 
+impl SocketIo {
     /// A namespace, created if new (`io.of(name)`). Names get a leading `/` if they lack one.
     ///
     /// # Panics
@@ -854,7 +618,7 @@ impl SocketIo {
     /// The Engine.IO server (`io.engine`).
     pub fn engine(&self) -> EngineHandle {
         EngineHandle {
-            shared: self.0.engine.clone(),
+            table: self.0.engine.clone(),
         }
     }
 
@@ -863,85 +627,15 @@ impl SocketIo {
         self.sockets().use_middleware(middleware)
     }
 
-    /// Targets rooms of `/`.
-    pub fn to(&self, rooms: impl IntoRooms) -> BroadcastOperator {
-        self.sockets().to(rooms)
-    }
-
-    /// Same as [`SocketIo::to`].
-    pub fn in_(&self, rooms: impl IntoRooms) -> BroadcastOperator {
-        self.sockets().to(rooms)
-    }
-
-    /// Every socket of `/` but those in `rooms`.
-    pub fn except(&self, rooms: impl IntoRooms) -> BroadcastOperator {
-        self.sockets().except(rooms)
-    }
-
-    /// This node's sockets of `/`.
-    pub fn local(&self) -> BroadcastOperator {
-        self.sockets().local()
-    }
-
-    /// Volatile broadcast on `/`.
-    pub fn volatile(&self) -> BroadcastOperator {
-        self.sockets().volatile()
-    }
-
-    /// A broadcast on `/` with an acknowledgement deadline.
-    pub fn timeout(&self, timeout: Duration) -> BroadcastOperator {
-        self.sockets().timeout(timeout)
-    }
-
-    /// Emits to every socket of `/`.
-    pub fn emit<T: ToArgs + ?Sized>(&self, event: &str, data: &T) -> Result<(), EmitError> {
-        self.sockets().emit(event, data)
-    }
-
-    /// Emits to every socket of `/` and collects their acknowledgements.
-    pub async fn emit_with_ack<T, R>(
-        &self,
-        event: &str,
-        data: &T,
-    ) -> Result<Vec<R>, BroadcastAckError>
-    where
-        T: ToArgs + ?Sized,
-        R: DeserializeOwned,
-    {
-        self.sockets().emit_with_ack(event, data).await
-    }
-
-    /// Describes every socket of `/`.
-    pub async fn fetch_sockets(&self) -> Result<Vec<RemoteSocket>, AdapterError> {
-        self.sockets().fetch_sockets().await
-    }
-
-    /// Makes every socket of `/` join rooms.
-    pub fn sockets_join(&self, rooms: impl IntoRooms) {
-        self.sockets().sockets_join(rooms)
-    }
-
-    /// Makes every socket of `/` leave rooms.
-    pub fn sockets_leave(&self, rooms: impl IntoRooms) {
-        self.sockets().sockets_leave(rooms)
-    }
-
-    /// Disconnects every socket of `/`.
-    pub fn disconnect_sockets(&self, close: bool) {
-        self.sockets().disconnect_sockets(close)
-    }
-
     /// Closes the server (`io.close()`): new handshakes are refused, every socket disconnects
     /// with `server shutting down` and every connection closes; resolves once all are over (a
     /// polling client that never polls again is closed after 30 s, the reference's close
     /// timeout). [`SocketIo::closed`] resolves then.
     pub async fn close(&self) {
-        let engine = &self.0.engine;
-        engine.mark_closed();
-        for tx in engine.sessions() {
-            let _ = tx.send(crate::session::SessionMsg::App(AppCmd::Shutdown));
-        }
-        engine.wait_empty().await;
+        self.0
+            .engine
+            .close_all(|| crate::engine::inbox::SessionMsg::Shutdown)
+            .await;
         let nsps: Vec<Namespace> = self
             .0
             .nsps

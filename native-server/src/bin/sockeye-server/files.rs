@@ -23,7 +23,7 @@ use tower_service::Service;
 /// the same head), and every answer carries `X-Content-Type-Options: nosniff`, so that a browser
 /// runs a file only as the type it is served as.
 #[derive(Clone, Debug)]
-pub struct ServeDir {
+pub(crate) struct ServeDir {
     root: Arc<PathBuf>,
     prefix: Arc<str>,
     fallback: Option<Arc<ServeDir>>,
@@ -31,11 +31,11 @@ pub struct ServeDir {
 
 /// The most bytes of a file in one chunk of a [`FileBody`] (64 KiB): what one file being sent
 /// holds in memory.
-pub const FILE_CHUNK: usize = 64 * 1024;
+pub(crate) const FILE_CHUNK: usize = 64 * 1024;
 
 impl ServeDir {
     /// Serves `root` at `/`.
-    pub fn new(root: impl Into<PathBuf>) -> Self {
+    pub(crate) fn new(root: impl Into<PathBuf>) -> Self {
         ServeDir {
             root: Arc::new(root.into()),
             prefix: "/".into(),
@@ -45,14 +45,14 @@ impl ServeDir {
 
     /// Serves the folder at `prefix` (such as `/sockeye/`) instead of `/`.
     #[must_use]
-    pub fn at(mut self, prefix: &str) -> Self {
-        self.prefix = crate::config::normalize_path(prefix).into();
+    pub(crate) fn at(mut self, prefix: &str) -> Self {
+        self.prefix = normalize_prefix(prefix).into();
         self
     }
 
     /// Where requests outside this folder's prefix, or for missing files, go.
     #[must_use]
-    pub fn fallback(mut self, other: ServeDir) -> Self {
+    pub(crate) fn fallback(mut self, other: ServeDir) -> Self {
         self.fallback = Some(Arc::new(other));
         self
     }
@@ -145,7 +145,7 @@ fn answer(status: StatusCode, body: FileBody) -> Response<FileBody> {
 /// The body of a [`ServeDir`] answer: a file read a chunk at a time as the connection takes it,
 /// or nothing.
 #[derive(Debug)]
-pub struct FileBody {
+pub(crate) struct FileBody {
     file: Option<tokio::fs::File>,
     /// Bytes still to send: the length the head announced.
     remaining: u64,
@@ -242,6 +242,21 @@ impl<B> Service<Request<B>> for ServeDir {
             .serve(req.method().clone(), req.uri().path().to_owned());
         Box::pin(async move { Ok(fut.await) })
     }
+}
+
+/// `/sockeye` and `/sockeye/` both serve `/sockeye/...`: one leading and one trailing slash.
+fn normalize_prefix(prefix: &str) -> String {
+    let trimmed = prefix.trim_end_matches('/');
+    if trimmed.is_empty() {
+        return "/".to_owned();
+    }
+    let mut out = String::with_capacity(trimmed.len() + 2);
+    if !trimmed.starts_with('/') {
+        out.push('/');
+    }
+    out.push_str(trimmed);
+    out.push('/');
+    out
 }
 
 #[cfg(test)]

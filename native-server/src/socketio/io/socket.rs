@@ -13,23 +13,22 @@ use proto::socket::server::DisconnectReason;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
-use crate::adapter::Room;
-use crate::config::BoxFuture;
-use crate::conn::Conn;
-use crate::engine::run_inline;
-use crate::error::{EventError, JoinError, SerializeError};
-use crate::event::{AckSender, Event};
-use crate::extract::{DisconnectParts, EventParts, Rejection};
-use crate::handler::{
+use super::Namespace;
+use crate::engine::BoxFuture;
+use crate::engine::conn::Conn;
+use crate::engine::runner::run_inline;
+use crate::socketio::adapter::IntoRooms;
+use crate::socketio::adapter::Room;
+use crate::socketio::cmd::{AppCmd, CmdTx};
+use crate::socketio::error::{EventError, JoinError, SerializeError};
+use crate::socketio::event::{AckSender, Event};
+use crate::socketio::extract::{DisconnectParts, EventParts, Rejection};
+use crate::socketio::handler::{
     self, BoxedDisconnectHandler, BoxedEventHandler, DisconnectHandler, EventHandler, Started,
 };
-use crate::handshake::Handshake;
-use crate::io::Namespace;
-use crate::log_budget::LogBudget;
-use crate::operators::IntoRooms;
-use crate::session::{SessionMsg, SessionTx};
-use crate::sio_session::AppCmd;
-use crate::value::Value;
+use crate::socketio::handshake::Handshake;
+use crate::socketio::log_budget::LogBudget;
+use crate::socketio::value::Value;
 
 /// Names a registered handler, to remove it with [`SocketRef::off_handler`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -101,7 +100,7 @@ pub(crate) struct SocketInner {
     admitted: OnceLock<Namespace>,
     handshake: Handshake,
     conn: Conn,
-    tx: SessionTx,
+    tx: CmdTx,
     connected: AtomicBool,
     recovered: bool,
     handlers: RwLock<Handlers>,
@@ -144,7 +143,7 @@ impl SocketRef {
     pub(crate) fn new(
         ns: Namespace,
         conn: Conn,
-        tx: SessionTx,
+        tx: CmdTx,
         handshake: Handshake,
         init: SocketInit,
     ) -> Self {
@@ -421,20 +420,20 @@ impl SocketRef {
     /// Disconnects the socket from its namespace (`socket.disconnect()`): the client gets
     /// DISCONNECT and does not reconnect; the connection stays for its other namespaces.
     pub fn disconnect(&self) {
-        let _ = self.0.tx.send(SessionMsg::App(AppCmd::Disconnect {
+        let _ = self.0.tx.send(AppCmd::Disconnect {
             nsp: self.0.nsp.clone(),
-        }));
+        });
     }
 
     /// Disconnects every socket of the connection and closes it (`socket.disconnect(true)`).
     pub fn disconnect_and_close(&self) {
-        let _ = self.0.tx.send(SessionMsg::App(AppCmd::Close));
+        self.0.tx.close();
     }
 
     // ---- driver side ----
 
     pub(crate) fn send_cmd(&self, cmd: AppCmd) -> bool {
-        self.0.tx.send(SessionMsg::App(cmd)).is_ok()
+        self.0.tx.send(cmd).is_ok()
     }
 
     pub(crate) fn set_connected(&self, connected: bool) {
@@ -518,7 +517,6 @@ impl SocketRef {
                 socket.run_event(&event);
             }),
             &self.0.tx,
-            AppCmd::Close,
         );
     }
 
@@ -557,7 +555,7 @@ impl SocketRef {
     /// Runs what a handler call started; a rejected call goes to the `error` handlers.
     fn start(&self, started: Started, event: impl FnOnce() -> String) {
         match started {
-            Ok(Some(fut)) => run_inline(fut, &self.0.tx, AppCmd::Close),
+            Ok(Some(fut)) => run_inline(fut, &self.0.tx),
             Ok(None) => {}
             Err(rejection) => self.emit_error(&SocketError::Rejected {
                 event: event(),
@@ -600,7 +598,7 @@ impl SocketRef {
         let adapter = self.namespace().adapter();
         if recovery && reason.is_recoverable() {
             if let Some(pid) = &self.0.pid {
-                adapter.persist_session(crate::adapter::PersistedSession {
+                adapter.persist_session(crate::socketio::adapter::PersistedSession {
                     sid: self.0.id.clone(),
                     pid: pid.clone(),
                     rooms: adapter.socket_rooms(self.id()),

@@ -5,8 +5,8 @@ use std::sync::{Arc, Mutex, RwLock};
 
 use proto::engine::{CloseReason, Transport};
 
-use crate::http::RequestInfo;
-use crate::session::{SessionMsg, SessionTx};
+use super::RequestInfo;
+use super::inbox::{SessionMsg, SessionTx};
 
 type TransportHandler = Arc<dyn Fn(Transport) + Send + Sync>;
 type EngineCloseHandler = Arc<dyn Fn(&CloseReason) + Send + Sync>;

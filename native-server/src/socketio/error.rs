@@ -3,8 +3,9 @@
 
 use proto::socket::Args;
 
-use crate::value::Value;
+use crate::socketio::value::Value;
 
+pub use crate::engine::SendError;
 /// Why arguments (or an auth object, or socket data) do not read as the type asked for.
 pub use proto::socket::args::de::Error as DataError;
 /// Why a value cannot be written as arguments.
@@ -91,22 +92,6 @@ pub enum AdapterError {
     /// The adapter's own failure (a broken connection to a broker, ...).
     #[error("adapter error: {0}")]
     Other(String),
-}
-
-/// Why a message could not be handed to a connection.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[non_exhaustive]
-pub enum SendError {
-    /// The connection (or socket) is closed.
-    #[error("the connection is closed")]
-    Closed,
-    /// This acknowledgement was already sent (the reference ignores a second call; here it is an
-    /// error the caller can ignore).
-    #[error("the acknowledgement was already sent")]
-    AlreadySent,
-    /// The arguments could not be serialized.
-    #[error("cannot serialize the arguments: {0}")]
-    Serialize(SerializeError),
 }
 
 /// A namespace middleware's refusal: the client gets CONNECT_ERROR `{"message":..,"data":..}`

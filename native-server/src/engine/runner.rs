@@ -10,8 +10,9 @@
 //! by `max_buffered_bytes` while the session goes on with its other inputs.
 //!
 //! The same loop runs two protocol stacks: [`proto::server::Connection`] (Socket.IO) and
-//! [`proto::engine::server::Session`] (bare Engine.IO), behind [`Core`]; what to do with their
-//! events is the [`App`]'s.
+//! [`proto::engine::server::Session`] (bare Engine.IO), behind the core's [`ServerSession`]; what
+//! to do with their events and with the application's commands is the [`App`]'s. The loop is
+//! generic over the [`App`], so each stack gets its own, with no dynamic call per packet.
 
 use std::collections::VecDeque;
 use std::pin::Pin;
@@ -20,231 +21,40 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::task::{Context, Poll, Wake, Waker};
 use std::time::Duration;
 
+use bytes::Bytes;
 use futures_util::task::AtomicWaker;
-use hyper_util::rt::TokioIo;
 use proto::Instant;
-use proto::engine::server::{GetOutcome, RequestError, Session, Transmit};
+use proto::engine::server::{GetOutcome, RequestError, Transmit};
 use proto::engine::{Frame, Transport};
-use proto::server::Connection;
-use tokio::sync::mpsc::error::SendError;
+use proto::server_session::ServerSession;
 use tokio::sync::oneshot;
 use tokio::time::Sleep;
 
-use crate::channel;
-use crate::engine::EngineShared;
-use crate::sio_session::{AppCmd, SharedPacket};
-use crate::websocket::{Error as WsError, Message as WsMessage, WebSocket};
-
-/// The WebSocket type sessions run on.
-pub(crate) type WsStream = WebSocket<TokioIo<hyper::upgrade::Upgraded>>;
-
-/// Everything a session task hears on its channel.
-pub(crate) enum SessionMsg {
-    /// A polling GET; the reply is its body or the error to answer.
-    PollGet {
-        id: u64,
-        reply: oneshot::Sender<Result<String, RequestError>>,
-    },
-    /// The GET `id`'s client went away.
-    PollGetAborted { id: u64 },
-    /// A POST's headers.
-    PollPostStart {
-        octet_stream: bool,
-        reply: oneshot::Sender<Result<(), RequestError>>,
-    },
-    /// A POST's body.
-    PollPost {
-        body: String,
-        reply: oneshot::Sender<Result<(), RequestError>>,
-    },
-    /// The POST's client went away before its body was read.
-    PollPostAborted,
-    /// A WebSocket request for this session (the upgrade probe); `Ok` answers 101.
-    WsProbe {
-        id: u64,
-        reply: oneshot::Sender<Result<(), RequestError>>,
-    },
-    /// The probe's WebSocket, once upgraded.
-    WsAttach { id: u64, ws: Box<WsStream> },
-    /// The probe's upgrade failed after the 101.
-    WsAttachFailed { id: u64 },
-    /// `socket.conn.close()`: drop the transport.
-    CloseTransport,
-    /// An application command.
-    App(AppCmd),
-}
-
-/// What the channel carries: a broadcast's delivery as it is (the one message a session may get
-/// for every packet of a busy room), any other message boxed. A [`SessionMsg`] is 104 bytes (an
-/// ack's or an emit's namespace, arguments and attachments) and tokio allocates a channel's slots
-/// grows its queue 4 slots at a time and keeps it (416 bytes per session that ever got a message,
-/// against 64 with 16-byte slots). One allocation per ack or request is the price.
-enum Slot {
-    SendEncoded {
-        packet: Arc<SharedPacket>,
-        volatile: bool,
-    },
-    Other(Box<SessionMsg>),
-}
-
-impl Slot {
-    fn pack(msg: SessionMsg) -> Slot {
-        match msg {
-            SessionMsg::App(AppCmd::SendEncoded { packet, volatile }) => {
-                Slot::SendEncoded { packet, volatile }
-            }
-            other => Slot::Other(Box::new(other)),
-        }
-    }
-
-    fn unpack(self) -> SessionMsg {
-        match self {
-            Slot::SendEncoded { packet, volatile } => {
-                SessionMsg::App(AppCmd::SendEncoded { packet, volatile })
-            }
-            Slot::Other(msg) => *msg,
-        }
-    }
-}
-
-/// The sending side of a session's channel.
-#[derive(Clone)]
-pub(crate) struct SessionTx(channel::Sender<Slot>);
-
-/// The receiving side of a session's channel.
-pub(crate) struct SessionRx(channel::Receiver<Slot>);
-
-/// A session's channel.
-pub(crate) fn session_channel() -> (SessionTx, SessionRx) {
-    let (tx, rx) = channel::unbounded();
-    (SessionTx(tx), SessionRx(rx))
-}
-
-impl SessionTx {
-    /// Sends `msg` to the session; gives it back when the session is over.
-    #[allow(
-        clippy::result_large_err,
-        reason = "the message comes back only from a session that is over; boxing it would cost \
-                  every send an allocation"
-    )]
-    pub(crate) fn send(&self, msg: SessionMsg) -> Result<(), SendError<SessionMsg>> {
-        self.0
-            .send(Slot::pack(msg))
-            .map_err(|SendError(slot)| SendError(slot.unpack()))
-    }
-}
-
-impl SessionRx {
-    fn poll_recv(&mut self, cx: &mut Context<'_>) -> Poll<Option<SessionMsg>> {
-        self.0.poll_recv(cx).map(|slot| slot.map(Slot::unpack))
-    }
-}
-
-/// The core calls the loop makes: implemented by the Socket.IO connection and the bare Engine.IO
-/// session alike.
-pub(crate) trait Core: Send + 'static {
-    fn handle_poll_get(&mut self, now: Instant) -> Result<GetOutcome, RequestError>;
-    fn handle_poll_get_aborted(&mut self, now: Instant);
-    fn handle_poll_post_start(&mut self, now: Instant, octet: bool) -> Result<(), RequestError>;
-    fn handle_poll_post(&mut self, now: Instant, body: &str) -> Result<(), RequestError>;
-    fn handle_poll_post_aborted(&mut self, now: Instant);
-    fn handle_ws_upgrade(&mut self, now: Instant) -> Result<(), RequestError>;
-    fn handle_ws_frame(&mut self, now: Instant, frame: Frame);
-    fn handle_ws_close(&mut self, now: Instant);
-    fn handle_ws_error(&mut self, now: Instant);
-    fn handle_timeout(&mut self, now: Instant);
-    fn close_transport(&mut self, now: Instant);
-    /// Closes from the server's side, with goodbyes (`socket.disconnect(true)`).
-    fn close(&mut self, now: Instant);
-    fn poll_transmit(&mut self) -> Option<Transmit>;
-    fn poll_timeout(&self) -> Option<Instant>;
-    fn is_closed(&self) -> bool;
-    fn engine(&self) -> &Session;
-    /// See [`Connection::can_send_encoded_frames`]; never for a bare Engine.IO session.
-    fn can_send_encoded_frames(&self, encoded: &proto::socket::server::Encoded) -> bool;
-}
-
-macro_rules! core_impl {
-    ($t:ty, $close:ident, $close_all:ident, $engine:expr, $frames:expr) => {
-        impl Core for $t {
-            fn handle_poll_get(&mut self, now: Instant) -> Result<GetOutcome, RequestError> {
-                <$t>::handle_poll_get(self, now)
-            }
-            fn handle_poll_get_aborted(&mut self, now: Instant) {
-                <$t>::handle_poll_get_aborted(self, now)
-            }
-            fn handle_poll_post_start(
-                &mut self,
-                now: Instant,
-                octet: bool,
-            ) -> Result<(), RequestError> {
-                <$t>::handle_poll_post_start(self, now, octet)
-            }
-            fn handle_poll_post(&mut self, now: Instant, body: &str) -> Result<(), RequestError> {
-                <$t>::handle_poll_post(self, now, body)
-            }
-            fn handle_poll_post_aborted(&mut self, now: Instant) {
-                <$t>::handle_poll_post_aborted(self, now)
-            }
-            fn handle_ws_upgrade(&mut self, now: Instant) -> Result<(), RequestError> {
-                <$t>::handle_ws_upgrade(self, now)
-            }
-            fn handle_ws_frame(&mut self, now: Instant, frame: Frame) {
-                <$t>::handle_ws_frame(self, now, frame)
-            }
-            fn handle_ws_close(&mut self, now: Instant) {
-                <$t>::handle_ws_close(self, now)
-            }
-            fn handle_ws_error(&mut self, now: Instant) {
-                <$t>::handle_ws_error(self, now)
-            }
-            fn handle_timeout(&mut self, now: Instant) {
-                <$t>::handle_timeout(self, now)
-            }
-            fn close_transport(&mut self, now: Instant) {
-                <$t>::$close(self, now)
-            }
-            fn close(&mut self, now: Instant) {
-                <$t>::$close_all(self, now)
-            }
-            fn poll_transmit(&mut self) -> Option<Transmit> {
-                <$t>::poll_transmit(self)
-            }
-            fn poll_timeout(&self) -> Option<Instant> {
-                <$t>::poll_timeout(self)
-            }
-            fn is_closed(&self) -> bool {
-                <$t>::is_closed(self)
-            }
-            fn engine(&self) -> &Session {
-                let f: fn(&$t) -> &Session = $engine;
-                f(self)
-            }
-            fn can_send_encoded_frames(&self, encoded: &proto::socket::server::Encoded) -> bool {
-                let f: fn(&$t, &proto::socket::server::Encoded) -> bool = $frames;
-                f(self, encoded)
-            }
-        }
-    };
-}
-core_impl!(
-    Connection,
-    close_transport,
-    close,
-    |c| c.engine(),
-    |c, e| c.can_send_encoded_frames(e)
-);
-core_impl!(Session, close, close, |s| s, |_, _| false);
+use super::BoxFuture;
+use super::SessionTable;
+use super::inbox::{CloseOnPanic, Received, SessionMsg, SessionRx, WsStream};
+use super::websocket::{Error as WsError, Message as WsMessage};
 
 /// What a session's application layer does with the core's events and its commands.
 pub(crate) trait App: Send + 'static {
-    type Core: Core;
+    /// The core state machine the session owns.
+    type Core: ServerSession + Send + 'static;
+    /// The commands the application sends its sessions.
+    type Cmd: Send + 'static;
     /// Runs once, before the first input (the bare Engine.IO `connection` handler).
     fn on_start(&mut self, core: &mut Self::Core, link: &Link);
     /// Handles every pending core event; returns whether there was any.
     fn drain_events(&mut self, core: &mut Self::Core, link: &Link) -> bool;
+    /// The WebSocket frames `cmd` stands for, built once for many sessions, with whether they
+    /// are volatile, when the core lets them be written as they are: the loop writes them
+    /// straight to the session's WebSocket instead of calling [`App::on_cmd`].
+    fn prebuilt_frames<'c>(
+        &self,
+        core: &Self::Core,
+        cmd: &'c Self::Cmd,
+    ) -> Option<(&'c Bytes, bool)>;
     /// Handles an application command.
-    fn on_cmd(&mut self, core: &mut Self::Core, link: &Link, cmd: AppCmd);
+    fn on_cmd(&mut self, core: &mut Self::Core, link: &Link, cmd: Self::Cmd);
     /// The session is over and forgotten, however its task ended: lets go of what the
     /// application holds for it without calling a handler (it may run while unwinding).
     fn on_end(&mut self);
@@ -260,7 +70,7 @@ pub(crate) struct Link {
 impl Link {
     /// The reference's `transport.writable`: whether a packet sent now leaves at once (volatile
     /// packets are dropped otherwise).
-    pub(crate) fn writable(&self, core: &impl Core) -> bool {
+    pub(crate) fn writable(&self, core: &impl ServerSession) -> bool {
         match core.engine().transport() {
             Transport::Polling => core.engine().has_parked_get(),
             _ => self.ws_idle,
@@ -310,8 +120,8 @@ impl Wake for ReadWake {
 }
 
 /// What the loop waits for.
-enum Input {
-    Msg(SessionMsg),
+enum Input<C> {
+    Msg(Received<C>),
     /// The channel closed (every sender is gone).
     Closed,
     /// A message from the WebSocket, its error, or its end.
@@ -402,9 +212,9 @@ impl WsConn {
 pub(crate) struct Runner<A: App> {
     core: A::Core,
     app: A,
-    shared: Arc<EngineShared>,
+    shared: Arc<SessionTable>,
     sid: String,
-    rx: SessionRx,
+    rx: SessionRx<A::Cmd>,
     /// The core's clock, read once per input.
     now: Instant,
     /// The parked GET: its id and where its answer goes.
@@ -450,21 +260,34 @@ impl<A: App> Drop for Runner<A> {
 /// as [`Runner::contained`] closes it for a panic on the session task.
 pub(crate) fn spawn_contained(
     fut: impl Future<Output = ()> + Send + 'static,
-    close: Option<(SessionTx, AppCmd)>,
+    close: Option<impl CloseOnPanic>,
 ) {
     use futures_util::FutureExt;
     tokio::spawn(async move {
         if let Err(panic) = std::panic::AssertUnwindSafe(fut).catch_unwind().await {
             let what = panic_message(&*panic);
             match close {
-                Some((tx, cmd)) => {
+                Some(tx) => {
                     tracing::error!("a handler panicked: {what}; the connection is closed");
-                    let _ = tx.send(SessionMsg::App(cmd));
+                    tx.close_session();
                 }
                 None => tracing::error!("a handler panicked: {what}"),
             }
         }
     });
+}
+
+/// Runs a handler's future: its synchronous part right here (so handlers of one session start in
+/// the order their packets came, as the reference calls them), the rest as a task. A panic in the
+/// first part unwinds into the session loop, which contains it (`Runner::contained`); one in the
+/// task closes the session through `tx`.
+pub(crate) fn run_inline<T: CloseOnPanic + Clone>(fut: BoxFuture<'static, ()>, tx: &T) {
+    let mut fut = fut;
+    let mut cx = std::task::Context::from_waker(std::task::Waker::noop());
+    if fut.as_mut().poll(&mut cx).is_pending() {
+        // The task polls it again at once, with a real waker.
+        spawn_contained(fut, Some(tx.clone()));
+    }
 }
 
 /// A panic's message, when it has one.
@@ -480,9 +303,9 @@ impl<A: App> Runner<A> {
     pub(crate) fn new(
         core: A::Core,
         app: A,
-        shared: Arc<EngineShared>,
+        shared: Arc<SessionTable>,
         sid: String,
-        rx: SessionRx,
+        rx: SessionRx<A::Cmd>,
         ws: Option<Box<WsStream>>,
     ) -> Self {
         let now = shared.now();
@@ -559,9 +382,10 @@ impl<A: App> Runner<A> {
     }
 
     /// Handles one input; `false` when the loop must end.
-    fn on_input(&mut self, input: Input) -> bool {
+    fn on_input(&mut self, input: Input<A::Cmd>) -> bool {
         match input {
-            Input::Msg(msg) => self.on_msg(msg),
+            Input::Msg(Received::Engine(msg)) => self.on_msg(msg),
+            Input::Msg(Received::App(cmd)) => self.on_cmd(cmd),
             Input::Closed => return false,
             Input::Ws(item) => self.on_ws(item),
             Input::WsWriteFailed(false) => {
@@ -625,7 +449,7 @@ impl<A: App> Runner<A> {
     /// every other session on that thread waits (a p99 of 2.4 s for 1,000 clients next to five
     /// such floods, `scripts/bench-abuse.sh`). tokio's own budget counts reads, not the inputs
     /// a read holds. A counter, not tokio's `poll_proceed` per input: that cost 1.3% of G1.
-    fn poll_input(&mut self, cx: &mut Context<'_>, timer: Pin<&mut Sleep>) -> Poll<Input> {
+    fn poll_input(&mut self, cx: &mut Context<'_>, timer: Pin<&mut Sleep>) -> Poll<Input<A::Cmd>> {
         if self.inputs_this_turn >= INPUT_BUDGET {
             self.inputs_this_turn = 0;
             cx.waker().wake_by_ref();
@@ -644,7 +468,7 @@ impl<A: App> Runner<A> {
         &mut self,
         cx: &mut Context<'_>,
         timer: Pin<&mut Sleep>,
-    ) -> Poll<Input> {
+    ) -> Poll<Input<A::Cmd>> {
         if self.inputs_since_write < WRITE_BATCH {
             if let Poll::Ready(input) = self.poll_inputs(cx, timer) {
                 self.inputs_since_write += 1;
@@ -675,7 +499,7 @@ impl<A: App> Runner<A> {
         }
     }
 
-    fn poll_inputs(&mut self, cx: &mut Context<'_>, timer: Pin<&mut Sleep>) -> Poll<Input> {
+    fn poll_inputs(&mut self, cx: &mut Context<'_>, timer: Pin<&mut Sleep>) -> Poll<Input<A::Cmd>> {
         if self.armed.is_some() && timer.poll(cx).is_ready() {
             return Poll::Ready(Input::Timeout);
         }
@@ -772,7 +596,7 @@ impl<A: App> Runner<A> {
             },
             Transmit::WsSend(frame) => match &mut self.ws {
                 Some(ws) => {
-                    if !ws.send(frame, self.shared.config.engine.max_buffered_bytes) {
+                    if !ws.send(frame, self.shared.config.max_buffered_bytes) {
                         self.overflowed = true;
                     }
                 }
@@ -833,7 +657,7 @@ impl<A: App> Runner<A> {
                 if self.expected_ws == Some(id) && self.ws.is_none() {
                     self.expected_ws = None;
                     let mut conn = WsConn::new(ws);
-                    let max = self.shared.config.engine.max_buffered_bytes;
+                    let max = self.shared.config.max_buffered_bytes;
                     for frame in self.pending_frames.drain(..) {
                         self.overflowed |= !conn.send(frame, max);
                     }
@@ -850,37 +674,26 @@ impl<A: App> Runner<A> {
                 }
             }
             SessionMsg::CloseTransport => self.core.close_transport(now),
-            SessionMsg::App(AppCmd::SendEncoded { packet, volatile })
-                if self.ws.is_some() && self.core.can_send_encoded_frames(&packet.encoded) =>
-            {
+            SessionMsg::Close => self.core.close(now),
+            SessionMsg::Shutdown => self.core.shutdown(now),
+        }
+    }
+
+    fn on_cmd(&mut self, cmd: A::Cmd) {
+        if let Some(ws) = &mut self.ws {
+            if let Some((frames, volatile)) = self.app.prebuilt_frames(&self.core, &cmd) {
                 // Written as they were built for every receiver; a volatile packet only when
                 // nothing else is being written, as the reference's `writable`.
-                let max = self.shared.config.engine.max_buffered_bytes;
-                let Some(ws) = &mut self.ws else { return };
                 if volatile && ws.is_writing() {
                     return;
                 }
-                if !ws.send_framed(&packet.frames, max) {
+                if !ws.send_framed(frames, self.shared.config.max_buffered_bytes) {
                     self.overflowed = true;
                 }
-            }
-            SessionMsg::App(cmd) => {
-                let link = self.link();
-                self.app.on_cmd(&mut self.core, &link, cmd);
+                return;
             }
         }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn a_channel_slot_stays_small() {
-        // tokio allocates 32 slots with every session's channel: 104-byte messages made that
-        // 3.3 KiB per session, 16-byte slots make it 512 bytes.
-        assert!(size_of::<Slot>() <= 16, "{} bytes", size_of::<Slot>());
-        assert!(size_of::<SessionMsg>() > size_of::<Slot>());
+        let link = self.link();
+        self.app.on_cmd(&mut self.core, &link, cmd);
     }
 }

@@ -23,7 +23,8 @@ use serde::{Deserialize, Deserializer, Serialize};
 pub use map::Map;
 pub use serde_json::Number;
 
-use crate::error::{DataError, SerializeError};
+use proto::socket::args::de::Error as DataError;
+use proto::socket::args::ser::Error as SerializeError;
 
 mod map;
 

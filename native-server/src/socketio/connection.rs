@@ -1,48 +1,32 @@
-//! The Socket.IO layer of a session task: what it does with the core's Socket.IO events and with
-//! the commands of sockets, broadcasts and connect procedures.
+//! One Socket.IO connection, as the [`App`] of its Engine.IO session's task: what it does with
+//! the core's Socket.IO events and with the commands of sockets, broadcasts and connect
+//! procedures ([`AppCmd`], sent through a [`CmdTx`]).
 
 use std::collections::HashMap;
 use std::sync::{Arc, Weak};
-use std::time::Duration;
 
-use proto::engine::Message;
 use proto::server::{Connection, Event as ConnEvent};
 use proto::socket::Args;
-use proto::socket::packet::{AckId, Nsp};
+use proto::socket::packet::Nsp;
 use proto::socket::server::{AckHandle, Emit, Encoded, Event as SioEvent, Recovery, UsageError};
-use tokio::sync::{mpsc, oneshot};
 
-use crate::adapter::AckEvent;
-use crate::conn::Conn;
-use crate::engine::{EngineShared, NewSession, SessionStarter, random_id, run_inline};
-use crate::error::{AckError, EmitError};
-use crate::extract::ConnectParts;
-use crate::handshake::Handshake;
-use crate::io::IoInner;
-use crate::session::{App, Link, Runner, SessionMsg, SessionTx, spawn_contained};
-use crate::socket::{SocketError, SocketInit, SocketRef};
-use crate::value::Value;
+use bytes::Bytes;
+use tokio::sync::mpsc::error::SendError;
 
-/// Where an acknowledgement goes.
-pub(crate) enum AckReply {
-    /// One emit's future.
-    One(oneshot::Sender<Result<Args, AckError>>),
-    /// A broadcast's collector.
-    Many(mpsc::UnboundedSender<AckEvent>),
-}
-
-impl AckReply {
-    fn send(self, result: Result<Args, AckError>) {
-        match self {
-            AckReply::One(tx) => {
-                let _ = tx.send(result);
-            }
-            AckReply::Many(tx) => {
-                let _ = tx.send(AckEvent::Response(result));
-            }
-        }
-    }
-}
+use super::adapter::Adapter;
+use super::cmd::{AckReply, AppCmd, Cmd, CmdTx};
+use super::error::{AckError, EmitError};
+use super::extract::ConnectParts;
+use super::handshake::Handshake;
+use super::io::local::{AdapterFactory, LocalNamespace};
+use super::io::socket::{SocketError, SocketInit, SocketRef};
+use super::io::{IoInner, SocketIo, SocketIoConfig};
+use super::memory_adapter::MemoryAdapter;
+use super::value::Value;
+use crate::engine::conn::Conn;
+use crate::engine::inbox::{SessionTx, session_channel};
+use crate::engine::runner::{App, Link, run_inline, spawn_contained};
+use crate::engine::{NewSession, SessionStarter, SessionTable, random_id};
 
 /// A socket whose middlewares passed, to admit.
 pub(crate) struct Accepted {
@@ -53,55 +37,23 @@ pub(crate) struct Accepted {
     pub(crate) offset: Option<String>,
 }
 
-/// A broadcast's packet, encoded once for all its receivers: for the core, and as the WebSocket
-/// frames a session writes as they are when the core says it can
-/// ([`Connection::can_send_encoded_frames`]).
-pub(crate) struct SharedPacket {
-    pub(crate) encoded: Encoded,
-    pub(crate) frames: bytes::Bytes,
-}
-
-impl SharedPacket {
-    pub(crate) fn new(encoded: Encoded) -> Self {
-        let frames = crate::websocket::message_frames(encoded.text(), encoded.attachments());
-        SharedPacket { encoded, frames }
+/// A Socket.IO server starts its connections as the sessions of its table.
+impl SocketIo {
+    /// A Socket.IO server whose sessions run on `table`; the table's new sessions start as its
+    /// connections.
+    pub(crate) fn new(table: Arc<SessionTable>, config: SocketIoConfig) -> SocketIo {
+        let memory_adapter: AdapterFactory = Arc::new(|local: LocalNamespace| {
+            Arc::new(MemoryAdapter::new(local)) as Arc<dyn Adapter>
+        });
+        let inner = IoInner::new(table.clone(), config, memory_adapter);
+        table.set_starter(Arc::new(SioStarter {
+            io: Arc::downgrade(&inner),
+        }));
+        let io = SocketIo(inner);
+        // `/` always exists, as the reference's `io.sockets`.
+        io.sockets();
+        io
     }
-}
-
-/// Application commands to a session task.
-pub(crate) enum AppCmd {
-    /// Admit a socket (its CONNECT is pending).
-    Accept(Box<Accepted>),
-    /// Refuse a pending CONNECT.
-    Reject {
-        nsp: Nsp,
-        message: String,
-        data: Option<String>,
-    },
-    /// Send an event encoded once for many.
-    SendEncoded {
-        packet: Arc<SharedPacket>,
-        volatile: bool,
-    },
-    /// Send an event asking for an acknowledgement.
-    EmitWithAck {
-        nsp: Nsp,
-        args: Args,
-        timeout: Option<Duration>,
-        reply: AckReply,
-    },
-    /// Answer the client's event `id`.
-    Ack { nsp: Nsp, id: AckId, args: Args },
-    /// `socket.disconnect()`.
-    Disconnect { nsp: Nsp },
-    /// `socket.disconnect(true)`.
-    Close,
-    /// `io.close()`.
-    Shutdown,
-    /// Bare Engine.IO: send a message.
-    EngineSend(Message),
-    /// Bare Engine.IO: close the session.
-    EngineClose,
 }
 
 pub(crate) struct SioStarter {
@@ -109,28 +61,25 @@ pub(crate) struct SioStarter {
 }
 
 impl SessionStarter for SioStarter {
-    fn start(&self, shared: Arc<EngineShared>, new: NewSession) {
+    fn start(&self, table: &Arc<SessionTable>, new: NewSession) -> Option<SessionTx> {
         let NewSession {
             sid,
             transport,
             req,
-            tx,
-            rx,
             ws,
         } = new;
-        let Some(io) = self.io.upgrade() else {
-            // Every `SocketIo` handle was dropped: nothing can serve this session.
-            shared.remove_session(sid.as_str());
-            return;
-        };
+        // `None` once every `SocketIo` handle was dropped: nothing can serve this session.
+        let io = self.io.upgrade()?;
         let core = Connection::new(
-            shared.now(),
+            table.now(),
             sid.clone(),
             transport,
-            shared.config.engine.clone(),
+            table.config.clone(),
             io.socket_config,
         );
-        let conn = Conn::new(sid.as_str().to_owned(), tx.clone(), req, transport);
+        let (tx, rx) = session_channel();
+        let tx = CmdTx(tx);
+        let conn = Conn::new(sid.as_str().to_owned(), tx.session(), req, transport);
         let app = SioApp {
             io,
             conn,
@@ -138,15 +87,14 @@ impl SessionStarter for SioStarter {
             sockets: HashMap::new(),
             acks: HashMap::new(),
         };
-        let runner = Runner::new(core, app, shared, sid.as_str().to_owned(), rx, ws);
-        tokio::spawn(Box::new(runner).run());
+        Some(table.spawn(&sid, core, app, (&tx.0, rx), ws))
     }
 }
 
 struct SioApp {
     io: Arc<IoInner>,
     conn: Conn,
-    tx: SessionTx,
+    tx: CmdTx,
     sockets: HashMap<Nsp, SocketRef>,
     acks: HashMap<AckHandle, AckReply>,
 }
@@ -176,7 +124,7 @@ impl SioApp {
                         auth,
                         recovery,
                     ),
-                    Some((self.tx.clone(), AppCmd::Close)),
+                    Some(self.tx.clone()),
                 );
             }
             SioEvent::Event { nsp, args, id } => {
@@ -248,7 +196,7 @@ impl SioApp {
         let parts = ConnectParts { socket: &socket };
         for handler in ns.0.handlers.connection() {
             match handler.call(&parts) {
-                Ok(Some(fut)) => run_inline(fut, &self.tx, AppCmd::Close),
+                Ok(Some(fut)) => run_inline(fut, &self.tx),
                 Ok(None) => {}
                 Err(rejection) => {
                     tracing::warn!(socket = %socket.id(), "a connection handler was not called: {rejection}");
@@ -260,6 +208,7 @@ impl SioApp {
 
 impl App for SioApp {
     type Core = Connection;
+    type Cmd = Cmd;
 
     fn on_start(&mut self, _core: &mut Connection, _link: &Link) {}
 
@@ -284,10 +233,24 @@ impl App for SioApp {
         any
     }
 
-    fn on_cmd(&mut self, core: &mut Connection, link: &Link, cmd: AppCmd) {
-        let now = link.now;
+    fn prebuilt_frames<'c>(&self, core: &Connection, cmd: &'c Cmd) -> Option<(&'c Bytes, bool)> {
         match cmd {
-            AppCmd::Accept(accepted) => self.accept(core, link, *accepted),
+            Cmd::SendEncoded { packet, volatile }
+                if core.can_send_encoded_frames(&packet.encoded) =>
+            {
+                Some((&packet.frames, *volatile))
+            }
+            _ => None,
+        }
+    }
+
+    fn on_cmd(&mut self, core: &mut Connection, link: &Link, cmd: Cmd) {
+        let now = link.now;
+        match cmd.unpack() {
+            AppCmd::Accept(accepted) => match accepted.downcast::<Accepted>() {
+                Ok(accepted) => self.accept(core, link, *accepted),
+                Err(_) => unreachable!("only the connect procedure sends Accept, with an Accepted"),
+            },
             AppCmd::Reject { nsp, message, data } => {
                 let _ = core.reject(now, &nsp, &message, data);
             }
@@ -319,7 +282,7 @@ impl App for SioApp {
                         reply.send(Err(AckError::Emit(EmitError::TooManyPendingAcks)))
                     }
                     Err(e) => reply.send(Err(AckError::Emit(EmitError::Adapter(
-                        crate::error::AdapterError::Other(e.to_string()),
+                        super::error::AdapterError::Other(e.to_string()),
                     )))),
                 }
             }
@@ -329,9 +292,6 @@ impl App for SioApp {
             AppCmd::Disconnect { nsp } => {
                 let _ = core.disconnect(now, &nsp);
             }
-            AppCmd::Close => core.close(now),
-            AppCmd::Shutdown => core.shutdown(now),
-            AppCmd::EngineSend(_) | AppCmd::EngineClose => {}
         }
     }
 
@@ -351,18 +311,18 @@ impl App for SioApp {
 /// refuses the socket through the session task.
 async fn connect(
     io: Arc<IoInner>,
-    tx: SessionTx,
+    tx: CmdTx,
     conn: Conn,
     nsp: Nsp,
     auth: Option<String>,
     recovery: Option<Recovery>,
 ) {
     let reject = |message: &str, data: Option<String>| {
-        let _ = tx.send(SessionMsg::App(AppCmd::Reject {
+        let _ = tx.send(AppCmd::Reject {
             nsp: nsp.clone(),
             message: message.to_owned(),
             data,
-        }));
+        });
     };
     // The core checked that the payload is a JSON object.
     let handshake = Handshake::new(conn.request(), auth.as_deref());
@@ -431,15 +391,17 @@ async fn connect(
     let Some(socket) = unadmitted.admit() else {
         return;
     };
-    let sent = tx.send(SessionMsg::App(AppCmd::Accept(Box::new(Accepted {
+    let sent = tx.send(AppCmd::Accept(Box::new(Accepted {
         socket,
         rooms,
         missed,
         offset,
-    }))));
+    })));
     // The session task is gone: nobody will admit the socket.
-    if let Err(mpsc::error::SendError(SessionMsg::App(AppCmd::Accept(accepted)))) = sent {
-        accepted.socket.leave_all();
+    if let Err(SendError(AppCmd::Accept(accepted))) = sent {
+        if let Ok(accepted) = accepted.downcast::<Accepted>() {
+            accepted.socket.leave_all();
+        }
     }
 }
 

@@ -14,8 +14,9 @@ use std::collections::{HashMap, VecDeque};
 use proto::socket::Args;
 use tokio::time::Instant;
 
-use super::{BroadcastOptions, PersistedSession, RestoredSession, Room, included};
-use crate::config::ConnectionStateRecovery;
+use super::included;
+use crate::socketio::adapter::{BroadcastOptions, PersistedSession, RestoredSession, Room};
+use crate::socketio::config::ConnectionStateRecovery;
 
 struct StoredPacket {
     /// The offset's sequence number: each packet's is one more than the one before it.
@@ -206,7 +207,7 @@ mod tests {
     use std::time::Duration;
 
     use super::*;
-    use crate::value::Value;
+    use crate::socketio::value::Value;
 
     fn store(max_packets: usize, max_bytes: usize) -> Store {
         Store::new(ConnectionStateRecovery {

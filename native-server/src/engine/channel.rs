@@ -67,6 +67,75 @@ impl<T> Sender<T> {
     }
 }
 
+impl<T> Sender<T> {
+    /// Another sender of this channel that sends `M`s, whatever `T` is (the session table's,
+    /// which holds sessions of every application).
+    pub(crate) fn erased<M>(&self) -> ErasedSender<M>
+    where
+        T: From<M> + Send + 'static,
+        M: 'static,
+    {
+        self.0.senders.fetch_add(1, Ordering::Relaxed);
+        ErasedSender(self.0.clone())
+    }
+}
+
+/// What an [`ErasedSender`] calls, through the channel's vtable.
+trait Inbox<M>: Send + Sync {
+    fn send(&self, msg: M) -> Result<(), SendError<M>>;
+    fn add_sender(&self);
+    fn drop_sender(&self);
+}
+
+impl<T: From<M> + Send, M> Inbox<M> for Shared<T> {
+    fn send(&self, msg: M) -> Result<(), SendError<M>> {
+        {
+            let mut queue = self.queue();
+            if self.closed.load(Ordering::Relaxed) {
+                return Err(SendError(msg));
+            }
+            queue.push_back(T::from(msg));
+        }
+        self.waker.wake();
+        Ok(())
+    }
+
+    fn add_sender(&self) {
+        self.senders.fetch_add(1, Ordering::Relaxed);
+    }
+
+    fn drop_sender(&self) {
+        if self.senders.fetch_sub(1, Ordering::Release) == 1 {
+            self.waker.wake();
+        }
+    }
+}
+
+/// A sender of `M`s into a channel of some other type that `M` converts into: one allocation
+/// with the channel's own senders, one dynamic call per send. For the messages of the layer
+/// below the channel's owner (HTTP requests to a session), never for the owner's own.
+pub(crate) struct ErasedSender<M>(Arc<dyn Inbox<M>>);
+
+impl<M> ErasedSender<M> {
+    /// As [`Sender::send`].
+    pub(crate) fn send(&self, msg: M) -> Result<(), SendError<M>> {
+        self.0.send(msg)
+    }
+}
+
+impl<M> Clone for ErasedSender<M> {
+    fn clone(&self) -> Self {
+        self.0.add_sender();
+        ErasedSender(self.0.clone())
+    }
+}
+
+impl<M> Drop for ErasedSender<M> {
+    fn drop(&mut self) {
+        self.0.drop_sender();
+    }
+}
+
 impl<T> Clone for Sender<T> {
     fn clone(&self) -> Self {
         self.0.senders.fetch_add(1, Ordering::Relaxed);
@@ -155,6 +224,20 @@ mod tests {
         drop(rx);
         let SendError(back) = tx.send(String::from("back")).unwrap_err();
         assert_eq!(back, "back");
+    }
+
+    #[test]
+    fn an_erased_sender_counts_as_a_sender_and_converts_its_messages() {
+        let (tx, mut rx) = unbounded::<u64>();
+        let erased = tx.erased::<u32>();
+        drop(tx);
+        erased.send(7).unwrap();
+        let again = erased.clone();
+        drop(erased);
+        assert_eq!(poll(&mut rx), Poll::Ready(Some(7)));
+        assert_eq!(poll(&mut rx), Poll::Pending);
+        drop(again);
+        assert_eq!(poll(&mut rx), Poll::Ready(None));
     }
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

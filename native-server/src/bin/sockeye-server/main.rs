@@ -3,12 +3,14 @@
 //! package (`--client-dir`, at `/sockeye/`).
 
 mod demo;
+mod files;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Duration;
 
-use sockeye_server::{Cors, ServeConfig, ServeDir, SocketIo};
+use files::ServeDir;
+use sockeye_server::{Cors, ServeConfig, SocketIo};
 
 /// jemalloc, with the `jemalloc` feature `npm start` builds with: it gives freed memory back to the
 /// system (see the feature's note in Cargo.toml), where glibc's malloc keeps it resident.

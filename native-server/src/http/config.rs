@@ -1,17 +1,12 @@
-//! Options shared by the Engine.IO and Socket.IO servers; defaults are the reference's
-//! (engine.io 6.6 / socket.io 4.8).
+//! The options of the Engine.IO endpoint as HTTP serves it (engine.io's `ServerOptions`): its path,
+//! CORS, the cookie, `allowRequest`, the handshake rate, the HTTP bounds and the WebSocket Origin
+//! check, with the core's session options beside them; defaults are engine.io 6.6's.
 
 use std::fmt;
-use std::future::Future;
-use std::pin::Pin;
 use std::sync::Arc;
 use std::time::Duration;
 
-use crate::http::RequestInfo;
-
-/// A boxed, sendable future (the shape of the hooks and of the [`Adapter`](crate::adapter::Adapter)'s
-/// async methods).
-pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
+use crate::engine::{BoxFuture, RequestInfo};
 
 /// Which origins may make cross-origin requests (the `cors` package's `origin` option).
 #[derive(Clone)]
@@ -380,13 +375,13 @@ pub(crate) fn rate_key(ip: std::net::IpAddr) -> std::net::IpAddr {
 /// Generates the Engine.IO options' builder methods on a builder holding `engine: EngineConfig`.
 macro_rules! engine_builder_methods {
     () => {
-        crate::config::http_builder_methods!();
+        crate::http::config::http_builder_methods!();
 
         /// The path the server answers at (`/socket.io/`; the bare Engine.IO server's is
         /// `/engine.io/`).
         #[must_use]
         pub fn path(mut self, path: &str) -> Self {
-            self.engine.path = crate::config::normalize_path(path);
+            self.engine.path = crate::http::config::normalize_path(path);
             self
         }
 
@@ -444,14 +439,14 @@ macro_rules! engine_builder_methods {
 
         /// CORS headers (`cors`; none by default).
         #[must_use]
-        pub fn cors(mut self, cors: crate::config::Cors) -> Self {
+        pub fn cors(mut self, cors: crate::http::config::Cors) -> Self {
             self.engine.cors = Some(cors);
             self
         }
 
         /// The sticky-session cookie (`cookie`; none by default).
         #[must_use]
-        pub fn cookie(mut self, cookie: crate::config::Cookie) -> Self {
+        pub fn cookie(mut self, cookie: crate::http::config::Cookie) -> Self {
             self.engine.cookie = Some(cookie);
             self
         }
@@ -482,44 +477,13 @@ macro_rules! engine_builder_methods {
         #[must_use]
         pub fn handshake_rate_per_ip(mut self, per_second: u32, burst: u32) -> Self {
             self.engine.handshake_limiter = Some(std::sync::Arc::new(
-                crate::config::HandshakeLimiter::new(per_second, burst),
+                crate::http::config::HandshakeLimiter::new(per_second, burst),
             ));
             self
         }
     };
 }
 pub(crate) use engine_builder_methods;
-
-/// Connection state recovery (the reference's `connectionStateRecovery` option).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct ConnectionStateRecovery {
-    /// How long a disconnected session is kept (`maxDisconnectionDuration`, 2 minutes).
-    pub max_disconnection_duration: Duration,
-    /// Whether a recovered socket skips the namespace middlewares (`skipMiddlewares`, true).
-    pub skip_middlewares: bool,
-    /// The most packets the in-memory adapter keeps for recovery, per namespace (100,000; the
-    /// reference keeps every packet for `maxDisconnectionDuration`). Past it the oldest packet
-    /// is dropped first; a client whose last offset was dropped is not `recovered`, exactly as
-    /// when the duration has passed: it connects as a new socket.
-    pub max_stored_packets: usize,
-    /// The most bytes of packets the in-memory adapter keeps for recovery, per namespace
-    /// (64 MiB; not in the reference): each packet counts its JSON text, its binary attachments,
-    /// its offset and its room names. Past it the oldest packets are dropped first, with the
-    /// same effect as [`max_stored_packets`](Self::max_stored_packets); a packet larger than the
-    /// whole bound is not kept at all, and then no earlier offset can be recovered either.
-    pub max_stored_bytes: usize,
-}
-
-impl Default for ConnectionStateRecovery {
-    fn default() -> Self {
-        ConnectionStateRecovery {
-            max_disconnection_duration: Duration::from_millis(120_000),
-            skip_middlewares: true,
-            max_stored_packets: 100_000,
-            max_stored_bytes: 64 << 20,
-        }
-    }
-}
 
 // ---- HTTP bounds and the WebSocket Origin check ----
 //
@@ -672,7 +636,7 @@ macro_rules! http_builder_methods {
         /// with an allowlist refuses other origins' handshakes, WebSocket or polling, too
         /// ([`Cors::refuse_other_origins`](crate::Cors::refuse_other_origins)).
         #[must_use]
-        pub fn websocket_origins(mut self, origins: crate::config::CorsOrigin) -> Self {
+        pub fn websocket_origins(mut self, origins: crate::http::config::CorsOrigin) -> Self {
             self.engine.http.websocket_origins = Some(origins);
             self
         }
@@ -681,67 +645,5 @@ macro_rules! http_builder_methods {
 pub(crate) use http_builder_methods;
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn the_http_bounds_default_to_engine_io_6_6_13_s_and_documented_caps() {
-        let limits = HttpLimits::default();
-        assert_eq!(limits.http_request_body_timeout, Duration::from_secs(30));
-        assert_eq!(limits.max_buffered_chunks, 10_000);
-        assert_eq!(limits.max_clients, 100_000);
-        assert_eq!(limits.max_handshake_header_bytes, 16 * 1024);
-        assert_eq!(limits.write_timeout, Duration::from_secs(30));
-        assert!(limits.websocket_origins.is_none());
-    }
-
-    #[test]
-    fn paths_get_one_leading_and_one_trailing_slash() {
-        assert_eq!(normalize_path("/socket.io"), "/socket.io/");
-        assert_eq!(normalize_path("/socket.io/"), "/socket.io/");
-        assert_eq!(normalize_path("engine.io"), "/engine.io/");
-        assert_eq!(normalize_path("/"), "/");
-    }
-
-    #[test]
-    fn ipv6_addresses_share_a_bucket_per_64_and_mapped_ipv4_is_ipv4() {
-        let a: std::net::IpAddr = "2001:db8:1:2:aaaa::1".parse().unwrap();
-        let b: std::net::IpAddr = "2001:db8:1:2:bbbb::2".parse().unwrap();
-        let c: std::net::IpAddr = "2001:db8:1:3::1".parse().unwrap();
-        assert_eq!(rate_key(a), rate_key(b));
-        assert_ne!(rate_key(a), rate_key(c));
-        let mapped: std::net::IpAddr = "::ffff:10.0.0.1".parse().unwrap();
-        assert_eq!(
-            rate_key(mapped),
-            "10.0.0.1".parse::<std::net::IpAddr>().unwrap()
-        );
-    }
-
-    #[tokio::test(start_paused = true)]
-    async fn a_bucket_refills_at_the_rate_up_to_the_burst() {
-        let limiter = HandshakeLimiter::new(2, 3);
-        let ip: std::net::IpAddr = "10.0.0.1".parse().unwrap();
-        let other: std::net::IpAddr = "10.0.0.2".parse().unwrap();
-        for _ in 0..3 {
-            assert_eq!(limiter.check(ip), Ok(()));
-        }
-        assert_eq!(limiter.check(ip), Err(Duration::from_millis(500)));
-        assert_eq!(limiter.check(other), Ok(()), "each address has its own");
-        tokio::time::advance(Duration::from_millis(500)).await;
-        assert_eq!(limiter.check(ip), Ok(()));
-        assert!(limiter.check(ip).is_err());
-        tokio::time::advance(Duration::from_secs(60)).await;
-        for _ in 0..3 {
-            assert_eq!(limiter.check(ip), Ok(()));
-        }
-        assert!(limiter.check(ip).is_err(), "never more than the burst");
-    }
-
-    #[test]
-    fn the_default_cookie_is_the_references() {
-        assert_eq!(
-            Cookie::default().header("abc"),
-            "io=abc; Path=/; HttpOnly; SameSite=Lax"
-        );
-    }
-}
+#[path = "config_tests.rs"]
+mod tests;

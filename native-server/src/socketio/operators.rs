@@ -5,59 +5,15 @@ use std::time::Duration;
 use proto::socket::args::{Args, de, ser::ToArgs};
 use serde::de::DeserializeOwned;
 
-use crate::adapter::{AckEvent, BroadcastOptions, BroadcastPacket, RemoteSocketData, Room};
-use crate::emitter::check_event_name;
-use crate::error::{AckError, AdapterError, BroadcastAckError, EmitError};
-use crate::handshake::Handshake;
-use crate::io::Namespace;
+use crate::socketio::adapter::{
+    AckEvent, BroadcastOptions, BroadcastPacket, RemoteSocketData, Room,
+};
+use crate::socketio::error::{AckError, AdapterError, BroadcastAckError, EmitError};
+use crate::socketio::event::check_event_name;
+use crate::socketio::handshake::Handshake;
+use crate::socketio::io::{Namespace, SocketIo};
 
-/// Rooms as the room methods take them: a name, or several.
-pub trait IntoRooms {
-    /// The room names.
-    fn into_rooms(self) -> Vec<Room>;
-}
-
-impl IntoRooms for &str {
-    fn into_rooms(self) -> Vec<Room> {
-        vec![self.to_owned()]
-    }
-}
-
-impl IntoRooms for String {
-    fn into_rooms(self) -> Vec<Room> {
-        vec![self]
-    }
-}
-
-impl IntoRooms for &String {
-    fn into_rooms(self) -> Vec<Room> {
-        vec![self.clone()]
-    }
-}
-
-impl IntoRooms for Vec<String> {
-    fn into_rooms(self) -> Vec<Room> {
-        self
-    }
-}
-
-impl IntoRooms for Vec<&str> {
-    fn into_rooms(self) -> Vec<Room> {
-        self.into_iter().map(str::to_owned).collect()
-    }
-}
-
-impl IntoRooms for &[&str] {
-    fn into_rooms(self) -> Vec<Room> {
-        self.iter().map(|s| (*s).to_owned()).collect()
-    }
-}
-
-impl<const N: usize> IntoRooms for [&str; N] {
-    fn into_rooms(self) -> Vec<Room> {
-        self.iter().map(|s| (*s).to_owned()).collect()
-    }
-}
+pub use crate::socketio::adapter::IntoRooms;
 
 /// How long `fetch_sockets` waits for other nodes when no timeout is set (the reference's
 /// `requestsTimeout`, 5 s).
@@ -319,5 +275,156 @@ impl RemoteSocket {
     /// Disconnects it; with `close`, its whole connection.
     pub fn disconnect(&self, close: bool) {
         self.operator().disconnect_sockets(close);
+    }
+}
+
+/// A namespace's broadcasts: every socket of it, or those `to`/`except` select.
+impl Namespace {
+    fn op(&self) -> BroadcastOperator {
+        BroadcastOperator::new(self.clone())
+    }
+
+    /// Targets rooms.
+    pub fn to(&self, rooms: impl IntoRooms) -> BroadcastOperator {
+        self.op().to(rooms)
+    }
+
+    /// Same as [`Namespace::to`].
+    pub fn in_(&self, rooms: impl IntoRooms) -> BroadcastOperator {
+        self.op().to(rooms)
+    }
+
+    /// Leaves out the sockets in these rooms.
+    pub fn except(&self, rooms: impl IntoRooms) -> BroadcastOperator {
+        self.op().except(rooms)
+    }
+
+    /// Only this node's sockets.
+    pub fn local(&self) -> BroadcastOperator {
+        self.op().local()
+    }
+
+    /// Volatile broadcast.
+    pub fn volatile(&self) -> BroadcastOperator {
+        self.op().volatile()
+    }
+
+    /// The `compress` flag.
+    pub fn compress(&self, compress: bool) -> BroadcastOperator {
+        self.op().compress(compress)
+    }
+
+    /// With an acknowledgement deadline.
+    pub fn timeout(&self, timeout: Duration) -> BroadcastOperator {
+        self.op().timeout(timeout)
+    }
+
+    /// Emits to every socket of the namespace.
+    pub fn emit<T: ToArgs + ?Sized>(&self, event: &str, data: &T) -> Result<(), EmitError> {
+        self.op().emit(event, data)
+    }
+
+    /// Emits to every socket and collects their acknowledgements.
+    pub async fn emit_with_ack<T, R>(
+        &self,
+        event: &str,
+        data: &T,
+    ) -> Result<Vec<R>, BroadcastAckError>
+    where
+        T: ToArgs + ?Sized,
+        R: DeserializeOwned,
+    {
+        self.op().emit_with_ack(event, data).await
+    }
+
+    /// Describes every socket, on every node.
+    pub async fn fetch_sockets(&self) -> Result<Vec<RemoteSocket>, AdapterError> {
+        self.op().fetch_sockets().await
+    }
+
+    /// Makes every socket join rooms.
+    pub fn sockets_join(&self, rooms: impl IntoRooms) {
+        self.op().sockets_join(rooms)
+    }
+
+    /// Makes every socket leave rooms.
+    pub fn sockets_leave(&self, rooms: impl IntoRooms) {
+        self.op().sockets_leave(rooms)
+    }
+
+    /// Disconnects every socket; with `close`, their connections.
+    pub fn disconnect_sockets(&self, close: bool) {
+        self.op().disconnect_sockets(close)
+    }
+}
+
+/// The broadcasts of `/`.
+impl SocketIo {
+    /// Targets rooms of `/`.
+    pub fn to(&self, rooms: impl IntoRooms) -> BroadcastOperator {
+        self.sockets().to(rooms)
+    }
+
+    /// Same as [`SocketIo::to`].
+    pub fn in_(&self, rooms: impl IntoRooms) -> BroadcastOperator {
+        self.sockets().to(rooms)
+    }
+
+    /// Every socket of `/` but those in `rooms`.
+    pub fn except(&self, rooms: impl IntoRooms) -> BroadcastOperator {
+        self.sockets().except(rooms)
+    }
+
+    /// This node's sockets of `/`.
+    pub fn local(&self) -> BroadcastOperator {
+        self.sockets().local()
+    }
+
+    /// Volatile broadcast on `/`.
+    pub fn volatile(&self) -> BroadcastOperator {
+        self.sockets().volatile()
+    }
+
+    /// A broadcast on `/` with an acknowledgement deadline.
+    pub fn timeout(&self, timeout: Duration) -> BroadcastOperator {
+        self.sockets().timeout(timeout)
+    }
+
+    /// Emits to every socket of `/`.
+    pub fn emit<T: ToArgs + ?Sized>(&self, event: &str, data: &T) -> Result<(), EmitError> {
+        self.sockets().emit(event, data)
+    }
+
+    /// Emits to every socket of `/` and collects their acknowledgements.
+    pub async fn emit_with_ack<T, R>(
+        &self,
+        event: &str,
+        data: &T,
+    ) -> Result<Vec<R>, BroadcastAckError>
+    where
+        T: ToArgs + ?Sized,
+        R: DeserializeOwned,
+    {
+        self.sockets().emit_with_ack(event, data).await
+    }
+
+    /// Describes every socket of `/`.
+    pub async fn fetch_sockets(&self) -> Result<Vec<RemoteSocket>, AdapterError> {
+        self.sockets().fetch_sockets().await
+    }
+
+    /// Makes every socket of `/` join rooms.
+    pub fn sockets_join(&self, rooms: impl IntoRooms) {
+        self.sockets().sockets_join(rooms)
+    }
+
+    /// Makes every socket of `/` leave rooms.
+    pub fn sockets_leave(&self, rooms: impl IntoRooms) {
+        self.sockets().sockets_leave(rooms)
+    }
+
+    /// Disconnects every socket of `/`.
+    pub fn disconnect_sockets(&self, close: bool) {
+        self.sockets().disconnect_sockets(close)
     }
 }

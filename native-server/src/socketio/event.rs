@@ -5,12 +5,11 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 
 use proto::socket::args::{Args, de, ser::ToArgs};
-use proto::socket::packet::{AckId, Nsp};
+use proto::socket::packet::{AckId, Nsp, RESERVED_EVENTS};
 use serde::Deserialize;
 
-use crate::error::{DataError, SendError};
-use crate::session::{SessionMsg, SessionTx};
-use crate::sio_session::AppCmd;
+use crate::socketio::cmd::{AppCmd, CmdTx};
+use crate::socketio::error::{DataError, EmitError, SendError};
 
 /// The acknowledgements the server's handlers owe their clients (asked for, neither sent nor
 /// dropped): a graceful shutdown ([`SocketIo::close_gracefully`](crate::SocketIo)) waits for them.
@@ -49,7 +48,7 @@ impl OwedAcks {
 /// One acknowledgement a client asked for: where it goes, and whether it was sent. The debt is
 /// paid on sending or when the last [`AckSender`] clone goes unsent.
 struct AckState {
-    tx: SessionTx,
+    tx: CmdTx,
     nsp: Nsp,
     id: AckId,
     sent: AtomicBool,
@@ -85,7 +84,7 @@ impl std::fmt::Debug for AckSender {
 }
 
 impl AckSender {
-    pub(crate) fn new(tx: SessionTx, nsp: Nsp, id: AckId, owed: &Arc<OwedAcks>) -> Self {
+    pub(crate) fn new(tx: CmdTx, nsp: Nsp, id: AckId, owed: &Arc<OwedAcks>) -> Self {
         AckSender(Some(Arc::new(AckState {
             tx,
             nsp,
@@ -113,11 +112,11 @@ impl AckSender {
         }
         let sent = state
             .tx
-            .send(SessionMsg::App(AppCmd::Ack {
+            .send(AppCmd::Ack {
                 nsp: state.nsp.clone(),
                 id: state.id,
                 args,
-            }))
+            })
             .map_err(|_| SendError::Closed);
         // Queued before the shutdown a graceful close sends next on the same channel.
         state.owed.paid();
@@ -151,7 +150,10 @@ impl Event {
     }
 
     /// Replaces the arguments (for a middleware): `data` as an emit takes it.
-    pub fn set_args<T: ToArgs + ?Sized>(&mut self, data: &T) -> Result<(), crate::SerializeError> {
+    pub fn set_args<T: ToArgs + ?Sized>(
+        &mut self,
+        data: &T,
+    ) -> Result<(), crate::socketio::error::SerializeError> {
         self.args = data.to_args()?;
         Ok(())
     }
@@ -181,4 +183,12 @@ impl Event {
     pub fn ack_with<T: ToArgs + ?Sized>(&self, data: &T) -> Result<(), SendError> {
         self.ack.send(data)
     }
+}
+
+/// Refuses the names the protocol reserves.
+pub(crate) fn check_event_name(event: &str) -> Result<(), EmitError> {
+    if RESERVED_EVENTS.contains(&event) {
+        return Err(EmitError::ReservedEventName(event.to_owned()));
+    }
+    Ok(())
 }

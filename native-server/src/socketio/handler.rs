@@ -29,9 +29,9 @@ use std::future::Future;
 use std::marker::PhantomData;
 use std::sync::Arc;
 
-use crate::config::BoxFuture;
-use crate::error::ConnectError;
-use crate::extract::{
+use crate::engine::BoxFuture;
+use crate::socketio::error::ConnectError;
+use crate::socketio::extract::{
     ConnectParts, DisconnectParts, EventParts, FromConnectParts, FromDisconnectParts,
     FromEventParts, Rejection,
 };

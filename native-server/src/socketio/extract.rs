@@ -52,9 +52,9 @@ use bytes::Bytes;
 use proto::socket::args::de;
 use serde::de::DeserializeOwned;
 
-use crate::error::DataError;
-pub use crate::event::{AckSender, Event};
-pub use crate::socket::SocketRef;
+use crate::socketio::error::DataError;
+pub use crate::socketio::event::{AckSender, Event};
+pub use crate::socketio::io::socket::SocketRef;
 pub use proto::socket::Args;
 pub use proto::socket::server::DisconnectReason;
 

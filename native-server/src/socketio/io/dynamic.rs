@@ -13,12 +13,11 @@ use proto::socket::args::ser::ToArgs;
 use proto::socket::packet::Nsp;
 
 use super::{IoInner, Namespace, NsHandlers};
-use crate::adapter::MemoryAdapter;
-use crate::error::EmitError;
-use crate::handler::{self, ConnectHandler, ConnectMiddleware};
-use crate::handshake::Handshake;
-use crate::socket::SocketRef;
-use crate::value::Value;
+use crate::socketio::error::EmitError;
+use crate::socketio::handler::{self, ConnectHandler, ConnectMiddleware};
+use crate::socketio::handshake::Handshake;
+use crate::socketio::io::socket::SocketRef;
+use crate::socketio::value::Value;
 
 /// A dynamic namespace's predicate: the name and the CONNECT's auth.
 pub type NsPredicate = Arc<dyn Fn(&str, &Value) -> bool + Send + Sync>;
@@ -197,8 +196,9 @@ impl Namespace {
             io: Arc::downgrade(io),
             cleanup: io.cleanup_empty_child_namespaces,
         };
+        let memory_adapter = io.memory_adapter.clone();
         Namespace::with_adapter(io, name, parent.0.handlers.clone(), Some(child), |local| {
-            Arc::new(MemoryAdapter::new(local.without_recovery()))
+            memory_adapter(local.without_recovery())
         })
     }
 }

@@ -4,23 +4,15 @@
 use std::time::Duration;
 
 use proto::socket::args::{de, ser::ToArgs};
-use proto::socket::packet::RESERVED_EVENTS;
 use serde::de::DeserializeOwned;
 use tokio::sync::oneshot;
 
-use crate::adapter::{BroadcastFlags, BroadcastOptions, BroadcastPacket};
-use crate::error::{AckError, EmitError};
-use crate::operators::{BroadcastOperator, IntoRooms};
-use crate::sio_session::{AckReply, AppCmd};
-use crate::socket::SocketRef;
-
-/// Refuses the names the protocol reserves.
-pub(crate) fn check_event_name(event: &str) -> Result<(), EmitError> {
-    if RESERVED_EVENTS.contains(&event) {
-        return Err(EmitError::ReservedEventName(event.to_owned()));
-    }
-    Ok(())
-}
+use crate::socketio::adapter::{BroadcastFlags, BroadcastOptions, BroadcastPacket};
+use crate::socketio::cmd::{AckReply, AppCmd};
+use crate::socketio::error::{AckError, EmitError};
+use crate::socketio::event::check_event_name;
+use crate::socketio::io::socket::SocketRef;
+use crate::socketio::operators::{BroadcastOperator, IntoRooms};
 
 impl SocketRef {
     /// Emits `event` to this client; `data` becomes its arguments (a tuple for several, `()` for

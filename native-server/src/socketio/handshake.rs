@@ -10,9 +10,9 @@ use proto::socket::args::{Args, de};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
-use crate::error::{DataError, SerializeError};
-use crate::http::RequestInfo;
-use crate::value::Value;
+use crate::engine::RequestInfo;
+use crate::socketio::error::{DataError, SerializeError};
+use crate::socketio::value::Value;
 
 /// The handshake of a socket (the reference's `socket.handshake`).
 #[derive(Clone, Debug)]

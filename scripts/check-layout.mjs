@@ -19,7 +19,9 @@
 //     (`super::`, `self::`, a child module's name) down to the file that defines the item,
 //     following `use` re-exports (named and glob) on the way; other crates' paths are ignored.
 // A file's import of its direct parent module's file, or of one of its own child modules' files,
-// is allowed and not drawn as a cycle; any other strongly connected set of files is.
+// is allowed and not drawn as a cycle, and so is a cycle among the files of one module below the
+// crate root (the module and its direct children: one module split into files); any other
+// strongly connected set of files is (siblings under the crate root are the crate's layers).
 import { existsSync, readFileSync, readdirSync, statSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
@@ -363,6 +365,20 @@ function parentChild(parentOf, a, b) {
 }
 
 /**
+ * Whether `files` are one module split into files: a module below the crate root and its direct
+ * children (a folder's files are that module's business, as issue 14's "except a parent module
+ * and its children" says). The crate root is left out: its children are the crate's layers.
+ */
+function oneModule(parentOf, files) {
+  const parents = new Set(files.map((f) => parentOf.get(f) ?? f));
+  for (const p of parents) {
+    if (parentOf.get(p) === undefined) continue;
+    if (files.every((f) => f === p || parentOf.get(f) === p)) return true;
+  }
+  return false;
+}
+
+/**
  * The cycles of `graph`: its strongly connected sets of files that hold at least one import other
  * than a parent/child one (a set tied only by parent/child imports is a module and its children
  * using each other, which is allowed: the module tree has no other closed path). Sorted, largest
@@ -397,7 +413,7 @@ export function cycles(graph, parentOf) {
       } while (w !== v);
       const inSet = new Set(scc);
       const tied = scc.some((a) => next(a).some((b) => inSet.has(b) && !parentChild(parentOf, a, b)));
-      if (tied) out.push(pruned(inSet).sort());
+      if (tied && !oneModule(parentOf, scc)) out.push(pruned(inSet).sort());
     }
   }
   // Leaves out a member tied to the rest only by importing, and being imported by, one parent or

@@ -92,6 +92,18 @@ test("a cycle between siblings is caught: a grouped use one way, an inline super
   assert.match(report, /b\.rs -> a\.rs: A/);
 });
 
+test("one module below the root split into files may tie its files in a cycle; under the root it may not", () => {
+  const dir = crate({
+    "src/lib.rs": "mod m;\nmod x;\nmod y;\n",
+    "src/m/mod.rs": "mod a;\nmod b;\npub struct M(a::A);\n",
+    "src/m/a.rs": "pub struct A;\npub fn f() -> super::b::B { super::b::B }\n",
+    "src/m/b.rs": "pub struct B(pub Option<super::M>);\n",
+    "src/x.rs": "pub struct X(crate::y::Y);\n",
+    "src/y.rs": "pub struct Y(Box<Option<crate::x::X>>);\n",
+  });
+  assert.deepEqual(cyclesOf(dir), [["x.rs", "y.rs"]]);
+});
+
 test("a cycle through a re-export, crate:: and self:: paths, mod.rs folders and #[path] is caught", () => {
   const dir = crate({
     "src/lib.rs": "pub mod net;\n#[path = \"layers/engine_impl.rs\"]\nmod engine;\npub use engine::Engine;\n",

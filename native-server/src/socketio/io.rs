@@ -2,6 +2,8 @@
 //! dynamic).
 
 mod dynamic;
+pub mod extract;
+pub mod handler;
 pub(crate) mod local;
 pub mod socket;
 
@@ -26,10 +28,10 @@ use crate::socketio::config::ConnectionStateRecovery;
 use crate::socketio::error::{AdapterError, EmitError};
 use crate::socketio::event::OwedAcks;
 use crate::socketio::event::check_event_name;
-use crate::socketio::handler::{
-    self, BoxedConnectHandler, BoxedConnectMiddleware, ConnectHandler, ConnectMiddleware,
-};
 use crate::socketio::id_hash::IdMap;
+use crate::socketio::io::handler::{
+    BoxedConnectHandler, BoxedConnectMiddleware, ConnectHandler, ConnectMiddleware,
+};
 use crate::socketio::io::socket::SocketRef;
 use local::{AdapterFactory, LocalNamespace};
 

@@ -14,8 +14,8 @@ use proto::socket::packet::Nsp;
 
 use super::{IoInner, Namespace, NsHandlers};
 use crate::socketio::error::EmitError;
-use crate::socketio::handler::{self, ConnectHandler, ConnectMiddleware};
 use crate::socketio::handshake::Handshake;
+use crate::socketio::io::handler::{self, ConnectHandler, ConnectMiddleware};
 use crate::socketio::io::socket::SocketRef;
 use crate::socketio::value::Value;
 

@@ -22,11 +22,11 @@ use crate::socketio::adapter::Room;
 use crate::socketio::cmd::{AppCmd, CmdTx};
 use crate::socketio::error::{EventError, JoinError, SerializeError};
 use crate::socketio::event::{AckSender, Event};
-use crate::socketio::extract::{DisconnectParts, EventParts, Rejection};
-use crate::socketio::handler::{
+use crate::socketio::handshake::Handshake;
+use crate::socketio::io::extract::{DisconnectParts, EventParts, Rejection};
+use crate::socketio::io::handler::{
     self, BoxedDisconnectHandler, BoxedEventHandler, DisconnectHandler, EventHandler, Started,
 };
-use crate::socketio::handshake::Handshake;
 use crate::socketio::log_budget::LogBudget;
 use crate::socketio::value::Value;
 

@@ -31,7 +31,7 @@ use std::sync::Arc;
 
 use crate::engine::BoxFuture;
 use crate::socketio::error::ConnectError;
-use crate::socketio::extract::{
+use crate::socketio::io::extract::{
     ConnectParts, DisconnectParts, EventParts, FromConnectParts, FromDisconnectParts,
     FromEventParts, Rejection,
 };

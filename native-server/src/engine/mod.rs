@@ -31,7 +31,7 @@ pub(crate) mod websocket;
 use std::collections::HashMap;
 use std::future::Future;
 use std::pin::Pin;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, RwLock};
 
 use proto::Instant;
@@ -104,7 +104,10 @@ pub(crate) struct SessionTable {
     starter: RwLock<Option<Arc<dyn SessionStarter>>>,
     connection_error_handlers: RwLock<Vec<ConnectionErrorHandler>>,
     closed: AtomicBool,
-    /// Woken whenever a session ends (`close()` waits for the table to empty).
+    /// WebSockets still closing (writing what was queued, waiting for the peer's close frame)
+    /// after their session let go of them.
+    closing: AtomicUsize,
+    /// Woken whenever a session ends or a WebSocket has closed (`close()` waits for both).
     session_ended: Notify,
 }
 
@@ -117,6 +120,7 @@ impl SessionTable {
             starter: RwLock::new(None),
             connection_error_handlers: RwLock::new(Vec::new()),
             closed: AtomicBool::new(false),
+            closing: AtomicUsize::new(0),
             session_ended: Notify::new(),
         })
     }
@@ -171,15 +175,36 @@ impl SessionTable {
         self.closed.store(true, Ordering::Release);
     }
 
-    /// Waits until every session has ended.
+    /// Waits until every session has ended and every WebSocket has closed: a process that exits
+    /// after the server's close has sent what its sessions queued last.
     pub(crate) async fn wait_empty(&self) {
         loop {
             let ended = self.session_ended.notified();
-            if self.clients_count() == 0 {
+            if self.clients_count() == 0 && self.closing.load(Ordering::Acquire) == 0 {
                 return;
             }
             ended.await;
         }
+    }
+
+    /// Runs a WebSocket's close in a task of its own, counted until it ends (however it ends).
+    pub(crate) fn spawn_closing(
+        self: &Arc<Self>,
+        close: impl Future<Output = ()> + Send + 'static,
+    ) {
+        struct Closing(Arc<SessionTable>);
+        impl Drop for Closing {
+            fn drop(&mut self) {
+                self.0.closing.fetch_sub(1, Ordering::AcqRel);
+                self.0.session_ended.notify_waiters();
+            }
+        }
+        self.closing.fetch_add(1, Ordering::AcqRel);
+        let closing = Closing(self.clone());
+        tokio::spawn(async move {
+            let _closing = closing;
+            close.await;
+        });
     }
 
     pub(crate) fn connection_error(&self, err: ConnectionError) {

@@ -202,9 +202,10 @@ impl WsConn {
 
     /// Closes the WebSocket in a task of its own, after the frames still queued: with this
     /// status if it failed, then waits for the peer's close frame. Bounded, as the reference's
-    /// `ws` bounds it, for a peer that never answers.
-    fn close(self, code: Option<u16>) {
-        tokio::spawn(self.stream.close(code, WS_CLOSE_TIMEOUT));
+    /// `ws` bounds it, for a peer that never answers. The server's close waits for it (the
+    /// frames queued last, an acknowledgement a graceful close let through, are sent).
+    fn close(self, code: Option<u16>, table: &Arc<SessionTable>) {
+        table.spawn_closing(self.stream.close(code, WS_CLOSE_TIMEOUT));
     }
 }
 
@@ -245,12 +246,14 @@ impl<A: App> Drop for Runner<A> {
     fn drop(&mut self) {
         // However the task ends: its loop finished, a step panicked twice, or the runtime
         // dropped it. Nothing here calls a handler, so it is safe while unwinding too.
-        self.shared.remove_session(&self.sid);
+        // The WebSocket's close is counted before the session leaves the table, so that the
+        // server's close never sees neither.
         if let Some(ws) = self.ws.take() {
             if tokio::runtime::Handle::try_current().is_ok() {
-                ws.close(self.ws_close_code.take());
+                ws.close(self.ws_close_code.take(), &self.shared);
             }
         }
+        self.shared.remove_session(&self.sid);
         self.app.on_end();
     }
 }
@@ -536,7 +539,7 @@ impl<A: App> Runner<A> {
             Some(Ok(WsMessage::Close(_))) => {
                 // The close was answered; its own task sends what is queued and the answer.
                 if let Some(ws) = self.ws.take() {
-                    ws.close(None);
+                    ws.close(None, &self.shared);
                 }
                 self.core.handle_ws_close(now);
                 return;
@@ -604,7 +607,7 @@ impl<A: App> Runner<A> {
             },
             Transmit::WsClose => {
                 if let Some(ws) = self.ws.take() {
-                    ws.close(self.ws_close_code.take());
+                    ws.close(self.ws_close_code.take(), &self.shared);
                 }
                 self.expected_ws = None;
                 self.pending_frames.clear();
@@ -664,7 +667,7 @@ impl<A: App> Runner<A> {
                     self.ws = Some(conn);
                 } else {
                     // The session let go of this probe already (timeout, close).
-                    tokio::spawn(ws.close(None, WS_CLOSE_TIMEOUT));
+                    self.shared.spawn_closing(ws.close(None, WS_CLOSE_TIMEOUT));
                 }
             }
             SessionMsg::WsAttachFailed { id } => {

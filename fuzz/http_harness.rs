@@ -212,10 +212,10 @@ pub async fn run(input: Input) {
             Op::Open { query, headers } => {
                 let uri = uri(&query, "polling", None);
                 let req = request(Method::GET, &uri, &headers, Vec::new());
-                if let Some(body) = call(&mut svc, req).await {
-                    if let Some(sid) = handshake_sid(&body) {
-                        sids.push(sid);
-                    }
+                if let Some(body) = call(&mut svc, req).await
+                    && let Some(sid) = handshake_sid(&body)
+                {
+                    sids.push(sid);
                 }
             }
             Op::Get {

@@ -108,7 +108,7 @@ fn quad_value(quad: [u8; 4]) -> Option<u32> {
 /// as the last one or two characters, and zero bits after the last byte. `None` otherwise.
 pub fn decode(text: &str) -> Option<Vec<u8>> {
     let b = text.as_bytes();
-    if b.len() % 4 != 0 {
+    if !b.len().is_multiple_of(4) {
         return None;
     }
     let Some((body, last)) = b.len().checked_sub(4).and_then(|n| b.split_at_checked(n)) else {

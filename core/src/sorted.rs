@@ -112,7 +112,7 @@ mod tests {
         for step in 0..2000u64 {
             x = x.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1);
             let key = if step % 3 == 0 { (x >> 33) % 64 } else { step };
-            if (x >> 20) % 4 == 0 {
+            if (x >> 20).is_multiple_of(4) {
                 assert_eq!(map.remove(&key), model.remove(&key));
             } else {
                 assert_eq!(map.insert(key, step), model.insert(key, step));

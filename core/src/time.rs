@@ -125,12 +125,12 @@ impl<K: TimerKey> Timers<K> {
     pub fn expired(&mut self, now: Instant) -> impl Iterator<Item = K> + use<K> {
         let mut due = [None; 8];
         for &key in K::ALL {
-            if let Some(slot) = self.deadlines.get_mut(key.index()) {
-                if slot.is_some_and(|at| at <= now) {
-                    *slot = None;
-                    if let Some(d) = due.get_mut(key.index()) {
-                        *d = Some(key);
-                    }
+            if let Some(slot) = self.deadlines.get_mut(key.index())
+                && slot.is_some_and(|at| at <= now)
+            {
+                *slot = None;
+                if let Some(d) = due.get_mut(key.index()) {
+                    *d = Some(key);
                 }
             }
         }

@@ -440,10 +440,10 @@ async fn client_task(
         if b.done && closing.is_none() {
             break;
         }
-        if let Some(limit) = closing {
-            if d.is_idle() || tokio::time::Instant::now() >= limit {
-                break;
-            }
+        if let Some(limit) = closing
+            && (d.is_idle() || tokio::time::Instant::now() >= limit)
+        {
+            break;
         }
         if b.tick != armed {
             armed = b.tick;

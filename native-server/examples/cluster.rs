@@ -295,10 +295,10 @@ async fn main() -> std::process::ExitCode {
 
     io.sockets()
         .on_server_side("ping", |_args: Args, ack| async move {
-            if let Some(ack) = ack {
-                if let Ok(args) = "pong from sockeye".to_args() {
-                    let _ = ack.send(args);
-                }
+            if let Some(ack) = ack
+                && let Ok(args) = "pong from sockeye".to_args()
+            {
+                let _ = ack.send(args);
             }
         });
 

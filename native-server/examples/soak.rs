@@ -200,10 +200,10 @@ fn handlers(record: &Arc<Record>, socket: &SocketRef) {
         tracing::info!("client {client:?} sid {} disconnected: {reason:?}", s.id());
     });
     // A recovered socket has its rooms back; a new one joins its client's room.
-    if let Some(id) = id {
-        if let Err(e) = socket.join(format!("c:{id}")) {
-            tracing::warn!("client {id} cannot join its room: {e}");
-        }
+    if let Some(id) = id
+        && let Err(e) = socket.join(format!("c:{id}"))
+    {
+        tracing::warn!("client {id} cannot join its room: {e}");
     }
     let record = Arc::clone(record);
     socket.on(

@@ -138,10 +138,10 @@ async fn rooms_and_broadcasts_reach_the_right_clients() {
     let events = Arc::new(Mutex::new(Vec::new()));
     let seen = events.clone();
     io.sockets().on_room_event(move |ev| {
-        if let RoomEvent::Create(room) | RoomEvent::Delete(room) = ev {
-            if room == "blue" {
-                seen.lock().unwrap().push(format!("{ev:?}"));
-            }
+        if let RoomEvent::Create(room) | RoomEvent::Delete(room) = ev
+            && room == "blue"
+        {
+            seen.lock().unwrap().push(format!("{ev:?}"));
         }
     });
     io.ns("/", |socket: SocketRef| async move {

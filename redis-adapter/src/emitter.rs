@@ -250,11 +250,11 @@ impl EmitterOperator {
             opts,
         ]);
         let mut channel = format!("{}#{}#", self.emitter.key, self.emitter.nsp);
-        if self.rooms.len() == 1 {
-            if let Some(room) = self.rooms.iter().next() {
-                channel.push_str(room);
-                channel.push('#');
-            }
+        if self.rooms.len() == 1
+            && let Some(room) = self.rooms.iter().next()
+        {
+            channel.push_str(room);
+            channel.push('#');
         }
         Ok((channel, msgpack::encode(&msg)))
     }

@@ -41,10 +41,10 @@ async fn a_flood_of_malformed_messages_makes_one_log_line() {
     let deadline = tokio::time::Instant::now() + WAIT;
     loop {
         emitter.emit("probe", &()).unwrap();
-        if let Ok(text) = tokio::time::timeout(Duration::from_millis(200), client.recv()).await {
-            if text.starts_with("42[\"probe\"") {
-                break;
-            }
+        if let Ok(text) = tokio::time::timeout(Duration::from_millis(200), client.recv()).await
+            && text.starts_with("42[\"probe\"")
+        {
+            break;
         }
         assert!(
             tokio::time::Instant::now() < deadline,

@@ -42,10 +42,10 @@ where
     let deadline = tokio::time::Instant::now() + WAIT;
     loop {
         send().await;
-        if let Ok(text) = tokio::time::timeout(Duration::from_millis(200), client.recv()).await {
-            if text.starts_with("42[\"probe\"") {
-                return;
-            }
+        if let Ok(text) = tokio::time::timeout(Duration::from_millis(200), client.recv()).await
+            && text.starts_with("42[\"probe\"")
+        {
+            return;
         }
         assert!(
             tokio::time::Instant::now() < deadline,

@@ -99,10 +99,10 @@ impl Handshake {
         let mut upgrades = Vec::new();
         for item in json::array_items(upgrades_raw) {
             let name = json::parse_string(item).map_err(|_| HandshakeError::Missing("upgrades"))?;
-            if let Some(t) = Transport::from_name(&name) {
-                if !upgrades.contains(&t) {
-                    upgrades.push(t);
-                }
+            if let Some(t) = Transport::from_name(&name)
+                && !upgrades.contains(&t)
+            {
+                upgrades.push(t);
             }
         }
         let millis = |key: &'static str| {

@@ -84,7 +84,7 @@ fn expected_delays(seed: u64, attempts: u32) -> Vec<u64> {
             let ms = 1000.0 * (1u64 << attempt) as f64;
             let rand = rng.next_f64();
             let deviation = ((rand * 0.5 * ms) as u64) as f64;
-            let ms = if ((rand * 10.0) as u64) % 2 == 0 {
+            let ms = if ((rand * 10.0) as u64).is_multiple_of(2) {
                 ms - deviation
             } else {
                 ms + deviation

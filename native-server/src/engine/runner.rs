@@ -248,10 +248,10 @@ impl<A: App> Drop for Runner<A> {
         // dropped it. Nothing here calls a handler, so it is safe while unwinding too.
         // The WebSocket's close is counted before the session leaves the table, so that the
         // server's close never sees neither.
-        if let Some(ws) = self.ws.take() {
-            if tokio::runtime::Handle::try_current().is_ok() {
-                ws.close(self.ws_close_code.take(), &self.shared);
-            }
+        if let Some(ws) = self.ws.take()
+            && tokio::runtime::Handle::try_current().is_ok()
+        {
+            ws.close(self.ws_close_code.take(), &self.shared);
         }
         self.shared.remove_session(&self.sid);
         self.app.on_end();
@@ -507,18 +507,18 @@ impl<A: App> Runner<A> {
             return Poll::Ready(Input::Timeout);
         }
         self.ws_first = !self.ws_first;
-        if self.ws_first {
-            if let Poll::Ready(item) = self.poll_ws(cx) {
-                return Poll::Ready(Input::Ws(item));
-            }
+        if self.ws_first
+            && let Poll::Ready(item) = self.poll_ws(cx)
+        {
+            return Poll::Ready(Input::Ws(item));
         }
         if let Poll::Ready(msg) = self.rx.poll_recv(cx) {
             return Poll::Ready(msg.map_or(Input::Closed, Input::Msg));
         }
-        if !self.ws_first {
-            if let Poll::Ready(item) = self.poll_ws(cx) {
-                return Poll::Ready(Input::Ws(item));
-            }
+        if !self.ws_first
+            && let Poll::Ready(item) = self.poll_ws(cx)
+        {
+            return Poll::Ready(Input::Ws(item));
         }
         Poll::Pending
     }
@@ -683,18 +683,18 @@ impl<A: App> Runner<A> {
     }
 
     fn on_cmd(&mut self, cmd: A::Cmd) {
-        if let Some(ws) = &mut self.ws {
-            if let Some((frames, volatile)) = self.app.prebuilt_frames(&self.core, &cmd) {
-                // Written as they were built for every receiver; a volatile packet only when
-                // nothing else is being written, as the reference's `writable`.
-                if volatile && ws.is_writing() {
-                    return;
-                }
-                if !ws.send_framed(frames, self.shared.config.max_buffered_bytes) {
-                    self.overflowed = true;
-                }
+        if let Some(ws) = &mut self.ws
+            && let Some((frames, volatile)) = self.app.prebuilt_frames(&self.core, &cmd)
+        {
+            // Written as they were built for every receiver; a volatile packet only when
+            // nothing else is being written, as the reference's `writable`.
+            if volatile && ws.is_writing() {
                 return;
             }
+            if !ws.send_framed(frames, self.shared.config.max_buffered_bytes) {
+                self.overflowed = true;
+            }
+            return;
         }
         let link = self.link();
         self.app.on_cmd(&mut self.core, &link, cmd);

@@ -235,10 +235,10 @@ impl<IO: AsyncRead + AsyncWrite + Unpin> WebSocket<IO> {
                         return Err(FrameError::Protocol("a continuation of no message").into());
                     };
                     partial.data.extend_from_slice(&frame.payload);
-                    if frame.fin {
-                        if let Some(Partial { opcode, data }) = self.partial.take() {
-                            return finish(opcode, data).map(Some);
-                        }
+                    if frame.fin
+                        && let Some(Partial { opcode, data }) = self.partial.take()
+                    {
+                        return finish(opcode, data).map(Some);
                     }
                 }
                 Opcode::Ping => self.queue(Opcode::Pong, &frame.payload),

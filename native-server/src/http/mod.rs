@@ -269,13 +269,12 @@ where
 /// application inserted itself wins).
 fn client_addr_from_axum<B>(req: &mut Request<B>) {
     #[cfg(feature = "axum")]
-    if req.extensions().get::<ClientAddr>().is_none() {
-        if let Some(&axum::extract::ConnectInfo(addr)) = req
+    if req.extensions().get::<ClientAddr>().is_none()
+        && let Some(&axum::extract::ConnectInfo(addr)) = req
             .extensions()
             .get::<axum::extract::ConnectInfo<SocketAddr>>()
-        {
-            req.extensions_mut().insert(ClientAddr(addr));
-        }
+    {
+        req.extensions_mut().insert(ClientAddr(addr));
     }
     #[cfg(not(feature = "axum"))]
     let _ = req;

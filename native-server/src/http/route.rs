@@ -115,15 +115,14 @@ where
     if let (Some(limiter), Some(ClientAddr(peer))) = (
         &shared.config.handshake_limiter,
         req.extensions().get::<ClientAddr>(),
-    ) {
-        if let Err(retry_after) = limiter.check(peer.ip()) {
-            shared.connection_error(ConnectionError {
-                req: RequestInfo::from_request(&req),
-                code: ErrorCode::Forbidden,
-                message: TOO_MANY_HANDSHAKES.to_owned(),
-            });
-            return too_many_handshakes(upgrade, retry_after);
-        }
+    ) && let Err(retry_after) = limiter.check(peer.ip())
+    {
+        shared.connection_error(ConnectionError {
+            req: RequestInfo::from_request(&req),
+            code: ErrorCode::Forbidden,
+            message: TOO_MANY_HANDSHAKES.to_owned(),
+        });
+        return too_many_handshakes(upgrade, retry_after);
     }
     if !admits_origin(shared, &req, upgrade) {
         return refuse(ErrorCode::Forbidden, ErrorCode::Forbidden.message(), &req);
@@ -144,10 +143,10 @@ where
         });
         return over_capacity(upgrade, true, TOO_MANY_CLIENTS);
     }
-    if let Some(allow) = &shared.config.allow_request {
-        if let Err(message) = allow(RequestInfo::from_request(&req)).await {
-            return refuse(ErrorCode::Forbidden, &message, &req);
-        }
+    if let Some(allow) = &shared.config.allow_request
+        && let Err(message) = allow(RequestInfo::from_request(&req)).await
+    {
+        return refuse(ErrorCode::Forbidden, &message, &req);
     }
     let transport = match handshake.accept() {
         Ok(transport) => transport,

@@ -469,11 +469,11 @@ impl<I: tokio::io::AsyncRead + Unpin> tokio::io::AsyncRead for KeepAliveIo<I> {
                 None => this.timer = Some(Box::pin(tokio::time::sleep_until(deadline))),
             }
         }
-        if let Some(timer) = &mut this.timer {
-            if timer.as_mut().poll(cx).is_ready() {
-                this.timer = None;
-                return Poll::Ready(Ok(()));
-            }
+        if let Some(timer) = &mut this.timer
+            && timer.as_mut().poll(cx).is_ready()
+        {
+            this.timer = None;
+            return Poll::Ready(Ok(()));
         }
         Poll::Pending
     }

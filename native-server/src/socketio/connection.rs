@@ -398,10 +398,10 @@ async fn connect(
         offset,
     })));
     // The session task is gone: nobody will admit the socket.
-    if let Err(SendError(AppCmd::Accept(accepted))) = sent {
-        if let Ok(accepted) = accepted.downcast::<Accepted>() {
-            accepted.socket.leave_all();
-        }
+    if let Err(SendError(AppCmd::Accept(accepted))) = sent
+        && let Ok(accepted) = accepted.downcast::<Accepted>()
+    {
+        accepted.socket.leave_all();
     }
 }
 

@@ -78,10 +78,10 @@ pub(super) fn entries(value: &redis::Value) -> Vec<Entry> {
             match pair.get(1)? {
                 redis::Value::Array(kv) => {
                     for chunk in kv.chunks(2) {
-                        if let [k, v] = chunk {
-                            if let (Some(k), Some(v)) = (text(k), text(v)) {
-                                fields.insert(k, v);
-                            }
+                        if let [k, v] = chunk
+                            && let (Some(k), Some(v)) = (text(k), text(v))
+                        {
+                            fields.insert(k, v);
                         }
                     }
                 }

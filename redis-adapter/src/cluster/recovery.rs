@@ -231,19 +231,16 @@ impl ClusterAdapter {
             for (id, fields) in list {
                 if fields.get("nsp").map(String::as_str) == Some(self.local.name())
                     && fields.get("type").map(String::as_str) == Some("3")
+                    && let Ok(msg) = self.read_entry(&fields)
                 {
-                    if let Ok(msg) = self.read_entry(&fields) {
-                        let data = msg.get("data");
-                        let opts = wire::decode_opts(data.and_then(|d| d.get("opts")));
-                        if let Some(packet) =
-                            wire::decode_packet(data.and_then(|d| d.get("packet")))
-                        {
-                            if included(rooms, &opts) {
-                                let mut args = packet.args;
-                                args.push_str(&id);
-                                missed_packets.push(args);
-                            }
-                        }
+                    let data = msg.get("data");
+                    let opts = wire::decode_opts(data.and_then(|d| d.get("opts")));
+                    if let Some(packet) = wire::decode_packet(data.and_then(|d| d.get("packet")))
+                        && included(rooms, &opts)
+                    {
+                        let mut args = packet.args;
+                        args.push_str(&id);
+                        missed_packets.push(args);
                     }
                 }
                 from = id;

@@ -39,14 +39,11 @@ pub(super) fn sharded_channel(
     data: &Value,
 ) -> String {
     if let (message::BROADCAST, None, Some(opts)) = (kind, data.get("requestId"), data.get("opts"))
+        && let [room] = wire::room_list(opts.get("rooms")).as_slice()
+        && ((mode == SubscriptionMode::Dynamic && !looks_like_a_socket_id(room))
+            || mode == SubscriptionMode::DynamicPrivate)
     {
-        if let [room] = wire::room_list(opts.get("rooms")).as_slice() {
-            if (mode == SubscriptionMode::Dynamic && !looks_like_a_socket_id(room))
-                || mode == SubscriptionMode::DynamicPrivate
-            {
-                return format!("{channel}{room}#");
-            }
-        }
+        return format!("{channel}{room}#");
     }
     channel.to_owned()
 }

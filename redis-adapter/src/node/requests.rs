@@ -152,12 +152,11 @@ impl Requests {
                 Err(e) => tracing::warn!("server-side answer dropped: {e}"),
             },
         }
-        if req.received >= req.expected {
-            if let Some(mut req) = table.requests.remove(id) {
-                if let Some(done) = req.done.take() {
-                    let _ = done.send(req.acc);
-                }
-            }
+        if req.received >= req.expected
+            && let Some(mut req) = table.requests.remove(id)
+            && let Some(done) = req.done.take()
+        {
+            let _ = done.send(req.acc);
         }
     }
 

@@ -219,11 +219,11 @@ impl Transport for PubSub {
                 wire::encode_opts(&opts, true),
             ]);
             let mut channel = node.transport.channel.clone();
-            if opts.rooms.len() == 1 {
-                if let Some(room) = opts.rooms.iter().next() {
-                    channel.push_str(room);
-                    channel.push('#');
-                }
+            if opts.rooms.len() == 1
+                && let Some(room) = opts.rooms.iter().next()
+            {
+                channel.push_str(room);
+                channel.push('#');
             }
             node.link.publish(channel, msgpack::encode(&msg), false);
         }

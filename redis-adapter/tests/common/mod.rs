@@ -124,10 +124,10 @@ pub async fn wait_until_linked(from: &SocketIo, client: &mut Sio) {
     let deadline = tokio::time::Instant::now() + WAIT;
     loop {
         from.emit("probe", &()).unwrap();
-        if let Ok(text) = tokio::time::timeout(Duration::from_millis(200), client.recv()).await {
-            if text.starts_with("42[\"probe\"") {
-                return;
-            }
+        if let Ok(text) = tokio::time::timeout(Duration::from_millis(200), client.recv()).await
+            && text.starts_with("42[\"probe\"")
+        {
+            return;
         }
         assert!(tokio::time::Instant::now() < deadline, "nodes never linked");
     }

@@ -123,10 +123,11 @@ impl Manager {
             return;
         };
         // With an ack id the reference's last argument is the ack function, never the offset.
-        if sock.pid.is_some() && event.id.is_none() {
-            if let Some(offset) = event.args.last_str() {
-                sock.offset = Some(offset.into_owned());
-            }
+        if sock.pid.is_some()
+            && event.id.is_none()
+            && let Some(offset) = event.args.last_str()
+        {
+            sock.offset = Some(offset.into_owned());
         }
         self.events.push_back(Event::Event {
             socket: SocketId(i),
@@ -166,13 +167,13 @@ pub(super) fn connect_reply(data: &str) -> Option<(String, Option<String>)> {
 pub(super) fn connect_error_data(data: String) -> String {
     // The decoder accepted it as JSON: only JSON whitespace can surround it.
     let trimmed = json::trim(&data);
-    if trimmed.starts_with('"') {
-        if let Ok(message) = json::parse_string(trimmed) {
-            let mut out = String::from("{\"message\":");
-            json::write_string(&mut out, &message);
-            out.push('}');
-            return out;
-        }
+    if trimmed.starts_with('"')
+        && let Ok(message) = json::parse_string(trimmed)
+    {
+        let mut out = String::from("{\"message\":");
+        json::write_string(&mut out, &message);
+        out.push('}');
+        return out;
     }
     data
 }

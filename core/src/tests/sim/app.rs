@@ -103,11 +103,11 @@ impl Sim {
             }
             socket_server::Event::Event { nsp, args, id } => {
                 let name = event_name(args.text()).unwrap_or_default();
-                if let Some(left) = self.app.ignore.get_mut(&name) {
-                    if *left > 0 {
-                        *left = left.saturating_sub(u32::from(*left != u32::MAX));
-                        return;
-                    }
+                if let Some(left) = self.app.ignore.get_mut(&name)
+                    && *left > 0
+                {
+                    *left = left.saturating_sub(u32::from(*left != u32::MAX));
+                    return;
                 }
                 if let (Some(id), Some(srv)) = (id, self.sessions.get_mut(sid)) {
                     let r = srv.conn.ack(now, &nsp, id, args.without_first());
@@ -252,10 +252,10 @@ impl Sim {
     pub(in crate::tests) fn server_disconnect(&mut self, nsp: &str) {
         let now = self.now;
         let nsp = Nsp::new(nsp).expect("a valid namespace");
-        if let Some(sid) = self.live_session(&nsp) {
-            if let Some(srv) = self.sessions.get_mut(&sid) {
-                let _ = srv.conn.disconnect(now, &nsp);
-            }
+        if let Some(sid) = self.live_session(&nsp)
+            && let Some(srv) = self.sessions.get_mut(&sid)
+        {
+            let _ = srv.conn.disconnect(now, &nsp);
         }
         self.pump();
     }

@@ -487,10 +487,10 @@ impl Sim {
                 .iter()
                 .find(|(_, s)| s.conn.poll_timeout().is_some_and(|t| t <= at))
                 .map(|(sid, _)| sid.clone());
-            if let Some(sid) = due {
-                if let Some(srv) = self.sessions.get_mut(&sid) {
-                    srv.conn.handle_timeout(at);
-                }
+            if let Some(sid) = due
+                && let Some(srv) = self.sessions.get_mut(&sid)
+            {
+                srv.conn.handle_timeout(at);
             }
         }
         self.pump();

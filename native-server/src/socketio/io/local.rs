@@ -123,10 +123,10 @@ impl LocalNamespace {
     /// A join past the socket's bound (`max_rooms_per_socket`) is refused with a warning: the
     /// socket joins none of the rooms.
     pub fn join(&self, id: &str, rooms: Vec<Room>) {
-        if let Some(s) = self.socket(id) {
-            if let Err(e) = s.join(rooms) {
-                tracing::warn!("socket {id} of {} joined no room: {e}", self.name);
-            }
+        if let Some(s) = self.socket(id)
+            && let Err(e) = s.join(rooms)
+        {
+            tracing::warn!("socket {id} of {} joined no room: {e}", self.name);
         }
     }
 

@@ -596,15 +596,16 @@ impl SocketRef {
             self.start(h.call(&parts), || String::from("disconnecting"));
         }
         let adapter = self.namespace().adapter();
-        if recovery && reason.is_recoverable() {
-            if let Some(pid) = &self.0.pid {
-                adapter.persist_session(crate::socketio::adapter::PersistedSession {
-                    sid: self.0.id.clone(),
-                    pid: pid.clone(),
-                    rooms: adapter.socket_rooms(self.id()),
-                    data: self.data_value(),
-                });
-            }
+        if recovery
+            && reason.is_recoverable()
+            && let Some(pid) = &self.0.pid
+        {
+            adapter.persist_session(crate::socketio::adapter::PersistedSession {
+                sid: self.0.id.clone(),
+                pid: pid.clone(),
+                rooms: adapter.socket_rooms(self.id()),
+                data: self.data_value(),
+            });
         }
         drop(leave);
         let disconnect = self.handlers().disconnect.clone();

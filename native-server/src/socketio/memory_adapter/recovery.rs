@@ -168,14 +168,13 @@ impl Store {
             if !expired(*at) {
                 break;
             }
-            if let Some((_, pid, generation)) = self.expiry.pop_front() {
-                if self
+            if let Some((_, pid, generation)) = self.expiry.pop_front()
+                && self
                     .sessions
                     .get(&pid)
                     .is_some_and(|kept| kept.generation == generation)
-                {
-                    self.sessions.remove(&pid);
-                }
+            {
+                self.sessions.remove(&pid);
             }
         }
         while self.packets.front().is_some_and(|p| expired(p.emitted_at)) {

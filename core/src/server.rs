@@ -1,5 +1,5 @@
 //! One server-side connection: an Engine.IO [`Session`] with the
-//! Socket.IO [`Client`](crate::socket::server::Client) on top, glued so that the tokio driver has
+//! Socket.IO [`Connection`](crate::socket::server::Connection) on top, glued so that the tokio driver has
 //! one state machine per connection.
 //!
 //! # Call order
@@ -51,7 +51,7 @@ pub enum Event {
 #[derive(Debug)]
 pub struct Connection {
     engine: Session,
-    client: socket_server::Client,
+    client: socket_server::Connection,
     events: VecDeque<Event>,
     /// Messages on their way to the engine, kept to reuse its allocation.
     batch: Vec<Message>,
@@ -69,8 +69,8 @@ impl Connection {
     ) -> Self {
         let mut conn = Connection {
             engine: Session::new(now, sid, transport, engine),
-            client: socket_server::Client::new(now, socket),
-            // Room for one (see `socket::server::Client::new`).
+            client: socket_server::Connection::new(now, socket),
+            // Room for one (see `socket::server::Connection::new`).
             events: VecDeque::with_capacity(1),
             batch: Vec::with_capacity(1),
         };
@@ -84,7 +84,7 @@ impl Connection {
     }
 
     /// The Socket.IO layer (getters: joined namespaces, socket ids, pending acks ...).
-    pub fn socket(&self) -> &socket_server::Client {
+    pub fn socket(&self) -> &socket_server::Connection {
         &self.client
     }
 
@@ -162,7 +162,7 @@ impl Connection {
         self.pump(now);
     }
 
-    /// Admits the socket whose CONNECT surfaced as an event; see [`socket_server::Client::accept`].
+    /// Admits the socket whose CONNECT surfaced as an event; see [`socket_server::Connection::accept`].
     pub fn accept(
         &mut self,
         now: Instant,
@@ -175,7 +175,7 @@ impl Connection {
         r
     }
 
-    /// Refuses a CONNECT; see [`socket_server::Client::reject`].
+    /// Refuses a CONNECT; see [`socket_server::Connection::reject`].
     pub fn reject(
         &mut self,
         now: Instant,
@@ -188,7 +188,7 @@ impl Connection {
         r
     }
 
-    /// Emits an event to the socket on `nsp`; see [`socket_server::Client::emit`].
+    /// Emits an event to the socket on `nsp`; see [`socket_server::Connection::emit`].
     pub fn emit(
         &mut self,
         now: Instant,
@@ -200,7 +200,7 @@ impl Connection {
         r
     }
 
-    /// Answers the client's event `id`; see [`socket_server::Client::ack`].
+    /// Answers the client's event `id`; see [`socket_server::Connection::ack`].
     pub fn ack(
         &mut self,
         now: Instant,
@@ -228,7 +228,7 @@ impl Connection {
             && self.engine.buffered_len() == 0
     }
 
-    /// Sends a packet encoded once for many receivers; see [`socket_server::Client::send_encoded`].
+    /// Sends a packet encoded once for many receivers; see [`socket_server::Connection::send_encoded`].
     pub fn send_encoded(&mut self, now: Instant, encoded: &Encoded) -> Result<(), UsageError> {
         let r = self.client.send_encoded(encoded);
         self.pump(now);

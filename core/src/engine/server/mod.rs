@@ -188,7 +188,7 @@ impl Session {
             },
             get_parked: false,
             post_in_flight: false,
-            // Room for one (see `socket::server::Client::new`).
+            // Room for one (see `socket::server::Connection::new`).
             buffer: VecDeque::with_capacity(1),
             buffered_bytes: 0,
             timers,

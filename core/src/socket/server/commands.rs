@@ -4,7 +4,7 @@ use super::emit::{OUTGOING_MAX_DEPTH, check_depth, event_args};
 use super::*;
 use crate::json;
 
-impl Client {
+impl Connection {
     /// Accepts the pending CONNECT on `nsp`: sends `0{"sid":..}` (`0/nsp,{"sid":..,"pid":..}` with a
     /// recovery `pid`). `sid` is the socket id (random, from the driver; not the engine's sid).
     pub fn accept(
@@ -150,7 +150,7 @@ impl Client {
     }
 
     /// The server's `socket.disconnect(true)`: every socket is disconnected as by
-    /// [`Client::disconnect`], then the engine session is closed. Does nothing once closed.
+    /// [`Connection::disconnect`], then the engine session is closed. Does nothing once closed.
     pub fn close(&mut self, now: Instant) {
         let _ = now;
         if self.closed {

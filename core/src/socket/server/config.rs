@@ -16,7 +16,7 @@ pub struct Config {
     /// Namespaces one connection may have joined or be joining at once (64). A CONNECT over the bound
     /// is answered with CONNECT_ERROR `{"message":"Too many namespaces"}`; the connection stays up.
     pub max_namespaces: usize,
-    /// Acks one socket may await at once (1024). [`Client::emit`](super::Client::emit) with an ack
+    /// Acks one socket may await at once (1024). [`Connection::emit`](super::Connection::emit) with an ack
     /// over the bound fails with
     /// [`UsageError::TooManyPendingAcks`](super::UsageError::TooManyPendingAcks) and sends nothing.
     pub max_pending_acks: usize,
@@ -24,7 +24,7 @@ pub struct Config {
     /// the reference, which waits as long as the connection lives). Past it the connection closes as
     /// on a packet the codec refuses, with [`DecodeError::AttachmentsTimeout`].
     pub attachments_timeout: Duration,
-    /// Refused CONNECTs (by [`Client::reject`](super::Client::reject) or over `max_namespaces`) one
+    /// Refused CONNECTs (by [`Connection::reject`](super::Connection::reject) or over `max_namespaces`) one
     /// connection may have in a burst (10); one more is allowed every `refused_connect_interval`. A
     /// CONNECT arriving while the budget is spent closes the connection (`forced server close`)
     /// without asking the server: a client cannot try an auth middleware at wire speed on one

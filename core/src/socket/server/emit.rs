@@ -54,7 +54,7 @@ impl Emit {
 }
 
 /// An EVENT encoded once for many receivers (a broadcast without acks), handed to each receiving
-/// connection's [`Client::send_encoded`](super::Client::send_encoded).
+/// connection's [`Connection::send_encoded`](super::Connection::send_encoded).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Encoded {
     pub(super) nsp: Nsp,
@@ -64,7 +64,7 @@ pub struct Encoded {
 
 impl Encoded {
     /// Checks and encodes an EVENT on `nsp`; `offset`, if any, is appended as the last argument.
-    /// Broadcasts that want acks are sent per socket with [`Client::emit`](super::Client::emit),
+    /// Broadcasts that want acks are sent per socket with [`Connection::emit`](super::Connection::emit),
     /// since ack ids are per socket.
     pub fn event(nsp: &Nsp, args: Args, offset: Option<&str>) -> Result<Encoded, UsageError> {
         let args = event_args(args, offset)?;

@@ -30,7 +30,7 @@ pub struct Recovery {
     pub offset: String,
 }
 
-/// Names one awaited acknowledgement; unique within a [`Client`](super::Client), never reused.
+/// Names one awaited acknowledgement; unique within a [`Connection`](super::Connection), never reused.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct AckHandle(pub(super) u64);
 
@@ -110,8 +110,8 @@ impl fmt::Display for DisconnectReason {
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum Event {
-    /// The client asks to join `nsp`. Answer with [`Client::accept`](super::Client::accept) or
-    /// [`Client::reject`](super::Client::reject) (an unknown namespace:
+    /// The client asks to join `nsp`. Answer with [`Connection::accept`](super::Connection::accept) or
+    /// [`Connection::reject`](super::Connection::reject) (an unknown namespace:
     /// `reject(nsp, "Invalid namespace", None)`).
     Connect {
         /// The namespace.
@@ -128,15 +128,15 @@ pub enum Event {
         /// `["name", ...]` and its attachments.
         args: Args,
         /// Set when the client wants an acknowledgement: answer with
-        /// [`Client::ack`](super::Client::ack).
+        /// [`Connection::ack`](super::Connection::ack).
         id: Option<AckId>,
     },
-    /// The acknowledgement of an [`Client::emit`](super::Client::emit) that asked for one, or why
+    /// The acknowledgement of an [`Connection::emit`](super::Connection::emit) that asked for one, or why
     /// it will not come.
     Ack {
         /// The namespace.
         nsp: Nsp,
-        /// What [`Client::emit`](super::Client::emit) returned.
+        /// What [`Connection::emit`](super::Connection::emit) returned.
         handle: AckHandle,
         /// The ACK's arguments, or the error.
         result: Result<Args, AckError>,

@@ -4,7 +4,7 @@ use super::commands::connect_error;
 use super::*;
 use crate::json;
 
-impl Client {
+impl Connection {
     /// One message from the engine session (a Socket.IO packet, or a binary attachment).
     pub fn handle_engine_message(&mut self, now: Instant, msg: Message) {
         if self.closed {

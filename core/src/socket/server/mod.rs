@@ -1,17 +1,18 @@
-//! The server side of one Engine.IO connection at the Socket.IO layer: the reference server's
-//! `Client` (one per engine connection, owning that connection's namespace sockets).
+//! The server side of one Engine.IO connection at the Socket.IO layer: [`Connection`] (the
+//! reference server's `Client`: one per engine connection, owning that connection's namespace
+//! sockets; named for what it is, since a server-side `Client` reads as the peer).
 //!
-//! [`Client`] sits over an abstract Engine.IO session: engine messages and the engine's close come
+//! [`Connection`] sits over an abstract Engine.IO session: engine messages and the engine's close come
 //! in, engine sends and an engine close go out. It decides what the protocol decides (which packets
 //! are legal in which state, the connect timeout, ack ids and deadlines, the CONNECT / CONNECT_ERROR /
 //! DISCONNECT packets, the disconnect reasons). What is the application's or the server's to decide
 //! (whether a namespace exists, middlewares, rooms, broadcast) stays outside: a CONNECT surfaces as
-//! [`Event::Connect`] and waits for [`Client::accept`] or [`Client::reject`].
+//! [`Event::Connect`] and waits for [`Connection::accept`] or [`Connection::reject`].
 //!
 //! # Call order
 //!
 //! ```text
-//! let mut client = Client::new(now, Config::default());     // arms the connect timeout
+//! let mut client = Connection::new(now, Config::default());     // arms the connect timeout
 //! loop {
 //!     // one input or command:
 //!     client.handle_engine_message(now, msg);                 // each engine message, in order
@@ -50,7 +51,7 @@
 //! - Bounds the reference does not have: at most [`Config::max_namespaces`] namespaces joined or
 //!   pending per connection (64; a CONNECT over it is refused with
 //!   `{"message":"Too many namespaces"}`, the connection stays up), and at most
-//!   [`Config::max_pending_acks`] acks awaited per socket (1024; [`Client::emit`] with an ack then
+//!   [`Config::max_pending_acks`] acks awaited per socket (1024; [`Connection::emit`] with an ack then
 //!   fails with [`UsageError::TooManyPendingAcks`] and sends nothing).
 //! - When a socket disconnects, each ack it still awaits ends at once with
 //!   [`AckError::Disconnected`] (the reference keeps waiting: forever without a timeout, until the//!
@@ -58,7 +59,7 @@
 //!
 //! `config.rs` ([`Config`]); `event.rs` and `error.rs`: what the server hears ([`Event`],
 //! [`DisconnectReason`]) and why things fail; `emit.rs`: what it sends ([`Emit`], [`Encoded`]);
-//! this file: the [`Client`]'s state, getters and outputs; `inputs.rs`: the client's packets and
+//! this file: the [`Connection`]'s state, getters and outputs; `inputs.rs`: the client's packets and
 //! the timers; `commands.rs`: the server's answers and commands.
 
 use alloc::collections::{BTreeMap, VecDeque};
@@ -115,7 +116,7 @@ struct PendingAck {
 /// The Socket.IO server side of one Engine.IO connection. See the [module docs](self) for the call
 /// order and the behaviour.
 #[derive(Clone, Debug)]
-pub struct Client {
+pub struct Connection {
     config: Config,
     decoder: Decoder,
     /// Joined namespaces, in join order (the order sockets disconnect in).
@@ -135,12 +136,12 @@ pub struct Client {
     events: VecDeque<Event>,
 }
 
-impl Client {
+impl Connection {
     /// A connection whose engine session just opened; arms the connect timeout.
-    pub fn new(now: Instant, config: Config) -> Client {
+    pub fn new(now: Instant, config: Config) -> Connection {
         let mut timers = Timers::default();
         timers.set(Timer::ConnectTimeout, now + config.connect_timeout);
-        Client {
+        Connection {
             config,
             decoder: Decoder::new(config.limits),
             // Room for one: a connection joins one namespace, most often, and a queue's first
@@ -184,7 +185,7 @@ impl Client {
         self.socket(nsp).map(|s| s.sid.as_str())
     }
 
-    /// The namespaces whose CONNECT awaits [`Client::accept`] or [`Client::reject`].
+    /// The namespaces whose CONNECT awaits [`Connection::accept`] or [`Connection::reject`].
     pub fn pending_connects(&self) -> impl Iterator<Item = &Nsp> + '_ {
         self.pending.iter()
     }
@@ -208,7 +209,7 @@ impl Client {
         self.events.pop_front()
     }
 
-    /// When [`Client::handle_timeout`] should next be called.
+    /// When [`Connection::handle_timeout`] should next be called.
     pub fn poll_timeout(&self) -> Option<Instant> {
         let ack = self.deadlines.first_key_value().map(|((at, _), _)| *at);
         match (self.timers.next(), ack) {

@@ -15,15 +15,15 @@ fn nsp(name: &str) -> Nsp {
     Nsp::new(name).unwrap()
 }
 
-fn feed(c: &mut Client, now: u64, text: &str) {
+fn feed(c: &mut Connection, now: u64, text: &str) {
     c.handle_engine_message(at(now), Message::Text(text.to_string()));
 }
 
-fn closed_engine(c: &mut Client) -> bool {
+fn closed_engine(c: &mut Connection) -> bool {
     core::iter::from_fn(|| c.poll_engine()).any(|cmd| cmd == EngineCommand::Close)
 }
 
-fn connects(c: &mut Client) -> usize {
+fn connects(c: &mut Connection) -> usize {
     core::iter::from_fn(|| c.poll_event())
         .filter(|e| matches!(e, Event::Connect { .. }))
         .count()
@@ -32,7 +32,7 @@ fn connects(c: &mut Client) -> usize {
 #[test]
 fn refused_connects_are_bounded_per_connection_and_forgiven_over_time() {
     let config = Config::default();
-    let mut c = Client::new(at(0), config);
+    let mut c = Connection::new(at(0), config);
     let admin = nsp("/admin");
     // The whole burst is asked to the server, and refused.
     for _ in 0..config.max_refused_connects {
@@ -58,7 +58,7 @@ fn refused_connects_are_bounded_per_connection_and_forgiven_over_time() {
 fn connects_at_the_forgiving_rate_go_on_for_ever() {
     let config = Config::default();
     let interval = config.refused_connect_interval.as_millis() as u64;
-    let mut c = Client::new(at(0), config);
+    let mut c = Connection::new(at(0), config);
     let admin = nsp("/admin");
     for i in 0..1_000 {
         feed(&mut c, i * interval, "0/admin,");
@@ -75,7 +75,7 @@ fn refusals_over_max_namespaces_count_too() {
         max_namespaces: 0,
         ..Config::default()
     };
-    let mut c = Client::new(at(0), config);
+    let mut c = Connection::new(at(0), config);
     for _ in 0..config.max_refused_connects {
         feed(&mut c, 0, "0/a,");
     }
@@ -88,7 +88,7 @@ fn refusals_over_max_namespaces_count_too() {
 fn a_binary_packet_waits_for_its_attachments_no_longer_than_the_timeout() {
     let config = Config::default();
     let timeout = config.attachments_timeout.as_millis() as u64;
-    let mut c = Client::new(at(0), config);
+    let mut c = Connection::new(at(0), config);
     feed(&mut c, 0, "0");
     c.accept(at(0), &nsp("/"), "s1".to_string(), None).unwrap();
     let _ = core::iter::from_fn(|| c.poll_event()).count();

@@ -132,7 +132,7 @@ fn too_many_namespaces_are_refused_and_the_connection_stays() {
         max_namespaces: 2,
         ..Config::default()
     };
-    let mut c = Client::new(at(0), config);
+    let mut c = Connection::new(at(0), config);
     feed(&mut c, "0");
     c.accept(at(0), &nsp("/"), "s".into(), None).unwrap();
     feed(&mut c, "0/a,");

@@ -180,7 +180,7 @@ fn pending_acks_are_bounded_per_socket() {
         max_pending_acks: 2,
         ..Config::default()
     };
-    let mut c = Client::new(at(0), config);
+    let mut c = Connection::new(at(0), config);
     feed(&mut c, "0");
     c.accept(at(0), &nsp("/"), "s".into(), None).unwrap();
     let _ = sent(&mut c);

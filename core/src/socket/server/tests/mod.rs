@@ -27,16 +27,16 @@ fn binary_args(text: &str, attachments: Vec<Vec<u8>>) -> Args {
     Args::from_json(text, attachments).unwrap()
 }
 
-fn new_client() -> Client {
-    Client::new(at(0), Config::default())
+fn new_client() -> Connection {
+    Connection::new(at(0), Config::default())
 }
 
-fn feed(c: &mut Client, text: &str) {
+fn feed(c: &mut Connection, text: &str) {
     c.handle_engine_message(at(0), Message::Text(text.to_string()));
 }
 
 /// What the engine was told, texts as they are, binaries as `<bin:..>`, a close as `CLOSE`.
-fn sent(c: &mut Client) -> Vec<String> {
+fn sent(c: &mut Connection) -> Vec<String> {
     let mut out = Vec::new();
     while let Some(cmd) = c.poll_engine() {
         out.push(match cmd {
@@ -48,7 +48,7 @@ fn sent(c: &mut Client) -> Vec<String> {
     out
 }
 
-fn events(c: &mut Client) -> Vec<Event> {
+fn events(c: &mut Connection) -> Vec<Event> {
     let mut out = Vec::new();
     while let Some(ev) = c.poll_event() {
         out.push(ev);
@@ -72,7 +72,7 @@ fn disconnect_event(name: &str, reason: DisconnectReason) -> Event {
 }
 
 /// A client with sockets joined on each of `names` (sid `s-<name>`), outputs drained.
-fn joined(names: &[&str]) -> Client {
+fn joined(names: &[&str]) -> Connection {
     let mut c = new_client();
     for name in names {
         let n = nsp(name);

@@ -95,6 +95,16 @@ pub(crate) trait SessionStarter: Send + Sync + 'static {
     fn start(&self, table: &Arc<SessionTable>, new: NewSession) -> Option<SessionTx>;
 }
 
+/// A WebSocket still writing its last frames ([`SessionTable::flushing`]).
+pub(crate) struct Flushing(Arc<SessionTable>);
+
+impl Drop for Flushing {
+    fn drop(&mut self) {
+        self.0.flushing.fetch_sub(1, Ordering::AcqRel);
+        self.0.session_ended.notify_waiters();
+    }
+}
+
 /// The sessions of one server, and what every one of them shares.
 pub(crate) struct SessionTable {
     /// The core's options for every session.
@@ -104,10 +114,10 @@ pub(crate) struct SessionTable {
     starter: RwLock<Option<Arc<dyn SessionStarter>>>,
     connection_error_handlers: RwLock<Vec<ConnectionErrorHandler>>,
     closed: AtomicBool,
-    /// WebSockets still closing (writing what was queued, waiting for the peer's close frame)
-    /// after their session let go of them.
-    closing: AtomicUsize,
-    /// Woken whenever a session ends or a WebSocket has closed (`close()` waits for both).
+    /// WebSockets still writing what their session queued last, after it let go of them.
+    flushing: AtomicUsize,
+    /// Woken whenever a session ends or a WebSocket has written its last frames (`close()` waits
+    /// for both).
     session_ended: Notify,
 }
 
@@ -120,7 +130,7 @@ impl SessionTable {
             starter: RwLock::new(None),
             connection_error_handlers: RwLock::new(Vec::new()),
             closed: AtomicBool::new(false),
-            closing: AtomicUsize::new(0),
+            flushing: AtomicUsize::new(0),
             session_ended: Notify::new(),
         })
     }
@@ -175,36 +185,24 @@ impl SessionTable {
         self.closed.store(true, Ordering::Release);
     }
 
-    /// Waits until every session has ended and every WebSocket has closed: a process that exits
-    /// after the server's close has sent what its sessions queued last.
+    /// Waits until every session has ended and every WebSocket has written what its session
+    /// queued last: a process that exits after the server's close loses none of it. (The wait for
+    /// the peer's close frame goes on in its task; the server does not wait for it.)
     pub(crate) async fn wait_empty(&self) {
         loop {
             let ended = self.session_ended.notified();
-            if self.clients_count() == 0 && self.closing.load(Ordering::Acquire) == 0 {
+            if self.clients_count() == 0 && self.flushing.load(Ordering::Acquire) == 0 {
                 return;
             }
             ended.await;
         }
     }
 
-    /// Runs a WebSocket's close in a task of its own, counted until it ends (however it ends).
-    pub(crate) fn spawn_closing(
-        self: &Arc<Self>,
-        close: impl Future<Output = ()> + Send + 'static,
-    ) {
-        struct Closing(Arc<SessionTable>);
-        impl Drop for Closing {
-            fn drop(&mut self) {
-                self.0.closing.fetch_sub(1, Ordering::AcqRel);
-                self.0.session_ended.notify_waiters();
-            }
-        }
-        self.closing.fetch_add(1, Ordering::AcqRel);
-        let closing = Closing(self.clone());
-        tokio::spawn(async move {
-            let _closing = closing;
-            close.await;
-        });
+    /// Counts a WebSocket its session let go of until the returned guard is dropped: once its
+    /// last frames are written (or could not be).
+    pub(crate) fn flushing(self: &Arc<Self>) -> Flushing {
+        self.flushing.fetch_add(1, Ordering::AcqRel);
+        Flushing(self.clone())
     }
 
     pub(crate) fn connection_error(&self, err: ConnectionError) {

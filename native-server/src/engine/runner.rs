@@ -202,10 +202,14 @@ impl WsConn {
 
     /// Closes the WebSocket in a task of its own, after the frames still queued: with this
     /// status if it failed, then waits for the peer's close frame. Bounded, as the reference's
-    /// `ws` bounds it, for a peer that never answers. The server's close waits for it (the
-    /// frames queued last, an acknowledgement a graceful close let through, are sent).
+    /// `ws` bounds it, for a peer that never answers. The server's close waits until the frames
+    /// queued last (an acknowledgement a graceful close let through) are written.
     fn close(self, code: Option<u16>, table: &Arc<SessionTable>) {
-        table.spawn_closing(self.stream.close(code, WS_CLOSE_TIMEOUT));
+        let flushing = table.flushing();
+        tokio::spawn(
+            self.stream
+                .close_then(code, WS_CLOSE_TIMEOUT, move || drop(flushing)),
+        );
     }
 }
 
@@ -667,7 +671,7 @@ impl<A: App> Runner<A> {
                     self.ws = Some(conn);
                 } else {
                     // The session let go of this probe already (timeout, close).
-                    self.shared.spawn_closing(ws.close(None, WS_CLOSE_TIMEOUT));
+                    tokio::spawn(ws.close(None, WS_CLOSE_TIMEOUT));
                 }
             }
             SessionMsg::WsAttachFailed { id } => {

@@ -417,7 +417,19 @@ impl<IO: AsyncRead + AsyncWrite + Unpin> WebSocket<IO> {
     /// connection failed), then waits for the client's close frame or the end of the stream, at
     /// most `timeout` in all (the reference's `ws` waits its `closeTimeout`). A close frame
     /// already answered is not sent again.
-    pub(crate) async fn close(mut self, code: Option<u16>, timeout: Duration) {
+    pub(crate) async fn close(self, code: Option<u16>, timeout: Duration) {
+        self.close_then(code, timeout, || ()).await;
+    }
+
+    /// [`close`](Self::close), calling `flushed` once what was queued and the close frame are
+    /// written, or could not be (an error, the timeout, the future dropped).
+    pub(crate) async fn close_then(
+        mut self,
+        code: Option<u16>,
+        timeout: Duration,
+        flushed: impl FnOnce(),
+    ) {
+        let mut flushed = Some(flushed);
         let _ = tokio::time::timeout(timeout, async {
             if !self.read_closed {
                 let payload: &[u8] = match code {
@@ -426,10 +438,11 @@ impl<IO: AsyncRead + AsyncWrite + Unpin> WebSocket<IO> {
                 };
                 self.queue(Opcode::Close, payload);
             }
-            if std::future::poll_fn(|cx| self.poll_write(cx))
-                .await
-                .is_err()
-            {
+            let written = std::future::poll_fn(|cx| self.poll_write(cx)).await;
+            if let Some(flushed) = flushed.take() {
+                flushed();
+            }
+            if written.is_err() {
                 return;
             }
             // Until the client's close frame, the connection open: the bytes it sent after ours
@@ -444,6 +457,9 @@ impl<IO: AsyncRead + AsyncWrite + Unpin> WebSocket<IO> {
             let _ = std::future::poll_fn(|cx| Pin::new(&mut self.io).poll_shutdown(cx)).await;
         })
         .await;
+        if let Some(flushed) = flushed.take() {
+            flushed();
+        }
     }
 }
 

@@ -1,5 +1,5 @@
 //! Not API: what the adapters do with bytes read from Redis, gathered for the fuzz targets
-//! (`core/fuzz`, target `redis_message`) and their corpus replay test. The adapters themselves
+//! (`fuzz/`, target `redis_message`) and their corpus replay test. The adapters themselves
 //! decode inside tasks fed by a live Redis connection; these functions run the same decoders on
 //! bytes given directly.
 

@@ -3,7 +3,7 @@
 # (profile `wasm-release`: opt-level "z", fat LTO, one codegen unit, panic abort; the crate's
 # `std` feature off, so it is no_std with a trap panic handler and the TLSF allocator),
 # wasm-bindgen's `--target web` glue, the ESM wrapper (wasm-client/js/index.js, which
-# instantiates the module on import) and its TypeScript declarations. Then:
+# instantiates the module on import, and client.js, the API it re-exports) and its TypeScript declarations. Then:
 #   - shrinks the module with `wasm-opt -Oz` and the flags below (binaryen, a devDependency:
 #     node_modules/.bin/wasm-opt, or $WASM_OPT), skipped with a warning when it is missing;
 #   - shortens the names the module and the glue share (scripts/lib/shorten-names.mjs);
@@ -68,6 +68,6 @@ else
   echo "build-client: $wasm_opt not found (npm install binaryen); skipping wasm-opt" >&2
 fi
 node scripts/lib/shorten-names.mjs "$wasm" "$out/sockeye_client.js"
-cp wasm-client/js/index.js wasm-client/js/index.d.ts "$out/"
+cp wasm-client/js/index.js wasm-client/js/client.js wasm-client/js/index.d.ts "$out/"
 
 printf 'build-client: %s: %s bytes, %s gzipped (-9)\n' "$wasm" "$(wc -c <"$wasm")" "$(gzip -9 -c "$wasm" | wc -c)"

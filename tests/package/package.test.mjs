@@ -110,6 +110,7 @@ test("the tarball holds the package and nothing else", () => {
     "LICENSE-MIT",
     "README.md",
     "package.json",
+    "pkg/client.js",
     "pkg/index.d.ts",
     "pkg/index.js",
     "pkg/sockeye_client.js",
@@ -117,7 +118,9 @@ test("the tarball holds the package and nothing else", () => {
   ]);
   const installed = JSON.parse(readFileSync(path.join(app, "node_modules/sockeye/package.json"), "utf8"));
   assert.equal(installed.type, "module");
-  assert.equal(installed.sideEffects, false);
+  // The entry instantiates the wasm module on import and the API adds a global `offline`
+  // listener: a bundler that took them for side-effect free would drop the instantiation.
+  assert.deepEqual(installed.sideEffects, ["./pkg/index.js", "./pkg/client.js"]);
   assert.deepEqual(installed.exports["."], { types: "./pkg/index.d.ts", default: "./pkg/index.js" });
   assert.deepEqual(installed.dependencies ?? {}, {}, "no runtime dependencies");
 });

@@ -104,7 +104,9 @@
 //! - [`engine`]: the Engine.IO layer, and the bare Engine.IO server ([`EngineIo`]).
 //! - [`http`]: the tower service and layer, the builders, the reference's HTTP answers, CORS.
 //! - [`config`]: the options' types.
+//! - [`debug`]: `DEBUG=socket.io*` as filter directives for `tracing`.
 
+pub mod debug;
 pub mod engine;
 pub mod http;
 mod socketio;

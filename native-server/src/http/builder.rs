@@ -153,6 +153,18 @@ impl SocketIoBuilder {
         self
     }
 
+    /// Serves the classic-script client from `dir` under the server's path (`serveClient`; off
+    /// by default here, on in the `sockeye-server` binary): `socket.io.js` (a global `io`, as
+    /// the reference's), `socket.io.js.map` and `socket.io.wasm`, which `scripts/build-client.sh`
+    /// writes to `pkg/classic/`. Each is read when asked for (again once it changes), with an
+    /// `ETag` and `304 Not Modified` as the reference; a file missing from `dir` answers 404.
+    /// The crate embeds no copy of the client: the folder is the application's to ship.
+    #[must_use]
+    pub fn serve_client(mut self, dir: impl Into<std::path::PathBuf>) -> Self {
+        self.engine.client_files = Some(Arc::new(super::client_files::ClientFiles::new(dir.into())));
+        self
+    }
+
     /// Turns connection state recovery on (`connectionStateRecovery`).
     #[must_use]
     pub fn connection_state_recovery(mut self, options: ConnectionStateRecovery) -> Self {

@@ -247,6 +247,8 @@ pub(crate) struct EngineConfig {
     pub(crate) handshake_limiter: Option<Arc<HandshakeLimiter>>,
     /// The HTTP bounds and the WebSocket Origin check ([`HttpLimits`]).
     pub(crate) http: HttpLimits,
+    /// The classic-script client served under the path (`serveClient`), if on.
+    pub(crate) client_files: Option<Arc<super::client_files::ClientFiles>>,
 }
 
 impl EngineConfig {
@@ -259,6 +261,7 @@ impl EngineConfig {
             allow_request: None,
             handshake_limiter: None,
             http: HttpLimits::default(),
+            client_files: None,
         }
     }
 

@@ -29,6 +29,9 @@
 //! | a response a client takes nothing of for [`ServeConfig::write_timeout`] (30 s; [`serve_with`] only) | the connection closed |
 //! | a connection past [`ServeConfig::max_connections`] or [`ServeConfig::max_connections_per_ip`] ([`serve_with`] only) | 503, `{"code":4,"message":"Too many connections"}` (for an Engine.IO request), `Connection: close` |
 //!
+//! With [`SocketIoBuilder::serve_client`], three names under the path are not Engine.IO's but
+//! the classic-script client's (`socket.io.js`, its map and its module): see `client_files`.
+//!
 //! A refused WebSocket upgrade gets `400 Bad Request` with the message as a `text/html` body, as
 //! the reference writes on the raw socket (429 and 503 for the bounds above).
 //!
@@ -44,6 +47,7 @@
 
 mod answers;
 mod builder;
+mod client_files;
 pub(crate) mod config;
 mod limits;
 mod route;

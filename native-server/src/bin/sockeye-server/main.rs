@@ -1,6 +1,7 @@
 //! The `sockeye-server` binary: a Socket.IO server running the chat demo on `/` (the event
 //! contract of `www/PROTOCOL.md`, in [`demo`]), serving the demo page (`--www`) and the npm client
-//! package (`--client-dir`, at `/sockeye/`).
+//! package (`--client-dir`, at `/sockeye/`) and its classic-script build (`--serve-client`, at
+//! `/socket.io/socket.io.js`, as the reference's `serveClient`).
 
 mod demo;
 mod files;
@@ -28,6 +29,9 @@ OPTIONS:
   --port PORT              port to bind, 0 for any (default 3000)
   --www DIR                static files served at / (default www/)
   --client-dir DIR         the npm client package, served at /sockeye/ (default pkg/)
+  --serve-client DIR       the classic-script client (socket.io.js, its map and socket.io.wasm),
+                           served at /socket.io/ (default: classic/ in --client-dir)
+  --no-serve-client        do not serve it (/socket.io/socket.io.js is then Engine.IO's: 400)
   --ping-interval MS       Engine.IO pingInterval (default 25000)
   --ping-timeout MS        Engine.IO pingTimeout (default 20000)
   --cors ORIGIN            allow cross-origin requests from ORIGIN (* for any); handshakes
@@ -41,13 +45,16 @@ OPTIONS:
   --exit-with-stdin        exit when standard input closes (so a test's server dies with it)
   -h, --help               this help
 
-Logs go to stderr; set RUST_LOG (e.g. RUST_LOG=sockeye_server=debug).";
+Logs go to stderr; set RUST_LOG (e.g. RUST_LOG=sockeye_server=debug), or DEBUG as for the
+reference (DEBUG=socket.io*, DEBUG=engine*; RUST_LOG wins when both are set).";
 
 struct Options {
     host: String,
     port: u16,
     www: PathBuf,
     client_dir: PathBuf,
+    /// `--serve-client`: `None` for the default, `Some(None)` for `--no-serve-client`.
+    serve_client: Option<Option<PathBuf>>,
     ping_interval: Option<u64>,
     ping_timeout: Option<u64>,
     cors: Option<String>,
@@ -64,6 +71,7 @@ fn parse_args() -> Result<Options, String> {
         port: 3000,
         www: "www".into(),
         client_dir: "pkg".into(),
+        serve_client: None,
         ping_interval: None,
         ping_timeout: None,
         cors: None,
@@ -89,6 +97,8 @@ fn parse_args() -> Result<Options, String> {
             }
             "--www" => opts.www = value("--www")?.into(),
             "--client-dir" => opts.client_dir = value("--client-dir")?.into(),
+            "--serve-client" => opts.serve_client = Some(Some(value("--serve-client")?.into())),
+            "--no-serve-client" => opts.serve_client = Some(None),
             "--ping-interval" => {
                 opts.ping_interval = Some(number("--ping-interval", value("--ping-interval")?)?)
             }
@@ -151,10 +161,7 @@ fn tls_config(
 #[tokio::main]
 async fn main() -> ExitCode {
     tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env()
-                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
-        )
+        .with_env_filter(log_filter())
         .with_writer(std::io::stderr)
         .init();
     let opts = match parse_args() {
@@ -200,6 +207,20 @@ async fn main() -> ExitCode {
             "client package folder {} not found: /sockeye/ is not served",
             opts.client_dir.display()
         );
+    }
+    let serve_client = match opts.serve_client {
+        Some(dir) => dir,
+        None => Some(opts.client_dir.join("classic")),
+    };
+    if let Some(dir) = serve_client {
+        // Said once, here: each request for a missing file is a 404 without a word.
+        if !dir.join("socket.io.js").is_file() {
+            tracing::warn!(
+                "{} not found (bash scripts/build-client.sh builds it): /socket.io/socket.io.js answers 404",
+                dir.join("socket.io.js").display()
+            );
+        }
+        builder = builder.serve_client(dir);
     }
     let files = ServeDir::new(&opts.client_dir)
         .at("/sockeye/")
@@ -270,6 +291,23 @@ async fn main() -> ExitCode {
         );
     }
     ExitCode::SUCCESS
+}
+
+/// The log's filter: RUST_LOG when set, else DEBUG's namespaces as the reference's users write
+/// them (`DEBUG=socket.io*`), over `info`.
+fn log_filter() -> tracing_subscriber::EnvFilter {
+    use tracing_subscriber::EnvFilter;
+    if std::env::var_os("RUST_LOG").is_some() {
+        return EnvFilter::try_from_default_env().unwrap_or_else(|e| {
+            eprintln!("RUST_LOG: {e}");
+            EnvFilter::new("info")
+        });
+    }
+    let debug = std::env::var("DEBUG").ok();
+    match debug.as_deref().and_then(sockeye_server::debug::directives) {
+        Some(directives) => EnvFilter::new(format!("info,{directives}")),
+        None => EnvFilter::new("info"),
+    }
 }
 
 /// Resolves on Ctrl-C, or on SIGTERM (what service managers and test harnesses send).

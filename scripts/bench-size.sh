@@ -42,6 +42,8 @@ bash scripts/build-client.sh "$work/pkg"
 # `import { io } from "sockeye"` resolves to the package's wrapper.
 mkdir -p "$work/sockeye/node_modules/sockeye"
 cp -R "$work/pkg/." "$work/sockeye/node_modules/sockeye/"
+# The classic-script build (pkg/classic/) is not part of the npm package.
+rm -rf "$work/sockeye/node_modules/sockeye/classic"
 printf '{ "name": "sockeye", "type": "module", "exports": "./index.js" }\n' \
   >"$work/sockeye/node_modules/sockeye/package.json"
 printf 'import { io } from "sockeye";\nwindow.io = io;\n' >"$work/sockeye/entry.js"

@@ -68,6 +68,8 @@ else
   echo "build-client: $wasm_opt not found (npm install binaryen); skipping wasm-opt" >&2
 fi
 node scripts/lib/shorten-names.mjs "$wasm" "$out/sockeye_client.js"
-cp wasm-client/js/index.js wasm-client/js/client.js wasm-client/js/index.d.ts "$out/"
+cp wasm-client/js/index.js wasm-client/js/client.js wasm-client/js/debug.js wasm-client/js/index.d.ts "$out/"
 
 printf 'build-client: %s: %s bytes, %s gzipped (-9)\n' "$wasm" "$(wc -c <"$wasm")" "$(gzip -9 -c "$wasm" | wc -c)"
+# The classic-script build (a global `io`) into $out/classic/, which sockeye-server serves at /socket.io/.
+node scripts/build-classic.mjs "$out"

@@ -111,6 +111,7 @@ test("the tarball holds the package and nothing else", () => {
     "README.md",
     "package.json",
     "pkg/client.js",
+    "pkg/debug.js",
     "pkg/index.d.ts",
     "pkg/index.js",
     "pkg/sockeye_client.js",

@@ -8,6 +8,7 @@
 // the wasm module.
 
 import { RawManager } from "./sockeye_client.js";
+import { logger } from "./debug.js";
 
 // The defaults of the options this wrapper reads itself, from the core (the wasm side fills in
 // any option left undefined): this file states none of its own. Read by `ready()`, once the
@@ -203,7 +204,10 @@ export class Manager extends Emitter {
     this.uri = absolute(uri);
     this.engine = new Engine(() => this[raw]);
     let description;
+    const log = logger("socket.io-client:manager");
+    const engineLog = logger("engine.io-client:socket");
     this[onRaw] = (kind, value, fromEngine) => {
+      (fromEngine ? engineLog : log)?.(kind, value);
       if (fromEngine) return this.engine.emitReserved(kind, value);
       // Closed for good (after a "close", an "error" or "reconnect_failed"): no longer kept.
       const r = this[raw];
@@ -218,6 +222,9 @@ export class Manager extends Emitter {
       this.engine.emitReserved("close", value, why);
     };
     this[raw] = new RawManager(this.uri, opts, weakly(this));
+    // The engine's debug log shows the packets received: the core sends them once listened to.
+    if (engineLog) this.engine.on("packet", () => {});
+    log?.("opening", this.uri);
     if (autoConnect(opts)) track(this, true);
   }
 
@@ -329,6 +336,7 @@ export class Socket extends Emitter {
   /** Emits waiting in the offline buffer, for the outgoing listeners once they leave. */
   #buffered = [];
   #authLater = false;
+  #log = logger("socket.io-client:socket");
 
   constructor(io, nsp, opts) {
     super();
@@ -365,6 +373,7 @@ export class Socket extends Emitter {
   }
 
   #on(kind, value, id) {
+    this.#log?.(kind, this.nsp, value, id);
     if (kind === "event") {
       if (id !== undefined) {
         let sent = false;
@@ -407,6 +416,7 @@ export class Socket extends Emitter {
   #emit(args, ack, withError) {
     const flags = this.#flags;
     this.#flags = {};
+    this.#log?.("emitting packet", this.nsp, args, flags);
     this.#live().emit(args, ack, withError, flags.timeout, !!flags.volatile);
     if (this.#anyOutgoing.length) {
       if (this.connected) this.#notifyOutgoing(args);

@@ -47,7 +47,10 @@ const NAMESPACES: &[(&str, &[&str])] = &[
             "sockeye_server::socketio::io::handler",
         ],
     ),
-    ("socket.io:client", &["sockeye_server::socketio::connection"]),
+    (
+        "socket.io:client",
+        &["sockeye_server::socketio::connection"],
+    ),
     (
         "socket.io-adapter",
         &[
@@ -56,7 +59,10 @@ const NAMESPACES: &[(&str, &[&str])] = &[
         ],
     ),
     ("socket.io-redis", &["sockeye_redis"]),
-    ("engine", &["sockeye_server::engine", "sockeye_server::http"]),
+    (
+        "engine",
+        &["sockeye_server::engine", "sockeye_server::http"],
+    ),
     ("engine:socket", &["sockeye_server::engine::runner"]),
     ("engine:ws", &["sockeye_server::engine::websocket"]),
     ("engine:polling", &["sockeye_server::http::route"]),
@@ -87,11 +93,15 @@ pub fn directives(debug: &str) -> Option<String> {
         .filter(|p| !p.is_empty())
         .collect();
     let named = |ns: &str| {
-        let (skip, take): (Vec<&str>, Vec<&str>) = patterns.iter().partition(|p| p.starts_with('-'));
+        let (skip, take): (Vec<&str>, Vec<&str>) =
+            patterns.iter().partition(|p| p.starts_with('-'));
         take.iter().any(|p| glob(p, ns)) && !skip.iter().any(|p| glob(&p[1..], ns))
     };
     let (on, off): (Vec<_>, Vec<_>) = NAMESPACES.iter().partition(|(ns, _)| named(ns));
-    let on: Vec<&str> = on.iter().flat_map(|(_, targets)| targets.iter().copied()).collect();
+    let on: Vec<&str> = on
+        .iter()
+        .flat_map(|(_, targets)| targets.iter().copied())
+        .collect();
     if on.is_empty() {
         return None;
     }
@@ -188,7 +198,14 @@ mod tests {
 
     #[test]
     fn other_libraries_and_empty_values_name_nothing() {
-        for debug in ["", "  ", "express:*", "socket.io-client:*", "engine.io-client:*", "-*"] {
+        for debug in [
+            "",
+            "  ",
+            "express:*",
+            "socket.io-client:*",
+            "engine.io-client:*",
+            "-*",
+        ] {
             assert_eq!(directives(debug), None, "{debug:?}");
         }
     }

@@ -109,7 +109,10 @@ async fn if_none_match_with_the_etag_is_304_and_a_change_makes_a_new_one() {
     // A rebuild: the next request reads the new file, with a new ETag.
     std::fs::write(dir.0.join("socket.io.js"), "var io = 2; // rebuilt").unwrap();
     let res = get_if_none_match(addr, path, &etag).await;
-    assert_eq!((res.status, res.body.as_str()), (200, "var io = 2; // rebuilt"));
+    assert_eq!(
+        (res.status, res.body.as_str()),
+        (200, "var io = 2; // rebuilt")
+    );
     assert_ne!(res.header("etag"), Some(etag.as_str()));
 }
 
@@ -125,7 +128,11 @@ async fn nothing_else_under_the_path_is_served_and_a_missing_file_is_404() {
         "/socket.io/x/socket.io.js",
     ] {
         let res = get(addr, other).await;
-        assert_eq!((res.status, res.body.as_str()), (400, TRANSPORT_UNKNOWN), "{other}");
+        assert_eq!(
+            (res.status, res.body.as_str()),
+            (400, TRANSPORT_UNKNOWN),
+            "{other}"
+        );
     }
     assert_eq!(get(addr, "/socket.io.js").await.status, 404);
     let res = get(addr, "/socket.io/socket.io.js.map").await;
@@ -192,7 +199,10 @@ async fn the_binary_serves_the_client_from_the_package_s_classic_folder() {
     let (mut child, addr) = common::spawn_binary(args(&[])).await;
     let res = get(addr, "/socket.io/socket.io.js").await;
     assert_eq!((res.status, res.body.as_str()), (200, "var io = 1;"));
-    assert_eq!(res.header("content-type"), Some("application/javascript; charset=utf-8"));
+    assert_eq!(
+        res.header("content-type"),
+        Some("application/javascript; charset=utf-8")
+    );
     child.kill().await.unwrap();
 
     let (mut child, addr) = common::spawn_binary(args(&["--no-serve-client"])).await;

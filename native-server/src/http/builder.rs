@@ -161,7 +161,8 @@ impl SocketIoBuilder {
     /// The crate embeds no copy of the client: the folder is the application's to ship.
     #[must_use]
     pub fn serve_client(mut self, dir: impl Into<std::path::PathBuf>) -> Self {
-        self.engine.client_files = Some(Arc::new(super::client_files::ClientFiles::new(dir.into())));
+        self.engine.client_files =
+            Some(Arc::new(super::client_files::ClientFiles::new(dir.into())));
         self
     }
 

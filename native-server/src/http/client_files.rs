@@ -26,9 +26,9 @@ use http::header::{self, HeaderMap, HeaderValue};
 use http::{Response, StatusCode};
 
 use super::ResponseBody;
-use super::answers::empty;
 #[cfg(doc)]
 use super::SocketIoBuilder;
+use super::answers::empty;
 
 /// The files served, with their types, in the order of the table above.
 const FILES: [(&str, &str); 3] = [
@@ -68,18 +68,39 @@ impl ClientFiles {
         }
     }
 
-    /// Which of the files `path` names, if any: `path` is the request's, under the server's
+    /// The file `path` names, if one of them: `path` is the request's, under the server's
     /// `prefix` (the query is not part of it).
-    pub(crate) fn find(&self, prefix: &str, path: &str) -> Option<usize> {
+    pub(crate) fn find(&self, prefix: &str, path: &str) -> Option<ClientFile<'_>> {
         let name = path.strip_prefix(prefix)?;
-        FILES.iter().position(|(file, _)| *file == name)
+        FILES
+            .iter()
+            .zip(&self.cache)
+            .find(|((file, _), _)| *file == name)
+            .map(|(&(name, content_type), slot)| ClientFile {
+                dir: &self.dir,
+                name,
+                content_type,
+                slot,
+            })
     }
+}
 
-    /// The answer to a request for file `index` (from [`find`](Self::find)) with `headers`.
-    pub(crate) async fn serve(&self, index: usize, headers: &HeaderMap) -> Response<ResponseBody> {
-        let (name, content_type) = FILES[index];
-        let Some(file) = self.read(index).await else {
-            tracing::debug!("serve_client: {} not found", self.dir.join(name).display());
+/// One of the files, as a request names it.
+pub(crate) struct ClientFile<'a> {
+    dir: &'a std::path::Path,
+    name: &'static str,
+    content_type: &'static str,
+    slot: &'a Mutex<Option<Cached>>,
+}
+
+impl ClientFile<'_> {
+    /// The answer to a request for this file with `headers`.
+    pub(crate) async fn serve(&self, headers: &HeaderMap) -> Response<ResponseBody> {
+        let Some(file) = self.read().await else {
+            tracing::debug!(
+                "serve_client: {} not found",
+                self.dir.join(self.name).display()
+            );
             return empty(StatusCode::NOT_FOUND);
         };
         let cached = headers
@@ -95,20 +116,23 @@ impl ClientFiles {
                 header::CACHE_CONTROL,
                 HeaderValue::from_static("public, max-age=0"),
             );
-            headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
+            headers.insert(
+                header::CONTENT_TYPE,
+                HeaderValue::from_static(self.content_type),
+            );
             res
         };
         res.headers_mut().insert(header::ETAG, file.etag);
         res
     }
 
-    /// File `index` as it is now on disk (from the cache while unchanged), or `None` when it
-    /// cannot be read.
-    async fn read(&self, index: usize) -> Option<Cached> {
-        let path = self.dir.join(FILES[index].0);
+    /// The file as it is now on disk (from the cache while unchanged), or `None` when it cannot
+    /// be read.
+    async fn read(&self) -> Option<Cached> {
+        let path = self.dir.join(self.name);
         let meta = tokio::fs::metadata(&path).await.ok()?;
         let (modified, len) = (meta.modified().ok(), meta.len());
-        let slot = &self.cache[index];
+        let slot = self.slot;
         if let Some(hit) = lock(slot)
             .as_ref()
             .filter(|c| c.len == len && c.modified.is_some() && c.modified == modified)
@@ -132,7 +156,8 @@ impl ClientFiles {
 
 fn lock(slot: &Mutex<Option<Cached>>) -> std::sync::MutexGuard<'_, Option<Cached>> {
     // The slot holds a finished value or none: a panic elsewhere leaves nothing half-written.
-    slot.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+    slot.lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
 /// Whether an `If-None-Match` value names `etag`: `*`, or a comma-separated list holding it,
@@ -158,9 +183,23 @@ mod tests {
     #[test]
     fn finds_only_the_three_files_right_under_the_path() {
         let files = ClientFiles::new(PathBuf::from("."));
-        assert_eq!(files.find("/socket.io/", "/socket.io/socket.io.js"), Some(0));
-        assert_eq!(files.find("/socket.io/", "/socket.io/socket.io.js.map"), Some(1));
-        assert_eq!(files.find("/socket.io/", "/socket.io/socket.io.wasm"), Some(2));
+        let find = |path| {
+            files
+                .find("/socket.io/", path)
+                .map(|f| (f.name, f.content_type))
+        };
+        assert_eq!(
+            find("/socket.io/socket.io.js"),
+            Some(("socket.io.js", "application/javascript; charset=utf-8"))
+        );
+        assert_eq!(
+            find("/socket.io/socket.io.js.map"),
+            Some(("socket.io.js.map", "application/json; charset=utf-8"))
+        );
+        assert_eq!(
+            find("/socket.io/socket.io.wasm"),
+            Some(("socket.io.wasm", "application/wasm"))
+        );
         for other in [
             "/socket.io/",
             "/socket.io/socket.io.min.js",
@@ -168,7 +207,7 @@ mod tests {
             "/socket.io/../socket.io.js",
             "/other/socket.io.js",
         ] {
-            assert_eq!(files.find("/socket.io/", other), None, "{other}");
+            assert!(find(other).is_none(), "{other}");
         }
     }
 

@@ -42,11 +42,10 @@ where
         res.headers_mut()
             .insert(header::CONTENT_LENGTH, HeaderValue::from_static("0"));
         res
-    } else if let Some((files, index)) = shared.config.client_files.as_ref().and_then(|files| {
-        let index = files.find(&shared.config.path, req.uri().path())?;
-        Some((files, index))
-    }) {
-        files.serve(index, req.headers()).await
+    } else if let Some(file) = (shared.config.client_files.as_ref())
+        .and_then(|files| files.find(&shared.config.path, req.uri().path()))
+    {
+        file.serve(req.headers()).await
     } else {
         route(&shared, req).await
     };

@@ -178,7 +178,7 @@ if packed="$(npm pack --dry-run --json --ignore-scripts 2>/dev/null)"; then
     // TypeScript declarations, the README, the licenses and package.json.
     const allowed = [
       "LICENSE-APACHE", "LICENSE-MIT", "README.md", "package.json",
-      "pkg/client.js", "pkg/index.d.ts", "pkg/index.js", "pkg/sockeye_client.js", "pkg/sockeye_client_bg.wasm",
+      "pkg/client.js", "pkg/debug.js", "pkg/index.d.ts", "pkg/index.js", "pkg/sockeye_client.js", "pkg/sockeye_client_bg.wasm",
     ];
     const problems = [];
     for (const f of files) if (!allowed.includes(f)) problems.push(`${f} is in the tarball but not in the allow-list`);

@@ -254,6 +254,11 @@ impl<S: Sink> Driver<S> {
         }
     }
 
+    /// How the next polling requests are made (`extraHeaders` ..., read again for each engine).
+    pub(crate) fn set_poll(&self, poll: PollOptions) {
+        self.0.io.borrow_mut().poll = poll;
+    }
+
     /// Turns on the engine's `packet` events (for `io.engine.on("packet")`).
     pub(crate) fn set_packet_events(&self, on: bool) {
         self.0.client.borrow_mut().set_packet_events(on);

@@ -111,6 +111,49 @@ impl JsSocket {
         self.driver.read(|c| c.manager().is_active(self.id))
     }
 
+    /// The reference's `sendBuffer` (`receive` false): the packets of the offline buffer as
+    /// `{ type, data, id }`, `data` the arguments with the event name first; or its
+    /// `receiveBuffer` (`receive` true): the arguments of each event received before the
+    /// CONNECT completed. Copies: changing them changes nothing.
+    pub fn buffer(&self, receive: bool) -> Array {
+        let out = Array::new();
+        self.driver.read(|c| {
+            let m = c.manager();
+            if receive {
+                for (args, _) in m.receive_buffer(self.id) {
+                    out.push(&convert::decode(args.text(), args.attachments()).unwrap_or_default());
+                }
+            } else {
+                for packet in m.send_buffer(self.id) {
+                    let object = js_sys::Object::new();
+                    crate::js::set(&object, "type", &(packet.packet_type() as u8).into());
+                    if let Some(args) = packet.args() {
+                        let data = convert::decode(args.text(), args.attachments());
+                        crate::js::set(&object, "data", &data.unwrap_or_default());
+                    }
+                    if let Some(id) = packet.ack_id() {
+                        crate::js::set(&object, "id", &(id.0 as f64).into());
+                    }
+                    out.push(&object);
+                }
+            }
+        });
+        out
+    }
+
+    /// Empties the send buffer (`receive` false: `socket.sendBuffer = []`) or the receive
+    /// buffer.
+    #[wasm_bindgen(js_name = clearBuffer)]
+    pub fn clear_buffer(&self, receive: bool) {
+        self.driver.with(|c, _| {
+            if receive {
+                c.clear_receive_buffer(self.id);
+            } else {
+                c.clear_send_buffer(self.id);
+            }
+        });
+    }
+
     /// Whether the last connection recovered the previous session.
     #[wasm_bindgen(getter)]
     pub fn recovered(&self) -> bool {

@@ -272,6 +272,39 @@ impl Manager {
             .map_or(0, |s| s.send_buffer.len())
     }
 
+    /// The packets in the socket's offline send buffer, oldest first (the reference's
+    /// `socket.sendBuffer`).
+    pub fn send_buffer(&self, socket: SocketId) -> impl Iterator<Item = &Packet> {
+        self.sockets
+            .get(socket.0)
+            .into_iter()
+            .flat_map(|s| s.send_buffer.iter())
+    }
+
+    /// Drops what the socket's offline send buffer holds (the reference's `socket.sendBuffer =
+    /// []`). Their acknowledgements stay awaited, as the reference's do: a deadline still fails them.
+    pub fn clear_send_buffer(&mut self, socket: SocketId) {
+        if let Some(s) = self.sockets.get_mut(socket.0) {
+            s.send_buffer.take();
+        }
+    }
+
+    /// The events received before the socket's CONNECT completed, oldest first, with the ack id
+    /// each asks for (the reference's `socket.receiveBuffer`).
+    pub fn receive_buffer(&self, socket: SocketId) -> impl Iterator<Item = (&Args, Option<AckId>)> {
+        self.sockets
+            .get(socket.0)
+            .into_iter()
+            .flat_map(|s| s.receive_buffer.iter().map(|r| (&r.args, r.id)))
+    }
+
+    /// Drops the events received before the socket's CONNECT completed (`socket.receiveBuffer = []`).
+    pub fn clear_receive_buffer(&mut self, socket: SocketId) {
+        if let Some(s) = self.sockets.get_mut(socket.0) {
+            s.receive_buffer.take();
+        }
+    }
+
     // ---- outputs ----
 
     /// The next thing to do with the engine.

@@ -165,9 +165,11 @@ for (const [serverName, start] of Object.entries(SERVERS)) {
         engine.addEventListener("packet", (p) => seen.packets.add(p.type));
         await h.connected(socket);
         const opened = engine.readyState;
-        await h.until(() => seen.upgraded.length > 0, "the upgrade");
+        // (the upgrade may finish before the CONNECT's answer: then the recipe's listener is late)
+        await h.until(() => engine.transport.name === "websocket", "the upgrade");
         await h.until(() => seen.events.includes("ping"), "a ping");
         const me = await socket.emitWithAck("whoami");
+        const id = engine.id;
         // `engine.close()`: the manager hears a forced close and reconnects, on a new engine object.
         const closed = h.waitFor(socket.io, "close");
         engine.close();
@@ -183,17 +185,22 @@ for (const [serverName, start] of Object.entries(SERVERS)) {
           handshake: seen.handshake,
           opened,
           server: me.transport,
-          engineId: me.engineId === engine.id || me.engineId,
+          engineId: me.engineId === id || [me.engineId, id],
           reason,
           closedState,
+          // An engine object of a past connection tells nothing of the next one.
+          retired: [engine.id, engine.transport, engine.readyState],
           newEngine: socket.io.engine !== engine && again.engineId === socket.io.engine.id,
           state: socket.io.engine.readyState,
         };
         socket.disconnect();
         return result;
       }, FAST);
-      assert.deepEqual(result.transports, ["polling", "polling"]);
-      assert.deepEqual(result.upgraded.slice(0, 1), ["websocket"]);
+      // "in most cases, polling", the docs say: the upgrade may finish before the CONNECT's answer.
+      assert.equal(result.transports.length, 2, "one connect per connection");
+      assert.ok(result.transports.every((t) => t === "polling" || t === "websocket"), `${result.transports}`);
+      // One per connection at most (each on its own engine object); none when the race above is lost.
+      assert.ok(result.upgraded.length <= 2 && result.upgraded.every((t) => t === "websocket"), `${result.upgraded}`);
       assert.deepEqual(result.events, ["close", "handshake", "heartbeat", "open", "ping", "pong", "upgrade", "upgrading"]);
       // (and a `noop` when a GET was in flight during the upgrade, as is most often the case)
       assert.deepEqual(result.packets.filter((t) => t !== "noop"), ["message", "open", "ping"]);
@@ -203,6 +210,7 @@ for (const [serverName, start] of Object.entries(SERVERS)) {
       assert.equal(result.engineId, true, "engine.id is the server's");
       assert.equal(result.reason, "forced close");
       assert.equal(result.closedState, "closed");
+      assert.deepEqual(result.retired, [undefined, undefined, "closed"]);
       assert.ok(result.newEngine, "a new engine object for the new connection");
       assert.equal(result.state, "open");
     });

@@ -77,6 +77,7 @@ const adopt = Symbol("adopt");
 const attach = Symbol("attach");
 const detach = Symbol("detach");
 const packets = Symbol("packets");
+const newEngine = Symbol("newEngine");
 function weakly(target) {
   const ref = new WeakRef(target);
   return (a, b, c) => ref.deref()?.[onRaw](a, b, c);
@@ -215,7 +216,7 @@ export class Manager extends Emitter {
     }
     this.opts = opts = opts ?? {};
     this.uri = absolute(uri);
-    this.engine = new Engine(() => this[raw]);
+    this[newEngine]();
     let description;
     this[onRaw] = (kind, value, fromEngine) => {
       const engine = this.engine;
@@ -230,7 +231,7 @@ export class Manager extends Emitter {
       // A new engine is opening: a new `engine` object, as the reference makes one per connection.
       if (kind === "opening") {
         if (engine[packets]) this[raw].packetEvents(false);
-        return void (this.engine = new Engine(() => this[raw]));
+        return this[newEngine]();
       }
       if (kind === "ping") engine.emitReserved("ping").emitReserved("pong");
       // Closed for good (after a "close", an "error" or "reconnect_failed"): no longer kept.
@@ -247,6 +248,11 @@ export class Manager extends Emitter {
     };
     this[raw] = new RawManager(this.uri, opts, weakly(this));
     if (autoConnect(opts)) track(this, true);
+  }
+
+  /** A new `engine` object, which reads the RawManager until the next one replaces it. @internal */
+  [newEngine]() {
+    const engine = (this.engine = new Engine(() => (this.engine === engine ? this[raw] : undefined)));
   }
 
   /** The RawManager, made again (closed, its sockets too) if it was freed. @internal */

@@ -250,6 +250,74 @@ for (const [serverName, start] of Object.entries(SERVERS)) {
       assert.deepEqual(result.receiveBuffer, []);
     });
 
+    test("options: timestampParam, transportOptions, protocols, requestTimeout, host/hostname/port/secure", async () => {
+      let stalled = 0;
+      const { result, requests } = await inPage(
+        async ({ url }) => {
+          const { io } = sockeye;
+          // The WebSocket's protocols, as the page's WebSocket is asked for them (then dropped:
+          // the servers choose none).
+          const asked = [];
+          const Real = WebSocket;
+          window.WebSocket = class extends Real {
+            constructor(u, protocols) {
+              asked.push(protocols);
+              super(u);
+            }
+          };
+          const socket = io(url, {
+            forceNew: true,
+            timestampParam: "ts",
+            extraHeaders: { "x-token": "everywhere" },
+            transportOptions: { polling: { extraHeaders: { "x-token": "polling only" } } },
+            protocols: ["chat"],
+            // The first GET gets no answer (see below): it fails after this long.
+            requestTimeout: 300,
+            reconnectionDelay: 50,
+            reconnectionDelayMax: 100,
+          });
+          const errors = [];
+          socket.on("connect_error", (e) => errors.push(e.message));
+          await h.connected(socket, 8000).catch(() => h.until(() => socket.connected, "a connection", 8000));
+          await h.until(() => socket.io.engine.transport.name === "websocket", "the upgrade");
+          socket.disconnect();
+          const loc = new URL(url);
+          const built = [
+            new io.Manager({ hostname: "example.com", port: 8443, secure: true, autoConnect: false }).uri,
+            new io.Manager({ host: "example.com:80", autoConnect: false }).uri,
+            new io.Manager({ autoConnect: false }).uri,
+          ];
+          const m = new io.Manager({ hostname: loc.hostname, port: loc.port, query: { second: 1 } });
+          const s = m.socket("/");
+          await h.connected(s);
+          const me = await s.emitWithAck("whoami");
+          s.disconnect();
+          return { errors, asked: asked.slice(0, 1), built, nsp: me.nsp, loc: loc.host };
+        },
+        undefined,
+        // The first polling GET stalls; the others go through.
+        (page) =>
+          page.route(/transport=polling/, (route) => {
+            if (stalled++ === 0) return;
+            return route.continue();
+          }),
+      );
+      assert.ok(result.errors.length >= 1, "the stalled request failed: a connect_error");
+      assert.deepEqual(result.asked, [["chat"]]);
+      assert.deepEqual(result.built, [
+        "https://example.com:8443",
+        `http://example.com:${result.loc.split(":")[1]}`,
+        `http://${result.loc}`,
+      ]);
+      assert.equal(result.nsp, "/");
+      const polling = requests.filter((r) => r.url.includes("transport=polling") && !r.url.includes("second="));
+      for (const r of polling) {
+        const query = new URL(r.url).searchParams;
+        assert.ok(query.has("ts") && !query.has("t"), `timestampParam: ${r.url}`);
+      }
+      assert.deepEqual([...new Set(polling.map((r) => r.token))], ["polling only"]);
+    });
+
     test("io.Manager, io.Socket, io.connect, io.protocol, as the reference's io carries them", async () => {
       const { result } = await inPage(async ({ url }) => {
         const { io, Manager, Socket, connect, protocol } = sockeye;

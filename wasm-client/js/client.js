@@ -215,6 +215,14 @@ export class Manager extends Emitter {
       uri = undefined;
     }
     this.opts = opts = opts ?? {};
+    // No URL: the reference builds it from `host` / `hostname`, `port` and `secure`, the page's
+    // location filling in what they leave out.
+    if (uri == null) {
+      const loc = globalThis.location;
+      const host = opts.host?.replace(/:\d*$/, "") || opts.hostname || loc?.hostname;
+      const port = opts.port || loc?.port;
+      if (host) uri = ((opts.secure ?? loc?.protocol == "https:") ? "https://" : "http://") + host + (port ? ":" + port : "");
+    }
     this.uri = absolute(uri);
     this[newEngine]();
     let description;

@@ -183,10 +183,30 @@ pub(crate) fn engine_options(
     if let Some(on) = get(options, "timestampRequests").as_bool() {
         engine.timestamp_requests = Some(on);
     }
+    if let Some(name) = get(options, "timestampParam").as_string() {
+        engine.timestamp_param = name;
+    }
 
+    // `transportOptions.polling` / `.websocket` override the options of that transport, as the
+    // reference merges them (`transportOptions: { polling: { extraHeaders } }`, the docs' way).
+    let transport_options = get(options, "transportOptions");
+    let of = |transport: &str, key: &str| {
+        let value = get(&get(&transport_options, transport), key);
+        if value.is_undefined() {
+            get(options, key)
+        } else {
+            value
+        }
+    };
     let mut poll = PollOptions::default();
-    read_flag(&mut poll.with_credentials, options, "withCredentials");
-    poll.extra_headers = pairs(&get(options, "extraHeaders"));
+    if let Some(on) = of("polling", "withCredentials").as_bool() {
+        poll.with_credentials = on;
+    }
+    poll.extra_headers = pairs(&of("polling", "extraHeaders"));
+    poll.request_timeout = millis(&of("polling", "requestTimeout"))
+        .filter(|t| !t.is_zero())
+        .map(|t| t.as_secs_f64() * 1e3);
+    poll.protocols = of("websocket", "protocols");
     Ok((engine, poll))
 }
 

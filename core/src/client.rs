@@ -265,6 +265,12 @@ impl Client {
         self.manager.clear_receive_buffer(socket);
     }
 
+    /// Reports every Socket.IO packet the manager decodes (the manager's `packet` event); see
+    /// [`Manager::set_packet_events`].
+    pub fn set_socket_packet_events(&mut self, on: bool) {
+        self.manager.set_packet_events(on);
+    }
+
     /// `io.reconnection(on)`; see [`Manager::set_reconnection`].
     pub fn set_reconnection(&mut self, on: bool) {
         self.manager.set_reconnection(on);

@@ -163,6 +163,9 @@ for (const [serverName, start] of Object.entries(SERVERS)) {
         engine.once("handshake", (data) => (seen.handshake = Object.keys(data).sort()));
         // `addEventListener` is `on`, the packet events included.
         engine.addEventListener("packet", (p) => seen.packets.add(p.type));
+        // The manager's `packet`: each Socket.IO packet, decoded.
+        const decoded = [];
+        socket.io.on("packet", (p) => decoded.push(p));
         await h.connected(socket);
         const opened = engine.readyState;
         // (the upgrade may finish before the CONNECT's answer: then the recipe's listener is late)
@@ -170,6 +173,7 @@ for (const [serverName, start] of Object.entries(SERVERS)) {
         await h.until(() => seen.events.includes("ping"), "a ping");
         const me = await socket.emitWithAck("whoami");
         const id = engine.id;
+        const [connect, ack] = decoded;
         // `engine.close()`: the manager hears a forced close and reconnects, on a new engine object.
         const closed = h.waitFor(socket.io, "close");
         engine.close();
@@ -192,6 +196,8 @@ for (const [serverName, start] of Object.entries(SERVERS)) {
           retired: [engine.id, engine.transport, engine.readyState],
           newEngine: socket.io.engine !== engine && again.engineId === socket.io.engine.id,
           state: socket.io.engine.readyState,
+          connect: { type: connect.type, nsp: connect.nsp, sid: typeof connect.data.sid },
+          ack: { type: ack.type, nsp: ack.nsp, id: ack.id, engineId: ack.data[0].engineId === id },
         };
         socket.disconnect();
         return result;
@@ -213,6 +219,8 @@ for (const [serverName, start] of Object.entries(SERVERS)) {
       assert.deepEqual(result.retired, [undefined, undefined, "closed"]);
       assert.ok(result.newEngine, "a new engine object for the new connection");
       assert.equal(result.state, "open");
+      assert.deepEqual(result.connect, { type: 0, nsp: "/", sid: "string" });
+      assert.deepEqual(result.ack, { type: 3, nsp: "/", id: 0, engineId: true });
     });
 
     test("socket.sendBuffer holds what the offline buffer holds; `= []` drops it", async () => {

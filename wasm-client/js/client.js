@@ -174,7 +174,7 @@ class Engine extends Emitter {
     // `data` and `message` are told from the packets, as the reference does.
     if (/^(packet|heartbeat|data|message)$/.test(event) && !this[packets]) {
       this[packets] = true;
-      this.#raw()?.packetEvents(true);
+      this.#raw()?.packetEvents(true, true);
     }
     return super.on(event, listener);
   }
@@ -238,7 +238,7 @@ export class Manager extends Emitter {
       }
       // A new engine is opening: a new `engine` object, as the reference makes one per connection.
       if (kind === "opening") {
-        if (engine[packets]) this[raw].packetEvents(false);
+        if (engine[packets]) this[raw].packetEvents(false, true);
         return this[newEngine]();
       }
       if (kind === "ping") engine.emitReserved("ping").emitReserved("pong");
@@ -258,6 +258,15 @@ export class Manager extends Emitter {
     if (autoConnect(opts)) track(this, true);
   }
 
+  on(event, listener) {
+    // The manager's `packet` (each Socket.IO packet decoded): copied only once someone listens.
+    if (event === "packet" && !this[packets]) {
+      this[packets] = true;
+      this[raw]?.packetEvents(true, false);
+    }
+    return super.on(event, listener);
+  }
+
   /** A new `engine` object, which reads the RawManager until the next one replaces it. @internal */
   [newEngine]() {
     const engine = (this.engine = new Engine(() => (this.engine === engine ? this[raw] : undefined)));
@@ -269,7 +278,8 @@ export class Manager extends Emitter {
     // Closed: `autoConnect` is applied by whoever connects (see Socket's constructor).
     const r = (this[raw] = new RawManager(this.uri, this.opts, weakly(this), true));
     for (const [name, value] of Object.entries(this._settings ?? {})) r.set(name, value);
-    if (this.engine[packets]) r.packetEvents(true);
+    if (this.engine[packets]) r.packetEvents(true, true);
+    if (this[packets]) r.packetEvents(true, false);
     for (const socket of this.#sockets) socket[attach](r);
     return r;
   }

@@ -301,6 +301,7 @@ fn deliver_manager(sink: &JsSink, event: socket_client::Event) {
             sink.socket(socket, "disconnect", &reason.as_str().into(), &description)
         }
         E::AuthRequest { socket } => sink.socket(socket, "auth", none, none),
+        E::Packet(p) => sink.manager("packet", &raw_socket::packet_object(&p, true), false),
         E::Event { socket, args, id } => match decode(&args) {
             Ok(args) => {
                 let id = id.map_or(JsValue::UNDEFINED, |id| JsValue::from(id.0 as f64));

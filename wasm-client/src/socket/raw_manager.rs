@@ -200,10 +200,15 @@ impl JsManager {
         self.driver.read(|c| c.manager().is_reconnecting())
     }
 
-    /// Turns the engine's `packet` events on (the wrapper does once something listens).
+    /// Turns the engine's `packet` events on or off (`engine` true), or the manager's (the
+    /// wrapper does once something listens).
     #[wasm_bindgen(js_name = packetEvents)]
-    pub fn packet_events(&self, on: bool) {
-        self.driver.set_packet_events(on);
+    pub fn packet_events(&self, on: bool, engine: bool) {
+        if engine {
+            self.driver.set_packet_events(on);
+        } else {
+            self.driver.command(|c, _| c.set_socket_packet_events(on));
+        }
     }
 
     /// Drops the transports without a word to the server (`closeOnBeforeunload`).

@@ -4,7 +4,7 @@ use core::time::Duration;
 
 use js_sys::{Array, Function};
 use proto::socket::client::{EmitError, SocketId};
-use proto::socket::packet::AckId;
+use proto::socket::packet::{AckId, Packet, PacketData};
 use wasm_bindgen::prelude::*;
 
 use super::queue::{Op, Refused, refused_error, reserved, submit};
@@ -125,16 +125,7 @@ impl JsSocket {
                 }
             } else {
                 for packet in m.send_buffer(self.id) {
-                    let object = js_sys::Object::new();
-                    crate::js::set(&object, "type", &(packet.packet_type() as u8).into());
-                    if let Some(args) = packet.args() {
-                        let data = convert::decode(args.text(), args.attachments());
-                        crate::js::set(&object, "data", &data.unwrap_or_default());
-                    }
-                    if let Some(id) = packet.ack_id() {
-                        crate::js::set(&object, "id", &(id.0 as f64).into());
-                    }
-                    out.push(&object);
+                    out.push(&packet_object(packet, false));
                 }
             }
         });
@@ -159,6 +150,31 @@ impl JsSocket {
     pub fn recovered(&self) -> bool {
         self.driver.read(|c| c.manager().is_recovered(self.id))
     }
+}
+
+/// A Socket.IO packet as the reference's parser gives it: `{ type, data, id }`, `data` the
+/// arguments (the event name first) or the CONNECT / CONNECT_ERROR object, and with `nsp` the
+/// namespace too (the manager's `packet` event; the send buffer's packets have none).
+pub(super) fn packet_object(packet: &Packet, nsp: bool) -> JsValue {
+    let object: JsValue = js_sys::Object::new().into();
+    crate::js::set(&object, "type", &(packet.packet_type() as u8).into());
+    if nsp {
+        crate::js::set(&object, "nsp", &packet.nsp.as_str().into());
+    }
+    let data = match &packet.data {
+        PacketData::Event { args, .. } | PacketData::Ack { args, .. } => {
+            convert::decode(args.text(), args.attachments())
+        }
+        PacketData::Connect(Some(json)) | PacketData::ConnectError(json) => {
+            crate::js::json_parse(json, &JsValue::UNDEFINED)
+        }
+        _ => Ok(JsValue::UNDEFINED),
+    };
+    crate::js::set(&object, "data", &data.unwrap_or_default());
+    if let Some(id) = packet.ack_id() {
+        crate::js::set(&object, "id", &(id.0 as f64).into());
+    }
+    object
 }
 
 /// A value `JSON.stringify` threw, as a `JsError` with its message.

@@ -177,6 +177,8 @@ pub struct Manager {
     next_handle: u64,
     commands: Fifo<EngineCommand>,
     events: Fifo<Event>,
+    /// [`Manager::set_packet_events`].
+    packet_events: bool,
 }
 
 impl Manager {
@@ -200,6 +202,7 @@ impl Manager {
             next_handle: 0,
             commands: Fifo::default(),
             events: Fifo::default(),
+            packet_events: false,
         };
         if manager.config.auto_connect {
             manager.open(now);
@@ -270,6 +273,12 @@ impl Manager {
         self.sockets
             .get(socket.0)
             .map_or(0, |s| s.send_buffer.len())
+    }
+
+    /// Reports every packet decoded from the server as [`Event::Packet`] (the reference
+    /// manager's `packet` event), before what it causes. Off by default: it copies every packet.
+    pub fn set_packet_events(&mut self, on: bool) {
+        self.packet_events = on;
     }
 
     /// The packets in the socket's offline send buffer, oldest first (the reference's

@@ -496,7 +496,7 @@ export class Socket extends Emitter {
   }
 
   set sendBuffer(packets) {
-    if (!packets.length) {
+    if (!packets?.length) {
       this.#raw?.clearBuffer(false);
       this.#buffered.length = 0;
     }
@@ -508,7 +508,7 @@ export class Socket extends Emitter {
   }
 
   set receiveBuffer(events) {
-    if (!events.length) this.#raw?.clearBuffer(true);
+    if (!events?.length) this.#raw?.clearBuffer(true);
   }
 
   connect() {

@@ -119,6 +119,10 @@ pub enum Event {
     /// A packet arrived on the engine's transport (the engine's `packet`); only after
     /// [`Client::set_packet_events`].
     Packet(crate::engine::Packet),
+    /// The manager wants a new engine, after the events that led to it (`reconnect_attempt`);
+    /// only with [`Client::set_deferred_open`]. The driver calls [`Client::open_engine`], with
+    /// the configuration read now ([`Client::set_engine_config`]).
+    EngineOpening,
 }
 
 /// The client. See the module docs for the call order.
@@ -142,6 +146,11 @@ pub struct Client {
     batch: Vec<Message>,
     /// [`Client::handle_offline`] is closing the engine.
     offline: bool,
+    /// [`Client::set_deferred_open`].
+    defer_open: bool,
+    /// The manager asked for an engine that [`Client::open_engine`] has not opened yet; whether
+    /// [`Event::EngineOpening`] was reported.
+    open_pending: Option<bool>,
 }
 
 impl Client {
@@ -162,6 +171,8 @@ impl Client {
             packet_events: false,
             batch: Vec::new(),
             offline: false,
+            defer_open: false,
+            open_pending: None,
         };
         client.pump(now);
         client
@@ -203,6 +214,61 @@ impl Client {
         if let Some((_, engine)) = &mut self.engine {
             engine.set_packet_events(on);
         }
+    }
+
+    /// Defers each engine the manager asks for until [`Client::open_engine`]: the client reports
+    /// [`Event::EngineOpening`] after the events that led to it, so that the application can
+    /// change the options the next engine reads (the reference's `io.opts`, read on each open)
+    /// before it opens. Off by default. Set it before the first open (`auto_connect` off, or
+    /// it takes effect from the next engine on).
+    pub fn set_deferred_open(&mut self, on: bool) {
+        self.defer_open = on;
+    }
+
+    /// How the engines opened from now on connect (URL, transports, upgrade ...); the
+    /// WebSocket success the client remembers is kept.
+    pub fn set_engine_config(&mut self, config: engine_client::Config) {
+        let prior = self.engine_config.prior_websocket_success;
+        self.engine_config = config;
+        self.engine_config.prior_websocket_success = prior;
+    }
+
+    /// How the next engine connects.
+    pub fn engine_config(&self) -> &engine_client::Config {
+        &self.engine_config
+    }
+
+    /// Opens the engine that [`Event::EngineOpening`] announced (nothing when none waits).
+    pub fn open_engine(&mut self, now: Instant) {
+        if self.open_pending.take().is_some() {
+            self.start_engine(now);
+            self.pump(now);
+        }
+    }
+
+    /// Closes the current engine as the reference's `engine.close()` does: the manager hears a
+    /// `forced close`, and reconnects if it would after any lost transport.
+    pub fn close_engine(&mut self, now: Instant) {
+        if let Some((_, engine)) = &mut self.engine {
+            engine.close(now);
+            self.pump(now);
+        }
+    }
+
+    /// Drops what the socket's offline send buffer holds (`socket.sendBuffer = []`).
+    pub fn clear_send_buffer(&mut self, socket: SocketId) {
+        self.manager.clear_send_buffer(socket);
+    }
+
+    /// Drops the events received before the socket's CONNECT completed.
+    pub fn clear_receive_buffer(&mut self, socket: SocketId) {
+        self.manager.clear_receive_buffer(socket);
+    }
+
+    /// Reports every Socket.IO packet the manager decodes (the manager's `packet` event); see
+    /// [`Manager::set_packet_events`].
+    pub fn set_socket_packet_events(&mut self, on: bool) {
+        self.manager.set_packet_events(on);
     }
 
     /// `io.reconnection(on)`; see [`Manager::set_reconnection`].
@@ -416,17 +482,16 @@ impl Client {
                 match cmd {
                     EngineCommand::Open => {
                         self.drop_engine();
-                        let mut config = self.engine_config.clone();
-                        config.prior_websocket_success = self.engine_config.prior_websocket_success;
-                        let id = EngineId(self.next_engine);
-                        self.next_engine = self.next_engine.wrapping_add(1);
-                        let mut session = Session::new(now, config, self.rng.next_u64());
-                        session.set_packet_events(self.packet_events);
-                        self.engine = Some((id, session));
+                        if self.defer_open {
+                            self.open_pending = Some(false);
+                        } else {
+                            self.start_engine(now);
+                        }
                     }
                     // Consecutive messages go to the engine together (see `send_batch`).
                     EngineCommand::Send(msg) => self.batch.push(msg),
                     EngineCommand::Close => {
+                        self.open_pending = None;
                         // The manager hears nothing more of it; it finishes its goodbye on its own.
                         if let Some((id, mut engine)) = self.engine.take() {
                             engine.close(now);
@@ -512,6 +577,20 @@ impl Client {
                 break;
             }
         }
+        // After the events that led to it (`reconnect_attempt`), as the reference opens.
+        if self.open_pending == Some(false) {
+            self.open_pending = Some(true);
+            self.events.push_back(Event::EngineOpening);
+        }
+    }
+
+    /// Opens the engine the manager asked for, with the configuration of now.
+    fn start_engine(&mut self, now: Instant) {
+        let id = EngineId(self.next_engine);
+        self.next_engine = self.next_engine.wrapping_add(1);
+        let mut session = Session::new(now, self.engine_config.clone(), self.rng.next_u64());
+        session.set_packet_events(self.packet_events);
+        self.engine = Some((id, session));
     }
 
     /// Forgets the current session, keeping the transmits it still owes the driver.

@@ -269,20 +269,35 @@ impl EngineUrl {
         sid: Option<&Sid>,
         timestamp: Option<&str>,
     ) -> String {
+        self.request_with(transport, sid, timestamp.map(|t| ("t", t)))
+    }
+
+    /// [`EngineUrl::request`] with the timestamp's parameter name given (the reference's
+    /// `timestampParam`): `(name, token)`. A query pair of that name is left out, as the
+    /// reference's timestamp overwrites it.
+    pub fn request_with(
+        &self,
+        transport: Transport,
+        sid: Option<&Sid>,
+        timestamp: Option<(&str, &str)>,
+    ) -> String {
         let mut url = self.server.origin(transport);
         url.push_str(&self.path);
         url.push_str("?EIO=");
         push_decimal(&mut url, u64::from(PROTOCOL));
         url.push_str("&transport=");
         url.push_str(transport.as_str());
-        for (k, v) in self.query.iter().filter(|(k, _)| !is_engine_param(k)) {
+        let stamped = |k: &str| timestamp.is_some_and(|(name, _)| name == k);
+        for (k, v) in self.query.iter().filter(|(k, _)| !is_engine_param(k) && !stamped(k)) {
             url.push('&');
             percent_encode(&mut url, k);
             url.push('=');
             percent_encode(&mut url, v);
         }
-        if let Some(t) = timestamp {
-            url.push_str("&t=");
+        if let Some((name, t)) = timestamp {
+            url.push('&');
+            percent_encode(&mut url, name);
+            url.push('=');
             percent_encode(&mut url, t);
         }
         if let Some(sid) = sid {

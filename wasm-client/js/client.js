@@ -78,6 +78,7 @@ const adopt = Symbol("adopt");
 const attach = Symbol("attach");
 const detach = Symbol("detach");
 const packets = Symbol("packets");
+const newEngine = Symbol("newEngine");
 function weakly(target) {
   const ref = new WeakRef(target);
   return (a, b, c) => ref.deref()?.[onRaw](a, b, c);
@@ -134,13 +135,16 @@ class Emitter {
     return this.listeners(event).length > 0;
   }
 }
+// Through `this`, so that a subclass's `on` (Engine's) serves its aliases too.
 for (const [alias, name] of [
   ["addEventListener", "on"],
   ["removeListener", "off"],
   ["removeAllListeners", "off"],
   ["removeEventListener", "off"],
 ]) {
-  Emitter.prototype[alias] = Emitter.prototype[name];
+  Emitter.prototype[alias] = function (event, listener) {
+    return this[name](event, listener);
+  };
 }
 
 /** A URL as the reference resolves it: relative to the page, `https://` when there is none. */
@@ -157,7 +161,7 @@ function absolute(uri) {
   return uri;
 }
 
-/** The Engine.IO connection of a manager (`manager.engine`). */
+/** The Engine.IO connection of a manager (`manager.engine`): one per connection, as the reference's. */
 class Engine extends Emitter {
   #raw;
 
@@ -167,12 +171,23 @@ class Engine extends Emitter {
   }
 
   on(event, listener) {
-    // Copying every packet costs; the core only does it once someone listens.
-    if (event === "packet" && !this[packets]) {
+    // Copying every packet costs; the core only does it once someone listens. `heartbeat`,
+    // `data` and `message` are told from the packets, as the reference does.
+    if (/^(packet|heartbeat|data|message)$/.test(event) && !this[packets]) {
       this[packets] = true;
-      this.#raw()?.packetEvents(true);
+      this.#raw()?.packetEvents(true, true);
     }
     return super.on(event, listener);
+  }
+
+  /** `"opening"`, `"open"`, `"closing"` or `"closed"`. */
+  get readyState() {
+    return this.#raw()?.engineState ?? "closed";
+  }
+
+  /** Closes the connection; the manager reconnects, as after any lost transport. */
+  close() {
+    this.#raw()?.closeEngine();
   }
 
   /** The session id, once the handshake arrived. */
@@ -201,14 +216,39 @@ export class Manager extends Emitter {
       uri = undefined;
     }
     this.opts = opts = opts ?? {};
+    // No URL: the reference builds it from `host` / `hostname`, `port` and `secure`, the page's
+    // location filling in what they leave out.
+    if (uri == null) {
+      const loc = globalThis.location;
+      const host = opts.host?.replace(/:\d*$/, "") || opts.hostname || loc?.hostname;
+      const port = opts.port || loc?.port;
+      if (host) uri = ((opts.secure ?? loc?.protocol == "https:") ? "https://" : "http://") + host + (port ? ":" + port : "");
+    }
     this.uri = absolute(uri);
-    this.engine = new Engine(() => this[raw]);
+    this[newEngine]();
     let description;
     const log = logger("socket.io-client:manager");
     const engineLog = logger("engine.io-client:socket");
     this[onRaw] = (kind, value, fromEngine) => {
       (fromEngine ? engineLog : log)?.(kind, value);
-      if (fromEngine) return this.engine.emitReserved(kind, value);
+      const engine = this.engine;
+      if (fromEngine) {
+        engine.emitReserved(kind, value);
+        if (kind === "packet") {
+          engine.emitReserved("heartbeat");
+          if (value.type === "message") engine.emitReserved("data", value.data).emitReserved("message", value.data);
+        }
+        return;
+      }
+      // A new engine is opening: a new `engine` object, as the reference makes one per connection.
+      if (kind === "opening") {
+        if (engine[packets]) this[raw].packetEvents(false, true);
+        this[newEngine]();
+        // The engine's debug log shows the packets received: the core sends them once listened to.
+        if (engineLog) this.engine.on("packet", () => {});
+        return;
+      }
+      if (kind === "ping") engine.emitReserved("ping").emitReserved("pong");
       // Closed for good (after a "close", an "error" or "reconnect_failed"): no longer kept.
       const r = this[raw];
       if (r?.readyState === "closed" && !r.reconnecting) track(this, false);
@@ -219,7 +259,7 @@ export class Manager extends Emitter {
       const why = description;
       description = undefined;
       this.emitReserved("close", value, why);
-      this.engine.emitReserved("close", value, why);
+      engine.emitReserved("close", value, why);
     };
     this[raw] = new RawManager(this.uri, opts, weakly(this));
     // The engine's debug log shows the packets received: the core sends them once listened to.
@@ -228,13 +268,28 @@ export class Manager extends Emitter {
     if (autoConnect(opts)) track(this, true);
   }
 
+  on(event, listener) {
+    // The manager's `packet` (each Socket.IO packet decoded): copied only once someone listens.
+    if (event === "packet" && !this[packets]) {
+      this[packets] = true;
+      this[raw]?.packetEvents(true, false);
+    }
+    return super.on(event, listener);
+  }
+
+  /** A new `engine` object, which reads the RawManager until the next one replaces it. @internal */
+  [newEngine]() {
+    const engine = (this.engine = new Engine(() => (this.engine === engine ? this[raw] : undefined)));
+  }
+
   /** The RawManager, made again (closed, its sockets too) if it was freed. @internal */
   [live]() {
     if (this[raw]) return this[raw];
     // Closed: `autoConnect` is applied by whoever connects (see Socket's constructor).
-    const r = (this[raw] = new RawManager(this.uri, { ...this.opts, autoConnect: false }, weakly(this)));
+    const r = (this[raw] = new RawManager(this.uri, this.opts, weakly(this), true));
     for (const [name, value] of Object.entries(this._settings ?? {})) r.set(name, value);
-    if (this.engine[packets]) r.packetEvents(true);
+    if (this.engine[packets]) r.packetEvents(true, true);
+    if (this[packets]) r.packetEvents(true, false);
     for (const socket of this.#sockets) socket[attach](r);
     return r;
   }
@@ -448,6 +503,27 @@ export class Socket extends Emitter {
     return this.#raw?.recovered ?? false;
   }
 
+  /** The packets the offline buffer holds (copies); assigning an empty array drops them. */
+  get sendBuffer() {
+    return this.#raw?.buffer(false) ?? [];
+  }
+
+  set sendBuffer(packets) {
+    if (!packets?.length) {
+      this.#raw?.clearBuffer(false);
+      this.#buffered.length = 0;
+    }
+  }
+
+  /** The events received before the CONNECT completed (copies); assigning an empty array drops them. */
+  get receiveBuffer() {
+    return this.#raw?.buffer(true) ?? [];
+  }
+
+  set receiveBuffer(events) {
+    if (!events?.length) this.#raw?.clearBuffer(true);
+  }
+
   connect() {
     track(this.io, true);
     this.#live().connect();
@@ -574,5 +650,8 @@ export function io(uri, opts) {
       : (cache[id] ??= new Manager(source, opts));
   return manager.socket(nsp, opts);
 }
+
+// As the reference: `io.Manager`, `io.connect` ... for code that reaches them through `io`.
+Object.assign(io, { Manager, Socket, io, connect: io, protocol });
 
 export { io as connect };

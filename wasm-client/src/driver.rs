@@ -254,6 +254,11 @@ impl<S: Sink> Driver<S> {
         }
     }
 
+    /// How the next polling requests are made (`extraHeaders` ..., read again for each engine).
+    pub(crate) fn set_poll(&self, poll: PollOptions) {
+        self.0.io.borrow_mut().poll = poll;
+    }
+
     /// Turns on the engine's `packet` events (for `io.engine.on("packet")`).
     pub(crate) fn set_packet_events(&self, on: bool) {
         self.0.client.borrow_mut().set_packet_events(on);
@@ -287,11 +292,15 @@ impl<S: Sink> Driver<S> {
 
     fn transmit(&self, engine: EngineId, transmit: Transmit) {
         match transmit {
-            Transmit::WsOpen { url } => match Ws::open(&url, self.callback(Source::Ws(engine))) {
-                Ok(ws) => self.0.io.borrow_mut().ws.push((engine, ws)),
-                // No WebSocket, or a URL the browser refuses: the socket is closed at once.
-                Err(_) => self.0.inputs.borrow_mut().push(engine),
-            },
+            Transmit::WsOpen { url } => {
+                // Not borrowed across the match: its arms borrow `io` mutably.
+                let protocols = self.0.io.borrow().poll.protocols.clone();
+                match Ws::open(&url, &protocols, self.callback(Source::Ws(engine))) {
+                    Ok(ws) => self.0.io.borrow_mut().ws.push((engine, ws)),
+                    // No WebSocket, or a URL the browser refuses: the socket is closed at once.
+                    Err(_) => self.0.inputs.borrow_mut().push(engine),
+                }
+            }
             Transmit::WsSend(frame) => {
                 let io = self.0.io.borrow();
                 if let Some((_, ws)) = io.ws.iter().find(|(e, _)| *e == engine) {

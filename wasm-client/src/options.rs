@@ -12,6 +12,7 @@ use core::time::Duration;
 use js_sys::{Array, Object, Reflect};
 use proto::client::{Client, Config};
 use proto::engine::Transport;
+use proto::engine::client as engine_client;
 use proto::socket::client::{self as socket_client, Auth, SocketOptions};
 use proto::url::{EngineUrl, ServerUrl, UrlError, parse_query};
 use wasm_bindgen::JsCast;
@@ -86,59 +87,9 @@ fn pairs(value: &JsValue) -> Vec<(String, String)> {
 /// Reads the manager's options for the absolute URL `uri` (the ESM wrapper resolves relative
 /// ones against the page, as the reference does).
 pub(crate) fn manager_options(uri: &str, options: &JsValue) -> Result<ManagerOptions, String> {
-    let server = ServerUrl::parse(uri).map_err(|e| {
-        // Static texts: `UrlError`'s Display quotes the scheme with `{:?}`, whose escaping
-        // machinery would cost the bundle kilobytes.
-        String::from(match e {
-            UrlError::UnsupportedScheme(_) => "unsupported URL scheme (use http, https, ws or wss)",
-            UrlError::MissingHost => "the URL has no host",
-            UrlError::InvalidPort => "the URL's port is not a number from 0 to 65535",
-            _ => "the URL is not absolute (scheme://host...)",
-        })
-    })?;
-    let path = get(options, "path").as_string().filter(|p| !p.is_empty());
-    let mut path = String::from(
-        path.as_deref()
-            .unwrap_or(DEFAULT_PATH)
-            .trim_end_matches('/'),
-    );
-    // engine.io-client's `addTrailingSlash`, on by default.
-    let mut trailing_slash = true;
-    read_flag(&mut trailing_slash, options, "addTrailingSlash");
-    if trailing_slash {
-        path.push('/');
-    }
-    // The URL's own query wins over the `query` option, as in engine.io-client.
-    let query = if server.query.is_empty() {
-        let option = get(options, "query");
-        match option.as_string() {
-            Some(text) => parse_query(&text),
-            None => pairs(&option),
-        }
-    } else {
-        server.query.clone()
-    };
-    let mut config = Config::new(EngineUrl {
-        server,
-        path,
-        query,
-    });
-
-    let engine = &mut config.engine;
-    if let Some(list) = get(options, "transports").dyn_ref::<Array>() {
-        // Names this client does not implement (`webtransport`) or transport classes are skipped.
-        engine.transports = list
-            .iter()
-            .filter_map(|t| Transport::from_name(&t.as_string()?))
-            .collect();
-    }
-    read_flag(&mut engine.upgrade, options, "upgrade");
-    read_flag(&mut engine.remember_upgrade, options, "rememberUpgrade");
-    read_flag(&mut engine.try_all_transports, options, "tryAllTransports");
-    if let Some(on) = get(options, "timestampRequests").as_bool() {
-        engine.timestamp_requests = Some(on);
-    }
-
+    let (engine, poll) = engine_options(uri, options)?;
+    let mut config = Config::new(engine.url.clone());
+    config.engine = engine;
     let manager = &mut config.manager;
     read_flag(&mut manager.reconnection, options, "reconnection");
     // Falsy (and `Infinity`): the default.
@@ -172,11 +123,91 @@ pub(crate) fn manager_options(uri: &str, options: &JsValue) -> Result<ManagerOpt
         manager.ack_timeout = Some(t);
     }
     manager.retries = retries(&get(options, "retries"), manager.retries);
-
-    let mut poll = PollOptions::default();
-    read_flag(&mut poll.with_credentials, options, "withCredentials");
-    poll.extra_headers = pairs(&get(options, "extraHeaders"));
     Ok(ManagerOptions { config, poll })
+}
+
+/// Reads what each engine's connection is made of (the URL with `path` and `query`,
+/// `transports`, `upgrade` ..., `extraHeaders`, `withCredentials`): at construction, and again
+/// before each engine opens, as the reference reads `io.opts` on each (re)connection.
+pub(crate) fn engine_options(
+    uri: &str,
+    options: &JsValue,
+) -> Result<(engine_client::Config, PollOptions), String> {
+    let server = ServerUrl::parse(uri).map_err(|e| {
+        // Static texts: `UrlError`'s Display quotes the scheme with `{:?}`, whose escaping
+        // machinery would cost the bundle kilobytes.
+        String::from(match e {
+            UrlError::UnsupportedScheme(_) => "unsupported URL scheme (use http, https, ws or wss)",
+            UrlError::MissingHost => "the URL has no host",
+            UrlError::InvalidPort => "the URL's port is not a number from 0 to 65535",
+            _ => "the URL is not absolute (scheme://host...)",
+        })
+    })?;
+    let path = get(options, "path").as_string().filter(|p| !p.is_empty());
+    let mut path = String::from(
+        path.as_deref()
+            .unwrap_or(DEFAULT_PATH)
+            .trim_end_matches('/'),
+    );
+    // engine.io-client's `addTrailingSlash`, on by default.
+    let mut trailing_slash = true;
+    read_flag(&mut trailing_slash, options, "addTrailingSlash");
+    if trailing_slash {
+        path.push('/');
+    }
+    // The URL's own query wins over the `query` option, as in engine.io-client.
+    let query = if server.query.is_empty() {
+        let option = get(options, "query");
+        match option.as_string() {
+            Some(text) => parse_query(&text),
+            None => pairs(&option),
+        }
+    } else {
+        server.query.clone()
+    };
+    let mut engine = engine_client::Config::new(EngineUrl {
+        server,
+        path,
+        query,
+    });
+    if let Some(list) = get(options, "transports").dyn_ref::<Array>() {
+        // Names this client does not implement (`webtransport`) or transport classes are skipped.
+        engine.transports = list
+            .iter()
+            .filter_map(|t| Transport::from_name(&t.as_string()?))
+            .collect();
+    }
+    read_flag(&mut engine.upgrade, options, "upgrade");
+    read_flag(&mut engine.remember_upgrade, options, "rememberUpgrade");
+    read_flag(&mut engine.try_all_transports, options, "tryAllTransports");
+    if let Some(on) = get(options, "timestampRequests").as_bool() {
+        engine.timestamp_requests = Some(on);
+    }
+    if let Some(name) = get(options, "timestampParam").as_string() {
+        engine.timestamp_param = name;
+    }
+
+    // `transportOptions.polling` / `.websocket` override the options of that transport, as the
+    // reference merges them (`transportOptions: { polling: { extraHeaders } }`, the docs' way).
+    let transport_options = get(options, "transportOptions");
+    let of = |transport: &str, key: &str| {
+        let value = get(&get(&transport_options, transport), key);
+        if value.is_undefined() {
+            get(options, key)
+        } else {
+            value
+        }
+    };
+    let mut poll = PollOptions::default();
+    if let Some(on) = of("polling", "withCredentials").as_bool() {
+        poll.with_credentials = on;
+    }
+    poll.extra_headers = pairs(&of("polling", "extraHeaders"));
+    poll.request_timeout = millis(&of("polling", "requestTimeout"))
+        .filter(|t| !t.is_zero())
+        .map(|t| t.as_secs_f64() * 1e3);
+    poll.protocols = of("websocket", "protocols");
+    Ok((engine, poll))
 }
 
 /// `retries`: a count, `Infinity` for no limit; `otherwise` for anything else.

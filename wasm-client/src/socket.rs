@@ -97,6 +97,10 @@ pub(crate) struct JsSink {
     /// The description of the last `close`: the second argument of the sockets' `disconnect`
     /// events that follow it.
     description: Shared<JsValue>,
+    /// The manager's URL and its options object (`io.opts`), read again before each engine
+    /// opens: applications change it between connections.
+    uri: String,
+    opts: JsValue,
 }
 
 impl JsSink {
@@ -218,7 +222,12 @@ impl Sink for JsSink {
     fn deliver(driver: &Driver<Self>, event: Event) {
         let sink = driver.sink();
         match event {
+            Event::Manager(socket_client::Event::Open) => {
+                raw_manager::engine_open(driver);
+                sink.manager("open", &JsValue::UNDEFINED, false);
+            }
             Event::Manager(event) => deliver_manager(sink, event),
+            Event::EngineOpening => raw_manager::engine_opening(driver),
             Event::Ping => sink.manager("ping", &JsValue::UNDEFINED, false),
             Event::Upgrading => sink.manager("upgrading", &JsValue::UNDEFINED, true),
             Event::Upgrade(transport) => {
@@ -292,6 +301,7 @@ fn deliver_manager(sink: &JsSink, event: socket_client::Event) {
             sink.socket(socket, "disconnect", &reason.as_str().into(), &description)
         }
         E::AuthRequest { socket } => sink.socket(socket, "auth", none, none),
+        E::Packet(p) => sink.manager("packet", &raw_socket::packet_object(&p, true), false),
         E::Event { socket, args, id } => match decode(&args) {
             Ok(args) => {
                 let id = id.map_or(JsValue::UNDEFINED, |id| JsValue::from(id.0 as f64));

@@ -104,3 +104,50 @@ fn each_way_an_engine_is_lost_has_the_reference_description() {
     c.handle_timeout(at(60_000));
     assert_eq!(descriptions_and_close(&mut c), (vec![], true));
 }
+
+/// With deferred opens, a reconnection reports `reconnect_attempt`, then [`Event::EngineOpening`],
+/// and the engine opens only on [`Client::open_engine`], with the configuration set then (the
+/// reference reads `io.opts` as it opens: a `reconnect_attempt` listener can change the query).
+#[test]
+fn a_deferred_open_reads_the_configuration_set_after_reconnect_attempt() {
+    let (mut c, id) = open(Transport::Polling);
+    c.set_deferred_open(true);
+    c.handle_poll_response(at(2), id, Err(TransportError::HttpStatus(400)));
+    while c.poll_event().is_some() {}
+    while c.poll_transmit().is_some() {}
+    let due = c.poll_timeout().unwrap();
+    c.handle_timeout(due);
+    let events: Vec<Event> = core::iter::from_fn(|| c.poll_event()).collect();
+    assert!(matches!(
+        events.as_slice(),
+        [
+            Event::Manager(socket_client::Event::ReconnectAttempt(1)),
+            Event::EngineOpening
+        ]
+    ));
+    assert!(c.poll_transmit().is_none(), "nothing opens before open_engine");
+    assert!(c.engine().is_none());
+
+    let mut config = c.engine_config().clone();
+    config.url.query = vec![("token".to_string(), "new".to_string())];
+    c.set_engine_config(config);
+    c.open_engine(due);
+    match c.poll_transmit() {
+        Some((_, Transmit::PollGet { url })) => assert!(url.contains("&token=new&"), "{url}"),
+        other => panic!("expected the new engine's GET, got {other:?}"),
+    }
+    c.open_engine(due);
+    assert!(c.poll_transmit().is_none(), "one engine per EngineOpening");
+}
+
+/// `engine.close()`: the manager hears a forced close and reconnects.
+#[test]
+fn closing_the_engine_is_a_forced_close_the_manager_reconnects_after() {
+    let (mut c, _) = open(Transport::WebSocket);
+    c.close_engine(at(2));
+    let events: Vec<Event> = core::iter::from_fn(|| c.poll_event()).collect();
+    assert!(events.contains(&Event::Manager(socket_client::Event::Close(
+        CloseReason::ForcedClose
+    ))));
+    assert!(c.manager().is_reconnecting());
+}

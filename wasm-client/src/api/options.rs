@@ -142,6 +142,7 @@ impl Options {
         let poll = PollOptions {
             with_credentials: self.with_credentials,
             extra_headers: self.extra_headers.clone(),
+            ..PollOptions::default()
         };
         (config, poll)
     }

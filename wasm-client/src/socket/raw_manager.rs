@@ -27,10 +27,20 @@ pub struct JsManager {
 #[wasm_bindgen(js_class = RawManager)]
 impl JsManager {
     /// A manager for the absolute URL `uri` with socket.io-client's options; `on_event(kind,
-    /// value, fromEngine)` hears the manager's and the engine's events.
+    /// value, fromEngine)` hears the manager's and the engine's events. `opts` is kept: each
+    /// engine after the first reads it again, as the reference reads `io.opts` on each
+    /// reconnection. `closed` overrides `autoConnect` (a manager made again after being freed).
     #[wasm_bindgen(constructor)]
-    pub fn new(uri: &str, opts: &JsValue, on_event: Function) -> Result<JsManager, JsError> {
-        let options = options::manager_options(uri, opts).map_err(|e| JsError::new(&e))?;
+    pub fn new(
+        uri: &str,
+        opts: JsValue,
+        on_event: Function,
+        closed: Option<bool>,
+    ) -> Result<JsManager, JsError> {
+        let mut options = options::manager_options(uri, &opts).map_err(|e| JsError::new(&e))?;
+        if closed == Some(true) {
+            options.config.manager.auto_connect = false;
+        }
         if let Some(name) = crate::missing_global(&options.config.engine.transports) {
             let mut text = String::from("sockeye: this environment has no global ");
             text.push_str(name);
@@ -50,10 +60,12 @@ impl JsManager {
             next_tag: Cell::new(0),
             pending_description: Shared::new(JsValue::UNDEFINED),
             description: Shared::new(JsValue::UNDEFINED),
+            uri: String::from(uri),
+            opts,
         };
-        Ok(JsManager {
-            driver: Driver::new(options.config, options.poll, sink),
-        })
+        let driver = Driver::new(options.config, options.poll, sink);
+        driver.command(|c, _| c.set_deferred_open(true));
+        Ok(JsManager { driver })
     }
 
     /// The defaults of the options the wrapper reads itself (`path`, `autoConnect`, the
@@ -125,6 +137,26 @@ impl JsManager {
         })
     }
 
+    /// The engine's `readyState`: `"opening"`, `"open"`, `"closing"` or `"closed"` (also when
+    /// there is none).
+    #[wasm_bindgen(getter, js_name = engineState)]
+    pub fn engine_state(&self) -> JsValue {
+        use proto::engine::client::State;
+        JsValue::from_str(match self.driver.read(|c| c.engine().map(|(_, s)| s.state())) {
+            Some(State::Opening) => "opening",
+            Some(State::Open) => "open",
+            Some(State::Closing) => "closing",
+            _ => "closed",
+        })
+    }
+
+    /// `engine.close()`: closes the engine with a `forced close`; the manager reconnects as it
+    /// does after any lost transport.
+    #[wasm_bindgen(js_name = closeEngine)]
+    pub fn close_engine(&self) {
+        self.driver.with(|c, now| c.close_engine(now));
+    }
+
     /// The engine's session id, once its handshake arrived.
     #[wasm_bindgen(getter)]
     pub fn sid(&self) -> JsValue {
@@ -168,10 +200,15 @@ impl JsManager {
         self.driver.read(|c| c.manager().is_reconnecting())
     }
 
-    /// Turns the engine's `packet` events on (the wrapper does once something listens).
+    /// Turns the engine's `packet` events on or off (`engine` true), or the manager's (the
+    /// wrapper does once something listens).
     #[wasm_bindgen(js_name = packetEvents)]
-    pub fn packet_events(&self, on: bool) {
-        self.driver.set_packet_events(on);
+    pub fn packet_events(&self, on: bool, engine: bool) {
+        if engine {
+            self.driver.set_packet_events(on);
+        } else {
+            self.driver.command(|c, _| c.set_socket_packet_events(on));
+        }
     }
 
     /// Drops the transports without a word to the server (`closeOnBeforeunload`).
@@ -179,4 +216,34 @@ impl JsManager {
     pub fn drop_transports(&self) {
         self.driver.drop_transports();
     }
+}
+
+/// The engine completed its handshake: its `handshake` (the open packet's data) and `open`
+/// events, which come before the manager's `open` (the reference's order).
+pub(super) fn engine_open(driver: &Driver<JsSink>) {
+    let mut json = String::new();
+    driver.read(|c| {
+        if let Some(h) = c.engine().and_then(|(_, s)| s.handshake()) {
+            h.encode(&mut json);
+        }
+    });
+    let sink = driver.sink();
+    let data = crate::js::json_parse(&json, &JsValue::UNDEFINED).unwrap_or(JsValue::UNDEFINED);
+    sink.manager("handshake", &data, true);
+    sink.manager("open", &JsValue::UNDEFINED, true);
+}
+
+/// The manager wants a new engine: the wrapper makes its new `engine` object (`opening`), then
+/// the options are read again from `io.opts` (as the reference reads them on each open, so that
+/// a `reconnect_attempt` or `connect_error` listener can change the query, the headers or the
+/// transports) and the engine opens.
+pub(super) fn engine_opening(driver: &Driver<JsSink>) {
+    let sink = driver.sink();
+    sink.manager("opening", &JsValue::UNDEFINED, false);
+    // The URL parsed once already: this cannot fail.
+    if let Ok((config, poll)) = options::engine_options(&sink.uri, &sink.opts) {
+        driver.set_poll(poll);
+        driver.command(|c, _| c.set_engine_config(config));
+    }
+    driver.with(|c, now| c.open_engine(now));
 }

@@ -4,7 +4,7 @@ use core::time::Duration;
 
 use js_sys::{Array, Function};
 use proto::socket::client::{EmitError, SocketId};
-use proto::socket::packet::AckId;
+use proto::socket::packet::{AckId, Packet, PacketData};
 use wasm_bindgen::prelude::*;
 
 use super::queue::{Op, Refused, refused_error, reserved, submit};
@@ -111,11 +111,70 @@ impl JsSocket {
         self.driver.read(|c| c.manager().is_active(self.id))
     }
 
+    /// The reference's `sendBuffer` (`receive` false): the packets of the offline buffer as
+    /// `{ type, data, id }`, `data` the arguments with the event name first; or its
+    /// `receiveBuffer` (`receive` true): the arguments of each event received before the
+    /// CONNECT completed. Copies: changing them changes nothing.
+    pub fn buffer(&self, receive: bool) -> Array {
+        let out = Array::new();
+        self.driver.read(|c| {
+            let m = c.manager();
+            if receive {
+                for (args, _) in m.receive_buffer(self.id) {
+                    out.push(&convert::decode(args.text(), args.attachments()).unwrap_or_default());
+                }
+            } else {
+                for packet in m.send_buffer(self.id) {
+                    out.push(&packet_object(packet, false));
+                }
+            }
+        });
+        out
+    }
+
+    /// Empties the send buffer (`receive` false: `socket.sendBuffer = []`) or the receive
+    /// buffer.
+    #[wasm_bindgen(js_name = clearBuffer)]
+    pub fn clear_buffer(&self, receive: bool) {
+        self.driver.with(|c, _| {
+            if receive {
+                c.clear_receive_buffer(self.id);
+            } else {
+                c.clear_send_buffer(self.id);
+            }
+        });
+    }
+
     /// Whether the last connection recovered the previous session.
     #[wasm_bindgen(getter)]
     pub fn recovered(&self) -> bool {
         self.driver.read(|c| c.manager().is_recovered(self.id))
     }
+}
+
+/// A Socket.IO packet as the reference's parser gives it: `{ type, data, id }`, `data` the
+/// arguments (the event name first) or the CONNECT / CONNECT_ERROR object, and with `nsp` the
+/// namespace too (the manager's `packet` event; the send buffer's packets have none).
+pub(super) fn packet_object(packet: &Packet, nsp: bool) -> JsValue {
+    let object: JsValue = js_sys::Object::new().into();
+    crate::js::set(&object, "type", &(packet.packet_type() as u8).into());
+    if nsp {
+        crate::js::set(&object, "nsp", &packet.nsp.as_str().into());
+    }
+    let data = match &packet.data {
+        PacketData::Event { args, .. } | PacketData::Ack { args, .. } => {
+            convert::decode(args.text(), args.attachments())
+        }
+        PacketData::Connect(Some(json)) | PacketData::ConnectError(json) => {
+            crate::js::json_parse(json, &JsValue::UNDEFINED)
+        }
+        _ => Ok(JsValue::UNDEFINED),
+    };
+    crate::js::set(&object, "data", &data.unwrap_or_default());
+    if let Some(id) = packet.ack_id() {
+        crate::js::set(&object, "id", &(id.0 as f64).into());
+    }
+    object
 }
 
 /// A value `JSON.stringify` threw, as a `JsError` with its message.

@@ -26,6 +26,12 @@ extern "C" {
     /// The global `fetch` (window, worker or Node.js), read when called.
     #[wasm_bindgen(js_name = fetch, catch)]
     fn fetch(url: &str, init: &Object) -> Result<Promise, JsValue>;
+    /// `AbortSignal.timeout(ms)`.
+    #[wasm_bindgen(js_namespace = AbortSignal, js_name = timeout)]
+    fn signal_timeout(ms: f64) -> JsValue;
+    /// `AbortSignal.any(signals)`.
+    #[wasm_bindgen(js_namespace = AbortSignal, js_name = any)]
+    fn signal_any(signals: &js_sys::Array) -> JsValue;
 }
 
 /// What every request shares: the options that shape the HTTP request.
@@ -37,6 +43,11 @@ pub(crate) struct PollOptions {
     pub(crate) with_credentials: bool,
     /// `extraHeaders`: added to every request.
     pub(crate) extra_headers: Vec<(String, String)>,
+    /// `requestTimeout` in milliseconds: a request not answered by then fails (none by default).
+    pub(crate) request_timeout: Option<f64>,
+    /// The WebSocket's `protocols` (a string or an array, `undefined` for none): not a polling
+    /// option, kept here with the other options of the requests the driver makes.
+    pub(crate) protocols: JsValue,
 }
 
 /// A request in flight, with the callback that hears its current step.
@@ -86,7 +97,12 @@ impl Request {
         };
         js::set(&init, "credentials", &JsValue::from_str(credentials));
         if let Some(c) = &controller {
-            js::set(&init, "signal", &c.signal());
+            let signal: JsValue = c.signal().into();
+            let signal = match options.request_timeout {
+                Some(ms) => signal_any(&js_sys::Array::of2(&signal, &signal_timeout(ms))),
+                None => signal,
+            };
+            js::set(&init, "signal", &signal);
         }
         // A synchronous failure (no `fetch` at all) settles the same way, one tick later.
         let promise = fetch(url, &init).unwrap_or_else(|e| Promise::reject(&e));

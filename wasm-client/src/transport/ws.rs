@@ -24,8 +24,9 @@ extern "C" {
     /// The global `WebSocket`, with just what this module uses: `send` takes text and binary
     /// alike (one binding for both).
     type WebSocket;
+    /// `new WebSocket(url, protocols)`; `protocols` may be `undefined` (none).
     #[wasm_bindgen(constructor, catch)]
-    fn new(url: &str) -> Result<WebSocket, JsValue>;
+    fn new(url: &str, protocols: &JsValue) -> Result<WebSocket, JsValue>;
     #[wasm_bindgen(method, catch)]
     fn send(this: &WebSocket, data: &JsValue) -> Result<(), JsValue>;
     #[wasm_bindgen(method)]
@@ -81,8 +82,8 @@ pub(crate) struct Ws {
 impl Ws {
     /// Opens `url`; `listener` hears every event until the socket is dropped. Fails when the
     /// browser refuses the URL (a syntax error, a blocked port) or has no `WebSocket`.
-    pub(crate) fn open(url: &str, listener: Callback) -> Result<Ws, JsValue> {
-        let socket = WebSocket::new(url)?;
+    pub(crate) fn open(url: &str, protocols: &JsValue, listener: Callback) -> Result<Ws, JsValue> {
+        let socket = WebSocket::new(url, protocols)?;
         // Plain property sets: one binding for all of them rather than a typed setter each.
         js::set(&socket, "binaryType", &JsValue::from_str("arraybuffer"));
         for handler in HANDLERS {

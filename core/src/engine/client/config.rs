@@ -29,6 +29,9 @@ pub struct Config {
     /// When the first transport fails before the handshake, try the next one in `transports`
     /// instead of closing. Default `false`.
     pub try_all_transports: bool,
+    /// The name of the cache-busting query parameter (the reference's `timestampParam`). Default
+    /// `"t"`.
+    pub timestamp_param: alloc::string::String,
 }
 
 impl Config {
@@ -42,6 +45,7 @@ impl Config {
             prior_websocket_success: false,
             timestamp_requests: None,
             try_all_transports: false,
+            timestamp_param: alloc::string::String::from("t"),
         }
     }
 }

@@ -29,19 +29,24 @@ impl Session {
         self.ws = Ws::Connecting;
         let timestamp =
             (self.config.timestamp_requests == Some(true)).then(|| self.next_timestamp());
-        let url = self
-            .config
-            .url
-            .request(Transport::WebSocket, self.sid(), timestamp.as_deref());
+        let param = &self.config.timestamp_param;
+        let url = self.config.url.request_with(
+            Transport::WebSocket,
+            self.sid(),
+            timestamp.as_deref().map(|t| (param.as_str(), t)),
+        );
         self.transmits.push_back(Transmit::WsOpen { url });
     }
 
     pub(super) fn polling_url(&mut self) -> String {
         let timestamp =
             (self.config.timestamp_requests != Some(false)).then(|| self.next_timestamp());
-        self.config
-            .url
-            .request(Transport::Polling, self.sid(), timestamp.as_deref())
+        let param = &self.config.timestamp_param;
+        self.config.url.request_with(
+            Transport::Polling,
+            self.sid(),
+            timestamp.as_deref().map(|t| (param.as_str(), t)),
+        )
     }
 
     /// A unique cache-busting token per request.

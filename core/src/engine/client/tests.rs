@@ -135,6 +135,23 @@ fn timestamp_requests_option() {
     assert_eq!(transmits(&mut s), [get(POLL)]);
 }
 
+/// `timestampParam`: the token under another name, which a query pair of that name gives way to.
+#[test]
+fn timestamp_param_option() {
+    let mut c = config();
+    c.timestamp_requests = Some(true);
+    c.transports = vec![Transport::WebSocket];
+    c.timestamp_param = "ts".into();
+    c.url.query = vec![("ts".into(), "mine".into()), ("t".into(), "kept".into())];
+    let mut s = Session::new(ms(0), c, 42);
+    assert_eq!(
+        transmits(&mut s),
+        [Transmit::WsOpen {
+            url: alloc::format!("{WS}&ts=lTSo9Y_")
+        }]
+    );
+}
+
 #[test]
 fn websocket_only_handshake_ignores_upgrades() {
     let mut c = plain(true);

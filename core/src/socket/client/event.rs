@@ -107,6 +107,8 @@ pub enum Event {
     Error(ConnectionError),
     /// The engine closed (manager `close`).
     Close(CloseReason),
+    /// A packet arrived (manager `packet`); only after [`Manager::set_packet_events`](super::Manager::set_packet_events).
+    Packet(crate::socket::packet::Packet),
     /// A reconnection attempt starts (manager `reconnect_attempt`), numbered from 1.
     ReconnectAttempt(u32),
     /// Reconnected after this many attempts (manager `reconnect`).

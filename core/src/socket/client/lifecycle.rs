@@ -38,7 +38,12 @@ impl Manager {
             Message::Binary(bytes) => self.decoder.decode_binary(bytes),
         };
         match status {
-            Ok(Status::Complete(packet)) => self.on_packet(now, packet),
+            Ok(Status::Complete(packet)) => {
+                if self.packet_events {
+                    self.events.push_back(Event::Packet(packet.clone()));
+                }
+                self.on_packet(now, packet)
+            }
             Ok(Status::Partial { .. }) => {}
             Err(_) => self.on_close(now, CloseReason::ParseError, true),
         }

@@ -177,6 +177,8 @@ pub struct Manager {
     next_handle: u64,
     commands: Fifo<EngineCommand>,
     events: Fifo<Event>,
+    /// [`Manager::set_packet_events`].
+    packet_events: bool,
 }
 
 impl Manager {
@@ -200,6 +202,7 @@ impl Manager {
             next_handle: 0,
             commands: Fifo::default(),
             events: Fifo::default(),
+            packet_events: false,
         };
         if manager.config.auto_connect {
             manager.open(now);
@@ -270,6 +273,45 @@ impl Manager {
         self.sockets
             .get(socket.0)
             .map_or(0, |s| s.send_buffer.len())
+    }
+
+    /// Reports every packet decoded from the server as [`Event::Packet`] (the reference
+    /// manager's `packet` event), before what it causes. Off by default: it copies every packet.
+    pub fn set_packet_events(&mut self, on: bool) {
+        self.packet_events = on;
+    }
+
+    /// The packets in the socket's offline send buffer, oldest first (the reference's
+    /// `socket.sendBuffer`).
+    pub fn send_buffer(&self, socket: SocketId) -> impl Iterator<Item = &Packet> {
+        self.sockets
+            .get(socket.0)
+            .into_iter()
+            .flat_map(|s| s.send_buffer.iter())
+    }
+
+    /// Drops what the socket's offline send buffer holds (the reference's `socket.sendBuffer =
+    /// []`). Their acknowledgements stay awaited, as the reference's do: a deadline still fails them.
+    pub fn clear_send_buffer(&mut self, socket: SocketId) {
+        if let Some(s) = self.sockets.get_mut(socket.0) {
+            s.send_buffer.take();
+        }
+    }
+
+    /// The events received before the socket's CONNECT completed, oldest first, with the ack id
+    /// each asks for (the reference's `socket.receiveBuffer`).
+    pub fn receive_buffer(&self, socket: SocketId) -> impl Iterator<Item = (&Args, Option<AckId>)> {
+        self.sockets
+            .get(socket.0)
+            .into_iter()
+            .flat_map(|s| s.receive_buffer.iter().map(|r| (&r.args, r.id)))
+    }
+
+    /// Drops the events received before the socket's CONNECT completed (`socket.receiveBuffer = []`).
+    pub fn clear_receive_buffer(&mut self, socket: SocketId) {
+        if let Some(s) = self.sockets.get_mut(socket.0) {
+            s.receive_buffer.take();
+        }
     }
 
     // ---- outputs ----

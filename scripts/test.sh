@@ -72,6 +72,8 @@ step "layout: no import cycle between a crate's files, no file over 1,000 lines 
   node scripts/check-layout.mjs --quiet
 step "the scripts' own tests (the layout check, the benchmarks' load gate)" \
   node --test scripts/check-layout.test.mjs scripts/lib/benchmarks.test.cjs
+step "tsc --strict -p tests/types (the package's TypeScript declarations, used as socket.io's TypeScript guide does)" \
+  node_modules/.bin/tsc -p tests/types
 step "cargo fmt --all -- --check" cargo fmt --all -- --check
 step "cargo clippy --workspace --all-targets (and sockeye-server with jemalloc, without default features)" clippy_native
 step "cargo clippy --target wasm32-unknown-unknown (core and client; the npm build; the rust-api feature)" clippy_wasm
@@ -86,8 +88,8 @@ step "the browser client's own tests in headless Chromium, against both servers 
 step "the npm package's browser client into pkg/ (scripts/build-client.sh)" bash scripts/build-client.sh pkg
 step "the Yew demo into www/yew/ (scripts/build-yew.sh), its fmt and clippy" yew_demo
 step "node --test tests/browser/ (the npm package in Chromium against both servers; no leaks)" browser_tests
-step "node --test tests/e2e/ tests/package/ (Chromium: the chat demo, the Yew demo, the npm package)" \
-  node --test tests/e2e/ tests/package/
+step "node --test tests/e2e/ tests/package/ tests/types/ (Chromium: the chat demo, the Yew demo, the npm package; its declarations against its exports)" \
+  node --test tests/e2e/ tests/package/ tests/types/
 step "publishing: cargo package with verification, cargo doc -D warnings, rust-version, the npm tarball, CHANGELOG (scripts/check-publish.sh)" \
   bash scripts/check-publish.sh
 step "the unit, property and integration tests (cargo nextest run --workspace)" unit_tests

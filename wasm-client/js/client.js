@@ -63,12 +63,18 @@ function track(manager, open) {
 // the callback itself alive forever. So the driver gets a forwarder that holds its target only
 // weakly, made here (a closure made in a constructor would keep the constructor's `this` through
 // its scope); the target keeps its own handler, under this key. While open, a manager is kept by
-// `openManagers`; once closed, by the application's references, if any.
+// `openManagers`; once closed, by `settling` until its driver has nothing in flight, then by the
+// application's references, if any.
 const onRaw = Symbol("onRaw");
+// Closed managers whose driver still has something in flight (the DISCONNECT's POST, an aborted
+// poll, a closing WebSocket), until the driver says it settled. Were such a manager collected
+// first, the `settled` event that frees its handles would reach no one, and the driver would wait
+// for the collector to finalize the handles.
+const settling = new Set();
 // A manager closed for good frees its wasm handles (RawManager, RawSockets) at once, rather than
 // when the collector gets round to them (their finalizers run on JS heap pressure, which the wasm
-// memory they hold does not add to): the driver says so with an `idle` event, and the handles are
-// freed once out of that call (wasm-bindgen refuses to free an object in use). The manager keeps
+// memory they hold does not add to): the driver says so with a `settled` event (nothing in flight)
+// saying it is idle, and the handles are freed once out of that call (wasm-bindgen refuses to free an object in use). The manager keeps
 // what it takes to make equal ones (its options and setters' values, its sockets in creation
 // order), and the next command makes them again, closed; getters answer "closed" meanwhile.
 // `raw` is the manager's live RawManager, or undefined once freed; `live` makes it again.
@@ -251,8 +257,14 @@ export class Manager extends Emitter {
       if (kind === "ping") engine.emitReserved("ping").emitReserved("pong");
       // Closed for good (after a "close", an "error" or "reconnect_failed"): no longer kept.
       const r = this[raw];
-      if (r?.readyState === "closed" && !r.reconnecting) track(this, false);
-      if (kind === "idle") return void queueMicrotask(() => this.#free());
+      if (r?.readyState === "closed" && !r.reconnecting) {
+        track(this, false);
+        settling.add(this);
+      }
+      if (kind === "settled") {
+        settling.delete(this);
+        return void (value && queueMicrotask(() => this.#free()));
+      }
       // What closed the engine (the reference's `description`), just before its "close".
       if (kind === "closeDescription") return void (description = value);
       if (kind !== "close") return this.emitReserved(kind, value);

@@ -1,4 +1,8 @@
 // Types of the `sockeye` package: socket.io-client 4.8's API.
+//
+// Type-checked by `tsc --strict` over tests/types/typed-events.ts (the typed-events patterns of
+// socket.io's TypeScript guide), and checked against the built package's exports and members by
+// tests/types/declarations.test.mjs: only what the JS has is declared as a value.
 
 /** The Socket.IO protocol revision. */
 export declare const protocol: 5;
@@ -23,37 +27,91 @@ export interface DefaultEventsMap {
 export type EventNames<Map extends EventsMap> = keyof Map & (string | symbol);
 export type EventParams<Map extends EventsMap, Ev extends EventNames<Map>> = Parameters<Map[Ev]>;
 
-type Last<T extends unknown[]> = T extends [...unknown[], infer L] ? L : never;
-type AllButLast<T extends unknown[]> = T extends [...infer H, unknown] ? H : unknown[];
-type FirstArg<T> = T extends (arg: infer A, ...rest: never[]) => unknown ? A : never;
+/** The event names `emit` refuses (it throws): the protocol keeps them for its own events. */
+export type ReservedEventName =
+  | "connect"
+  | "connect_error"
+  | "disconnect"
+  | "disconnecting"
+  | "newListener"
+  | "removeListener";
 
-/** Listener signatures with an `Error` first in acknowledgement callbacks (`timeout()`). */
-type PrependTimeoutError<T extends unknown[]> = {
-  [K in keyof T]: T[K] extends (...args: infer P) => infer R ? (err: Error, ...args: P) => R : T[K];
-};
+type IsAny<T> = 0 extends 1 & T ? true : false;
+
+/**
+ * The listener of `Ev`: a reserved event's own signature, else the map's. When neither names it
+ * (`Ev` still generic in the caller's code), an untyped listener rather than `never`.
+ */
+type ListenerOf<Reserved, Listen, Ev> = [
+  Ev extends keyof Reserved ? Reserved[Ev] : Ev extends keyof Listen ? Listen[Ev] : never,
+] extends [infer L]
+  ? [L] extends [never]
+    ? (...args: any[]) => void
+    : L
+  : never;
+
+/**
+ * Marks an acknowledgement callback decorated by `timeout()`, keeping the arguments the server
+ * sends (after the error), so that `emitWithAck` resolves to the first of them. Types only: no
+ * such property exists, and a callback need not have it.
+ */
+declare const timeoutAck: unique symbol;
+
+/** An acknowledgement callback once `timeout()` applies: an `Error` first (`null` on success). */
+type WithTimeoutError<F> = typeof timeoutAck extends keyof F
+  ? F
+  : F extends (...args: infer P) => infer R
+    ? ((err: Error, ...args: P) => R) & { readonly [timeoutAck]?: P }
+    : F;
+
+/** The arguments the server acknowledges with, for an acknowledgement callback `F`. */
+type AckArgs<F> = typeof timeoutAck extends keyof F
+  ? Exclude<F[typeof timeoutAck], undefined>
+  : F extends (...args: infer P) => any
+    ? P
+    : any[];
+
+/** What `emitWithAck` resolves to: the first argument of the acknowledgement. */
+type AckValue<F> =
+  IsAny<F> extends true
+    ? any
+    : AckArgs<F> extends []
+      ? undefined
+      : AckArgs<F> extends [infer A, ...any[]]
+        ? A
+        : AckArgs<F> extends [(infer A)?, ...any[]]
+          ? A | undefined
+          : any;
+
+/** The last element of a parameter list (`any` when it is not a tuple: the untyped map). */
+type Last<T extends any[]> = T extends [...any[], infer L] ? L : any;
+/** A parameter list without its last element (the acknowledgement). */
+type AllButLast<T extends any[]> = T extends [...infer H, any] ? H : any[];
+
+/**
+ * A map whose acknowledgement callbacks take an `Error` first, as after `socket.timeout(ms)`:
+ * `socket.timeout(5000).emit("hello", (err, value) => ...)`.
+ */
 export type DecorateAcknowledgements<Map> = {
   [K in keyof Map]: Map[K] extends (...args: infer P) => infer R
-    ? (...args: PrependTimeoutError<P>) => R
+    ? (...args: { [I in keyof P]: WithTimeoutError<P[I]> }) => R
     : Map[K];
 };
 
 /** A minimal event emitter (@socket.io/component-emitter's API). */
-declare class Emitter<
-  ListenEvents extends EventsMap,
-  EmitEvents extends EventsMap,
-  ReservedEvents extends EventsMap = {},
-> {
-  on<Ev extends EventNames<ListenEvents & ReservedEvents>>(
+declare class Emitter<ListenEvents extends EventsMap, ReservedEvents extends EventsMap = {}> {
+  on<Ev extends EventNames<ListenEvents> | EventNames<ReservedEvents>>(
     event: Ev,
-    listener: (ListenEvents & ReservedEvents)[Ev],
+    listener: ListenerOf<ReservedEvents, ListenEvents, Ev>,
   ): this;
-  once<Ev extends EventNames<ListenEvents & ReservedEvents>>(
+  once<Ev extends EventNames<ListenEvents> | EventNames<ReservedEvents>>(
     event: Ev,
-    listener: (ListenEvents & ReservedEvents)[Ev],
+    listener: ListenerOf<ReservedEvents, ListenEvents, Ev>,
   ): this;
-  off<Ev extends EventNames<ListenEvents & ReservedEvents>>(
+  /** Removes `listener`, every listener of `event` without one, every listener without both. */
+  off<Ev extends EventNames<ListenEvents> | EventNames<ReservedEvents>>(
     event?: Ev,
-    listener?: (ListenEvents & ReservedEvents)[Ev],
+    listener?: ListenerOf<ReservedEvents, ListenEvents, Ev>,
   ): this;
   addEventListener: this["on"];
   removeListener: this["off"];
@@ -64,15 +122,15 @@ declare class Emitter<
     event: Ev,
     ...args: EventParams<ReservedEvents, Ev>
   ): this;
-  listeners<Ev extends EventNames<ListenEvents & ReservedEvents>>(
+  listeners<Ev extends EventNames<ListenEvents> | EventNames<ReservedEvents>>(
     event: Ev,
-  ): (ListenEvents & ReservedEvents)[Ev][];
+  ): ListenerOf<ReservedEvents, ListenEvents, Ev>[];
   hasListeners(event: string): boolean;
 }
 
 /** An `Error` with the server's `data` (`connect_error` from a middleware's `next(err)`). */
 export interface ExtendedError extends Error {
-  data?: unknown;
+  data?: any;
 }
 
 export declare namespace Socket {
@@ -109,7 +167,27 @@ export interface SocketOptions {
   ackTimeout?: number;
 }
 
+/** A transport's name, as `transports` lists them. */
+export type TransportName = "polling" | "websocket" | "webtransport";
+
+/** Options of one transport (`transportOptions`), over the connection's own. */
+export interface TransportOptions {
+  /** Headers added to this transport's requests. */
+  extraHeaders?: { [header: string]: string };
+  /** Query parameters added to this transport's requests. */
+  query?: { [key: string]: string | number | boolean };
+  [option: string]: unknown;
+}
+
 export interface ManagerOptions {
+  /** The server's host name, over the URL's (`hostname` too). */
+  host?: string;
+  /** The server's host name, over the URL's. */
+  hostname?: string;
+  /** The server's port, over the URL's. */
+  port?: string | number;
+  /** Whether to connect with TLS (`https:`, `wss:`), over the URL's scheme. */
+  secure?: boolean;
   /** Engine.IO path. Default "/socket.io". */
   path?: string;
   /** Whether `path` gets a trailing slash. Default true. */
@@ -117,7 +195,9 @@ export interface ManagerOptions {
   /** Query parameters sent with every request. */
   query?: string | { [key: string]: string | number | boolean };
   /** Transports in order of preference. Default ["polling", "websocket"]. */
-  transports?: ("polling" | "websocket" | "webtransport")[];
+  transports?: TransportName[];
+  /** Options of each transport, over these (`{ polling: { extraHeaders } }`). */
+  transportOptions?: { [transport: string]: TransportOptions };
   /** Upgrade from long-polling to WebSocket. Default true. */
   upgrade?: boolean;
   /** Open on WebSocket directly when the last WebSocket worked. Default false. */
@@ -136,6 +216,8 @@ export interface ManagerOptions {
   randomizationFactor?: number;
   /** Connection timeout in milliseconds, or false for none. Default 20000. */
   timeout?: number | false;
+  /** Timeout of one long-polling request, in milliseconds. Default: none. */
+  requestTimeout?: number;
   /** Connect on creation. Default true. */
   autoConnect?: boolean;
   /** Always create a new manager (no multiplexing). Default false. */
@@ -146,16 +228,35 @@ export interface ManagerOptions {
   withCredentials?: boolean;
   /** Headers added to long-polling requests (browsers cannot add any to a WebSocket). */
   extraHeaders?: { [header: string]: string };
-  /** Add a cache-busting `t` parameter to every request (default: polling only). */
+  /** Add a cache-busting parameter to every request (default: polling only). */
   timestampRequests?: boolean;
+  /** The name of the cache-busting parameter. Default "t". */
+  timestampParam?: string;
+  /** WebSocket subprotocols (the `WebSocket` constructor's second argument). */
+  protocols?: string | string[];
   /** Drop the connection silently when the page unloads. Default false. */
   closeOnBeforeunload?: boolean;
+}
+
+/** A Socket.IO packet, as the manager's `packet` event gives it (socket.io-parser's shape). */
+export interface Packet {
+  /** CONNECT 0, DISCONNECT 1, EVENT 2, ACK 3, CONNECT_ERROR 4, BINARY_EVENT 5, BINARY_ACK 6. */
+  type: 0 | 1 | 2 | 3 | 4 | 5 | 6;
+  /** The namespace. */
+  nsp: string;
+  data?: any;
+  /** The acknowledgement id. */
+  id?: number;
+  /** The binary attachments announced. */
+  attachments?: number;
 }
 
 export interface ManagerReservedEvents {
   open: () => void;
   error: (err: Error) => void;
   ping: () => void;
+  /** Every Socket.IO packet received, decoded. */
+  packet: (packet: Packet) => void;
   close: (reason: string, description?: DisconnectDescription) => void;
   reconnect_failed: () => void;
   reconnect_attempt: (attempt: number) => void;
@@ -163,37 +264,74 @@ export interface ManagerReservedEvents {
   reconnect: (attempt: number) => void;
 }
 
-/** An Engine.IO packet, as the engine's `packet` event gives it. */
+/** An Engine.IO packet, as the engine's `packet` and `packetCreate` events give it. */
 export interface EnginePacket {
   type: "open" | "close" | "ping" | "pong" | "message" | "upgrade" | "noop";
   data?: string | ArrayBuffer;
 }
 
+/** The Engine.IO handshake (the OPEN packet's data), as the engine's `handshake` event gives it. */
+export interface HandshakeData {
+  sid: string;
+  upgrades: string[];
+  pingInterval: number;
+  pingTimeout: number;
+  maxPayload: number;
+}
+
+/** The transport an engine runs on. */
+export interface EngineTransport {
+  name: TransportName;
+}
+
 export interface EngineReservedEvents {
-  upgrading: () => void;
-  upgrade: (transport: { name: "websocket" }) => void;
-  upgradeError: (err: Error) => void;
+  open: () => void;
+  handshake: (data: HandshakeData) => void;
+  /** A packet received. */
   packet: (packet: EnginePacket) => void;
+  /** A packet about to be sent. */
+  packetCreate: (packet: EnginePacket) => void;
+  /** The server's ping arrived. */
+  ping: () => void;
+  pong: () => void;
+  /** Any sign of life from the server. */
+  heartbeat: () => void;
+  /** The write buffer was sent. */
+  drain: () => void;
+  /** The write buffer is being sent. */
+  flush: () => void;
+  upgrading: (transport: EngineTransport) => void;
+  upgrade: (transport: EngineTransport) => void;
+  upgradeError: (err: Error) => void;
   error: (err: Error) => void;
   close: (reason: string, description?: DisconnectDescription) => void;
 }
 
-/** The Engine.IO connection under a manager. */
-export declare class Engine extends Emitter<{}, {}, EngineReservedEvents> {
+/**
+ * The Engine.IO connection under a manager (`manager.engine`). Its `id` and `transport` are
+ * undefined while there is no connection (as the reference's before its first open).
+ */
+export interface Engine extends Emitter<{}, EngineReservedEvents> {
   /** The session id, once the handshake arrived. */
-  readonly id: string | undefined;
+  readonly id: string;
   /** The transport the session runs on. */
-  readonly transport: { name: "polling" | "websocket" } | undefined;
+  readonly transport: EngineTransport;
+  readonly readyState: "opening" | "open" | "closing" | "closed";
+  /** Whether the session moved to WebSocket from long-polling. */
+  readonly upgraded: boolean;
+  /** Closes the connection; the manager reconnects as after a lost one. */
+  close(): this;
 }
 
 export declare class Manager<
   ListenEvents extends EventsMap = DefaultEventsMap,
   EmitEvents extends EventsMap = ListenEvents,
-> extends Emitter<{}, {}, ManagerReservedEvents> {
+> extends Emitter<{}, ManagerReservedEvents> {
   constructor(uri?: string, opts?: Partial<ManagerOptions & SocketOptions>);
   constructor(opts: Partial<ManagerOptions & SocketOptions>);
   readonly uri: string;
-  readonly opts: Partial<ManagerOptions & SocketOptions>;
+  /** The options, read again at each (re)connection: change them on `reconnect_attempt`. */
+  opts: Partial<ManagerOptions & SocketOptions>;
   readonly engine: Engine;
   readonly nsps: Record<string, Socket<ListenEvents, EmitEvents>>;
   readonly _readyState: "opening" | "open" | "closed";
@@ -229,10 +367,15 @@ export declare class Manager<
   disconnect(): void;
 }
 
+/** An event name `emit` accepts: any of the map's but the reserved ones. */
+type Emittable<Ev> = Ev extends ReservedEventName ? never : Ev;
+
 export declare class Socket<
   ListenEvents extends EventsMap = DefaultEventsMap,
   EmitEvents extends EventsMap = ListenEvents,
-> extends Emitter<ListenEvents, EmitEvents, SocketReservedEvents> {
+> extends Emitter<ListenEvents, SocketReservedEvents> {
+  /** A socket on namespace `nsp` of `io` (`io.socket(nsp)` makes one once). */
+  constructor(io: Manager<ListenEvents, EmitEvents>, nsp: string, opts?: Partial<SocketOptions>);
   readonly io: Manager<ListenEvents, EmitEvents>;
   readonly nsp: string;
   /** Read at each connection; change it to send new credentials on the next one. */
@@ -242,16 +385,23 @@ export declare class Socket<
   readonly disconnected: boolean;
   readonly active: boolean;
   readonly recovered: boolean;
+  /** Events received before the socket connected, delivered once it does. */
+  receiveBuffer: Array<ReadonlyArray<any>>;
+  /** Emits waiting for a connection (`socket.sendBuffer = []` drops them). */
+  sendBuffer: Array<Packet>;
   connect(): this;
   open(): this;
   disconnect(): this;
   close(): this;
-  emit<Ev extends EventNames<EmitEvents>>(event: Ev, ...args: EventParams<EmitEvents, Ev>): this;
+  /** Emits `event`; a function last (when the map has one there) is the acknowledgement. */
+  emit<Ev extends EventNames<EmitEvents>>(event: Emittable<Ev>, ...args: EventParams<EmitEvents, Ev>): this;
+  /** Emits `event` and resolves with the acknowledgement's first argument. */
   emitWithAck<Ev extends EventNames<EmitEvents>>(
-    event: Ev,
+    event: Emittable<Ev>,
     ...args: AllButLast<EventParams<EmitEvents, Ev>>
-  ): Promise<FirstArg<Last<EventParams<EmitEvents, Ev>>>>;
-  send(...args: unknown[]): this;
+  ): Promise<AckValue<Last<EventParams<EmitEvents, Ev>>>>;
+  send(...args: any[]): this;
+  /** The next emit's acknowledgement gets an `Error` first, the timeout's after `ms`. */
   timeout(ms: number): Socket<ListenEvents, DecorateAcknowledgements<EmitEvents>>;
   readonly volatile: this;
   compress(compress: boolean): this;
@@ -277,5 +427,16 @@ export declare function io<
   ListenEvents extends EventsMap = DefaultEventsMap,
   EmitEvents extends EventsMap = ListenEvents,
 >(uri?: string, opts?: Partial<ManagerOptions & SocketOptions>): Socket<ListenEvents, EmitEvents>;
+
+type ManagerClass = typeof Manager;
+type SocketClass = typeof Socket;
+
+/** What the reference's script build hangs on `io`: `new io.Manager(...)`, `io.connect(...)`. */
+export declare namespace io {
+  const Manager: ManagerClass;
+  const Socket: SocketClass;
+  const connect: typeof io;
+  const protocol: 5;
+}
 
 export { io as connect, io as default };

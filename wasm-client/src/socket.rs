@@ -263,10 +263,13 @@ impl Sink for JsSink {
     }
 
     fn settled(driver: &Driver<Self>) {
-        if JsSink::idle(driver) {
-            // The wrapper frees the handles once out of this call (and checks `idle` again).
-            driver.sink().manager("idle", &JsValue::UNDEFINED, false);
-        }
+        // Told even when not idle: the wrapper holds a closed manager until its driver settles
+        // (see `settling` in js/client.js). When idle, it frees the handles once out of this call
+        // (and checks `idle` again).
+        let idle = JsSink::idle(driver);
+        driver
+            .sink()
+            .manager("settled", &JsValue::from_bool(idle), false);
     }
 }
 

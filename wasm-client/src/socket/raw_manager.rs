@@ -188,7 +188,8 @@ impl JsManager {
     }
 
     /// Whether the manager is closed for good with nothing that freeing it would lose: the
-    /// wrapper then frees its handles (it hears an `idle` event when this becomes true).
+    /// wrapper then frees its handles (it hears a `settled` event, with this, whenever nothing is
+    /// in flight).
     #[wasm_bindgen(getter)]
     pub fn idle(&self) -> bool {
         JsSink::idle(&self.driver)

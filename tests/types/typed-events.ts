@@ -151,7 +151,7 @@ export async function check(): Promise<void> {
 
   // socket.io.engine: the Engine.IO connection and its events.
   const engine = socket.io.engine;
-  console.log(engine.id, engine.transport.name, engine.readyState, engine.upgraded);
+  console.log(engine.id, engine.transport.name, engine.readyState);
   engine.once("upgrade", (transport) => same<typeof transport.name, "polling" | "websocket" | "webtransport">(true));
   engine.on("upgrading", () => {});
   engine.on("upgradeError", (err) => same<typeof err, Error>(true));

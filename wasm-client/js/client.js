@@ -74,9 +74,9 @@ const settling = new Set();
 // A manager closed for good frees its wasm handles (RawManager, RawSockets) at once, rather than
 // when the collector gets round to them (their finalizers run on JS heap pressure, which the wasm
 // memory they hold does not add to): the driver says so with a `settled` event (nothing in flight)
-// saying it is idle, and the handles are freed once out of that call (wasm-bindgen refuses to free an object in use). The manager keeps
-// what it takes to make equal ones (its options and setters' values, its sockets in creation
-// order), and the next command makes them again, closed; getters answer "closed" meanwhile.
+// whose value says it is idle, and the handles are freed once out of that call (wasm-bindgen
+// refuses to free an object in use). The manager keeps what it takes to make equal ones (its
+// options and setters' values, its sockets in creation order), and the next command makes them again, closed; getters answer "closed" meanwhile.
 // `raw` is the manager's live RawManager, or undefined once freed; `live` makes it again.
 const raw = Symbol("raw");
 const live = Symbol("live");

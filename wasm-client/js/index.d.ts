@@ -296,6 +296,9 @@ export interface EngineReservedEvents {
   pong: () => void;
   /** Any sign of life from the server. */
   heartbeat: () => void;
+  /** A message packet's data (also as `message`). */
+  data: (data: string | ArrayBuffer) => void;
+  message: (data: string | ArrayBuffer) => void;
   /** The write buffer was sent. */
   drain: () => void;
   /** The write buffer is being sent. */
@@ -317,8 +320,6 @@ export interface Engine extends Emitter<{}, EngineReservedEvents> {
   /** The transport the session runs on. */
   readonly transport: EngineTransport;
   readonly readyState: "opening" | "open" | "closing" | "closed";
-  /** Whether the session moved to WebSocket from long-polling. */
-  readonly upgraded: boolean;
   /** Closes the connection; the manager reconnects as after a lost one. */
   close(): this;
 }
@@ -436,6 +437,8 @@ export declare namespace io {
   const Manager: ManagerClass;
   const Socket: SocketClass;
   const connect: typeof io;
+  /** `io` itself, as the reference's script build has it (`io.io(...)`). */
+  const io: typeof import("./index.js").io;
   const protocol: 5;
 }
 

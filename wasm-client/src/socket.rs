@@ -97,6 +97,8 @@ pub(crate) struct JsSink {
     /// The description of the last `close`: the second argument of the sockets' `disconnect`
     /// events that follow it.
     description: Shared<JsValue>,
+    /// Encodes the arguments of emits and acks.
+    encoder: convert::Encoder,
 }
 
 impl JsSink {

@@ -148,7 +148,7 @@ pub(super) fn submit(
 /// A `Blob` of queued entry `seq` was read (`None`: it could not be; the entry is dropped).
 pub(super) fn blob_read(driver: &Driver<JsSink>, seq: u32, index: usize, bytes: Option<Vec<u8>>) {
     let sink = driver.sink();
-    {
+    let unreadable = {
         let mut waiting = sink.waiting.borrow_mut();
         let Some(i) = waiting.iter().position(|w| w.seq == seq) else {
             return;
@@ -159,20 +159,25 @@ pub(super) fn blob_read(driver: &Driver<JsSink>, seq: u32, index: usize, bytes: 
                     *slot = bytes;
                 }
                 entry.missing -= 1;
+                false
             }
             _ => {
-                drop(waiting.remove(i));
-                report_error(&error(
-                    "a Blob argument could not be read; the emit is dropped",
-                ));
+                drop(take(&mut waiting, i));
+                true
             }
         }
+    };
+    // Reported with no borrow held: `reportError` runs the page's `error` listeners at once.
+    if unreadable {
+        report_error(&error(
+            "a Blob argument could not be read; the emit is dropped",
+        ));
     }
     loop {
         let next = {
             let mut waiting = sink.waiting.borrow_mut();
             match waiting.first() {
-                Some(w) if w.missing == 0 => Some(waiting.remove(0)),
+                Some(w) if w.missing == 0 => take(&mut waiting, 0),
                 _ => None,
             }
         };
@@ -181,4 +186,10 @@ pub(super) fn blob_read(driver: &Driver<JsSink>, seq: u32, index: usize, bytes: 
             report_error(&refused_error(&e).into());
         }
     }
+}
+
+/// `waiting.remove(i)`, or `None` past the end: no panic path (its message and location) in the
+/// module.
+fn take(waiting: &mut Vec<Waiting>, i: usize) -> Option<Waiting> {
+    (i < waiting.len()).then(|| waiting.remove(i))
 }

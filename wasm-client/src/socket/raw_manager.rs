@@ -50,6 +50,7 @@ impl JsManager {
             next_tag: Cell::new(0),
             pending_description: Shared::new(JsValue::UNDEFINED),
             description: Shared::new(JsValue::UNDEFINED),
+            encoder: Default::default(),
         };
         Ok(JsManager {
             driver: Driver::new(options.config, options.poll, sink),

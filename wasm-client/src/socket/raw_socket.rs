@@ -9,7 +9,6 @@ use wasm_bindgen::prelude::*;
 
 use super::queue::{Op, Refused, refused_error, reserved, submit};
 use super::{AckCallback, JsSink, string_or_undefined};
-use crate::convert;
 use crate::driver::Driver;
 
 /// A namespace socket of a [`JsManager`](super::JsManager). Not meant to be used directly: the package's `Socket`
@@ -62,7 +61,7 @@ impl JsSocket {
         timeout: Option<f64>,
         volatile: bool,
     ) -> Result<(), JsError> {
-        let encoded = convert::encode(args).map_err(thrown)?;
+        let encoded = self.driver.sink().encoder.encode(args).map_err(thrown)?;
         let timeout = timeout
             .filter(|t| t.is_finite() && *t >= 0.0)
             .map(|t| Duration::from_millis(t as u64));
@@ -87,7 +86,7 @@ impl JsSocket {
 
     /// Answers the server's event `id` with `args`.
     pub fn ack(&self, id: f64, args: &Array) -> Result<(), JsError> {
-        let encoded = convert::encode(args).map_err(thrown)?;
+        let encoded = self.driver.sink().encoder.encode(args).map_err(thrown)?;
         submit(&self.driver, self.id, encoded, Op::Ack(AckId(id as u64)))
             .map_err(|e| refused_error(&e))
     }

@@ -13,7 +13,7 @@ use alloc::string::String;
 use alloc::vec::Vec;
 use core::cell::Cell;
 
-use js_sys::{ArrayBuffer, Object, Reflect, Uint8Array};
+use js_sys::{ArrayBuffer, Object, Uint8Array};
 use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::*;
 use web_sys::Blob;
@@ -102,16 +102,12 @@ fn replace(sink: &Shared<Encoded>, value: JsValue) -> JsValue {
 
 fn revive(buffers: &js_sys::Array, value: JsValue) -> JsValue {
     if value.is_object()
-        && Reflect::get(&value, &"_placeholder".into())
-            .ok()
-            .and_then(|p| p.as_bool())
-            == Some(true)
+        && crate::js::get(&value, "_placeholder").as_bool() == Some(true)
         // Only `_placeholder` and `num`: an object with another key is data (see `decode`).
         && Object::keys(value.unchecked_ref::<Object>()).length() == 2
     {
-        let num = Reflect::get(&value, &"num".into())
-            .ok()
-            .and_then(|n| n.as_f64())
+        let num = crate::js::get(&value, "num")
+            .as_f64()
             .filter(|n| *n >= 0.0 && *n == (*n as u64) as f64);
         if let Some(n) = num.filter(|n| *n < f64::from(buffers.length())) {
             return buffers.get(n as u32);
@@ -163,8 +159,8 @@ impl Encoder {
 
 fn placeholder(num: usize) -> JsValue {
     let object = Object::new();
-    let _ = Reflect::set(&object, &"_placeholder".into(), &JsValue::TRUE);
-    let _ = Reflect::set(&object, &"num".into(), &JsValue::from(num as u32));
+    crate::js::set(&object, "_placeholder", &JsValue::TRUE);
+    crate::js::set(&object, "num", &JsValue::from(num as u32));
     object.into()
 }
 

@@ -27,11 +27,15 @@ pub(crate) fn set(target: &JsValue, key: &str, value: &JsValue) {
     let _ = Reflect::set(target, &JsValue::from_str(key), value);
 }
 
+/// `target[key]`, or `undefined` when reading it throws (a getter, a proxy).
+pub(crate) fn get(target: &JsValue, key: &str) -> JsValue {
+    Reflect::get(target, &JsValue::from_str(key)).unwrap_or(JsValue::UNDEFINED)
+}
+
 /// A person-readable text for a thrown value (an `Error`'s message, or the value as a string).
 pub(crate) fn error_text(value: &JsValue) -> String {
-    Reflect::get(value, &"message".into())
-        .ok()
-        .and_then(|m| m.as_string())
+    get(value, "message")
+        .as_string()
         .or_else(|| value.as_string())
         .unwrap_or_else(|| String::from("unknown error"))
 }

@@ -44,8 +44,11 @@ pub(super) struct BlobRead {
     _callback: Callback,
 }
 
-fn emit_error(e: &EmitError) -> JsError {
-    JsError::new(&e.text())
+/// A `JsError` with the text of `e` (`dyn`: one copy for every error type).
+fn js_error(e: &dyn ErrorText) -> JsError {
+    let mut text = String::new();
+    e.write_text(&mut text);
+    JsError::new(&text)
 }
 
 /// Why an emit or an ack is not sent.
@@ -61,9 +64,9 @@ pub(super) enum Refused {
 pub(super) fn refused_error(e: &Refused) -> JsError {
     match e {
         // Worded as the core's emit refusals, as when the core checked the JSON itself.
-        Refused::Args(ArgsError::InvalidJson(e)) => emit_error(&EmitError::InvalidJson(*e)),
-        Refused::Args(e) => JsError::new(&e.text()),
-        Refused::Emit(e) => emit_error(e),
+        Refused::Args(ArgsError::InvalidJson(e)) => js_error(&EmitError::InvalidJson(*e)),
+        Refused::Args(e) => js_error(e),
+        Refused::Emit(e) => js_error(e),
     }
 }
 

@@ -18,6 +18,7 @@ use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::*;
 use web_sys::Blob;
 
+use crate::callback::Callback;
 use crate::cell::Shared;
 
 #[wasm_bindgen]
@@ -65,7 +66,7 @@ enum Visit {
 }
 
 /// The replacer or reviver (one closure type for both, so the module holds its glue once).
-fn visitor(visit: Visit) -> Closure<dyn FnMut(JsValue, JsValue) -> JsValue> {
+fn visitor(visit: Visit) -> Callback {
     Closure::new(move |_key: JsValue, value: JsValue| match &visit {
         Visit::Encode(sink) => replace(sink, value),
         Visit::Decode(buffers) => revive(buffers, value),
@@ -121,7 +122,7 @@ fn revive(buffers: &js_sys::Array, value: JsValue) -> JsValue {
 /// `JSON.stringify` it serves.
 pub(crate) struct Encoder {
     found: Rc<Shared<Encoded>>,
-    replacer: Closure<dyn FnMut(JsValue, JsValue) -> JsValue>,
+    replacer: Callback,
     /// Whether an `encode` is running: a `toJSON` that emits from inside `JSON.stringify` gets an
     /// encoder of its own.
     busy: Cell<bool>,

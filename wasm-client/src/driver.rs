@@ -166,9 +166,10 @@ impl<S: Sink> Driver<S> {
     pub(crate) fn callback(&self, source: Source) -> Callback {
         let driver = self.clone();
         let live = Live::new(Kind::Closure);
-        Closure::new(move |value: JsValue| {
+        Closure::new(move |value: JsValue, _: JsValue| {
             let _ = &live;
-            driver.called(source, value)
+            driver.called(source, value);
+            JsValue::UNDEFINED
         })
     }
 

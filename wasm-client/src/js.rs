@@ -7,7 +7,10 @@
 use alloc::string::String;
 
 use js_sys::Reflect;
+use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::*;
+
+use crate::callback::Callback;
 
 #[wasm_bindgen]
 extern "C" {
@@ -19,6 +22,19 @@ extern "C" {
     /// value has no JSON form.
     #[wasm_bindgen(catch, js_namespace = JSON, js_name = stringify)]
     pub(crate) fn json_stringify(value: &JsValue, replacer: &JsValue) -> Result<JsValue, JsValue>;
+
+    /// A promise, as [`settle_into`] uses it.
+    type Thenable;
+    #[wasm_bindgen(method, js_name = then)]
+    fn then(this: &Thenable, fulfilled: &JsValue, rejected: &JsValue) -> JsValue;
+}
+
+/// `promise.then(callback, callback)`: the callback hears the value or the reason alike. (js-sys's
+/// `then2` types its callbacks as one-argument closures, which [`Callback`] is not.)
+pub(crate) fn settle_into(promise: &JsValue, callback: &Callback) {
+    let _ = promise
+        .unchecked_ref::<Thenable>()
+        .then(callback.as_ref(), callback.as_ref());
 }
 
 /// `target[key] = value`, on an object (setters do not throw on the objects this crate builds

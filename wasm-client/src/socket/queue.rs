@@ -137,7 +137,7 @@ pub(super) fn submit(
     for (index, blob) in blobs {
         let tag = sink.tag();
         let callback = driver.callback(Source::Sink(tag));
-        let _ = blob.array_buffer().then2(&callback, &callback);
+        crate::js::settle_into(&blob.array_buffer(), &callback);
         sink.reads.borrow_mut().push(BlobRead {
             tag,
             seq,

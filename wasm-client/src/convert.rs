@@ -153,7 +153,7 @@ impl Encoder {
         self.busy.set(false);
         encoded.json = text?
             .as_string()
-            .ok_or_else(|| JsValue::from(js_sys::Error::new("the value is not JSON")))?;
+            .ok_or_else(|| JsValue::from(JsError::new("the value is not JSON")))?;
         Ok(encoded)
     }
 }
@@ -183,10 +183,16 @@ pub(crate) fn decode(json: &str, attachments: &[Vec<u8>]) -> Result<JsValue, JsV
     }
     let buffers = js_sys::Array::new();
     for bytes in attachments {
-        buffers.push(&Uint8Array::from(bytes.as_slice()).buffer());
+        buffers.push(&array_buffer(bytes));
     }
     let reviver = visitor(Visit::Decode(buffers));
     crate::js::json_parse(json, reviver.as_ref())
+}
+
+/// A new `ArrayBuffer` holding `bytes` (through [`View`]'s `buffer` getter, which `replace` needs
+/// anyway: js-sys's `Uint8Array::buffer` would be one more import).
+pub(crate) fn array_buffer(bytes: &[u8]) -> JsValue {
+    Uint8Array::from(bytes).unchecked_ref::<View>().buffer()
 }
 
 /// The bytes of an `ArrayBuffer` (what `Blob.arrayBuffer()` resolves to).

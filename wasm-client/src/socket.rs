@@ -50,7 +50,9 @@ fn report_error(error: &JsValue) {
 }
 
 fn error(message: &str) -> JsValue {
-    js_sys::Error::new(message).into()
+    // wasm-bindgen's own `Error` constructor, which the exports' thrown `JsError`s need anyway:
+    // js-sys's would be one more import.
+    JsError::new(message).into()
 }
 
 /// An `Error` with the text of `e`: one function for every error type (`dyn`, not generic), so
@@ -212,7 +214,7 @@ fn packet_value(packet: Packet) -> JsValue {
         Packet::Message(text) => ("message", text.into()),
         Packet::Binary(bytes) => (
             "message",
-            js_sys::Uint8Array::from(bytes.as_slice()).buffer().into(),
+            convert::array_buffer(&bytes),
         ),
         Packet::Upgrade => ("upgrade", JsValue::UNDEFINED),
         Packet::Noop => ("noop", JsValue::UNDEFINED),

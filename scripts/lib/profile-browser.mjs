@@ -17,7 +17,11 @@
 //   sio          socket.io-client's bundle
 //   page         the benchmark page's own code
 //   native:NAME  a frame with no script: a builtin or a platform function (JSON.parse, send ...)
-//   (gc), (program), (idle) as V8 reports them
+//   (garbage collector), (program), (idle) as V8 reports them
+// (program) (the browser's own work outside JS: the event loop, the network) and the WebSocket's
+// `send` swing with the machine's load, so it also prints the client's own work (everything
+// else) in µs per message, its shares, and, for several clients, each one's own work against the
+// first one's: compare clients within one run.
 import http from "node:http";
 import fs from "node:fs";
 import path from "node:path";
@@ -106,6 +110,8 @@ function category(frame) {
   return `native:${functionName || "(anonymous)"}`;
 }
 
+const ambient = new Set(["(program)", "native:send", "(garbage collector)"]);
+const ownPerMessage = {};
 const browser = await launchChromium();
 for (const client of wanted) {
   const context = await browser.newContext();
@@ -144,8 +150,20 @@ for (const client of wanted) {
   console.log(`\n== ${client}: ${MESSAGES} messages, busy self time ${(total / 1000).toFixed(0)} ms (${((total / MESSAGES)).toFixed(1)} µs/msg; shares matter, not times)`);
   console.log("-- by category");
   for (const [cat, t] of sorted(byCategory)) console.log(`${pct(t)}  ${cat}`);
+  const own = [...byCategory].filter(([cat]) => !ambient.has(cat)).reduce((n, [, t]) => n + t, 0);
+  ownPerMessage[client] = own / MESSAGES;
+  console.log(`-- own work (without ${[...ambient].join(", ")}): ${(own / MESSAGES).toFixed(1)} µs/msg`);
+  for (const [cat, t] of sorted(byCategory)) {
+    if (!ambient.has(cat)) console.log(`${((100 * t) / own).toFixed(1).padStart(5)}%  ${cat}`);
+  }
   console.log(`-- top ${TOP} functions`);
   for (const [key, t] of sorted(byFunction).slice(0, TOP)) console.log(`${pct(t)}  ${key}`);
+}
+if (wanted.length > 1) {
+  console.log("\n-- own work per message, against the first client");
+  for (const client of wanted) {
+    console.log(`${(ownPerMessage[client] / ownPerMessage[wanted[0]]).toFixed(2)}x  ${client}`);
+  }
 }
 await browser.close();
 server.close();

@@ -55,12 +55,29 @@ fn error(message: &str) -> JsValue {
     JsError::new(message).into()
 }
 
-/// An `Error` with the text of `e`: one function for every error type (`dyn`, not generic), so
-/// the module holds the string building and freeing once.
-fn error_of(e: &dyn ErrorText) -> JsValue {
+/// [`ErrorText::write_text`] alone, for `dyn` use: a `dyn ErrorText`'s vtable would also hold
+/// each type's `text`, kept in the module by the table.
+trait WriteText {
+    fn write(&self, out: &mut String);
+}
+
+impl<T: ErrorText> WriteText for T {
+    fn write(&self, out: &mut String) {
+        self.write_text(out);
+    }
+}
+
+/// The text of `e`: one function for every error type (`dyn`, not generic), so the module holds
+/// the string building once.
+fn text_of(e: &dyn WriteText) -> String {
     let mut text = String::new();
-    e.write_text(&mut text);
-    error(&text)
+    e.write(&mut text);
+    text
+}
+
+/// An `Error` with the text of `e`.
+fn error_of(e: &dyn WriteText) -> JsValue {
+    error(&text_of(e))
 }
 
 /// Runs an application callback with three arguments (the wrapper's dispatch functions); what

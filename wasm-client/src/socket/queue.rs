@@ -9,10 +9,9 @@ use core::time::Duration;
 use proto::socket::args::{Args, ArgsError};
 use proto::socket::client::{self as socket_client, EmitError, SocketId};
 use proto::socket::packet::AckId;
-use proto::text::ErrorText;
 use wasm_bindgen::prelude::*;
 
-use super::{AckCallback, JsSink, error, report_error};
+use super::{AckCallback, JsSink, WriteText, error, report_error, text_of};
 use crate::callback::Callback;
 use crate::convert::Encoded;
 use crate::driver::{Driver, Source};
@@ -44,11 +43,9 @@ pub(super) struct BlobRead {
     _callback: Callback,
 }
 
-/// A `JsError` with the text of `e` (`dyn`: one copy for every error type).
-fn js_error(e: &dyn ErrorText) -> JsError {
-    let mut text = String::new();
-    e.write_text(&mut text);
-    JsError::new(&text)
+/// A `JsError` with the text of `e`.
+fn js_error(e: &dyn WriteText) -> JsError {
+    JsError::new(&text_of(e))
 }
 
 /// Why an emit or an ack is not sent.

@@ -7,7 +7,8 @@
 //   PKG=/tmp/ws-pkg node scripts/lib/profile-browser.mjs [sockeye|socket.io-client ...]
 //
 // Environment: PKG (the sockeye package folder; default pkg/), MESSAGES (default 20000), WINDOW
-// (16), TOP (functions listed per client, 25). One run per client named (default: both).
+// (16), TOP (functions listed per client, 25), CALLERS (a function name: prints the call paths
+// that lead to it, with their self time). One run per client named (default: both).
 //
 // It prints shares, not times: relative shares hold on a busy machine, absolute times do not (the
 // timing benchmark is scripts/bench-browser.sh). Categories, by the frame's script and name:
@@ -144,6 +145,22 @@ for (const client of wanted) {
     const f = node.callFrame;
     const key = `${cat}  ${f.functionName || "(anonymous)"}${f.url && cat !== "wasm" ? ` ${path.basename(f.url)}:${f.lineNumber + 1}` : ""}`;
     byFunction.set(key, (byFunction.get(key) ?? 0) + t);
+  }
+  if (env.CALLERS) {
+    const parent = new Map();
+    for (const node of profile.nodes) for (const c of node.children ?? []) parent.set(c, node);
+    const paths = new Map();
+    for (const node of profile.nodes) {
+      if (node.callFrame.functionName !== env.CALLERS || !self.get(node.id)) continue;
+      const path = [];
+      for (let n = parent.get(node.id); n && path.length < 8; n = parent.get(n.id)) {
+        path.push(n.callFrame.functionName || "(anonymous)");
+      }
+      const key = path.join(" < ");
+      paths.set(key, (paths.get(key) ?? 0) + self.get(node.id));
+    }
+    console.log(`-- callers of ${env.CALLERS}`);
+    for (const [key, t] of [...paths].sort((a, b) => b[1] - a[1]).slice(0, 10)) console.log(`${(t / 1000).toFixed(1)} ms  ${key}`);
   }
   const pct = (t) => `${((100 * t) / total).toFixed(1).padStart(5)}%`;
   const sorted = (m) => [...m].sort((a, b) => b[1] - a[1]);

@@ -229,10 +229,7 @@ fn packet_value(packet: Packet) -> JsValue {
         Packet::PingProbe => ("ping", "probe".into()),
         Packet::PongProbe => ("pong", "probe".into()),
         Packet::Message(text) => ("message", text.into()),
-        Packet::Binary(bytes) => (
-            "message",
-            convert::array_buffer(&bytes),
-        ),
+        Packet::Binary(bytes) => ("message", convert::array_buffer(&bytes)),
         Packet::Upgrade => ("upgrade", JsValue::UNDEFINED),
         Packet::Noop => ("noop", JsValue::UNDEFINED),
     };

@@ -2,8 +2,8 @@
 //!
 //! It sits below the driver and the resources it owns (the timer, the WebSocket, the polling
 //! requests): they keep their callbacks alive while the driver makes them, so the type belongs to
-//! neither. One type for every callback, the JSON visitors' too, means the module carries wasm-bindgen's
-//! closure glue once.
+//! neither. One type for every callback, the JSON visitors' too, means the module carries
+//! wasm-bindgen's closure glue once.
 
 use wasm_bindgen::prelude::*;
 

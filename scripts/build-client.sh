@@ -53,11 +53,15 @@ wasm-bindgen --target web --no-typescript --omit-default-module-path --encode-in
 wasm="$out/sockeye_client_bg.wasm"
 wasm_opt="${WASM_OPT:-node_modules/.bin/wasm-opt}"
 # scripts/bench-size.sh optimizes its copy with names (for twiggy) with the same flags.
-WASM_OPT_FLAGS="-Oz --converge -ocimfs 20 -aimfs 4 --low-memory-unused"
+WASM_OPT_FLAGS="--merge-similar-functions -Oz --converge -ocimfs 35 -aimfs 4 --low-memory-unused"
 if [ -x "$wasm_opt" ]; then
+  # --merge-similar-functions (first): functions that differ only in constants become one with a
+  # parameter (monomorphized copies, mostly): 34 B gzipped.
   # --converge: runs the passes again until the module stops shrinking (a few hundred bytes).
-  # -ocimfs 20: a function with one caller is inlined into it only when small (binaryen's default
-  # inlines any size): the module gets larger, but it gzips 0.8 KB smaller. -aimfs 4: functions
+  # -ocimfs 35: a function with one caller is inlined into it only when small (binaryen's default
+  # inlines any size): the module gets larger, but it gzips 0.9 KB smaller (20, the value before:
+  # 0.1 KB larger; 50 and over: larger still; a noisy optimum, worth measuring again now and
+  # then). -aimfs 4: functions
   # of up to 4 bytes are inlined everywhere (the default is 2): 0.1 KB.
   # --low-memory-unused: the module's data and stack start above the first 1 KB (rust-lld's
   # layout), so constant addresses can fold into loads' and stores' offsets (0.1 KB).

@@ -11,12 +11,14 @@
 use alloc::rc::Rc;
 use alloc::string::String;
 use alloc::vec::Vec;
+use core::cell::Cell;
 
-use js_sys::{ArrayBuffer, Object, Reflect, Uint8Array};
+use js_sys::{ArrayBuffer, Object, Uint8Array};
 use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::*;
 use web_sys::Blob;
 
+use crate::callback::Callback;
 use crate::cell::Shared;
 
 #[wasm_bindgen]
@@ -60,11 +62,11 @@ enum Visit {
     /// Binary values become placeholders, their bytes collected here.
     Encode(Rc<Shared<Encoded>>),
     /// Placeholders become these `ArrayBuffer`s.
-    Decode(Vec<JsValue>),
+    Decode(js_sys::Array),
 }
 
 /// The replacer or reviver (one closure type for both, so the module holds its glue once).
-fn visitor(visit: Visit) -> Closure<dyn FnMut(JsValue, JsValue) -> JsValue> {
+fn visitor(visit: Visit) -> Callback {
     Closure::new(move |_key: JsValue, value: JsValue| match &visit {
         Visit::Encode(sink) => replace(sink, value),
         Visit::Decode(buffers) => revive(buffers, value),
@@ -99,44 +101,67 @@ fn replace(sink: &Shared<Encoded>, value: JsValue) -> JsValue {
     placeholder(n)
 }
 
-fn revive(buffers: &[JsValue], value: JsValue) -> JsValue {
+fn revive(buffers: &js_sys::Array, value: JsValue) -> JsValue {
     if value.is_object()
-        && Reflect::get(&value, &"_placeholder".into())
-            .ok()
-            .and_then(|p| p.as_bool())
-            == Some(true)
+        && crate::js::get(&value, "_placeholder").as_bool() == Some(true)
         // Only `_placeholder` and `num`: an object with another key is data (see `decode`).
         && Object::keys(value.unchecked_ref::<Object>()).length() == 2
     {
-        let num = Reflect::get(&value, &"num".into())
-            .ok()
-            .and_then(|n| n.as_f64())
+        let num = crate::js::get(&value, "num")
+            .as_f64()
             .filter(|n| *n >= 0.0 && *n == (*n as u64) as f64);
-        if let Some(buffer) = num.and_then(|n| buffers.get(n as usize)) {
-            return buffer.clone();
+        if let Some(n) = num.filter(|n| *n < f64::from(buffers.length())) {
+            return buffers.get(n as u32);
         }
     }
     value
 }
 
-/// `JSON.stringify(value)` with binary values replaced by placeholders. Fails as
-/// `JSON.stringify` does (a cycle, a `BigInt`) or when the value is not JSON at all (`undefined`).
-pub(crate) fn encode(value: &JsValue) -> Result<Encoded, JsValue> {
-    let found = Rc::new(Shared::new(Encoded::default()));
-    let replacer = visitor(Visit::Encode(Rc::clone(&found)));
-    let text = crate::js::json_stringify(value, replacer.as_ref())?;
-    drop(replacer);
-    let mut encoded = found.take();
-    encoded.json = text
-        .as_string()
-        .ok_or_else(|| JsValue::from(js_sys::Error::new("the value is not JSON")))?;
-    Ok(encoded)
+/// `JSON.stringify(value)` with binary values replaced by placeholders, with one replacer for
+/// many calls (a driver's lifetime): making and freeing a JS closure per emit cost more than the
+/// `JSON.stringify` it serves.
+pub(crate) struct Encoder {
+    found: Rc<Shared<Encoded>>,
+    replacer: Callback,
+    /// Whether an `encode` is running: a `toJSON` that emits from inside `JSON.stringify` gets an
+    /// encoder of its own.
+    busy: Cell<bool>,
+}
+
+impl Default for Encoder {
+    fn default() -> Self {
+        let found = Rc::new(Shared::new(Encoded::default()));
+        let replacer = visitor(Visit::Encode(Rc::clone(&found)));
+        Encoder {
+            found,
+            replacer,
+            busy: Cell::new(false),
+        }
+    }
+}
+
+impl Encoder {
+    /// The JSON text and attachments of `value`. Fails as `JSON.stringify` does (a cycle, a
+    /// `BigInt`) or when the value is not JSON at all (`undefined`).
+    pub(crate) fn encode(&self, value: &JsValue) -> Result<Encoded, JsValue> {
+        if self.busy.replace(true) {
+            return Encoder::default().encode(value);
+        }
+        let text = crate::js::json_stringify(value, self.replacer.as_ref());
+        // Taken whatever the outcome, so that a failed call leaves nothing for the next one.
+        let mut encoded = self.found.take();
+        self.busy.set(false);
+        encoded.json = text?
+            .as_string()
+            .ok_or_else(|| JsValue::from(JsError::new("the value is not JSON")))?;
+        Ok(encoded)
+    }
 }
 
 fn placeholder(num: usize) -> JsValue {
     let object = Object::new();
-    let _ = Reflect::set(&object, &"_placeholder".into(), &JsValue::TRUE);
-    let _ = Reflect::set(&object, &"num".into(), &JsValue::from(num as u32));
+    crate::js::set(&object, "_placeholder", &JsValue::TRUE);
+    crate::js::set(&object, "num", &JsValue::from(num as u32));
     object.into()
 }
 
@@ -156,12 +181,18 @@ pub(crate) fn decode(json: &str, attachments: &[Vec<u8>]) -> Result<JsValue, JsV
     if attachments.is_empty() {
         return crate::js::json_parse(json, &JsValue::UNDEFINED);
     }
-    let buffers: Vec<JsValue> = attachments
-        .iter()
-        .map(|bytes| Uint8Array::from(bytes.as_slice()).buffer().into())
-        .collect();
+    let buffers = js_sys::Array::new();
+    for bytes in attachments {
+        buffers.push(&array_buffer(bytes));
+    }
     let reviver = visitor(Visit::Decode(buffers));
     crate::js::json_parse(json, reviver.as_ref())
+}
+
+/// A new `ArrayBuffer` holding `bytes` (through [`View`]'s `buffer` getter, which `replace` needs
+/// anyway: js-sys's `Uint8Array::buffer` would be one more import).
+pub(crate) fn array_buffer(bytes: &[u8]) -> JsValue {
+    Uint8Array::from(bytes).unchecked_ref::<View>().buffer()
 }
 
 /// The bytes of an `ArrayBuffer` (what `Blob.arrayBuffer()` resolves to).

@@ -7,7 +7,10 @@
 use alloc::string::String;
 
 use js_sys::Reflect;
+use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::*;
+
+use crate::callback::Callback;
 
 #[wasm_bindgen]
 extern "C" {
@@ -19,6 +22,19 @@ extern "C" {
     /// value has no JSON form.
     #[wasm_bindgen(catch, js_namespace = JSON, js_name = stringify)]
     pub(crate) fn json_stringify(value: &JsValue, replacer: &JsValue) -> Result<JsValue, JsValue>;
+
+    /// A promise, as [`settle_into`] uses it.
+    type Thenable;
+    #[wasm_bindgen(method, js_name = then)]
+    fn then(this: &Thenable, fulfilled: &JsValue, rejected: &JsValue) -> JsValue;
+}
+
+/// `promise.then(callback, callback)`: the callback hears the value or the reason alike. (js-sys's
+/// `then2` types its callbacks as one-argument closures, which [`Callback`] is not.)
+pub(crate) fn settle_into(promise: &JsValue, callback: &Callback) {
+    let _ = promise
+        .unchecked_ref::<Thenable>()
+        .then(callback.as_ref(), callback.as_ref());
 }
 
 /// `target[key] = value`, on an object (setters do not throw on the objects this crate builds
@@ -27,11 +43,15 @@ pub(crate) fn set(target: &JsValue, key: &str, value: &JsValue) {
     let _ = Reflect::set(target, &JsValue::from_str(key), value);
 }
 
+/// `target[key]`, or `undefined` when reading it throws (a getter, a proxy).
+pub(crate) fn get(target: &JsValue, key: &str) -> JsValue {
+    Reflect::get(target, &JsValue::from_str(key)).unwrap_or(JsValue::UNDEFINED)
+}
+
 /// A person-readable text for a thrown value (an `Error`'s message, or the value as a string).
 pub(crate) fn error_text(value: &JsValue) -> String {
-    Reflect::get(value, &"message".into())
-        .ok()
-        .and_then(|m| m.as_string())
+    get(value, "message")
+        .as_string()
         .or_else(|| value.as_string())
         .unwrap_or_else(|| String::from("unknown error"))
 }

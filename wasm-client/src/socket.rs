@@ -11,7 +11,7 @@ use alloc::string::String;
 use alloc::vec::Vec;
 use core::cell::Cell;
 
-use js_sys::{Array, Function, Reflect};
+use js_sys::{Array, Function};
 use proto::client::{CloseDescription, Event};
 use proto::engine::Packet;
 use proto::socket::args::Args;
@@ -50,7 +50,34 @@ fn report_error(error: &JsValue) {
 }
 
 fn error(message: &str) -> JsValue {
-    js_sys::Error::new(message).into()
+    // wasm-bindgen's own `Error` constructor, which the exports' thrown `JsError`s need anyway:
+    // js-sys's would be one more import.
+    JsError::new(message).into()
+}
+
+/// [`ErrorText::write_text`] alone, for `dyn` use: a `dyn ErrorText`'s vtable would also hold
+/// each type's `text`, kept in the module by the table.
+trait WriteText {
+    fn write(&self, out: &mut String);
+}
+
+impl<T: ErrorText> WriteText for T {
+    fn write(&self, out: &mut String) {
+        self.write_text(out);
+    }
+}
+
+/// The text of `e`: one function for every error type (`dyn`, not generic), so the module holds
+/// the string building once.
+fn text_of(e: &dyn WriteText) -> String {
+    let mut text = String::new();
+    e.write(&mut text);
+    text
+}
+
+/// An `Error` with the text of `e`.
+fn error_of(e: &dyn WriteText) -> JsValue {
+    error(&text_of(e))
 }
 
 /// Runs an application callback with three arguments (the wrapper's dispatch functions); what
@@ -101,6 +128,8 @@ pub(crate) struct JsSink {
     /// opens: applications change it between connections.
     uri: String,
     opts: JsValue,
+    /// Encodes the arguments of emits and acks.
+    encoder: convert::Encoder,
 }
 
 impl JsSink {
@@ -165,13 +194,12 @@ impl JsSink {
 /// An `Error` for a `connect_error`: `message` from the data, and `data` as the reference sets it.
 fn connect_error(data: &str) -> JsValue {
     let parsed = crate::js::json_parse(data, &JsValue::UNDEFINED).unwrap_or(JsValue::UNDEFINED);
-    let message = Reflect::get(&parsed, &"message".into())
-        .ok()
-        .and_then(|m| m.as_string())
+    let message = crate::js::get(&parsed, "message")
+        .as_string()
         .unwrap_or_default();
     let err = error(&message);
-    let data = Reflect::get(&parsed, &"data".into()).unwrap_or(JsValue::UNDEFINED);
-    let _ = Reflect::set(&err, &"data".into(), &data);
+    let data = crate::js::get(&parsed, "data");
+    crate::js::set(&err, "data", &data);
     err
 }
 
@@ -187,7 +215,7 @@ fn description_value(d: &CloseDescription) -> JsValue {
             JsValue::from_str(&text),
         ),
     };
-    let _ = Reflect::set(&value, &key.into(), &field);
+    crate::js::set(&value, key, &field);
     value
 }
 
@@ -205,16 +233,13 @@ fn packet_value(packet: Packet) -> JsValue {
         Packet::PingProbe => ("ping", "probe".into()),
         Packet::PongProbe => ("pong", "probe".into()),
         Packet::Message(text) => ("message", text.into()),
-        Packet::Binary(bytes) => (
-            "message",
-            js_sys::Uint8Array::from(bytes.as_slice()).buffer().into(),
-        ),
+        Packet::Binary(bytes) => ("message", convert::array_buffer(&bytes)),
         Packet::Upgrade => ("upgrade", JsValue::UNDEFINED),
         Packet::Noop => ("noop", JsValue::UNDEFINED),
     };
     let object = js_sys::Object::new();
-    let _ = Reflect::set(&object, &"type".into(), &kind.into());
-    let _ = Reflect::set(&object, &"data".into(), &data);
+    crate::js::set(&object, "type", &kind.into());
+    crate::js::set(&object, "data", &data);
     object.into()
 }
 
@@ -232,11 +257,11 @@ impl Sink for JsSink {
             Event::Upgrading => sink.manager("upgrading", &JsValue::UNDEFINED, true),
             Event::Upgrade(transport) => {
                 let object = js_sys::Object::new();
-                let _ = Reflect::set(&object, &"name".into(), &transport.as_str().into());
+                crate::js::set(&object, "name", &transport.as_str().into());
                 sink.manager("upgrade", &object, true);
             }
-            Event::UpgradeError(e) => sink.manager("upgradeError", &error(&e.text()), true),
-            Event::TransportError(e) => sink.manager("error", &error(&e.text()), true),
+            Event::UpgradeError(e) => sink.manager("upgradeError", &error_of(&e), true),
+            Event::TransportError(e) => sink.manager("error", &error_of(&e), true),
             Event::Packet(packet) => sink.manager("packet", &packet_value(packet), true),
             Event::CloseDescription(d) => {
                 let value = description_value(&d);
@@ -278,7 +303,7 @@ fn deliver_manager(sink: &JsSink, event: socket_client::Event) {
     let none = &JsValue::UNDEFINED;
     match event {
         E::Open => sink.manager("open", none, false),
-        E::Error(e) => sink.manager("error", &error(&e.text()), false),
+        E::Error(e) => sink.manager("error", &error_of(&e), false),
         E::Close(reason) => {
             let description = core::mem::replace(
                 &mut *sink.pending_description.borrow_mut(),
@@ -289,7 +314,7 @@ fn deliver_manager(sink: &JsSink, event: socket_client::Event) {
         }
         E::ReconnectAttempt(n) => sink.manager("reconnect_attempt", &n.into(), false),
         E::Reconnect(n) => sink.manager("reconnect", &n.into(), false),
-        E::ReconnectError(e) => sink.manager("reconnect_error", &error(&e.text()), false),
+        E::ReconnectError(e) => sink.manager("reconnect_error", &error_of(&e), false),
         E::ReconnectFailed => sink.manager("reconnect_failed", none, false),
         E::Connect { socket } => sink.socket(socket, "connect", none, none),
         E::ConnectError { socket, data } => {
@@ -334,7 +359,7 @@ fn deliver_manager(sink: &JsSink, event: socket_client::Event) {
                 },
                 // Plain callbacks are dropped on disconnection, as the reference drops them.
                 Err(AckError::Disconnected) if !ack.with_error => {}
-                Err(e) => call1(&ack.callback, &error(&e.text())),
+                Err(e) => call1(&ack.callback, &error_of(&e)),
             }
         }
         #[allow(unreachable_patterns, reason = "the core's Event is non_exhaustive")]

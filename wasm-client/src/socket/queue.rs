@@ -9,10 +9,9 @@ use core::time::Duration;
 use proto::socket::args::{Args, ArgsError};
 use proto::socket::client::{self as socket_client, EmitError, SocketId};
 use proto::socket::packet::AckId;
-use proto::text::ErrorText;
 use wasm_bindgen::prelude::*;
 
-use super::{AckCallback, JsSink, error, report_error};
+use super::{AckCallback, JsSink, WriteText, error, report_error, text_of};
 use crate::callback::Callback;
 use crate::convert::Encoded;
 use crate::driver::{Driver, Source};
@@ -44,8 +43,9 @@ pub(super) struct BlobRead {
     _callback: Callback,
 }
 
-fn emit_error(e: &EmitError) -> JsError {
-    JsError::new(&e.text())
+/// A `JsError` with the text of `e`.
+fn js_error(e: &dyn WriteText) -> JsError {
+    JsError::new(&text_of(e))
 }
 
 /// Why an emit or an ack is not sent.
@@ -61,9 +61,9 @@ pub(super) enum Refused {
 pub(super) fn refused_error(e: &Refused) -> JsError {
     match e {
         // Worded as the core's emit refusals, as when the core checked the JSON itself.
-        Refused::Args(ArgsError::InvalidJson(e)) => emit_error(&EmitError::InvalidJson(*e)),
-        Refused::Args(e) => JsError::new(&e.text()),
-        Refused::Emit(e) => emit_error(e),
+        Refused::Args(ArgsError::InvalidJson(e)) => js_error(&EmitError::InvalidJson(*e)),
+        Refused::Args(e) => js_error(e),
+        Refused::Emit(e) => js_error(e),
     }
 }
 
@@ -134,7 +134,7 @@ pub(super) fn submit(
     for (index, blob) in blobs {
         let tag = sink.tag();
         let callback = driver.callback(Source::Sink(tag));
-        let _ = blob.array_buffer().then2(&callback, &callback);
+        crate::js::settle_into(&blob.array_buffer(), &callback);
         sink.reads.borrow_mut().push(BlobRead {
             tag,
             seq,
@@ -148,7 +148,7 @@ pub(super) fn submit(
 /// A `Blob` of queued entry `seq` was read (`None`: it could not be; the entry is dropped).
 pub(super) fn blob_read(driver: &Driver<JsSink>, seq: u32, index: usize, bytes: Option<Vec<u8>>) {
     let sink = driver.sink();
-    {
+    let unreadable = {
         let mut waiting = sink.waiting.borrow_mut();
         let Some(i) = waiting.iter().position(|w| w.seq == seq) else {
             return;
@@ -159,20 +159,25 @@ pub(super) fn blob_read(driver: &Driver<JsSink>, seq: u32, index: usize, bytes: 
                     *slot = bytes;
                 }
                 entry.missing -= 1;
+                false
             }
             _ => {
-                drop(waiting.remove(i));
-                report_error(&error(
-                    "a Blob argument could not be read; the emit is dropped",
-                ));
+                drop(take(&mut waiting, i));
+                true
             }
         }
+    };
+    // Reported with no borrow held: `reportError` runs the page's `error` listeners at once.
+    if unreadable {
+        report_error(&error(
+            "a Blob argument could not be read; the emit is dropped",
+        ));
     }
     loop {
         let next = {
             let mut waiting = sink.waiting.borrow_mut();
             match waiting.first() {
-                Some(w) if w.missing == 0 => Some(waiting.remove(0)),
+                Some(w) if w.missing == 0 => take(&mut waiting, 0),
                 _ => None,
             }
         };
@@ -181,4 +186,10 @@ pub(super) fn blob_read(driver: &Driver<JsSink>, seq: u32, index: usize, bytes: 
             report_error(&refused_error(&e).into());
         }
     }
+}
+
+/// `waiting.remove(i)`, or `None` past the end: no panic path (its message and location) in the
+/// module.
+fn take(waiting: &mut Vec<Waiting>, i: usize) -> Option<Waiting> {
+    (i < waiting.len()).then(|| waiting.remove(i))
 }

@@ -62,6 +62,7 @@ impl JsManager {
             description: Shared::new(JsValue::UNDEFINED),
             uri: String::from(uri),
             opts,
+            encoder: Default::default(),
         };
         let driver = Driver::new(options.config, options.poll, sink);
         driver.command(|c, _| c.set_deferred_open(true));

@@ -62,7 +62,7 @@ impl JsSocket {
         timeout: Option<f64>,
         volatile: bool,
     ) -> Result<(), JsError> {
-        let encoded = convert::encode(args).map_err(thrown)?;
+        let encoded = self.driver.sink().encoder.encode(args).map_err(thrown)?;
         let timeout = timeout
             .filter(|t| t.is_finite() && *t >= 0.0)
             .map(|t| Duration::from_millis(t as u64));
@@ -87,7 +87,7 @@ impl JsSocket {
 
     /// Answers the server's event `id` with `args`.
     pub fn ack(&self, id: f64, args: &Array) -> Result<(), JsError> {
-        let encoded = convert::encode(args).map_err(thrown)?;
+        let encoded = self.driver.sink().encoder.encode(args).map_err(thrown)?;
         submit(&self.driver, self.id, encoded, Op::Ack(AckId(id as u64)))
             .map_err(|e| refused_error(&e))
     }

@@ -106,7 +106,7 @@ impl Request {
         }
         // A synchronous failure (no `fetch` at all) settles the same way, one tick later.
         let promise = fetch(url, &init).unwrap_or_else(|e| Promise::reject(&e));
-        let _ = promise.then2(&callback, &callback);
+        js::settle_into(&promise, &callback);
         Request {
             controller,
             callback,
@@ -135,7 +135,7 @@ impl Request {
         match response.text() {
             Ok(text) => {
                 let callback = next();
-                let _ = text.then2(&callback, &callback);
+                js::settle_into(&text, &callback);
                 // The old callback is running: wasm-bindgen frees it once it returns.
                 self.callback = callback;
                 Step::Reading

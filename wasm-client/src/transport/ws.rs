@@ -51,23 +51,20 @@ pub(crate) enum WsEvent {
 }
 
 impl WsEvent {
-    /// The meaning of one event the listener heard.
+    /// The meaning of one event the listener heard. A message is told by its `data` (text or an
+    /// `ArrayBuffer`; the other events have none), so the hot path never copies the `type`.
     pub(crate) fn read(event: &JsValue) -> WsEvent {
         let event: &SocketEvent = event.unchecked_ref();
+        let data = event.data();
+        if let Some(text) = data.as_string() {
+            return WsEvent::Frame(Frame::Text(text));
+        }
+        if let Some(buf) = data.dyn_ref::<ArrayBuffer>() {
+            return WsEvent::Frame(Frame::Binary(crate::convert::to_vec(&Uint8Array::new(buf))));
+        }
         match event.kind().as_string().as_deref() {
             Some("open") => WsEvent::Open,
-            Some("message") => {
-                let data = event.data();
-                match data.as_string() {
-                    Some(text) => WsEvent::Frame(Frame::Text(text)),
-                    None => match data.dyn_ref::<ArrayBuffer>() {
-                        Some(buf) => WsEvent::Frame(Frame::Binary(crate::convert::to_vec(
-                            &Uint8Array::new(buf),
-                        ))),
-                        None => WsEvent::None,
-                    },
-                }
-            }
+            Some("message") => WsEvent::None,
             _ => WsEvent::Close,
         }
     }

@@ -61,7 +61,7 @@ impl ServerUrl {
     /// Parses an absolute URL: `http(s)://` or `ws(s)://`, a host, an optional port, path and query.
     /// A fragment is ignored.
     pub fn parse(url: &str) -> Result<Self, UrlError> {
-        let url = url.trim();
+        let url = trim(url);
         // Byte searches rather than `str` patterns: the delimiters are ASCII, so every index below
         // is a char boundary, and the browser client's module does without the pattern machinery.
         let bytes = url.as_bytes();
@@ -162,16 +162,38 @@ fn after_last(s: &str, delimiter: u8) -> Option<&str> {
     s.get(i + 1..)
 }
 
+/// `str::trim` (Unicode white space at both ends) in one forward pass, without the char-pattern
+/// machinery (searchers, backward char iteration) in the browser client's module.
+fn trim(s: &str) -> &str {
+    let mut start = None;
+    let mut end = 0;
+    for (i, c) in s.char_indices() {
+        if !c.is_whitespace() {
+            start.get_or_insert(i);
+            end = i + c.len_utf8();
+        }
+    }
+    s.get(start.unwrap_or(0)..end).unwrap_or_default()
+}
+
 /// Splits `a=1&b=2` into decoded pairs; a key without `=` gets an empty value.
 pub fn parse_query(query: &str) -> Vec<(String, String)> {
-    query
-        .split('&')
-        .filter(|p| !p.is_empty())
-        .map(|pair| match pair.split_once('=') {
-            Some((k, v)) => (percent_decode(k), percent_decode(v)),
-            None => (percent_decode(pair), String::new()),
-        })
-        .collect()
+    let mut pairs = Vec::new();
+    let mut rest = query;
+    while !rest.is_empty() {
+        let pair = before(rest, |b| b == b'&');
+        rest = rest.get(pair.len() + 1..).unwrap_or_default();
+        if pair.is_empty() {
+            continue;
+        }
+        let key = before(pair, |b| b == b'=');
+        let value = match pair.get(key.len() + 1..) {
+            Some(v) => percent_decode(v),
+            None => String::new(),
+        };
+        pairs.push((percent_decode(key), value));
+    }
+    pairs
 }
 
 /// Appends `s` percent-encoded as `encodeURIComponent` does.
@@ -205,16 +227,19 @@ pub fn percent_decode(s: &str) -> String {
     while let Some(&b) = bytes.get(i) {
         match b {
             b'%' => {
-                let hex = bytes
-                    .get(i + 1..i + 3)
-                    .and_then(|h| core::str::from_utf8(h).ok());
-                match hex.and_then(|h| u8::from_str_radix(h, 16).ok()) {
-                    Some(v) => {
-                        out.push(v);
+                // As `u8::from_str_radix(.., 16)` reads the two bytes, a leading `+` included.
+                let high = match bytes.get(i + 1) {
+                    Some(b'+') => Some(0),
+                    Some(&h) => hex_digit(h),
+                    None => None,
+                };
+                match (high, bytes.get(i + 2).and_then(|&l| hex_digit(l))) {
+                    (Some(high), Some(low)) => {
+                        out.push(high << 4 | low);
                         i += 3;
                         continue;
                     }
-                    None => out.push(b'%'),
+                    _ => out.push(b'%'),
                 }
             }
             b'+' => out.push(b' '),
@@ -223,6 +248,16 @@ pub fn percent_decode(s: &str) -> String {
         i += 1;
     }
     lossy(&out)
+}
+
+/// The value of an ASCII hex digit, either case.
+fn hex_digit(b: u8) -> Option<u8> {
+    match b {
+        b'0'..=b'9' => Some(b - b'0'),
+        b'a'..=b'f' => Some(b - b'a' + 10),
+        b'A'..=b'F' => Some(b - b'A' + 10),
+        _ => None,
+    }
 }
 
 /// `String::from_utf8_lossy`: each invalid sequence becomes U+FFFD, by `from_utf8`'s own error
@@ -416,6 +451,26 @@ mod tests {
         assert_eq!(s, "%C3%A9%2F%3F%26%3D%20x");
         assert_eq!(percent_decode(&s), "é/?&= x");
         assert_eq!(percent_decode("%zz%4"), "%zz%4");
+        // As `u8::from_str_radix` reads an escape: a sign is a digit's prefix, bytes are not.
+        assert_eq!(percent_decode("%+F%-F%++%2f"), "\u{f}%-F%  /");
+    }
+
+    #[test]
+    fn trims_and_splits_as_str_does() {
+        for s in ["", " ", "\u{3000}a b\u{a0}", "\té\n", "x"] {
+            assert_eq!(trim(s), s.trim());
+        }
+        for q in ["", "&", "a", "a=", "=b", "a=1&&b=2&", "a=b=c&d"] {
+            let model: Vec<(String, String)> = q
+                .split('&')
+                .filter(|p| !p.is_empty())
+                .map(|p| match p.split_once('=') {
+                    Some((k, v)) => (percent_decode(k), percent_decode(v)),
+                    None => (percent_decode(p), String::new()),
+                })
+                .collect();
+            assert_eq!(parse_query(q), model, "{q:?}");
+        }
     }
 
     #[test]

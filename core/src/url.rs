@@ -71,10 +71,13 @@ impl ServerUrl {
             .ok_or(UrlError::NotAbsolute)?;
         let scheme = url.get(..scheme_end).unwrap_or_default();
         let rest = url.get(scheme_end + 3..).unwrap_or_default();
-        let secure = match scheme.to_ascii_lowercase().as_str() {
-            "http" | "ws" => false,
-            "https" | "wss" => true,
-            other => return Err(UrlError::UnsupportedScheme(other.to_string())),
+        let is = |name: &str| scheme.eq_ignore_ascii_case(name);
+        let secure = if is("http") || is("ws") {
+            false
+        } else if is("https") || is("wss") {
+            true
+        } else {
+            return Err(UrlError::UnsupportedScheme(scheme.to_ascii_lowercase()));
         };
         let rest = before(rest, |b| b == b'#');
         let authority = before(rest, |b| b == b'/' || b == b'?');
@@ -114,7 +117,7 @@ impl ServerUrl {
                     80
                 }
             }
-            Some(p) => p.parse().map_err(|_| UrlError::InvalidPort)?,
+            Some(p) => parse_port(p).ok_or(UrlError::InvalidPort)?,
         };
         let path = before(tail, |b| b == b'?');
         let query = tail.get(path.len() + 1..).unwrap_or_default();
@@ -147,6 +150,23 @@ impl ServerUrl {
         push_decimal(&mut s, u64::from(self.port));
         s
     }
+}
+
+/// `p.parse::<u16>()` (decimal digits after an optional `+`), without the generic integer parser.
+fn parse_port(p: &str) -> Option<u16> {
+    let digits = p.strip_prefix('+').unwrap_or(p);
+    if digits.is_empty() {
+        return None;
+    }
+    let mut port: u16 = 0;
+    for b in digits.bytes() {
+        let digit = b.wrapping_sub(b'0');
+        if digit > 9 {
+            return None;
+        }
+        port = port.checked_mul(10)?.checked_add(u16::from(digit))?;
+    }
+    Some(port)
 }
 
 /// The part of `s` before the first byte matching `end` (all of `s` if none does); `end` must
@@ -453,6 +473,13 @@ mod tests {
         assert_eq!(percent_decode("%zz%4"), "%zz%4");
         // As `u8::from_str_radix` reads an escape: a sign is a digit's prefix, bytes are not.
         assert_eq!(percent_decode("%+F%-F%++%2f"), "\u{f}%-F%  /");
+    }
+
+    #[test]
+    fn ports_parse_as_u16_does() {
+        for p in ["0", "80", "+80", "0080", "65535", "65536", "+", "-1", "8o", "99999999", "٣"] {
+            assert_eq!(parse_port(p), p.parse::<u16>().ok(), "{p:?}");
+        }
     }
 
     #[test]

@@ -66,10 +66,15 @@ impl Manager {
     /// Runs what is due at `now`: the open timeout, the reconnection delay, ack timeouts.
     pub fn handle_timeout(&mut self, now: Instant) {
         loop {
-            let timer = Timer::ALL
-                .iter()
-                .filter_map(|&k| self.timers.get(k).filter(|&at| at <= now).map(|at| (at, k)))
-                .min();
+            // The earliest due timer, the first in `ALL` on a tie.
+            let mut timer = None;
+            for &k in Timer::ALL {
+                if let Some(at) = self.timers.get(k).filter(|&at| at <= now)
+                    && timer.is_none_or(|(next, _)| at < next)
+                {
+                    timer = Some((at, k));
+                }
+            }
             let ack = self
                 .ack_deadlines
                 .first()

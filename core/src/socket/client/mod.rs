@@ -289,10 +289,7 @@ impl Manager {
     /// When [`Manager::handle_timeout`] must run next.
     pub fn poll_timeout(&self) -> Option<Instant> {
         let acks = self.ack_deadlines.first().map(|(&(at, _), _)| at);
-        match (self.timers.next(), acks) {
-            (Some(a), Some(b)) => Some(a.min(b)),
-            (a, b) => a.or(b),
-        }
+        crate::time::earliest(self.timers.next(), acks)
     }
 }
 

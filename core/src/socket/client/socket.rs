@@ -9,12 +9,14 @@ use crate::json;
 
 impl Manager {
     pub(super) fn on_packet(&mut self, now: Instant, packet: Packet) {
-        let Some(i) = self
-            .subscribers
-            .iter()
-            .copied()
-            .find(|&i| self.sockets.get(i).is_some_and(|s| s.nsp == packet.nsp))
-        else {
+        let mut subscriber = None;
+        for &i in &self.subscribers {
+            if self.sockets.get(i).is_some_and(|s| s.nsp == packet.nsp) {
+                subscriber = Some(i);
+                break;
+            }
+        }
+        let Some(i) = subscriber else {
             return;
         };
         match packet.data {

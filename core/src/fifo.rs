@@ -70,6 +70,15 @@ impl<T> Fifo<T> {
         self.front.is_empty() && self.back.is_empty()
     }
 
+    /// The `i`th item, the oldest first (indexing rather than [`Fifo::iter`]'s chained
+    /// iterators, which the browser client's module would carry once per element type).
+    pub(crate) fn get(&self, i: usize) -> Option<&T> {
+        match self.front.len().checked_sub(i + 1) {
+            Some(j) => self.front.get(j),
+            None => self.back.get(i - self.front.len()),
+        }
+    }
+
     /// The items, oldest first.
     pub(crate) fn iter(&self) -> impl Iterator<Item = &T> {
         self.front.iter().rev().chain(&self.back)
@@ -132,6 +141,7 @@ mod tests {
             assert_eq!(fifo.len(), model.len());
             assert_eq!(fifo.is_empty(), model.is_empty());
             assert!(fifo.iter().eq(model.iter()));
+            assert!((0..=model.len()).all(|i| fifo.get(i) == model.get(i)));
         }
         fifo.clear();
         assert!(fifo.is_empty());

@@ -172,14 +172,26 @@ fn parse_port(p: &str) -> Option<u16> {
 /// The part of `s` before the first byte matching `end` (all of `s` if none does); `end` must
 /// match only ASCII bytes, so the cut is a char boundary.
 fn before(s: &str, end: impl Fn(u8) -> bool) -> &str {
-    let i = s.bytes().position(end).unwrap_or(s.len());
+    let mut i = 0;
+    while let Some(&b) = s.as_bytes().get(i) {
+        if end(b) {
+            break;
+        }
+        i += 1;
+    }
     s.get(..i).unwrap_or(s)
 }
 
 /// The part of `s` after the last ASCII byte `delimiter`, if it has one.
 fn after_last(s: &str, delimiter: u8) -> Option<&str> {
-    let i = s.bytes().rposition(|b| b == delimiter)?;
-    s.get(i + 1..)
+    let mut i = s.len();
+    while i > 0 {
+        i -= 1;
+        if s.as_bytes().get(i) == Some(&delimiter) {
+            return s.get(i + 1..);
+        }
+    }
+    None
 }
 
 /// `str::trim` (Unicode white space at both ends) in one forward pass, without the char-pattern
@@ -330,7 +342,10 @@ impl EngineUrl {
         push_decimal(&mut url, u64::from(PROTOCOL));
         url.push_str("&transport=");
         url.push_str(transport.as_str());
-        for (k, v) in self.query.iter().filter(|(k, _)| !is_engine_param(k)) {
+        for (k, v) in &self.query {
+            if is_engine_param(k) {
+                continue;
+            }
             url.push('&');
             percent_encode(&mut url, k);
             url.push('=');

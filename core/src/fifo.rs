@@ -96,16 +96,6 @@ impl<T> Fifo<T> {
         self.front.retain(&mut keep);
         self.back.retain(&mut keep);
     }
-
-    /// Takes every item, oldest first.
-    pub(crate) fn take(&mut self) -> Vec<T> {
-        let mut items = Vec::with_capacity(self.len());
-        while let Some(item) = self.front.pop() {
-            items.push(item);
-        }
-        items.append(&mut self.back);
-        items
-    }
 }
 
 #[cfg(test)]
@@ -134,7 +124,9 @@ mod tests {
                     model.retain(|v| v % 3 != 0);
                 }
                 _ if step % 50 == 0 => {
-                    assert_eq!(fifo.take(), Vec::from(core::mem::take(&mut model)))
+                    while let Some(v) = fifo.pop_front() {
+                        assert_eq!(Some(v), model.pop_front());
+                    }
                 }
                 _ => {}
             }

@@ -127,7 +127,9 @@ impl<K: TimerKey> Timers<K> {
 
     /// The earliest armed deadline.
     pub fn next(&self) -> Option<Instant> {
-        self.deadlines.iter().fold(None, |next, &at| earliest(next, at))
+        self.deadlines
+            .iter()
+            .fold(None, |next, &at| earliest(next, at))
     }
 
     /// Disarms every key that is due at `now` and returns them in index order.

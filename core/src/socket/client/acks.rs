@@ -22,7 +22,7 @@ impl Manager {
                 sent.push(id);
             }
         }
-        for id in sent {
+        for &id in &sent {
             let Some(sock) = self.sockets.get_mut(i) else {
                 return;
             };

@@ -15,7 +15,7 @@ impl Manager {
         self.cleanup();
         self.state = ReadyState::Open;
         self.events.push_back(Event::Open);
-        for i in self.subscribers.clone() {
+        for &i in &self.subscribers.clone() {
             self.socket_on_open(i);
         }
         if self.opening_for_reconnect {
@@ -163,7 +163,7 @@ impl Manager {
         self.opening_for_reconnect = false;
         let disconnect = DisconnectReason::from(&reason);
         self.events.push_back(Event::Close(reason));
-        for i in self.subscribers.clone() {
+        for &i in &self.subscribers.clone() {
             self.socket_on_close(now, i, disconnect);
         }
         if self.config.reconnection && !self.skip_reconnect {

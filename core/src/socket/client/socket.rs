@@ -105,12 +105,20 @@ impl Manager {
         sock.recovered = pid.is_some() && sock.pid == pid;
         sock.pid = pid;
         sock.connected = true;
-        let received = sock.receive_buffer.take();
-        let buffered = sock.send_buffer.take();
-        for event in received {
+        // Popped one at a time (delivering and sending add to neither buffer): no `Vec` of each
+        // element type to collect them into and iterate in the browser client's module.
+        while let Some(event) = self
+            .sockets
+            .get_mut(i)
+            .and_then(|s| s.receive_buffer.pop_front())
+        {
             self.deliver_event(i, event);
         }
-        for packet in buffered {
+        while let Some(packet) = self
+            .sockets
+            .get_mut(i)
+            .and_then(|s| s.send_buffer.pop_front())
+        {
             self.send(packet);
         }
         self.drain_queue(now, i, true);

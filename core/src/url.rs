@@ -3,7 +3,7 @@
 //! The core builds every URL and query string so that all clients (browser, native, load generator)
 //! send exactly the same requests: `<scheme>://<host>:<port><path>?EIO=4&transport=<t>[&<query>][&t=<ts>][&sid=<sid>]`.
 
-use alloc::string::{String, ToString};
+use alloc::string::String;
 use alloc::vec::Vec;
 use core::fmt;
 
@@ -93,17 +93,15 @@ impl ServerUrl {
                 None if after.is_empty() => None,
                 None => return Err(UrlError::InvalidPort),
             };
-            let mut host = String::from("[");
-            host.push_str(addr);
-            host.push(']');
-            (host, port)
+            // `[addr]`, brackets kept.
+            (authority.get(..addr.len() + 2).unwrap_or_default(), port)
         } else {
             match after_last(authority, b':') {
                 Some(p) => {
                     let h = authority.get(..authority.len() - p.len() - 1);
-                    (h.unwrap_or_default().to_string(), Some(p))
+                    (h.unwrap_or_default(), Some(p))
                 }
-                None => (authority.to_string(), None),
+                None => (authority, None),
             }
         };
         if host.is_empty() || host == "[]" {
@@ -121,11 +119,7 @@ impl ServerUrl {
         };
         let path = before(tail, |b| b == b'?');
         let query = tail.get(path.len() + 1..).unwrap_or_default();
-        let pathname = if path.is_empty() {
-            String::from("/")
-        } else {
-            path.to_string()
-        };
+        let pathname = String::from(if path.is_empty() { "/" } else { path });
         Ok(ServerUrl {
             secure,
             host: host.to_ascii_lowercase(),

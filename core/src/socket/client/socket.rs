@@ -200,11 +200,13 @@ pub(super) fn connect_payload(
         return auth.map(String::from);
     };
     let (mut auth_pid, mut auth_offset, mut rest) = (None, None, Vec::new());
-    for (key, value) in auth.map(json::object_entries).into_iter().flatten() {
-        match &*key {
-            "pid" => auth_pid = Some(value),
-            "offset" => auth_offset = Some(value),
-            _ => rest.push((key, value)),
+    if let Some(auth) = auth {
+        for (key, value) in json::object_entries(auth) {
+            match &*key {
+                "pid" => auth_pid = Some(value),
+                "offset" => auth_offset = Some(value),
+                _ => rest.push((key, value)),
+            }
         }
     }
     let mut out = String::from("{\"pid\":");
@@ -223,9 +225,9 @@ pub(super) fn connect_payload(
         }
         (None, None) => {}
     }
-    for (key, value) in rest {
+    for (key, value) in &rest {
         out.push(',');
-        json::write_string(&mut out, &key);
+        json::write_string(&mut out, key);
         out.push(':');
         out.push_str(value);
     }

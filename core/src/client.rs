@@ -34,7 +34,7 @@ use crate::socket::client::{
     self as socket_client, AckHandle, Auth, Emit, EmitError, EngineCommand, Manager, SocketId,
 };
 use crate::socket::packet::{AckId, Nsp};
-use crate::time::Instant;
+use crate::time::{Instant, earliest};
 
 /// The client's options: the engine's (URL, transports, upgrade) and the manager's (reconnection,
 /// timeouts, retries). Defaults equal socket.io-client 4.8's.
@@ -438,12 +438,14 @@ impl Client {
 
     /// When [`Client::handle_timeout`] is due next.
     pub fn poll_timeout(&self) -> Option<Instant> {
-        self.engine
-            .iter()
-            .chain(&self.closing)
-            .filter_map(|(_, s)| s.poll_timeout())
-            .chain(self.manager.poll_timeout())
-            .min()
+        let mut next = self.manager.poll_timeout();
+        if let Some((_, session)) = &self.engine {
+            next = earliest(next, session.poll_timeout());
+        }
+        for (_, session) in &self.closing {
+            next = earliest(next, session.poll_timeout());
+        }
+        next
     }
 
     fn with_engine(&mut self, now: Instant, id: EngineId, f: impl FnOnce(&mut Session)) {

@@ -70,6 +70,15 @@ impl<T> Fifo<T> {
         self.front.is_empty() && self.back.is_empty()
     }
 
+    /// The `i`th item, the oldest first (indexing rather than [`Fifo::iter`]'s chained
+    /// iterators, which the browser client's module would carry once per element type).
+    pub(crate) fn get(&self, i: usize) -> Option<&T> {
+        match self.front.len().checked_sub(i + 1) {
+            Some(j) => self.front.get(j),
+            None => self.back.get(i - self.front.len()),
+        }
+    }
+
     /// The items, oldest first.
     pub(crate) fn iter(&self) -> impl Iterator<Item = &T> {
         self.front.iter().rev().chain(&self.back)
@@ -83,18 +92,9 @@ impl<T> Fifo<T> {
 
     /// Keeps the items `keep` says yes to, in order.
     pub(crate) fn retain(&mut self, mut keep: impl FnMut(&T) -> bool) {
+        // `&mut keep` both times: one copy of `Vec::retain` rather than two.
         self.front.retain(&mut keep);
-        self.back.retain(keep);
-    }
-
-    /// Takes every item, oldest first.
-    pub(crate) fn take(&mut self) -> Vec<T> {
-        let mut items = Vec::with_capacity(self.len());
-        while let Some(item) = self.front.pop() {
-            items.push(item);
-        }
-        items.append(&mut self.back);
-        items
+        self.back.retain(&mut keep);
     }
 }
 
@@ -124,13 +124,16 @@ mod tests {
                     model.retain(|v| v % 3 != 0);
                 }
                 _ if step % 50 == 0 => {
-                    assert_eq!(fifo.take(), Vec::from(core::mem::take(&mut model)))
+                    while let Some(v) = fifo.pop_front() {
+                        assert_eq!(Some(v), model.pop_front());
+                    }
                 }
                 _ => {}
             }
             assert_eq!(fifo.len(), model.len());
             assert_eq!(fifo.is_empty(), model.is_empty());
             assert!(fifo.iter().eq(model.iter()));
+            assert!((0..=model.len()).all(|i| fifo.get(i) == model.get(i)));
         }
         fifo.clear();
         assert!(fifo.is_empty());

@@ -39,6 +39,15 @@ impl Instant {
     }
 }
 
+/// The earlier of two deadlines, either of them unset (a plain `match` rather than iterator
+/// adapters: the browser client's module carries less code).
+pub(crate) fn earliest(a: Option<Instant>, b: Option<Instant>) -> Option<Instant> {
+    match (a, b) {
+        (Some(a), Some(b)) => Some(a.min(b)),
+        (a, b) => a.or(b),
+    }
+}
+
 /// Whole milliseconds of `d`, saturating at `u64::MAX`.
 pub(crate) fn duration_millis(d: Duration) -> u64 {
     u64::try_from(d.as_millis()).unwrap_or(u64::MAX)
@@ -118,7 +127,9 @@ impl<K: TimerKey> Timers<K> {
 
     /// The earliest armed deadline.
     pub fn next(&self) -> Option<Instant> {
-        self.deadlines.iter().flatten().min().copied()
+        self.deadlines
+            .iter()
+            .fold(None, |next, &at| earliest(next, at))
     }
 
     /// Disarms every key that is due at `now` and returns them in index order.

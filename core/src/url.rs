@@ -3,7 +3,7 @@
 //! The core builds every URL and query string so that all clients (browser, native, load generator)
 //! send exactly the same requests: `<scheme>://<host>:<port><path>?EIO=4&transport=<t>[&<query>][&t=<ts>][&sid=<sid>]`.
 
-use alloc::string::{String, ToString};
+use alloc::string::String;
 use alloc::vec::Vec;
 use core::fmt;
 
@@ -61,7 +61,7 @@ impl ServerUrl {
     /// Parses an absolute URL: `http(s)://` or `ws(s)://`, a host, an optional port, path and query.
     /// A fragment is ignored.
     pub fn parse(url: &str) -> Result<Self, UrlError> {
-        let url = url.trim();
+        let url = trim(url);
         // Byte searches rather than `str` patterns: the delimiters are ASCII, so every index below
         // is a char boundary, and the browser client's module does without the pattern machinery.
         let bytes = url.as_bytes();
@@ -71,10 +71,13 @@ impl ServerUrl {
             .ok_or(UrlError::NotAbsolute)?;
         let scheme = url.get(..scheme_end).unwrap_or_default();
         let rest = url.get(scheme_end + 3..).unwrap_or_default();
-        let secure = match scheme.to_ascii_lowercase().as_str() {
-            "http" | "ws" => false,
-            "https" | "wss" => true,
-            other => return Err(UrlError::UnsupportedScheme(other.to_string())),
+        let is = |name: &str| scheme.eq_ignore_ascii_case(name);
+        let secure = if is("http") || is("ws") {
+            false
+        } else if is("https") || is("wss") {
+            true
+        } else {
+            return Err(UrlError::UnsupportedScheme(scheme.to_ascii_lowercase()));
         };
         let rest = before(rest, |b| b == b'#');
         let authority = before(rest, |b| b == b'/' || b == b'?');
@@ -90,17 +93,15 @@ impl ServerUrl {
                 None if after.is_empty() => None,
                 None => return Err(UrlError::InvalidPort),
             };
-            let mut host = String::from("[");
-            host.push_str(addr);
-            host.push(']');
-            (host, port)
+            // `[addr]`, brackets kept.
+            (authority.get(..addr.len() + 2).unwrap_or_default(), port)
         } else {
             match after_last(authority, b':') {
                 Some(p) => {
                     let h = authority.get(..authority.len() - p.len() - 1);
-                    (h.unwrap_or_default().to_string(), Some(p))
+                    (h.unwrap_or_default(), Some(p))
                 }
-                None => (authority.to_string(), None),
+                None => (authority, None),
             }
         };
         if host.is_empty() || host == "[]" {
@@ -114,15 +115,11 @@ impl ServerUrl {
                     80
                 }
             }
-            Some(p) => p.parse().map_err(|_| UrlError::InvalidPort)?,
+            Some(p) => parse_port(p).ok_or(UrlError::InvalidPort)?,
         };
         let path = before(tail, |b| b == b'?');
         let query = tail.get(path.len() + 1..).unwrap_or_default();
-        let pathname = if path.is_empty() {
-            String::from("/")
-        } else {
-            path.to_string()
-        };
+        let pathname = String::from(if path.is_empty() { "/" } else { path });
         Ok(ServerUrl {
             secure,
             host: host.to_ascii_lowercase(),
@@ -149,29 +146,80 @@ impl ServerUrl {
     }
 }
 
+/// `p.parse::<u16>()` (decimal digits after an optional `+`), without the generic integer parser.
+fn parse_port(p: &str) -> Option<u16> {
+    let digits = p.strip_prefix('+').unwrap_or(p);
+    if digits.is_empty() {
+        return None;
+    }
+    let mut port: u16 = 0;
+    for b in digits.bytes() {
+        let digit = b.wrapping_sub(b'0');
+        if digit > 9 {
+            return None;
+        }
+        port = port.checked_mul(10)?.checked_add(u16::from(digit))?;
+    }
+    Some(port)
+}
+
 /// The part of `s` before the first byte matching `end` (all of `s` if none does); `end` must
 /// match only ASCII bytes, so the cut is a char boundary.
 fn before(s: &str, end: impl Fn(u8) -> bool) -> &str {
-    let i = s.bytes().position(end).unwrap_or(s.len());
+    let mut i = 0;
+    while let Some(&b) = s.as_bytes().get(i) {
+        if end(b) {
+            break;
+        }
+        i += 1;
+    }
     s.get(..i).unwrap_or(s)
 }
 
 /// The part of `s` after the last ASCII byte `delimiter`, if it has one.
 fn after_last(s: &str, delimiter: u8) -> Option<&str> {
-    let i = s.bytes().rposition(|b| b == delimiter)?;
-    s.get(i + 1..)
+    let mut i = s.len();
+    while i > 0 {
+        i -= 1;
+        if s.as_bytes().get(i) == Some(&delimiter) {
+            return s.get(i + 1..);
+        }
+    }
+    None
+}
+
+/// `str::trim` (Unicode white space at both ends) in one forward pass, without the char-pattern
+/// machinery (searchers, backward char iteration) in the browser client's module.
+fn trim(s: &str) -> &str {
+    let mut start = None;
+    let mut end = 0;
+    for (i, c) in s.char_indices() {
+        if !c.is_whitespace() {
+            start.get_or_insert(i);
+            end = i + c.len_utf8();
+        }
+    }
+    s.get(start.unwrap_or(0)..end).unwrap_or_default()
 }
 
 /// Splits `a=1&b=2` into decoded pairs; a key without `=` gets an empty value.
 pub fn parse_query(query: &str) -> Vec<(String, String)> {
-    query
-        .split('&')
-        .filter(|p| !p.is_empty())
-        .map(|pair| match pair.split_once('=') {
-            Some((k, v)) => (percent_decode(k), percent_decode(v)),
-            None => (percent_decode(pair), String::new()),
-        })
-        .collect()
+    let mut pairs = Vec::new();
+    let mut rest = query;
+    while !rest.is_empty() {
+        let pair = before(rest, |b| b == b'&');
+        rest = rest.get(pair.len() + 1..).unwrap_or_default();
+        if pair.is_empty() {
+            continue;
+        }
+        let key = before(pair, |b| b == b'=');
+        let value = match pair.get(key.len() + 1..) {
+            Some(v) => percent_decode(v),
+            None => String::new(),
+        };
+        pairs.push((percent_decode(key), value));
+    }
+    pairs
 }
 
 /// Appends `s` percent-encoded as `encodeURIComponent` does.
@@ -205,16 +253,19 @@ pub fn percent_decode(s: &str) -> String {
     while let Some(&b) = bytes.get(i) {
         match b {
             b'%' => {
-                let hex = bytes
-                    .get(i + 1..i + 3)
-                    .and_then(|h| core::str::from_utf8(h).ok());
-                match hex.and_then(|h| u8::from_str_radix(h, 16).ok()) {
-                    Some(v) => {
-                        out.push(v);
+                // As `u8::from_str_radix(.., 16)` reads the two bytes, a leading `+` included.
+                let high = match bytes.get(i + 1) {
+                    Some(b'+') => Some(0),
+                    Some(&h) => hex_digit(h),
+                    None => None,
+                };
+                match (high, bytes.get(i + 2).and_then(|&l| hex_digit(l))) {
+                    (Some(high), Some(low)) => {
+                        out.push(high << 4 | low);
                         i += 3;
                         continue;
                     }
-                    None => out.push(b'%'),
+                    _ => out.push(b'%'),
                 }
             }
             b'+' => out.push(b' '),
@@ -223,6 +274,16 @@ pub fn percent_decode(s: &str) -> String {
         i += 1;
     }
     lossy(&out)
+}
+
+/// The value of an ASCII hex digit, either case.
+fn hex_digit(b: u8) -> Option<u8> {
+    match b {
+        b'0'..=b'9' => Some(b - b'0'),
+        b'a'..=b'f' => Some(b - b'a' + 10),
+        b'A'..=b'F' => Some(b - b'A' + 10),
+        _ => None,
+    }
 }
 
 /// `String::from_utf8_lossy`: each invalid sequence becomes U+FFFD, by `from_utf8`'s own error
@@ -287,8 +348,10 @@ impl EngineUrl {
         push_decimal(&mut url, u64::from(PROTOCOL));
         url.push_str("&transport=");
         url.push_str(transport.as_str());
-        let stamped = |k: &str| timestamp.is_some_and(|(name, _)| name == k);
-        for (k, v) in self.query.iter().filter(|(k, _)| !is_engine_param(k) && !stamped(k)) {
+        for (k, v) in &self.query {
+            if is_engine_param(k) || timestamp.is_some_and(|(name, _)| name == k) {
+                continue;
+            }
             url.push('&');
             percent_encode(&mut url, k);
             url.push('=');
@@ -431,6 +494,35 @@ mod tests {
         assert_eq!(s, "%C3%A9%2F%3F%26%3D%20x");
         assert_eq!(percent_decode(&s), "é/?&= x");
         assert_eq!(percent_decode("%zz%4"), "%zz%4");
+        // As `u8::from_str_radix` reads an escape: a sign is a digit's prefix, bytes are not.
+        assert_eq!(percent_decode("%+F%-F%++%2f"), "\u{f}%-F%  /");
+    }
+
+    #[test]
+    fn ports_parse_as_u16_does() {
+        for p in [
+            "0", "80", "+80", "0080", "65535", "65536", "+", "-1", "8o", "99999999", "٣",
+        ] {
+            assert_eq!(parse_port(p), p.parse::<u16>().ok(), "{p:?}");
+        }
+    }
+
+    #[test]
+    fn trims_and_splits_as_str_does() {
+        for s in ["", " ", "\u{3000}a b\u{a0}", "\té\n", "x"] {
+            assert_eq!(trim(s), s.trim());
+        }
+        for q in ["", "&", "a", "a=", "=b", "a=1&&b=2&", "a=b=c&d"] {
+            let model: Vec<(String, String)> = q
+                .split('&')
+                .filter(|p| !p.is_empty())
+                .map(|p| match p.split_once('=') {
+                    Some((k, v)) => (percent_decode(k), percent_decode(v)),
+                    None => (percent_decode(p), String::new()),
+                })
+                .collect();
+            assert_eq!(parse_query(q), model, "{q:?}");
+        }
     }
 
     #[test]

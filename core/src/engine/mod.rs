@@ -81,12 +81,15 @@ impl Sid {
     /// at most 256 bytes, and made of characters that need no escaping in a URL query.
     pub fn new(id: impl Into<String>) -> Result<Self, InvalidSid> {
         let id = id.into();
-        let ok = !id.is_empty()
-            && id.len() <= 256
-            && id
-                .bytes()
-                .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~'));
-        if ok { Ok(Sid(id)) } else { Err(InvalidSid) }
+        if id.is_empty() || id.len() > 256 {
+            return Err(InvalidSid);
+        }
+        for b in id.bytes() {
+            if !(b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~')) {
+                return Err(InvalidSid);
+            }
+        }
+        Ok(Sid(id))
     }
 
     /// The id as text.

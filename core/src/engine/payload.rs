@@ -89,12 +89,22 @@ pub fn decode(body: &str, max_payload: usize) -> Result<Vec<Packet>, PayloadErro
             max: max_payload,
         });
     }
-    body.split(SEPARATOR)
-        .enumerate()
-        .map(|(index, record)| {
-            Packet::decode_text(record).map_err(|error| PayloadError::Packet { index, error })
-        })
-        .collect()
+    // A byte search rather than `str::split`: the separator is ASCII, so every cut is a char
+    // boundary, and the browser client's module does without the char-pattern machinery.
+    let mut packets = Vec::new();
+    let mut rest = body;
+    loop {
+        let end = rest.bytes().position(|b| b == SEPARATOR as u8);
+        let record = rest.get(..end.unwrap_or(rest.len())).unwrap_or_default();
+        let index = packets.len();
+        packets.push(
+            Packet::decode_text(record).map_err(|error| PayloadError::Packet { index, error })?,
+        );
+        match end {
+            Some(end) => rest = rest.get(end + 1..).unwrap_or_default(),
+            None => return Ok(packets),
+        }
+    }
 }
 
 #[cfg(test)]

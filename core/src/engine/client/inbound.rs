@@ -72,7 +72,7 @@ impl Session {
     pub(super) fn on_probe_frame(&mut self, probe: Probe, frame: Frame) {
         match probe {
             Probe::Probing => {
-                if Packet::decode_frame(frame) == Ok(Packet::PongProbe) {
+                if matches!(Packet::decode_frame(frame), Ok(Packet::PongProbe)) {
                     self.probe = Some(Probe::Pausing);
                     self.prior_websocket_success = true;
                     self.events

@@ -80,10 +80,15 @@ impl Session {
         match self.transport {
             Some(Transport::Polling) if !self.post_in_flight => {
                 let count = self.writable_count();
+                // `payload::encode`'s output, one packet at a time as they leave the buffer.
                 let mut body = String::new();
-                payload::encode(self.write_buffer.iter().take(count), &mut body);
-                for _ in 0..count {
-                    let _ = self.write_buffer.pop_front();
+                for i in 0..count {
+                    if let Some(packet) = self.write_buffer.pop_front() {
+                        if i > 0 {
+                            body.push(payload::SEPARATOR);
+                        }
+                        packet.encode_text(&mut body);
+                    }
                 }
                 self.post(body);
             }
@@ -112,12 +117,14 @@ impl Session {
             return self.write_buffer.len();
         }
         let mut size: u64 = 0;
-        for (i, packet) in self.write_buffer.iter().enumerate() {
+        let mut i = 0;
+        while let Some(packet) = self.write_buffer.get(i) {
             let record = u64::try_from(packet.encoded_len()).unwrap_or(u64::MAX);
             size = size.saturating_add(record).saturating_add(u64::from(i > 0));
             if i > 0 && size > max {
                 return i;
             }
+            i += 1;
         }
         self.write_buffer.len()
     }

@@ -9,18 +9,20 @@ impl Manager {
         let Some(sock) = self.sockets.get(i) else {
             return;
         };
-        let sent: Vec<u64> = sock
-            .acks
-            .keys()
-            .copied()
-            .filter(|&id| {
-                !sock
-                    .send_buffer
-                    .iter()
-                    .any(|p| p.ack_id() == Some(AckId(id)))
-            })
-            .collect();
-        for id in sent {
+        // Plain loops rather than iterator adapters: less code in the browser client's module.
+        let mut sent = Vec::new();
+        for &id in sock.acks.keys() {
+            let mut buffered = false;
+            let mut k = 0;
+            while let Some(packet) = sock.send_buffer.get(k) {
+                buffered |= packet.ack_id() == Some(AckId(id));
+                k += 1;
+            }
+            if !buffered {
+                sent.push(id);
+            }
+        }
+        for &id in &sent {
             let Some(sock) = self.sockets.get_mut(i) else {
                 return;
             };

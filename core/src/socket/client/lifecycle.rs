@@ -15,7 +15,7 @@ impl Manager {
         self.cleanup();
         self.state = ReadyState::Open;
         self.events.push_back(Event::Open);
-        for i in self.subscribers.clone() {
+        for &i in &self.subscribers.clone() {
             self.socket_on_open(i);
         }
         if self.opening_for_reconnect {
@@ -71,10 +71,15 @@ impl Manager {
     /// Runs what is due at `now`: the open timeout, the reconnection delay, ack timeouts.
     pub fn handle_timeout(&mut self, now: Instant) {
         loop {
-            let timer = Timer::ALL
-                .iter()
-                .filter_map(|&k| self.timers.get(k).filter(|&at| at <= now).map(|at| (at, k)))
-                .min();
+            // The earliest due timer, the first in `ALL` on a tie.
+            let mut timer = None;
+            for &k in Timer::ALL {
+                if let Some(at) = self.timers.get(k).filter(|&at| at <= now)
+                    && timer.is_none_or(|(next, _)| at < next)
+                {
+                    timer = Some((at, k));
+                }
+            }
             let ack = self
                 .ack_deadlines
                 .first()
@@ -163,7 +168,7 @@ impl Manager {
         self.opening_for_reconnect = false;
         let disconnect = DisconnectReason::from(&reason);
         self.events.push_back(Event::Close(reason));
-        for i in self.subscribers.clone() {
+        for &i in &self.subscribers.clone() {
             self.socket_on_close(now, i, disconnect);
         }
         if self.config.reconnection && !self.skip_reconnect {

@@ -294,7 +294,7 @@ impl Manager {
     /// []`). Their acknowledgements stay awaited, as the reference's do: a deadline still fails them.
     pub fn clear_send_buffer(&mut self, socket: SocketId) {
         if let Some(s) = self.sockets.get_mut(socket.0) {
-            s.send_buffer.take();
+            s.send_buffer.clear();
         }
     }
 
@@ -310,7 +310,7 @@ impl Manager {
     /// Drops the events received before the socket's CONNECT completed (`socket.receiveBuffer = []`).
     pub fn clear_receive_buffer(&mut self, socket: SocketId) {
         if let Some(s) = self.sockets.get_mut(socket.0) {
-            s.receive_buffer.take();
+            s.receive_buffer.clear();
         }
     }
 
@@ -331,10 +331,7 @@ impl Manager {
     /// When [`Manager::handle_timeout`] must run next.
     pub fn poll_timeout(&self) -> Option<Instant> {
         let acks = self.ack_deadlines.first().map(|(&(at, _), _)| at);
-        match (self.timers.next(), acks) {
-            (Some(a), Some(b)) => Some(a.min(b)),
-            (a, b) => a.or(b),
-        }
+        crate::time::earliest(self.timers.next(), acks)
     }
 }
 

@@ -9,12 +9,14 @@ use crate::json;
 
 impl Manager {
     pub(super) fn on_packet(&mut self, now: Instant, packet: Packet) {
-        let Some(i) = self
-            .subscribers
-            .iter()
-            .copied()
-            .find(|&i| self.sockets.get(i).is_some_and(|s| s.nsp == packet.nsp))
-        else {
+        let mut subscriber = None;
+        for &i in &self.subscribers {
+            if self.sockets.get(i).is_some_and(|s| s.nsp == packet.nsp) {
+                subscriber = Some(i);
+                break;
+            }
+        }
+        let Some(i) = subscriber else {
             return;
         };
         match packet.data {
@@ -103,12 +105,20 @@ impl Manager {
         sock.recovered = pid.is_some() && sock.pid == pid;
         sock.pid = pid;
         sock.connected = true;
-        let received = sock.receive_buffer.take();
-        let buffered = sock.send_buffer.take();
-        for event in received {
+        // Popped one at a time (delivering and sending add to neither buffer): no `Vec` of each
+        // element type to collect them into and iterate in the browser client's module.
+        while let Some(event) = self
+            .sockets
+            .get_mut(i)
+            .and_then(|s| s.receive_buffer.pop_front())
+        {
             self.deliver_event(i, event);
         }
-        for packet in buffered {
+        while let Some(packet) = self
+            .sockets
+            .get_mut(i)
+            .and_then(|s| s.send_buffer.pop_front())
+        {
             self.send(packet);
         }
         self.drain_queue(now, i, true);
@@ -190,11 +200,13 @@ pub(super) fn connect_payload(
         return auth.map(String::from);
     };
     let (mut auth_pid, mut auth_offset, mut rest) = (None, None, Vec::new());
-    for (key, value) in auth.map(json::object_entries).into_iter().flatten() {
-        match &*key {
-            "pid" => auth_pid = Some(value),
-            "offset" => auth_offset = Some(value),
-            _ => rest.push((key, value)),
+    if let Some(auth) = auth {
+        for (key, value) in json::object_entries(auth) {
+            match &*key {
+                "pid" => auth_pid = Some(value),
+                "offset" => auth_offset = Some(value),
+                _ => rest.push((key, value)),
+            }
         }
     }
     let mut out = String::from("{\"pid\":");
@@ -213,9 +225,9 @@ pub(super) fn connect_payload(
         }
         (None, None) => {}
     }
-    for (key, value) in rest {
+    for (key, value) in &rest {
         out.push(',');
-        json::write_string(&mut out, &key);
+        json::write_string(&mut out, key);
         out.push(':');
         out.push_str(value);
     }

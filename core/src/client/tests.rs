@@ -125,7 +125,10 @@ fn a_deferred_open_reads_the_configuration_set_after_reconnect_attempt() {
             Event::EngineOpening
         ]
     ));
-    assert!(c.poll_transmit().is_none(), "nothing opens before open_engine");
+    assert!(
+        c.poll_transmit().is_none(),
+        "nothing opens before open_engine"
+    );
     assert!(c.engine().is_none());
 
     let mut config = c.engine_config().clone();

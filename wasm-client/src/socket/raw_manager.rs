@@ -143,12 +143,14 @@ impl JsManager {
     #[wasm_bindgen(getter, js_name = engineState)]
     pub fn engine_state(&self) -> JsValue {
         use proto::engine::client::State;
-        JsValue::from_str(match self.driver.read(|c| c.engine().map(|(_, s)| s.state())) {
-            Some(State::Opening) => "opening",
-            Some(State::Open) => "open",
-            Some(State::Closing) => "closing",
-            _ => "closed",
-        })
+        JsValue::from_str(
+            match self.driver.read(|c| c.engine().map(|(_, s)| s.state())) {
+                Some(State::Opening) => "opening",
+                Some(State::Open) => "open",
+                Some(State::Closing) => "closing",
+                _ => "closed",
+            },
+        )
     }
 
     /// `engine.close()`: closes the engine with a `forced close`; the manager reconnects as it

@@ -13,6 +13,60 @@ use common::{Log, Recorder, json, obj, recovery_url, until, url};
 use js_sys::{Array, ArrayBuffer, DataView, Uint8Array};
 use serde_json::json;
 use sockeye_client::{JsManager, JsSocket};
+
+/// The RawSocket's numbered reads and commands, by the names the wrapper gives them.
+trait SocketReads {
+    fn id(&self) -> JsValue;
+    fn connected(&self) -> bool;
+    fn active(&self) -> bool;
+    fn recovered(&self) -> bool;
+    fn disconnect(&self);
+}
+
+impl SocketReads for JsSocket {
+    fn id(&self) -> JsValue {
+        self.state(0)
+    }
+    fn connected(&self) -> bool {
+        self.state(1).is_truthy()
+    }
+    fn active(&self) -> bool {
+        self.state(2).is_truthy()
+    }
+    fn recovered(&self) -> bool {
+        self.state(3).is_truthy()
+    }
+    fn disconnect(&self) {
+        self.connect(true)
+    }
+}
+
+/// The RawManager's numbered reads and commands, by the names the wrapper gives them.
+trait ManagerReads {
+    fn open(&self);
+    fn close(&self);
+    fn reconnecting(&self) -> bool;
+    fn sid(&self) -> JsValue;
+    fn transport(&self) -> JsValue;
+}
+
+impl ManagerReads for JsManager {
+    fn open(&self) {
+        self.command(0)
+    }
+    fn close(&self) {
+        self.command(1)
+    }
+    fn reconnecting(&self) -> bool {
+        self.state(1).is_truthy()
+    }
+    fn sid(&self) -> JsValue {
+        self.state(4)
+    }
+    fn transport(&self) -> JsValue {
+        self.state(5)
+    }
+}
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_test::*;
 
@@ -62,7 +116,7 @@ async fn call(
     all.extend(values.iter().map(obj));
     let ack = Recorder::default();
     socket
-        .emit(&args(&all), Some(ack.function()), false, None, false)
+        .emit(&args(&all), Some(ack.function()), false, None, false, true)
         .unwrap();
     until(event, || ack.count() > 0).await;
     ack.take().remove(0).iter().map(|v| json(&v)).collect()
@@ -157,13 +211,14 @@ async fn acknowledgements_both_ways() {
             false,
             None,
             false,
+            true,
         )
         .unwrap();
     until("question", || log.count("event") > 0).await;
     let (question, id) = log.entry("event");
     assert_eq!(json(&question), json!(["question", "color?"]));
     socket
-        .ack(id.as_f64().unwrap(), &args(&["blue".into()]))
+        .ack(id.as_f64().unwrap(), &args(&["blue".into()]), true)
         .unwrap();
     until("answer", || ask.count() > 0).await;
     assert_eq!(json(&ask.take()[0].get(0)), json!({ "answer": "blue" }));
@@ -185,6 +240,7 @@ async fn a_placeholder_like_object_in_a_plain_event_is_data() {
             false,
             None,
             false,
+            true,
         )
         .unwrap();
     until("echo", || log.count("event") > 0).await;
@@ -205,6 +261,7 @@ async fn timed_ack_fails_with_an_error_first() {
             false,
             Some(50.0),
             false,
+            true,
         )
         .unwrap();
     until("timeout", || ack.count() > 0).await;
@@ -223,6 +280,7 @@ async fn timed_ack_fails_with_an_error_first() {
             false,
             Some(5000.0),
             false,
+            true,
         )
         .unwrap();
     until("ack", || ack.count() > 0).await;
@@ -259,6 +317,7 @@ async fn binary_round_trips_nested_anywhere() {
                 false,
                 None,
                 false,
+                true,
             )
             .unwrap();
         // An emit right behind one holding a Blob keeps its place in the send order.
@@ -269,6 +328,7 @@ async fn binary_round_trips_nested_anywhere() {
                 false,
                 None,
                 false,
+                true,
             )
             .unwrap();
         until("both acks", || first.count() > 0 && second.count() > 0).await;
@@ -303,6 +363,7 @@ async fn binary_round_trips_nested_anywhere() {
                 false,
                 None,
                 false,
+                true,
             )
             .unwrap();
         until("binary event", || log.count("event") > 0).await;
@@ -326,7 +387,7 @@ async fn reconnects_after_the_server_drops_the_transport() {
     connected(&socket, &log, json!({ "name": "drop" })).await;
     let first_id = socket.id().as_string().unwrap();
     socket
-        .emit(&args(&["drop".into()]), None, false, None, false)
+        .emit(&args(&["drop".into()]), None, false, None, false, true)
         .unwrap();
     until("disconnect", || log.count("disconnect") > 0).await;
     let (reason, description) = log.entry("disconnect");
@@ -366,6 +427,7 @@ async fn emits_while_offline_are_buffered_until_connected_except_volatile_ones()
                 false,
                 None,
                 false,
+                true,
             )
             .unwrap();
     }
@@ -376,10 +438,11 @@ async fn emits_while_offline_are_buffered_until_connected_except_volatile_ones()
             false,
             None,
             true,
+            true,
         )
         .unwrap();
     assert!(!socket.connected());
-    socket.connect();
+    socket.connect(false);
     connected(&socket, &log, json!({ "name": name })).await;
     let records = call(&socket, "records", &[json!(name)]).await;
     assert_eq!(records[0], json!([1, 2, 3]));
@@ -462,6 +525,7 @@ async fn handlers_may_emit_from_inside_a_handler() {
                                 false,
                                 None,
                                 false,
+                                true,
                             )
                             .unwrap();
                         socket
@@ -471,6 +535,7 @@ async fn handlers_may_emit_from_inside_a_handler() {
                                 false,
                                 None,
                                 false,
+                                true,
                             )
                             .unwrap();
                         assert!(socket.connected());
@@ -484,6 +549,7 @@ async fn handlers_may_emit_from_inside_a_handler() {
                                 false,
                                 None,
                                 false,
+                                true,
                             )
                             .unwrap();
                     }
@@ -528,7 +594,7 @@ async fn manager_settings_apply_to_the_next_reconnection() {
     // No attempt allowed: the loss ends in `reconnect_failed`.
     manager.set("reconnectionAttempts", &0.into());
     socket
-        .emit(&args(&["drop".into()]), None, false, None, false)
+        .emit(&args(&["drop".into()]), None, false, None, false, true)
         .unwrap();
     until("reconnect_failed", || {
         manager_log.count("reconnect_failed") > 0
@@ -541,7 +607,7 @@ async fn manager_settings_apply_to_the_next_reconnection() {
     manager.open();
     connected(&socket, &log, json!({})).await;
     socket
-        .emit(&args(&["drop".into()]), None, false, None, false)
+        .emit(&args(&["drop".into()]), None, false, None, false, true)
         .unwrap();
     until("disconnect", || log.count("disconnect") == 2).await;
     gloo_timers::future::TimeoutFuture::new(300).await;
@@ -552,13 +618,13 @@ async fn manager_settings_apply_to_the_next_reconnection() {
     manager.open();
     connected(&socket, &log, json!({})).await;
     socket
-        .emit(&args(&["drop".into()]), None, false, None, false)
+        .emit(&args(&["drop".into()]), None, false, None, false, true)
         .unwrap();
     connected(&socket, &log, json!({})).await;
     assert_eq!(manager_log.count("reconnect_attempt"), 1);
     // A deliberate disconnection has no description.
     socket
-        .emit(&args(&["kick".into()]), None, false, None, false)
+        .emit(&args(&["kick".into()]), None, false, None, false, true)
         .unwrap();
     until("kick", || log.count("disconnect") == 4).await;
     let (reason, description) = log.entry("disconnect");
@@ -616,6 +682,7 @@ async fn retries_resend_until_acknowledged() {
             false,
             None,
             false,
+            true,
         )
         .unwrap();
     until("flaky", || ack.count() > 0).await;
@@ -636,12 +703,26 @@ async fn connection_state_recovery_restores_missed_events() {
     assert!(!socket.recovered());
     // An event first: the client sends back the offset of the last one it got.
     socket
-        .emit(&args(&["echo".into(), 0.into()]), None, false, None, false)
+        .emit(
+            &args(&["echo".into(), 0.into()]),
+            None,
+            false,
+            None,
+            false,
+            true,
+        )
         .unwrap();
     until("echo", || log.count("event") == 1).await;
     let first_id = socket.id().as_string().unwrap();
     socket
-        .emit(&args(&["drop-transport".into()]), None, false, None, false)
+        .emit(
+            &args(&["drop-transport".into()]),
+            None,
+            false,
+            None,
+            false,
+            true,
+        )
         .unwrap();
     until("disconnect", || log.count("disconnect") == 1).await;
     connected(&socket, &log, json!({})).await;

@@ -503,7 +503,8 @@ export class Socket extends Emitter {
     const flags = this.#flags;
     this.#flags = {};
     this.#log?.("emitting packet", this.nsp, args, flags);
-    this.#live().emit(args, ack, withError, flags.timeout, !!flags.volatile, mayHoldBinary(args));
+    // Bits: 1 with an error first, 2 volatile, 4 may hold binary values.
+    this.#live().emit(args, ack, flags.timeout, withError | (flags.volatile ? 2 : 0) | (mayHoldBinary(args) ? 4 : 0));
     if (this.#anyOutgoing.length) {
       if (this.connected) this.#notifyOutgoing(args);
       else if (!flags.volatile) this.#buffered.push(args);

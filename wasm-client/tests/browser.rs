@@ -116,7 +116,7 @@ async fn call(
     all.extend(values.iter().map(obj));
     let ack = Recorder::default();
     socket
-        .emit(&args(&all), Some(ack.function()), false, None, false, true)
+        .emit(&args(&all), Some(ack.function()), None, 4)
         .unwrap();
     until(event, || ack.count() > 0).await;
     ack.take().remove(0).iter().map(|v| json(&v)).collect()
@@ -208,10 +208,8 @@ async fn acknowledgements_both_ways() {
         .emit(
             &args(&["ask".into(), "color?".into()]),
             Some(ask.function()),
-            false,
             None,
-            false,
-            true,
+            4,
         )
         .unwrap();
     until("question", || log.count("event") > 0).await;
@@ -234,14 +232,7 @@ async fn a_placeholder_like_object_in_a_plain_event_is_data() {
     let echoed = call(&socket, "echo", std::slice::from_ref(&lookalike)).await;
     assert_eq!(echoed, std::slice::from_ref(&lookalike));
     socket
-        .emit(
-            &args(&["echo".into(), obj(&lookalike)]),
-            None,
-            false,
-            None,
-            false,
-            true,
-        )
+        .emit(&args(&["echo".into(), obj(&lookalike)]), None, None, 4)
         .unwrap();
     until("echo", || log.count("event") > 0).await;
     assert_eq!(json(&log.value("event")), json!(["echo", lookalike]));
@@ -258,10 +249,8 @@ async fn timed_ack_fails_with_an_error_first() {
         .emit(
             &args(&["record".into(), 1.into()]),
             Some(ack.function()),
-            false,
             Some(50.0),
-            false,
-            true,
+            4,
         )
         .unwrap();
     until("timeout", || ack.count() > 0).await;
@@ -277,10 +266,8 @@ async fn timed_ack_fails_with_an_error_first() {
         .emit(
             &args(&["echo".into(), 7.into()]),
             Some(ack.function()),
-            false,
             Some(5000.0),
-            false,
-            true,
+            4,
         )
         .unwrap();
     until("ack", || ack.count() > 0).await;
@@ -314,10 +301,8 @@ async fn binary_round_trips_nested_anywhere() {
             .emit(
                 &args(&["echo".into(), buffer.into(), nested]),
                 Some(first.function()),
-                false,
                 None,
-                false,
-                true,
+                4,
             )
             .unwrap();
         // An emit right behind one holding a Blob keeps its place in the send order.
@@ -325,10 +310,8 @@ async fn binary_round_trips_nested_anywhere() {
             .emit(
                 &args(&["echo".into(), "after".into()]),
                 Some(second.function()),
-                false,
                 None,
-                false,
-                true,
+                4,
             )
             .unwrap();
         until("both acks", || first.count() > 0 && second.count() > 0).await;
@@ -357,14 +340,7 @@ async fn binary_round_trips_nested_anywhere() {
         // Server to client.
         let ack = Recorder::default();
         socket
-            .emit(
-                &args(&["binary".into()]),
-                Some(ack.function()),
-                false,
-                None,
-                false,
-                true,
-            )
+            .emit(&args(&["binary".into()]), Some(ack.function()), None, 4)
             .unwrap();
         until("binary event", || log.count("event") > 0).await;
         let event = Array::from(&log.value("event"));
@@ -386,9 +362,7 @@ async fn reconnects_after_the_server_drops_the_transport() {
     let (manager, manager_log, socket, log) = connect(opts, "/");
     connected(&socket, &log, json!({ "name": "drop" })).await;
     let first_id = socket.id().as_string().unwrap();
-    socket
-        .emit(&args(&["drop".into()]), None, false, None, false, true)
-        .unwrap();
+    socket.emit(&args(&["drop".into()]), None, None, 4).unwrap();
     until("disconnect", || log.count("disconnect") > 0).await;
     let (reason, description) = log.entry("disconnect");
     assert_eq!(reason.as_string().unwrap(), "transport close");
@@ -421,25 +395,11 @@ async fn emits_while_offline_are_buffered_until_connected_except_volatile_ones()
     let name = format!("offline-{}", js_sys::Math::random());
     for n in 1..=3 {
         socket
-            .emit(
-                &args(&["record".into(), n.into()]),
-                None,
-                false,
-                None,
-                false,
-                true,
-            )
+            .emit(&args(&["record".into(), n.into()]), None, None, 4)
             .unwrap();
     }
     socket
-        .emit(
-            &args(&["record".into(), 99.into()]),
-            None,
-            false,
-            None,
-            true,
-            true,
-        )
+        .emit(&args(&["record".into(), 99.into()]), None, None, 6)
         .unwrap();
     assert!(!socket.connected());
     socket.connect(false);
@@ -522,21 +482,12 @@ async fn handlers_may_emit_from_inside_a_handler() {
                             .emit(
                                 &args(&["echo".into(), "from connect".into()]),
                                 Some(acks.function()),
-                                false,
                                 None,
-                                false,
-                                true,
+                                4,
                             )
                             .unwrap();
                         socket
-                            .emit(
-                                &args(&["echo".into(), "bounce".into()]),
-                                None,
-                                false,
-                                None,
-                                false,
-                                true,
-                            )
+                            .emit(&args(&["echo".into(), "bounce".into()]), None, None, 4)
                             .unwrap();
                         assert!(socket.connected());
                     }
@@ -546,10 +497,8 @@ async fn handlers_may_emit_from_inside_a_handler() {
                             .emit(
                                 &args(&["echo".into(), "from event".into()]),
                                 Some(acks.function()),
-                                false,
                                 None,
-                                false,
-                                true,
+                                4,
                             )
                             .unwrap();
                     }
@@ -593,9 +542,7 @@ async fn manager_settings_apply_to_the_next_reconnection() {
     connected(&socket, &log, json!({})).await;
     // No attempt allowed: the loss ends in `reconnect_failed`.
     manager.set("reconnectionAttempts", &0.into());
-    socket
-        .emit(&args(&["drop".into()]), None, false, None, false, true)
-        .unwrap();
+    socket.emit(&args(&["drop".into()]), None, None, 4).unwrap();
     until("reconnect_failed", || {
         manager_log.count("reconnect_failed") > 0
     })
@@ -606,9 +553,7 @@ async fn manager_settings_apply_to_the_next_reconnection() {
     manager.set("reconnection", &false.into());
     manager.open();
     connected(&socket, &log, json!({})).await;
-    socket
-        .emit(&args(&["drop".into()]), None, false, None, false, true)
-        .unwrap();
+    socket.emit(&args(&["drop".into()]), None, None, 4).unwrap();
     until("disconnect", || log.count("disconnect") == 2).await;
     gloo_timers::future::TimeoutFuture::new(300).await;
     assert_eq!(manager_log.count("reconnect_attempt"), 0);
@@ -617,15 +562,11 @@ async fn manager_settings_apply_to_the_next_reconnection() {
     manager.set("reconnection", &true.into());
     manager.open();
     connected(&socket, &log, json!({})).await;
-    socket
-        .emit(&args(&["drop".into()]), None, false, None, false, true)
-        .unwrap();
+    socket.emit(&args(&["drop".into()]), None, None, 4).unwrap();
     connected(&socket, &log, json!({})).await;
     assert_eq!(manager_log.count("reconnect_attempt"), 1);
     // A deliberate disconnection has no description.
-    socket
-        .emit(&args(&["kick".into()]), None, false, None, false, true)
-        .unwrap();
+    socket.emit(&args(&["kick".into()]), None, None, 4).unwrap();
     until("kick", || log.count("disconnect") == 4).await;
     let (reason, description) = log.entry("disconnect");
     assert_eq!(reason.as_string().unwrap(), "io server disconnect");
@@ -679,10 +620,8 @@ async fn retries_resend_until_acknowledged() {
         .emit(
             &args(&["flaky".into(), key.as_str().into()]),
             Some(ack.function()),
-            false,
             None,
-            false,
-            true,
+            4,
         )
         .unwrap();
     until("flaky", || ack.count() > 0).await;
@@ -703,26 +642,12 @@ async fn connection_state_recovery_restores_missed_events() {
     assert!(!socket.recovered());
     // An event first: the client sends back the offset of the last one it got.
     socket
-        .emit(
-            &args(&["echo".into(), 0.into()]),
-            None,
-            false,
-            None,
-            false,
-            true,
-        )
+        .emit(&args(&["echo".into(), 0.into()]), None, None, 4)
         .unwrap();
     until("echo", || log.count("event") == 1).await;
     let first_id = socket.id().as_string().unwrap();
     socket
-        .emit(
-            &args(&["drop-transport".into()]),
-            None,
-            false,
-            None,
-            false,
-            true,
-        )
+        .emit(&args(&["drop-transport".into()]), None, None, 4)
         .unwrap();
     until("disconnect", || log.count("disconnect") == 1).await;
     connected(&socket, &log, json!({})).await;

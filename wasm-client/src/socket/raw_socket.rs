@@ -52,24 +52,24 @@ impl JsSocket {
     }
 
     /// Emits `args` (the event name first). `ack` is called with the server's answer; with
-    /// `with_error` (or a timeout, `ackTimeout` or `retries`) it gets an error or `null` first.
-    /// `binary` false: `args` hold no binary value (see `Encoder::encode`).
+    /// `flags` & 1 (with error; or a timeout, `ackTimeout` or `retries`) it gets an error or
+    /// `null` first. `flags` & 2: volatile. `flags` & 4: `args` may hold a binary value (see
+    /// `Encoder::encode`). (One number for the three: each argument costs the glue and the module.)
     pub fn emit(
         &self,
         args: &Array,
         ack: Option<Function>,
-        with_error: bool,
         timeout: Option<f64>,
-        volatile: bool,
-        binary: bool,
+        flags: u8,
     ) -> Result<(), JsError> {
+        let volatile = flags & 2 != 0;
         let encoded = (self.driver.sink().encoder)
-            .encode(args, binary)
+            .encode(args, flags & 4 != 0)
             .map_err(thrown)?;
         let timeout = timeout
             .filter(|t| t.is_finite() && *t >= 0.0)
             .map(|t| Duration::from_millis(t as u64));
-        let with_error = with_error
+        let with_error = flags & 1 != 0
             || timeout.is_some()
             || self.ack_timeout.is_some()
             || (self.retries > 0 && !volatile);

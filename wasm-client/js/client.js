@@ -38,6 +38,25 @@ export function ready() {
 
 const autoConnect = (opts) => (opts.autoConnect ?? defaultAutoConnect) !== false;
 
+// Whether emit arguments may hold a binary value (an `ArrayBuffer`, a view, a `Blob`), which only
+// the module's `JSON.stringify` replacer turns into attachments. Without one, the module
+// stringifies without a replacer: V8's fast path, and no call into the module per value. A
+// `toJSON` (its result could be binary) or more than a few hundred objects (deep, or a cycle)
+// answers yes, leaving the case to the replacer, which also reports a cycle as before.
+function mayHoldBinary(args) {
+  let budget = 500;
+  const walk = (v) =>
+    typeof v == "object" &&
+    v !== null &&
+    (--budget < 0 ||
+      typeof v.toJSON == "function" ||
+      v instanceof ArrayBuffer ||
+      ArrayBuffer.isView(v) ||
+      (typeof Blob == "function" && v instanceof Blob) ||
+      Object.values(v).some(walk));
+  return walk(args);
+}
+
 // The reference closes the transport as soon as the browser goes offline, rather than waiting
 // for a ping timeout. One listener, added while the module is evaluated (a service worker only
 // honours `offline` listeners added then), forwards the event to the managers not closed. A
@@ -45,11 +64,11 @@ const autoConnect = (opts) => (opts.autoConnect ?? defaultAutoConnect) !== false
 // wasm driver) the application dropped.
 const openManagers = new Set();
 const listen = typeof addEventListener === "function";
-if (listen) addEventListener("offline", () => openManagers.forEach((m) => m[raw]?.offline()), false);
+if (listen) addEventListener("offline", () => openManagers.forEach((m) => m[raw]?.command(2)), false);
 // `closeOnBeforeunload`: as the reference, a `beforeunload` listener (which keeps the page out of
 // the back/forward cache) only while a manager that asks for it is open.
 let unloading = 0;
-const onBeforeunload = () => openManagers.forEach((m) => m.opts.closeOnBeforeunload && m[raw]?.dropTransports());
+const onBeforeunload = () => openManagers.forEach((m) => m.opts.closeOnBeforeunload && m[raw]?.command(4));
 function track(manager, open) {
   if (open === openManagers.has(manager)) return;
   openManagers[open ? "add" : "delete"](manager);
@@ -188,22 +207,22 @@ class Engine extends Emitter {
 
   /** `"opening"`, `"open"`, `"closing"` or `"closed"`. */
   get readyState() {
-    return this.#raw()?.engineState ?? "closed";
+    return this.#raw()?.state(3) ?? "closed";
   }
 
   /** Closes the connection; the manager reconnects, as after any lost transport. */
   close() {
-    this.#raw()?.closeEngine();
+    this.#raw()?.command(3);
   }
 
   /** The session id, once the handshake arrived. */
   get id() {
-    return this.#raw()?.sid;
+    return this.#raw()?.state(4);
   }
 
   /** The transport the session runs on. */
   get transport() {
-    const name = this.#raw()?.transport;
+    const name = this.#raw()?.state(5);
     return name === undefined ? undefined : { name };
   }
 }
@@ -257,7 +276,7 @@ export class Manager extends Emitter {
       if (kind === "ping") engine.emitReserved("ping").emitReserved("pong");
       // Closed for good (after a "close", an "error" or "reconnect_failed"): no longer kept.
       const r = this[raw];
-      if (r?.readyState === "closed" && !r.reconnecting) {
+      if (r?.state(0) === "closed" && !r.state(1)) {
         track(this, false);
         settling.add(this);
       }
@@ -314,7 +333,7 @@ export class Manager extends Emitter {
   /** Frees the handles if the manager is still idle (closed for good). */
   #free() {
     const r = this[raw];
-    if (!r?.idle) return;
+    if (!r?.state(2)) return;
     this[raw] = undefined;
     for (const socket of this.#sockets) socket[detach]();
     r.free();
@@ -322,12 +341,12 @@ export class Manager extends Emitter {
 
   /** The manager's state: "opening", "open" or "closed". */
   get _readyState() {
-    return this[raw]?.readyState ?? "closed";
+    return this[raw]?.state(0) ?? "closed";
   }
 
   /** Whether a reconnection is scheduled or under way. */
   get _reconnecting() {
-    return this[raw]?.reconnecting ?? false;
+    return this[raw]?.state(1) ?? false;
   }
 
   /** The socket of namespace `nsp`, created once. */
@@ -348,7 +367,7 @@ export class Manager extends Emitter {
       this.on("open", done).on("error", done);
     }
     track(this, true);
-    this[live]().open();
+    this[live]().command(0);
     return this;
   }
 
@@ -359,7 +378,7 @@ export class Manager extends Emitter {
   /** Closes the connection without reconnecting. */
   close() {
     track(this, false);
-    this[live]().close();
+    this[live]().command(1);
   }
 
   disconnect() {
@@ -419,7 +438,7 @@ export class Socket extends Emitter {
     io[adopt](this);
     if (this.#authLater) this.#sendAuth();
     // A manager made again after being freed does not connect on its own.
-    if (connect && !this.#raw.active) this.#raw.connect();
+    if (connect && !this.#raw.state(2)) this.#raw.connect(false);
   }
 
   /** Makes the RawSocket on the manager's (new) RawManager. @internal */
@@ -447,7 +466,7 @@ export class Socket extends Emitter {
         value.push((...args) => {
           if (!sent) {
             sent = true;
-            this.#live().ack(id, args);
+            this.#live().ack(id, args, mayHoldBinary(args));
           }
         });
       }
@@ -484,7 +503,8 @@ export class Socket extends Emitter {
     const flags = this.#flags;
     this.#flags = {};
     this.#log?.("emitting packet", this.nsp, args, flags);
-    this.#live().emit(args, ack, withError, flags.timeout, !!flags.volatile);
+    // Bits: 1 with an error first, 2 volatile, 4 may hold binary values.
+    this.#live().emit(args, ack, flags.timeout, withError | (flags.volatile ? 2 : 0) | (mayHoldBinary(args) ? 4 : 0));
     if (this.#anyOutgoing.length) {
       if (this.connected) this.#notifyOutgoing(args);
       else if (!flags.volatile) this.#buffered.push(args);
@@ -494,11 +514,11 @@ export class Socket extends Emitter {
   /** The session id while connected. */
   // A freed socket is disconnected, inactive, not recovered.
   get id() {
-    return this.#raw?.id;
+    return this.#raw?.state(0);
   }
 
   get connected() {
-    return this.#raw?.connected ?? false;
+    return this.#raw?.state(1) ?? false;
   }
 
   get disconnected() {
@@ -507,12 +527,12 @@ export class Socket extends Emitter {
 
   /** Whether the socket reconnects when its manager does. */
   get active() {
-    return this.#raw?.active ?? false;
+    return this.#raw?.state(2) ?? false;
   }
 
   /** Whether the last connection recovered the previous session. */
   get recovered() {
-    return this.#raw?.recovered ?? false;
+    return this.#raw?.state(3) ?? false;
   }
 
   /** The packets the offline buffer holds (copies); assigning an empty array drops them. */
@@ -538,7 +558,7 @@ export class Socket extends Emitter {
 
   connect() {
     track(this.io, true);
-    this.#live().connect();
+    this.#live().connect(false);
     return this;
   }
 
@@ -547,7 +567,7 @@ export class Socket extends Emitter {
   }
 
   disconnect() {
-    this.#live().disconnect();
+    this.#live().connect(true);
     return this;
   }
 

@@ -108,78 +108,59 @@ impl JsManager {
         })
     }
 
-    /// `manager.open()`.
-    pub fn open(&self) {
-        self.driver.with(|c, now| c.open(now));
+    /// One of the manager's commands, by number (one export for the five, each rarely called):
+    /// 0 `manager.open()`; 1 `manager.close()` (`disconnect()`: closes the connection, no
+    /// reconnection); 2 the browser's `offline` event (the transport is closed at once and the
+    /// manager reconnects); 3 `engine.close()` (closes the engine with a `forced close`; the
+    /// manager reconnects as it does after any lost transport); 4 drops the transports without a
+    /// word to the server (`closeOnBeforeunload`).
+    pub fn command(&self, which: u8) {
+        match which {
+            0 => self.driver.with(|c, now| c.open(now)),
+            1 => self.driver.with(|c, now| c.close(now)),
+            2 => self.driver.with(|c, now| c.handle_offline(now)),
+            3 => self.driver.with(|c, now| c.close_engine(now)),
+            _ => self.driver.drop_transports(),
+        }
     }
 
-    /// `manager.close()` (`disconnect()`): closes the connection, no reconnection.
-    pub fn close(&self) {
-        self.driver.with(|c, now| c.close(now));
-    }
-
-    /// The browser's `offline` event: the transport is closed at once and the manager
-    /// reconnects (the wrapper forwards the event).
-    pub fn offline(&self) {
-        self.driver.with(|c, now| c.handle_offline(now));
-    }
-
-    /// The engine's transport name (`"polling"`, `"websocket"`), while there is an engine
-    /// (`undefined` otherwise). Getters return JS values rather than `Option<String>`: the module
-    /// then needs no return-slot shim per getter.
-    #[wasm_bindgen(getter)]
-    pub fn transport(&self) -> JsValue {
-        self.driver.read(|c| {
-            string_or_undefined(
-                c.engine()
-                    .and_then(|(_, s)| s.transport())
-                    .map(|t| t.as_str()),
-            )
-        })
-    }
-
-    /// The engine's `readyState`: `"opening"`, `"open"`, `"closing"` or `"closed"` (also when
-    /// there is none).
-    #[wasm_bindgen(getter, js_name = engineState)]
-    pub fn engine_state(&self) -> JsValue {
+    /// One of the manager's read-only properties, by number (one export rather than a getter
+    /// each): 0 the manager's `readyState` (`"opening"`, `"open"` or `"closed"`); 1 whether a
+    /// reconnection is scheduled or under way; 2 whether the manager is closed for good with
+    /// nothing that freeing it would lose (the wrapper then frees its handles: it hears a
+    /// `settled` event, with this, whenever nothing is in flight); 3 the engine's `readyState`
+    /// (`"opening"`, `"open"`, `"closing"` or `"closed"`, also when there is none); 4 the
+    /// engine's session id, once its handshake arrived; 5 the engine's transport name
+    /// (`"polling"`, `"websocket"`). 4 and 5 are `undefined` when there is none.
+    pub fn state(&self, which: u8) -> JsValue {
         use proto::engine::client::State;
-        JsValue::from_str(
-            match self.driver.read(|c| c.engine().map(|(_, s)| s.state())) {
+        use socket_client::ReadyState;
+        if which == 2 {
+            return JsSink::idle(&self.driver).into();
+        }
+        self.driver.read(|c| match which {
+            0 => JsValue::from_str(match c.manager().state() {
+                ReadyState::Opening => "opening",
+                ReadyState::Open => "open",
+                ReadyState::Closed => "closed",
+            }),
+            1 => c.manager().is_reconnecting().into(),
+            3 => JsValue::from_str(match c.engine().map(|(_, s)| s.state()) {
                 Some(State::Opening) => "opening",
                 Some(State::Open) => "open",
                 Some(State::Closing) => "closing",
                 _ => "closed",
-            },
-        )
-    }
-
-    /// `engine.close()`: closes the engine with a `forced close`; the manager reconnects as it
-    /// does after any lost transport.
-    #[wasm_bindgen(js_name = closeEngine)]
-    pub fn close_engine(&self) {
-        self.driver.with(|c, now| c.close_engine(now));
-    }
-
-    /// The engine's session id, once its handshake arrived.
-    #[wasm_bindgen(getter)]
-    pub fn sid(&self) -> JsValue {
-        self.driver.read(|c| {
-            string_or_undefined(
+            }),
+            4 => string_or_undefined(
                 c.engine()
                     .and_then(|(_, s)| s.sid())
                     .map(|sid| sid.as_str()),
-            )
-        })
-    }
-
-    /// The manager's `readyState`: `"opening"`, `"open"` or `"closed"`.
-    #[wasm_bindgen(getter, js_name = readyState)]
-    pub fn ready_state(&self) -> JsValue {
-        use socket_client::ReadyState;
-        JsValue::from_str(match self.driver.read(|c| c.manager().state()) {
-            ReadyState::Opening => "opening",
-            ReadyState::Open => "open",
-            ReadyState::Closed => "closed",
+            ),
+            _ => string_or_undefined(
+                c.engine()
+                    .and_then(|(_, s)| s.transport())
+                    .map(|t| t.as_str()),
+            ),
         })
     }
 
@@ -188,20 +169,6 @@ impl JsManager {
     pub fn set(&self, name: &str, value: &JsValue) {
         self.driver
             .with(|c, _| options::set_manager_option(c, name, value));
-    }
-
-    /// Whether the manager is closed for good with nothing that freeing it would lose: the
-    /// wrapper then frees its handles (it hears a `settled` event, with this, whenever nothing is
-    /// in flight).
-    #[wasm_bindgen(getter)]
-    pub fn idle(&self) -> bool {
-        JsSink::idle(&self.driver)
-    }
-
-    /// Whether a reconnection is scheduled or under way.
-    #[wasm_bindgen(getter)]
-    pub fn reconnecting(&self) -> bool {
-        self.driver.read(|c| c.manager().is_reconnecting())
     }
 
     /// Turns the engine's `packet` events on or off (`engine` true), or the manager's (the
@@ -213,12 +180,6 @@ impl JsManager {
         } else {
             self.driver.command(|c, _| c.set_socket_packet_events(on));
         }
-    }
-
-    /// Drops the transports without a word to the server (`closeOnBeforeunload`).
-    #[wasm_bindgen(js_name = dropTransports)]
-    pub fn drop_transports(&self) {
-        self.driver.drop_transports();
     }
 }
 

@@ -24,14 +24,13 @@ pub struct JsSocket {
 
 #[wasm_bindgen(js_class = RawSocket)]
 impl JsSocket {
-    /// `socket.connect()`.
-    pub fn connect(&self) {
-        self.driver.with(|c, now| c.connect(now, self.id));
-    }
-
-    /// `socket.disconnect()`.
-    pub fn disconnect(&self) {
-        self.driver.with(|c, now| c.disconnect(now, self.id));
+    /// `socket.connect()` (`disconnect` false) or `socket.disconnect()` (true).
+    pub fn connect(&self, disconnect: bool) {
+        if disconnect {
+            self.driver.with(|c, now| c.disconnect(now, self.id));
+        } else {
+            self.driver.with(|c, now| c.connect(now, self.id));
+        }
     }
 
     /// Sends the CONNECT with `auth` (an object, or `undefined` / `null` for none), answering an
@@ -53,20 +52,24 @@ impl JsSocket {
     }
 
     /// Emits `args` (the event name first). `ack` is called with the server's answer; with
-    /// `with_error` (or a timeout, `ackTimeout` or `retries`) it gets an error or `null` first.
+    /// `flags` & 1 (with error; or a timeout, `ackTimeout` or `retries`) it gets an error or
+    /// `null` first. `flags` & 2: volatile. `flags` & 4: `args` may hold a binary value (see
+    /// `Encoder::encode`). (One number for the three: each argument costs the glue and the module.)
     pub fn emit(
         &self,
         args: &Array,
         ack: Option<Function>,
-        with_error: bool,
         timeout: Option<f64>,
-        volatile: bool,
+        flags: u8,
     ) -> Result<(), JsError> {
-        let encoded = self.driver.sink().encoder.encode(args).map_err(thrown)?;
+        let volatile = flags & 2 != 0;
+        let encoded = (self.driver.sink().encoder)
+            .encode(args, flags & 4 != 0)
+            .map_err(thrown)?;
         let timeout = timeout
             .filter(|t| t.is_finite() && *t >= 0.0)
             .map(|t| Duration::from_millis(t as u64));
-        let with_error = with_error
+        let with_error = flags & 1 != 0
             || timeout.is_some()
             || self.ack_timeout.is_some()
             || (self.retries > 0 && !volatile);
@@ -85,30 +88,29 @@ impl JsSocket {
         })
     }
 
-    /// Answers the server's event `id` with `args`.
-    pub fn ack(&self, id: f64, args: &Array) -> Result<(), JsError> {
-        let encoded = self.driver.sink().encoder.encode(args).map_err(thrown)?;
+    /// Answers the server's event `id` with `args` (`binary` as for [`emit`](Self::emit)).
+    pub fn ack(&self, id: f64, args: &Array, binary: bool) -> Result<(), JsError> {
+        let encoded = (self.driver.sink().encoder)
+            .encode(args, binary)
+            .map_err(thrown)?;
         submit(&self.driver, self.id, encoded, Op::Ack(AckId(id as u64)))
             .map_err(|e| refused_error(&e))
     }
 
-    /// The socket's id, while connected.
-    #[wasm_bindgen(getter)]
-    pub fn id(&self) -> JsValue {
-        self.driver
-            .read(|c| string_or_undefined(c.manager().sid(self.id)))
-    }
-
-    /// Whether the socket is connected to its namespace.
-    #[wasm_bindgen(getter)]
-    pub fn connected(&self) -> bool {
-        self.driver.read(|c| c.manager().is_connected(self.id))
-    }
-
-    /// Whether the socket reconnects when its manager does.
-    #[wasm_bindgen(getter)]
-    pub fn active(&self) -> bool {
-        self.driver.read(|c| c.manager().is_active(self.id))
+    /// One of the socket's read-only properties, by number (one export rather than a getter
+    /// each): 0 its id (while connected, `undefined` otherwise); 1 whether it is connected to its
+    /// namespace; 2 whether it reconnects when its manager does (`active`); 3 whether the last
+    /// connection recovered the previous session.
+    pub fn state(&self, which: u8) -> JsValue {
+        self.driver.read(|c| {
+            let m = c.manager();
+            match which {
+                0 => string_or_undefined(m.sid(self.id)),
+                1 => m.is_connected(self.id).into(),
+                2 => m.is_active(self.id).into(),
+                _ => m.is_recovered(self.id).into(),
+            }
+        })
     }
 
     /// The reference's `sendBuffer` (`receive` false): the packets of the offline buffer as
@@ -143,12 +145,6 @@ impl JsSocket {
                 c.clear_send_buffer(self.id);
             }
         });
-    }
-
-    /// Whether the last connection recovered the previous session.
-    #[wasm_bindgen(getter)]
-    pub fn recovered(&self) -> bool {
-        self.driver.read(|c| c.manager().is_recovered(self.id))
     }
 }
 

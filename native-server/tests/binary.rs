@@ -3,29 +3,8 @@
 
 mod common;
 
-use std::path::PathBuf;
-
-use common::{Sio, get};
+use common::{Dir, Sio, get};
 use serde_json::json;
-
-struct Dir(PathBuf);
-
-impl Dir {
-    fn new(name: &str) -> Dir {
-        let mut bytes = [0u8; 8];
-        getrandom::fill(&mut bytes).unwrap();
-        let dir =
-            std::env::temp_dir().join(format!("sockeye-{name}-{}", u64::from_le_bytes(bytes)));
-        std::fs::create_dir_all(&dir).unwrap();
-        Dir(dir)
-    }
-}
-
-impl Drop for Dir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
 
 #[tokio::test]
 async fn the_binary_serves_files_and_the_chat_demo() {

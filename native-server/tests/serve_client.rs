@@ -7,24 +7,12 @@
 mod common;
 
 use std::net::SocketAddr;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
-use common::{Res, get, send};
+use common::{Dir, Res, get, send};
 use sockeye_server::{Cors, SocketIo, SocketIoBuilder};
 
-/// A temporary folder, removed on drop.
-struct Dir(PathBuf);
-
 impl Dir {
-    fn new(name: &str) -> Dir {
-        let mut bytes = [0u8; 8];
-        getrandom::fill(&mut bytes).unwrap();
-        let dir =
-            std::env::temp_dir().join(format!("sockeye-{name}-{}", u64::from_le_bytes(bytes)));
-        std::fs::create_dir_all(&dir).unwrap();
-        Dir(dir)
-    }
-
     /// A folder holding a classic build's three files.
     fn classic() -> Dir {
         let dir = Dir::new("classic");
@@ -32,12 +20,6 @@ impl Dir {
         std::fs::write(dir.0.join("socket.io.js.map"), "{\"version\":3}").unwrap();
         std::fs::write(dir.0.join("socket.io.wasm"), "\0asm").unwrap();
         dir
-    }
-}
-
-impl Drop for Dir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
     }
 }
 

@@ -20,6 +20,7 @@ import { createRequire } from "node:module";
 import { fileURLToPath } from "node:url";
 
 import { launchChromium } from "../../tests/support/harness.mjs";
+import { page } from "./echo-page.mjs";
 
 const root = path.resolve(fileURLToPath(import.meta.url), "../../..");
 const require = createRequire(path.join(root, "package.json"));
@@ -39,31 +40,6 @@ const clients = {
   },
 };
 
-// The page: loads the client, then exposes `run(url, n, window)` for the loop.
-const page = (module) => `<!doctype html><meta charset="utf-8"><script type="module">
-import { io } from "${module}";
-window.connect = (url) => new Promise((resolve, reject) => {
-  const socket = io(url, { transports: ["websocket"], forceNew: true, reconnection: false });
-  socket.once("connect", () => resolve(window.socket = socket));
-  socket.once("connect_error", (e) => reject(String(e)));
-});
-window.loop = (n, windowSize) => new Promise((resolve) => {
-  const socket = window.socket;
-  const payload = { text: "hello", n: 0, list: [1, 2, 3] };
-  let sent = 0, done = 0;
-  const start = performance.now();
-  const next = () => {
-    payload.n = sent++;
-    socket.emit("echo", payload, onAck);
-  };
-  const onAck = () => {
-    if (++done === n) return resolve(performance.now() - start);
-    if (sent < n) next();
-  };
-  for (let i = 0; i < Math.min(windowSize, n); i++) next();
-});
-window.ready = true;
-</script>`;
 
 const types = { ".js": "text/javascript", ".wasm": "application/wasm", ".html": "text/html" };
 const files = { "/sockeye/": env.PKG, "/sio/": env.SIO };

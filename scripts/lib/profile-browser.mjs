@@ -30,6 +30,7 @@ import { spawn } from "node:child_process";
 import { fileURLToPath } from "node:url";
 
 import { launchChromium } from "../../tests/support/harness.mjs";
+import { page } from "./echo-page.mjs";
 
 const root = path.resolve(fileURLToPath(import.meta.url), "../../..");
 const env = process.env;
@@ -41,30 +42,6 @@ const TOP = Number(env.TOP ?? 25);
 const modules = { sockeye: "/sockeye/index.js", "socket.io-client": "/sio/socket.io.esm.min.js" };
 const wanted = process.argv.slice(2).length ? process.argv.slice(2) : Object.keys(modules);
 
-// The same page as bench-browser.mjs's.
-const page = (module) => `<!doctype html><meta charset="utf-8"><script type="module">
-import { io } from "${module}";
-window.connect = (url) => new Promise((resolve, reject) => {
-  const socket = io(url, { transports: ["websocket"], forceNew: true, reconnection: false });
-  socket.once("connect", () => resolve(window.socket = socket));
-  socket.once("connect_error", (e) => reject(String(e)));
-});
-window.loop = (n, windowSize) => new Promise((resolve) => {
-  const socket = window.socket;
-  const payload = { text: "hello", n: 0, list: [1, 2, 3] };
-  let sent = 0, done = 0;
-  const next = () => {
-    payload.n = sent++;
-    socket.emit("echo", payload, onAck);
-  };
-  const onAck = () => {
-    if (++done === n) return resolve();
-    if (sent < n) next();
-  };
-  for (let i = 0; i < Math.min(windowSize, n); i++) next();
-});
-window.ready = true;
-</script>`;
 
 const types = { ".js": "text/javascript", ".wasm": "application/wasm" };
 const files = { "/sockeye/": PKG, "/sio/": SIO };

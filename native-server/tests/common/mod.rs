@@ -437,3 +437,24 @@ where
         .unwrap();
     (child, addr)
 }
+
+/// A temporary folder, removed on drop.
+pub struct Dir(pub std::path::PathBuf);
+
+impl Dir {
+    /// A new, empty folder under the system's temporary one, named after `name`.
+    pub fn new(name: &str) -> Dir {
+        let mut bytes = [0u8; 8];
+        getrandom::fill(&mut bytes).unwrap();
+        let dir =
+            std::env::temp_dir().join(format!("sockeye-{name}-{}", u64::from_le_bytes(bytes)));
+        std::fs::create_dir_all(&dir).unwrap();
+        Dir(dir)
+    }
+}
+
+impl Drop for Dir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}

@@ -107,6 +107,11 @@ done_step
 step "cargo package (with verification): ${crates[*]}"
 package_args=()
 for crate in "${crates[@]}"; do package_args+=(-p "$crate"); done
+# cargo unpacks the .crate files the verifications depend on into $CARGO_HOME/registry/src/<local
+# registry>/ and reuses an unpacked copy of the same name and version as it finds it: a copy left
+# by an earlier run (here always 0.1.0) would stand in for the crate as it is now. So this
+# workspace's copies go first (the local registries' folders start with "-"; crates.io's do not).
+for crate in "${crates[@]}"; do rm -rf "${CARGO_HOME:-$HOME/.cargo}"/registry/src/-*/"$crate"-[0-9]*; done
 # Offline: each verification would otherwise update the crates.io index (about 15 s each here);
 # `cargo fetch` first brings whatever the lock file names and the cache lacks.
 cargo fetch --quiet || echo "    cargo fetch failed: packaging offline from what the cache holds"

@@ -13,14 +13,12 @@
 //
 // Environment: PKG (the sockeye package folder), SIO (socket.io-client's dist folder), SERVERS
 // (`name=url,...`), MESSAGES, WINDOW, REPEAT, COMMAND (the command line, for the section).
-import http from "node:http";
-import fs from "node:fs";
 import path from "node:path";
 import { createRequire } from "node:module";
 import { fileURLToPath } from "node:url";
 
 import { launchChromium } from "../../tests/support/harness.mjs";
-import { page } from "./echo-page.mjs";
+import { servePage } from "./echo-page.mjs";
 
 const root = path.resolve(fileURLToPath(import.meta.url), "../../..");
 const require = createRequire(path.join(root, "package.json"));
@@ -41,25 +39,7 @@ const clients = {
 };
 
 
-const types = { ".js": "text/javascript", ".wasm": "application/wasm", ".html": "text/html" };
-const files = { "/sockeye/": env.PKG, "/sio/": env.SIO };
-const server = http.createServer((req, res) => {
-  const url = new URL(req.url, "http://x");
-  if (url.pathname === "/page.html") {
-    res.writeHead(200, { "content-type": "text/html" });
-    return res.end(page(clients[url.searchParams.get("client")].module));
-  }
-  for (const [prefix, dir] of Object.entries(files)) {
-    if (!url.pathname.startsWith(prefix)) continue;
-    const file = path.join(dir, path.basename(url.pathname));
-    if (!fs.existsSync(file)) break;
-    res.writeHead(200, { "content-type": types[path.extname(file)] ?? "application/octet-stream" });
-    return fs.createReadStream(file).pipe(res);
-  }
-  res.writeHead(404).end();
-});
-await new Promise((resolve) => server.listen(0, "127.0.0.1", resolve));
-const origin = `http://127.0.0.1:${server.address().port}`;
+const { server, origin } = await servePage((client) => clients[client].module, { "/sockeye/": env.PKG, "/sio/": env.SIO });
 
 const browser = await launchChromium();
 

@@ -23,14 +23,12 @@
 // `send` swing with the machine's load, so it also prints the client's own work (everything
 // else) in µs per message, its shares, and, for several clients, each one's own work against the
 // first one's: compare clients within one run.
-import http from "node:http";
-import fs from "node:fs";
 import path from "node:path";
 import { spawn } from "node:child_process";
 import { fileURLToPath } from "node:url";
 
 import { launchChromium } from "../../tests/support/harness.mjs";
-import { page } from "./echo-page.mjs";
+import { servePage } from "./echo-page.mjs";
 
 const root = path.resolve(fileURLToPath(import.meta.url), "../../..");
 const env = process.env;
@@ -43,25 +41,7 @@ const modules = { sockeye: "/sockeye/index.js", "socket.io-client": "/sio/socket
 const wanted = process.argv.slice(2).length ? process.argv.slice(2) : Object.keys(modules);
 
 
-const types = { ".js": "text/javascript", ".wasm": "application/wasm" };
-const files = { "/sockeye/": PKG, "/sio/": SIO };
-const server = http.createServer((req, res) => {
-  const url = new URL(req.url, "http://x");
-  if (url.pathname === "/page.html") {
-    res.writeHead(200, { "content-type": "text/html" });
-    return res.end(page(modules[url.searchParams.get("client")]));
-  }
-  for (const [prefix, dir] of Object.entries(files)) {
-    if (!url.pathname.startsWith(prefix)) continue;
-    const file = path.join(dir, path.basename(url.pathname));
-    if (!fs.existsSync(file)) break;
-    res.writeHead(200, { "content-type": types[path.extname(file)] ?? "application/octet-stream" });
-    return fs.createReadStream(file).pipe(res);
-  }
-  res.writeHead(404).end();
-});
-await new Promise((resolve) => server.listen(0, "127.0.0.1", resolve));
-const origin = `http://127.0.0.1:${server.address().port}`;
+const { server, origin } = await servePage((client) => modules[client], { "/sockeye/": PKG, "/sio/": SIO });
 
 // The reference server; it exits when its standard input closes.
 const peer = spawn(process.execPath, [path.join(root, "wasm-client/tests/support/server.mjs")], {

@@ -23,6 +23,7 @@
 // `send` swing with the machine's load, so it also prints the client's own work (everything
 // else) in µs per message, its shares, and, for several clients, each one's own work against the
 // first one's: compare clients within one run.
+import fs from "node:fs";
 import path from "node:path";
 import { spawn } from "node:child_process";
 import { fileURLToPath } from "node:url";
@@ -38,10 +39,17 @@ const MESSAGES = Number(env.MESSAGES ?? 20000);
 const WINDOW = Number(env.WINDOW ?? 16);
 const TOP = Number(env.TOP ?? 25);
 const modules = { sockeye: "/sockeye/index.js", "socket.io-client": "/sio/socket.io.esm.min.js" };
+const roots = { "/sockeye/": PKG, "/sio/": SIO };
+// PKG_B: a second sockeye package, the client "sockeye-b", to compare two builds in one run.
+if (env.PKG_B) {
+  modules["sockeye-b"] = "/sockeye-b/index.js";
+  roots["/sockeye-b/"] = path.resolve(env.PKG_B);
+}
 const wanted = process.argv.slice(2).length ? process.argv.slice(2) : Object.keys(modules);
+// ROUNDS: runs of each client, in turn; the comparison takes each client's median.
+const ROUNDS = Number(env.ROUNDS ?? 1);
 
-
-const { server, origin } = await servePage((client) => modules[client], { "/sockeye/": PKG, "/sio/": SIO });
+const { server, origin } = await servePage((client) => modules[client], roots);
 
 // The reference server; it exits when its standard input closes.
 const peer = spawn(process.execPath, [path.join(root, "wasm-client/tests/support/server.mjs")], {
@@ -68,16 +76,48 @@ function category(frame) {
   return `native:${functionName || "(anonymous)"}`;
 }
 
+// CPU=1: no profiler; the CPU time (user + system, from /proc) of the whole browser process tree
+// over the loop instead. Unlike the profiler's samples, which take wall time, it is not inflated
+// when other work preempts the browser, so it compares two builds on a busy machine.
+const marker = `--sockeye-profile=${process.pid}`;
+function treeCpuMs() {
+  const procs = new Map();
+  for (const pid of fs.readdirSync("/proc").filter((d) => /^\d+$/.test(d))) {
+    try {
+      const stat = fs.readFileSync(`/proc/${pid}/stat`, "utf8");
+      const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+      const cmd = fs.readFileSync(`/proc/${pid}/cmdline`, "utf8");
+      procs.set(pid, { ppid: f[1], ticks: Number(f[11]) + Number(f[12]), root: cmd.includes(marker) });
+    } catch {}
+  }
+  const inTree = (pid, depth = 0) => {
+    const p = procs.get(pid);
+    return p !== undefined && depth < 8 && (p.root || inTree(p.ppid, depth + 1));
+  };
+  let ticks = 0;
+  for (const [pid, p] of procs) if (inTree(pid)) ticks += p.ticks;
+  return (ticks * 1000) / 100; // USER_HZ
+}
+
 const ambient = new Set(["(program)", "native:send", "(garbage collector)"]);
 const ownPerMessage = {};
-const browser = await launchChromium();
-for (const client of wanted) {
+const browser = await launchChromium({ args: [marker] });
+const order = Array.from({ length: ROUNDS }, () => wanted).flat();
+for (const client of order) {
   const context = await browser.newContext();
   const tab = await context.newPage();
   await tab.goto(`${origin}/page.html?client=${client}`);
   await tab.waitForFunction(() => window.ready === true);
   await tab.evaluate((u) => window.connect(u).then(() => null), peerUrl);
   await tab.evaluate(([n, w]) => window.loop(n, w), [1000, WINDOW]);
+  if (env.CPU) {
+    const before = treeCpuMs();
+    await tab.evaluate(([n, w]) => window.loop(n, w), [MESSAGES, WINDOW]);
+    const cpu = ((treeCpuMs() - before) * 1000) / MESSAGES;
+    await context.close();
+    (ownPerMessage[client] ??= []).push(cpu);
+    continue;
+  }
   const cdp = await context.newCDPSession(tab);
   await cdp.send("Profiler.enable");
   await cdp.send("Profiler.setSamplingInterval", { interval: 100 });
@@ -125,7 +165,7 @@ for (const client of wanted) {
   console.log("-- by category");
   for (const [cat, t] of sorted(byCategory)) console.log(`${pct(t)}  ${cat}`);
   const own = [...byCategory].filter(([cat]) => !ambient.has(cat)).reduce((n, [, t]) => n + t, 0);
-  ownPerMessage[client] = own / MESSAGES;
+  (ownPerMessage[client] ??= []).push(own / MESSAGES);
   console.log(`-- own work (without ${[...ambient].join(", ")}): ${(own / MESSAGES).toFixed(1)} µs/msg`);
   for (const [cat, t] of sorted(byCategory)) {
     if (!ambient.has(cat)) console.log(`${((100 * t) / own).toFixed(1).padStart(5)}%  ${cat}`);
@@ -133,10 +173,14 @@ for (const client of wanted) {
   console.log(`-- top ${TOP} functions`);
   for (const [key, t] of sorted(byFunction).slice(0, TOP)) console.log(`${pct(t)}  ${key}`);
 }
+const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 if (wanted.length > 1) {
-  console.log("\n-- own work per message, against the first client");
+  const what = env.CPU ? "the browser's CPU time" : "own work";
+  console.log(`\n-- ${what} per message (median of ${ROUNDS}), against the first client`);
   for (const client of wanted) {
-    console.log(`${(ownPerMessage[client] / ownPerMessage[wanted[0]]).toFixed(2)}x  ${client}`);
+    const m = median(ownPerMessage[client]);
+    const all = ownPerMessage[client].map((x) => x.toFixed(1)).join(" ");
+    console.log(`${(m / median(ownPerMessage[wanted[0]])).toFixed(2)}x  ${m.toFixed(1)} µs/msg  ${client}  (${all})`);
   }
 }
 await browser.close();

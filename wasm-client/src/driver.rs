@@ -26,11 +26,13 @@
 //! [`pumps`]: Driver::pump
 
 use alloc::rc::Rc;
+use alloc::string::String;
 use alloc::vec::Vec;
 use core::cell::Cell;
 
 use proto::Instant;
 use proto::client::{Client, Config, EngineId, Event};
+use proto::engine::Frame;
 use proto::engine::client::Transmit;
 use wasm_bindgen::prelude::*;
 
@@ -101,10 +103,17 @@ struct Inner<S> {
     inputs: Shared<Vec<EngineId>>,
     /// Whether a `deliver` is running further up the stack.
     dispatching: Cell<bool>,
-    /// The clock read by the last [`Driver::command`], for the [`Driver::pump`] that follows it:
-    /// one `performance.now()` per input rather than one per step (three per message before:
-    /// 3% of the page's CPU time in Chromium's profile, scripts/lib/profile-browser.mjs).
+    /// The time of the input being handled: set by a WebSocket event (its `timeStamp`) or read by
+    /// the first [`Driver::command`], taken by the [`Driver::pump`] that follows, and kept while
+    /// that pump delivers, so that a handler's emit reuses it. Clock reads cost: one per step
+    /// (three per message) was 3% of the page's CPU time in Chromium's profile
+    /// (scripts/lib/profile-browser.mjs); now none per message. A command that starts a timer
+    /// reads the clock again ([`Driver::fresh_clock`]).
     clock: Cell<Option<Instant>>,
+    /// The text frame being handled, and the JS string it came as.
+    text: Shared<Option<(String, JsValue)>>,
+    /// The latest clock the client was given.
+    latest: Cell<Instant>,
     sink: S,
     _live: Live,
 }
@@ -144,6 +153,8 @@ impl<S: Sink> Driver<S> {
             inputs: Shared::new(Vec::new()),
             dispatching: Cell::new(false),
             clock: Cell::new(None),
+            latest: Cell::new(Instant::from_millis(0)),
+            text: Shared::new(None),
             sink,
             _live: Live::new(Kind::Driver),
         }));
@@ -208,16 +219,46 @@ impl<S: Sink> Driver<S> {
     /// generic callers are many).
     #[inline(never)]
     fn clock(&self) -> Instant {
-        let now = timer::now();
-        self.0.clock.set(Some(now));
+        let inner = &*self.0;
+        let now = match inner.clock.get() {
+            Some(now) => now,
+            // An event's time stamp may be older than a reading taken since: never go back.
+            None => timer::now().max(inner.latest.get()),
+        };
+        inner.clock.set(Some(now));
         now
+    }
+
+    /// `text` as a JS string without a copy out of the module, when it is the tail of the text
+    /// frame being handled (received arguments usually are: an EVENT or ACK's JSON ends its
+    /// frame): a slice of the string the WebSocket gave, from a UTF-16 offset that is the byte
+    /// offset because everything before it is ASCII.
+    pub(crate) fn received_text(&self, text: &str) -> Option<JsValue> {
+        let held = self.0.text.borrow();
+        let (frame, value) = held.as_ref()?;
+        let head = frame.len().checked_sub(text.len())?;
+        let (before, tail) = frame.as_bytes().split_at_checked(head)?;
+        (tail == text.as_bytes() && before.is_ascii())
+            .then(|| crate::js::slice_from(value, head as u32))
+    }
+
+    /// Makes the next command read the clock rather than reuse the time of the input being
+    /// delivered: for a command that starts a timer (an emit with an ack timeout), which a
+    /// long-running handler would otherwise shorten.
+    pub(crate) fn fresh_clock(&self) {
+        self.0.clock.set(None);
     }
 
     /// Drains the client, performs its transmits, re-arms the timer, then delivers the events.
     pub(crate) fn pump(&self) {
         let inner = &*self.0;
         // One clock for the whole round: performing the transmits takes no time worth a reading.
-        let now = inner.clock.take().unwrap_or_else(timer::now);
+        let now = inner
+            .clock
+            .take()
+            .unwrap_or_else(timer::now)
+            .max(inner.latest.get());
+        inner.latest.set(now);
         loop {
             let mut transmits = Vec::new();
             let deadline = {
@@ -248,8 +289,10 @@ impl<S: Sink> Driver<S> {
         }
         if inner.dispatching.replace(true) {
             // A `deliver` further up the stack delivers these after the current one.
+            inner.clock.set(Some(now));
             return;
         }
+        inner.clock.set(Some(now));
         loop {
             // Events queued while these are delivered come after them, in the next batch.
             let batch = core::mem::take(&mut *inner.events.borrow_mut());
@@ -261,6 +304,7 @@ impl<S: Sink> Driver<S> {
             }
         }
         inner.dispatching.set(false);
+        inner.clock.set(None);
         self.settle();
     }
 
@@ -297,7 +341,10 @@ impl<S: Sink> Driver<S> {
 
     fn called(&self, source: Source, value: JsValue) {
         match source {
-            Source::Ws(engine) => self.ws_event(engine, WsEvent::read(&value)),
+            Source::Ws(engine) => {
+                let at = crate::transport::ws::time_of(&value);
+                self.ws_event(engine, at, WsEvent::read(&value));
+            }
             Source::Timer => {
                 self.0.io.borrow_mut().timer.fired();
                 self.with(|c, now| c.handle_timeout(now));
@@ -344,18 +391,36 @@ impl<S: Sink> Driver<S> {
         Some(io.ws.swap_remove(i).1)
     }
 
-    fn ws_event(&self, engine: EngineId, event: WsEvent) {
+    /// One WebSocket event, which happened `at` (its `timeStamp`: the driver reads no clock).
+    fn ws_event(&self, engine: EngineId, at: Instant, event: WsEvent) {
         match event {
-            WsEvent::Open => self.with(|c, now| c.handle_ws_open(now, engine)),
-            WsEvent::Frame(frame) => self.with(|c, now| c.handle_ws_frame(now, engine, frame)),
+            WsEvent::Open => self.with_at(at, |c, now| c.handle_ws_open(now, engine)),
+            WsEvent::Frame(frame) => {
+                self.with_at(at, |c, now| c.handle_ws_frame(now, engine, frame));
+            }
+            WsEvent::Text(text, value) => {
+                // Kept while the frame's events are delivered: see `received_text`.
+                let copy = text.clone();
+                *self.0.text.borrow_mut() = Some((copy, value));
+                self.with_at(at, |c, now| {
+                    c.handle_ws_frame(now, engine, Frame::Text(text));
+                });
+                *self.0.text.borrow_mut() = None;
+            }
             WsEvent::Close => {
                 // Dropped from inside its own listener: wasm-bindgen frees a running closure only
                 // once it returns.
                 drop(self.take_ws(engine));
-                self.with(|c, now| c.handle_ws_close(now, engine));
+                self.with_at(at, |c, now| c.handle_ws_close(now, engine));
             }
             WsEvent::None => {}
         }
+    }
+
+    /// [`with`](Self::with) for an input that happened `at` (never before an earlier input).
+    fn with_at(&self, at: Instant, f: impl FnOnce(&mut Client, Instant)) {
+        self.0.clock.set(Some(at.max(self.0.latest.get())));
+        self.with(f);
     }
 
     fn request(&self, engine: EngineId, url: &str, body: Option<&str>) {

@@ -23,6 +23,15 @@ extern "C" {
     #[wasm_bindgen(catch, js_namespace = JSON, js_name = stringify)]
     pub(crate) fn json_stringify(value: &JsValue, replacer: &JsValue) -> Result<JsValue, JsValue>;
 
+    /// `JSON.parse(text)` of a JS string (no copy through the module's memory).
+    #[wasm_bindgen(catch, js_namespace = JSON, js_name = parse)]
+    pub(crate) fn json_parse_value(text: &JsValue) -> Result<JsValue, JsValue>;
+
+    /// A JS string, as [`slice_from`] uses it.
+    type Text;
+    #[wasm_bindgen(method, js_name = slice)]
+    fn slice(this: &Text, start: u32) -> JsValue;
+
     /// A promise, as [`settle_into`] uses it.
     type Thenable;
     #[wasm_bindgen(method, js_name = then)]
@@ -35,6 +44,11 @@ pub(crate) fn settle_into(promise: &JsValue, callback: &Callback) {
     let _ = promise
         .unchecked_ref::<Thenable>()
         .then(callback.as_ref(), callback.as_ref());
+}
+
+/// `text.slice(start)`: the JS string `text` from UTF-16 code unit `start` on.
+pub(crate) fn slice_from(text: &JsValue, start: u32) -> JsValue {
+    text.unchecked_ref::<Text>().slice(start)
 }
 
 /// `target[key] = value`, on an object (setters do not throw on the objects this crate builds

@@ -130,6 +130,8 @@ pub(crate) struct JsSink {
     opts: JsValue,
     /// Encodes the arguments of emits and acks.
     encoder: convert::Encoder,
+    /// `"event"`, made once: a string made per received event is one more decode per message.
+    event_kind: JsValue,
 }
 
 impl JsSink {
@@ -179,6 +181,10 @@ impl JsSink {
     }
 
     fn socket(&self, socket: SocketId, kind: &str, value: &JsValue, extra: &JsValue) {
+        self.socket_with(socket, &kind.into(), value, extra);
+    }
+
+    fn socket_with(&self, socket: SocketId, kind: &JsValue, value: &JsValue, extra: &JsValue) {
         let f = self
             .sockets
             .borrow()
@@ -186,7 +192,7 @@ impl JsSink {
             .find(|(s, ..)| *s == socket)
             .map(|(_, f, _)| f.clone());
         if let Some(f) = f {
-            call3(&f, &kind.into(), value, extra);
+            call3(&f, kind, value, extra);
         }
     }
 }
@@ -251,7 +257,7 @@ impl Sink for JsSink {
                 raw_manager::engine_open(driver);
                 sink.manager("open", &JsValue::UNDEFINED, false);
             }
-            Event::Manager(event) => deliver_manager(sink, event),
+            Event::Manager(event) => deliver_manager(driver, event),
             Event::EngineOpening => raw_manager::engine_opening(driver),
             Event::Ping => sink.manager("ping", &JsValue::UNDEFINED, false),
             Event::Upgrading => sink.manager("upgrading", &JsValue::UNDEFINED, true),
@@ -298,8 +304,9 @@ impl Sink for JsSink {
     }
 }
 
-fn deliver_manager(sink: &JsSink, event: socket_client::Event) {
+fn deliver_manager(driver: &Driver<JsSink>, event: socket_client::Event) {
     use socket_client::Event as E;
+    let sink = driver.sink();
     let none = &JsValue::UNDEFINED;
     match event {
         E::Open => sink.manager("open", none, false),
@@ -330,10 +337,10 @@ fn deliver_manager(sink: &JsSink, event: socket_client::Event) {
         }
         E::AuthRequest { socket } => sink.socket(socket, "auth", none, none),
         E::Packet(p) => sink.manager("packet", &raw_socket::packet_object(&p, true), false),
-        E::Event { socket, args, id } => match decode(&args) {
+        E::Event { socket, args, id } => match decode(driver, &args) {
             Ok(args) => {
                 let id = id.map_or(JsValue::UNDEFINED, |id| JsValue::from(id.0 as f64));
-                sink.socket(socket, "event", &args, &id);
+                sink.socket_with(socket, &sink.event_kind, &args, &id);
             }
             Err(e) => report_error(&e),
         },
@@ -345,7 +352,7 @@ fn deliver_manager(sink: &JsSink, event: socket_client::Event) {
             };
             let Some(ack) = ack else { return };
             match result {
-                Ok(args) => match decode(&args) {
+                Ok(args) => match decode(driver, &args) {
                     Ok(args) => {
                         let args: Array = args.unchecked_into();
                         if ack.with_error {
@@ -369,7 +376,12 @@ fn deliver_manager(sink: &JsSink, event: socket_client::Event) {
 
 /// Received arguments as a JS array, their attachments as `ArrayBuffer`s (one function for events
 /// and acks: the module is smaller than with it inlined twice).
-fn decode(args: &Args) -> Result<JsValue, JsValue> {
+fn decode(driver: &Driver<JsSink>, args: &Args) -> Result<JsValue, JsValue> {
+    if args.attachments().is_empty()
+        && let Some(text) = driver.received_text(args.text())
+    {
+        return crate::js::json_parse_value(&text);
+    }
     convert::decode(args.text(), args.attachments())
 }
 

@@ -38,8 +38,13 @@ fn clear_timeout(id: &JsValue) {
 
 /// Now, in whole milliseconds since the page (or worker) started.
 pub(crate) fn now() -> Instant {
+    instant(performance_now())
+}
+
+/// A reading of `performance.now()`'s clock (an event's `timeStamp`, say) as an [`Instant`].
+pub(crate) fn instant(ms: f64) -> Instant {
     // `as` saturates: a negative or NaN clock (never seen) reads as 0.
-    Instant::from_millis(performance_now() as u64)
+    Instant::from_millis(ms as u64)
 }
 
 /// The longest delay `setTimeout` honours (2^31 - 1 ms); longer ones fire at once.

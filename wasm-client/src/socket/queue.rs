@@ -96,6 +96,9 @@ fn perform(
             emit.ack = ack.is_some();
             emit.timeout = timeout;
             emit.volatile = volatile;
+            if ack.as_ref().is_some_and(|a| a.with_error) {
+                driver.fresh_clock();
+            }
             let handle = driver.command(|c, now| c.emit(now, socket, emit));
             if let (Ok(Some(handle)), Some(ack)) = (&handle, ack) {
                 driver.sink().acks.borrow_mut().push((handle.get(), ack));

@@ -63,6 +63,7 @@ impl JsManager {
             uri: String::from(uri),
             opts,
             encoder: Default::default(),
+            event_kind: JsValue::from_str("event"),
         };
         let driver = Driver::new(options.config, options.poll, sink);
         driver.command(|c, _| c.set_deferred_open(true));

@@ -7,6 +7,7 @@
 use crate::callback::Callback;
 use crate::counters::{self, Kind};
 use crate::js;
+use alloc::string::String;
 use js_sys::{ArrayBuffer, Uint8Array};
 use proto::engine::Frame;
 use wasm_bindgen::JsCast;
@@ -20,6 +21,9 @@ extern "C" {
     fn kind(this: &SocketEvent) -> JsValue;
     #[wasm_bindgen(method, getter)]
     fn data(this: &SocketEvent) -> JsValue;
+    /// When the event was made, on `performance.now()`'s clock: no clock read of our own.
+    #[wasm_bindgen(method, getter, js_name = timeStamp)]
+    fn time_stamp(this: &SocketEvent) -> f64;
 
     /// The global `WebSocket`, with just what this module uses: `send` takes text and binary
     /// alike (one binding for both).
@@ -42,6 +46,10 @@ pub(crate) enum WsEvent {
     Open,
     /// One frame: a text frame is one Engine.IO packet, a binary frame one binary message.
     Frame(Frame),
+    /// A text frame, also as the JS string it came as (see [`Driver::received_text`]).
+    ///
+    /// [`Driver::received_text`]: crate::driver::Driver::received_text
+    Text(String, JsValue),
     /// The connection closed or failed (`error` and `close` both end up here; the first one wins
     /// because the driver drops the socket on it).
     Close,
@@ -57,7 +65,7 @@ impl WsEvent {
         let event: &SocketEvent = event.unchecked_ref();
         let data = event.data();
         if let Some(text) = data.as_string() {
-            return WsEvent::Frame(Frame::Text(text));
+            return WsEvent::Text(text, data);
         }
         if let Some(buf) = data.dyn_ref::<ArrayBuffer>() {
             return WsEvent::Frame(Frame::Binary(crate::convert::to_vec(&Uint8Array::new(buf))));
@@ -68,6 +76,11 @@ impl WsEvent {
             _ => WsEvent::Close,
         }
     }
+}
+
+/// When `event` happened, in the driver's clock.
+pub(crate) fn time_of(event: &JsValue) -> proto::Instant {
+    crate::timer::instant(event.unchecked_ref::<SocketEvent>().time_stamp())
 }
 
 /// An open or opening WebSocket and its listener.

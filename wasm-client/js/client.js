@@ -57,6 +57,11 @@ function mayHoldBinary(args) {
   return walk(args);
 }
 
+// The JSON text of emit or ack arguments without binary values, or undefined for the module's
+// replacer to make (see mayHoldBinary): stringified here, the text enters the module as an
+// argument of the call rather than through two more calls between JS and the module.
+const json = (args) => (mayHoldBinary(args) ? undefined : JSON.stringify(args));
+
 // The reference closes the transport as soon as the browser goes offline, rather than waiting
 // for a ping timeout. One listener, added while the module is evaluated (a service worker only
 // honours `offline` listeners added then), forwards the event to the managers not closed. A
@@ -466,7 +471,7 @@ export class Socket extends Emitter {
         value.push((...args) => {
           if (!sent) {
             sent = true;
-            this.#live().ack(id, args, mayHoldBinary(args));
+            this.#live().ack(id, json(args), args);
           }
         });
       }
@@ -503,8 +508,8 @@ export class Socket extends Emitter {
     const flags = this.#flags;
     this.#flags = {};
     this.#log?.("emitting packet", this.nsp, args, flags);
-    // Bits: 1 with an error first, 2 volatile, 4 may hold binary values.
-    this.#live().emit(args, ack, flags.timeout, withError | (flags.volatile ? 2 : 0) | (mayHoldBinary(args) ? 4 : 0));
+    // Bits: 1 with an error first, 2 volatile.
+    this.#live().emit(json(args), args, ack, flags.timeout, withError | (flags.volatile ? 2 : 0));
     if (this.#anyOutgoing.length) {
       if (this.connected) this.#notifyOutgoing(args);
       else if (!flags.volatile) this.#buffered.push(args);

@@ -141,25 +141,21 @@ impl Default for Encoder {
 }
 
 impl Encoder {
-    /// The JSON text and attachments of `value`. Fails as `JSON.stringify` does (a cycle, a
-    /// `BigInt`) or when the value is not JSON at all (`undefined`).
+    /// The JSON text and attachments of `value`, binary values replaced by placeholders. Fails
+    /// as `JSON.stringify` does (a cycle, a `BigInt`) or when the value is not JSON at all
+    /// (`undefined`).
     ///
-    /// `binary` false promises that `value` holds no binary value (the wrapper walked it): then
-    /// `JSON.stringify` runs without the replacer, on V8's fast path and without a call into the
-    /// module per value, the largest CPU cost of an emit.
-    pub(crate) fn encode(&self, value: &JsValue, binary: bool) -> Result<Encoded, JsValue> {
-        let mut encoded = Encoded::default();
-        let text = if !binary {
-            crate::js::json_stringify(value, &JsValue::UNDEFINED)
-        } else if self.busy.replace(true) {
-            return Encoder::default().encode(value, true);
-        } else {
-            let text = crate::js::json_stringify(value, self.replacer.as_ref());
-            // Taken whatever the outcome, so that a failed call leaves nothing for the next one.
-            encoded = self.found.take();
-            self.busy.set(false);
-            text
-        };
+    /// Only for values that may hold a binary value: the wrapper stringifies the others itself,
+    /// on V8's fast path, without a call into the module per value (the replacer's), the largest
+    /// CPU cost of an emit.
+    pub(crate) fn encode(&self, value: &JsValue) -> Result<Encoded, JsValue> {
+        if self.busy.replace(true) {
+            return Encoder::default().encode(value);
+        }
+        let text = crate::js::json_stringify(value, self.replacer.as_ref());
+        // Taken whatever the outcome, so that a failed call leaves nothing for the next one.
+        let mut encoded = self.found.take();
+        self.busy.set(false);
         encoded.json = text?
             .as_string()
             .ok_or_else(|| JsValue::from(JsError::new("the value is not JSON")))?;

@@ -116,7 +116,7 @@ async fn call(
     all.extend(values.iter().map(obj));
     let ack = Recorder::default();
     socket
-        .emit(&args(&all), Some(ack.function()), None, 4)
+        .emit(None, &args(&all), Some(ack.function()), None, 0)
         .unwrap();
     until(event, || ack.count() > 0).await;
     ack.take().remove(0).iter().map(|v| json(&v)).collect()
@@ -204,17 +204,18 @@ async fn acknowledgements_both_ways() {
     let ask = Recorder::default();
     socket
         .emit(
+            None,
             &args(&["ask".into(), "color?".into()]),
             Some(ask.function()),
             None,
-            4,
+            0,
         )
         .unwrap();
     until("question", || log.count("event") > 0).await;
     let (question, id) = log.entry("event");
     assert_eq!(json(&question), json!(["question", "color?"]));
     socket
-        .ack(id.as_f64().unwrap(), &args(&["blue".into()]), true)
+        .ack(id.as_f64().unwrap(), None, &args(&["blue".into()]))
         .unwrap();
     until("answer", || ask.count() > 0).await;
     assert_eq!(json(&ask.take()[0].get(0)), json!({ "answer": "blue" }));
@@ -230,7 +231,13 @@ async fn a_placeholder_like_object_in_a_plain_event_is_data() {
     let echoed = call(&socket, "echo", std::slice::from_ref(&lookalike)).await;
     assert_eq!(echoed, std::slice::from_ref(&lookalike));
     socket
-        .emit(&args(&["echo".into(), obj(&lookalike)]), None, None, 4)
+        .emit(
+            None,
+            &args(&["echo".into(), obj(&lookalike)]),
+            None,
+            None,
+            0,
+        )
         .unwrap();
     until("echo", || log.count("event") > 0).await;
     assert_eq!(json(&log.value("event")), json!(["echo", lookalike]));
@@ -245,10 +252,11 @@ async fn timed_ack_fails_with_an_error_first() {
     let ack = Recorder::default();
     socket
         .emit(
+            None,
             &args(&["record".into(), 1.into()]),
             Some(ack.function()),
             Some(50.0),
-            4,
+            0,
         )
         .unwrap();
     until("timeout", || ack.count() > 0).await;
@@ -262,10 +270,11 @@ async fn timed_ack_fails_with_an_error_first() {
     let ack = Recorder::default();
     socket
         .emit(
+            None,
             &args(&["echo".into(), 7.into()]),
             Some(ack.function()),
             Some(5000.0),
-            4,
+            0,
         )
         .unwrap();
     until("ack", || ack.count() > 0).await;
@@ -297,19 +306,21 @@ async fn binary_round_trips_nested_anywhere() {
         let second = Recorder::default();
         socket
             .emit(
+                None,
                 &args(&["echo".into(), buffer.into(), nested]),
                 Some(first.function()),
                 None,
-                4,
+                0,
             )
             .unwrap();
         // An emit right behind one holding a Blob keeps its place in the send order.
         socket
             .emit(
+                None,
                 &args(&["echo".into(), "after".into()]),
                 Some(second.function()),
                 None,
-                4,
+                0,
             )
             .unwrap();
         until("both acks", || first.count() > 0 && second.count() > 0).await;
@@ -338,7 +349,13 @@ async fn binary_round_trips_nested_anywhere() {
         // Server to client.
         let ack = Recorder::default();
         socket
-            .emit(&args(&["binary".into()]), Some(ack.function()), None, 4)
+            .emit(
+                None,
+                &args(&["binary".into()]),
+                Some(ack.function()),
+                None,
+                0,
+            )
             .unwrap();
         until("binary event", || log.count("event") > 0).await;
         let event = Array::from(&log.value("event"));
@@ -360,7 +377,9 @@ async fn reconnects_after_the_server_drops_the_transport() {
     let (manager, manager_log, socket, log) = connect(opts, "/");
     connected(&socket, &log, json!({ "name": "drop" })).await;
     let first_id = socket.id().as_string().unwrap();
-    socket.emit(&args(&["drop".into()]), None, None, 4).unwrap();
+    socket
+        .emit(None, &args(&["drop".into()]), None, None, 0)
+        .unwrap();
     until("disconnect", || log.count("disconnect") > 0).await;
     let (reason, description) = log.entry("disconnect");
     assert_eq!(reason.as_string().unwrap(), "transport close");
@@ -393,11 +412,11 @@ async fn emits_while_offline_are_buffered_until_connected_except_volatile_ones()
     let name = format!("offline-{}", js_sys::Math::random());
     for n in 1..=3 {
         socket
-            .emit(&args(&["record".into(), n.into()]), None, None, 4)
+            .emit(None, &args(&["record".into(), n.into()]), None, None, 0)
             .unwrap();
     }
     socket
-        .emit(&args(&["record".into(), 99.into()]), None, None, 6)
+        .emit(None, &args(&["record".into(), 99.into()]), None, None, 2)
         .unwrap();
     assert!(!socket.connected());
     socket.connect(false);
@@ -479,14 +498,21 @@ async fn handlers_may_emit_from_inside_a_handler() {
                     "connect" => {
                         socket
                             .emit(
+                                None,
                                 &args(&["echo".into(), "from connect".into()]),
                                 Some(acks.function()),
                                 None,
-                                4,
+                                0,
                             )
                             .unwrap();
                         socket
-                            .emit(&args(&["echo".into(), "bounce".into()]), None, None, 4)
+                            .emit(
+                                None,
+                                &args(&["echo".into(), "bounce".into()]),
+                                None,
+                                None,
+                                0,
+                            )
                             .unwrap();
                         assert!(socket.connected());
                     }
@@ -494,10 +520,11 @@ async fn handlers_may_emit_from_inside_a_handler() {
                     "event" if events.count("event") == 1 => {
                         socket
                             .emit(
+                                None,
                                 &args(&["echo".into(), "from event".into()]),
                                 Some(acks.function()),
                                 None,
-                                4,
+                                0,
                             )
                             .unwrap();
                     }
@@ -541,7 +568,9 @@ async fn manager_settings_apply_to_the_next_reconnection() {
     connected(&socket, &log, json!({})).await;
     // No attempt allowed: the loss ends in `reconnect_failed`.
     manager.set("reconnectionAttempts", &0.into());
-    socket.emit(&args(&["drop".into()]), None, None, 4).unwrap();
+    socket
+        .emit(None, &args(&["drop".into()]), None, None, 0)
+        .unwrap();
     until("reconnect_failed", || {
         manager_log.count("reconnect_failed") > 0
     })
@@ -552,7 +581,9 @@ async fn manager_settings_apply_to_the_next_reconnection() {
     manager.set("reconnection", &false.into());
     manager.open();
     connected(&socket, &log, json!({})).await;
-    socket.emit(&args(&["drop".into()]), None, None, 4).unwrap();
+    socket
+        .emit(None, &args(&["drop".into()]), None, None, 0)
+        .unwrap();
     until("disconnect", || log.count("disconnect") == 2).await;
     gloo_timers::future::TimeoutFuture::new(300).await;
     assert_eq!(manager_log.count("reconnect_attempt"), 0);
@@ -561,11 +592,15 @@ async fn manager_settings_apply_to_the_next_reconnection() {
     manager.set("reconnection", &true.into());
     manager.open();
     connected(&socket, &log, json!({})).await;
-    socket.emit(&args(&["drop".into()]), None, None, 4).unwrap();
+    socket
+        .emit(None, &args(&["drop".into()]), None, None, 0)
+        .unwrap();
     connected(&socket, &log, json!({})).await;
     assert_eq!(manager_log.count("reconnect_attempt"), 1);
     // A deliberate disconnection has no description.
-    socket.emit(&args(&["kick".into()]), None, None, 4).unwrap();
+    socket
+        .emit(None, &args(&["kick".into()]), None, None, 0)
+        .unwrap();
     until("kick", || log.count("disconnect") == 4).await;
     let (reason, description) = log.entry("disconnect");
     assert_eq!(reason.as_string().unwrap(), "io server disconnect");
@@ -617,10 +652,11 @@ async fn retries_resend_until_acknowledged() {
     let ack = Recorder::default();
     socket
         .emit(
+            None,
             &args(&["flaky".into(), key.as_str().into()]),
             Some(ack.function()),
             None,
-            4,
+            0,
         )
         .unwrap();
     until("flaky", || ack.count() > 0).await;
@@ -642,12 +678,12 @@ async fn connection_state_recovery_restores_missed_events() {
     assert!(!socket.recovered());
     // An event first: the client sends back the offset of the last one it got.
     socket
-        .emit(&args(&["echo".into(), 0.into()]), None, None, 4)
+        .emit(None, &args(&["echo".into(), 0.into()]), None, None, 0)
         .unwrap();
     until("echo", || log.count("event") == 1).await;
     let first_id = socket.id().as_string().unwrap();
     socket
-        .emit(&args(&["drop-transport".into()]), None, None, 4)
+        .emit(None, &args(&["drop-transport".into()]), None, None, 0)
         .unwrap();
     until("disconnect", || log.count("disconnect") == 1).await;
     connected(&socket, &log, json!({})).await;

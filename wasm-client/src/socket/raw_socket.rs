@@ -1,5 +1,6 @@
 //! `RawSocket`: a namespace socket of a `RawManager`, as the wrapper's `Socket` drives it.
 
+use alloc::string::String;
 use core::time::Duration;
 
 use js_sys::{Array, Function};
@@ -9,7 +10,7 @@ use wasm_bindgen::prelude::*;
 
 use super::queue::{Op, Refused, refused_error, reserved, submit};
 use super::{AckCallback, JsSink, string_or_undefined};
-use crate::convert;
+use crate::convert::{self, Encoded};
 use crate::driver::Driver;
 
 /// A namespace socket of a [`JsManager`](super::JsManager). Not meant to be used directly: the package's `Socket`
@@ -51,21 +52,21 @@ impl JsSocket {
         Ok(())
     }
 
-    /// Emits `args` (the event name first). `ack` is called with the server's answer; with
-    /// `flags` & 1 (with error; or a timeout, `ackTimeout` or `retries`) it gets an error or
-    /// `null` first. `flags` & 2: volatile. `flags` & 4: `args` may hold a binary value (see
-    /// `Encoder::encode`). (One number for the three: each argument costs the glue and the module.)
+    /// Emits `args` (the event name first), whose JSON text is `json` when they hold no binary
+    /// value (the wrapper's `JSON.stringify`), or `undefined` for the module to make with its
+    /// replacer. `ack` is called with the server's answer; with `flags` & 1 (with error; or a
+    /// timeout, `ackTimeout` or `retries`) it gets an error or `null` first. `flags` & 2:
+    /// volatile. (One number for both: each argument costs the glue and the module.)
     pub fn emit(
         &self,
+        json: Option<String>,
         args: &Array,
         ack: Option<Function>,
         timeout: Option<f64>,
         flags: u8,
     ) -> Result<(), JsError> {
         let volatile = flags & 2 != 0;
-        let encoded = (self.driver.sink().encoder)
-            .encode(args, flags & 4 != 0)
-            .map_err(thrown)?;
+        let encoded = encoded(&self.driver, json, args)?;
         let timeout = timeout
             .filter(|t| t.is_finite() && *t >= 0.0)
             .map(|t| Duration::from_millis(t as u64));
@@ -88,11 +89,9 @@ impl JsSocket {
         })
     }
 
-    /// Answers the server's event `id` with `args` (`binary` as for [`emit`](Self::emit)).
-    pub fn ack(&self, id: f64, args: &Array, binary: bool) -> Result<(), JsError> {
-        let encoded = (self.driver.sink().encoder)
-            .encode(args, binary)
-            .map_err(thrown)?;
+    /// Answers the server's event `id` with `args` (`json` as for [`emit`](Self::emit)).
+    pub fn ack(&self, id: f64, json: Option<String>, args: &Array) -> Result<(), JsError> {
+        let encoded = encoded(&self.driver, json, args)?;
         submit(&self.driver, self.id, encoded, Op::Ack(AckId(id as u64)))
             .map_err(|e| refused_error(&e))
     }
@@ -171,6 +170,22 @@ pub(super) fn packet_object(packet: &Packet, nsp: bool) -> JsValue {
         crate::js::set(&object, "id", &(id.0 as f64).into());
     }
     object
+}
+
+/// The arguments of an emit or an ack: `json` as the wrapper made it, or made here with the
+/// replacer that turns binary values into attachments.
+fn encoded(
+    driver: &Driver<JsSink>,
+    json: Option<String>,
+    args: &Array,
+) -> Result<Encoded, JsError> {
+    match json {
+        Some(json) => Ok(Encoded {
+            json,
+            ..Encoded::default()
+        }),
+        None => driver.sink().encoder.encode(args).map_err(thrown),
+    }
 }
 
 /// A value `JSON.stringify` threw, as a `JsError` with its message.

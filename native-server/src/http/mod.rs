@@ -48,6 +48,7 @@
 mod answers;
 mod builder;
 mod client_files;
+pub(crate) mod compression;
 pub(crate) mod config;
 mod limits;
 mod route;

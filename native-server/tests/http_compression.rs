@@ -182,3 +182,32 @@ async fn large_payloads_too() {
     assert!(res.body.len() < 10_000, "{} bytes", res.body.len());
     assert_eq!(res.text(), packet);
 }
+
+/// The Content-Encoding of the polling response that carries the binary's answer to a
+/// `test:slow-ack` of a 4,000-character string, once decoded and checked.
+async fn binary_ack_encoding(extra: &[&str]) -> Option<String> {
+    let mut args = vec!["--no-serve-client", "--test-hooks"];
+    args.extend_from_slice(extra);
+    let (mut child, addr) = common::spawn_binary(args).await;
+    let s = Polling::open(addr).await;
+    s.post("40").await;
+    let text = "sockeye ".repeat(500);
+    s.post(&format!(r#"421["test:slow-ack",0,"{text}"]"#)).await;
+    let ack = format!(r#"431["{text}"]"#);
+    let encoding = loop {
+        let res = get(addr, &s.url(), &["Accept-Encoding: gzip"]).await;
+        assert_eq!(res.status, 200);
+        // The demo's own events (`rooms`) may come first.
+        if res.text().split('\u{1e}').any(|p| p == ack) {
+            break res.header("content-encoding").map(str::to_owned);
+        }
+    };
+    child.kill().await.unwrap();
+    encoding
+}
+
+#[tokio::test]
+async fn the_binary_compresses_unless_told_not_to() {
+    assert_eq!(binary_ack_encoding(&[]).await.as_deref(), Some("gzip"));
+    assert_eq!(binary_ack_encoding(&["--no-http-compression"]).await, None);
+}

@@ -217,6 +217,24 @@ fn g6_ack_echo_over_long_polling() {
 }
 
 #[test]
+fn g6_with_10_kb_payloads_through_http_compression() {
+    // The server compresses each 10 KB answer (gzip, the generator accepts it) and the generator
+    // decodes it: without that, every answer would be an error.
+    let s = load(&[
+        "--workload",
+        "g6",
+        "--clients",
+        "5",
+        "--transport",
+        "polling",
+        "--payload-bytes",
+        "10000",
+    ]);
+    assert_eq!(s.connected, 5);
+    assert!(s.count > 20, "{} acks", s.count);
+}
+
+#[test]
 fn a_server_that_is_not_there_is_counted() {
     // A port nothing listens on: bind one, learn its number, close it.
     let port = std::net::TcpListener::bind("127.0.0.1:0")

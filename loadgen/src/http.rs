@@ -115,7 +115,7 @@ async fn connect(addr: SocketAddr) -> Result<Conn, TransportError> {
         .await
         .map_err(network)?;
     let _ = stream.set_nodelay(true);
-    let (send, connection) = http1::handshake(TokioIo::new(stream))
+    let (send, connection) = http1::handshake(TokioIo::new(crate::wire::Counted(stream)))
         .await
         .map_err(network)?;
     // The connection's I/O runs beside the client; it ends when `send` is dropped.

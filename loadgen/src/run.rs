@@ -183,6 +183,7 @@ async fn run_local(opts: Options) -> Result<Summary, RunError> {
     };
     let gen_cpu0 = proc::cpu_time(None);
     let srv_cpu0 = opts.server_pid.and_then(|pid| proc::cpu_time(Some(pid)));
+    let wire0 = crate::wire::totals();
     let t0 = if whole {
         started
     } else {
@@ -206,6 +207,7 @@ async fn run_local(opts: Options) -> Result<Summary, RunError> {
     let window = t0.elapsed();
     let gen_cpu1 = proc::cpu_time(None);
     let srv_cpu1 = opts.server_pid.and_then(|pid| proc::cpu_time(Some(pid)));
+    let wire1 = crate::wire::totals();
     let rss_end = opts.server_pid.and_then(|pid| proc::rss_kib(Some(pid)));
 
     // Drain: no new emits; wait for the acks and deliveries in flight.
@@ -316,6 +318,8 @@ async fn run_local(opts: Options) -> Result<Summary, RunError> {
         server_rss_before_kib: rss_before,
         server_rss_kib: rss_end,
         server_rss_per_connection_kib: rss_per_connection,
+        wire_received: wire1.0.saturating_sub(wire0.0),
+        wire_sent: wire1.1.saturating_sub(wire0.1),
         open_errors: c.open_errors.borrow().clone(),
         storm,
     })

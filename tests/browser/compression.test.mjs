@@ -29,17 +29,24 @@ for (const [serverName, start] of Object.entries(SERVERS)) {
     test("long polling payloads come gzip-encoded and are read intact", async () => {
       const page = await openPage(context, server);
       try {
-        /** Each polling GET's Accept-Encoding, Content-Encoding and body size as decoded. */
+        /**
+         * Each finished polling GET: its Accept-Encoding, its Content-Encoding, its body's size
+         * on the wire and decoded (read once the page is done).
+         */
         const gets = [];
-        page.on("response", async (res) => {
-          const req = res.request();
+        page.on("requestfinished", (req) => {
           if (req.method() !== "GET" || !req.url().includes("transport=polling")) return;
-          const entry = {
-            acceptEncoding: await req.headerValue("accept-encoding"),
-            contentEncoding: await res.headerValue("content-encoding"),
-          };
-          entry.decoded = (await res.body().catch(() => Buffer.alloc(0))).length;
-          gets.push(entry);
+          gets.push(
+            (async () => {
+              const res = await req.response();
+              return {
+                acceptEncoding: await req.headerValue("accept-encoding"),
+                contentEncoding: await res.headerValue("content-encoding"),
+                wire: (await req.sizes()).responseBodySize,
+                decoded: (await res.body()).length,
+              };
+            })(),
+          );
         });
         const r = await page.evaluate(async ({ url }) => {
           const s = await h.connected(sockeye.io(url, { forceNew: true, transports: ["polling"] }));
@@ -54,14 +61,17 @@ for (const [serverName, start] of Object.entries(SERVERS)) {
           return { same: JSON.stringify(echoed) === JSON.stringify([long, "short", { list: [long, long] }]) };
         }, { url: server.url });
         assert.ok(r.same, "every message came back as sent");
-        // The responses of the last GETs may still be read.
-        await page.waitForTimeout(100);
-        assert.ok(gets.length >= 4, JSON.stringify(gets));
-        assert.ok(gets.every((g) => /gzip/.test(g.acceptEncoding ?? "")), JSON.stringify(gets));
-        const long = gets.filter((g) => g.decoded >= 1024);
-        const short = gets.filter((g) => g.decoded < 1024);
-        assert.equal(long.length, 2, JSON.stringify(gets));
+        // The last GET's `requestfinished` may come just after.
+        await page.waitForTimeout(200);
+        const finished = await Promise.all(gets);
+        assert.ok(finished.length >= 4, JSON.stringify(finished));
+        assert.ok(finished.every((g) => /gzip/.test(g.acceptEncoding ?? "")), JSON.stringify(finished));
+        const long = finished.filter((g) => g.decoded >= 1024);
+        const short = finished.filter((g) => g.decoded < 1024);
+        assert.equal(long.length, 2, JSON.stringify(finished));
         assert.ok(long.every((g) => g.contentEncoding === "gzip"), JSON.stringify(long));
+        // 20 KB of a repeated sentence: a few hundred bytes on the wire.
+        assert.ok(long.every((g) => g.wire < 1000), JSON.stringify(long));
         assert.ok(short.every((g) => g.contentEncoding === null), JSON.stringify(short));
       } finally {
         await page.close();

@@ -280,8 +280,7 @@ impl Drop for AbortGuard {
     }
 }
 
-/// A polling GET: its session's payload, compressed when it is long enough and the client takes
-/// it (`http_compression`).
+/// A polling GET: its session's payload, or the error to answer.
 async fn poll_get(
     shared: &EngineShared,
     tx: SessionTx,
@@ -300,26 +299,33 @@ async fn poll_get(
     let answer = answer.await;
     guard.disarm();
     match answer {
-        Ok(Ok(body)) => match shared
-            .config
-            .http_compression
-            .coding_for(body.len(), headers)
-        {
-            None => with_body(StatusCode::OK, PAYLOAD_TYPE, body),
-            Some(coding) => match compression::compress(coding, body).await {
-                Ok(compressed) => {
-                    let mut res = with_body(StatusCode::OK, PAYLOAD_TYPE, compressed);
-                    res.headers_mut().insert(
-                        header::CONTENT_ENCODING,
-                        HeaderValue::from_static(coding.token()),
-                    );
-                    res
-                }
-                Err(body) => with_body(StatusCode::OK, PAYLOAD_TYPE, body),
-            },
-        },
+        Ok(Ok(body)) => payload_response(shared, headers, body).await,
         Ok(Err(e)) => request_error_response(e),
         Err(_) => request_error_response(RequestError::Closed),
+    }
+}
+
+/// The 200 answer carrying a polling payload: compressed when it is long enough and the request
+/// takes a coding (`http_compression`), as it is otherwise.
+async fn payload_response(
+    shared: &EngineShared,
+    headers: &http::HeaderMap,
+    body: String,
+) -> Response<ResponseBody> {
+    let compression = &shared.config.http_compression;
+    let Some(coding) = compression.coding_for(body.len(), headers) else {
+        return with_body(StatusCode::OK, PAYLOAD_TYPE, body);
+    };
+    match compression::compress(coding, body).await {
+        Ok(compressed) => {
+            let mut res = with_body(StatusCode::OK, PAYLOAD_TYPE, compressed);
+            res.headers_mut().insert(
+                header::CONTENT_ENCODING,
+                HeaderValue::from_static(coding.token()),
+            );
+            res
+        }
+        Err(body) => with_body(StatusCode::OK, PAYLOAD_TYPE, body),
     }
 }
 

@@ -42,6 +42,11 @@ pub struct Options {
     /// `mixed`: broadcasts per second to the room.
     #[arg(long, default_value_t = 10)]
     pub broadcast_rate: u32,
+    /// G1, G2, G6, `mixed` and `cycle`: the `echo-ack` argument is an object of about this many
+    /// bytes of JSON (a feed of generated records, which compresses as app data does: about 4 to
+    /// 1) instead of G1's small object (0, the default).
+    #[arg(long, default_value_t = 0)]
+    pub payload_bytes: usize,
     /// Writes the JSON summary here (`-` for stdout).
     #[arg(long)]
     pub json: Option<PathBuf>,

@@ -23,7 +23,7 @@ use crate::http;
 use crate::stats::OpenErrors;
 
 type BoxFuture<T> = Pin<Box<dyn Future<Output = T>>>;
-type Ws = WebSocketStream<TcpStream>;
+type Ws = WebSocketStream<crate::wire::Counted<TcpStream>>;
 /// An opened WebSocket (boxed: it is large), or why it did not open and when its TCP connection
 /// was started (Unix ms).
 type WsOpened = Result<Box<Ws>, (std::io::ErrorKind, u64)>;
@@ -282,6 +282,7 @@ async fn open_ws(addr: SocketAddr, url: String) -> WsOpened {
         .await
         .map_err(|e| (e.kind(), started))?;
     let _ = stream.set_nodelay(true);
+    let stream = crate::wire::Counted(stream);
     let (ws, _) = tokio_tungstenite::client_async_with_config(url, stream, Some(ws_config()))
         .await
         .map_err(|e| match e {

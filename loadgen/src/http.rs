@@ -2,7 +2,12 @@
 //! connection for the GETs and one for the POSTs of each client (the reference's browser client
 //! gets the same from the browser's connection pool: a GET parked on the server must not hold up
 //! a POST).
+//!
+//! Every request says `Accept-Encoding: gzip, deflate`, as browsers do, and a response in either
+//! coding is decoded, so that polling runs as it does for the reference's browser client when the
+//! server compresses (engine.io's `httpCompression`, on by default).
 
+use std::io::Read;
 use std::net::SocketAddr;
 
 use bytes::Bytes;
@@ -44,6 +49,10 @@ pub(crate) async fn request(
         Err(e) => return (None, Err(network(e))),
     };
     let status = response.status();
+    let coding = response
+        .headers()
+        .get(http::header::CONTENT_ENCODING)
+        .map(|v| v.as_bytes().to_ascii_lowercase());
     let body = match response.into_body().collect().await {
         Ok(b) => b.to_bytes(),
         Err(e) => return (None, Err(network(e))),
@@ -51,7 +60,11 @@ pub(crate) async fn request(
     if status != hyper::StatusCode::OK {
         return (Some(conn), Err(TransportError::HttpStatus(status.as_u16())));
     }
-    match String::from_utf8(body.into()) {
+    let body = match decode(coding.as_deref(), body) {
+        Ok(body) => body,
+        Err(e) => return (Some(conn), Err(e)),
+    };
+    match String::from_utf8(body) {
         Ok(text) => (Some(conn), Ok(text)),
         Err(_) => (
             Some(conn),
@@ -60,12 +73,49 @@ pub(crate) async fn request(
     }
 }
 
+/// The most bytes a compressed response may decode to: far more than any server's
+/// `maxHttpBufferSize` lets a payload hold, and a bound on what a compression bomb costs.
+const MAX_DECODED_BYTES: u64 = 64 << 20;
+
+/// A response body as sent, whatever its `Content-Encoding` (`None`, `identity`, `gzip` or
+/// `deflate`; zlib-wrapped, as HTTP means it, or raw, as some servers send it).
+fn decode(coding: Option<&[u8]>, body: Bytes) -> Result<Vec<u8>, TransportError> {
+    decode_at_most(coding, body, MAX_DECODED_BYTES)
+}
+
+/// [`decode`], refusing a body that decodes to more than `max` bytes.
+fn decode_at_most(coding: Option<&[u8]>, body: Bytes, max: u64) -> Result<Vec<u8>, TransportError> {
+    let read_all = |reader: &mut dyn Read| {
+        let mut out = Vec::with_capacity(body.len() * 4);
+        reader
+            .take(max + 1)
+            .read_to_end(&mut out)
+            .map_err(|e| network(format!("cannot decode the response: {e}")))?;
+        if out.len() as u64 > max {
+            return Err(network(format!(
+                "the response decodes to more than {max} bytes"
+            )));
+        }
+        Ok(out)
+    };
+    match coding {
+        None | Some(b"identity") => Ok(body.into()),
+        Some(b"gzip" | b"x-gzip") => read_all(&mut flate2::read::GzDecoder::new(&body[..])),
+        Some(b"deflate") => read_all(&mut flate2::read::ZlibDecoder::new(&body[..]))
+            .or_else(|_| read_all(&mut flate2::read::DeflateDecoder::new(&body[..]))),
+        Some(other) => Err(network(format!(
+            "unknown Content-Encoding {}",
+            String::from_utf8_lossy(other)
+        ))),
+    }
+}
+
 async fn connect(addr: SocketAddr) -> Result<Conn, TransportError> {
     let stream = tokio::net::TcpStream::connect(addr)
         .await
         .map_err(network)?;
     let _ = stream.set_nodelay(true);
-    let (send, connection) = http1::handshake(TokioIo::new(stream))
+    let (send, connection) = http1::handshake(TokioIo::new(crate::wire::Counted(stream)))
         .await
         .map_err(network)?;
     // The connection's I/O runs beside the client; it ends when `send` is dropped.
@@ -82,7 +132,8 @@ fn build(
 ) -> Result<http::Request<Full<Bytes>>, TransportError> {
     let builder = http::Request::builder()
         .uri(path_and_query(url))
-        .header(http::header::HOST, addr.to_string());
+        .header(http::header::HOST, addr.to_string())
+        .header(http::header::ACCEPT_ENCODING, "gzip, deflate");
     let request = match body {
         None => builder.method(http::Method::GET).body(Full::default()),
         Some(body) => builder
@@ -108,7 +159,48 @@ fn network(e: impl std::fmt::Display) -> TransportError {
 
 #[cfg(test)]
 mod tests {
+    use std::io::Write;
+
     use super::*;
+
+    #[test]
+    fn responses_are_decoded_as_their_content_encoding_says() {
+        let payload = "42[\"tick\",1]\u{1e}".repeat(200);
+        let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+        gz.write_all(payload.as_bytes()).unwrap();
+        let gz = Bytes::from(gz.finish().unwrap());
+        let mut zlib = flate2::write::ZlibEncoder::new(Vec::new(), flate2::Compression::default());
+        zlib.write_all(payload.as_bytes()).unwrap();
+        let zlib = Bytes::from(zlib.finish().unwrap());
+        let plain = Bytes::from(payload.clone());
+        assert_eq!(decode(None, plain.clone()).unwrap(), payload.as_bytes());
+        assert_eq!(
+            decode(Some(b"identity"), plain.clone()).unwrap(),
+            payload.as_bytes()
+        );
+        assert_eq!(
+            decode(Some(b"gzip"), gz.clone()).unwrap(),
+            payload.as_bytes()
+        );
+        assert_eq!(decode(Some(b"deflate"), zlib).unwrap(), payload.as_bytes());
+        assert!(decode(Some(b"br"), plain.clone()).is_err());
+        assert!(decode(Some(b"gzip"), plain).is_err());
+        // A truncated stream is an error, not a short payload.
+        assert!(decode(Some(b"gzip"), gz.slice(..gz.len() / 2)).is_err());
+    }
+
+    #[test]
+    fn a_compression_bomb_is_refused() {
+        let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+        gz.write_all(&[b'0'; 100_001]).unwrap();
+        let gz = Bytes::from(gz.finish().unwrap());
+        assert!(gz.len() < 1000);
+        assert!(decode_at_most(Some(b"gzip"), gz.clone(), 100_000).is_err());
+        assert_eq!(
+            decode_at_most(Some(b"gzip"), gz, 100_001).unwrap().len(),
+            100_001
+        );
+    }
 
     #[test]
     fn request_target_is_the_path_and_query() {

@@ -17,6 +17,7 @@ pub mod proc;
 mod run;
 pub mod soak;
 mod stats;
+pub mod wire;
 pub mod workload;
 
 pub use cli::Options;

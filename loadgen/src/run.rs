@@ -20,7 +20,7 @@ use crate::cli::{Options, TransportChoice, Workload};
 use crate::driver::{Driver, now};
 use crate::proc;
 use crate::stats::{Counters, Latency, SATURATED, Storm, Summary, bump};
-use crate::workload::{Behaviour, Role, echo_args};
+use crate::workload::{Behaviour, Role, echo_args, feed_items};
 
 /// Why a run could not start.
 #[derive(Debug, thiserror::Error)]
@@ -43,6 +43,8 @@ struct Ctx {
     config: Config,
     addr: SocketAddr,
     counters: Counters,
+    /// `--payload-bytes`'s records ([`feed_items`]), made once.
+    items: Rc<str>,
 }
 
 /// Runs the workload of `opts` and returns its summary.
@@ -102,6 +104,7 @@ async fn run_local(opts: Options) -> Result<Summary, RunError> {
         config,
         addr,
         counters: Counters::new(),
+        items: Rc::from(feed_items(opts.payload_bytes)),
     });
     let c = &ctx.counters;
     let (shutdown_tx, shutdown_rx) = watch::channel(false);
@@ -180,6 +183,7 @@ async fn run_local(opts: Options) -> Result<Summary, RunError> {
     };
     let gen_cpu0 = proc::cpu_time(None);
     let srv_cpu0 = opts.server_pid.and_then(|pid| proc::cpu_time(Some(pid)));
+    let wire0 = crate::wire::totals();
     let t0 = if whole {
         started
     } else {
@@ -203,6 +207,7 @@ async fn run_local(opts: Options) -> Result<Summary, RunError> {
     let window = t0.elapsed();
     let gen_cpu1 = proc::cpu_time(None);
     let srv_cpu1 = opts.server_pid.and_then(|pid| proc::cpu_time(Some(pid)));
+    let wire1 = crate::wire::totals();
     let rss_end = opts.server_pid.and_then(|pid| proc::rss_kib(Some(pid)));
 
     // Drain: no new emits; wait for the acks and deliveries in flight.
@@ -313,6 +318,8 @@ async fn run_local(opts: Options) -> Result<Summary, RunError> {
         server_rss_before_kib: rss_before,
         server_rss_kib: rss_end,
         server_rss_per_connection_kib: rss_per_connection,
+        wire_received: wire1.0.saturating_sub(wire0.0),
+        wire_sent: wire1.1.saturating_sub(wire0.1),
         open_errors: c.open_errors.borrow().clone(),
         storm,
     })
@@ -418,6 +425,7 @@ async fn client_task(
     let mut d = Driver::new(ctx.config.clone(), ctx.addr, seed(index));
     let socket = d.client.socket(now(), Nsp::root(), Auth::NONE);
     let mut b = Behaviour::new(role, socket);
+    b.items = ctx.items.clone();
     let mut events = Vec::new();
     let mut tick = Box::pin(tokio::time::sleep(Duration::ZERO));
     let mut armed = None;
@@ -515,7 +523,7 @@ async fn cycle_task(ctx: Rc<Ctx>, index: u64, mut shutdown: watch::Receiver<bool
                             );
                         }
                         if with_emit {
-                            let emit = Args::from_json(echo_args(n), Vec::new())
+                            let emit = Args::from_json(echo_args(n, &ctx.items), Vec::new())
                                 .map(|args| Emit::new(args).with_ack());
                             let sent = emit.map(|emit| d.client.emit(now(), socket, emit));
                             match sent {

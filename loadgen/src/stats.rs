@@ -365,6 +365,10 @@ pub struct Summary {
     pub server_rss_kib: Option<u64>,
     /// (RSS at the end - RSS before) / connected, in KiB.
     pub server_rss_per_connection_kib: Option<f64>,
+    /// Bytes the clients received in the window, TCP payload ([`crate::wire`]).
+    pub wire_received: u64,
+    /// Bytes the clients sent in the window, TCP payload.
+    pub wire_sent: u64,
     /// WebSocket connections that failed to open, by cause (reconnection attempts included).
     pub open_errors: OpenErrors,
     /// The reconnect storm's figures (`storm` only).
@@ -416,6 +420,18 @@ impl Summary {
                 s,
                 "  server CPU {cpu:.2} s: {per:.0} {} per server CPU second",
                 self.unit
+            );
+        }
+        if self.count > 0 && self.wire_received + self.wire_sent > 0 {
+            let per = |bytes: u64| bytes as f64 / self.count as f64;
+            let _ = writeln!(
+                s,
+                "  on the wire: {} bytes received, {} sent ({:.0} and {:.0} per {})",
+                self.wire_received,
+                self.wire_sent,
+                per(self.wire_received),
+                per(self.wire_sent),
+                self.unit.trim_end_matches('s')
             );
         }
         if let Some(per) = self.server_rss_per_connection_kib {

@@ -16,9 +16,61 @@ use crate::stats::{Counters, bump, unix_ms};
 /// The room of G3.
 pub const ROOM: &str = "bench";
 
-/// G1, G2, G6: one argument, a small object as applications send.
-pub fn echo_args(n: u64) -> String {
-    format!(r#"["echo-ack",{{"n":{n},"text":"sockeye load generator"}}]"#)
+/// G1, G2, G6: one argument, a small object as applications send; with `items` (a JSON array
+/// from [`feed_items`]), an object holding them.
+pub fn echo_args(n: u64, items: &str) -> String {
+    if items.is_empty() {
+        format!(r#"["echo-ack",{{"n":{n},"text":"sockeye load generator"}}]"#)
+    } else {
+        format!(r#"["echo-ack",{{"n":{n},"items":{items}}}]"#)
+    }
+}
+
+/// `--payload-bytes`: a JSON array of generated feed records, such that [`echo_args`] with it is
+/// about `bytes` long (within one record); empty for 0. The same for every run: ids, names,
+/// numbers and words from a fixed pseudo-random sequence, so that it compresses about as app
+/// data does (neither a repeated string nor noise).
+pub fn feed_items(bytes: usize) -> String {
+    const WORDS: [&str; 24] = [
+        "socket", "event", "room", "message", "latency", "server", "client", "browser", "stream",
+        "packet", "ack", "reply", "online", "typing", "channel", "update", "status", "queue",
+        "retry", "batch", "order", "price", "ticket", "alert",
+    ];
+    if bytes == 0 {
+        return String::new();
+    }
+    let overhead = echo_args(u64::MAX, "[]").len();
+    let mut x: u64 = 0x5eed;
+    let mut next = |m: u64| {
+        x = x
+            .wrapping_mul(6_364_136_223_846_793_005)
+            .wrapping_add(1_442_695_040_888_963_407);
+        (x >> 33) % m
+    };
+    let mut out = String::from("[");
+    let mut id = 1000;
+    while overhead + out.len() < bytes {
+        if out.len() > 1 {
+            out.push(',');
+        }
+        id += 1 + next(7);
+        let word = |i: u64| WORDS.get(i as usize).copied().unwrap_or("x");
+        let _ = write!(
+            out,
+            r#"{{"id":{id},"user":"user-{}","score":{}.{:02},"tags":["{}","{}"],"text":"{} {} {} {}"}}"#,
+            next(5000),
+            next(100),
+            next(100),
+            word(next(24)),
+            word(next(24)),
+            word(next(24)),
+            word(next(24)),
+            word(next(24)),
+            word(next(24)),
+        );
+    }
+    out.push(']');
+    out
 }
 
 /// G3 receivers: `join(room)`.
@@ -98,6 +150,8 @@ pub(crate) struct Behaviour {
     forgiven: u64,
     /// The socket is gone: the task ends.
     pub(crate) done: bool,
+    /// `--payload-bytes`: what the `echo-ack` object holds ([`feed_items`]), or empty.
+    pub(crate) items: std::rc::Rc<str>,
     connected: bool,
     /// Connected at least once.
     ever: bool,
@@ -123,6 +177,7 @@ impl Behaviour {
             blocked_since: None,
             forgiven: 0,
             done: false,
+            items: std::rc::Rc::from(""),
             connected: false,
             ever: false,
             lost: false,
@@ -278,7 +333,7 @@ impl Behaviour {
                 let due_std = std::time::Instant::now()
                     .checked_sub(late)
                     .unwrap_or_else(std::time::Instant::now);
-                let args = echo_args(self.seq);
+                let args = echo_args(self.seq, &self.items);
                 self.seq += 1;
                 if let Some(h) = self.emit(d, c, args, None) {
                     self.pending.push_back((h, due_std));
@@ -345,7 +400,7 @@ impl Behaviour {
     }
 
     fn emit_echo(&mut self, d: &mut Driver, c: &Counters) {
-        let args = echo_args(self.seq);
+        let args = echo_args(self.seq, &self.items);
         self.seq += 1;
         if let Some(h) = self.emit(d, c, args, None) {
             self.pending.push_back((h, std::time::Instant::now()));
@@ -395,16 +450,43 @@ mod tests {
 
     #[test]
     fn payloads_are_json_arrays_named_first() {
-        for args in [echo_args(7), join_args(), broadcast_args(12)] {
+        for args in [
+            echo_args(7, ""),
+            echo_args(7, &feed_items(10_000)),
+            join_args(),
+            broadcast_args(12),
+        ] {
             let args = Args::from_json(args, Vec::new()).unwrap();
             assert!(args.event_name().is_some());
         }
         assert_eq!(
-            echo_args(7),
+            echo_args(7, ""),
             r#"["echo-ack",{"n":7,"text":"sockeye load generator"}]"#
         );
         assert_eq!(join_args(), r#"["join","bench"]"#);
         assert_eq!(broadcast_args(12), r#"["to-room","bench","tick",12]"#);
+    }
+
+    #[test]
+    fn payload_bytes_sizes_the_echo_argument() {
+        assert_eq!(feed_items(0), "");
+        for bytes in [300, 10_000, 100_000] {
+            let args = echo_args(u64::MAX, &feed_items(bytes));
+            assert!(
+                args.len() >= bytes && args.len() < bytes + 200,
+                "{} for {bytes}",
+                args.len()
+            );
+            let value: serde_json::Value = serde_json::from_str(&args).unwrap();
+            assert!(value[1]["items"].as_array().is_some_and(|a| !a.is_empty()));
+        }
+        assert_eq!(feed_items(10_000), feed_items(10_000), "the same every run");
+        // As the option says: it compresses about 4 to 1, as app data does.
+        let items = feed_items(10_000);
+        let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+        std::io::Write::write_all(&mut gz, items.as_bytes()).unwrap();
+        let ratio = items.len() as f64 / gz.finish().unwrap().len() as f64;
+        assert!((3.0..6.0).contains(&ratio), "{ratio:.1} to 1");
     }
 
     #[test]

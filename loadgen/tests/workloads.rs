@@ -94,6 +94,9 @@ fn g1_ack_echo_over_websocket() {
     let s = load(&["--workload", "g1", "--clients", "20"]);
     assert_eq!(s.connected, 20);
     assert!(s.count > 100, "{} acks", s.count);
+    // A G1 ack is a WebSocket frame each way of a few dozen bytes.
+    let per_ack = (s.wire_received + s.wire_sent) / s.count;
+    assert!((60..400).contains(&per_ack), "{per_ack} bytes per ack");
     assert_eq!(
         s.latency.count, s.count,
         "one latency per ack in the window"
@@ -214,6 +217,32 @@ fn g6_ack_echo_over_long_polling() {
     ]);
     assert_eq!(s.connected, 20);
     assert!(s.count > 50, "{} acks", s.count);
+}
+
+#[test]
+fn g6_with_10_kb_payloads_through_http_compression() {
+    // The server compresses each 10 KB answer (gzip, the generator accepts it) and the generator
+    // decodes it: without that, every answer would be an error.
+    let s = load(&[
+        "--workload",
+        "g6",
+        "--clients",
+        "5",
+        "--transport",
+        "polling",
+        "--payload-bytes",
+        "10000",
+    ]);
+    assert_eq!(s.connected, 5);
+    assert!(s.count > 20, "{} acks", s.count);
+    // Each ack is a 10 KB payload: sent as it is, received compressed about 4 to 1.
+    let received = s.wire_received / s.count;
+    let sent = s.wire_sent / s.count;
+    assert!(sent > 10_000, "{sent} bytes sent per ack");
+    assert!(
+        (1000..4000).contains(&received),
+        "{received} bytes received per ack"
+    );
 }
 
 #[test]

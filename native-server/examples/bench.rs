@@ -9,7 +9,7 @@
 //!
 //! ```text
 //! cargo run --release -p sockeye-server --example bench -- [--port 0] [--exit-with-stdin]
-//!     [--recovery] [--hostile]
+//!     [--recovery] [--hostile] [--no-http-compression]
 //! ```
 //!
 //! Prints `listening on http://ADDR` on stdout once bound; `--exit-with-stdin` exits when standard
@@ -22,6 +22,9 @@
 //!   `/dyn-<n>` behind the same middleware (with `cleanup_empty_child_namespaces`), and on `/` an
 //!   event `n(number)` whose handler takes an `f64`, so that `n(1e400)` is an event no handler
 //!   can read.
+//!
+//! And one for `scripts/bench-compression.sh`: `--no-http-compression` turns off the HTTP
+//! compression of polling responses (on by default, as in the reference).
 
 use std::io::Read;
 
@@ -60,6 +63,7 @@ async fn main() -> std::process::ExitCode {
     let mut exit_with_stdin = false;
     let mut recovery = false;
     let mut hostile = false;
+    let mut http_compression = true;
     let mut args = std::env::args().skip(1);
     while let Some(arg) = args.next() {
         match arg.as_str() {
@@ -73,6 +77,7 @@ async fn main() -> std::process::ExitCode {
             "--exit-with-stdin" => exit_with_stdin = true,
             "--recovery" => recovery = true,
             "--hostile" => hostile = true,
+            "--no-http-compression" => http_compression = false,
             other => {
                 eprintln!("bench: unknown option: {other}");
                 return std::process::ExitCode::from(2);
@@ -88,7 +93,7 @@ async fn main() -> std::process::ExitCode {
         });
     }
 
-    let mut builder = SocketIo::builder();
+    let mut builder = SocketIo::builder().http_compression(http_compression);
     if recovery {
         builder = builder.connection_state_recovery(ConnectionStateRecovery::default());
     }

@@ -249,6 +249,8 @@ pub(crate) struct EngineConfig {
     pub(crate) http: HttpLimits,
     /// The classic-script client served under the path (`serveClient`), if on.
     pub(crate) client_files: Option<Arc<super::client_files::ClientFiles>>,
+    /// `httpCompression` of polling responses.
+    pub(crate) http_compression: super::compression::HttpCompression,
 }
 
 impl EngineConfig {
@@ -262,6 +264,7 @@ impl EngineConfig {
             handshake_limiter: None,
             http: HttpLimits::default(),
             client_files: None,
+            http_compression: super::compression::HttpCompression::default(),
         }
     }
 
@@ -379,6 +382,7 @@ pub(crate) fn rate_key(ip: std::net::IpAddr) -> std::net::IpAddr {
 macro_rules! engine_builder_methods {
     () => {
         crate::http::config::http_builder_methods!();
+        crate::http::compression::compression_builder_methods!();
 
         /// The path the server answers at (`/socket.io/`; the bare Engine.IO server's is
         /// `/engine.io/`).

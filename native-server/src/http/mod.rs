@@ -29,6 +29,10 @@
 //! | a response a client takes nothing of for [`ServeConfig::write_timeout`] (30 s; [`serve_with`] only) | the connection closed |
 //! | a connection past [`ServeConfig::max_connections`] or [`ServeConfig::max_connections_per_ip`] ([`serve_with`] only) | 503, `{"code":4,"message":"Too many connections"}` (for an Engine.IO request), `Connection: close` |
 //!
+//! A polling payload of 1,024 bytes or more goes out gzip- or deflate-encoded when the GET's
+//! `Accept-Encoding` takes one (`http_compression`, on by default as the reference's
+//! `httpCompression`; see `compression`).
+//!
 //! With [`SocketIoBuilder::serve_client`], three names under the path are not Engine.IO's but
 //! the classic-script client's (`socket.io.js`, its map and its module): see `client_files`.
 //!
@@ -48,6 +52,7 @@
 mod answers;
 mod builder;
 mod client_files;
+pub(crate) mod compression;
 pub(crate) mod config;
 mod limits;
 mod route;

@@ -21,6 +21,7 @@ use super::answers::{
     headers_too_large, is_ws_upgrade, over_capacity, request_error_response, too_many_handshakes,
     upgrade_error_response, with_body,
 };
+use super::compression;
 use super::{
     BodyReadTimeout, BoxError, ClientAddr, ConnectionError, ErrorCode, RequestInfo, ResponseBody,
 };
@@ -109,7 +110,7 @@ where
             return refuse(ErrorCode::Forbidden, ErrorCode::Forbidden.message(), &req);
         }
         Ok(Route::Upgrade(tx)) => return probe(shared, tx, req).await,
-        Ok(Route::PollGet(tx)) => return poll_get(tx).await,
+        Ok(Route::PollGet(tx)) => return poll_get(shared, tx, req.headers()).await,
         Ok(Route::PollPost(tx)) => return poll_post(shared, tx, req).await,
         Ok(Route::PollOther(_)) => return empty(StatusCode::INTERNAL_SERVER_ERROR),
         Ok(Route::Handshake(handshake)) => handshake,
@@ -170,7 +171,7 @@ where
     let mut res = match transport {
         Transport::Polling => {
             let tx = shared.start_session(sid, Transport::Polling, info, None);
-            poll_get(tx).await
+            poll_get(shared, tx, req.headers()).await
         }
         _ => {
             let Some(mut res) = accept_ws(&req) else {
@@ -254,6 +255,9 @@ fn ws_stream(shared: &EngineShared, upgraded: hyper::upgrade::Upgraded) -> WsStr
         .with_write_timeout(shared.config.http.write_timeout)
 }
 
+/// The `Content-Type` of a polling payload (the reference's, with its explicit charset).
+const PAYLOAD_TYPE: &str = "text/plain; charset=UTF-8";
+
 /// Sends the GET's abort to the session if the request's future is dropped before its answer
 /// (hyper drops it when the client goes away).
 struct AbortGuard {
@@ -276,7 +280,12 @@ impl Drop for AbortGuard {
     }
 }
 
-async fn poll_get(tx: SessionTx) -> Response<ResponseBody> {
+/// A polling GET: its session's payload, or the error to answer.
+async fn poll_get(
+    shared: &EngineShared,
+    tx: SessionTx,
+    headers: &http::HeaderMap,
+) -> Response<ResponseBody> {
     let id = next_id();
     let (reply, answer) = oneshot::channel();
     if tx.send(SessionMsg::PollGet { id, reply }).is_err() {
@@ -290,9 +299,33 @@ async fn poll_get(tx: SessionTx) -> Response<ResponseBody> {
     let answer = answer.await;
     guard.disarm();
     match answer {
-        Ok(Ok(body)) => with_body(StatusCode::OK, "text/plain; charset=UTF-8", body),
+        Ok(Ok(body)) => payload_response(shared, headers, body).await,
         Ok(Err(e)) => request_error_response(e),
         Err(_) => request_error_response(RequestError::Closed),
+    }
+}
+
+/// The 200 answer carrying a polling payload: compressed when it is long enough and the request
+/// takes a coding (`http_compression`), as it is otherwise.
+async fn payload_response(
+    shared: &EngineShared,
+    headers: &http::HeaderMap,
+    body: String,
+) -> Response<ResponseBody> {
+    let compression = &shared.config.http_compression;
+    let Some(coding) = compression.coding_for(body.len(), headers) else {
+        return with_body(StatusCode::OK, PAYLOAD_TYPE, body);
+    };
+    match compression::compress(coding, body).await {
+        Ok(compressed) => {
+            let mut res = with_body(StatusCode::OK, PAYLOAD_TYPE, compressed);
+            res.headers_mut().insert(
+                header::CONTENT_ENCODING,
+                HeaderValue::from_static(coding.token()),
+            );
+            res
+        }
+        Err(body) => with_body(StatusCode::OK, PAYLOAD_TYPE, body),
     }
 }
 

@@ -34,6 +34,8 @@ OPTIONS:
   --no-serve-client        do not serve it (/socket.io/socket.io.js is then Engine.IO's: 400)
   --ping-interval MS       Engine.IO pingInterval (default 25000)
   --ping-timeout MS        Engine.IO pingTimeout (default 20000)
+  --no-http-compression    never compress polling responses (by default one of 1 KB or more
+                           is gzip- or deflate-encoded for a client that accepts it)
   --cors ORIGIN            allow cross-origin requests from ORIGIN (* for any); handshakes
                            from other origins (but this server's own) are refused
   --tls-cert FILE          serve https and wss with this PEM certificate chain (with --tls-key;
@@ -57,6 +59,7 @@ struct Options {
     serve_client: Option<Option<PathBuf>>,
     ping_interval: Option<u64>,
     ping_timeout: Option<u64>,
+    http_compression: bool,
     cors: Option<String>,
     tls_cert: Option<PathBuf>,
     tls_key: Option<PathBuf>,
@@ -74,6 +77,7 @@ fn parse_args() -> Result<Options, String> {
         serve_client: None,
         ping_interval: None,
         ping_timeout: None,
+        http_compression: true,
         cors: None,
         tls_cert: None,
         tls_key: None,
@@ -105,6 +109,7 @@ fn parse_args() -> Result<Options, String> {
             "--ping-timeout" => {
                 opts.ping_timeout = Some(number("--ping-timeout", value("--ping-timeout")?)?)
             }
+            "--no-http-compression" => opts.http_compression = false,
             "--cors" => opts.cors = Some(value("--cors")?),
             "--tls-cert" => opts.tls_cert = Some(value("--tls-cert")?.into()),
             "--tls-key" => opts.tls_key = Some(value("--tls-key")?.into()),
@@ -192,6 +197,7 @@ async fn main() -> ExitCode {
     if let Some(ms) = opts.ping_timeout {
         builder = builder.ping_timeout(Duration::from_millis(ms));
     }
+    builder = builder.http_compression(opts.http_compression);
     if let Some(origin) = &opts.cors {
         builder = builder.cors(Cors::from_origin(origin));
     }

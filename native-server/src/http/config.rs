@@ -249,6 +249,8 @@ pub(crate) struct EngineConfig {
     pub(crate) http: HttpLimits,
     /// The classic-script client served under the path (`serveClient`), if on.
     pub(crate) client_files: Option<Arc<super::client_files::ClientFiles>>,
+    /// WebSocket compression (`perMessageDeflate`), if on.
+    pub(crate) per_message_deflate: Option<super::per_message_deflate::PerMessageDeflate>,
 }
 
 impl EngineConfig {
@@ -262,6 +264,7 @@ impl EngineConfig {
             handshake_limiter: None,
             http: HttpLimits::default(),
             client_files: None,
+            per_message_deflate: None,
         }
     }
 
@@ -482,6 +485,19 @@ macro_rules! engine_builder_methods {
             self.engine.handshake_limiter = Some(std::sync::Arc::new(
                 crate::http::config::HandshakeLimiter::new(per_second, burst),
             ));
+            self
+        }
+
+        /// WebSocket compression, permessage-deflate (`perMessageDeflate`; off by default, as in
+        /// the reference): messages of at least the options' threshold (1,024 bytes) go
+        /// compressed to clients that offer it. See [`PerMessageDeflate`](
+        /// crate::config::PerMessageDeflate) for what it negotiates and what it costs.
+        #[must_use]
+        pub fn per_message_deflate(
+            mut self,
+            options: crate::http::per_message_deflate::PerMessageDeflate,
+        ) -> Self {
+            self.engine.per_message_deflate = Some(options);
             self
         }
     };

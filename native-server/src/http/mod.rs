@@ -50,6 +50,7 @@ mod builder;
 mod client_files;
 pub(crate) mod config;
 mod limits;
+pub(crate) mod per_message_deflate;
 mod route;
 mod serve;
 

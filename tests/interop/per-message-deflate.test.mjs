@@ -244,6 +244,40 @@ describe("permessage-deflate on the wire", { timeout: SUITE_TIMEOUT }, () => {
     }
   });
 
+  it("compresses a broadcast, built once for all, for each receiver that negotiated it", async () => {
+    const compressing = await connected(server.url, "websocket");
+    const declining = await connected(server.url, "websocket", { perMessageDeflate: false });
+    const sender = await connected(server.url, "websocket");
+    const ws = await rawWs(server.url, "permessage-deflate; server_no_context_takeover");
+    try {
+      await ws.next();
+      ws.send(1, Buffer.from("40"));
+      await ws.next();
+      ws.send(1, Buffer.from('420["join","r"]'));
+      assert.match((await ws.next()).payload.toString(), /^430\[/);
+      for (const s of [compressing, declining]) await s.emitWithAck("join", "r");
+      const big = text(5_000);
+      const bin = Buffer.from(text(3_000));
+      const small = Buffer.from("tiny");
+      const heard = [compressing, declining].map((s) => waitFor(s, "news"));
+      assert.equal(await sender.emitWithAck("io-to-room", "r", "news", big, bin, small), true);
+      for (const got of await Promise.all(heard)) {
+        assert.equal(got[0], big);
+        assert.deepEqual(Buffer.from(got[1]), bin);
+        assert.deepEqual(Buffer.from(got[2]), small);
+      }
+      // The raw receiver: the event's text and the large attachment compressed, the small
+      // attachment as it was built.
+      const [head, first, second] = [await ws.next(), await ws.next(), await ws.next()];
+      assert.deepEqual([head.rsv1, first.rsv1, second.rsv1], [true, true, false]);
+      assert.match(inflate(head.payload).toString(), /^452-\["news","user ada/);
+      assert.deepEqual(inflate(first.payload), bin);
+      assert.deepEqual(second.payload, small);
+    } finally {
+      ws.close();
+    }
+  });
+
   it("refuses a compression bomb as an oversized message (1009), and goes on serving", async () => {
     const bystander = await connected(server.url, "websocket");
     const ws = await rawWs(server.url, "permessage-deflate");

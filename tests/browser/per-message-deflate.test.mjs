@@ -1,11 +1,12 @@
 // WebSocket compression (permessage-deflate) between headless Chromium, through the built npm
-// package (SOCKEYE_PKG, default pkg/), and sockeye-server with `--per-message-deflate`: the
-// browser offers the extension by itself, the server's answer is read from the DevTools protocol,
-// and messages above and below the 1,024-byte threshold go both ways.
+// package (SOCKEYE_PKG, default pkg/), and each server with `--per-message-deflate` (sockeye-server,
+// and socket.io 4.8 with `perMessageDeflate: true`): the browser offers the extension by itself,
+// the server's answer is read from the DevTools protocol, and messages above and below the
+// 1,024-byte threshold go both ways.
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
 
-import { launchChromium, openPage, packageDir, startSockeye } from "./support/servers.mjs";
+import { SERVERS, launchChromium, openPage, packageDir } from "./support/servers.mjs";
 
 const pkg = packageDir();
 let browser;
@@ -53,12 +54,12 @@ async function echoes({ url }) {
   return out;
 }
 
-describe("permessage-deflate in Chromium, against sockeye-server", () => {
+for (const [name, start] of Object.entries(SERVERS)) describe(`permessage-deflate in Chromium, against ${name}`, () => {
   let on;
   let off;
   let context;
   before(async () => {
-    [on, off] = await Promise.all([startSockeye(pkg, ["--per-message-deflate"]), startSockeye(pkg)]);
+    [on, off] = await Promise.all([start(pkg, ["--per-message-deflate"]), start(pkg)]);
     context = await browser.newContext();
   });
   after(async () => {

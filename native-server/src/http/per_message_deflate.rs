@@ -236,7 +236,7 @@ fn param_value(s: &str) -> Option<(String, &str)> {
 
 #[cfg(test)]
 mod tests {
-    #![allow(clippy::unwrap_used, reason = "tests")]
+    #![allow(clippy::unwrap_used, clippy::indexing_slicing, reason = "tests")]
 
     use super::*;
 
@@ -354,6 +354,26 @@ mod tests {
             answer(&["permessage-deflate; =", "PerMessage-Deflate"], &on()).as_deref(),
             Some("permessage-deflate")
         );
+    }
+
+    #[test]
+    fn any_header_is_an_answer_or_a_refusal_not_a_panic() {
+        let alphabet: Vec<char> =
+            "permessage-deflate;server_max_window_bits=client_no_context_takeover, \"\\\t1589é"
+                .chars()
+                .collect();
+        let mut x = 11u32;
+        for len in 0..2_000 {
+            let value: String = (0..len % 90)
+                .map(|_| {
+                    x = x.wrapping_mul(1_103_515_245).wrapping_add(12345);
+                    alphabet[(x >> 16) as usize % alphabet.len()]
+                })
+                .collect();
+            if let Some((_, answer)) = negotiate([value.as_bytes()], &on()) {
+                assert!(answer.starts_with("permessage-deflate"), "{value:?}");
+            }
+        }
     }
 
     #[test]

@@ -159,13 +159,36 @@ fn garbage_is_an_error_not_a_panic() {
         Err(InflateError::Invalid)
     );
     let mut x = 7u32;
+    let mut random = move || {
+        x = x.wrapping_mul(1_103_515_245).wrapping_add(12345);
+        (x >> 16) as u8
+    };
     for len in 0..300 {
-        let bytes: Vec<u8> = (0..len)
-            .map(|_| {
-                x = x.wrapping_mul(1_103_515_245).wrapping_add(12345);
-                (x >> 16) as u8
-            })
-            .collect();
+        let bytes: Vec<u8> = (0..len).map(|_| random()).collect();
         let _ = deflate(false, false).decompress(&bytes, 10_000);
+    }
+    // Valid messages with bytes flipped, cut short or run on, into an inflater that keeps its
+    // window across them: each ends (no loop without progress) within the bound.
+    let message: Vec<u8> = (0..5_000u32)
+        .flat_map(|i| (i % 300).to_string().into_bytes())
+        .collect();
+    let good = deflate(false, false).compress(&message);
+    let mut d = deflate(false, false);
+    for round in 0..2_000usize {
+        let mut bytes = good.clone();
+        for _ in 0..=round % 4 {
+            let at = usize::from(random()) * 256 + usize::from(random());
+            if let Some(b) = bytes.get_mut(at % good.len()) {
+                *b ^= 1 << (random() % 8);
+            }
+        }
+        match round % 3 {
+            0 => bytes.truncate(usize::from(random()) % good.len()),
+            1 => bytes.extend([random(), random()]),
+            _ => {}
+        }
+        if let Ok(out) = d.decompress(&bytes, 20_000) {
+            assert!(out.len() <= 20_000);
+        }
     }
 }

@@ -25,21 +25,21 @@ pub(crate) struct DeflateParams {
     pub(crate) client_no_context_takeover: bool,
     /// Messages shorter than this go uncompressed (engine.io's `threshold`).
     pub(crate) threshold: usize,
+    /// The DEFLATE level, 0 (stored) to 9 (zlib's scale).
+    pub(crate) level: u32,
 }
 
 /// The four bytes a sync flush ends with, left out of every compressed message.
 const TAIL: [u8; 4] = [0x00, 0x00, 0xff, 0xff];
-
-/// The level: zlib's default, which the reference's `ws` uses.
-const LEVEL: u32 = 6;
 
 /// How many bytes an inflate step may write at least: the output grows by this much or by its
 /// size, whichever is more, up to the bound.
 const INFLATE_STEP: usize = 4096;
 
 thread_local! {
-    /// The compressor of connections that reset theirs after every message.
-    static SHARED_COMPRESS: RefCell<Option<Compress>> = const { RefCell::new(None) };
+    /// The compressors of connections that reset theirs after every message, by level (a server
+    /// uses one; miniz_oxide cannot change a compressor's level).
+    static SHARED_COMPRESS: RefCell<[Option<Compress>; 10]> = const { RefCell::new([const { None }; 10]) };
     /// The inflater of connections whose client resets its context after every message.
     static SHARED_DECOMPRESS: RefCell<Option<Decompress>> = const { RefCell::new(None) };
 }
@@ -85,14 +85,20 @@ impl Deflate {
     /// One message's payload compressed, without the flush's last four bytes.
     pub(crate) fn compress(&mut self, payload: &[u8]) -> Vec<u8> {
         if self.params.server_no_context_takeover {
+            let level = self.params.level;
             return SHARED_COMPRESS.with_borrow_mut(|shared| {
-                let c = shared.get_or_insert_with(new_compress);
+                let slot = usize::try_from(level).ok().and_then(|l| shared.get_mut(l));
+                let mut own = None;
+                let c = slot
+                    .unwrap_or(&mut own)
+                    .get_or_insert_with(|| new_compress(level));
                 let out = compress_message(c, payload);
                 c.reset();
                 out
             });
         }
-        let c = self.compress.get_or_insert_with(new_compress);
+        let level = self.params.level;
+        let c = self.compress.get_or_insert_with(|| new_compress(level));
         compress_message(c, payload)
     }
 
@@ -123,8 +129,8 @@ impl Deflate {
     }
 }
 
-fn new_compress() -> Compress {
-    Compress::new(Compression::new(LEVEL), false)
+fn new_compress(level: u32) -> Compress {
+    Compress::new(Compression::new(level), false)
 }
 
 /// DEFLATE with a sync flush (RFC 7692 section 7.2.1), the flush's `00 00 ff ff` removed.

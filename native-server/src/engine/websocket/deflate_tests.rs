@@ -8,6 +8,7 @@ fn deflate(server_reset: bool, client_reset: bool) -> Deflate {
         server_no_context_takeover: server_reset,
         client_no_context_takeover: client_reset,
         threshold: 0,
+        level: 6,
     })
 }
 
@@ -189,6 +190,37 @@ fn garbage_is_an_error_not_a_panic() {
         }
         if let Ok(out) = d.decompress(&bytes, 20_000) {
             assert!(out.len() <= 20_000);
+        }
+    }
+}
+
+#[test]
+fn every_level_round_trips_with_and_without_context_takeover() {
+    let message: Vec<u8> = (0..3_000u32)
+        .flat_map(|i| (i % 50).to_string().into_bytes())
+        .collect();
+    for level in 0..=9 {
+        for reset in [false, true] {
+            let mut d = Deflate::new(DeflateParams {
+                server_no_context_takeover: reset,
+                client_no_context_takeover: reset,
+                threshold: 0,
+                level,
+            });
+            for _ in 0..2 {
+                let compressed = d.compress(&message);
+                assert_eq!(
+                    d.decompress(&compressed, usize::MAX).unwrap(),
+                    message,
+                    "level {level}"
+                );
+                // Level 0 stores; the others compress.
+                assert_eq!(
+                    compressed.len() > message.len(),
+                    level == 0,
+                    "level {level}"
+                );
+            }
         }
     }
 }

@@ -186,6 +186,7 @@ fn deflate_pair(max: usize, threshold: usize) -> (WebSocket<DuplexStream>, Duple
         server_no_context_takeover: false,
         client_no_context_takeover: false,
         threshold,
+        level: 6,
     };
     (ws.with_deflate(Some(params)), client)
 }
@@ -227,6 +228,7 @@ async fn messages_from_the_threshold_up_leave_compressed() {
         server_no_context_takeover: false,
         client_no_context_takeover: false,
         threshold: 0,
+        level: 6,
     });
     mirror.compress(b"Hello");
     let text = mirror.compress(b"4Hello");
@@ -269,6 +271,7 @@ async fn what_closes_a_compressed_connection_and_with_which_status() {
         server_no_context_takeover: true,
         client_no_context_takeover: true,
         threshold: 0,
+        level: 6,
     })
     .compress(&vec![0; 1_000_000]);
     assert!(bomb.len() < 2_000);

@@ -414,7 +414,7 @@ impl<IO: AsyncRead + AsyncWrite + Unpin> WebSocket<IO> {
             }
             at = end;
         }
-        // Nothing is left but what `message_frames` never writes; sent as it is all the same.
+        // Bytes past the last whole frame (`message_frames` writes none) go as they are.
         if at < frames.len() {
             self.send_framed_as_is(&frames.slice(at..));
         }

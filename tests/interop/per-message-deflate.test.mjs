@@ -217,6 +217,25 @@ for (const [name, start] of Object.entries(SERVERS)) {
         }
       });
 
+      // The reference's `ws` applies the threshold only without the server's context takeover,
+      // and compresses every message otherwise; sockeye-server applies it always.
+      it("sends a message below the threshold as it is, with context takeover too", async () => {
+        const ws = await rawWs(server.url, "permessage-deflate");
+        try {
+          assert.equal(ws.headers["sec-websocket-extensions"], "permessage-deflate");
+          await ws.next();
+          ws.send(1, Buffer.from("40"));
+          await ws.next();
+          ws.send(1, Buffer.from('42["echo","short"]'));
+          const short = await ws.next();
+          // (Compressed, it may refer to the earlier messages' window: not inflated alone here.)
+          assert.equal(short.rsv1, name !== "sockeye-server");
+          if (!short.rsv1) assert.equal(short.payload.toString(), '42["echo","short"]');
+        } finally {
+          ws.close();
+        }
+      });
+
       it("keeps the client's context across messages", async () => {
         const ws = await rawWs(server.url, "permessage-deflate; server_no_context_takeover");
         try {

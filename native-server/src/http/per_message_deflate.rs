@@ -46,6 +46,13 @@ impl Default for PerMessageDeflate {
 impl PerMessageDeflate {
     /// Messages shorter than this many bytes (an Engine.IO packet as it is framed: the `4` and
     /// the Socket.IO packet's text, or one binary attachment) go uncompressed (1,024).
+    ///
+    /// The reference's `ws` applies its threshold only where the server resets its context
+    /// (`server_no_context_takeover`), and otherwise compresses every message; here it applies
+    /// to all. Compressing a 45-byte acknowledgement costs about 19,000 instructions with
+    /// miniz_oxide, more than this server's whole work for an acknowledged event (about 12,700),
+    /// to save about 38 bytes. `threshold(0)` compresses every message, as the reference does
+    /// with context takeover.
     #[must_use]
     pub fn threshold(mut self, bytes: usize) -> Self {
         self.threshold = bytes;

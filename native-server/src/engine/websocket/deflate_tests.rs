@@ -125,13 +125,13 @@ fn large_messages_round_trip_in_both_kinds() {
     assert_eq!(d.decompress(&again, usize::MAX).unwrap(), text);
 }
 
-/// A compression bomb: 10 MB of zeros in about 10 KB is refused past the bound, and the output
+/// A compression bomb: 2 MB of zeros in about 2 KB is refused past the bound, and the output
 /// never grows far past it.
 #[test]
 fn the_decompressed_size_is_bounded() {
-    let zeros = vec![0u8; 10_000_000];
+    let zeros = vec![0u8; 2_000_000];
     let bomb = deflate(false, false).compress(&zeros);
-    assert!(bomb.len() < 20_000, "{}", bomb.len());
+    assert!(bomb.len() < 4_000, "{}", bomb.len());
     let mut d = deflate(false, false);
     assert_eq!(d.decompress(&bomb, 1_000_000), Err(InflateError::TooBig));
     // Exactly at the bound is allowed, one byte past it is not.
@@ -175,7 +175,7 @@ fn garbage_is_an_error_not_a_panic() {
         .collect();
     let good = deflate(false, false).compress(&message);
     let mut d = deflate(false, false);
-    for round in 0..2_000usize {
+    for round in 0..500usize {
         let mut bytes = good.clone();
         for _ in 0..=round % 4 {
             let at = usize::from(random()) * 256 + usize::from(random());

@@ -9,7 +9,7 @@
 //!
 //! ```text
 //! cargo run --release -p sockeye-server --example bench -- [--port 0] [--exit-with-stdin]
-//!     [--recovery] [--hostile] [--no-http-compression]
+//!     [--recovery] [--hostile] [--no-http-compression] [--per-message-deflate]
 //! ```
 //!
 //! Prints `listening on http://ADDR` on stdout once bound; `--exit-with-stdin` exits when standard
@@ -23,14 +23,17 @@
 //!   event `n(number)` whose handler takes an `f64`, so that `n(1e400)` is an event no handler
 //!   can read.
 //!
-//! And one for `scripts/bench-compression.sh`: `--no-http-compression` turns off the HTTP
-//! compression of polling responses (on by default, as in the reference).
+//! And two for `scripts/bench-compression.sh`: `--no-http-compression` turns off the HTTP
+//! compression of polling responses (on by default, as in the reference), and
+//! `--per-message-deflate` turns WebSocket compression on (threshold 1,024 bytes), for the
+//! bytes-on-the-wire and CPU figures with and without it.
 
 use std::io::Read;
 
 use serde::Deserialize;
 use sockeye_server::{
-    AckSender, Args, ConnectError, ConnectionStateRecovery, Data, SocketIo, SocketRef,
+    AckSender, Args, ConnectError, ConnectionStateRecovery, Data, PerMessageDeflate, SocketIo,
+    SocketRef,
 };
 
 /// The token `--hostile`'s auth middleware admits (`{"token": TOKEN}`); everything else is
@@ -64,6 +67,7 @@ async fn main() -> std::process::ExitCode {
     let mut recovery = false;
     let mut hostile = false;
     let mut http_compression = true;
+    let mut per_message_deflate = false;
     let mut args = std::env::args().skip(1);
     while let Some(arg) = args.next() {
         match arg.as_str() {
@@ -78,6 +82,7 @@ async fn main() -> std::process::ExitCode {
             "--recovery" => recovery = true,
             "--hostile" => hostile = true,
             "--no-http-compression" => http_compression = false,
+            "--per-message-deflate" => per_message_deflate = true,
             other => {
                 eprintln!("bench: unknown option: {other}");
                 return std::process::ExitCode::from(2);
@@ -99,6 +104,9 @@ async fn main() -> std::process::ExitCode {
     }
     if hostile {
         builder = builder.cleanup_empty_child_namespaces(true);
+    }
+    if per_message_deflate {
+        builder = builder.per_message_deflate(PerMessageDeflate::default());
     }
     let (svc, io) = builder.build_svc();
     io.ns("/", move |socket: SocketRef| {

@@ -5,7 +5,7 @@
 //! ```text
 //! cargo run -p sockeye-server --example interop -- [--port 0] [--recovery]
 //!     [--ping-interval MS] [--ping-timeout MS] [--connect-timeout MS] [--exit-with-stdin]
-//!     [--www DIR] [--client-dir DIR]
+//!     [--www DIR] [--client-dir DIR] [--per-message-deflate]
 //! ```
 //!
 //! Prints `listening on http://ADDR` on stdout once bound. `--exit-with-stdin` exits when standard
@@ -13,7 +13,8 @@
 //! `GET /stats` answers `{"clients":N,"sockets":M}`: the live Engine.IO sessions and the sockets
 //! on `/`. `--www DIR` serves static files at `/` and `--client-dir DIR` at `/sockeye/` (the browser
 //! tests, `tests/browser/`, load their page and the npm package from the server they test, so
-//! that both are one origin).
+//! that both are one origin). `--per-message-deflate` turns WebSocket compression on (threshold
+//! 1,024 bytes).
 //!
 //! Namespaces `/`, `/admin` (its middleware wants `auth.admin === true`) and `/chat`, each with
 //! the handlers of [`handlers`]. The `/` middlewares refuse `auth.reject` (CONNECT_ERROR with
@@ -38,7 +39,7 @@ use serde_json::json;
 use sockeye_server::value::{Map, Values};
 use sockeye_server::{
     AckSender, Args, ConnectError, ConnectionStateRecovery, Data, DisconnectReason, Event,
-    SocketIo, SocketRef, Value,
+    PerMessageDeflate, SocketIo, SocketRef, Value,
 };
 
 use common::str_arg;
@@ -59,6 +60,7 @@ struct Options {
     connect_timeout: Option<u64>,
     www: Option<PathBuf>,
     client_dir: Option<PathBuf>,
+    per_message_deflate: bool,
 }
 
 fn parse_args() -> Result<Options, String> {
@@ -70,6 +72,7 @@ fn parse_args() -> Result<Options, String> {
         connect_timeout: None,
         www: None,
         client_dir: None,
+        per_message_deflate: false,
     };
     let mut args = std::env::args().skip(1);
     while let Some(arg) = args.next() {
@@ -83,6 +86,7 @@ fn parse_args() -> Result<Options, String> {
                 opts.port = u16::try_from(number("--port")?).map_err(|e| format!("--port: {e}"))?
             }
             "--recovery" => opts.recovery = true,
+            "--per-message-deflate" => opts.per_message_deflate = true,
             "--ping-interval" => opts.ping_interval = Some(number("--ping-interval")?),
             "--ping-timeout" => opts.ping_timeout = Some(number("--ping-timeout")?),
             "--connect-timeout" => opts.connect_timeout = Some(number("--connect-timeout")?),
@@ -324,6 +328,9 @@ async fn main() -> std::process::ExitCode {
     }
     if let Some(ms) = opts.connect_timeout {
         builder = builder.connect_timeout(Duration::from_millis(ms));
+    }
+    if opts.per_message_deflate {
+        builder = builder.per_message_deflate(PerMessageDeflate::default());
     }
     if opts.recovery {
         builder = builder.connection_state_recovery(ConnectionStateRecovery::default());

@@ -127,6 +127,7 @@ pub mod adapter {
 pub mod config {
     pub use crate::engine::BoxFuture;
     pub use crate::http::config::{AllowRequest, Cookie, Cors, CorsOrigin};
+    pub use crate::http::per_message_deflate::PerMessageDeflate;
     pub use crate::socketio::config::ConnectionStateRecovery;
 }
 
@@ -136,7 +137,7 @@ pub use proto::socket::Args;
 pub use proto::socket::args::ser::ToArgs;
 pub use proto::socket::server::DisconnectReason;
 
-pub use config::{ConnectionStateRecovery, Cookie, Cors, CorsOrigin};
+pub use config::{ConnectionStateRecovery, Cookie, Cors, CorsOrigin, PerMessageDeflate};
 pub use conn::Conn;
 pub use emitter::SocketEmitter;
 pub use engine::{EngineHandle, EngineIo, EngineSocket};

@@ -9,6 +9,7 @@
 //
 //   node tests/support/reference-server.mjs [--port 0] [--recovery] [--ping-interval MS]
 //        [--ping-timeout MS] [--connect-timeout MS] [--exit-with-stdin] [--www DIR] [--client-dir DIR]
+//        [--per-message-deflate]
 import { existsSync, readFileSync, statSync } from "node:fs";
 import { createServer } from "node:http";
 import path from "node:path";
@@ -27,6 +28,7 @@ for (let i = 2; i < process.argv.length; i++) {
   };
   if (arg === "--port") port = Number(value());
   else if (arg === "--recovery") options.connectionStateRecovery = {};
+  else if (arg === "--per-message-deflate") options.perMessageDeflate = true;
   else if (arg === "--ping-interval") options.pingInterval = Number(value());
   else if (arg === "--ping-timeout") options.pingTimeout = Number(value());
   else if (arg === "--connect-timeout") options.connectTimeout = Number(value());

@@ -11,6 +11,11 @@
 //! Pings are answered with pongs here; a message over the size bound is refused as the reference's
 //! `ws` refuses it (close status 1009), invalid UTF-8 in a text message with 1007, anything else
 //! against the protocol with 1002.
+//!
+//! With permessage-deflate negotiated ([`WebSocket::with_deflate`]), messages from the threshold
+//! up leave compressed, RSV1 set, and compressed messages are inflated up to the size bound: past
+//! it they are refused as an oversized message (1009), DEFLATE data that does not inflate with
+//! 1007, as `ws` closes. Without it, this path costs one branch per message.
 
 use std::collections::VecDeque;
 use std::future::Future;
@@ -22,9 +27,11 @@ use std::time::Duration;
 use bytes::{Buf, Bytes, BytesMut};
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite};
 
+pub(crate) mod deflate;
 pub(crate) mod frame;
 pub(crate) mod stall;
 
+use deflate::{Deflate, DeflateParams, InflateError};
 use frame::{FrameError, Opcode};
 use stall::StallTimer;
 
@@ -104,6 +111,8 @@ const MAX_IOVECS: usize = 16;
 /// A fragmented message being put together.
 struct Partial {
     opcode: Opcode,
+    /// Its first frame had RSV1: `data` is DEFLATE data.
+    compressed: bool,
     data: Vec<u8>,
 }
 
@@ -124,6 +133,8 @@ pub(crate) struct WebSocket<IO> {
     read_closed: bool,
     /// Fails a write that makes no progress for its timeout: the client stopped reading.
     stall: Option<StallTimer>,
+    /// permessage-deflate, when negotiated.
+    deflate: Option<Box<Deflate>>,
 }
 
 impl<IO: AsyncRead + AsyncWrite + Unpin> WebSocket<IO> {
@@ -139,7 +150,15 @@ impl<IO: AsyncRead + AsyncWrite + Unpin> WebSocket<IO> {
             queued: 0,
             read_closed: false,
             stall: None,
+            deflate: None,
         }
+    }
+
+    /// Compresses and decompresses messages as the handshake negotiated (`None`: it did not).
+    #[must_use]
+    pub(crate) fn with_deflate(mut self, params: Option<DeflateParams>) -> Self {
+        self.deflate = params.map(|params| Box::new(Deflate::new(params)));
+        self
     }
 
     /// Fails writes (`TimedOut`) once the client has taken nothing for `timeout`.
@@ -212,9 +231,15 @@ impl<IO: AsyncRead + AsyncWrite + Unpin> WebSocket<IO> {
     fn take_message(&mut self) -> Result<Option<Message>, Error> {
         loop {
             let limit = self.max_message - self.partial.as_ref().map_or(0, |p| p.data.len());
-            let Some(frame) = frame::decode(&mut self.read, limit)? else {
+            let Some(frame) = frame::decode(&mut self.read, limit, self.deflate.is_some())? else {
                 return Ok(None);
             };
+            // RSV1 marks a message compressed: on its first frame only (RFC 7692 section 6.1).
+            if frame.rsv1 && !matches!(frame.opcode, Opcode::Text | Opcode::Binary) {
+                return Err(
+                    FrameError::Protocol("RSV1 set on a continuation or control frame").into(),
+                );
+            }
             match frame.opcode {
                 Opcode::Text | Opcode::Binary if self.partial.is_some() => {
                     return Err(
@@ -222,11 +247,14 @@ impl<IO: AsyncRead + AsyncWrite + Unpin> WebSocket<IO> {
                     );
                 }
                 Opcode::Text | Opcode::Binary if frame.fin => {
-                    return finish(frame.opcode, frame.payload).map(Some);
+                    return self
+                        .finish(frame.opcode, frame.rsv1, frame.payload)
+                        .map(Some);
                 }
                 Opcode::Text | Opcode::Binary => {
                     self.partial = Some(Partial {
                         opcode: frame.opcode,
+                        compressed: frame.rsv1,
                         data: frame.payload,
                     });
                 }
@@ -236,9 +264,13 @@ impl<IO: AsyncRead + AsyncWrite + Unpin> WebSocket<IO> {
                     };
                     partial.data.extend_from_slice(&frame.payload);
                     if frame.fin
-                        && let Some(Partial { opcode, data }) = self.partial.take()
+                        && let Some(Partial {
+                            opcode,
+                            compressed,
+                            data,
+                        }) = self.partial.take()
                     {
-                        return finish(opcode, data).map(Some);
+                        return self.finish(opcode, compressed, data).map(Some);
                     }
                 }
                 Opcode::Ping => self.queue(Opcode::Pong, &frame.payload),
@@ -256,6 +288,27 @@ impl<IO: AsyncRead + AsyncWrite + Unpin> WebSocket<IO> {
                 }
             }
         }
+    }
+
+    /// A whole message, inflated if it came compressed (at most `max_message` bytes of it).
+    fn finish(
+        &mut self,
+        opcode: Opcode,
+        compressed: bool,
+        data: Vec<u8>,
+    ) -> Result<Message, Error> {
+        let data = match (compressed, &mut self.deflate) {
+            (true, Some(deflate)) => {
+                deflate
+                    .decompress(&data, self.max_message)
+                    .map_err(|e| match e {
+                        InflateError::TooBig => Error::from(FrameError::TooBig),
+                        InflateError::Invalid => Error::Close(1007, "invalid compressed data"),
+                    })?
+            }
+            _ => data,
+        };
+        finish(opcode, data)
     }
 
     /// The write buffer, the thread's spare one when this connection has none.
@@ -300,6 +353,13 @@ impl<IO: AsyncRead + AsyncWrite + Unpin> WebSocket<IO> {
     }
 
     fn send(&mut self, opcode: Opcode, payload: Vec<u8>) {
+        if let Some(deflate) = &mut self.deflate
+            && deflate.compresses(payload.len())
+        {
+            let compressed = deflate.compress(&payload);
+            self.send_compressed(opcode, compressed);
+            return;
+        }
         if payload.len() <= COPY_MAX {
             self.queue(opcode, &payload);
         } else {
@@ -310,9 +370,57 @@ impl<IO: AsyncRead + AsyncWrite + Unpin> WebSocket<IO> {
         }
     }
 
+    /// Queues a compressed message's one frame, RSV1 set.
+    fn send_compressed(&mut self, opcode: Opcode, compressed: Vec<u8>) {
+        let (h, n) = frame::compressed_header(opcode, compressed.len());
+        let header = h.get(..n).unwrap_or_default();
+        self.queued += n + compressed.len();
+        if compressed.len() <= COPY_MAX {
+            let staging = self.staging();
+            staging.reserve(n + compressed.len());
+            staging.extend_from_slice(header);
+            staging.extend_from_slice(&compressed);
+        } else {
+            self.push(Bytes::copy_from_slice(header));
+            self.push(Bytes::from(compressed));
+        }
+    }
+
     /// Queues frames already encoded (for many receivers at once: shared, not copied, when
-    /// large).
+    /// large). Under permessage-deflate, those from the threshold up are compressed for this
+    /// connection (its window is its own); the others still go as they were built.
     pub(crate) fn send_framed(&mut self, frames: &Bytes) {
+        if let Some(deflate) = &self.deflate
+            && frame::server_frames(frames).any(|(_, start, end)| deflate.compresses(end - start))
+        {
+            self.send_framed_compressed(frames);
+            return;
+        }
+        self.send_framed_as_is(frames);
+    }
+
+    /// [`send_framed`](Self::send_framed) frame by frame, compressing those from the threshold
+    /// up.
+    fn send_framed_compressed(&mut self, frames: &Bytes) {
+        let mut at = 0;
+        for (opcode, start, end) in frame::server_frames(frames) {
+            let payload = frames.get(start..end).unwrap_or_default();
+            match &mut self.deflate {
+                Some(deflate) if deflate.compresses(payload.len()) => {
+                    let compressed = deflate.compress(payload);
+                    self.send_compressed(opcode, compressed);
+                }
+                _ => self.send_framed_as_is(&frames.slice(at..end)),
+            }
+            at = end;
+        }
+        // Bytes past the last whole frame (`message_frames` writes none) go as they are.
+        if at < frames.len() {
+            self.send_framed_as_is(&frames.slice(at..));
+        }
+    }
+
+    fn send_framed_as_is(&mut self, frames: &Bytes) {
         self.queued += frames.len();
         if frames.len() <= COPY_MAX {
             self.staging().extend_from_slice(frames);

@@ -251,6 +251,8 @@ pub(crate) struct EngineConfig {
     pub(crate) client_files: Option<Arc<super::client_files::ClientFiles>>,
     /// `httpCompression` of polling responses.
     pub(crate) http_compression: super::compression::HttpCompression,
+    /// WebSocket compression (`perMessageDeflate`), if on.
+    pub(crate) per_message_deflate: Option<super::per_message_deflate::PerMessageDeflate>,
 }
 
 impl EngineConfig {
@@ -265,6 +267,7 @@ impl EngineConfig {
             http: HttpLimits::default(),
             client_files: None,
             http_compression: super::compression::HttpCompression::default(),
+            per_message_deflate: None,
         }
     }
 
@@ -486,6 +489,19 @@ macro_rules! engine_builder_methods {
             self.engine.handshake_limiter = Some(std::sync::Arc::new(
                 crate::http::config::HandshakeLimiter::new(per_second, burst),
             ));
+            self
+        }
+
+        /// WebSocket compression, permessage-deflate (`perMessageDeflate`; off by default, as in
+        /// the reference): messages of at least the options' threshold (1,024 bytes) go
+        /// compressed to clients that offer it. See [`PerMessageDeflate`](
+        /// crate::config::PerMessageDeflate) for what it negotiates and what it costs.
+        #[must_use]
+        pub fn per_message_deflate(
+            mut self,
+            options: crate::http::per_message_deflate::PerMessageDeflate,
+        ) -> Self {
+            self.engine.per_message_deflate = Some(options);
             self
         }
     };

@@ -55,6 +55,7 @@ mod client_files;
 pub(crate) mod compression;
 pub(crate) mod config;
 mod limits;
+pub(crate) mod per_message_deflate;
 mod route;
 mod serve;
 

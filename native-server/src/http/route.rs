@@ -22,11 +22,13 @@ use super::answers::{
     upgrade_error_response, with_body,
 };
 use super::compression;
+use super::per_message_deflate;
 use super::{
     BodyReadTimeout, BoxError, ClientAddr, ConnectionError, ErrorCode, RequestInfo, ResponseBody,
 };
 use crate::engine::inbox::{SessionMsg, SessionTx, WsStream};
 use crate::engine::runner::WS_CLOSE_TIMEOUT;
+use crate::engine::websocket::deflate::DeflateParams;
 
 pub(super) async fn handle<B>(shared: Arc<EngineShared>, req: Request<B>) -> Response<ResponseBody>
 where
@@ -174,7 +176,7 @@ where
             poll_get(shared, tx, req.headers()).await
         }
         _ => {
-            let Some(mut res) = accept_ws(&req) else {
+            let Some((mut res, deflate)) = accept_ws(shared, &req) else {
                 return refuse(ErrorCode::BadRequest, ErrorCode::BadRequest.message(), &req);
             };
             let on_upgrade = hyper::upgrade::on(&mut req);
@@ -182,7 +184,7 @@ where
             tokio::spawn(async move {
                 match on_upgrade.await {
                     Ok(upgraded) => {
-                        let ws = ws_stream(&shared, upgraded);
+                        let ws = ws_stream(&shared, upgraded, deflate);
                         shared.start_session(sid, Transport::WebSocket, info, Some(ws));
                     }
                     Err(e) => tracing::debug!("websocket upgrade failed: {e}"),
@@ -224,8 +226,12 @@ fn random_sid() -> Sid {
     Sid::from_random(bytes)
 }
 
-/// The 101 answer to a WebSocket handshake, or `None` when its headers are not a valid one.
-fn accept_ws<B>(req: &Request<B>) -> Option<Response<ResponseBody>> {
+/// The 101 answer to a WebSocket handshake, with the permessage-deflate parameters it accepted,
+/// or `None` when its headers are not a valid one.
+fn accept_ws<B>(
+    shared: &EngineShared,
+    req: &Request<B>,
+) -> Option<(Response<ResponseBody>, Option<DeflateParams>)> {
     let version_ok = req
         .headers()
         .get(header::SEC_WEBSOCKET_VERSION)
@@ -243,16 +249,37 @@ fn accept_ws<B>(req: &Request<B>) -> Option<Response<ResponseBody>> {
         header::SEC_WEBSOCKET_ACCEPT,
         HeaderValue::from_str(&accept).ok()?,
     );
-    Some(res)
+    let deflate = shared
+        .config
+        .per_message_deflate
+        .as_ref()
+        .and_then(|config| {
+            let offers = req.headers().get_all(header::SEC_WEBSOCKET_EXTENSIONS);
+            let (params, answer) =
+                per_message_deflate::negotiate(offers.iter().map(HeaderValue::as_bytes), config)?;
+            headers.insert(
+                header::SEC_WEBSOCKET_EXTENSIONS,
+                HeaderValue::from_str(&answer).ok()?,
+            );
+            Some(params)
+        });
+    Some((res, deflate))
 }
 
 /// The WebSocket of an upgraded request. `max_payload` is the cap the core asks for, as the
 /// reference's `ws` has it (`maxPayload`): a longer message is refused without being buffered,
 /// and the session closes with 1009 Message Too Big and `transport error`. A write that stalls
 /// past `write_timeout` fails, which closes the session with `transport error` too.
-fn ws_stream(shared: &EngineShared, upgraded: hyper::upgrade::Upgraded) -> WsStream {
+/// With `deflate`, messages are compressed and decompressed as the handshake negotiated, and a
+/// compressed one that inflates past `max_payload` is refused as a longer one would be.
+fn ws_stream(
+    shared: &EngineShared,
+    upgraded: hyper::upgrade::Upgraded,
+    deflate: Option<DeflateParams>,
+) -> WsStream {
     WsStream::new(TokioIo::new(upgraded), shared.config.max_payload())
         .with_write_timeout(shared.config.http.write_timeout)
+        .with_deflate(deflate)
 }
 
 /// The `Content-Type` of a polling payload (the reference's, with its explicit charset).
@@ -438,7 +465,7 @@ async fn probe<B>(
     tx: SessionTx,
     mut req: Request<B>,
 ) -> Response<ResponseBody> {
-    let Some(res) = accept_ws(&req) else {
+    let Some((res, deflate)) = accept_ws(shared, &req) else {
         return upgrade_error_response(ErrorCode::BadRequest.message());
     };
     let id = next_id();
@@ -460,7 +487,7 @@ async fn probe<B>(
     tokio::spawn(async move {
         match on_upgrade.await {
             Ok(upgraded) => {
-                let ws = ws_stream(&shared, upgraded);
+                let ws = ws_stream(&shared, upgraded, deflate);
                 if keep {
                     let attach = SessionMsg::WsAttach {
                         id,

@@ -92,7 +92,8 @@ pub struct BroadcastFlags {
     pub local: bool,
     /// Dropped for sockets whose transport is not writable right now; never stored for recovery.
     pub volatile: bool,
-    /// The `compress` flag (kept for adapters; this server does not compress).
+    /// The `compress` flag (kept for adapters; not applied: with `per_message_deflate`, a message
+    /// is compressed by its size alone).
     pub compress: Option<bool>,
     /// How long to wait for acknowledgements.
     pub timeout: Option<Duration>,

@@ -58,7 +58,8 @@ impl SocketRef {
         }
     }
 
-    /// The `compress` flag; accepted for compatibility (this server does not compress).
+    /// The `compress` flag; accepted for compatibility (not applied: with `per_message_deflate`,
+    /// a message is compressed by its size alone).
     pub fn compress(&self, _compress: bool) -> SocketEmitter {
         self.emitter()
     }

@@ -69,7 +69,8 @@ impl BroadcastOperator {
         self
     }
 
-    /// The `compress` flag (passed to the adapter; this server does not compress).
+    /// The `compress` flag (passed to the adapter; not applied here: with `per_message_deflate`,
+    /// a message is compressed by its size alone).
     #[must_use]
     pub fn compress(mut self, compress: bool) -> Self {
         self.opts.flags.compress = Some(compress);

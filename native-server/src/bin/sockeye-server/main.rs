@@ -11,7 +11,7 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use files::ServeDir;
-use sockeye_server::{Cors, ServeConfig, SocketIo};
+use sockeye_server::{Cors, PerMessageDeflate, ServeConfig, SocketIo};
 
 /// jemalloc, with the `jemalloc` feature `npm start` builds with: it gives freed memory back to the
 /// system (see the feature's note in Cargo.toml), where glibc's malloc keeps it resident.
@@ -38,6 +38,8 @@ OPTIONS:
                            is gzip- or deflate-encoded for a client that accepts it)
   --cors ORIGIN            allow cross-origin requests from ORIGIN (* for any); handshakes
                            from other origins (but this server's own) are refused
+  --per-message-deflate    WebSocket compression (permessage-deflate) for clients that offer
+                           it, messages from 1,024 bytes up (default off, as the reference)
   --tls-cert FILE          serve https and wss with this PEM certificate chain (with --tls-key;
                            needs the `tls` feature, on by default)
   --tls-key FILE           the certificate's PEM private key (PKCS#8, PKCS#1 or SEC1)
@@ -61,6 +63,7 @@ struct Options {
     ping_timeout: Option<u64>,
     http_compression: bool,
     cors: Option<String>,
+    per_message_deflate: bool,
     tls_cert: Option<PathBuf>,
     tls_key: Option<PathBuf>,
     shutdown_timeout: Duration,
@@ -79,6 +82,7 @@ fn parse_args() -> Result<Options, String> {
         ping_timeout: None,
         http_compression: true,
         cors: None,
+        per_message_deflate: false,
         tls_cert: None,
         tls_key: None,
         shutdown_timeout: Duration::from_secs(10),
@@ -111,6 +115,7 @@ fn parse_args() -> Result<Options, String> {
             }
             "--no-http-compression" => opts.http_compression = false,
             "--cors" => opts.cors = Some(value("--cors")?),
+            "--per-message-deflate" => opts.per_message_deflate = true,
             "--tls-cert" => opts.tls_cert = Some(value("--tls-cert")?.into()),
             "--tls-key" => opts.tls_key = Some(value("--tls-key")?.into()),
             "--shutdown-timeout" => {
@@ -200,6 +205,9 @@ async fn main() -> ExitCode {
     builder = builder.http_compression(opts.http_compression);
     if let Some(origin) = &opts.cors {
         builder = builder.cors(Cors::from_origin(origin));
+    }
+    if opts.per_message_deflate {
+        builder = builder.per_message_deflate(PerMessageDeflate::default());
     }
 
     if !opts.www.is_dir() {

@@ -1,6 +1,6 @@
 //! WebSocket frames (RFC 6455 section 5) as a server reads and writes them: client frames are
-//! masked and unmasked here in place, server frames are not masked. No extension is negotiated,
-//! so the reserved bits must be clear.
+//! masked and unmasked here in place, server frames are not masked. The one extension is
+//! permessage-deflate (RFC 7692), whose bit is RSV1 ([`RSV1`]); RSV2 and RSV3 must be clear.
 //!
 //! ```text
 //!  0                   1                   2                   3
@@ -60,10 +60,15 @@ pub(crate) enum FrameError {
     TooBig,
 }
 
+/// The first byte's RSV1 bit: "this message is compressed" under permessage-deflate.
+pub(crate) const RSV1: u8 = 0x40;
+
 /// One frame, unmasked.
 #[derive(Debug, PartialEq, Eq)]
 pub(crate) struct Frame {
     pub(crate) fin: bool,
+    /// RSV1, only ever set when the caller allowed it.
+    pub(crate) rsv1: bool,
     pub(crate) opcode: Opcode,
     /// Copied out of the read buffer: splitting it off instead would make the buffer shared
     /// (reference-counted) for good, an atomic count change per message and no reuse in place.
@@ -76,14 +81,20 @@ const MAX_HEADER: usize = 14;
 /// Takes the next whole frame from the front of `buf`, unmasked: `Ok(None)` while it has not all
 /// arrived (room for it is reserved in `buf`, so that the next read can bring the rest).
 /// `max_payload` bounds a frame's payload; the length field is checked before any payload is
-/// buffered, so a client cannot make the server hold more.
-pub(crate) fn decode(buf: &mut BytesMut, max_payload: usize) -> Result<Option<Frame>, FrameError> {
+/// buffered, so a client cannot make the server hold more. `rsv1` allows RSV1 (permessage-deflate
+/// was negotiated); on which frames it may be set is the caller's to check.
+pub(crate) fn decode(
+    buf: &mut BytesMut,
+    max_payload: usize,
+    rsv1: bool,
+) -> Result<Option<Frame>, FrameError> {
     let b = &buf[..];
     let (Some(&b0), Some(&b1)) = (b.first(), b.get(1)) else {
         return Ok(None);
     };
     let fin = b0 & 0x80 != 0;
-    if b0 & 0x70 != 0 {
+    let reserved = if rsv1 { 0x30 } else { 0x70 };
+    if b0 & reserved != 0 {
         return Err(FrameError::Protocol(
             "reserved bits set without an extension",
         ));
@@ -130,6 +141,7 @@ pub(crate) fn decode(buf: &mut BytesMut, max_payload: usize) -> Result<Option<Fr
     unmask(&mut payload, mask);
     Ok(Some(Frame {
         fin,
+        rsv1: b0 & RSV1 != 0,
         opcode,
         payload,
     }))
@@ -171,6 +183,39 @@ pub(crate) fn header(opcode: Opcode, len: usize) -> ([u8; MAX_HEADER], usize) {
     (h, n)
 }
 
+/// The header of a compressed message's one frame: RSV1 set as well.
+pub(crate) fn compressed_header(opcode: Opcode, len: usize) -> ([u8; MAX_HEADER], usize) {
+    let (mut h, n) = header(opcode, len);
+    h[0] |= RSV1;
+    (h, n)
+}
+
+/// The frames of `frames`, unmasked server frames as [`header`] starts them, each as its
+/// opcode, where its payload starts and where it ends; they stop at the first that is not one.
+pub(crate) fn server_frames(frames: &[u8]) -> impl Iterator<Item = (Opcode, usize, usize)> + '_ {
+    let mut at = 0;
+    std::iter::from_fn(move || {
+        let rest = frames.get(at..)?;
+        let (&b0, &b1) = (rest.first()?, rest.get(1)?);
+        let opcode = Opcode::from_bits(b0 & 0x0F)?;
+        let (len, header) = match b1 {
+            126 => (
+                usize::from(u16::from_be_bytes(rest.get(2..4)?.try_into().ok()?)),
+                4,
+            ),
+            127 => (
+                usize::try_from(u64::from_be_bytes(rest.get(2..10)?.try_into().ok()?)).ok()?,
+                10,
+            ),
+            n => (usize::from(n & 0x7F), 2),
+        };
+        let start = at + header;
+        let end = start.checked_add(len).filter(|&end| end <= frames.len())?;
+        at = end;
+        Some((opcode, start, end))
+    })
+}
+
 /// Appends a whole unmasked frame to `out`.
 pub(crate) fn encode(out: &mut BytesMut, opcode: Opcode, payload: &[u8]) {
     let (h, n) = header(opcode, payload.len());
@@ -210,7 +255,7 @@ pub(crate) mod tests {
                 0x81, 0x85, 0x37, 0xfa, 0x21, 0x3d, 0x7f, 0x9f, 0x4d, 0x51, 0x58,
             ][..],
         );
-        let frame = decode(&mut buf, 1000).unwrap().unwrap();
+        let frame = decode(&mut buf, 1000, false).unwrap().unwrap();
         assert!(frame.fin);
         assert_eq!(frame.opcode, Opcode::Text);
         assert_eq!(&frame.payload[..], b"Hello");
@@ -240,7 +285,7 @@ pub(crate) mod tests {
         let mut got = None;
         for piece in wire.chunks(1000) {
             buf.extend_from_slice(piece);
-            if let Some(frame) = decode(&mut buf, 100_000).unwrap() {
+            if let Some(frame) = decode(&mut buf, 100_000, false).unwrap() {
                 got = Some(frame);
             }
         }
@@ -251,7 +296,8 @@ pub(crate) mod tests {
 
     #[test]
     fn what_a_server_refuses() {
-        let refuse = |bytes: &[u8], max| decode(&mut BytesMut::from(bytes), max).unwrap_err();
+        let refuse =
+            |bytes: &[u8], max| decode(&mut BytesMut::from(bytes), max, false).unwrap_err();
         assert_eq!(
             refuse(&[0x81, 0x05, b'H'], 100),
             FrameError::Protocol("unmasked frame from the client")

@@ -7,6 +7,7 @@ use bytes::Bytes;
 use tokio::io::{AsyncReadExt, AsyncWriteExt, DuplexStream, duplex};
 
 use super::*;
+use deflate::DeflateParams;
 
 /// A masked client frame.
 fn client_frame(first: u8, payload: &[u8]) -> Vec<u8> {
@@ -175,4 +176,111 @@ async fn a_message_split_across_reads_arrives_whole() {
         Message::Binary(payload)
     );
     let _client = writer.await.unwrap();
+}
+
+// ---- permessage-deflate ----
+
+fn deflate_pair(max: usize, threshold: usize) -> (WebSocket<DuplexStream>, DuplexStream) {
+    let (ws, client) = pair(max);
+    let params = DeflateParams {
+        server_no_context_takeover: false,
+        client_no_context_takeover: false,
+        threshold,
+        level: 6,
+    };
+    (ws.with_deflate(Some(params)), client)
+}
+
+/// RFC 7692 section 7.2.3.1's frames: "Hello" compressed, whole and in two fragments.
+#[tokio::test]
+async fn compressed_messages_whole_and_fragmented_are_inflated() {
+    let (mut ws, mut client) = deflate_pair(1000, 1024);
+    let mut bytes = client_frame(0xc1, &[0xf2, 0x48, 0xcd, 0xc9, 0xc9, 0x07, 0x00]);
+    bytes.extend(client_frame(0x41, &[0xf2, 0x48, 0xcd]));
+    bytes.extend(client_frame(0x80, &[0xc9, 0xc9, 0x07, 0x00]));
+    // Uncompressed messages still come as they are.
+    bytes.extend(client_frame(0x82, &[1, 2, 3]));
+    client.write_all(&bytes).await.unwrap();
+    for expected in [
+        Message::Text("Hello".into()),
+        Message::Text("Hello".into()),
+        Message::Binary(vec![1, 2, 3]),
+    ] {
+        assert_eq!(next(&mut ws).await.unwrap().unwrap(), expected);
+    }
+}
+
+#[tokio::test]
+async fn messages_from_the_threshold_up_leave_compressed() {
+    let (mut ws, mut client) = deflate_pair(1000, 5);
+    ws.send_text("4abc".into());
+    ws.send_text("Hello".into());
+    // A shared frame below the threshold goes as it was built, one above it compressed.
+    ws.send_framed(&message_frames("a", &[]));
+    ws.send_framed(&message_frames("Hello", &[b"Hello".to_vec()]));
+    flush(&mut ws).await;
+    let mut expected = vec![0x81, 0x04, b'4', b'a', b'b', b'c'];
+    // RFC 7692 section 7.2.3.2: the second "Hello" refers to the first.
+    expected.extend([0xc1, 0x07, 0xf2, 0x48, 0xcd, 0xc9, 0xc9, 0x07, 0x00]);
+    expected.extend([0x81, 0x02, b'4', b'a']);
+    // What the connection's compressor wrote, by another one that saw the same messages.
+    let mut mirror = deflate::Deflate::new(DeflateParams {
+        server_no_context_takeover: false,
+        client_no_context_takeover: false,
+        threshold: 0,
+        level: 6,
+    });
+    mirror.compress(b"Hello");
+    let text = mirror.compress(b"4Hello");
+    expected.extend([0xc1, text.len() as u8]);
+    expected.extend(&text);
+    let bin = mirror.compress(b"Hello");
+    expected.extend([0xc2, bin.len() as u8]);
+    expected.extend(&bin);
+    assert_eq!(written(&mut client, expected.len()).await, expected);
+}
+
+#[tokio::test]
+async fn what_closes_a_compressed_connection_and_with_which_status() {
+    async fn status(bytes: Vec<u8>, max: usize, deflate: bool) -> u16 {
+        let (mut ws, mut client) = if deflate {
+            deflate_pair(max, 1024)
+        } else {
+            pair(max)
+        };
+        client.write_all(&bytes).await.unwrap();
+        loop {
+            match next(&mut ws).await.unwrap() {
+                Ok(_) => continue,
+                Err(e) => return e.close_code().unwrap(),
+            }
+        }
+    }
+    let hello = [0xf2, 0x48, 0xcd, 0xc9, 0xc9, 0x07, 0x00];
+    // RSV1 without the extension negotiated.
+    assert_eq!(status(client_frame(0xc1, &hello), 100, false).await, 1002);
+    // RSV1 on a continuation or a control frame.
+    let mut continued = client_frame(0x01, b"a");
+    continued.extend(client_frame(0xc0, b"b"));
+    assert_eq!(status(continued, 100, true).await, 1002);
+    assert_eq!(status(client_frame(0xc9, b"p"), 100, true).await, 1002);
+    // RSV2 and RSV3 stay reserved.
+    assert_eq!(status(client_frame(0xa1, b"x"), 100, true).await, 1002);
+    // A bomb: 1 MB of zeros in about 1 KB, refused as an oversized message, however small.
+    let bomb = deflate::Deflate::new(DeflateParams {
+        server_no_context_takeover: true,
+        client_no_context_takeover: true,
+        threshold: 0,
+        level: 6,
+    })
+    .compress(&vec![0; 1_000_000]);
+    assert!(bomb.len() < 2_000);
+    assert_eq!(status(client_frame(0xc2, &bomb), 100_000, true).await, 1009);
+    // Not DEFLATE data; not UTF-8 once inflated.
+    assert_eq!(
+        status(client_frame(0xc1, &[0xff, 0xff]), 100, true).await,
+        1007
+    );
+    let latin1 = [0x3a, 0xac, 0x01, 0x00];
+    assert_eq!(status(client_frame(0xc1, &latin1), 100, true).await, 1007);
 }

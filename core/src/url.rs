@@ -59,7 +59,8 @@ impl core::error::Error for UrlError {}
 
 impl ServerUrl {
     /// Parses an absolute URL: `http(s)://` or `ws(s)://`, a host, an optional port, path and query.
-    /// A fragment is ignored.
+    /// A fragment is ignored. (The browser client reads its URLs with the platform's `URL` to the
+    /// same result, which its tests check against this parser: the module goes without it.)
     pub fn parse(url: &str) -> Result<Self, UrlError> {
         let url = trim(url);
         // Byte searches rather than `str` patterns: the delimiters are ASCII, so every index below

@@ -11,7 +11,7 @@ use alloc::string::String;
 use alloc::vec::Vec;
 use core::time::Duration;
 
-use js_sys::{Array, Object, Reflect};
+use js_sys::{Array, Object};
 use proto::client::{Client, Config};
 use proto::engine::Transport;
 use proto::engine::client as engine_client;
@@ -60,8 +60,8 @@ extern "C" {
 /// Parses the server's absolute URL (`http(s)://` or `ws(s)://`, a host, an optional port, path
 /// and query) as the core's `ServerUrl::parse` does, with the platform's `URL`: the host
 /// lowercased (and IDNA-encoded), the scheme's default port, the path `/` when empty, the query
-/// decoded; credentials and the fragment left out.
-fn server_url(uri: &str) -> Result<ServerUrl, &'static str> {
+/// decoded; credentials and the fragment left out. The `URL` too, for another read of its parts.
+fn server_url(uri: &str) -> Result<(ServerUrl, Url), &'static str> {
     let url = Url::new(uri).map_err(|_| "the URL is not valid (scheme://host[:port][/path])")?;
     let part = |name: &str| js::get(&url, name).as_string().unwrap_or_default();
     let secure = match part("protocol").as_str() {
@@ -77,33 +77,40 @@ fn server_url(uri: &str) -> Result<ServerUrl, &'static str> {
                 .wrapping_add(u16::from(digit.wrapping_sub(b'0'))),
         )
     });
-    Ok(ServerUrl {
+    let server = ServerUrl {
         secure,
         host: part("hostname"),
         port: port.unwrap_or(if secure { 443 } else { 80 }),
         pathname: part("pathname"),
-        query: entries(&js::get(&url, "searchParams")),
-    })
+        query: query(&url),
+    };
+    Ok((server, url))
+}
+
+/// The URL's query pairs.
+fn query(url: &Url) -> Vec<(String, String)> {
+    entries(&js::get(url, "searchParams"))
 }
 
 /// An iterable of `[key, value]` arrays (a `URLSearchParams`, `Object.entries`' result) as
 /// pairs of strings, the values through `String(value)`.
 fn entries(iterable: &JsValue) -> Vec<(String, String)> {
-    Array::from(iterable)
-        .iter()
-        .filter_map(|entry| {
-            let entry: Array = entry.unchecked_into();
-            let key = entry.get(0).as_string()?;
-            Some((key, to_string(&entry.get(1))))
-        })
-        .collect()
+    let mut pairs = Vec::new();
+    // Plain loops in this file: iterator adapters' `collect` costs the module more.
+    for entry in Array::from(iterable).iter() {
+        let entry: Array = entry.unchecked_into();
+        if let Some(key) = entry.get(0).as_string() {
+            pairs.push((key, to_string(&entry.get(1))));
+        }
+    }
+    pairs
 }
 
 fn get(options: &JsValue, key: &str) -> JsValue {
     if !options.is_object() {
         return JsValue::UNDEFINED;
     }
-    Reflect::get(options, &JsValue::from_str(key)).unwrap_or(JsValue::UNDEFINED)
+    js::get(options, key)
 }
 
 /// A number of milliseconds: finite and positive, else `None`.
@@ -187,13 +194,15 @@ pub(crate) fn engine_options(
     uri: &str,
     options: &JsValue,
 ) -> Result<(engine_client::Config, PollOptions), String> {
-    let server = server_url(uri).map_err(String::from)?;
-    let path = get(options, "path").as_string().filter(|p| !p.is_empty());
-    let mut path = String::from(
-        path.as_deref()
-            .unwrap_or(DEFAULT_PATH)
-            .trim_end_matches('/'),
-    );
+    let (server, url) = server_url(uri).map_err(String::from)?;
+    let mut path = get(options, "path")
+        .as_string()
+        .filter(|p| !p.is_empty())
+        .unwrap_or_else(|| String::from(DEFAULT_PATH));
+    // `trim_end_matches('/')` without the char-pattern machinery.
+    while path.as_bytes().last() == Some(&b'/') {
+        path.pop();
+    }
     // engine.io-client's `addTrailingSlash`, on by default.
     let mut trailing_slash = true;
     read_flag(&mut trailing_slash, options, "addTrailingSlash");
@@ -208,7 +217,8 @@ pub(crate) fn engine_options(
             None => pairs(&option),
         }
     } else {
-        server.query.clone()
+        // Read again rather than cloned: a clone of the pairs costs the module more.
+        query(&url)
     };
     let mut engine = engine_client::Config::new(EngineUrl {
         server,
@@ -217,10 +227,12 @@ pub(crate) fn engine_options(
     });
     if let Some(list) = get(options, "transports").dyn_ref::<Array>() {
         // Names this client does not implement (`webtransport`) or transport classes are skipped.
-        engine.transports = list
-            .iter()
-            .filter_map(|t| Transport::from_name(&t.as_string()?))
-            .collect();
+        engine.transports.clear();
+        for name in list.iter() {
+            if let Some(t) = name.as_string().and_then(|name| Transport::from_name(&name)) {
+                engine.transports.push(t);
+            }
+        }
     }
     read_flag(&mut engine.upgrade, options, "upgrade");
     read_flag(&mut engine.remember_upgrade, options, "rememberUpgrade");
@@ -359,7 +371,8 @@ mod tests {
             "HTTPS://user:pw@127.0.0.1:8080/?q=%C3%A9",
             " http://h:0/nsp ",
         ] {
-            assert_eq!(server_url(url).ok(), ServerUrl::parse(url).ok(), "{url}");
+            let server = server_url(url).ok().map(|(server, _)| server);
+            assert_eq!(server, ServerUrl::parse(url).ok(), "{url}");
         }
         for url in [
             "ftp://x",

@@ -22,7 +22,7 @@
 # scripts and proc macros run on the host), the wasm32 target, the pinned nightly with rust-src
 # (rustup, about 20 s), the wasm-bindgen CLI of exactly the version Cargo.toml pins (about 90 s),
 # and node_modules (`npm ci`: binaryen's wasm-opt). SOCKEYE_STABLE=1 builds the module with the
-# stable toolchain instead (the flags below left out: about 1.7 KB gzip larger), as the build does,
+# stable toolchain instead (the flags below left out: about 2 KB gzip larger), as the build does,
 # with a warning, when rustup cannot install the nightly.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."

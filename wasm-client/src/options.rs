@@ -229,7 +229,10 @@ pub(crate) fn engine_options(
         // Names this client does not implement (`webtransport`) or transport classes are skipped.
         engine.transports.clear();
         for name in list.iter() {
-            if let Some(t) = name.as_string().and_then(|name| Transport::from_name(&name)) {
+            if let Some(t) = name
+                .as_string()
+                .and_then(|name| Transport::from_name(&name))
+            {
                 engine.transports.push(t);
             }
         }

@@ -357,6 +357,8 @@ pub(crate) fn defaults() -> Array {
 
 #[cfg(test)]
 mod tests {
+    use alloc::string::String;
+
     use proto::url::ServerUrl;
     use wasm_bindgen_test::wasm_bindgen_test as test;
 
@@ -386,5 +388,14 @@ mod tests {
         ] {
             assert!(server_url(url).is_err(), "{url}");
         }
+    }
+
+    /// The request URLs' query pairs are encoded by the platform's `encodeURIComponent` (the
+    /// core's `js` feature), as the core's own encoder does.
+    #[test]
+    fn query_pairs_are_percent_encoded_as_the_core_does() {
+        let mut encoded = String::new();
+        proto::url::percent_encode(&mut encoded, "é/?&= x-_.!~*'()");
+        assert_eq!(encoded, "%C3%A9%2F%3F%26%3D%20x-_.!~*'()");
     }
 }

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Builds the npm package's browser client into pkg/ (or the folder given): the wasm module
 # (profile `wasm-release`: opt-level "z", fat LTO, one codegen unit, panic abort; the crate's
-# `std` feature off, so it is no_std with a trap panic handler and the TLSF allocator),
+# `std` feature off, so it is no_std with a trap panic handler and the TLSF allocator; on the
+# pinned nightly of scripts/lib/setup.sh, see NIGHTLY_FLAGS below),
 # wasm-bindgen's `--target web` glue, the ESM wrapper (wasm-client/js/index.js, which
 # instantiates the module on import, and client.js, the API it re-exports) and its TypeScript declarations. Then:
 #   - shrinks the module with `wasm-opt -Oz` and the flags below (binaryen, a devDependency:
@@ -18,8 +19,11 @@
 # one) so that it never replaces the npm build's module.
 #
 # It installs what it needs first (scripts/lib/setup.sh), each only when missing: a C linker (build
-# scripts and proc macros run on the host), the wasm32 target, the wasm-bindgen CLI of exactly the
-# version Cargo.toml pins (about 90 s), and node_modules (`npm ci`: binaryen's wasm-opt).
+# scripts and proc macros run on the host), the wasm32 target, the pinned nightly with rust-src
+# (rustup, about 20 s), the wasm-bindgen CLI of exactly the version Cargo.toml pins (about 90 s),
+# and node_modules (`npm ci`: binaryen's wasm-opt). SOCKEYE_STABLE=1 builds the module with the
+# stable toolchain instead (the flags below left out: about 2 KB gzip larger), as the build does,
+# with a warning, when rustup cannot install the nightly.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 . scripts/lib/setup.sh
@@ -36,14 +40,29 @@ ensure_linker
 ensure_wasm_target
 ensure_wasm_bindgen
 ensure_node_modules
+# The nightly's options, for the npm build only: core and alloc rebuilt (`-Zbuild-std`) with
+# `-Cpanic=immediate-abort` (a panic is a trap where it happens, without core's panic functions
+# and their messages: the no_std panic handler traps anyway), `-Zlocation-detail=none` (no file
+# names and lines for panics nobody reads) and `-Zfmt-debug=none` (`{:?}` prints nothing: the
+# module never shows a Debug text): 1,747 B gzip less module (scripts/lib/size-levers.tsv).
+NIGHTLY_FLAGS="-Zunstable-options -Cpanic=immediate-abort -Zlocation-detail=none -Zfmt-debug=none"
+cargo=(cargo)
+if [ "${SOCKEYE_STABLE:-0}" = 1 ]; then
+  :
+elif ensure_npm_toolchain; then
+  cargo=(cargo "+$NPM_TOOLCHAIN" -Zbuild-std=core,alloc)
+  export RUSTFLAGS="$NIGHTLY_FLAGS"
+else
+  echo "build-client: no $NPM_TOOLCHAIN (rustup could not install it): building with stable, a larger module" >&2
+fi
 
 target_dir="$(cargo_target_dir)"
 if [ ${#features[@]} -gt 0 ]; then
   out="${out:-$target_dir/pkg-debug-counters}"
   target_dir="$target_dir/debug-counters"
 fi
-cargo build -p sockeye-client --target wasm32-unknown-unknown --profile wasm-release --no-default-features \
-  --target-dir "$target_dir" ${features[@]+"${features[@]}"}
+"${cargo[@]}" build -p sockeye-client --target wasm32-unknown-unknown --profile wasm-release \
+  --no-default-features --target-dir "$target_dir" ${features[@]+"${features[@]}"}
 
 rm -rf "$out"
 # `--target web`: an ES module that any bundler (esbuild, Vite) and a plain <script type="module">

@@ -5,9 +5,24 @@
 //! hundred bytes for this instead of kilobytes. Decoding is as strict as the crate's `STANDARD`
 //! engine (canonical padding, no trailing bits, nothing but the alphabet), which the tests check
 //! against the crate on arbitrary input.
+//!
+//! With the `js` feature on wasm32 (the browser client's build), [`encode`] and [`decode`] are the
+//! platform's `btoa` and `atob` instead, as strict (a decoded text must be the canonical encoding
+//! of its bytes), and the module goes without this codec; [`encode_url_safe`] stays (the server's).
+#![cfg_attr(
+    all(feature = "js", target_arch = "wasm32"),
+    allow(
+        dead_code,
+        unused_imports,
+        reason = "the portable codec is the native builds' and the tests'"
+    )
+)]
 
 use alloc::string::String;
 use alloc::vec::Vec;
+
+#[cfg(all(feature = "js", target_arch = "wasm32"))]
+pub use platform::{decode, encode};
 
 const STANDARD: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 const URL_SAFE: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
@@ -16,6 +31,7 @@ const URL_SAFE: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwx
 const STAGE: usize = 256;
 
 /// Appends `bytes` in standard base64 with padding.
+#[cfg(not(all(feature = "js", target_arch = "wasm32")))]
 pub fn encode(bytes: &[u8], out: &mut String) {
     encode_with(bytes, out, STANDARD, true);
 }
@@ -106,6 +122,7 @@ fn quad_value(quad: [u8; 4]) -> Option<u32> {
 
 /// Decodes standard base64 with canonical padding: a length that is a multiple of 4, `=` only
 /// as the last one or two characters, and zero bits after the last byte. `None` otherwise.
+#[cfg(not(all(feature = "js", target_arch = "wasm32")))]
 pub fn decode(text: &str) -> Option<Vec<u8>> {
     let b = text.as_bytes();
     if !b.len().is_multiple_of(4) {
@@ -151,6 +168,62 @@ pub fn decode(text: &str) -> Option<Vec<u8>> {
     }
     out.extend_from_slice(tail.get(..len).unwrap_or_default());
     Some(out)
+}
+
+/// The platform's codec: `btoa` and `atob`, which every browser, worker and Node.js has.
+#[cfg(all(feature = "js", target_arch = "wasm32"))]
+mod platform {
+    use alloc::string::String;
+    use alloc::vec::Vec;
+
+    use wasm_bindgen::prelude::*;
+
+    #[wasm_bindgen]
+    extern "C" {
+        /// `atob(text)`: the bytes as a string of code points 0 to 255; throws on a symbol that
+        /// is not base64, or a length that cannot be.
+        #[wasm_bindgen(catch)]
+        fn atob(text: &str) -> Result<String, JsValue>;
+        /// `btoa(latin1)`: the base64 of a string of code points 0 to 255, with padding.
+        fn btoa(latin1: &str) -> String;
+    }
+
+    /// Bytes as code points 0 to 255, as `btoa` takes them (plain loops here and below: an
+    /// iterator's `collect` costs the module more).
+    fn latin1(bytes: &[u8]) -> String {
+        let mut text = String::with_capacity(bytes.len() * 2);
+        for &b in bytes {
+            text.push(char::from(b));
+        }
+        text
+    }
+
+    /// Appends `bytes` in standard base64 with padding.
+    pub fn encode(bytes: &[u8], out: &mut String) {
+        out.push_str(&btoa(&latin1(bytes)));
+    }
+
+    /// Decodes standard base64 as strictly as the portable codec: canonical padding, no bits
+    /// after the last byte, nothing but the alphabet. `None` otherwise.
+    pub fn decode(text: &str) -> Option<Vec<u8>> {
+        let decoded = atob(text).ok()?;
+        // Code points 0 to 255 in UTF-8: one byte below 0x80, else a lead byte (0xC2 or 0xC3,
+        // the value's top two bits) and a continuation byte (its low six).
+        let mut bytes = Vec::with_capacity(decoded.len());
+        let mut lead = 0u8;
+        for &b in decoded.as_bytes() {
+            if b >= 0xC0 {
+                lead = b;
+            } else if b >= 0x80 {
+                bytes.push(lead << 6 | b & 0x3F);
+            } else {
+                bytes.push(b);
+            }
+        }
+        // `atob` forgives white space, missing padding and bits after the last byte: only the
+        // canonical encoding of what it decoded is base64 here.
+        (btoa(&latin1(&bytes)) == text).then_some(bytes)
+    }
 }
 
 #[cfg(test)]

@@ -59,7 +59,8 @@ impl core::error::Error for UrlError {}
 
 impl ServerUrl {
     /// Parses an absolute URL: `http(s)://` or `ws(s)://`, a host, an optional port, path and query.
-    /// A fragment is ignored.
+    /// A fragment is ignored. (The browser client reads its URLs with the platform's `URL` to the
+    /// same result, which its tests check against this parser: the module goes without it.)
     pub fn parse(url: &str) -> Result<Self, UrlError> {
         let url = trim(url);
         // Byte searches rather than `str` patterns: the delimiters are ASCII, so every index below
@@ -222,7 +223,24 @@ pub fn parse_query(query: &str) -> Vec<(String, String)> {
     pairs
 }
 
+/// Appends `s` percent-encoded as `encodeURIComponent` does (with the `js` feature on wasm32, the
+/// browser client's build: by `encodeURIComponent` itself).
+#[cfg(all(feature = "js", target_arch = "wasm32"))]
+pub fn percent_encode(out: &mut String, s: &str) {
+    use wasm_bindgen::prelude::*;
+
+    #[wasm_bindgen]
+    extern "C" {
+        /// The platform's `encodeURIComponent` (it throws only on a lone surrogate, which a
+        /// `str` cannot hold).
+        #[wasm_bindgen(js_name = encodeURIComponent)]
+        fn encode_uri_component(s: &str) -> String;
+    }
+    out.push_str(&encode_uri_component(s));
+}
+
 /// Appends `s` percent-encoded as `encodeURIComponent` does.
+#[cfg(not(all(feature = "js", target_arch = "wasm32")))]
 pub fn percent_encode(out: &mut String, s: &str) {
     for b in s.bytes() {
         if b.is_ascii_alphanumeric()

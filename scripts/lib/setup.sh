@@ -62,10 +62,31 @@ ensure_rust_targets() {
 }
 ensure_wasm_target() { ensure_rust_targets wasm32-unknown-unknown; }
 
-# ensure_rust_toolchain NAME: a toolchain beside the active one (nightly, for cargo-fuzz).
+# ensure_rust_toolchain NAME [COMPONENT...]: a toolchain beside the active one (nightly, for
+# cargo-fuzz; the npm build's dated nightly, with rust-src), and its COMPONENTs.
 ensure_rust_toolchain() {
-  rustup toolchain list | grep -q "^$1" || rustup toolchain install "$1" --profile minimal
+  local name="$1" host installed component
+  shift
+  host="$(rustc -vV | sed -n 's/^host: //p')"
+  # Exactly NAME: `nightly` must not match `nightly-2026-05-20`.
+  if ! rustup toolchain list | sed 's/ .*//' | grep -qx -e "$name" -e "$name-$host"; then
+    local args=(--profile minimal)
+    for component in "$@"; do args+=(--component "$component"); done
+    rustup toolchain install "$name" "${args[@]}"
+    return
+  fi
+  installed="$(rustup component list --installed --toolchain "$name")"
+  for component in "$@"; do
+    grep -q "^${component}" <<<"$installed" || rustup component add "$component" --toolchain "$name"
+  done
 }
+
+# The npm build's toolchain (scripts/build-client.sh): a nightly pinned by date, so that every
+# machine builds the same module, with rust-src for `-Zbuild-std` (core and alloc rebuilt with the
+# module's panic and formatting settings). Everything else (tests, clippy, the server, the
+# stable `cargo build --target wasm32-unknown-unknown -p sockeye-client`) stays on stable.
+NPM_TOOLCHAIN=nightly-2026-05-20
+ensure_npm_toolchain() { ensure_rust_toolchain "$NPM_TOOLCHAIN" rust-src; }
 
 # cargo-fuzz and the nightly toolchain it needs (the fuzz targets' runner).
 ensure_cargo_fuzz() {
@@ -119,6 +140,7 @@ setup_for_tests() {
   ensure_chromium
   ensure_rustup_components rustfmt clippy
   ensure_rust_targets wasm32-unknown-unknown wasm32v1-none
+  ensure_npm_toolchain
   ensure_cargo_tool "cargo nextest" cargo-nextest ||
     echo "setup: cargo-nextest could not be installed; the unit tests fall back to cargo test" >&2
   ensure_wasm_bindgen

@@ -1,4 +1,6 @@
-//! The options object of `io(url, options)`, read with `Reflect` (serde would cost bundle size).
+//! The options object of `io(url, options)`, read with `Reflect` (serde would cost bundle size),
+//! and the server's URL, read with the platform's `URL` (the core's `ServerUrl::parse` is for the
+//! native clients; the browser's parser costs the module nothing).
 //!
 //! Names and readings are socket.io-client 4.8's, including its quirks: a falsy
 //! `reconnectionAttempts`, `reconnectionDelay` or `reconnectionDelayMax` means the default, and
@@ -9,15 +11,16 @@ use alloc::string::String;
 use alloc::vec::Vec;
 use core::time::Duration;
 
-use js_sys::{Array, Object, Reflect};
+use js_sys::{Array, Object};
 use proto::client::{Client, Config};
 use proto::engine::Transport;
 use proto::engine::client as engine_client;
 use proto::socket::client::{self as socket_client, Auth, SocketOptions};
-use proto::url::{EngineUrl, ServerUrl, UrlError, parse_query};
+use proto::url::{EngineUrl, ServerUrl};
 use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::*;
 
+use crate::js;
 use crate::transport::polling::PollOptions;
 
 /// The Engine.IO path under Socket.IO, socket.io-client's `path` default, before `addTrailingSlash`
@@ -36,13 +39,78 @@ extern "C" {
     /// `String(value)`.
     #[wasm_bindgen(js_name = String)]
     fn to_string(value: &JsValue) -> String;
+
+    /// A WHATWG URL, its parts read with [`js::get`].
+    #[wasm_bindgen(js_name = URL)]
+    type Url;
+    /// `new URL(url)`: throws when `url` is not an absolute URL, has no host (`http:`, `ws:`
+    /// and their secure twins need one) or a port over 65535.
+    #[wasm_bindgen(catch, constructor, js_class = URL)]
+    fn new(url: &str) -> Result<Url, JsValue>;
+
+    /// `URLSearchParams`: query pairs, percent-decoded (`+` as a space), iterable as
+    /// `[key, value]` arrays.
+    #[wasm_bindgen(js_name = URLSearchParams)]
+    type SearchParams;
+    /// `new URLSearchParams(query)` (a leading `?` is skipped).
+    #[wasm_bindgen(constructor, js_class = URLSearchParams)]
+    fn new(query: &str) -> SearchParams;
+}
+
+/// Parses the server's absolute URL (`http(s)://` or `ws(s)://`, a host, an optional port, path
+/// and query) as the core's `ServerUrl::parse` does, with the platform's `URL`: the host
+/// lowercased (and IDNA-encoded), the scheme's default port, the path `/` when empty, the query
+/// decoded; credentials and the fragment left out. The `URL` too, for another read of its parts.
+fn server_url(uri: &str) -> Result<(ServerUrl, Url), &'static str> {
+    let url = Url::new(uri).map_err(|_| "the URL is not valid (scheme://host[:port][/path])")?;
+    let part = |name: &str| js::get(&url, name).as_string().unwrap_or_default();
+    let secure = match part("protocol").as_str() {
+        "http:" | "ws:" => false,
+        "https:" | "wss:" => true,
+        _ => return Err("unsupported URL scheme (use http, https, ws or wss)"),
+    };
+    // `URL` gives the port in decimal digits, at most 65535, and `""` for the scheme's default.
+    let port = part("port").bytes().fold(None, |port: Option<u16>, digit| {
+        Some(
+            port.unwrap_or(0)
+                .wrapping_mul(10)
+                .wrapping_add(u16::from(digit.wrapping_sub(b'0'))),
+        )
+    });
+    let server = ServerUrl {
+        secure,
+        host: part("hostname"),
+        port: port.unwrap_or(if secure { 443 } else { 80 }),
+        pathname: part("pathname"),
+        query: query(&url),
+    };
+    Ok((server, url))
+}
+
+/// The URL's query pairs.
+fn query(url: &Url) -> Vec<(String, String)> {
+    entries(&js::get(url, "searchParams"))
+}
+
+/// An iterable of `[key, value]` arrays (a `URLSearchParams`, `Object.entries`' result) as
+/// pairs of strings, the values through `String(value)`.
+fn entries(iterable: &JsValue) -> Vec<(String, String)> {
+    let mut pairs = Vec::new();
+    // Plain loops in this file: iterator adapters' `collect` costs the module more.
+    for entry in Array::from(iterable).iter() {
+        let entry: Array = entry.unchecked_into();
+        if let Some(key) = entry.get(0).as_string() {
+            pairs.push((key, to_string(&entry.get(1))));
+        }
+    }
+    pairs
 }
 
 fn get(options: &JsValue, key: &str) -> JsValue {
     if !options.is_object() {
         return JsValue::UNDEFINED;
     }
-    Reflect::get(options, &JsValue::from_str(key)).unwrap_or(JsValue::UNDEFINED)
+    js::get(options, key)
 }
 
 /// A number of milliseconds: finite and positive, else `None`.
@@ -74,14 +142,7 @@ fn pairs(value: &JsValue) -> Vec<(String, String)> {
     if !value.is_object() {
         return Vec::new();
     }
-    Object::entries(value.unchecked_ref())
-        .iter()
-        .filter_map(|entry| {
-            let entry: Array = entry.unchecked_into();
-            let key = entry.get(0).as_string()?;
-            Some((key, to_string(&entry.get(1))))
-        })
-        .collect()
+    entries(&Object::entries(value.unchecked_ref()))
 }
 
 /// Reads the manager's options for the absolute URL `uri` (the ESM wrapper resolves relative
@@ -133,22 +194,15 @@ pub(crate) fn engine_options(
     uri: &str,
     options: &JsValue,
 ) -> Result<(engine_client::Config, PollOptions), String> {
-    let server = ServerUrl::parse(uri).map_err(|e| {
-        // Static texts: `UrlError`'s Display quotes the scheme with `{:?}`, whose escaping
-        // machinery would cost the bundle kilobytes.
-        String::from(match e {
-            UrlError::UnsupportedScheme(_) => "unsupported URL scheme (use http, https, ws or wss)",
-            UrlError::MissingHost => "the URL has no host",
-            UrlError::InvalidPort => "the URL's port is not a number from 0 to 65535",
-            _ => "the URL is not absolute (scheme://host...)",
-        })
-    })?;
-    let path = get(options, "path").as_string().filter(|p| !p.is_empty());
-    let mut path = String::from(
-        path.as_deref()
-            .unwrap_or(DEFAULT_PATH)
-            .trim_end_matches('/'),
-    );
+    let (server, url) = server_url(uri).map_err(String::from)?;
+    let mut path = get(options, "path")
+        .as_string()
+        .filter(|p| !p.is_empty())
+        .unwrap_or_else(|| String::from(DEFAULT_PATH));
+    // `trim_end_matches('/')` without the char-pattern machinery.
+    while path.as_bytes().last() == Some(&b'/') {
+        path.pop();
+    }
     // engine.io-client's `addTrailingSlash`, on by default.
     let mut trailing_slash = true;
     read_flag(&mut trailing_slash, options, "addTrailingSlash");
@@ -159,11 +213,12 @@ pub(crate) fn engine_options(
     let query = if server.query.is_empty() {
         let option = get(options, "query");
         match option.as_string() {
-            Some(text) => parse_query(&text),
+            Some(text) => entries(&SearchParams::new(&text)),
             None => pairs(&option),
         }
     } else {
-        server.query.clone()
+        // Read again rather than cloned: a clone of the pairs costs the module more.
+        query(&url)
     };
     let mut engine = engine_client::Config::new(EngineUrl {
         server,
@@ -172,10 +227,15 @@ pub(crate) fn engine_options(
     });
     if let Some(list) = get(options, "transports").dyn_ref::<Array>() {
         // Names this client does not implement (`webtransport`) or transport classes are skipped.
-        engine.transports = list
-            .iter()
-            .filter_map(|t| Transport::from_name(&t.as_string()?))
-            .collect();
+        engine.transports.clear();
+        for name in list.iter() {
+            if let Some(t) = name
+                .as_string()
+                .and_then(|name| Transport::from_name(&name))
+            {
+                engine.transports.push(t);
+            }
+        }
     }
     read_flag(&mut engine.upgrade, options, "upgrade");
     read_flag(&mut engine.remember_upgrade, options, "rememberUpgrade");
@@ -293,4 +353,49 @@ pub(crate) fn defaults() -> Array {
     ]
     .iter()
     .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use alloc::string::String;
+
+    use proto::url::ServerUrl;
+    use wasm_bindgen_test::wasm_bindgen_test as test;
+
+    use super::server_url;
+
+    #[test]
+    fn server_urls_read_as_the_cores_parser_reads_them() {
+        for url in [
+            "http://localhost:3000",
+            "https://Example.com/admin?x=1#frag",
+            "ws://[::1]:3000",
+            "wss://h",
+            "ws://h:443/",
+            "http://h:80/a/b?x=1&y=a+b%20c&z&&=v",
+            "HTTPS://user:pw@127.0.0.1:8080/?q=%C3%A9",
+            " http://h:0/nsp ",
+        ] {
+            let server = server_url(url).ok().map(|(server, _)| server);
+            assert_eq!(server, ServerUrl::parse(url).ok(), "{url}");
+        }
+        for url in [
+            "ftp://x",
+            "http://:80/",
+            "http://x:99999/",
+            "http://[::1/",
+            "localhost:3000",
+        ] {
+            assert!(server_url(url).is_err(), "{url}");
+        }
+    }
+
+    /// The request URLs' query pairs are encoded by the platform's `encodeURIComponent` (the
+    /// core's `js` feature), as the core's own encoder does.
+    #[test]
+    fn query_pairs_are_percent_encoded_as_the_core_does() {
+        let mut encoded = String::new();
+        proto::url::percent_encode(&mut encoded, "é/?&= x-_.!~*'()");
+        assert_eq!(encoded, "%C3%A9%2F%3F%26%3D%20x-_.!~*'()");
+    }
 }

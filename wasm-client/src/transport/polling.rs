@@ -144,3 +144,40 @@ impl Request {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use alloc::string::String;
+
+    use proto::base64;
+    use wasm_bindgen_test::wasm_bindgen_test as test;
+
+    /// Binary messages travel as base64 in polling payloads: the core's `js` feature codes them
+    /// with the platform's `atob` / `btoa`, which must read and write exactly what the core's
+    /// own strict codec does.
+    #[test]
+    fn binary_payload_base64_is_the_cores() {
+        for (plain, coded) in [
+            ("", ""),
+            ("f", "Zg=="),
+            ("fo", "Zm8="),
+            ("foo", "Zm9v"),
+            ("foobar", "Zm9vYmFy"),
+            ("\u{0}\u{7f}", "AH8="),
+        ] {
+            let mut out = String::new();
+            base64::encode(plain.as_bytes(), &mut out);
+            assert_eq!(out, coded);
+            assert_eq!(base64::decode(coded).as_deref(), Some(plain.as_bytes()));
+        }
+        let all: alloc::vec::Vec<u8> = (0..=255).collect();
+        let mut out = String::new();
+        base64::encode(&all, &mut out);
+        assert_eq!(base64::decode(&out), Some(all));
+        for bad in [
+            "Zg", "Zg=", "Zh==", "Zm9=", "Z===", "====", "Zg==Zg==", "Zm9v\n", "Zm 9", "Zm-_", "é",
+        ] {
+            assert_eq!(base64::decode(bad), None, "{bad:?}");
+        }
+    }
+}

@@ -39,6 +39,8 @@ use alloc::vec::Vec;
 use core::fmt;
 
 use super::args::{Args, event_name_in};
+use super::msgpack::{self, MsgpackError};
+use super::parser::Parser;
 use super::packet::{AckId, Nsp, Packet, PacketData, PacketType, RESERVED_EVENTS};
 use crate::json::{self, JsonError, Kind, Placeholder};
 use crate::text::{decimal_len, push_decimal};
@@ -88,7 +90,8 @@ pub enum DecodeError {
     Empty,
     /// The type digit is not `0`-`6`.
     UnknownType(char),
-    /// The `<n>-` attachment count is malformed, zero, or over [`Limits::max_attachments`].
+    /// The `<n>-` attachment count is malformed, zero, or over [`Limits::max_attachments`] (for
+    /// the MessagePack parser: more binaries than that).
     InvalidAttachments,
     /// The namespace is longer than `Nsp::MAX_LEN`.
     InvalidNamespace,
@@ -112,6 +115,11 @@ pub enum DecodeError {
     /// A binary packet's attachments did not all arrive in time (the server's
     /// `attachments_timeout`; the decoder itself has no clock).
     AttachmentsTimeout,
+    /// The MessagePack parser's packet is not valid MessagePack, or not a packet (see
+    /// [`msgpack`](super::msgpack)).
+    InvalidMsgpack(MsgpackError),
+    /// A text message reached the MessagePack parser, which reads binary messages only.
+    TextMessage,
 }
 
 impl fmt::Display for DecodeError {
@@ -123,7 +131,7 @@ impl fmt::Display for DecodeError {
             }
             DecodeError::InvalidAttachments => f.write_str(
                 "invalid binary attachment count: `<n>-` must be a number from 1 to the decoder's \
-                 max_attachments",
+                 max_attachments (a MessagePack packet may hold that many binaries)",
             ),
             DecodeError::InvalidNamespace => {
                 write!(f, "namespace longer than {} bytes", Nsp::MAX_LEN)
@@ -163,6 +171,10 @@ impl fmt::Display for DecodeError {
             DecodeError::AttachmentsTimeout => {
                 f.write_str("binary attachments did not all arrive within the attachments timeout")
             }
+            DecodeError::InvalidMsgpack(e) => write!(f, "invalid MessagePack packet: {e}"),
+            DecodeError::TextMessage => f.write_str(
+                "text message, but the MessagePack parser reads only binary messages",
+            ),
         }
     }
 }
@@ -240,6 +252,7 @@ const MAX_COUNT_DIGITS: usize = 20;
 #[derive(Clone, Debug, Default)]
 pub struct Decoder {
     limits: Limits,
+    parser: Parser,
     /// The binary packet being completed and how many attachments its header announced.
     partial: Option<(Packet, usize)>,
     /// The bytes of the pending packet's attachments so far.
@@ -249,11 +262,23 @@ pub struct Decoder {
 impl Decoder {
     /// A decoder with these bounds.
     pub fn new(limits: Limits) -> Self {
+        Decoder::with_parser(limits, Parser::Json)
+    }
+
+    /// A decoder for packets `parser` wrote. A MessagePack packet is whole in one binary message,
+    /// so that decoder never returns [`Status::Partial`].
+    pub fn with_parser(limits: Limits, parser: Parser) -> Self {
         Decoder {
             limits,
+            parser,
             partial: None,
             partial_bytes: 0,
         }
+    }
+
+    /// The parser this decoder reads.
+    pub fn parser(&self) -> Parser {
+        self.parser
     }
 
     /// The bounds this decoder enforces.
@@ -273,6 +298,9 @@ impl Decoder {
     /// A text while a binary packet still waits for attachments is [`DecodeError::UnexpectedText`],
     /// and the pending packet is dropped.
     pub fn decode_text(&mut self, text: &str) -> Result<Status, DecodeError> {
+        if self.parser == Parser::MessagePack {
+            return Err(DecodeError::TextMessage);
+        }
         self.partial_bytes = 0;
         if self.partial.take().is_some() {
             return Err(DecodeError::UnexpectedText);
@@ -289,6 +317,9 @@ impl Decoder {
 
     /// Feeds one binary Engine.IO message (an attachment).
     pub fn decode_binary(&mut self, bytes: Vec<u8>) -> Result<Status, DecodeError> {
+        if self.parser == Parser::MessagePack {
+            return msgpack::decode(&bytes, &self.limits).map(Status::Complete);
+        }
         let Some((packet, announced)) = self.partial.as_mut() else {
             return Err(DecodeError::UnexpectedBinary);
         };

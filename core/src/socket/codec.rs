@@ -40,8 +40,8 @@ use core::fmt;
 
 use super::args::{Args, event_name_in};
 use super::msgpack::{self, MsgpackError};
-use super::parser::Parser;
 use super::packet::{AckId, Nsp, Packet, PacketData, PacketType, RESERVED_EVENTS};
+use super::parser::Parser;
 use crate::json::{self, JsonError, Kind, Placeholder};
 use crate::text::{decimal_len, push_decimal};
 

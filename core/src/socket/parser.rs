@@ -44,8 +44,7 @@ impl Parser {
                 let mut text = String::new();
                 codec::encode(&packet, &mut text);
                 send(Message::Text(text));
-                if let PacketData::Event { args, .. } | PacketData::Ack { args, .. } = packet.data
-                {
+                if let PacketData::Event { args, .. } | PacketData::Ack { args, .. } = packet.data {
                     for attachment in args.into_parts().1 {
                         send(Message::Binary(attachment));
                     }

@@ -104,7 +104,9 @@ impl ErrorText for MsgpackError {
                 "MessagePack map key that is not a string, an integer, nil or a boolean"
             }
             MsgpackErrorKind::NotAMap => "MessagePack packet is not a map",
-            MsgpackErrorKind::InvalidType => "MessagePack packet type is not an integer from 0 to 4",
+            MsgpackErrorKind::InvalidType => {
+                "MessagePack packet type is not an integer from 0 to 4"
+            }
         });
         out.push_str(" at byte ");
         push_decimal(out, self.offset as u64);
@@ -158,7 +160,10 @@ pub fn decode(bytes: &[u8], limits: &Limits) -> Result<Packet, DecodeError> {
                     Item::Uint(n) => Some(Some(n)),
                     Item::Int(n) => Some(u64::try_from(n).ok()),
                     // `Number.isInteger`: an integral float counts.
-                    Item::Float(f) if f.fract() == 0.0 && (0.0..18_446_744_073_709_551_616.0).contains(&f) => {
+                    Item::Float(f)
+                        if (0.0..18_446_744_073_709_551_616.0).contains(&f)
+                            && f as u64 as f64 == f =>
+                    {
                         Some(Some(f as u64))
                     }
                     _ => Some(None),
@@ -247,12 +252,18 @@ pub fn encode(packet: &Packet, out: &mut Vec<u8>) {
         match &packet.data {
             PacketData::Connect(auth) => (0, auth.as_deref(), &[], &[]),
             PacketData::Disconnect => (1, None, &[], &[]),
-            PacketData::Event { args, .. } => {
-                (2, Some(args.text()), args.placeholders(), args.attachments())
-            }
-            PacketData::Ack { args, .. } => {
-                (3, Some(args.text()), args.placeholders(), args.attachments())
-            }
+            PacketData::Event { args, .. } => (
+                2,
+                Some(args.text()),
+                args.placeholders(),
+                args.attachments(),
+            ),
+            PacketData::Ack { args, .. } => (
+                3,
+                Some(args.text()),
+                args.placeholders(),
+                args.attachments(),
+            ),
             PacketData::ConnectError(json) => (4, Some(json.as_str()), &[], &[]),
         };
     let id = packet.ack_id();

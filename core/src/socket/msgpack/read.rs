@@ -104,7 +104,11 @@ impl<'a> Reader<'a> {
     fn ext(&mut self, len: usize) -> Result<Item<'a>, MsgpackError> {
         let ty = i8::from_be_bytes(self.array()?);
         let data = self.take(len)?;
-        Ok(if ty == 0 { Item::Bin(data) } else { Item::Ext(ty, data) })
+        Ok(if ty == 0 {
+            Item::Bin(data)
+        } else {
+            Item::Ext(ty, data)
+        })
     }
 
     /// A fixext of `len` bytes: notepack gives type 0 a meaning in two sizes.
@@ -113,7 +117,9 @@ impl<'a> Reader<'a> {
         let data = self.take(len)?;
         Ok(match (ty, data) {
             (0, [_]) => Item::Undefined,
-            (0, &[a, b, c, d, e, f, g, h]) => Item::Date(i64::from_be_bytes([a, b, c, d, e, f, g, h])),
+            (0, &[a, b, c, d, e, f, g, h]) => {
+                Item::Date(i64::from_be_bytes([a, b, c, d, e, f, g, h]))
+            }
             _ => Item::Ext(ty, data),
         })
     }
@@ -250,9 +256,8 @@ pub(super) fn to_json(r: &mut Reader<'_>, limits: &Limits) -> Result<Option<Json
         let at = r.pos();
         let item = r.next().map_err(DecodeError::InvalidMsgpack)?;
         if key_next {
-            write_key(&mut out.text, item).map_err(|kind| {
-                DecodeError::InvalidMsgpack(MsgpackError { offset: at, kind })
-            })?;
+            write_key(&mut out.text, item)
+                .map_err(|kind| DecodeError::InvalidMsgpack(MsgpackError { offset: at, kind }))?;
             continue;
         }
         let depth = stack.len();
@@ -290,7 +295,11 @@ pub(super) fn to_json(r: &mut Reader<'_>, limits: &Limits) -> Result<Option<Json
             }
             Item::Float(f) => {
                 push_js_number(&mut out.text, f);
-                if f.is_finite() { Kind::Number } else { Kind::Null }
+                if f.is_finite() {
+                    Kind::Number
+                } else {
+                    Kind::Null
+                }
             }
             Item::Str(bytes) => {
                 json::write_string(&mut out.text, &String::from_utf8_lossy(bytes));
@@ -298,7 +307,11 @@ pub(super) fn to_json(r: &mut Reader<'_>, limits: &Limits) -> Result<Option<Json
             }
             Item::Date(ms) => {
                 push_date(&mut out.text, ms);
-                if out.text.ends_with('"') { Kind::String } else { Kind::Null }
+                if out.text.ends_with('"') {
+                    Kind::String
+                } else {
+                    Kind::Null
+                }
             }
             Item::Bin(bytes) => {
                 check_depth(depth + 1, limits, at)?;

@@ -102,15 +102,13 @@ impl Writer<'_> {
             }
         }
         let f: f64 = raw.parse().unwrap_or(f64::NAN);
-        // 2^64 and -2^63: within them an integral double converts exactly.
-        if f.fract() == 0.0 && f.is_finite() {
-            // -0 too, as notepack (`-0 >= 0`).
-            if (0.0..18_446_744_073_709_551_616.0).contains(&f) {
-                return self.uint(f as u64);
-            }
-            if (-9_223_372_036_854_775_808.0..0.0).contains(&f) {
-                return self.int(f as i64);
-            }
+        // Within 2^64 and -2^63 a double converts to an integer exactly when it is integral
+        // (`f64::fract` is not in `core`); -0 is 0, as notepack writes it (`-0 >= 0`).
+        if (0.0..18_446_744_073_709_551_616.0).contains(&f) && f as u64 as f64 == f {
+            return self.uint(f as u64);
+        }
+        if (-9_223_372_036_854_775_808.0..0.0).contains(&f) && f as i64 as f64 == f {
+            return self.int(f as i64);
         }
         self.float(f);
     }
@@ -192,7 +190,10 @@ impl<'a> Iterator for Tokens<'a> {
                     }
                 }
                 let end = (i + 1).min(b.len());
-                (Token::Str(self.text.get(start..end).unwrap_or_default()), end - start)
+                (
+                    Token::Str(self.text.get(start..end).unwrap_or_default()),
+                    end - start,
+                )
             }
             b't' => (Token::Bool(true), 4),
             b'f' => (Token::Bool(false), 5),
@@ -203,7 +204,10 @@ impl<'a> Iterator for Tokens<'a> {
                     .iter()
                     .position(|c| !matches!(c, b'0'..=b'9' | b'-' | b'+' | b'.' | b'e' | b'E'))
                     .unwrap_or(b.len() - start);
-                (Token::Number(self.text.get(start..start + len).unwrap_or_default()), len)
+                (
+                    Token::Number(self.text.get(start..start + len).unwrap_or_default()),
+                    len,
+                )
             }
             // `null`, or one byte of something that is not JSON.
             b'n' => (Token::Null, 4),
@@ -286,10 +290,12 @@ pub(super) fn json_value(
             Token::Number(raw) => w.number(raw),
             Token::Bool(b) => w.bool(b),
             Token::Null => w.nil(),
-            Token::Binary(num) => match usize::try_from(num).ok().and_then(|n| attachments.get(n)) {
-                Some(bytes) => w.bin(bytes),
-                None => w.nil(),
-            },
+            Token::Binary(num) => {
+                match usize::try_from(num).ok().and_then(|n| attachments.get(n)) {
+                    Some(bytes) => w.bin(bytes),
+                    None => w.nil(),
+                }
+            }
         }
         if depth == 0 {
             break;

@@ -56,7 +56,10 @@ fn vectors_from_the_reference() {
         match kind {
             "error" => {
                 let err = decoded.expect_err(name);
-                assert!(format!("{err:?}").contains(ty), "{name}: {err:?}, expected {ty}");
+                assert!(
+                    format!("{err:?}").contains(ty),
+                    "{name}: {err:?}, expected {ty}"
+                );
             }
             _ => {
                 let packet = expected(ty, nsp, id, data, attachments);
@@ -98,7 +101,10 @@ fn what_no_javascript_peer_writes() {
         r#"["e",1,1e+21,0.000001]"#
     );
     // -0 is 0, as JSON.stringify writes it.
-    assert_eq!(event_text(&hex("92a165cb8000000000000000")).unwrap(), r#"["e",0]"#);
+    assert_eq!(
+        event_text(&hex("92a165cb8000000000000000")).unwrap(),
+        r#"["e",0]"#
+    );
     // Map keys: integers, nil and booleans are property names; a float is refused.
     assert_eq!(
         event_text(&hex("92a16584ff01c002c30300a0")).unwrap(),
@@ -112,7 +118,11 @@ fn what_no_javascript_peer_writes() {
         }))
     ));
     // An extension of another type is `[type, binary]`; invalid UTF-8 becomes U+FFFD.
-    let packet = decode(&event_with(&hex("93a165d5050102a2ff61")), &Limits::default()).unwrap();
+    let packet = decode(
+        &event_with(&hex("93a165d5050102a2ff61")),
+        &Limits::default(),
+    )
+    .unwrap();
     let args = packet.args().unwrap();
     assert_eq!(
         args.text(),
@@ -134,12 +144,27 @@ fn what_is_refused() {
         _ => None,
     };
     assert_eq!(kind(&[]), Some(MsgpackErrorKind::UnexpectedEnd));
-    assert_eq!(kind(&event_with(&hex("92a165"))), Some(MsgpackErrorKind::UnexpectedEnd));
-    assert_eq!(kind(&event_with(&hex("91a165c0"))), Some(MsgpackErrorKind::TrailingBytes));
-    assert_eq!(kind(&event_with(&hex("92a165c1"))), Some(MsgpackErrorKind::NeverUsed));
+    assert_eq!(
+        kind(&event_with(&hex("92a165"))),
+        Some(MsgpackErrorKind::UnexpectedEnd)
+    );
+    assert_eq!(
+        kind(&event_with(&hex("91a165c0"))),
+        Some(MsgpackErrorKind::TrailingBytes)
+    );
+    assert_eq!(
+        kind(&event_with(&hex("92a165c1"))),
+        Some(MsgpackErrorKind::NeverUsed)
+    );
     // A length that promises more than the message holds allocates nothing.
-    assert_eq!(kind(&event_with(&hex("dbffffffff"))), Some(MsgpackErrorKind::UnexpectedEnd));
-    assert_eq!(kind(&event_with(&hex("ddffffffff"))), Some(MsgpackErrorKind::UnexpectedEnd));
+    assert_eq!(
+        kind(&event_with(&hex("dbffffffff"))),
+        Some(MsgpackErrorKind::UnexpectedEnd)
+    );
+    assert_eq!(
+        kind(&event_with(&hex("ddffffffff"))),
+        Some(MsgpackErrorKind::UnexpectedEnd)
+    );
     // Depth: 32 arrays deep is the default bound, as for JSON; a binary counts as one more level.
     let deep = |n: usize, inner: &str| {
         let mut b = vec![0x92, 0xa1, b'e'];
@@ -148,9 +173,15 @@ fn what_is_refused() {
         b
     };
     assert!(decode(&event_with(&deep(32, "c0")), &Limits::default()).is_ok());
-    assert_eq!(kind(&event_with(&deep(33, "c0"))), Some(MsgpackErrorKind::TooDeep));
+    assert_eq!(
+        kind(&event_with(&deep(33, "c0"))),
+        Some(MsgpackErrorKind::TooDeep)
+    );
     assert!(decode(&event_with(&deep(31, "c400")), &Limits::default()).is_ok());
-    assert_eq!(kind(&event_with(&deep(32, "c400"))), Some(MsgpackErrorKind::TooDeep));
+    assert_eq!(
+        kind(&event_with(&deep(32, "c400"))),
+        Some(MsgpackErrorKind::TooDeep)
+    );
     // Binaries: at most max_attachments, of max_attachment_bytes in all.
     let limits = Limits {
         max_attachments: 2,
@@ -168,7 +199,10 @@ fn what_is_refused() {
     );
     // Binaries only in an event's or an ack's arguments.
     assert_eq!(
-        decode(&hex("83a47479706500a36e7370a12fa46461746181a162c400"), &limits),
+        decode(
+            &hex("83a47479706500a36e7370a12fa46461746181a162c400"),
+            &limits
+        ),
         Err(DecodeError::InvalidPayload(PacketType::Connect))
     );
     // A namespace must start with `/`; an ack needs its id.
@@ -184,8 +218,12 @@ fn what_is_refused() {
 
 #[test]
 fn the_decoder_reads_binary_messages_only() {
-    let mut decoder = codec::Decoder::with_parser(Limits::default(), crate::socket::Parser::MessagePack);
-    assert_eq!(decoder.decode_text("2[\"e\"]"), Err(DecodeError::TextMessage));
+    let mut decoder =
+        codec::Decoder::with_parser(Limits::default(), crate::socket::Parser::MessagePack);
+    assert_eq!(
+        decoder.decode_text("2[\"e\"]"),
+        Err(DecodeError::TextMessage)
+    );
     let status = decoder.decode_binary(event_with(&hex("91a165"))).unwrap();
     let codec::Status::Complete(packet) = status else {
         panic!("{status:?}");
@@ -204,7 +242,11 @@ fn packets_the_json_codec_decodes_encode_the_same() {
     encode(&packet, &mut out);
     assert_eq!(decode(&out, &Limits::default()), Ok(packet));
     // Numbers: integral values are integers, as notepack writes them; other text as float 64.
-    let args = Args::from_json("[\"e\",1.0,-0,1e3,2.5,1e400,12345678901234567890123]", vec![]).unwrap();
+    let args = Args::from_json(
+        "[\"e\",1.0,-0,1e3,2.5,1e400,12345678901234567890123]",
+        vec![],
+    )
+    .unwrap();
     let packet = Packet::event(Nsp::root(), args, None);
     out.clear();
     encode(&packet, &mut out);

@@ -27,7 +27,8 @@ fn value() -> impl Strategy<Value = Value> {
         any::<bool>().prop_map(Value::Bool),
         any::<i64>().prop_map(Value::Int),
         any::<f64>()
-            .prop_filter("finite and fractional", |f| f.is_finite() && f.fract() != 0.0)
+            .prop_filter("finite and fractional", |f| f.is_finite()
+                && f.fract() != 0.0)
             .prop_map(Value::Float),
         any::<String>().prop_map(Value::Str),
         proptest::collection::vec(any::<u8>(), 0..40).prop_map(Value::Binary),
@@ -49,7 +50,10 @@ fn write(v: &Value, out: &mut String, attachments: &mut Vec<Vec<u8>>) {
         Value::Float(f) => super::super::read::push_js_number_for_tests(out, *f),
         Value::Str(s) => crate::json::write_string(out, s),
         Value::Binary(b) => {
-            out.push_str(&format!("{{\"_placeholder\":true,\"num\":{}}}", attachments.len()));
+            out.push_str(&format!(
+                "{{\"_placeholder\":true,\"num\":{}}}",
+                attachments.len()
+            ));
             attachments.push(b.clone());
         }
         Value::Array(items) => {

@@ -9,8 +9,8 @@
 
 use sockeye_core::engine::{self, Frame, Handshake, payload};
 use sockeye_core::json::{self, DEFAULT_MAX_DEPTH, Kind};
-use sockeye_core::socket::{Packet, Parser, msgpack};
 use sockeye_core::socket::codec::{self, Decoder, Limits, Status};
+use sockeye_core::socket::{Packet, Parser, msgpack};
 
 /// Engine.IO packets: any text record or WebSocket frame decodes to a packet or a typed error, never a
 /// panic; whatever decodes re-encodes to the same packet.

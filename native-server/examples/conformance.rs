@@ -3,13 +3,14 @@
 //! maxPayload 1e6, connectTimeout 1000 ms, CORS `*`.
 //!
 //! ```text
-//! cargo run -p sockeye-server --example conformance -- [--port 3000] [--engine-io]
+//! cargo run -p sockeye-server --example conformance -- [--port 3000] [--engine-io] [--parser msgpack]
 //! ```
 //!
 //! - default: Socket.IO at `/socket.io/`. `/` and `/custom` emit `auth` with the handshake's auth
 //!   on connect; `/` echoes `message` as `message-back` and acknowledges `message-with-ack` with
 //!   its arguments; any other namespace is refused with `Invalid namespace`.
 //! - `--engine-io`: a bare Engine.IO echo server at `/engine.io/`.
+//! - `--parser msgpack`: Socket.IO packets as socket.io-msgpack-parser writes them (default `json`).
 //!
 //! Prints `listening on http://ADDR` on stdout once bound.
 
@@ -24,10 +25,14 @@ async fn main() -> std::io::Result<()> {
     common::init_tracing();
     let mut port: u16 = 3000;
     let mut engine_io = false;
+    let mut parser = sockeye_server::Parser::Json;
     let mut args = std::env::args().skip(1);
     while let Some(arg) = args.next() {
         match arg.as_str() {
             "--engine-io" => engine_io = true,
+            "--parser" => {
+                parser = common::parser_arg(args.next()).map_err(std::io::Error::other)?
+            }
             "--port" => {
                 port = args
                     .next()
@@ -61,6 +66,7 @@ async fn main() -> std::io::Result<()> {
         .ping_timeout(Duration::from_millis(200))
         .max_http_buffer_size(1_000_000)
         .connect_timeout(Duration::from_millis(1000))
+        .parser(parser)
         .cors(Cors::any())
         .build_svc();
     io.ns("/", |socket: SocketRef| {

@@ -5,7 +5,7 @@
 //! ```text
 //! cargo run -p sockeye-server --example interop -- [--port 0] [--recovery]
 //!     [--ping-interval MS] [--ping-timeout MS] [--connect-timeout MS] [--exit-with-stdin]
-//!     [--www DIR] [--client-dir DIR]
+//!     [--www DIR] [--client-dir DIR] [--parser msgpack]
 //! ```
 //!
 //! Prints `listening on http://ADDR` on stdout once bound. `--exit-with-stdin` exits when standard
@@ -13,7 +13,8 @@
 //! `GET /stats` answers `{"clients":N,"sockets":M}`: the live Engine.IO sessions and the sockets
 //! on `/`. `--www DIR` serves static files at `/` and `--client-dir DIR` at `/sockeye/` (the browser
 //! tests, `tests/browser/`, load their page and the npm package from the server they test, so
-//! that both are one origin).
+//! that both are one origin). `--parser msgpack` speaks socket.io-msgpack-parser's wire instead of
+//! JSON (`tests/interop/msgpack.test.mjs`).
 //!
 //! Namespaces `/`, `/admin` (its middleware wants `auth.admin === true`) and `/chat`, each with
 //! the handlers of [`handlers`]. The `/` middlewares refuse `auth.reject` (CONNECT_ERROR with
@@ -59,6 +60,7 @@ struct Options {
     connect_timeout: Option<u64>,
     www: Option<PathBuf>,
     client_dir: Option<PathBuf>,
+    parser: sockeye_server::Parser,
 }
 
 fn parse_args() -> Result<Options, String> {
@@ -70,6 +72,7 @@ fn parse_args() -> Result<Options, String> {
         connect_timeout: None,
         www: None,
         client_dir: None,
+        parser: sockeye_server::Parser::Json,
     };
     let mut args = std::env::args().skip(1);
     while let Some(arg) = args.next() {
@@ -83,6 +86,7 @@ fn parse_args() -> Result<Options, String> {
                 opts.port = u16::try_from(number("--port")?).map_err(|e| format!("--port: {e}"))?
             }
             "--recovery" => opts.recovery = true,
+            "--parser" => opts.parser = common::parser_arg(args.next())?,
             "--ping-interval" => opts.ping_interval = Some(number("--ping-interval")?),
             "--ping-timeout" => opts.ping_timeout = Some(number("--ping-timeout")?),
             "--connect-timeout" => opts.connect_timeout = Some(number("--connect-timeout")?),
@@ -315,7 +319,7 @@ async fn main() -> std::process::ExitCode {
         Err(code) => return code,
     };
 
-    let mut builder = SocketIo::builder();
+    let mut builder = SocketIo::builder().parser(opts.parser);
     if let Some(ms) = opts.ping_interval {
         builder = builder.ping_interval(Duration::from_millis(ms));
     }

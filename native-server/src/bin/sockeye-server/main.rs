@@ -34,6 +34,8 @@ OPTIONS:
   --no-serve-client        do not serve it (/socket.io/socket.io.js is then Engine.IO's: 400)
   --ping-interval MS       Engine.IO pingInterval (default 25000)
   --ping-timeout MS        Engine.IO pingTimeout (default 20000)
+  --parser json|msgpack    how Socket.IO packets travel (socket.io's `parser`): JSON (default)
+                           or MessagePack as socket.io-msgpack-parser writes them
   --cors ORIGIN            allow cross-origin requests from ORIGIN (* for any); handshakes
                            from other origins (but this server's own) are refused
   --tls-cert FILE          serve https and wss with this PEM certificate chain (with --tls-key;
@@ -58,6 +60,7 @@ struct Options {
     ping_interval: Option<u64>,
     ping_timeout: Option<u64>,
     cors: Option<String>,
+    parser: sockeye_server::Parser,
     tls_cert: Option<PathBuf>,
     tls_key: Option<PathBuf>,
     shutdown_timeout: Duration,
@@ -75,6 +78,7 @@ fn parse_args() -> Result<Options, String> {
         ping_interval: None,
         ping_timeout: None,
         cors: None,
+        parser: sockeye_server::Parser::Json,
         tls_cert: None,
         tls_key: None,
         shutdown_timeout: Duration::from_secs(10),
@@ -106,6 +110,11 @@ fn parse_args() -> Result<Options, String> {
                 opts.ping_timeout = Some(number("--ping-timeout", value("--ping-timeout")?)?)
             }
             "--cors" => opts.cors = Some(value("--cors")?),
+            "--parser" => {
+                let v = value("--parser")?;
+                opts.parser = sockeye_server::Parser::from_name(&v)
+                    .ok_or(format!("--parser: {v}: expected json or msgpack"))?;
+            }
             "--tls-cert" => opts.tls_cert = Some(value("--tls-cert")?.into()),
             "--tls-key" => opts.tls_key = Some(value("--tls-key")?.into()),
             "--shutdown-timeout" => {
@@ -185,7 +194,7 @@ async fn main() -> ExitCode {
         });
     }
 
-    let mut builder = demo::settings(SocketIo::builder());
+    let mut builder = demo::settings(SocketIo::builder()).parser(opts.parser);
     if let Some(ms) = opts.ping_interval {
         builder = builder.ping_interval(Duration::from_millis(ms));
     }

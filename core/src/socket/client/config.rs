@@ -7,7 +7,7 @@ use super::defaults;
 use super::error::{AuthError, validate_object};
 use crate::json;
 use crate::socket::codec::Limits;
-use crate::socket::parser::Parser;
+use crate::socket::codec::Parser;
 
 /// Events received for a socket that is subscribed but not yet connected are held until its
 /// CONNECT reply, as the reference's `receiveBuffer`; past this many the peer is flooding and

@@ -53,69 +53,17 @@
 use alloc::string::String;
 use alloc::vec::Vec;
 
-use super::codec::{DecodeError, Limits};
+use super::decode_error::DecodeError;
+use super::decode_error::Limits;
+pub use super::decode_error::{MsgpackError, MsgpackErrorKind};
 use super::packet::{AckId, Nsp, Packet, PacketData, PacketType, RESERVED_EVENTS};
 use crate::json::Kind;
-use crate::text::{ErrorText, display_by_text, push_decimal};
 
 mod read;
 mod write;
 
 use read::{Item, Json, Reader};
 use write::Writer;
-
-/// Where and why a message is not a MessagePack packet the parser accepts.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct MsgpackError {
-    /// Byte offset of the item at fault.
-    pub offset: usize,
-    /// What is wrong.
-    pub kind: MsgpackErrorKind,
-}
-
-/// The kinds of [`MsgpackError`].
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-#[non_exhaustive]
-pub enum MsgpackErrorKind {
-    /// The message ended inside an item.
-    UnexpectedEnd,
-    /// Bytes follow the packet's map.
-    TrailingBytes,
-    /// The byte `0xc1`, which MessagePack never uses.
-    NeverUsed,
-    /// `data` nests deeper than [`Limits::max_depth`].
-    TooDeep,
-    /// A map key that has no JSON name (a float, a binary, a container, an extension).
-    InvalidKey,
-    /// The message is not a map.
-    NotAMap,
-    /// `type` is missing or not an integer from 0 to 4.
-    InvalidType,
-}
-
-impl ErrorText for MsgpackError {
-    fn write_text(&self, out: &mut String) {
-        out.push_str(match self.kind {
-            MsgpackErrorKind::UnexpectedEnd => "MessagePack message ends inside an item",
-            MsgpackErrorKind::TrailingBytes => "bytes after the MessagePack packet",
-            MsgpackErrorKind::NeverUsed => "MessagePack byte 0xc1, which is never used",
-            MsgpackErrorKind::TooDeep => "MessagePack data nested too deeply",
-            MsgpackErrorKind::InvalidKey => {
-                "MessagePack map key that is not a string, an integer, nil or a boolean"
-            }
-            MsgpackErrorKind::NotAMap => "MessagePack packet is not a map",
-            MsgpackErrorKind::InvalidType => {
-                "MessagePack packet type is not an integer from 0 to 4"
-            }
-        });
-        out.push_str(" at byte ");
-        push_decimal(out, self.offset as u64);
-    }
-}
-
-display_by_text!(MsgpackError);
-
-impl core::error::Error for MsgpackError {}
 
 fn error(offset: usize, kind: MsgpackErrorKind) -> DecodeError {
     DecodeError::InvalidMsgpack(MsgpackError { offset, kind })

@@ -6,7 +6,8 @@ use core::fmt::Write as _;
 
 use super::{MsgpackError, MsgpackErrorKind};
 use crate::json::{self, Kind, Placeholder};
-use crate::socket::codec::{DecodeError, Limits};
+use crate::socket::decode_error::DecodeError;
+use crate::socket::decode_error::Limits;
 use crate::text::push_decimal;
 
 /// One MessagePack item: a scalar, or a container's header (its elements follow).

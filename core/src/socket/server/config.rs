@@ -5,7 +5,7 @@ use core::time::Duration;
 #[cfg(doc)]
 use crate::socket::codec::DecodeError;
 use crate::socket::codec::Limits;
-use crate::socket::parser::Parser;
+use crate::socket::codec::Parser;
 
 /// The server's per-connection settings.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

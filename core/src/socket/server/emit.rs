@@ -9,8 +9,8 @@ use super::UsageError;
 use crate::engine::Message;
 use crate::json::{JsonError, JsonErrorKind};
 use crate::socket::args::Args;
+use crate::socket::codec::Parser;
 use crate::socket::packet::{Nsp, Packet, RESERVED_EVENTS};
-use crate::socket::parser::Parser;
 
 /// How deep the JSON this end sends may nest. Only caller-built JSON is checked against it; the
 /// bound keeps the check's cost and stack use fixed.

@@ -3,8 +3,8 @@
 use core::fmt;
 
 use crate::json::JsonError;
+use crate::socket::codec::Parser;
 use crate::socket::packet::Nsp;
-use crate::socket::parser::Parser;
 
 /// Why an awaited acknowledgement will not come.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -217,23 +217,6 @@ fn what_is_refused() {
 }
 
 #[test]
-fn the_decoder_reads_binary_messages_only() {
-    let mut decoder =
-        codec::Decoder::with_parser(Limits::default(), crate::socket::Parser::MessagePack);
-    assert_eq!(
-        decoder.decode_text("2[\"e\"]"),
-        Err(DecodeError::TextMessage)
-    );
-    let status = decoder.decode_binary(event_with(&hex("91a165"))).unwrap();
-    let codec::Status::Complete(packet) = status else {
-        panic!("{status:?}");
-    };
-    assert_eq!(packet.event_name().as_deref(), Some("e"));
-}
-
-use crate::socket::codec;
-
-#[test]
 fn packets_the_json_codec_decodes_encode_the_same() {
     // A placeholder-shaped object in a packet without binaries is data, both ways.
     let args = Args::from_json(r#"["e",{"_placeholder":true,"num":0}]"#, vec![]).unwrap();

@@ -81,10 +81,28 @@ pub fn decode(bytes: &[u8], limits: &Limits) -> Result<Packet, DecodeError> {
     let mut data: Option<Json> = None;
     for _ in 0..members {
         let key = r.next().map_err(DecodeError::InvalidMsgpack)?;
+        // A container as a key names no field here (JavaScript would name it `"[object
+        // Object]"` or its elements joined): read past it, then past its value.
+        r.skip_contents(key).map_err(DecodeError::InvalidMsgpack)?;
         let at = r.pos();
-        match key {
-            Item::Str(b"type") => {
-                let digit = match r.next().map_err(DecodeError::InvalidMsgpack)? {
+        let field = match key {
+            Item::Str(b"data") => {
+                data = read::to_json(&mut r, limits)?;
+                continue;
+            }
+            Item::Str(name @ (b"type" | b"nsp" | b"id")) => name,
+            _ => {
+                r.skip_value().map_err(DecodeError::InvalidMsgpack)?;
+                continue;
+            }
+        };
+        // A field's value: a container is read whole, and is of no type the field accepts.
+        let value = r.next().map_err(DecodeError::InvalidMsgpack)?;
+        r.skip_contents(value)
+            .map_err(DecodeError::InvalidMsgpack)?;
+        match field {
+            b"type" => {
+                let digit = match value {
                     Item::Uint(n) => u8::try_from(n).ok(),
                     Item::Int(n) => u8::try_from(n).ok(),
                     _ => None,
@@ -96,14 +114,14 @@ pub fn decode(bytes: &[u8], limits: &Limits) -> Result<Packet, DecodeError> {
                         .ok_or(at),
                 );
             }
-            Item::Str(b"nsp") => {
-                nsp = Some(match r.next().map_err(DecodeError::InvalidMsgpack)? {
+            b"nsp" => {
+                nsp = Some(match value {
                     Item::Str(name) => Some(String::from_utf8_lossy(name)),
                     _ => None,
                 });
             }
-            Item::Str(b"id") => {
-                id = match r.next().map_err(DecodeError::InvalidMsgpack)? {
+            _ => {
+                id = match value {
                     Item::Undefined => None,
                     Item::Uint(n) => Some(Some(n)),
                     Item::Int(n) => Some(u64::try_from(n).ok()),
@@ -117,8 +135,6 @@ pub fn decode(bytes: &[u8], limits: &Limits) -> Result<Packet, DecodeError> {
                     _ => Some(None),
                 };
             }
-            Item::Str(b"data") => data = read::to_json(&mut r, limits)?,
-            _ => r.skip_value().map_err(DecodeError::InvalidMsgpack)?,
         }
     }
     if !r.at_end() {

@@ -174,19 +174,30 @@ impl<'a> Reader<'a> {
         })
     }
 
-    /// Reads past one value, containers included, without looking at it: a counter, not a stack,
-    /// so any nesting costs nothing.
+    /// Reads past one value, containers included, without looking at it.
     pub(super) fn skip_value(&mut self) -> Result<(), MsgpackError> {
-        let mut pending: u64 = 1;
+        let item = self.next()?;
+        self.skip_contents(item)
+    }
+
+    /// Reads past what follows `item` when it is a container's header (nothing otherwise): a
+    /// counter, not a stack, so any nesting costs nothing.
+    pub(super) fn skip_contents(&mut self, item: Item<'_>) -> Result<(), MsgpackError> {
+        let mut pending = count(item);
         while pending > 0 {
             pending -= 1;
-            match self.next()? {
-                Item::Array(n) => pending += u64::from(n),
-                Item::Map(n) => pending += 2 * u64::from(n),
-                _ => {}
-            }
+            pending += count(self.next()?);
         }
         Ok(())
+    }
+}
+
+/// The items a container's header announces.
+fn count(item: Item<'_>) -> u64 {
+    match item {
+        Item::Array(n) => u64::from(n),
+        Item::Map(n) => 2 * u64::from(n),
+        _ => 0,
     }
 }
 

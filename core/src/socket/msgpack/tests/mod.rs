@@ -205,6 +205,25 @@ fn what_is_refused() {
         ),
         Err(DecodeError::InvalidPayload(PacketType::Connect))
     );
+    // A container where a field's value stands is read whole: its elements name no field.
+    assert_eq!(
+        decode(
+            &hex("83a47479706502a36e737092a36e7370a12fa46461746191a165"),
+            &limits
+        ),
+        Err(DecodeError::InvalidNamespace)
+    );
+    // A container as a key is read whole too, with its value.
+    assert_eq!(
+        decode(
+            &hex("8492010205a47479706502a36e7370a12fa46461746191a165"),
+            &limits
+        )
+        .unwrap()
+        .event_name()
+        .as_deref(),
+        Some("e")
+    );
     // A namespace must start with `/`; an ack needs its id.
     assert_eq!(
         decode(&hex("83a47479706502a36e7370a161a46461746191a165"), &limits),

@@ -39,6 +39,7 @@ use alloc::vec::Vec;
 
 use super::args::{Args, event_name_in};
 pub use super::decode_error::{DecodeError, Limits};
+#[cfg(feature = "msgpack")]
 use super::msgpack;
 use super::packet::{AckId, Nsp, Packet, PacketData, PacketType, RESERVED_EVENTS};
 use crate::engine::Message;
@@ -175,6 +176,7 @@ impl Decoder {
     /// A text while a binary packet still waits for attachments is [`DecodeError::UnexpectedText`],
     /// and the pending packet is dropped.
     pub fn decode_text(&mut self, text: &str) -> Result<Status, DecodeError> {
+        #[cfg(feature = "msgpack")]
         if self.parser == Parser::MessagePack {
             return Err(DecodeError::TextMessage);
         }
@@ -194,6 +196,7 @@ impl Decoder {
 
     /// Feeds one binary Engine.IO message (an attachment).
     pub fn decode_binary(&mut self, bytes: Vec<u8>) -> Result<Status, DecodeError> {
+        #[cfg(feature = "msgpack")]
         if self.parser == Parser::MessagePack {
             return msgpack::decode(&bytes, &self.limits).map(Status::Complete);
         }
@@ -386,7 +389,9 @@ pub enum Parser {
     /// attachment ([`encode`], [`Decoder`]).
     #[default]
     Json,
-    /// socket.io-msgpack-parser: one binary message per packet, binaries inside it ([`msgpack`]).
+    /// socket.io-msgpack-parser: one binary message per packet, binaries inside it ([`msgpack`];
+    /// the `msgpack` feature, on by default).
+    #[cfg(feature = "msgpack")]
     MessagePack,
 }
 
@@ -395,6 +400,7 @@ impl Parser {
     pub fn from_name(name: &str) -> Option<Parser> {
         match name {
             "json" => Some(Parser::Json),
+            #[cfg(feature = "msgpack")]
             "msgpack" | "messagepack" => Some(Parser::MessagePack),
             _ => None,
         }
@@ -404,6 +410,7 @@ impl Parser {
     pub fn name(self) -> &'static str {
         match self {
             Parser::Json => "json",
+            #[cfg(feature = "msgpack")]
             Parser::MessagePack => "msgpack",
         }
     }
@@ -421,6 +428,7 @@ impl Parser {
                     }
                 }
             }
+            #[cfg(feature = "msgpack")]
             Parser::MessagePack => {
                 let mut bytes = alloc::vec::Vec::new();
                 msgpack::encode(&packet, &mut bytes);

@@ -17,6 +17,7 @@ pub mod args;
 pub mod client;
 pub mod codec;
 mod decode_error;
+#[cfg(feature = "msgpack")]
 pub mod msgpack;
 pub mod packet;
 mod reason;

@@ -6,6 +6,9 @@
 //! Binary data is a MessagePack `bin` wherever it stands in `data`: there are no attachments on
 //! the wire and no BINARY_EVENT/BINARY_ACK types (5 and 6 are refused, as the reference does).
 //!
+//! Behind the `msgpack` feature (on by default; the server and the load generator turn it on, the
+//! npm build of the browser client leaves it out).
+//!
 //! This is another producer of the one payload model ([`Args`]), not a second data path: [`decode`]
 //! yields the [`Packet`] the JSON codec yields for the same packet (`data` becomes JSON text, each
 //! binary an attachment with its placeholder), and [`encode`] writes a [`Packet`] from that model.

@@ -9,8 +9,8 @@
 
 use sockeye_core::engine::{self, Frame, Handshake, payload};
 use sockeye_core::json::{self, DEFAULT_MAX_DEPTH, Kind};
-use sockeye_core::socket::Packet;
 use sockeye_core::socket::codec::{self, Decoder, Limits, Status};
+use sockeye_core::socket::{Packet, Parser, msgpack};
 
 /// Engine.IO packets: any text record or WebSocket frame decodes to a packet or a typed error, never a
 /// panic; whatever decodes re-encodes to the same packet.
@@ -174,6 +174,28 @@ pub fn socket_decoder(data: &[u8]) {
         if let Ok(Status::Complete(packet)) = status {
             check_round_trip(&packet);
         }
+    }
+}
+
+/// The MessagePack parser fed one binary message: a packet or a typed error, never a panic, and
+/// time linear in the message (libFuzzer's timeout); whatever decodes re-encodes to bytes that
+/// decode to the same packet, and through the decoder a MessagePack connection uses.
+pub fn socket_msgpack(data: &[u8]) {
+    let limits = Limits::default();
+    let decoded = msgpack::decode(data, &limits);
+    let mut decoder = Decoder::with_parser(limits, Parser::MessagePack);
+    assert_eq!(
+        decoder.decode_binary(data.to_vec()),
+        decoded.clone().map(Status::Complete)
+    );
+    if let Ok(packet) = decoded {
+        let mut wire = Vec::new();
+        msgpack::encode(&packet, &mut wire);
+        assert_eq!(
+            msgpack::decode(&wire, &limits).as_ref(),
+            Ok(&packet),
+            "re-decoding {wire:02x?}"
+        );
     }
 }
 

@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
-# CI's smoke run of the load generator (loadgen/, `sockeye-load`) against sockeye-server only:
+# CI's smoke run of the load generator (loadgen/, `sockeye-load`) against sockeye-server:
 # about 10 s of G1 (WebSocket ack-echo), G3 (broadcast to a room) and G6 (long-polling ack-echo)
-# at small scale against native-server/examples/bench.rs (debug builds). Fails on any error the
+# at small scale against native-server/examples/bench.rs (debug builds); then about 4 s of the
+# same with `--parser msgpack`, against bench.rs and against the Node reference with
+# socket.io-msgpack-parser (bench/peers/node-server.mjs): the native client's MessagePack interop. Fails on any error the
 # generator counts (failed connection, lost ack, missing delivery ...) or on a run that completed
 # nothing. The figures are not benchmarks: scripts/bench-load-compare.sh makes those.
 set -euo pipefail
@@ -13,16 +15,28 @@ cargo build -q -p sockeye-loadgen
 target_dir="$(cargo_target_dir)"
 
 out="$(mktemp)"
-# The server exits when this script's pipe to it closes, however the script ends.
-exec 3> >("$target_dir/debug/examples/bench" --port 0 --exit-with-stdin > "$out")
-for _ in $(seq 100); do grep -q listening "$out" && break; sleep 0.1; done
-url="$(sed -n 's/^listening on //p' "$out")"
-[ -n "$url" ] || { echo "load-smoke: the server did not start" >&2; exit 1; }
+# Each server exits when this script's pipe to it closes, however the script ends.
+start() {
+  : > "$out"
+  exec 3> >("$@" --port 0 --exit-with-stdin > "$out")
+  for _ in $(seq 100); do grep -q listening "$out" && break; sleep 0.1; done
+  url="$(sed -n 's/^listening on //p' "$out")"
+  [ -n "$url" ] || { echo "load-smoke: $1 did not start" >&2; exit 1; }
+}
 
 load() { "$target_dir/debug/sockeye-load" --url "$url" --quiet --check --warmup 0.5 "$@"; }
+start "$target_dir/debug/examples/bench"
 load --workload g1 --clients 100 --duration 4
 load --workload g3 --clients 200 --duration 2
 load --workload g6 --clients 50 --transport polling --duration 2
 exec 3>&-
+for server in "$target_dir/debug/examples/bench" "node bench/peers/node-server.mjs"; do
+  # shellcheck disable=SC2086 # the Node command is two words
+  start $server --parser msgpack
+  load --parser msgpack --workload g1 --clients 50 --duration 1
+  load --parser msgpack --workload g3 --clients 50 --duration 0.5
+  load --parser msgpack --workload g6 --clients 20 --transport polling --duration 0.5
+  exec 3>&-
+done
 rm -f "$out"
 echo "load-smoke: ok"

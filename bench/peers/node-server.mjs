@@ -4,15 +4,22 @@
 //   echo-ack(...args, cb)            cb(...args)
 //   join(room, cb)                   socket.join(room); cb()
 //   to-room(room, event, ...args, cb) socket.to(room).emit(event, ...args); cb(true)
-// Usage: node bench/peers/node-server.mjs [--port 0] [--exit-with-stdin]
+// Usage: node bench/peers/node-server.mjs [--port 0] [--exit-with-stdin] [--parser msgpack]
+// (`--parser msgpack`: socket.io-msgpack-parser, as sockeye-load's and bench.rs's flag of that name)
 // Prints `listening on http://ADDR` once bound.
 import { createServer } from "node:http";
+import { createRequire } from "node:module";
 import { Server } from "socket.io";
 
 const argv = process.argv.slice(2);
 let port = 3000;
+const options = {};
 for (let i = 0; i < argv.length; i++) {
   if (argv[i] === "--port") port = Number(argv[++i]);
+  else if (argv[i] === "--parser" && argv[i + 1] === "msgpack") {
+    i++;
+    options.parser = createRequire(import.meta.url)("socket.io-msgpack-parser");
+  } else if (argv[i] === "--parser" && argv[i + 1] === "json") i++;
   else if (argv[i] === "--exit-with-stdin") {
     process.stdin.on("end", () => process.exit(0)).on("close", () => process.exit(0)).resume();
   } else {
@@ -22,7 +29,7 @@ for (let i = 0; i < argv.length; i++) {
 }
 
 const httpServer = createServer();
-const io = new Server(httpServer);
+const io = new Server(httpServer, options);
 io.on("connection", (socket) => {
   socket.on("echo-ack", (...args) => {
     const cb = args.pop();

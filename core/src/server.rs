@@ -214,14 +214,16 @@ impl Connection {
     }
 
     /// Whether a packet encoded once for many receivers can go on this connection as the frames
-    /// the driver built once for all of them (`4` + [`Encoded::text`] as a text frame, then each
-    /// attachment as a binary frame), written by the driver itself, now: the socket on the
+    /// the driver built once for all of them (each of [`Encoded::messages`] as a frame: `4` and
+    /// the text as a text frame, each binary message as a binary frame), written by the driver
+    /// itself, now: the packet was encoded by this connection's parser, the socket on the
     /// packet's namespace is connected and the session is open on a WebSocket, which sends every
     /// packet at once and in order (nothing waits in the engine's buffer, and the driver has
     /// drained every transmit before it asks). Otherwise [`Connection::send_encoded`] queues
     /// copies (polling, an upgrade in progress).
     pub fn can_send_encoded_frames(&self, encoded: &Encoded) -> bool {
         self.batch.is_empty()
+            && encoded.parser() == self.client.config().parser
             && self.client.is_connected(encoded.nsp())
             && self.engine.ready_state() == engine_server::ReadyState::Open
             && self.engine.transport() == Transport::WebSocket

@@ -62,3 +62,8 @@ fn json_scan_corpus() {
 fn socket_decoder_corpus() {
     replay("socket_decoder", checks::socket_decoder);
 }
+
+#[test]
+fn socket_msgpack_corpus() {
+    replay("socket_msgpack", checks::socket_msgpack);
+}

@@ -73,6 +73,29 @@ pub struct Options {
     /// it, or while it is missing, from the first connection lost).
     #[arg(long)]
     pub restart_file: Option<PathBuf>,
+    /// How Socket.IO packets travel: `json` (socket.io-parser, the default) or `msgpack`
+    /// (socket.io-msgpack-parser's wire); the server must use the same (`--parser msgpack`).
+    #[arg(long, value_enum, default_value_t = ParserChoice::Json)]
+    pub parser: ParserChoice,
+}
+
+/// The `--parser` values.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum ParserChoice {
+    /// socket.io-parser.
+    Json,
+    /// socket.io-msgpack-parser.
+    Msgpack,
+}
+
+impl ParserChoice {
+    /// The core's parser.
+    pub fn parser(self) -> proto::socket::Parser {
+        match self {
+            ParserChoice::Json => proto::socket::Parser::Json,
+            ParserChoice::Msgpack => proto::socket::Parser::MessagePack,
+        }
+    }
 }
 
 /// How the clients connect.
@@ -196,6 +219,9 @@ mod tests {
         assert_eq!(o.workload, Workload::G1);
         assert_eq!(o.transport, TransportChoice::Websocket);
         assert_eq!(o.clients, 100);
+        assert_eq!(o.parser, ParserChoice::Json);
+        let o = Options::parse_from(["sockeye-load", "--parser", "msgpack"]);
+        assert_eq!(o.parser.parser(), proto::socket::Parser::MessagePack);
         let o = Options::parse_from([
             "sockeye-load",
             "--url",

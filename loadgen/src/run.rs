@@ -81,6 +81,7 @@ fn client_config(opts: &Options) -> Result<Config, RunError> {
     // the storm, which measures the reconnection (the core's manager, with the reference's
     // backoff and jitter: its defaults are left as they are).
     config.manager.reconnection = opts.workload == Workload::Storm;
+    config.manager.parser = opts.parser.parser();
     Ok(config)
 }
 
@@ -289,6 +290,7 @@ async fn run_local(opts: Options) -> Result<Summary, RunError> {
     Ok(Summary {
         workload: opts.workload.as_str().into(),
         transport: opts.transport.as_str().into(),
+        parser: opts.parser.parser().name().into(),
         url: opts.url.clone(),
         clients: opts.clients,
         connected,

@@ -307,6 +307,8 @@ pub struct Summary {
     pub workload: String,
     /// `websocket`, `polling` or `upgrade`.
     pub transport: String,
+    /// `json` or `msgpack`.
+    pub parser: String,
     /// The server's URL.
     pub url: String,
     /// Clients asked for (G3: receivers; G5: concurrent cycles).
@@ -384,8 +386,8 @@ impl Summary {
         let mut s = String::new();
         let _ = writeln!(
             s,
-            "{} over {} against {}: {} clients, {} connected",
-            self.workload, self.transport, self.url, self.clients, self.connected
+            "{} over {} ({} parser) against {}: {} clients, {} connected",
+            self.workload, self.transport, self.parser, self.url, self.clients, self.connected
         );
         let _ = writeln!(
             s,

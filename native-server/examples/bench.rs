@@ -10,6 +10,7 @@
 //! ```text
 //! cargo run --release -p sockeye-server --example bench -- [--port 0] [--exit-with-stdin]
 //!     [--recovery] [--hostile] [--no-http-compression] [--per-message-deflate]
+//!     [--parser msgpack]
 //! ```
 //!
 //! Prints `listening on http://ADDR` on stdout once bound; `--exit-with-stdin` exits when standard
@@ -17,6 +18,7 @@
 //! run it without them):
 //!
 //! - `--recovery`: connection state recovery on, with its default bounds;
+//! - `--parser msgpack`: the MessagePack parser (socket.io-msgpack-parser's wire) instead of JSON;
 //! - `--hostile`: what the hostile inputs of `bench-abuse` aim at, each guarded by the same
 //!   token ([`TOKEN`]): the namespace `/auth` behind an auth middleware, dynamic namespaces
 //!   `/dyn-<n>` behind the same middleware (with `cleanup_empty_child_namespaces`), and on `/` an
@@ -68,6 +70,7 @@ async fn main() -> std::process::ExitCode {
     let mut hostile = false;
     let mut http_compression = true;
     let mut per_message_deflate = false;
+    let mut parser = sockeye_server::Parser::Json;
     let mut args = std::env::args().skip(1);
     while let Some(arg) = args.next() {
         match arg.as_str() {
@@ -83,6 +86,16 @@ async fn main() -> std::process::ExitCode {
             "--hostile" => hostile = true,
             "--no-http-compression" => http_compression = false,
             "--per-message-deflate" => per_message_deflate = true,
+            "--parser" => match args
+                .next()
+                .and_then(|p| sockeye_server::Parser::from_name(&p))
+            {
+                Some(p) => parser = p,
+                None => {
+                    eprintln!("bench: --parser needs json or msgpack");
+                    return std::process::ExitCode::from(2);
+                }
+            },
             other => {
                 eprintln!("bench: unknown option: {other}");
                 return std::process::ExitCode::from(2);
@@ -98,7 +111,9 @@ async fn main() -> std::process::ExitCode {
         });
     }
 
-    let mut builder = SocketIo::builder().http_compression(http_compression);
+    let mut builder = SocketIo::builder()
+        .http_compression(http_compression)
+        .parser(parser);
     if recovery {
         builder = builder.connection_state_recovery(ConnectionStateRecovery::default());
     }

@@ -3,7 +3,8 @@
 //! maxPayload 1e6, connectTimeout 1000 ms, CORS `*`.
 //!
 //! ```text
-//! cargo run -p sockeye-server --example conformance -- [--port 3000] [--engine-io] [--per-message-deflate]
+//! cargo run -p sockeye-server --example conformance -- [--port 3000] [--engine-io]
+//!     [--per-message-deflate] [--parser msgpack]
 //! ```
 //!
 //! - default: Socket.IO at `/socket.io/`. `/` and `/custom` emit `auth` with the handshake's auth
@@ -11,6 +12,7 @@
 //!   its arguments; any other namespace is refused with `Invalid namespace`.
 //! - `--engine-io`: a bare Engine.IO echo server at `/engine.io/`.
 //! - `--per-message-deflate`: WebSocket compression on (threshold 1,024 bytes).
+//! - `--parser msgpack`: Socket.IO packets as socket.io-msgpack-parser writes them (default `json`).
 //!
 //! Prints `listening on http://ADDR` on stdout once bound.
 
@@ -26,11 +28,15 @@ async fn main() -> std::io::Result<()> {
     let mut port: u16 = 3000;
     let mut engine_io = false;
     let mut deflate = None;
+    let mut parser = sockeye_server::Parser::Json;
     let mut args = std::env::args().skip(1);
     while let Some(arg) = args.next() {
         match arg.as_str() {
             "--engine-io" => engine_io = true,
             "--per-message-deflate" => deflate = Some(PerMessageDeflate::default()),
+            "--parser" => {
+                parser = common::parser_arg(args.next()).map_err(std::io::Error::other)?
+            }
             "--port" => {
                 port = args
                     .next()
@@ -67,6 +73,7 @@ async fn main() -> std::io::Result<()> {
         .ping_timeout(Duration::from_millis(200))
         .max_http_buffer_size(1_000_000)
         .connect_timeout(Duration::from_millis(1000))
+        .parser(parser)
         .cors(Cors::any());
     if let Some(deflate) = deflate {
         builder = builder.per_message_deflate(deflate);

@@ -5,7 +5,7 @@
 //! ```text
 //! cargo run -p sockeye-server --example interop -- [--port 0] [--recovery]
 //!     [--ping-interval MS] [--ping-timeout MS] [--connect-timeout MS] [--exit-with-stdin]
-//!     [--www DIR] [--client-dir DIR] [--per-message-deflate]
+//!     [--www DIR] [--client-dir DIR] [--per-message-deflate] [--parser msgpack]
 //! ```
 //!
 //! Prints `listening on http://ADDR` on stdout once bound. `--exit-with-stdin` exits when standard
@@ -14,7 +14,8 @@
 //! on `/`. `--www DIR` serves static files at `/` and `--client-dir DIR` at `/sockeye/` (the browser
 //! tests, `tests/browser/`, load their page and the npm package from the server they test, so
 //! that both are one origin). `--per-message-deflate` turns WebSocket compression on (threshold
-//! 1,024 bytes).
+//! 1,024 bytes). `--parser msgpack` speaks socket.io-msgpack-parser's wire instead of
+//! JSON (`tests/interop/msgpack.test.mjs`).
 //!
 //! Namespaces `/`, `/admin` (its middleware wants `auth.admin === true`) and `/chat`, each with
 //! the handlers of [`handlers`]. The `/` middlewares refuse `auth.reject` (CONNECT_ERROR with
@@ -61,6 +62,7 @@ struct Options {
     www: Option<PathBuf>,
     client_dir: Option<PathBuf>,
     per_message_deflate: bool,
+    parser: sockeye_server::Parser,
 }
 
 fn parse_args() -> Result<Options, String> {
@@ -73,6 +75,7 @@ fn parse_args() -> Result<Options, String> {
         www: None,
         client_dir: None,
         per_message_deflate: false,
+        parser: sockeye_server::Parser::Json,
     };
     let mut args = std::env::args().skip(1);
     while let Some(arg) = args.next() {
@@ -87,6 +90,7 @@ fn parse_args() -> Result<Options, String> {
             }
             "--recovery" => opts.recovery = true,
             "--per-message-deflate" => opts.per_message_deflate = true,
+            "--parser" => opts.parser = common::parser_arg(args.next())?,
             "--ping-interval" => opts.ping_interval = Some(number("--ping-interval")?),
             "--ping-timeout" => opts.ping_timeout = Some(number("--ping-timeout")?),
             "--connect-timeout" => opts.connect_timeout = Some(number("--connect-timeout")?),
@@ -319,7 +323,7 @@ async fn main() -> std::process::ExitCode {
         Err(code) => return code,
     };
 
-    let mut builder = SocketIo::builder();
+    let mut builder = SocketIo::builder().parser(opts.parser);
     if let Some(ms) = opts.ping_interval {
         builder = builder.ping_interval(Duration::from_millis(ms));
     }

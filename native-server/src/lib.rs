@@ -133,9 +133,9 @@ pub mod config {
 
 pub use proto;
 pub use proto::engine::{CloseReason, Message, Transport};
-pub use proto::socket::Args;
 pub use proto::socket::args::ser::ToArgs;
 pub use proto::socket::server::DisconnectReason;
+pub use proto::socket::{Args, Parser};
 
 pub use config::{ConnectionStateRecovery, Cookie, Cors, CorsOrigin, PerMessageDeflate};
 pub use conn::Conn;

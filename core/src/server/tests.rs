@@ -1,6 +1,7 @@
 //! One connection end to end: a parked GET and shared frames through the glued engine session.
 
 use super::*;
+use crate::socket::Parser;
 use alloc::string::ToString;
 use alloc::vec;
 
@@ -52,7 +53,7 @@ fn shared_frames_go_only_on_an_open_websocket() {
     let now = Instant::from_millis(1);
     let encoded = |nsp: &str| {
         let args = Args::from_json(r#"["news",1]"#, vec![]).unwrap();
-        Encoded::event(&Nsp::new(nsp).unwrap(), args, None).unwrap()
+        Encoded::event(Parser::Json, &Nsp::new(nsp).unwrap(), args, None).unwrap()
     };
     let polling = joined();
     assert!(!polling.can_send_encoded_frames(&encoded("/")));

@@ -36,36 +36,15 @@
 
 use alloc::string::String;
 use alloc::vec::Vec;
-use core::fmt;
 
 use super::args::{Args, event_name_in};
+pub use super::decode_error::{DecodeError, Limits};
+#[cfg(feature = "msgpack")]
+use super::msgpack;
 use super::packet::{AckId, Nsp, Packet, PacketData, PacketType, RESERVED_EVENTS};
-use crate::json::{self, JsonError, Kind, Placeholder};
+use crate::engine::Message;
+use crate::json::{self, Kind, Placeholder};
 use crate::text::{decimal_len, push_decimal};
-
-/// Bounds the decoder enforces against hostile peers.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Limits {
-    /// Attachments one packet may announce (the reference's `maxAttachments`, default 10).
-    pub max_attachments: usize,
-    /// JSON nesting depth.
-    pub max_depth: usize,
-    /// Bytes the attachments of one binary packet may hold in all (10,000,000: the reference's
-    /// implied bound, 10 attachments of at most `maxHttpBufferSize`, 1 MB, each). A decoder holds
-    /// at most one pending packet, so this also bounds what a connection holds for unfinished
-    /// binary packets.
-    pub max_attachment_bytes: usize,
-}
-
-impl Default for Limits {
-    fn default() -> Self {
-        Limits {
-            max_attachments: 10,
-            max_depth: crate::json::DEFAULT_MAX_DEPTH,
-            max_attachment_bytes: 10_000_000,
-        }
-    }
-}
 
 /// The result of feeding the decoder one Engine.IO message.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -79,95 +58,6 @@ pub enum Status {
         remaining: usize,
     },
 }
-
-/// Why a message is not a valid Socket.IO packet. Every variant closes the connection.
-#[derive(Clone, Debug, PartialEq, Eq)]
-#[non_exhaustive]
-pub enum DecodeError {
-    /// Empty text.
-    Empty,
-    /// The type digit is not `0`-`6`.
-    UnknownType(char),
-    /// The `<n>-` attachment count is malformed, zero, or over [`Limits::max_attachments`].
-    InvalidAttachments,
-    /// The namespace is longer than `Nsp::MAX_LEN`.
-    InvalidNamespace,
-    /// The ack id is not a number fitting `u64`.
-    InvalidAckId,
-    /// The JSON is malformed or too deep.
-    InvalidJson(JsonError),
-    /// The JSON is well-formed but not what this packet type must carry (see the module docs); also
-    /// an ACK without an ack id.
-    InvalidPayload(PacketType),
-    /// An event name the reference reserves (`connect`, `disconnect`, ...).
-    ReservedEventName,
-    /// A placeholder points past the attachments.
-    InvalidPlaceholder,
-    /// A binary message arrived while no binary packet was waiting for attachments.
-    UnexpectedBinary,
-    /// A text packet arrived while a binary packet was still waiting for attachments.
-    UnexpectedText,
-    /// A binary packet's attachments add up to more than [`Limits::max_attachment_bytes`].
-    AttachmentsTooLarge,
-    /// A binary packet's attachments did not all arrive in time (the server's
-    /// `attachments_timeout`; the decoder itself has no clock).
-    AttachmentsTimeout,
-}
-
-impl fmt::Display for DecodeError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            DecodeError::Empty => f.write_str("empty socket.io packet"),
-            DecodeError::UnknownType(c) => {
-                write!(f, "unknown socket.io packet type {c:?} (expected a digit 0-6)")
-            }
-            DecodeError::InvalidAttachments => f.write_str(
-                "invalid binary attachment count: `<n>-` must be a number from 1 to the decoder's \
-                 max_attachments",
-            ),
-            DecodeError::InvalidNamespace => {
-                write!(f, "namespace longer than {} bytes", Nsp::MAX_LEN)
-            }
-            DecodeError::InvalidAckId => f.write_str("ack id does not fit in an unsigned 64-bit integer"),
-            DecodeError::InvalidJson(e) => write!(f, "invalid JSON payload: {e}"),
-            DecodeError::InvalidPayload(ty) => f.write_str(match ty {
-                PacketType::Connect => "invalid connect payload: expected a JSON object or nothing",
-                PacketType::Disconnect => "invalid disconnect packet: it carries no payload",
-                PacketType::Event | PacketType::BinaryEvent => {
-                    "invalid event payload: expected a non-empty JSON array whose first element is \
-                     the event name (a string or a number)"
-                }
-                PacketType::Ack | PacketType::BinaryAck => {
-                    "invalid ack packet: expected an ack id and a JSON array"
-                }
-                PacketType::ConnectError => {
-                    "invalid connect_error payload: expected a JSON object or string"
-                }
-            }),
-            DecodeError::ReservedEventName => f.write_str(
-                "reserved event name (connect, connect_error, disconnect, disconnecting, newListener \
-                 and removeListener cannot be sent by a peer)",
-            ),
-            DecodeError::InvalidPlaceholder => {
-                f.write_str("binary placeholder refers to an attachment the packet does not announce")
-            }
-            DecodeError::UnexpectedBinary => {
-                f.write_str("binary message while no binary packet was waiting for attachments")
-            }
-            DecodeError::UnexpectedText => {
-                f.write_str("text packet while a binary packet was still waiting for attachments")
-            }
-            DecodeError::AttachmentsTooLarge => f.write_str(
-                "binary attachments larger in all than the decoder's max_attachment_bytes",
-            ),
-            DecodeError::AttachmentsTimeout => {
-                f.write_str("binary attachments did not all arrive within the attachments timeout")
-            }
-        }
-    }
-}
-
-impl core::error::Error for DecodeError {}
 
 /// Appends the text of `packet` (without its attachments) to `out`.
 ///
@@ -240,6 +130,7 @@ const MAX_COUNT_DIGITS: usize = 20;
 #[derive(Clone, Debug, Default)]
 pub struct Decoder {
     limits: Limits,
+    parser: Parser,
     /// The binary packet being completed and how many attachments its header announced.
     partial: Option<(Packet, usize)>,
     /// The bytes of the pending packet's attachments so far.
@@ -249,11 +140,23 @@ pub struct Decoder {
 impl Decoder {
     /// A decoder with these bounds.
     pub fn new(limits: Limits) -> Self {
+        Decoder::with_parser(limits, Parser::Json)
+    }
+
+    /// A decoder for packets `parser` wrote. A MessagePack packet is whole in one binary message,
+    /// so that decoder never returns [`Status::Partial`].
+    pub fn with_parser(limits: Limits, parser: Parser) -> Self {
         Decoder {
             limits,
+            parser,
             partial: None,
             partial_bytes: 0,
         }
+    }
+
+    /// The parser this decoder reads.
+    pub fn parser(&self) -> Parser {
+        self.parser
     }
 
     /// The bounds this decoder enforces.
@@ -273,6 +176,10 @@ impl Decoder {
     /// A text while a binary packet still waits for attachments is [`DecodeError::UnexpectedText`],
     /// and the pending packet is dropped.
     pub fn decode_text(&mut self, text: &str) -> Result<Status, DecodeError> {
+        #[cfg(feature = "msgpack")]
+        if self.parser == Parser::MessagePack {
+            return Err(DecodeError::TextMessage);
+        }
         self.partial_bytes = 0;
         if self.partial.take().is_some() {
             return Err(DecodeError::UnexpectedText);
@@ -289,6 +196,10 @@ impl Decoder {
 
     /// Feeds one binary Engine.IO message (an attachment).
     pub fn decode_binary(&mut self, bytes: Vec<u8>) -> Result<Status, DecodeError> {
+        #[cfg(feature = "msgpack")]
+        if self.parser == Parser::MessagePack {
+            return msgpack::decode(&bytes, &self.limits).map(Status::Complete);
+        }
         let Some((packet, announced)) = self.partial.as_mut() else {
             return Err(DecodeError::UnexpectedBinary);
         };
@@ -468,6 +379,63 @@ fn decode_packet(text: &str, limits: &Limits) -> Result<(Packet, usize), DecodeE
         },
     };
     Ok((Packet { nsp, data }, attachments))
+}
+
+/// How Socket.IO packets become Engine.IO messages; both ends of a connection must agree.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Parser {
+    /// socket.io-parser, the default: a text message per packet, then one binary message per
+    /// attachment ([`encode`], [`Decoder`]).
+    #[default]
+    Json,
+    /// socket.io-msgpack-parser: one binary message per packet, binaries inside it ([`msgpack`];
+    /// the `msgpack` feature, on by default).
+    #[cfg(feature = "msgpack")]
+    MessagePack,
+}
+
+impl Parser {
+    /// The parser named as on a command line: `json` or `msgpack` (also `messagepack`).
+    pub fn from_name(name: &str) -> Option<Parser> {
+        match name {
+            "json" => Some(Parser::Json),
+            #[cfg(feature = "msgpack")]
+            "msgpack" | "messagepack" => Some(Parser::MessagePack),
+            _ => None,
+        }
+    }
+
+    /// The name [`Parser::from_name`] reads.
+    pub fn name(self) -> &'static str {
+        match self {
+            Parser::Json => "json",
+            #[cfg(feature = "msgpack")]
+            Parser::MessagePack => "msgpack",
+        }
+    }
+
+    /// Hands `send` the Engine.IO messages that carry `packet`, in order.
+    pub fn encode(self, packet: Packet, mut send: impl FnMut(Message)) {
+        match self {
+            Parser::Json => {
+                let mut text = String::new();
+                encode(&packet, &mut text);
+                send(Message::Text(text));
+                if let PacketData::Event { args, .. } | PacketData::Ack { args, .. } = packet.data {
+                    for attachment in args.into_parts().1 {
+                        send(Message::Binary(attachment));
+                    }
+                }
+            }
+            #[cfg(feature = "msgpack")]
+            Parser::MessagePack => {
+                let mut bytes = alloc::vec::Vec::new();
+                msgpack::encode(&packet, &mut bytes);
+                send(Message::Binary(bytes));
+            }
+        }
+    }
 }
 
 #[cfg(test)]

@@ -4,6 +4,8 @@
 //! - [`args`]: the payload model, an event's or an ack's arguments as they travel.
 //! - [`codec`]: `<type>[<n>-][<nsp>,][<ack id>][json]` in both directions, with binary attachments
 //!   collected by an incremental decoder.
+//! - [`msgpack`]: the MessagePack parser (`socket.io-msgpack-parser`), another producer of the same
+//!   packets; [`codec::Parser`] chooses between the two.
 //! - [`client`]: the client's Manager (namespaces multiplexed on one engine, acks, buffering, retries,
 //!   reconnection, connection state recovery), over an abstract Engine.IO session.
 //! - [`server`]: the server's per-connection Client (namespace CONNECT, connect timeout, ack routing).
@@ -14,9 +16,13 @@
 pub mod args;
 pub mod client;
 pub mod codec;
+mod decode_error;
+#[cfg(feature = "msgpack")]
+pub mod msgpack;
 pub mod packet;
 mod reason;
 pub mod server;
 
 pub use args::Args;
+pub use codec::Parser;
 pub use packet::{AckId, Nsp, Packet, PacketData, PacketType};

@@ -157,3 +157,64 @@ fn typed_arguments_from_a_wide_object() {
     assert_eq!(map.len(), 90_000);
     assert_eq!(map.get("key89999"), Some(&89_999));
 }
+
+/// The MessagePack parser: about 1 MB of each shape that could cost more than linear time, both
+/// ways (a wide map, many small items that each write more text than they take, empty undefined
+/// members taken back out, a long string of escapes, the encoder's two passes).
+#[test]
+fn msgpack_packets_decode_and_encode_in_linear_time() {
+    use crate::socket::msgpack;
+
+    // {"type":2,"nsp":"/","data":["e", <item>]}
+    let packet = |item: &[u8]| {
+        let mut b = alloc::vec![
+            0x83, 0xa4, b't', b'y', b'p', b'e', 0x02, 0xa3, b'n', b's', b'p', 0xa1, b'/', 0xa4,
+            b'd', b'a', b't', b'a', 0x92, 0xa1, b'e'
+        ];
+        b.extend_from_slice(item);
+        b
+    };
+    let limits = Limits::default();
+    // A map of 90,000 members, each `"k<i>": nil`, and one of 200,000 undefined members.
+    let mut wide = alloc::vec![0xdf];
+    wide.extend_from_slice(&90_000u32.to_be_bytes());
+    for i in 0..90_000 {
+        let key = format!("k{i}");
+        wide.push(0xa0 | key.len() as u8);
+        wide.extend_from_slice(key.as_bytes());
+        wide.push(0xc0);
+    }
+    let mut undefined = alloc::vec![0xdf];
+    undefined.extend_from_slice(&200_000u32.to_be_bytes());
+    for _ in 0..200_000 {
+        undefined.extend_from_slice(&[0xa1, b'k', 0xd4, 0, 0]);
+    }
+    // An array of 1,000,000 nils (each one byte in, four out), and 250,000 negative fixints.
+    let mut nils = alloc::vec![0xdd];
+    nils.extend_from_slice(&1_000_000u32.to_be_bytes());
+    nils.extend(core::iter::repeat_n(0xc0, 1_000_000));
+    let mut ints = alloc::vec![0xdd];
+    ints.extend_from_slice(&250_000u32.to_be_bytes());
+    ints.extend(core::iter::repeat_n(0xe0, 250_000));
+    // A string of 1,000,000 control characters (each six bytes of JSON escape).
+    let mut escapes = alloc::vec![0xdb];
+    escapes.extend_from_slice(&1_000_000u32.to_be_bytes());
+    escapes.extend(core::iter::repeat_n(0x01, 1_000_000));
+    for (what, item) in [
+        ("a wide map", wide),
+        ("undefined members", undefined),
+        ("nils", nils),
+        ("negative integers", ints),
+        ("escapes", escapes),
+    ] {
+        let bytes = packet(&item);
+        let decoded = timed(what, || msgpack::decode(&bytes, &limits).unwrap());
+        let mut wire = Vec::new();
+        timed(what, || msgpack::encode(&decoded, &mut wire));
+        assert_eq!(
+            msgpack::decode(&wire, &limits).as_ref(),
+            Ok(&decoded),
+            "{what}"
+        );
+    }
+}

@@ -97,4 +97,5 @@ fn expected_delays(seed: u64, attempts: u32) -> Vec<u64> {
 mod delivery;
 mod heartbeat;
 mod lifecycle;
+mod parser;
 mod transports;

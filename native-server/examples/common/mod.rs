@@ -34,6 +34,13 @@ pub(crate) fn start<T>(
     })
 }
 
+/// The value of `--parser`: `json` (the default) or `msgpack`.
+pub(crate) fn parser_arg(value: Option<String>) -> Result<sockeye_server::Parser, String> {
+    let value = value.ok_or("--parser needs a value (json or msgpack)")?;
+    sockeye_server::Parser::from_name(&value)
+        .ok_or_else(|| format!("--parser: {value}: expected json or msgpack"))
+}
+
 /// Exits once standard input closes, so that a test runner's child cannot outlive it however
 /// the runner ends.
 pub(crate) fn exit_with_stdin() {

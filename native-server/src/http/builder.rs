@@ -57,6 +57,20 @@ impl SocketIoBuilder {
         self
     }
 
+    /// How Socket.IO packets travel (socket.io's `parser` option): [`Parser::Json`] (the default,
+    /// socket.io-parser: text, then one binary message per attachment) or
+    /// [`Parser::MessagePack`] (socket.io-msgpack-parser: one binary message per packet). Clients
+    /// must use the same parser; every packet (acks, binaries, namespaces, broadcasts, recovered
+    /// packets) goes through it. The Redis adapters' own encoding between servers does not change.
+    ///
+    /// [`Parser::Json`]: crate::Parser::Json
+    /// [`Parser::MessagePack`]: crate::Parser::MessagePack
+    #[must_use]
+    pub fn parser(mut self, parser: crate::Parser) -> Self {
+        self.sio.socket.parser = parser;
+        self
+    }
+
     /// The most binary attachments one packet may carry (`maxAttachments` of the parser, 10).
     #[must_use]
     pub fn max_attachments(mut self, max: usize) -> Self {

@@ -5,6 +5,7 @@ use std::any::Any;
 use std::sync::Arc;
 use std::time::Duration;
 
+use proto::engine::Message;
 use proto::socket::Args;
 use proto::socket::packet::{AckId, Nsp};
 use proto::socket::server::Encoded;
@@ -13,6 +14,7 @@ use tokio::sync::{mpsc, oneshot};
 
 use super::error::AckError;
 use crate::engine::inbox::{AppTx, CloseOnPanic, SessionMsg, SessionTx};
+use crate::engine::websocket::frame;
 
 /// What a broadcast with acknowledgements reports, in any order across servers.
 #[derive(Clone, Debug, PartialEq)]
@@ -58,8 +60,29 @@ pub(crate) struct SharedPacket {
 
 impl SharedPacket {
     pub(crate) fn new(encoded: Encoded) -> Self {
-        let frames =
-            crate::engine::websocket::message_frames(encoded.text(), encoded.attachments());
+        let binaries = |messages: &[Message]| -> Vec<Vec<u8>> {
+            messages
+                .iter()
+                .filter_map(|m| match m {
+                    Message::Binary(b) => Some(b.clone()),
+                    Message::Text(_) => None,
+                })
+                .collect()
+        };
+        let frames = match encoded.messages() {
+            // The JSON parser: the text, then its attachments.
+            [Message::Text(text), rest @ ..] => {
+                crate::engine::websocket::message_frames(text, &binaries(rest))
+            }
+            // MessagePack: one binary frame (a binary Engine.IO message has no type byte).
+            messages => {
+                let mut out = bytes::BytesMut::new();
+                for bytes in binaries(messages) {
+                    frame::encode(&mut out, frame::Opcode::Binary, &bytes);
+                }
+                out.freeze()
+            }
+        };
         SharedPacket { encoded, frames }
     }
 }

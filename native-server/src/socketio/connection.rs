@@ -186,7 +186,7 @@ impl SioApp {
         socket.set_connected(true);
         self.sockets.insert(nsp.clone(), socket.clone());
         for args in missed {
-            match Encoded::event(&nsp, args, None) {
+            match Encoded::event(core.socket().config().parser, &nsp, args, None) {
                 Ok(encoded) => {
                     let _ = core.send_encoded(link.now, &encoded);
                 }

@@ -12,6 +12,7 @@ use std::future::Future;
 use std::sync::{Arc, RwLock, Weak};
 use std::time::Duration;
 
+use proto::socket::Parser;
 use proto::socket::args::{Args, ser::ToArgs};
 use proto::socket::packet::Nsp;
 use proto::socket::server::Encoded;
@@ -89,6 +90,8 @@ pub(crate) struct NsInner {
     server_side: RwLock<HashMap<String, Vec<ServerSideHandler>>>,
     recovery: bool,
     max_rooms_per_socket: usize,
+    /// The server's `parser`: a broadcast is encoded once, by it, for every receiver.
+    parser: Parser,
     /// Set on a dynamic namespace's children.
     child: Option<Child>,
     /// The server's, shared by its namespaces.
@@ -184,8 +187,8 @@ impl NsInner {
         flags: &BroadcastFlags,
         offset: Option<&str>,
     ) -> Result<(), EmitError> {
-        let encoded =
-            Encoded::event(&self.nsp, packet.args.clone(), offset).map_err(usage_error)?;
+        let encoded = Encoded::event(self.parser, &self.nsp, packet.args.clone(), offset)
+            .map_err(usage_error)?;
         let shared = Arc::new(SharedPacket::new(encoded));
         for socket in sockets {
             socket.notify_outgoing(&packet.args);
@@ -297,6 +300,7 @@ impl Namespace {
             server_side: RwLock::new(HashMap::new()),
             recovery: recovery.is_some(),
             max_rooms_per_socket: io.max_rooms_per_socket,
+            parser: io.socket_config.parser,
             child,
             owed_acks: io.owed_acks.clone(),
             state: io.state.clone(),

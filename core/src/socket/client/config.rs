@@ -7,6 +7,7 @@ use super::defaults;
 use super::error::{AuthError, validate_object};
 use crate::json;
 use crate::socket::codec::Limits;
+use crate::socket::codec::Parser;
 
 /// Events received for a socket that is subscribed but not yet connected are held until its
 /// CONNECT reply, as the reference's `receiveBuffer`; past this many the peer is flooding and
@@ -40,6 +41,8 @@ pub struct Config {
     pub retries: u32,
     /// Bounds for the decoder and for the JSON this manager validates.
     pub limits: Limits,
+    /// How packets travel (`parser`, default JSON); the server must use the same.
+    pub parser: Parser,
 }
 
 impl Default for Config {
@@ -55,6 +58,7 @@ impl Default for Config {
             ack_timeout: defaults::ACK_TIMEOUT,
             retries: defaults::RETRIES,
             limits: Limits::default(),
+            parser: Parser::Json,
         }
     }
 }

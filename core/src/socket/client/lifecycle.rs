@@ -111,7 +111,7 @@ impl Manager {
         self.state = ReadyState::Opening;
         self.skip_reconnect = false;
         self.opening_for_reconnect = for_reconnect;
-        self.decoder = Decoder::new(self.config.limits);
+        self.decoder = Decoder::with_parser(self.config.limits, self.config.parser);
         self.commands.push_back(EngineCommand::Open);
         if let Some(timeout) = self.config.timeout {
             self.timers.set(Timer::Open, now + timeout);
@@ -121,7 +121,7 @@ impl Manager {
     /// The reference's `cleanup`: drops the engine's timers and any half-decoded packet.
     pub(super) fn cleanup(&mut self) {
         self.timers.clear();
-        self.decoder = Decoder::new(self.config.limits);
+        self.decoder = Decoder::with_parser(self.config.limits, self.config.parser);
     }
 
     /// The engine did not open (the reference's `onError` in `open`).
@@ -188,17 +188,12 @@ impl Manager {
         }
     }
 
-    /// Encodes `packet` and queues its messages: the header, then each attachment, adjacent.
+    /// Encodes `packet` and queues its messages: the header, then each attachment, adjacent
+    /// (JSON), or one binary message (MessagePack).
     pub(super) fn send(&mut self, packet: Packet) {
-        let mut text = String::new();
-        codec::encode(&packet, &mut text);
-        self.commands
-            .push_back(EngineCommand::Send(Message::Text(text)));
-        if let PacketData::Event { args, .. } | PacketData::Ack { args, .. } = packet.data {
-            for bytes in args.into_parts().1 {
-                self.commands
-                    .push_back(EngineCommand::Send(Message::Binary(bytes)));
-            }
-        }
+        let commands = &mut self.commands;
+        self.config
+            .parser
+            .encode(packet, |m| commands.push_back(EngineCommand::Send(m)));
     }
 }

@@ -55,7 +55,7 @@ use alloc::vec::Vec;
 use core::time::Duration;
 
 use super::args::Args;
-use super::codec::{self, Decoder, Status};
+use super::codec::{Decoder, Status};
 use super::packet::{AckId, Nsp, Packet, PacketData};
 use crate::engine::{CloseReason, Message};
 use crate::fifo::Fifo;
@@ -186,7 +186,7 @@ impl Manager {
     /// reconnection jitter.
     pub fn new(now: Instant, config: Config, seed: u64) -> Manager {
         let mut manager = Manager {
-            decoder: Decoder::new(config.limits),
+            decoder: Decoder::with_parser(config.limits, config.parser),
             config,
             rng: Rng::new(seed),
             state: ReadyState::Closed,

@@ -125,11 +125,12 @@ impl Connection {
         if !self.is_connected(&encoded.nsp) {
             return Err(UsageError::NotConnected(encoded.nsp.clone()));
         }
-        self.engine_out
-            .push_back(EngineCommand::Send(Message::Text(encoded.text.clone())));
-        for attachment in &encoded.attachments {
+        if encoded.parser != self.config.parser {
+            return Err(UsageError::OtherParser(encoded.parser));
+        }
+        for message in &encoded.messages {
             self.engine_out
-                .push_back(EngineCommand::Send(Message::Binary(attachment.clone())));
+                .push_back(EngineCommand::Send(message.clone()));
         }
         Ok(())
     }
@@ -180,7 +181,7 @@ impl Connection {
         self.closed = true;
         self.timers.clear();
         self.pending.clear();
-        self.decoder = Decoder::new(self.config.limits);
+        self.decoder = Decoder::with_parser(self.config.limits, self.config.parser);
         while !self.sockets.is_empty() {
             self.leave(0, reason);
         }

@@ -5,6 +5,7 @@ use core::time::Duration;
 #[cfg(doc)]
 use crate::socket::codec::DecodeError;
 use crate::socket::codec::Limits;
+use crate::socket::codec::Parser;
 
 /// The server's per-connection settings.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -13,6 +14,9 @@ pub struct Config {
     pub connect_timeout: Duration,
     /// Bounds for decoding the client's packets (attachments per packet, JSON depth).
     pub limits: Limits,
+    /// How packets travel (the reference's `parser` option): JSON text and attachments (the
+    /// default), or MessagePack. The client must use the same.
+    pub parser: Parser,
     /// Namespaces one connection may have joined or be joining at once (64). A CONNECT over the bound
     /// is answered with CONNECT_ERROR `{"message":"Too many namespaces"}`; the connection stays up.
     pub max_namespaces: usize,
@@ -39,6 +43,7 @@ impl Default for Config {
         Config {
             connect_timeout: Duration::from_millis(45_000),
             limits: Limits::default(),
+            parser: Parser::Json,
             max_namespaces: 64,
             max_pending_acks: 1024,
             attachments_timeout: Duration::from_secs(60),

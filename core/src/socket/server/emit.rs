@@ -6,10 +6,11 @@ use alloc::vec::Vec;
 use core::time::Duration;
 
 use super::UsageError;
+use crate::engine::Message;
 use crate::json::{JsonError, JsonErrorKind};
 use crate::socket::args::Args;
-use crate::socket::codec;
-use crate::socket::packet::{Nsp, Packet, PacketData, RESERVED_EVENTS};
+use crate::socket::codec::Parser;
+use crate::socket::packet::{Nsp, Packet, RESERVED_EVENTS};
 
 /// How deep the JSON this end sends may nest. Only caller-built JSON is checked against it; the
 /// bound keeps the check's cost and stack use fixed.
@@ -58,28 +59,28 @@ impl Emit {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Encoded {
     pub(super) nsp: Nsp,
-    pub(super) text: String,
-    pub(super) attachments: Vec<Vec<u8>>,
+    pub(super) parser: Parser,
+    pub(super) messages: Vec<Message>,
 }
 
 impl Encoded {
-    /// Checks and encodes an EVENT on `nsp`; `offset`, if any, is appended as the last argument.
-    /// Broadcasts that want acks are sent per socket with [`Connection::emit`](super::Connection::emit),
-    /// since ack ids are per socket.
-    pub fn event(nsp: &Nsp, args: Args, offset: Option<&str>) -> Result<Encoded, UsageError> {
+    /// Checks and encodes an EVENT on `nsp` with `parser` (the receivers' connections must use
+    /// the same); `offset`, if any, is appended as the last argument. Broadcasts that want acks
+    /// are sent per socket with [`Connection::emit`](super::Connection::emit), since ack ids are
+    /// per socket.
+    pub fn event(
+        parser: Parser,
+        nsp: &Nsp,
+        args: Args,
+        offset: Option<&str>,
+    ) -> Result<Encoded, UsageError> {
         let args = event_args(args, offset)?;
-        let packet = Packet::event(nsp.clone(), args, None);
-        let mut text = String::new();
-        codec::encode(&packet, &mut text);
-        let Packet { nsp, data } = packet;
-        let attachments = match data {
-            PacketData::Event { args, .. } => args.into_parts().1,
-            _ => Vec::new(),
-        };
+        let mut messages = Vec::with_capacity(1 + args.attachments().len());
+        parser.encode(Packet::event(nsp.clone(), args, None), |m| messages.push(m));
         Ok(Encoded {
-            nsp,
-            text,
-            attachments,
+            nsp: nsp.clone(),
+            parser,
+            messages,
         })
     }
 
@@ -88,14 +89,15 @@ impl Encoded {
         &self.nsp
     }
 
-    /// The packet's text, as the engine message carries it.
-    pub fn text(&self) -> &str {
-        &self.text
+    /// The parser that wrote it.
+    pub fn parser(&self) -> Parser {
+        self.parser
     }
 
-    /// The attachments, sent as binary messages right after the text.
-    pub fn attachments(&self) -> &[Vec<u8>] {
-        &self.attachments
+    /// The Engine.IO messages, in order: with the JSON parser the packet's text, then one binary
+    /// message per attachment; with MessagePack one binary message.
+    pub fn messages(&self) -> &[Message] {
+        &self.messages
     }
 }
 

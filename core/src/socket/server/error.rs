@@ -3,6 +3,7 @@
 use core::fmt;
 
 use crate::json::JsonError;
+use crate::socket::codec::Parser;
 use crate::socket::packet::Nsp;
 
 /// Why an awaited acknowledgement will not come.
@@ -49,6 +50,8 @@ pub enum UsageError {
     /// The socket already awaits [`Config::max_pending_acks`](super::Config::max_pending_acks)
     /// acknowledgements.
     TooManyPendingAcks(Nsp),
+    /// An [`Encoded`](super::Encoded) packet was written by another parser than the connection's.
+    OtherParser(Parser),
 }
 
 impl fmt::Display for UsageError {
@@ -73,6 +76,11 @@ impl fmt::Display for UsageError {
             UsageError::TooManyPendingAcks(nsp) => {
                 write!(f, "too many acknowledgements awaited on namespace {nsp}")
             }
+            UsageError::OtherParser(parser) => write!(
+                f,
+                "a packet encoded for the {} parser cannot go to a connection using another",
+                parser.name()
+            ),
         }
     }
 }

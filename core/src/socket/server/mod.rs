@@ -67,7 +67,7 @@ use alloc::string::String;
 use alloc::vec::Vec;
 
 use super::args::Args;
-use super::codec::{self, DecodeError, Decoder, Status};
+use super::codec::{DecodeError, Decoder, Status};
 use super::packet::{AckId, Nsp, Packet, PacketData};
 use crate::engine::{CloseReason, Message};
 use crate::time::{Instant, TimerKey, Timers};
@@ -143,7 +143,7 @@ impl Connection {
         timers.set(Timer::ConnectTimeout, now + config.connect_timeout);
         Connection {
             config,
-            decoder: Decoder::new(config.limits),
+            decoder: Decoder::with_parser(config.limits, config.parser),
             // Room for one: a connection joins one namespace, most often, and a queue's first
             // growth would be to 4 (1.7 KB per idle connection across the core's queues).
             sockets: Vec::with_capacity(1),
@@ -236,18 +236,13 @@ impl Connection {
         self.sockets.iter_mut().find(|s| &s.nsp == nsp)
     }
 
-    /// Queues a packet's text, then its attachments right behind it.
+    /// Queues the messages of a packet: with the JSON parser its text, then its attachments right
+    /// behind it; with MessagePack one binary message.
     fn send(&mut self, packet: Packet) {
-        let mut text = String::new();
-        codec::encode(&packet, &mut text);
-        self.engine_out
-            .push_back(EngineCommand::Send(Message::Text(text)));
-        if let PacketData::Event { args, .. } | PacketData::Ack { args, .. } = packet.data {
-            for attachment in args.into_parts().1 {
-                self.engine_out
-                    .push_back(EngineCommand::Send(Message::Binary(attachment)));
-            }
-        }
+        let engine_out = &mut self.engine_out;
+        self.config
+            .parser
+            .encode(packet, |m| engine_out.push_back(EngineCommand::Send(m)));
     }
 }
 

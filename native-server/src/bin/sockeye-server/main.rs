@@ -36,6 +36,8 @@ OPTIONS:
   --ping-timeout MS        Engine.IO pingTimeout (default 20000)
   --no-http-compression    never compress polling responses (by default one of 1 KB or more
                            is gzip- or deflate-encoded for a client that accepts it)
+  --parser json|msgpack    how Socket.IO packets travel (socket.io's `parser`): JSON (default)
+                           or MessagePack as socket.io-msgpack-parser writes them
   --cors ORIGIN            allow cross-origin requests from ORIGIN (* for any); handshakes
                            from other origins (but this server's own) are refused
   --per-message-deflate    WebSocket compression (permessage-deflate) for clients that offer
@@ -64,6 +66,7 @@ struct Options {
     http_compression: bool,
     cors: Option<String>,
     per_message_deflate: bool,
+    parser: sockeye_server::Parser,
     tls_cert: Option<PathBuf>,
     tls_key: Option<PathBuf>,
     shutdown_timeout: Duration,
@@ -83,6 +86,7 @@ fn parse_args() -> Result<Options, String> {
         http_compression: true,
         cors: None,
         per_message_deflate: false,
+        parser: sockeye_server::Parser::Json,
         tls_cert: None,
         tls_key: None,
         shutdown_timeout: Duration::from_secs(10),
@@ -116,6 +120,11 @@ fn parse_args() -> Result<Options, String> {
             "--no-http-compression" => opts.http_compression = false,
             "--cors" => opts.cors = Some(value("--cors")?),
             "--per-message-deflate" => opts.per_message_deflate = true,
+            "--parser" => {
+                let v = value("--parser")?;
+                opts.parser = sockeye_server::Parser::from_name(&v)
+                    .ok_or(format!("--parser: {v}: expected json or msgpack"))?;
+            }
             "--tls-cert" => opts.tls_cert = Some(value("--tls-cert")?.into()),
             "--tls-key" => opts.tls_key = Some(value("--tls-key")?.into()),
             "--shutdown-timeout" => {
@@ -195,7 +204,7 @@ async fn main() -> ExitCode {
         });
     }
 
-    let mut builder = demo::settings(SocketIo::builder());
+    let mut builder = demo::settings(SocketIo::builder()).parser(opts.parser);
     if let Some(ms) = opts.ping_interval {
         builder = builder.ping_interval(Duration::from_millis(ms));
     }

@@ -72,5 +72,6 @@ fn vector(wire: &str, attachments: &[&[u8]], packet: Packet) {
 
 mod errors;
 mod lenient;
+mod parser;
 mod properties;
 mod spec;

@@ -296,18 +296,20 @@ fn emit_refuses_what_the_client_would_refuse() {
 #[test]
 fn encoded_broadcast_is_sent_to_joined_sockets_only() {
     let enc = Encoded::event(
+        Parser::Json,
         &nsp("/admin"),
         binary_args(r#"["b",{"_placeholder":true,"num":0}]"#, vec![vec![5]]),
         Some("o9"),
     )
     .unwrap();
+    let text = r#"51-/admin,["b",{"_placeholder":true,"num":0},"o9"]"#;
     assert_eq!(
-        enc.text(),
-        r#"51-/admin,["b",{"_placeholder":true,"num":0},"o9"]"#
+        enc.messages(),
+        [Message::Text(text.to_string()), Message::Binary(vec![5])]
     );
     let mut c = joined(&["/admin"]);
     c.send_encoded(&enc).unwrap();
-    assert_eq!(sent(&mut c), [enc.text(), "<bin:[5]>"]);
+    assert_eq!(sent(&mut c), [text, "<bin:[5]>"]);
     let mut other = joined(&["/"]);
     assert_eq!(
         other.send_encoded(&enc),

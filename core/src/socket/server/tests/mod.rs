@@ -4,6 +4,7 @@
 
 use super::emit::OUTGOING_MAX_DEPTH;
 use super::*;
+use crate::socket::Parser;
 use alloc::format;
 use alloc::string::ToString;
 use alloc::vec;
@@ -93,4 +94,5 @@ mod bounds;
 mod connect;
 mod disconnect;
 mod emits;
+mod msgpack;
 mod routing;

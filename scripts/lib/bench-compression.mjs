@@ -45,14 +45,19 @@ const VARIANTS = {
     server: [],
     load: [],
   },
-  // Once `--per-message-deflate` and `--parser msgpack` land on the bench server and on the
-  // generator (issue 17, deliverables 1, 2 and 4), their rows are:
-  //   "websocket+deflate": { label: "WebSocket, permessage-deflate", transport: "websocket",
-  //                          server: ["--per-message-deflate"], load: ["--per-message-deflate"] },
-  //   "websocket+msgpack": { label: "WebSocket, MessagePack", transport: "websocket",
-  //                          server: ["--parser", "msgpack"], load: ["--parser", "msgpack"] },
-  //   "polling+msgpack":   { label: "long-polling, MessagePack, HTTP compression", transport: "polling",
-  //                          server: ["--parser", "msgpack"], load: ["--parser", "msgpack"] },
+  "websocket+msgpack": {
+    label: "WebSocket, MessagePack parser",
+    transport: "websocket",
+    server: ["--parser", "msgpack"],
+    load: ["--parser", "msgpack"],
+  },
+  "polling+msgpack": {
+    label: "long-polling, MessagePack parser, HTTP compression",
+    transport: "polling",
+    server: ["--parser", "msgpack"],
+    load: ["--parser", "msgpack"],
+  },
+  // permessage-deflate has no row yet: the generator's WebSocket (tungstenite) does not offer it.
 };
 
 /** The payloads: the `echo-ack` argument, by the generator's `--payload-bytes`. */
@@ -65,7 +70,7 @@ const PAYLOADS = {
   },
 };
 
-const variantNames = (process.env.VARIANTS ?? "polling polling+http websocket").split(/\s+/).filter(Boolean);
+const variantNames = (process.env.VARIANTS ?? "polling polling+http polling+msgpack websocket websocket+msgpack").split(/\s+/).filter(Boolean);
 const payloadNames = (process.env.PAYLOADS ?? "g1 10kb").split(/\s+/).filter(Boolean);
 for (const v of variantNames) if (!VARIANTS[v]) throw new Error(`unknown variant ${v} (${Object.keys(VARIANTS).join(", ")})`);
 for (const p of payloadNames) if (!PAYLOADS[p]) throw new Error(`unknown payload ${p} (${Object.keys(PAYLOADS).join(", ")})`);

@@ -6,9 +6,12 @@
 //   bash scripts/build-client.sh /tmp/ws-pkg
 //   PKG=/tmp/ws-pkg node scripts/lib/profile-browser.mjs [sockeye|socket.io-client ...]
 //
-// Environment: PKG (the sockeye package folder; default pkg/), MESSAGES (default 20000), WINDOW
+// Environment: PKG (the sockeye package folder; default pkg/), PKG_B (a second sockeye package,
+// the client "sockeye-b", to compare two builds in one run), MESSAGES (default 20000), WINDOW
 // (16), TOP (functions listed per client, 25), CALLERS (a function name: prints the call paths
-// that lead to it, with their self time). One run per client named (default: both).
+// that lead to it, with their self time), ROUNDS (runs per client, in turn; default 1: the
+// comparison takes each client's median), TASKS=1 (no profile: each run's main-thread task time
+// per message instead). Clients: those named (default: all).
 //
 // It prints shares, not times: relative shares hold on a busy machine, absolute times do not (the
 // timing benchmark is scripts/bench-browser.sh). Categories, by the frame's script and name:
@@ -23,7 +26,6 @@
 // `send` swing with the machine's load, so it also prints the client's own work (everything
 // else) in µs per message, its shares, and, for several clients, each one's own work against the
 // first one's: compare clients within one run.
-import fs from "node:fs";
 import path from "node:path";
 import { spawn } from "node:child_process";
 import { fileURLToPath } from "node:url";
@@ -76,32 +78,11 @@ function category(frame) {
   return `native:${functionName || "(anonymous)"}`;
 }
 
-// CPU=1: no profiler; the CPU time (user + system, from /proc) of the whole browser process tree
-// over the loop instead. Unlike the profiler's samples, which take wall time, it is not inflated
-// when other work preempts the browser, so it compares two builds on a busy machine.
-const marker = `--sockeye-profile=${process.pid}`;
-function treeCpuMs() {
-  const procs = new Map();
-  for (const pid of fs.readdirSync("/proc").filter((d) => /^\d+$/.test(d))) {
-    try {
-      const stat = fs.readFileSync(`/proc/${pid}/stat`, "utf8");
-      const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-      const cmd = fs.readFileSync(`/proc/${pid}/cmdline`, "utf8");
-      procs.set(pid, { ppid: f[1], ticks: Number(f[11]) + Number(f[12]), root: cmd.includes(marker) });
-    } catch {}
-  }
-  const inTree = (pid, depth = 0) => {
-    const p = procs.get(pid);
-    return p !== undefined && depth < 8 && (p.root || inTree(p.ppid, depth + 1));
-  };
-  let ticks = 0;
-  for (const [pid, p] of procs) if (inTree(pid)) ticks += p.ticks;
-  return (ticks * 1000) / 100; // USER_HZ
-}
-
+// TASKS=1: no profiler; the main thread's task time over the loop (the DevTools protocol's
+// TaskDuration, what scripts/bench-browser.sh reports), per message, to compare two builds (PKG_B).
 const ambient = new Set(["(program)", "native:send", "(garbage collector)"]);
 const ownPerMessage = {};
-const browser = await launchChromium({ args: [marker] });
+const browser = await launchChromium();
 const order = Array.from({ length: ROUNDS }, () => wanted).flat();
 for (const client of order) {
   const context = await browser.newContext();
@@ -110,12 +91,15 @@ for (const client of order) {
   await tab.waitForFunction(() => window.ready === true);
   await tab.evaluate((u) => window.connect(u).then(() => null), peerUrl);
   await tab.evaluate(([n, w]) => window.loop(n, w), [1000, WINDOW]);
-  if (env.CPU) {
-    const before = treeCpuMs();
+  if (env.TASKS) {
+    const cdp = await context.newCDPSession(tab);
+    await cdp.send("Performance.enable");
+    const task = async () =>
+      (await cdp.send("Performance.getMetrics")).metrics.find((m) => m.name === "TaskDuration").value;
+    const before = await task();
     await tab.evaluate(([n, w]) => window.loop(n, w), [MESSAGES, WINDOW]);
-    const cpu = ((treeCpuMs() - before) * 1000) / MESSAGES;
+    (ownPerMessage[client] ??= []).push(((await task()) - before) * 1e6 / MESSAGES);
     await context.close();
-    (ownPerMessage[client] ??= []).push(cpu);
     continue;
   }
   const cdp = await context.newCDPSession(tab);
@@ -175,7 +159,7 @@ for (const client of order) {
 }
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 if (wanted.length > 1) {
-  const what = env.CPU ? "the browser's CPU time" : "own work";
+  const what = env.TASKS ? "main-thread task time" : "own work";
   console.log(`\n-- ${what} per message (median of ${ROUNDS}), against the first client`);
   for (const client of wanted) {
     const m = median(ownPerMessage[client]);

@@ -5,11 +5,12 @@
 // WebSocket frames; loadgen/src/wire.rs) and reads the server's CPU time (/proc/PID/stat) at the
 // window's start and end; both are divided by the acks of the window. Writes the
 // `## Server: compression, bytes and CPU per message` section of BENCHMARKS.md.
-import { spawn } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { createRequire } from "node:module";
 import os from "node:os";
 import path from "node:path";
+
+import { GENERATOR_CORE, SERVER_CORE, runGenerator, sleep, startPinnedServer } from "./pinned.mjs";
 
 const require = createRequire(import.meta.url);
 const { writeSection, quietStart, loadAverage, machineLine, fmt } = require("./benchmarks.cjs");
@@ -19,8 +20,6 @@ const REPS = Number(process.env.REPS ?? 3);
 const CLIENTS = Number(process.env.CLIENTS ?? 100);
 const SERVER = process.env.SOCKEYE_BENCH_SERVER;
 const LOAD = process.env.SOCKEYE_LOAD;
-const SERVER_CORE = "0";
-const GENERATOR_CORE = "1";
 
 /**
  * What is compared: each variant is a transport and the flags that turn a feature on, for the
@@ -77,55 +76,12 @@ for (const p of payloadNames) if (!PAYLOADS[p]) throw new Error(`unknown payload
 if (!SERVER || !LOAD) throw new Error("SOCKEYE_BENCH_SERVER and SOCKEYE_LOAD: run scripts/bench-compression.sh");
 
 const tmp = mkdtempSync(path.join(os.tmpdir(), "bench-compression-"));
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 /** Starts the bench server with `args`, pinned to the server core: { url, pid, stop }. */
-async function startServer(args) {
-  const child = spawn("taskset", ["-c", SERVER_CORE, SERVER, "--port", "0", "--exit-with-stdin", ...args], {
-    stdio: ["pipe", "pipe", "pipe"],
-    env: { ...process.env, RUST_LOG: "error" },
-  });
-  let log = "";
-  child.stderr.on("data", (d) => (log += d));
-  const url = await new Promise((resolve, reject) => {
-    let out = "";
-    const timer = setTimeout(() => reject(new Error(`the server did not start: ${log}`)), 20_000);
-    child.stdout.on("data", (d) => {
-      out += d;
-      const m = /listening on (http:\/\/\S+)/.exec(out);
-      if (m) {
-        clearTimeout(timer);
-        resolve(m[1]);
-      }
-    });
-    child.once("exit", (code) => reject(new Error(`the server exited (${code}): ${log}`)));
-  });
-  const stop = async () => {
-    child.stdin.end();
-    const exited = new Promise((r) => child.once("exit", r));
-    if (!(await Promise.race([exited.then(() => true), sleep(3000).then(() => false)]))) {
-      child.kill("SIGKILL");
-      await exited;
-    }
-  };
-  return { url, pid: child.pid, stop, log: () => log };
-}
+const startServer = (args) => startPinnedServer([SERVER, ...args]);
 
 /** Runs the generator pinned to its core; resolves with its JSON summary. */
-function generator(args) {
-  const json = path.join(tmp, `g-${Math.random().toString(36).slice(2)}.json`);
-  const child = spawn("taskset", ["-c", GENERATOR_CORE, LOAD, "--quiet", "--json", json, ...args.map(String)], {
-    stdio: ["ignore", "ignore", "pipe"],
-  });
-  let err = "";
-  child.stderr.on("data", (d) => (err += d));
-  return new Promise((resolve, reject) => {
-    child.once("exit", (code) => {
-      if (code !== 0 || !existsSync(json)) reject(new Error(`sockeye-load ${args.join(" ")} failed (${code}): ${err}`));
-      else resolve(JSON.parse(readFileSync(json, "utf8")));
-    });
-  });
-}
+const generator = (args) => runGenerator(LOAD, tmp, args);
 
 /** One run: the figures per ack. */
 async function runOnce(variant, payload) {

@@ -5,11 +5,12 @@
 // and end of its measured window and its own CPU time; G4's memory is read here, with every
 // client of the generator processes connected. Writes the `## Server: load, side by side`
 // section of BENCHMARKS.md and bench/charts/load-<workload>.svg.
-import { spawn } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import os from "node:os";
 import path from "node:path";
+
+import { GENERATOR_CORE, SERVER_CORE, runGenerator, sleep, startPinnedServer } from "./pinned.mjs";
 
 const require = createRequire(import.meta.url);
 const { writeSection, quietStart, loadAverage, machineLine, fmt } = require("./benchmarks.cjs");
@@ -21,8 +22,6 @@ const SCALE = Number(process.env.SCALE ?? 1);
 const WORKLOADS = (process.env.WORKLOADS ?? "g1 g2 g3 g4 g5ws g5poll g6").split(/\s+/).filter(Boolean);
 const SERVER_NAMES = (process.env.SERVERS ?? "sockeye node socketioxide").split(/\s+/).filter(Boolean);
 const LOAD = process.env.SOCKEYE_LOAD;
-const SERVER_CORE = "0";
-const GENERATOR_CORE = "1";
 /** Highest file descriptor count of one process here: G4 splits its clients below it. */
 const PER_PROCESS = 9_500;
 
@@ -88,56 +87,13 @@ for (const w of WORKLOADS) if (!WORKLOAD_SPECS[w]) throw new Error(`unknown work
 for (const s of SERVER_NAMES) if (!SERVERS[s]) throw new Error(`unknown server ${s}`);
 
 const tmp = mkdtempSync(path.join(os.tmpdir(), "bench-load-"));
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 const rssKiB = (pid) => Number(/VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, "utf8"))[1]);
 
 /** Starts a server pinned to the server core; resolves with its URL and pid. */
-async function startServer(name) {
-  const child = spawn("taskset", ["-c", SERVER_CORE, ...SERVERS[name].cmd, "--port", "0", "--exit-with-stdin"], {
-    stdio: ["pipe", "pipe", "pipe"],
-    env: { ...process.env, RUST_LOG: "error" },
-  });
-  let log = "";
-  child.stderr.on("data", (d) => (log += d));
-  const url = await new Promise((resolve, reject) => {
-    let out = "";
-    const timer = setTimeout(() => reject(new Error(`${name} did not start: ${log}`)), 20_000);
-    child.stdout.on("data", (d) => {
-      out += d;
-      const m = /listening on (http:\/\/\S+)/.exec(out);
-      if (m) {
-        clearTimeout(timer);
-        resolve(m[1]);
-      }
-    });
-    child.once("exit", (code) => reject(new Error(`${name} exited (${code}): ${log}`)));
-  });
-  const stop = async () => {
-    child.stdin.end();
-    const exited = new Promise((r) => child.once("exit", r));
-    if (!(await Promise.race([exited.then(() => true), sleep(3000).then(() => false)]))) {
-      child.kill("SIGKILL");
-      await exited;
-    }
-  };
-  return { url, pid: child.pid, stop, log: () => log };
-}
+const startServer = (name) => startPinnedServer(SERVERS[name].cmd, name);
 
 /** Runs one generator process pinned to the generator core; resolves with its JSON summary. */
-function generator(args) {
-  const json = path.join(tmp, `g-${Math.random().toString(36).slice(2)}.json`);
-  const child = spawn("taskset", ["-c", GENERATOR_CORE, LOAD, "--quiet", "--json", json, ...args.map(String)], {
-    stdio: ["ignore", "ignore", "pipe"],
-  });
-  let err = "";
-  child.stderr.on("data", (d) => (err += d));
-  return new Promise((resolve, reject) => {
-    child.once("exit", (code) => {
-      if (code !== 0 || !existsSync(json)) reject(new Error(`sockeye-load ${args.join(" ")} failed (${code}): ${err}`));
-      else resolve(JSON.parse(readFileSync(json, "utf8")));
-    });
-  });
-}
+const generator = (args) => runGenerator(LOAD, tmp, args);
 
 /** One run of workload `w` against server `name`: the figures of the run. */
 async function runOnce(w, name) {

@@ -4,7 +4,7 @@
 //
 //   node scripts/check-layout.mjs [--quiet] [--max-lines N] [CRATE_DIR...]
 //
-// CRATE_DIRs default to the workspace's crates (core, native-server, wasm-client, redis-adapter,
+// CRATE_DIRs default to the project's crates (core, native-server, wasm-client, redis-adapter, yew-hooks,
 // loadgen); the line limit (1,000, tests included) applies to the files under their src/ but
 // loadgen's. --quiet prints only what fails.
 //
@@ -33,6 +33,7 @@ export const CRATES = [
   ["native-server", true],
   ["wasm-client", true],
   ["redis-adapter", true],
+  ["yew-hooks", true],
   ["loadgen", false],
 ];
 export const MAX_LINES = 1000;

@@ -7,7 +7,8 @@
 #   1. wasm-client/tests/*.rs: wasm-bindgen-test in headless Chromium (the JS surface the wrapper
 #      drives, and the typed Rust API); the server's URLs reach them at compile time as
 #      SOCKEYE_TEST_URL and SOCKEYE_TEST_RECOVERY_URL, its name as SOCKEYE_TEST_SERVER;
-#   2. wasm-client/tests/js/: the ESM wrapper, built by scripts/build-client.sh, under Node.js's
+#   2. yew-hooks/tests/: the Yew hooks (sockeye-yew), mounted and unmounted in the page;
+#   3. wasm-client/tests/js/: the ESM wrapper, built by scripts/build-client.sh, under Node.js's
 #      test runner (with --experimental-websocket on a Node.js without a global WebSocket).
 #
 # Needs (installed when missing, scripts/lib/setup.sh): chromium and chromium-driver (Debian), the
@@ -62,5 +63,7 @@ for server in $servers; do
   export SOCKEYE_TEST_URL="http://127.0.0.1:$port"
   export SOCKEYE_TEST_RECOVERY_URL="http://127.0.0.1:$recovery_port"
   cargo test -p sockeye-client --target wasm32-unknown-unknown --features rust-api "$@"
+  cargo test --manifest-path yew-hooks/Cargo.toml --locked --target wasm32-unknown-unknown \
+    --target-dir "$target/yew-hooks"
   SOCKEYE_PKG="$work/pkg" node "${node_flags[@]}" --test wasm-client/tests/js/
 done

@@ -53,6 +53,10 @@ yew_demo() {
   cargo fmt --manifest-path www/yew-chat/Cargo.toml -- --check
   cargo clippy --manifest-path www/yew-chat/Cargo.toml --locked --all-targets --target wasm32-unknown-unknown \
     --target-dir "$target/yew-chat" --release -- -D warnings
+  # The hooks (yew-hooks/, a workspace of its own too); their browser tests run in test-wasm.sh.
+  cargo fmt --manifest-path yew-hooks/Cargo.toml -- --check
+  cargo clippy --manifest-path yew-hooks/Cargo.toml --locked --all-targets --target wasm32-unknown-unknown \
+    --target-dir "$target/yew-hooks" -- -D warnings
 }
 browser_tests() {
   # On a --debug-counters build: the leak test reads the client's live-object counters.
@@ -83,10 +87,10 @@ step "cargo build: the example servers and binaries the tests start" test_server
 step "node --test tests/interop/ (the official socket.io-client against our server)" node --test tests/interop/
 step "the load generator against sockeye-server, 10 s (scripts/load-smoke.sh)" bash scripts/load-smoke.sh
 step "node --test tests/cluster/ (Sockeye and Node socket.io nodes sharing a real redis-server)" node --test tests/cluster/
-step "the browser client's own tests in headless Chromium, against both servers (scripts/test-wasm.sh)" \
+step "the browser client's own tests and the Yew hooks' in headless Chromium, against both servers (scripts/test-wasm.sh)" \
   bash scripts/test-wasm.sh
 step "the npm package's browser client into pkg/ (scripts/build-client.sh)" bash scripts/build-client.sh pkg
-step "the Yew demo into www/yew/ (scripts/build-yew.sh), its fmt and clippy" yew_demo
+step "the Yew demo into www/yew/ (scripts/build-yew.sh), its fmt and clippy, and the Yew hooks' (yew-hooks/)" yew_demo
 step "node --test tests/browser/ (the npm package in Chromium against both servers; no leaks)" browser_tests
 step "node --test tests/e2e/ tests/package/ tests/types/ (Chromium: the chat demo, the Yew demo, the npm package; its declarations against its exports)" \
   node --test tests/e2e/ tests/package/ tests/types/

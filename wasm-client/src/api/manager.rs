@@ -182,3 +182,10 @@ impl Manager {
             .read(|c| c.engine().and_then(|(_, s)| s.transport()))
     }
 }
+
+/// Managers are equal when they are handles on the same connection.
+impl PartialEq for Manager {
+    fn eq(&self, other: &Self) -> bool {
+        Rc::ptr_eq(&self.owner, &other.owner)
+    }
+}

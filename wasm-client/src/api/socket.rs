@@ -240,3 +240,11 @@ impl Socket {
 /// A handler registered with [`Socket::on`] or [`Socket::on_event`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct HandlerId(u64);
+
+/// Sockets are equal when they are the same socket (the same namespace of the same manager), so
+/// that a `Socket` can be a Yew prop or context.
+impl PartialEq for Socket {
+    fn eq(&self, other: &Self) -> bool {
+        self.manager == other.manager && self.id == other.id
+    }
+}

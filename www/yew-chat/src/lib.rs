@@ -11,6 +11,7 @@ use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 use sockeye_client::{Options, Socket, SocketEvent};
+use sockeye_yew::{use_on, use_socket};
 use wasm_bindgen::prelude::*;
 use web_sys::HtmlInputElement;
 use yew::platform::spawn_local;
@@ -147,41 +148,59 @@ async fn sign_in(socket: &Socket, nick: &str) -> Result<(), String> {
     request(socket, "join", LOBBY).await
 }
 
+/// The page: one connection for its lifetime, to the server that served it.
 #[function_component]
 fn App() -> Html {
+    let origin = web_sys::window().and_then(|w| w.location().origin().ok());
+    let socket = use_socket(origin.as_deref().unwrap_or("/"), Options::default());
+    match &*socket {
+        Ok(socket) => html! { <Lobby socket={socket.clone()} /> },
+        Err(_) => {
+            html! { <p class="error">{ "This browser cannot open a Socket.IO connection." }</p> }
+        }
+    }
+}
+
+#[derive(Properties, PartialEq)]
+struct LobbyProps {
+    socket: Socket,
+}
+
+#[function_component]
+fn Lobby(props: &LobbyProps) -> Html {
+    let socket = props.socket.clone();
     let chat = use_reducer(|| Chat {
         connection: "connecting",
         ..Chat::default()
     });
     // The nick this page signed in with, for the sign-in after a reconnection not recovered.
     let signed_in = use_mut_ref(|| None::<String>);
-    // One connection for the page's lifetime, to the server that served it.
-    let socket = use_memo((), |()| {
-        let origin = web_sys::window().and_then(|w| w.location().origin().ok());
-        Socket::connect(origin.as_deref().unwrap_or("/"), Options::default()).ok()
-    });
 
     {
-        let (socket, dispatch, signed_in) = (socket.clone(), chat.dispatcher(), signed_in.clone());
-        use_effect_with((), move |()| {
-            let Some(socket) = (*socket).clone() else {
-                return;
-            };
-            let d = dispatch.clone();
-            socket.on("message", move |m: Message| {
-                if m.room == LOBBY {
-                    d.dispatch(Action::Received(m));
-                }
-            });
-            let d = dispatch.clone();
-            socket.on("presence", move |p: Presence| {
-                if p.room == LOBBY {
-                    d.dispatch(Action::Presence(
-                        p.users.into_iter().map(|u| u.nick).collect(),
-                    ));
-                }
-            });
+        let dispatch = chat.dispatcher();
+        use_on(&socket, "message", move |m: Message| {
+            if m.room == LOBBY {
+                dispatch.dispatch(Action::Received(m));
+            }
+        });
+    }
+    {
+        let dispatch = chat.dispatcher();
+        use_on(&socket, "presence", move |p: Presence| {
+            if p.room == LOBBY {
+                dispatch.dispatch(Action::Presence(
+                    p.users.into_iter().map(|u| u.nick).collect(),
+                ));
+            }
+        });
+    }
+    {
+        // The indicator's words and the sign-in again after a new session come from the socket's
+        // lifecycle events, which carry more than `use_connection_state` (recovered or not).
+        let (dispatch, signed_in) = (chat.dispatcher(), signed_in.clone());
+        use_effect_with(socket.clone(), move |socket| {
             let mut events = socket.events();
+            let socket = socket.clone();
             spawn_local(async move {
                 while let Some(event) = events.next().await {
                     let state = match event {
@@ -211,10 +230,6 @@ fn App() -> Html {
             });
         });
     }
-
-    let Some(socket) = (*socket).clone() else {
-        return html! { <p class="error">{ "This browser cannot open a Socket.IO connection." }</p> };
-    };
 
     let nick_input = use_node_ref();
     let on_nick = {

@@ -1,8 +1,10 @@
-//! The decoder: all of MessagePack, linear in its input, with bounded nesting.
+//! The decoder: all of MessagePack, linear in its input, with bounded nesting ([`MAX_DEPTH`]),
+//! on the core's item reader.
 
 use bytes::Bytes;
 use serde_json::Number;
 use sockeye_server::Value;
+use sockeye_server::proto::socket::msgpack::{Item, MsgpackErrorKind, Reader, date_text};
 use sockeye_server::value::Map;
 
 /// How deep arrays and maps may nest in a decoded message: bounds the decoder's recursion.
@@ -31,172 +33,102 @@ pub enum DecodeError {
 
 /// Decodes one value that fills `bytes`.
 pub fn decode(bytes: &[u8]) -> Result<Value, DecodeError> {
-    let mut reader = Reader { bytes, pos: 0 };
-    let value = reader.value(0)?;
-    let left = bytes.len().saturating_sub(reader.pos);
+    let mut reader = Reader::new(bytes);
+    let value = value(&mut reader, 0)?;
+    let left = bytes.len().saturating_sub(reader.pos());
     if left > 0 {
         return Err(DecodeError::Trailing(left));
     }
     Ok(value)
 }
 
-struct Reader<'a> {
-    bytes: &'a [u8],
-    pos: usize,
+/// The next value: the core's item reader (the MessagePack parser's) gives the items, with
+/// notepack.io's meanings for its extension types.
+fn value(r: &mut Reader<'_>, depth: usize) -> Result<Value, DecodeError> {
+    if depth > MAX_DEPTH {
+        return Err(DecodeError::TooDeep);
+    }
+    let item = r.next().map_err(|e| match e.kind {
+        MsgpackErrorKind::NeverUsed => DecodeError::InvalidByte(0xc1),
+        _ => DecodeError::Eof,
+    })?;
+    Ok(match item {
+        // notepack's `undefined` has no `Value`: `null`, as JSON.stringify writes it in an array.
+        Item::Nil | Item::Undefined => Value::Null,
+        Item::Bool(b) => Value::Bool(b),
+        Item::Uint(n) => Value::Number(n.into()),
+        Item::Int(n) => Value::Number(n.into()),
+        Item::Float(f) => float(f),
+        Item::Str(raw) => {
+            let s = std::str::from_utf8(raw).map_err(|_| DecodeError::Utf8)?;
+            Value::String(s.to_owned())
+        }
+        // `bin`, and notepack's ArrayBuffer (an `ext` of type 0).
+        Item::Bin(raw) => Value::Binary(Bytes::copy_from_slice(raw)),
+        // A Date, as notepack.io 3 writes it (the timestamp extension) or as notepack 2 did:
+        // the text the clients would get from a Node server (`toJSON`).
+        Item::Ext(-1, data) => timestamp_ms(data)
+            .and_then(date_text)
+            .map_or(Value::Null, Value::String),
+        Item::Date(ms) => date_text(ms).map_or(Value::Null, Value::String),
+        Item::Ext(..) => Value::Null,
+        Item::Array(n) => seq(r, n, depth)?,
+        Item::Map(n) => map(r, n, depth)?,
+    })
 }
 
-impl<'a> Reader<'a> {
-    fn take(&mut self, n: usize) -> Result<&'a [u8], DecodeError> {
-        let end = self.pos.checked_add(n).ok_or(DecodeError::Eof)?;
-        let slice = self.bytes.get(self.pos..end).ok_or(DecodeError::Eof)?;
-        self.pos = end;
-        Ok(slice)
-    }
+/// Each element takes at least one byte: a huge announced length fails at the first missing
+/// element instead of reserving memory for it.
+fn room(r: &Reader<'_>, bytes: usize, announced: u32) -> usize {
+    let left = r.remaining() / bytes;
+    usize::try_from(announced).map_or(left, |n| n.min(left))
+}
 
-    fn array<const N: usize>(&mut self) -> Result<[u8; N], DecodeError> {
-        let mut out = [0u8; N];
-        out.copy_from_slice(self.take(N)?);
-        Ok(out)
+fn seq(r: &mut Reader<'_>, n: u32, depth: usize) -> Result<Value, DecodeError> {
+    let mut items = Vec::with_capacity(room(r, 1, n));
+    for _ in 0..n {
+        items.push(value(r, depth + 1)?);
     }
+    Ok(Value::Array(items))
+}
 
-    fn u8(&mut self) -> Result<u8, DecodeError> {
-        Ok(u8::from_be_bytes(self.array()?))
+fn map(r: &mut Reader<'_>, n: u32, depth: usize) -> Result<Value, DecodeError> {
+    // Each entry takes at least two bytes (see `room`). `Map` keeps a key index, so a map of many
+    // entries is not scanned per key: decoding stays linear in the input.
+    let mut entries = Map::with_capacity(room(r, 2, n));
+    for _ in 0..n {
+        let key = match value(r, depth + 1)? {
+            Value::String(s) => s,
+            other => key_text(&other),
+        };
+        let value = value(r, depth + 1)?;
+        // A repeated key keeps its first place and takes the last value, as in JavaScript.
+        entries.insert(key, value);
     }
+    Ok(Value::Object(entries))
+}
 
-    fn u16(&mut self) -> Result<usize, DecodeError> {
-        Ok(usize::from(u16::from_be_bytes(self.array()?)))
-    }
-
-    fn u32(&mut self) -> Result<usize, DecodeError> {
-        usize::try_from(u32::from_be_bytes(self.array()?)).map_err(|_| DecodeError::Eof)
-    }
-
-    fn value(&mut self, depth: usize) -> Result<Value, DecodeError> {
-        if depth > MAX_DEPTH {
-            return Err(DecodeError::TooDeep);
+/// The milliseconds of a MessagePack timestamp (extension type -1: 32-bit seconds; 30-bit
+/// nanoseconds and 34-bit seconds; or 32-bit nanoseconds and 64-bit seconds), as a JavaScript
+/// Date keeps them. `None` for any other length.
+fn timestamp_ms(data: &[u8]) -> Option<i64> {
+    let (seconds, nanos) = match *data {
+        [a, b, c, d] => (i64::from(u32::from_be_bytes([a, b, c, d])), 0),
+        [a, b, c, d, e, f, g, h] => {
+            let both = u64::from_be_bytes([a, b, c, d, e, f, g, h]);
+            (i64::try_from(both & 0x3_ffff_ffff).ok()?, both >> 34)
         }
-        let b = self.u8()?;
-        Ok(match b {
-            0x00..=0x7f => Value::Number(u64::from(b).into()),
-            0x80..=0x8f => self.map(usize::from(b & 0x0f), depth)?,
-            0x90..=0x9f => self.seq(usize::from(b & 0x0f), depth)?,
-            0xa0..=0xbf => self.str(usize::from(b & 0x1f))?,
-            0xc0 => Value::Null,
-            0xc1 => return Err(DecodeError::InvalidByte(b)),
-            0xc2 => Value::Bool(false),
-            0xc3 => Value::Bool(true),
-            0xc4 => {
-                let n = usize::from(self.u8()?);
-                self.bin(n)?
-            }
-            0xc5 => {
-                let n = self.u16()?;
-                self.bin(n)?
-            }
-            0xc6 => {
-                let n = self.u32()?;
-                self.bin(n)?
-            }
-            0xc7 => {
-                let n = usize::from(self.u8()?);
-                self.ext(n)?
-            }
-            0xc8 => {
-                let n = self.u16()?;
-                self.ext(n)?
-            }
-            0xc9 => {
-                let n = self.u32()?;
-                self.ext(n)?
-            }
-            0xca => float(f64::from(f32::from_be_bytes(self.array()?))),
-            0xcb => float(f64::from_be_bytes(self.array()?)),
-            0xcc => Value::Number(u64::from(self.u8()?).into()),
-            0xcd => Value::Number(u64::from(u16::from_be_bytes(self.array()?)).into()),
-            0xce => Value::Number(u64::from(u32::from_be_bytes(self.array()?)).into()),
-            0xcf => Value::Number(u64::from_be_bytes(self.array()?).into()),
-            0xd0 => Value::Number(i64::from(i8::from_be_bytes(self.array()?)).into()),
-            0xd1 => Value::Number(i64::from(i16::from_be_bytes(self.array()?)).into()),
-            0xd2 => Value::Number(i64::from(i32::from_be_bytes(self.array()?)).into()),
-            0xd3 => Value::Number(i64::from_be_bytes(self.array()?).into()),
-            0xd4 => self.ext(1)?,
-            0xd5 => self.ext(2)?,
-            0xd6 => self.ext(4)?,
-            0xd7 => self.ext(8)?,
-            0xd8 => self.ext(16)?,
-            0xd9 => {
-                let n = usize::from(self.u8()?);
-                self.str(n)?
-            }
-            0xda => {
-                let n = self.u16()?;
-                self.str(n)?
-            }
-            0xdb => {
-                let n = self.u32()?;
-                self.str(n)?
-            }
-            0xdc => {
-                let n = self.u16()?;
-                self.seq(n, depth)?
-            }
-            0xdd => {
-                let n = self.u32()?;
-                self.seq(n, depth)?
-            }
-            0xde => {
-                let n = self.u16()?;
-                self.map(n, depth)?
-            }
-            0xdf => {
-                let n = self.u32()?;
-                self.map(n, depth)?
-            }
-            0xe0..=0xff => Value::Number(i64::from(b as i8).into()),
-        })
-    }
-
-    fn str(&mut self, n: usize) -> Result<Value, DecodeError> {
-        let raw = self.take(n)?;
-        let s = std::str::from_utf8(raw).map_err(|_| DecodeError::Utf8)?;
-        Ok(Value::String(s.to_owned()))
-    }
-
-    fn bin(&mut self, n: usize) -> Result<Value, DecodeError> {
-        Ok(Value::Binary(Bytes::copy_from_slice(self.take(n)?)))
-    }
-
-    /// An extension value (its type byte, then `n` bytes): skipped, `null` in its place.
-    fn ext(&mut self, n: usize) -> Result<Value, DecodeError> {
-        self.take(n.saturating_add(1))?;
-        Ok(Value::Null)
-    }
-
-    fn seq(&mut self, n: usize, depth: usize) -> Result<Value, DecodeError> {
-        // Each element takes at least one byte: a huge announced length fails at the first
-        // missing element instead of reserving memory for it.
-        let mut items = Vec::with_capacity(n.min(self.bytes.len().saturating_sub(self.pos)));
-        for _ in 0..n {
-            items.push(self.value(depth + 1)?);
+        [a, b, c, d, ref rest @ ..] => {
+            let rest: [u8; 8] = rest.try_into().ok()?;
+            (
+                i64::from_be_bytes(rest),
+                u64::from(u32::from_be_bytes([a, b, c, d])),
+            )
         }
-        Ok(Value::Array(items))
-    }
-
-    fn map(&mut self, n: usize, depth: usize) -> Result<Value, DecodeError> {
-        // Each entry takes at least two bytes (see `seq`). `Map` keeps a key index, so a map of
-        // many entries is not scanned per key: decoding stays linear in the input.
-        let mut entries = Map::with_capacity(n.min(self.bytes.len().saturating_sub(self.pos) / 2));
-        for _ in 0..n {
-            let key = match self.value(depth + 1)? {
-                Value::String(s) => s,
-                other => key_text(&other),
-            };
-            let value = self.value(depth + 1)?;
-            // A repeated key keeps its first place and takes the last value, as in JavaScript.
-            entries.insert(key, value);
-        }
-        Ok(Value::Object(entries))
-    }
+        _ => return None,
+    };
+    let millis = i64::try_from(nanos / 1_000_000).ok()?;
+    seconds.checked_mul(1000)?.checked_add(millis)
 }
 
 /// A non-string key as JavaScript names it (`String(key)`): a map is `[object Object]` and an

@@ -7,9 +7,11 @@
 //! [`Value`] has no `undefined`, so the encoder here is byte-for-byte `notepack.io`'s for any
 //! value both sides can hold (the tests check it against bytes `notepack.io` produced).
 //!
-//! The decoder accepts all of MessagePack; what a [`Value`] cannot hold becomes the closest
-//! thing (`ext` types, such as `notepack.io`'s dates, become `null`; non-string map keys their
-//! text). Peer input never panics: truncated or over-nested input is a [`DecodeError`].
+//! The decoder accepts all of MessagePack, read item by item with the core's reader (the one the
+//! MessagePack parser of Socket.IO packets uses); what a [`Value`] cannot hold becomes what a Node
+//! server would send its JSON clients: a date (the timestamp extension notepack.io 3 writes, or
+//! notepack 2's) its `toJSON` text, other `ext` types `null`, non-string map keys their text.
+//! Peer input never panics: truncated or over-nested input is a [`DecodeError`].
 //!
 //! [`Value`]: sockeye_server::Value
 

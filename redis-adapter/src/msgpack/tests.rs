@@ -222,7 +222,37 @@ fn bad_input_is_an_error_never_a_panic() {
     for end in 0..whole.len() {
         assert!(decode(&whole[..end]).is_err());
     }
-    // Extensions (notepack.io's dates) become null; other keys become their text.
-    assert_eq!(decode(&hex("d6ff00000000")).unwrap(), Value::Null);
+    // Extensions other than dates become null; other keys become their text.
+    assert_eq!(decode(&hex("d401ff")).unwrap(), Value::Null);
+    assert_eq!(decode(&hex("d6ff")), Err(DecodeError::Eof));
     assert_eq!(decode(&hex("810102")).unwrap(), v(json!({"1": 2})));
+}
+
+#[test]
+fn dates_become_the_text_a_node_server_sends() {
+    // [new Date(0), new Date(1733400000123)]: notepack.io 3 writes the timestamp extension
+    // (32-bit seconds, then 30-bit nanoseconds and 34-bit seconds); JSON.stringify gives
+    // ["1970-01-01T00:00:00.000Z","2024-12-05T12:00:00.123Z"].
+    assert_eq!(
+        decode(&hex("92d6ff00000000d7ff1d535300675195c0")).unwrap(),
+        v(json!([
+            "1970-01-01T00:00:00.000Z",
+            "2024-12-05T12:00:00.123Z"
+        ]))
+    );
+    // The 96-bit form: 32-bit nanoseconds, then 64-bit seconds (-1 s and 500 ms).
+    assert_eq!(
+        decode(&hex("c70cff 1dcd6500 ffffffffffffffff")).unwrap(),
+        v(json!("1969-12-31T23:59:59.500Z"))
+    );
+    // notepack 2 (socket.io-msgpack-parser's): a fixext 8 of type 0 in milliseconds, and the
+    // ArrayBuffer as an ext of type 0.
+    assert_eq!(
+        decode(&hex("d700 0000019396b0f67b")).unwrap(),
+        v(json!("2024-12-05T12:00:00.123Z"))
+    );
+    assert_eq!(
+        decode(&hex("c70300010203")).unwrap(),
+        Value::Binary(Bytes::from_static(&[1, 2, 3]))
+    );
 }

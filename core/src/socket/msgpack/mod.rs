@@ -65,7 +65,8 @@ use crate::json::Kind;
 mod read;
 mod write;
 
-use read::{Item, Json, Reader};
+use read::Json;
+pub use read::{Item, Reader, date_text};
 use write::Writer;
 
 fn error(offset: usize, kind: MsgpackErrorKind) -> DecodeError {

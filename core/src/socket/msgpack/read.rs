@@ -10,16 +10,21 @@ use crate::socket::decode_error::DecodeError;
 use crate::socket::decode_error::Limits;
 use crate::text::push_decimal;
 
-/// One MessagePack item: a scalar, or a container's header (its elements follow).
+/// One MessagePack item: a scalar, or a container's header (its elements follow), with
+/// notepack.io's meanings for the extension types it writes.
 #[derive(Clone, Copy, Debug, PartialEq)]
-pub(super) enum Item<'a> {
+pub enum Item<'a> {
+    /// `nil`.
     Nil,
     /// notepack's `undefined`: fixext 1 of type 0.
     Undefined,
+    /// `true` or `false`.
     Bool(bool),
+    /// An unsigned integer (the `uint` family and positive fixints).
     Uint(u64),
     /// A signed integer (the `int` family and negative fixints), possibly non-negative.
     Int(i64),
+    /// A float 32 (widened) or float 64.
     Float(f64),
     /// The bytes of a `str`, not checked for UTF-8.
     Str(&'a [u8]),
@@ -29,28 +34,40 @@ pub(super) enum Item<'a> {
     Date(i64),
     /// Any other extension type, with its data.
     Ext(i8, &'a [u8]),
+    /// An array's header: this many values follow.
     Array(u32),
+    /// A map's header: this many key-value pairs follow.
     Map(u32),
 }
 
-/// A cursor over one MessagePack message.
-pub(super) struct Reader<'a> {
+/// A cursor over one MessagePack message, an item at a time. Reading costs time linear in the
+/// bytes read, and nothing is allocated: a container's header says how many items follow, and
+/// the caller reads them (or [`Reader::skip_contents`]).
+#[derive(Debug)]
+pub struct Reader<'a> {
     b: &'a [u8],
     pos: usize,
 }
 
 impl<'a> Reader<'a> {
-    pub(super) fn new(b: &'a [u8]) -> Self {
+    /// A reader at the start of `b`.
+    pub fn new(b: &'a [u8]) -> Self {
         Reader { b, pos: 0 }
     }
 
     /// Where the next item starts.
-    pub(super) fn pos(&self) -> usize {
+    pub fn pos(&self) -> usize {
         self.pos
     }
 
+    /// How many bytes are left to read: a bound on the items that can follow (each takes at
+    /// least one byte), for a caller that reserves room for a container's items.
+    pub fn remaining(&self) -> usize {
+        self.b.len().saturating_sub(self.pos)
+    }
+
     /// Whether every byte has been read.
-    pub(super) fn at_end(&self) -> bool {
+    pub fn at_end(&self) -> bool {
         self.pos >= self.b.len()
     }
 
@@ -125,8 +142,12 @@ impl<'a> Reader<'a> {
         })
     }
 
-    /// The next item.
-    pub(super) fn next(&mut self) -> Result<Item<'a>, MsgpackError> {
+    /// The next item; an error when the bytes end inside it or it starts with `0xc1`.
+    #[allow(
+        clippy::should_implement_trait,
+        reason = "fallible, and no Iterator is wanted"
+    )]
+    pub fn next(&mut self) -> Result<Item<'a>, MsgpackError> {
         let at = self.pos;
         let prefix = self.u8()?;
         Ok(match prefix {
@@ -182,7 +203,7 @@ impl<'a> Reader<'a> {
 
     /// Reads past what follows `item` when it is a container's header (nothing otherwise): a
     /// counter, not a stack, so any nesting costs nothing.
-    pub(super) fn skip_contents(&mut self, item: Item<'_>) -> Result<(), MsgpackError> {
+    pub fn skip_contents(&mut self, item: Item<'_>) -> Result<(), MsgpackError> {
         let mut pending = count(item);
         while pending > 0 {
             pending -= 1;
@@ -465,6 +486,16 @@ fn push_js_number_impl(out: &mut String, f: f64) {
             out.insert(start + e + 1, '+');
         }
     }
+}
+
+/// The text of a notepack Date ([`Item::Date`], milliseconds since the epoch) as
+/// `Date.prototype.toJSON` writes it (`1970-01-01T00:00:00.000Z`), `None` past the range a Date
+/// holds, where JavaScript gives `null`.
+pub fn date_text(ms: i64) -> Option<String> {
+    let mut out = String::new();
+    push_date(&mut out, ms);
+    let text = out.strip_prefix('"')?.strip_suffix('"')?;
+    Some(String::from(text))
 }
 
 /// A Date (milliseconds since the epoch) as `Date.prototype.toJSON` writes it:

@@ -6,7 +6,9 @@
 #   gzip -9 of that, plus gzip -9 of each .wasm file the package ships,
 #
 # for the `sockeye` package that scripts/build-client.sh makes and, measured the same way, for
-# socket.io-client from node_modules. The section also lists the module's 15 largest items
+# socket.io-client from node_modules. The package's MessagePack build is measured the same way
+# (`import { io } from "sockeye/msgpack"`, its msgpack/ module), and so is socket.io-client's way
+# of choosing it (`io` from "sockeye" with `parser` from "sockeye/msgpack": both modules). The section also lists the module's 15 largest items
 # (twiggy) from the same build with its function names kept, and what each build choice saves:
 # the module rebuilt with one choice undone at a time (opt-level "s", no LTO, panic "unwind",
 # the `std` feature; each from a target directory of its own) or optimized without wasm-opt, its
@@ -44,14 +46,22 @@ mkdir -p "$work/sockeye/node_modules/sockeye"
 cp -R "$work/pkg/." "$work/sockeye/node_modules/sockeye/"
 # The classic-script build (pkg/classic/) is not part of the npm package: measured on its own.
 mv "$work/sockeye/node_modules/sockeye/classic" "$work/classic"
-printf '{ "name": "sockeye", "type": "module", "exports": "./index.js" }\n' \
+printf '{ "name": "sockeye", "type": "module", "exports": { ".": "./index.js", "./msgpack": "./msgpack/index.js" } }\n' \
   >"$work/sockeye/node_modules/sockeye/package.json"
 printf 'import { io } from "sockeye";\nwindow.io = io;\n' >"$work/sockeye/entry.js"
+# The MessagePack build, alone and as socket.io-client's `parser` (both modules), from the same
+# node_modules.
+mkdir -p "$work/msgpack" "$work/msgpack-parser"
+ln -s "$work/sockeye/node_modules" "$work/msgpack/node_modules"
+ln -s "$work/sockeye/node_modules" "$work/msgpack-parser/node_modules"
+printf 'import { io } from "sockeye/msgpack";\nwindow.io = io;\n' >"$work/msgpack/entry.js"
+printf 'import { io } from "sockeye";\nimport * as parser from "sockeye/msgpack";\nwindow.io = (url) => io(url, { parser });\n' \
+  >"$work/msgpack-parser/entry.js"
 # socket.io-client from node_modules, as an application would import it.
 mkdir -p "$work/reference"
 ln -s "$modules" "$work/reference/node_modules"
 printf 'import { io } from "socket.io-client";\nwindow.io = io;\n' >"$work/reference/entry.js"
-for name in sockeye reference; do
+for name in sockeye msgpack msgpack-parser reference; do
   "$esbuild" --bundle --minify --format=esm --log-level=warning \
     "$work/$name/entry.js" --outfile="$work/$name/bundle.js"
 done
@@ -130,14 +140,15 @@ const AIM = 12945;
 
 // The gzip command itself, as the issue measures (zlib's deflate differs by a few hundred bytes).
 const gzip = (file) => execFileSync("gzip", ["-9", "-c", file], { maxBuffer: 1 << 28 }).length;
+// The .wasm files directly in `dir` (the JSON build's; the MessagePack build's are in msgpack/).
 function wasmFiles(dir) {
-  return fs.readdirSync(dir, { recursive: true })
+  return fs.readdirSync(dir)
     .filter((f) => f.endsWith(".wasm"))
     .map((f) => path.join(dir, f))
     .sort();
 }
-function measure(name, bundle, wasmDir) {
-  const wasm = wasmDir ? wasmFiles(wasmDir) : [];
+function measure(name, bundle, ...wasmDirs) {
+  const wasm = wasmDirs.flatMap(wasmFiles);
   const row = {
     name,
     jsRaw: fs.statSync(bundle).size,
@@ -152,14 +163,17 @@ const reference = JSON.parse(fs.readFileSync(path.join(env.MODULES, "socket.io-c
 const pkg = path.join(env.WORK, "sockeye/node_modules/sockeye");
 const rows = [
   measure("sockeye (this build)", path.join(env.WORK, "sockeye/bundle.js"), pkg),
-  measure(`socket.io-client ${reference.version}`, path.join(env.WORK, "reference/bundle.js"), null),
+  measure("sockeye/msgpack (the MessagePack build)", path.join(env.WORK, "msgpack/bundle.js"), path.join(pkg, "msgpack")),
+  measure("sockeye with `parser` from sockeye/msgpack (both modules)", path.join(env.WORK, "msgpack-parser/bundle.js"),
+    pkg, path.join(pkg, "msgpack")),
+  measure(`socket.io-client ${reference.version}`, path.join(env.WORK, "reference/bundle.js")),
 ];
 // The classic-script build the server serves at /socket.io/socket.io.js, as it ships (already
 // minified; no bundler), beside the reference's own classic build.
 const classic = measure("sockeye classic script (`socket.io.js` + `socket.io.wasm`)",
   path.join(env.WORK, "classic/socket.io.js"), path.join(env.WORK, "classic"));
 const referenceClassic = measure(`socket.io-client ${reference.version} \`dist/socket.io.min.js\``,
-  path.join(env.MODULES, "socket.io-client/dist/socket.io.min.js"), null);
+  path.join(env.MODULES, "socket.io-client/dist/socket.io.min.js"));
 
 // The levers tried to shrink the module (issue 15), each measured once as an A/B of two builds
 // (gzip -9 of the module, or of the bundle where the lever is in JS): scripts/lib/size-levers.tsv.
@@ -231,6 +245,10 @@ const section = [
   "|---|---:|---:|---:|---:|---:|---:|---:|",
   ...[...rows, classic, referenceClassic].map((r) =>
     `| ${r.name} | ${fmt(r.jsRaw)} | ${fmt(r.js)} | ${r.wasmRaw ? fmt(r.wasmRaw) : "–"} | ${r.wasmRaw ? fmt(r.wasm) : "–"} | ${fmt(r.total)} | ${versus(r.total, CAP)} | ${versus(r.total, AIM)} |`),
+  "",
+  "The MessagePack build (`import { io } from \"sockeye/msgpack\"`) is a second module, built with the",
+  "crate's `msgpack` feature; the default module leaves its bytes out. socket.io-client's way of choosing it",
+  "(`io` from `sockeye`, `parser` from `sockeye/msgpack`) loads both modules. The budget is the JSON build's.",
   "",
   "The classic script is the build `sockeye-server` serves at `/socket.io/socket.io.js` (a global `io`),",
   "as it ships: already minified, not bundled again.",

@@ -184,6 +184,8 @@ if packed="$(npm pack --dry-run --json --ignore-scripts 2>/dev/null)"; then
     const allowed = [
       "LICENSE-APACHE", "LICENSE-MIT", "README.md", "package.json",
       "pkg/client.js", "pkg/debug.js", "pkg/index.d.ts", "pkg/index.js", "pkg/sockeye_client.js", "pkg/sockeye_client_bg.wasm",
+      "pkg/msgpack/client.js", "pkg/msgpack/index.d.ts", "pkg/msgpack/index.js", "pkg/msgpack/sockeye_msgpack.js",
+      "pkg/msgpack/sockeye_msgpack_bg.wasm",
     ];
     const problems = [];
     for (const f of files) if (!allowed.includes(f)) problems.push(`${f} is in the tarball but not in the allow-list`);

@@ -114,6 +114,11 @@ test("the tarball holds the package and nothing else", () => {
     "pkg/debug.js",
     "pkg/index.d.ts",
     "pkg/index.js",
+    "pkg/msgpack/client.js",
+    "pkg/msgpack/index.d.ts",
+    "pkg/msgpack/index.js",
+    "pkg/msgpack/sockeye_msgpack.js",
+    "pkg/msgpack/sockeye_msgpack_bg.wasm",
     "pkg/sockeye_client.js",
     "pkg/sockeye_client_bg.wasm",
   ]);
@@ -121,7 +126,7 @@ test("the tarball holds the package and nothing else", () => {
   assert.equal(installed.type, "module");
   // The entry instantiates the wasm module on import and the API adds a global `offline`
   // listener: a bundler that took them for side-effect free would drop the instantiation.
-  assert.deepEqual(installed.sideEffects, ["./pkg/index.js", "./pkg/client.js"]);
+  assert.deepEqual(installed.sideEffects, ["./pkg/index.js", "./pkg/client.js", "./pkg/msgpack/index.js", "./pkg/msgpack/client.js"]);
   assert.deepEqual(installed.exports["."], { types: "./pkg/index.d.ts", default: "./pkg/index.js" });
   assert.deepEqual(installed.dependencies ?? {}, {}, "no runtime dependencies");
 });

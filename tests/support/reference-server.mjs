@@ -9,9 +9,10 @@
 //
 //   node tests/support/reference-server.mjs [--port 0] [--recovery] [--ping-interval MS]
 //        [--ping-timeout MS] [--connect-timeout MS] [--exit-with-stdin] [--www DIR] [--client-dir DIR]
-//        [--per-message-deflate]
+//        [--per-message-deflate] [--parser msgpack]
 import { existsSync, readFileSync, statSync } from "node:fs";
 import { createServer } from "node:http";
+import { createRequire } from "node:module";
 import path from "node:path";
 import { Server } from "socket.io";
 
@@ -29,6 +30,12 @@ for (let i = 2; i < process.argv.length; i++) {
   if (arg === "--port") port = Number(value());
   else if (arg === "--recovery") options.connectionStateRecovery = {};
   else if (arg === "--per-message-deflate") options.perMessageDeflate = true;
+  else if (arg === "--parser") {
+    // socket.io-msgpack-parser 3.0.2, as the example's `--parser msgpack`.
+    const name = value();
+    if (name === "msgpack") options.parser = createRequire(import.meta.url)("socket.io-msgpack-parser");
+    else if (name !== "json") throw new Error(`unknown parser: ${name} (json or msgpack)`);
+  }
   else if (arg === "--ping-interval") options.pingInterval = Number(value());
   else if (arg === "--ping-timeout") options.pingTimeout = Number(value());
   else if (arg === "--connect-timeout") options.connectTimeout = Number(value());

@@ -234,6 +234,8 @@ class Engine extends Emitter {
 
 /** One connection to a server, shared by the sockets of its namespaces. */
 export class Manager extends Emitter {
+  /** Marks the Manager of each build of this package, which has its own copy of this file (see `parser`). */
+  static sockeye = 1;
   /** The sockets of this manager, by namespace. */
   nsps = {};
   /** Its sockets in creation order (those of `nsps`, and any made with `new Socket`). */
@@ -246,6 +248,14 @@ export class Manager extends Emitter {
       uri = undefined;
     }
     this.opts = opts = opts ?? {};
+    // `parser`, as socket.io-client takes it: a build of this package (`import * as parser from
+    // "sockeye/msgpack"`); another build's makes the manager there. A socket.io parser (or any
+    // other object) cannot run in the wasm module: refused rather than ignored.
+    const parser = opts.parser;
+    if (parser && parser.Manager !== Manager) {
+      if (!parser.Manager?.sockeye) throw new Error("sockeye: unsupported parser");
+      return new parser.Manager(uri, opts);
+    }
     // No URL: the reference builds it from `host` / `hostname`, `port` and `secure`, the page's
     // location filling in what they leave out.
     if (uri == null) {

@@ -236,6 +236,20 @@ export interface ManagerOptions {
   protocols?: string | string[];
   /** Drop the connection silently when the page unloads. Default false. */
   closeOnBeforeunload?: boolean;
+  /**
+   * How packets travel, as socket.io-client's `parser`: a build of this package, e.g.
+   * `import * as parser from "sockeye/msgpack"` (socket.io-msgpack-parser's wire; `sockeye/msgpack`
+   * also exports `io` itself). Default: JSON, socket.io-parser's wire. Anything else throws.
+   */
+  parser?: Parser;
+}
+
+/**
+ * A build of this package as the `parser` option takes it: the `sockeye/msgpack` module
+ * (MessagePack) or the `sockeye` module (JSON).
+ */
+export interface Parser {
+  Manager: typeof Manager;
 }
 
 /** A Socket.IO packet, as the manager's `packet` event gives it (socket.io-parser's shape). */

@@ -1,5 +1,6 @@
 // The `sockeye` package: socket.io-client's API (`client.js`) over the WebAssembly client. The
-// module is instantiated here, on import, so `io()` needs no init call.
+// module is instantiated here, on import, so `io()` needs no init call. The same file is
+// `sockeye/msgpack` (msgpack/index.js), over the module built with the MessagePack parser.
 
 import init from "./sockeye_client.js";
 import { ready } from "./client.js";

@@ -232,8 +232,13 @@ impl<S: Sink> Driver<S> {
     /// `text` as a JS string without a copy out of the module, when it is the tail of the text
     /// frame being handled (received arguments usually are: an EVENT or ACK's JSON ends its
     /// frame): a slice of the string the WebSocket gave, from a UTF-16 offset that is the byte
-    /// offset because everything before it is ASCII.
+    /// offset because everything before it is ASCII. Never with the MessagePack parser: its
+    /// packets come in binary frames (and polling's `b` records), and their arguments' text is the
+    /// decoder's own, so the caller takes the generic path.
     pub(crate) fn received_text(&self, text: &str) -> Option<JsValue> {
+        if cfg!(feature = "msgpack") {
+            return None;
+        }
         let held = self.0.text.borrow();
         let (frame, value) = held.as_ref()?;
         let head = frame.len().checked_sub(text.len())?;
@@ -399,9 +404,11 @@ impl<S: Sink> Driver<S> {
                 self.with_at(at, |c, now| c.handle_ws_frame(now, engine, frame));
             }
             WsEvent::Text(text, value) => {
-                // Kept while the frame's events are delivered: see `received_text`.
-                let copy = text.clone();
-                *self.0.text.borrow_mut() = Some((copy, value));
+                // Kept while the frame's events are delivered: see `received_text` (which the
+                // MessagePack build never asks: its text frames are Engine.IO's pings).
+                if !cfg!(feature = "msgpack") {
+                    *self.0.text.borrow_mut() = Some((text.clone(), value));
+                }
                 self.with_at(at, |c, now| {
                     c.handle_ws_frame(now, engine, Frame::Text(text));
                 });

@@ -184,6 +184,12 @@ pub(crate) fn manager_options(uri: &str, options: &JsValue) -> Result<ManagerOpt
         manager.ack_timeout = Some(t);
     }
     manager.retries = retries(&get(options, "retries"), manager.retries);
+    // The build decides the parser (the wrapper hands a `parser` option naming the other build
+    // to that build's manager, and refuses any other).
+    #[cfg(feature = "msgpack")]
+    {
+        manager.parser = proto::socket::Parser::MessagePack;
+    }
     Ok(ManagerOptions { config, poll })
 }
 

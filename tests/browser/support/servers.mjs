@@ -6,6 +6,8 @@
 //   - socket.io: the official Node.js server with the same handlers (tests/support/reference-server.mjs).
 // The package is SOCKEYE_PKG (default pkg/, made by `bash scripts/build-client.sh pkg`). Each
 // server listens on 127.0.0.1, a free port, and exits when the test process does.
+// SOCKEYE_PARSER=msgpack runs the tests over the MessagePack parser: both servers started with
+// `--parser msgpack`, the page's `sockeye` the package's `sockeye/msgpack` module.
 import { existsSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -24,6 +26,11 @@ export function launchChromiumWithGc() {
   return launchChromium({ args: ["--js-flags=--expose-gc"] });
 }
 
+/** The parser the tests run with (SOCKEYE_PARSER): "json" (the default) or "msgpack". */
+export const PARSER = process.env.SOCKEYE_PARSER ?? "json";
+if (!["json", "msgpack"].includes(PARSER)) throw new Error(`SOCKEYE_PARSER=${PARSER}: json or msgpack`);
+const parserArgs = PARSER === "msgpack" ? ["--parser", "msgpack"] : [];
+
 const here = path.dirname(fileURLToPath(import.meta.url));
 export const www = path.resolve(here, "../www");
 
@@ -40,13 +47,13 @@ export function packageDir(variable = "SOCKEYE_PKG", fallback = "pkg") {
 export function startSockeye(pkg, args = []) {
   const bin = serverBinary();
   if (!existsSync(bin)) throw new Error(`${bin} not found: run \`cargo build -p sockeye-server --examples\` first`);
-  return startProcess(bin, ["--port", "0", "--exit-with-stdin", "--www", www, "--client-dir", pkg, ...args]);
+  return startProcess(bin, ["--port", "0", "--exit-with-stdin", "--www", www, "--client-dir", pkg, ...parserArgs, ...args]);
 }
 
 /** Starts the official socket.io server (tests/support/reference-server.mjs) with `args`, serving `pkg` at /sockeye/. */
 export function startReference(pkg, args = []) {
   const script = path.join(root, "tests/support/reference-server.mjs");
-  return startProcess(process.execPath, [script, "--port", "0", "--exit-with-stdin", "--www", www, "--client-dir", pkg, ...args]);
+  return startProcess(process.execPath, [script, "--port", "0", "--exit-with-stdin", "--www", www, "--client-dir", pkg, ...parserArgs, ...args]);
 }
 
 /** Both servers, by the name the tests give them. */
@@ -56,15 +63,16 @@ export const SERVERS = {
 };
 
 /**
- * A new page of `context` on the test page of `server`, once the package has loaded. Page errors
- * and console errors are collected in `page.problems`.
+ * A new page of `context` on the test page of `server`, once the package has loaded (its
+ * `sockeye/msgpack` module as `sockeye` when `parser` is "msgpack"). Page errors and console
+ * errors are collected in `page.problems`.
  */
-export async function openPage(context, server) {
+export async function openPage(context, server, parser = PARSER) {
   const page = await context.newPage();
   page.problems = [];
   page.on("pageerror", (e) => page.problems.push(`pageerror: ${e.message}`));
   page.on("console", (m) => m.type() === "error" && page.problems.push(`console: ${m.text()}`));
-  await page.goto(server.url);
+  await page.goto(parser === "msgpack" ? `${server.url}?parser=msgpack` : server.url);
   await page.waitForFunction(() => window.ready, null, { timeout: 10_000 }).catch((e) => {
     throw new Error(`the test page did not load: ${page.problems.join("; ")}`, { cause: e });
   });

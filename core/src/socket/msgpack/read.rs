@@ -2,6 +2,7 @@
 
 use alloc::string::String;
 use alloc::vec::Vec;
+#[cfg(any(test, not(all(feature = "js", target_arch = "wasm32"))))]
 use core::fmt::Write as _;
 
 use super::{MsgpackError, MsgpackErrorKind};
@@ -454,8 +455,25 @@ fn write_key(out: &mut String, item: Item<'_>) -> Result<(), MsgpackErrorKind> {
 /// A float as JavaScript's `JSON.stringify` writes it: the shortest text that reads back the same
 /// double, in exponent form below 1e-6 and from 1e21 on (`1e+21`), `0` for -0, and `null` for NaN
 /// and the infinities, which JSON cannot hold.
+#[cfg(not(all(feature = "js", target_arch = "wasm32")))]
 fn push_js_number(out: &mut String, f: f64) {
     push_js_number_impl(out, f);
+}
+
+/// [`push_js_number`] with the `js` feature on wasm32 (the browser client's build): by
+/// `JSON.stringify` itself, so that the module goes without core's float formatting (and the
+/// `core::fmt` it runs through).
+#[cfg(all(feature = "js", target_arch = "wasm32"))]
+fn push_js_number(out: &mut String, f: f64) {
+    use wasm_bindgen::prelude::*;
+
+    #[wasm_bindgen]
+    extern "C" {
+        /// `JSON.stringify` of a number: always a string.
+        #[wasm_bindgen(js_namespace = JSON, js_name = stringify)]
+        fn stringify_number(f: f64) -> String;
+    }
+    out.push_str(&stringify_number(f));
 }
 
 /// [`push_js_number`], for the property tests that write text in the decoder's form.
@@ -464,6 +482,7 @@ pub(super) fn push_js_number_for_tests(out: &mut String, f: f64) {
     push_js_number_impl(out, f);
 }
 
+#[cfg(any(test, not(all(feature = "js", target_arch = "wasm32"))))]
 fn push_js_number_impl(out: &mut String, f: f64) {
     if !f.is_finite() {
         out.push_str("null");

@@ -101,7 +101,7 @@ impl Writer<'_> {
                 return self.uint(n);
             }
         }
-        let f: f64 = raw.parse().unwrap_or(f64::NAN);
+        let f = parse_float(raw);
         // Within 2^64 and -2^63 a double converts to an integer exactly when it is integral
         // (`f64::fract` is not in `core`); -0 is 0, as notepack writes it (`-0 >= 0`).
         if (0.0..18_446_744_073_709_551_616.0).contains(&f) && f as u64 as f64 == f {
@@ -305,4 +305,26 @@ pub(super) fn json_value(
         // No value at all (not JSON): still one MessagePack value.
         w.nil();
     }
+}
+
+/// A JSON number's text (validated by the scan) as the nearest double.
+#[cfg(not(all(feature = "js", target_arch = "wasm32")))]
+fn parse_float(raw: &str) -> f64 {
+    raw.parse().unwrap_or(f64::NAN)
+}
+
+/// [`parse_float`] with the `js` feature on wasm32 (the browser client's build): by `Number`,
+/// which rounds a JSON number's text to the nearest double as Rust's parser does, so that the
+/// module goes without core's float parsing and its tables.
+#[cfg(all(feature = "js", target_arch = "wasm32"))]
+fn parse_float(raw: &str) -> f64 {
+    use wasm_bindgen::prelude::*;
+
+    #[wasm_bindgen]
+    extern "C" {
+        /// `Number(text)`.
+        #[wasm_bindgen(js_name = Number)]
+        fn number(text: &str) -> f64;
+    }
+    number(raw)
 }

@@ -72,16 +72,32 @@ pub trait Event: 'static {
 }
 
 /// An event a client emits and the server handles (`ClientToServerEvents`).
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` is not a client-to-server event",
+    label = "declared in `server_to_client`, or not an event"
+)]
 pub trait ClientToServer: Event {}
 
 /// An event the server emits and a client handles (`ServerToClientEvents`).
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` is not a server-to-client event",
+    label = "declared in `client_to_server`, or not an event"
+)]
 pub trait ServerToClient: Event {}
 
 /// An event declared with an acknowledgement (`-> (...)`): emitted only with `emit_with_ack`,
 /// and its handler answers with [`Event::Ack`].
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` has no acknowledgement",
+    label = "emit it with `emit_typed`"
+)]
 pub trait WithAck: Event {}
 
-/// An event declared without an acknowledgement: emitted with a plain `emit`.
+/// An event declared without an acknowledgement: emitted with `emit_typed`.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` has an acknowledgement",
+    label = "emit it with `emit_typed_with_ack`, which resolves to it"
+)]
 pub trait NoAck: Event {}
 
 /// A schema as a whole: what [`typescript`] renders.

@@ -142,7 +142,9 @@ mod socketio;
 // The Socket.IO layer's modules, at the crate's root where they always were.
 pub use engine::conn;
 pub use socketio::io::socket;
-pub use socketio::{emitter, error, event, extract, handler, handshake, io, operators, typed, value};
+pub use socketio::{
+    emitter, error, event, extract, handler, handshake, io, operators, typed, value,
+};
 
 /// The multi-node-ready [`Adapter`](adapter::Adapter) trait and the in-memory adapter.
 pub mod adapter {
@@ -160,9 +162,9 @@ pub mod config {
 }
 
 pub use proto;
+pub use proto::engine::{CloseReason, Message, Transport};
 /// Event schemas (the `schema!` macro and the module of its traits), from `sockeye-core`.
 pub use proto::schema;
-pub use proto::engine::{CloseReason, Message, Transport};
 pub use proto::socket::args::ser::ToArgs;
 pub use proto::socket::server::DisconnectReason;
 pub use proto::socket::{Args, Parser};

@@ -82,7 +82,7 @@
 //! and returns its acknowledgement, an emit takes exactly its arguments, so a payload of the
 //! wrong type or a forgotten acknowledgement does not compile. The same declaration renders
 //! the TypeScript `ServerToClientEvents` / `ClientToServerEvents` for JavaScript clients
-//! ([`schema::typescript`]).
+//! ([`schema::typescript`](fn@schema::typescript)).
 //!
 //! ```no_run
 //! sockeye_server::schema! {
@@ -126,7 +126,7 @@
 //! - [`extract`] and [`handler`]: what handlers take, and the shapes they may have.
 //! - [`event`]: an event as a whole, and its acknowledgement.
 //! - [`handshake`] and [`conn`]: a socket's handshake, and the Engine.IO connection under it.
-//! - [`typed`] and [`schema`]: typed events from a shared declaration.
+//! - [`typed`] and [`schema`](mod@schema): typed events from a shared declaration.
 //! - [`operators`]: broadcasting (`to`, `except`, `local`, `volatile`, `timeout`), `fetch_sockets`.
 //! - [`adapter`]: the multi-node-ready [`Adapter`](adapter::Adapter) trait and the in-memory one.
 //! - [`engine`]: the Engine.IO layer, and the bare Engine.IO server ([`EngineIo`]).

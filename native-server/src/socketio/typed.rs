@@ -1,5 +1,5 @@
-//! Typed events: the server's side of an event schema ([`sockeye_core::schema`](proto::schema),
-//! re-exported as [`crate::schema`]). The event is named by its marker value, so that every
+//! Typed events: the server's side of an event schema ([`sockeye_core::schema`](mod@proto::schema),
+//! re-exported as [`crate::schema`](mod@crate::schema)). The event is named by its marker value, so that every
 //! type is inferred from it: a handler takes exactly the event's arguments and returns its
 //! acknowledgement, and an emit takes exactly its arguments.
 //!

@@ -43,6 +43,8 @@
 //! way; an event without `->` has no acknowledgement ([`NoAck`]). A lone argument of a tuple or
 //! an array type would travel as several arguments by that rule: the declaration refuses it at
 //! compile time (declare the elements as arguments of their own, or wrap them in a struct).
+//! A name the protocol reserves (`connect`, `disconnect`, ... [`is_reserved`]) is refused at
+//! compile time too.
 //!
 //! Every declared type needs a TypeScript name: [`TsType`] is implemented for the primitives,
 //! strings, `Option`, sequences, tuples and maps, and [`ts_struct!`](crate::ts_struct) declares a
@@ -99,6 +101,34 @@ pub trait WithAck: Event {}
     label = "emit it with `emit_typed_with_ack`, which resolves to it"
 )]
 pub trait NoAck: Event {}
+
+/// Whether `name` is one of the names the protocol reserves
+/// ([`RESERVED_EVENTS`](crate::socket::packet::RESERVED_EVENTS)): a schema refuses them at
+/// compile time, since neither end may emit them.
+pub const fn is_reserved(name: &str) -> bool {
+    let mut rest = crate::socket::packet::RESERVED_EVENTS;
+    while let [first, tail @ ..] = rest {
+        if same_bytes(first.as_bytes(), name.as_bytes()) {
+            return true;
+        }
+        rest = tail;
+    }
+    false
+}
+
+/// `a == b`, in a `const fn` (slices' `==` is not `const`).
+const fn same_bytes(mut a: &[u8], mut b: &[u8]) -> bool {
+    loop {
+        match (a, b) {
+            ([], []) => return true,
+            ([x, a_tail @ ..], [y, b_tail @ ..]) if *x == *y => {
+                a = a_tail;
+                b = b_tail;
+            }
+            _ => return false,
+        }
+    }
+}
 
 /// A schema as a whole: what [`typescript`] renders.
 pub trait Schema {
@@ -180,6 +210,10 @@ macro_rules! schema {
             }
         }
         impl $crate::schema::$dir for $ev {}
+        const _: () = ::core::assert!(
+            !$crate::schema::is_reserved($name),
+            ::core::concat!("`", $name, "` is a reserved event name")
+        );
         $crate::schema!(@lone $($aty),*);
     };
 

@@ -334,6 +334,16 @@ mod tests {
         }
     }
 
+    #[test]
+    fn reserved_names() {
+        for name in crate::socket::packet::RESERVED_EVENTS {
+            assert!(crate::schema::is_reserved(name), "{name}");
+        }
+        for name in ["", "connec", "connects", "message", "Connect"] {
+            assert!(!crate::schema::is_reserved(name), "{name}");
+        }
+    }
+
     fn acked<E: WithAck>() -> bool {
         E::ACK
     }

@@ -17,6 +17,8 @@
 //! let count: u32 = socket.emit_typed_with_ack(Message, &"hello".to_owned()).await?;
 //! ```
 
+use core::time::Duration;
+
 use proto::schema::{ClientToServer, NoAck, ServerToClient, TsType, WithAck};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
@@ -45,6 +47,22 @@ impl Socket {
     {
         let _ = event;
         self.emit_with_ack(E::NAME, args).await
+    }
+
+    /// As [`Socket::emit_typed_with_ack`], failing with `AckError::Timeout` after `timeout`.
+    pub async fn emit_typed_with_ack_timeout<E>(
+        &self,
+        event: E,
+        args: &E::Args,
+        timeout: Duration,
+    ) -> Result<E::Ack, Error>
+    where
+        E: ClientToServer + WithAck,
+        E::Args: Serialize,
+        E::Ack: DeserializeOwned,
+    {
+        let _ = event;
+        self.emit_with_ack_timeout(E::NAME, args, timeout).await
     }
 
     /// Calls `handler` with each `event`'s arguments, read as the event's `Args`; what it

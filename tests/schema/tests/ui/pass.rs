@@ -21,6 +21,7 @@ async fn client(socket: sockeye_client::Socket) -> Result<u32, sockeye_client::E
     socket.on_typed(Ask, |question: String| Some(question));
     socket.emit_typed(Typing, &true)?;
     socket.emit_typed_with_ack(Join, &("lobby".to_owned(), "ann".to_owned())).await?;
+    let _: u32 = socket.emit_typed_with_ack_timeout(Message, &"hi".to_owned(), std::time::Duration::from_secs(1)).await?;
     socket.emit_typed_with_ack(Message, &"hello".to_owned()).await
 }
 

@@ -5,16 +5,24 @@
 //! [`Socket::emit_typed_with_ack`], which resolves to its acknowledgement's type, and it
 //! listens only to server-to-client events, its handler returning the acknowledgement.
 //!
-//! ```ignore
+//! ```no_run
+//! # use proto as sockeye_core;
+//! use sockeye_client::{Options, Socket};
+//!
 //! // In the crate the server and the client share:
 //! sockeye_core::schema! {
 //!     pub struct Chat;
 //!     client_to_server { Message = "message" (text: String) -> (count: u32); }
 //!     server_to_client { Said = "said" (user: String, text: String); }
 //! }
+//!
 //! // In the client:
+//! # async fn run() -> Result<(), sockeye_client::Error> {
+//! let socket = Socket::connect("https://chat.example.com/", Options::default())?;
 //! socket.on_typed(Said, |(user, text)| log(&user, &text));
 //! let count: u32 = socket.emit_typed_with_ack(Message, &"hello".to_owned()).await?;
+//! # let _ = count; Ok(()) }
+//! # fn log(_: &str, _: &str) {}
 //! ```
 
 use core::time::Duration;

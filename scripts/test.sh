@@ -77,7 +77,7 @@ step "layout: no import cycle between a crate's files, no file over 1,000 lines 
   node scripts/check-layout.mjs --quiet
 step "the scripts' own tests (the layout check, the benchmarks' load gate)" \
   node --test scripts/check-layout.test.mjs scripts/lib/benchmarks.test.cjs
-step "tsc --strict -p tests/types (the package's TypeScript declarations, used as socket.io's TypeScript guide does)" \
+step "tsc --strict -p tests/types (the package's TypeScript declarations, used as socket.io's TypeScript guide does, and with the interfaces a Rust schema generates)" \
   node_modules/.bin/tsc -p tests/types
 step "cargo fmt --all -- --check" cargo fmt --all -- --check
 step "cargo clippy --workspace --all-targets (and sockeye-server with jemalloc, without default features)" clippy_native
@@ -97,4 +97,4 @@ step "node --test tests/e2e/ tests/package/ tests/types/ (Chromium: the chat dem
   node --test tests/e2e/ tests/package/ tests/types/
 step "publishing: cargo package with verification, cargo doc -D warnings, rust-version, the npm tarball, CHANGELOG (scripts/check-publish.sh)" \
   bash scripts/check-publish.sh
-step "the unit, property and integration tests (cargo nextest run --workspace)" unit_tests
+step "the unit, property and integration tests, the typed events' compile-fail cases (cargo nextest run --workspace)" unit_tests

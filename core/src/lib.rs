@@ -34,6 +34,7 @@ pub mod engine;
 mod fifo;
 pub mod json;
 pub mod rng;
+pub mod schema;
 pub mod server;
 pub mod server_session;
 pub mod socket;

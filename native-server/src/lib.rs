@@ -74,6 +74,33 @@
 //! `bytes::Bytes` anywhere becomes a binary attachment. [`Value`] is there for data of no fixed
 //! shape.
 //!
+//! # Typed events
+//!
+//! An application can declare its events once, in a crate its server and its Rust clients share
+//! ([`schema!`], from `sockeye-core`): names, arguments, acknowledgements and direction. The
+//! server then takes the declaration ([`typed`]): a handler gets exactly the event's arguments
+//! and returns its acknowledgement, an emit takes exactly its arguments, so a payload of the
+//! wrong type or a forgotten acknowledgement does not compile. The same declaration renders
+//! the TypeScript `ServerToClientEvents` / `ClientToServerEvents` for JavaScript clients
+//! ([`schema::typescript`](fn@schema::typescript)).
+//!
+//! ```no_run
+//! sockeye_server::schema! {
+//!     pub struct Events;
+//!     client_to_server { Count = "count" (step: u32) -> (total: u64); }
+//!     server_to_client { Tick = "tick" (total: u64); }
+//! }
+//!
+//! # fn run(io: sockeye_server::SocketIo) {
+//! io.ns("/", |socket: sockeye_server::SocketRef| {
+//!     socket.on_typed(Count, |socket, step| {
+//!         let _ = socket.emit_typed(Tick, &u64::from(step));
+//!         u64::from(step)
+//!     });
+//! });
+//! # }
+//! ```
+//!
 //! # Layers
 //!
 //! The crate is a house of layers, each in its own folder and importing only the ones below it:
@@ -99,6 +126,7 @@
 //! - [`extract`] and [`handler`]: what handlers take, and the shapes they may have.
 //! - [`event`]: an event as a whole, and its acknowledgement.
 //! - [`handshake`] and [`conn`]: a socket's handshake, and the Engine.IO connection under it.
+//! - [`typed`] and [`schema`](mod@schema): typed events from a shared declaration.
 //! - [`operators`]: broadcasting (`to`, `except`, `local`, `volatile`, `timeout`), `fetch_sockets`.
 //! - [`adapter`]: the multi-node-ready [`Adapter`](adapter::Adapter) trait and the in-memory one.
 //! - [`engine`]: the Engine.IO layer, and the bare Engine.IO server ([`EngineIo`]).
@@ -114,7 +142,9 @@ mod socketio;
 // The Socket.IO layer's modules, at the crate's root where they always were.
 pub use engine::conn;
 pub use socketio::io::socket;
-pub use socketio::{emitter, error, event, extract, handler, handshake, io, operators, value};
+pub use socketio::{
+    emitter, error, event, extract, handler, handshake, io, operators, typed, value,
+};
 
 /// The multi-node-ready [`Adapter`](adapter::Adapter) trait and the in-memory adapter.
 pub mod adapter {
@@ -133,6 +163,8 @@ pub mod config {
 
 pub use proto;
 pub use proto::engine::{CloseReason, Message, Transport};
+/// Event schemas (the `schema!` macro and the module of its traits), from `sockeye-core`.
+pub use proto::schema;
 pub use proto::socket::args::ser::ToArgs;
 pub use proto::socket::server::DisconnectReason;
 pub use proto::socket::{Args, Parser};

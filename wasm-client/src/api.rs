@@ -34,6 +34,7 @@ mod payload;
 mod sink;
 mod socket;
 mod stream;
+mod typed;
 
 pub use error::Error;
 pub use event::{ConnectError, ConnectionState, Disconnection, ManagerEvent, SocketEvent};

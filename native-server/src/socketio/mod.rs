@@ -19,4 +19,5 @@ pub use io::{extract, handler};
 pub(crate) mod log_budget;
 pub(crate) mod memory_adapter;
 pub mod operators;
+pub mod typed;
 pub mod value;

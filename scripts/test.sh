@@ -35,6 +35,7 @@ clippy_wasm() {
   cargo clippy -p sockeye-core -p sockeye-client --target wasm32-unknown-unknown -- -D warnings
   # The npm build (no_std), and the typed Rust API.
   cargo clippy -p sockeye-client --target wasm32-unknown-unknown --no-default-features -- -D warnings
+  cargo clippy -p sockeye-client --target wasm32-unknown-unknown --no-default-features --features msgpack -- -D warnings
   cargo clippy -p sockeye-client --target wasm32-unknown-unknown --all-targets --features rust-api -- -D warnings
 }
 core_builds() {

@@ -31,15 +31,23 @@ mod event;
 mod manager;
 mod options;
 mod payload;
+mod shared;
 mod sink;
 mod socket;
 mod stream;
+
+/// The driver the API sits on: the browser's, or tokio's (feature `native`).
+#[cfg(not(feature = "native"))]
+use crate::driver;
+#[cfg(feature = "native")]
+use crate::native::driver;
 
 pub use error::Error;
 pub use event::{ConnectError, ConnectionState, Disconnection, ManagerEvent, SocketEvent};
 pub use manager::Manager;
 pub use options::Options;
 pub use payload::{Args, Binary, IntoPayload, Payload};
+pub use shared::MaybeSend;
 pub use sink::Event;
 pub use socket::{HandlerId, Socket};
 pub use stream::{AckFuture, Events, ManagerEvents};

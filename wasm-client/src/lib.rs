@@ -77,6 +77,8 @@ mod callback;
 mod cell;
 mod convert;
 mod counters;
+// Natively the typed API sits on `native::driver`; the JS surface still uses this one.
+#[cfg_attr(feature = "native", allow(dead_code))]
 mod driver;
 mod js;
 mod options;
@@ -86,6 +88,8 @@ mod transport;
 
 #[cfg(feature = "rust-api")]
 mod api;
+#[cfg(feature = "native")]
+mod native;
 
 pub use socket::{JsManager, JsSocket};
 
@@ -96,7 +100,7 @@ pub use counters::debug_counters;
 pub use api::{
     AckError, AckFuture, Args, Binary, CloseDescription, ConnectError, ConnectionError,
     ConnectionState, DeserializeError, DisconnectReason, Disconnection, EngineCloseReason, Error,
-    Event, Events, HandlerId, IntoPayload, Manager, ManagerEvent, ManagerEvents, Options, Payload,
+    Event, Events, HandlerId, IntoPayload, Manager, ManagerEvent, ManagerEvents, MaybeSend, Options, Payload,
     ProbeError, SerializeError, Socket, SocketEvent, Stream, Transport, TransportError,
 };
 

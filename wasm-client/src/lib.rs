@@ -96,6 +96,10 @@ pub use socket::{JsManager, JsSocket};
 #[cfg(feature = "debug-counters")]
 pub use counters::debug_counters;
 
+/// The rustls the native transports use, for [`Options::tls_config`].
+#[cfg(feature = "native")]
+pub use rustls;
+
 #[cfg(feature = "rust-api")]
 pub use api::{
     AckError, AckFuture, Args, Binary, CloseDescription, ConnectError, ConnectionError,

@@ -18,7 +18,7 @@ use std::time::Duration;
 
 use serde::de::{Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde_json::{Map, Value, json};
-use sockeye_client::{Args, ManagerEvent, Manager, Options, Payload, SocketEvent};
+use sockeye_client::{Args, Manager, ManagerEvent, Options, Payload, SocketEvent};
 use tokio::time::{Instant, timeout, timeout_at};
 
 /// How long the connection and the acknowledgement may take.
@@ -57,10 +57,11 @@ async fn run() -> Result<(), Box<dyn std::error::Error>> {
                 SocketEvent::Event { name, args } if name == "auth" => auths.push(args),
                 _ => {}
             },
-            event = engine.next() => match event.ok_or("the connection is gone")? {
-                ManagerEvent::Error(e) => return Err(format!("cannot connect: {e}").into()),
-                _ => {}
-            },
+            event = engine.next() => {
+                if let ManagerEvent::Error(e) = event.ok_or("the connection is gone")? {
+                    return Err(format!("cannot connect: {e}").into());
+                }
+            }
             () = tokio::time::sleep_until(until) => return Err("no connection within 10 s".into()),
         }
     }
@@ -81,9 +82,10 @@ async fn run() -> Result<(), Box<dyn std::error::Error>> {
 
     let until = Instant::now() + LISTEN;
     while let Ok(event) = timeout_at(until, events.next()).await {
-        match event.ok_or("the connection is gone")? {
-            SocketEvent::Event { name, args } if name == "auth" => println!("{}", shown(&args)?),
-            _ => {}
+        if let SocketEvent::Event { name, args } = event.ok_or("the connection is gone")?
+            && name == "auth"
+        {
+            println!("{}", shown(&args)?);
         }
     }
     socket.disconnect();

@@ -91,6 +91,11 @@ mod api;
 #[cfg(feature = "native")]
 mod native;
 
+/// The README's Rust examples (the native quick start), compiled by `cargo test --doc`.
+#[cfg(all(doctest, feature = "native"))]
+#[doc = include_str!("../README.md")]
+pub struct ReadmeDoctests;
+
 pub use socket::{JsManager, JsSocket};
 
 #[cfg(feature = "debug-counters")]
@@ -104,8 +109,9 @@ pub use rustls;
 pub use api::{
     AckError, AckFuture, Args, Binary, CloseDescription, ConnectError, ConnectionError,
     ConnectionState, DeserializeError, DisconnectReason, Disconnection, EngineCloseReason, Error,
-    Event, Events, HandlerId, IntoPayload, Manager, ManagerEvent, ManagerEvents, MaybeSend, Options, Payload,
-    ProbeError, SerializeError, Socket, SocketEvent, Stream, Transport, TransportError,
+    Event, Events, HandlerId, IntoPayload, Manager, ManagerEvent, ManagerEvents, MaybeSend,
+    Options, Payload, ProbeError, SerializeError, Socket, SocketEvent, Stream, Transport,
+    TransportError,
 };
 
 #[wasm_bindgen]

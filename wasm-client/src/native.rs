@@ -4,8 +4,8 @@
 //! (tokio-tungstenite WebSockets, HTTP/1.1 long-polling over hyper, rustls for `https`/`wss`)
 //! and the one timer.
 
-pub(crate) mod driver;
 mod conn;
+pub(crate) mod driver;
 mod http;
 mod io;
 

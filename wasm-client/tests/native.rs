@@ -42,7 +42,11 @@ fn options(mode: Mode) -> Options {
 }
 
 /// The next socket event `f` picks, skipping others.
-async fn next<T>(events: &mut Events, what: &str, mut f: impl FnMut(SocketEvent) -> Option<T>) -> T {
+async fn next<T>(
+    events: &mut Events,
+    what: &str,
+    mut f: impl FnMut(SocketEvent) -> Option<T>,
+) -> T {
     let wait = async {
         loop {
             let event = events.next().await.expect("the connection is gone");
@@ -92,7 +96,11 @@ async fn event_named(events: &mut Events, name: &str) -> sockeye_client::Args {
     .await
 }
 
-async fn ack<R: serde::de::DeserializeOwned>(socket: &Socket, event: &str, payload: impl sockeye_client::IntoPayload) -> R {
+async fn ack<R: serde::de::DeserializeOwned>(
+    socket: &Socket,
+    event: &str,
+    payload: impl sockeye_client::IntoPayload,
+) -> R {
     tokio::time::timeout(PATIENCE, socket.emit_with_ack::<R>(event, payload))
         .await
         .unwrap_or_else(|_| panic!("no ack of {event}"))
@@ -142,7 +150,11 @@ async fn scenario(url: &str, mode: Mode, tls: Option<Arc<sockeye_client::rustls:
     };
     assert_eq!(manager.transport(), Some(expected));
     let who: Value = ack(&root, "whoami", &()).await;
-    let name = if expected == Transport::Polling { "polling" } else { "websocket" };
+    let name = if expected == Transport::Polling {
+        "polling"
+    } else {
+        "websocket"
+    };
     assert_eq!(who["transport"], name, "{mode:?}");
 
     // Acks from the server, with binary: the arguments come back, the bytes as bytes.
@@ -178,7 +190,10 @@ async fn scenario(url: &str, mode: Mode, tls: Option<Arc<sockeye_client::rustls:
 
     // The server drops the transport: both sockets hear it and reconnect.
     root.emit("drop", &()).unwrap();
-    next(&mut root_events, "disconnect", |e| matches!(e, SocketEvent::Disconnect(_)).then_some(())).await;
+    next(&mut root_events, "disconnect", |e| {
+        matches!(e, SocketEvent::Disconnect(_)).then_some(())
+    })
+    .await;
     connected(&mut root_events).await;
     connected(&mut a_events).await;
     let again: (String,) = ack(&a, "echo", &("again",)).await;
@@ -198,18 +213,25 @@ async fn recovery(url: &str, mode: Mode) {
     connected(&mut events).await;
     let id = socket.id().unwrap();
     // An event with an offset, so that the session can be resumed from it.
-    socket.emit("echo", &"offset").unwrap();
+    socket.emit("echo", "offset").unwrap();
     event_named(&mut events, "echo").await;
     socket.emit("drop-transport", &()).unwrap();
-    next(&mut events, "disconnect", |e| matches!(e, SocketEvent::Disconnect(_)).then_some(())).await;
+    next(&mut events, "disconnect", |e| {
+        matches!(e, SocketEvent::Disconnect(_)).then_some(())
+    })
+    .await;
     // The missed events may come before the CONNECT (the reference server sends them first) or
     // after it (sockeye-server's order): both are delivered.
     let (mut reconnected, mut missed) = (false, Vec::new());
     while !reconnected || missed.len() < 2 {
         next(&mut events, "connect and missed", |e| match e {
-            SocketEvent::Connect => Some(reconnected = true),
+            SocketEvent::Connect => {
+                reconnected = true;
+                Some(())
+            }
             SocketEvent::Event { name, args } if name == "missed" => {
-                Some(missed.push(args.data::<u32>().unwrap()))
+                missed.push(args.data::<u32>().unwrap());
+                Some(())
             }
             SocketEvent::ConnectError(e) => panic!("connect_error: {e:?}"),
             _ => None,
@@ -292,8 +314,14 @@ async fn an_untrusted_certificate_fails_to_connect() {
     let socket = manager.socket("/").unwrap();
     let mut events = socket.events();
     socket.open();
-    next_manager(&mut engine, "error", |e| matches!(e, ManagerEvent::Error(_)).then_some(())).await;
-    next(&mut events, "connect_error", |e| matches!(e, SocketEvent::ConnectError(_)).then_some(())).await;
+    next_manager(&mut engine, "error", |e| {
+        matches!(e, ManagerEvent::Error(_)).then_some(())
+    })
+    .await;
+    next(&mut events, "connect_error", |e| {
+        matches!(e, SocketEvent::ConnectError(_)).then_some(())
+    })
+    .await;
     assert!(!socket.connected());
 }
 

@@ -202,8 +202,9 @@ impl Options {
     /// The core's configuration for `server`, and the transports' options.
     #[cfg(feature = "native")]
     pub(super) fn config(&self, server: ServerUrl) -> Result<(Config, TransportOptions), Error> {
-        let transport = TransportOptions::new(&server, &self.extra_headers, self.tls_config.clone())
-            .map_err(Error::Tls)?;
+        let transport =
+            TransportOptions::new(&server, &self.extra_headers, self.tls_config.clone())
+                .map_err(Error::Tls)?;
         Ok((self.core_config(server), transport))
     }
 

@@ -2,7 +2,6 @@
 //! the acknowledgements awaited, and the delivery of the core's events to them, as [`Event`]s (an
 //! event with the means to acknowledge it), [`SocketEvent`]s and [`ManagerEvent`]s.
 
-
 use proto::client::Event as CoreEvent;
 use proto::socket::client::{self as socket_client, SocketId};
 use proto::socket::packet::AckId;

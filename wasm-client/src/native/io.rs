@@ -58,7 +58,7 @@ const LINGER: Duration = Duration::from_secs(2);
 struct Io {
     options: Arc<TransportOptions>,
     ws: Option<(EngineId, Ws)>,
-    ws_opening: Option<(EngineId, BoxFuture<Option<Ws>>)>,
+    ws_opening: Option<(EngineId, BoxFuture<Option<Box<Ws>>>)>,
     get: Option<(EngineId, BoxFuture<http::Outcome>)>,
     post: Option<(EngineId, BoxFuture<http::Outcome>)>,
     get_conn: Option<http::Conn>,
@@ -75,7 +75,8 @@ struct Io {
 enum Input {
     Io(Option<ToIo>),
     Ws(EngineId, WsResult),
-    WsOpened(EngineId, Option<Ws>),
+    /// The WebSocket opened (boxed: it is large), or did not.
+    WsOpened(EngineId, Option<Box<Ws>>),
     Get(EngineId, http::Outcome),
     Post(EngineId, http::Outcome),
     Timer,
@@ -141,7 +142,7 @@ pub(crate) async fn run<S: Sink>(
                 d.with(|c, now| c.handle_ws_close(now, id));
             }
             Input::WsOpened(id, Some(ws)) => {
-                io.ws = Some((id, ws));
+                io.ws = Some((id, *ws));
                 d.with(|c, now| c.handle_ws_open(now, id));
             }
             // The core learns only that it closed, as a browser tells a page.
@@ -281,7 +282,7 @@ impl Io {
 
 /// Opens a WebSocket to `url` (`None` if it does not open: the client only learns that it
 /// closed, as in a browser).
-async fn open_ws(options: Arc<TransportOptions>, url: String) -> Option<Ws> {
+async fn open_ws(options: Arc<TransportOptions>, url: String) -> Option<Box<Ws>> {
     let mut request = url.into_client_request().ok()?;
     for (name, value) in &options.extra_headers {
         let name = http_name(name)?;
@@ -289,8 +290,10 @@ async fn open_ws(options: Arc<TransportOptions>, url: String) -> Option<Ws> {
         request.headers_mut().append(name, value);
     }
     let stream = conn::connect(&options).await.ok()?;
-    let (ws, _) = tokio_tungstenite::client_async(request, stream).await.ok()?;
-    Some(ws)
+    let (ws, _) = tokio_tungstenite::client_async(request, stream)
+        .await
+        .ok()?;
+    Some(Box::new(ws))
 }
 
 fn http_name(name: &str) -> Option<::http::HeaderName> {

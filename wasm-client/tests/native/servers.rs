@@ -25,7 +25,10 @@ pub(crate) struct Servers {
 }
 
 enum Running {
-    InProcess(#[allow(dead_code, reason = "kept alive")] Vec<SocketIo>, Vec<tokio::task::JoinHandle<()>>),
+    InProcess(
+        #[allow(dead_code, reason = "kept alive")] Vec<SocketIo>,
+        Vec<tokio::task::JoinHandle<()>>,
+    ),
     Node(#[allow(dead_code, reason = "killed on drop")] tokio::process::Child),
 }
 
@@ -53,7 +56,8 @@ impl TestCa {
     pub(crate) fn new() -> TestCa {
         static NEXT: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
         let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-        let dir = std::env::temp_dir().join(format!("sockeye-native-tls-{}-{n}", std::process::id()));
+        let dir =
+            std::env::temp_dir().join(format!("sockeye-native-tls-{}-{n}", std::process::id()));
         std::fs::create_dir_all(&dir).unwrap();
         let path = |name: &str| dir.join(name).to_str().unwrap().to_owned();
         std::fs::write(
@@ -61,7 +65,13 @@ impl TestCa {
             "subjectAltName=IP:127.0.0.1\nbasicConstraints=CA:FALSE\nextendedKeyUsage=serverAuth\n",
         )
         .unwrap();
-        let ec = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes"];
+        let ec = [
+            "-newkey",
+            "ec",
+            "-pkeyopt",
+            "ec_paramgen_curve:prime256v1",
+            "-nodes",
+        ];
         let run = |args: &[&str]| {
             let status = std::process::Command::new("openssl")
                 .args(args)
@@ -70,19 +80,35 @@ impl TestCa {
                 .expect("openssl");
             assert!(status.success(), "openssl {args:?} failed");
         };
-        run(&[&["req", "-x509"][..], &ec, &["-days", "1", "-subj", "/CN=sockeye test CA"]]
-            .concat()
-            .into_iter()
-            .chain(["-keyout", &path("ca.key"), "-out", &path("ca.pem")])
-            .collect::<Vec<_>>());
+        run(&[
+            &["req", "-x509"][..],
+            &ec,
+            &["-days", "1", "-subj", "/CN=sockeye test CA"],
+        ]
+        .concat()
+        .into_iter()
+        .chain(["-keyout", &path("ca.key"), "-out", &path("ca.pem")])
+        .collect::<Vec<_>>());
         run(&[&["req"][..], &ec, &["-subj", "/CN=127.0.0.1"]]
             .concat()
             .into_iter()
             .chain(["-keyout", &path("key.pem"), "-out", &path("leaf.csr")])
             .collect::<Vec<_>>());
         run(&[
-            "x509", "-req", "-days", "1", "-in", &path("leaf.csr"), "-CA", &path("ca.pem"),
-            "-CAkey", &path("ca.key"), "-CAcreateserial", "-extfile", &path("leaf.ext"), "-out",
+            "x509",
+            "-req",
+            "-days",
+            "1",
+            "-in",
+            &path("leaf.csr"),
+            "-CA",
+            &path("ca.pem"),
+            "-CAkey",
+            &path("ca.key"),
+            "-CAcreateserial",
+            "-extfile",
+            &path("leaf.ext"),
+            "-out",
             &path("cert.pem"),
         ]);
         TestCa {

@@ -61,7 +61,8 @@ impl Manager {
     pub fn new(url: &str, options: Options) -> Result<Manager, Error> {
         let server = ServerUrl::parse(url)?;
         let (config, transport) = options.config(server)?;
-        let driver = Driver::new(config, transport, RustSink::default())?;
+        let driver =
+            Driver::new(config, transport, RustSink::default()).map_err(|_| Error::NoRuntime)?;
         Ok(Manager {
             owner: Shared::new(Owner { driver }),
             options,

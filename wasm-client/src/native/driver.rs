@@ -24,8 +24,11 @@ use proto::client::{Client, Config, Event};
 use tokio::sync::mpsc::{UnboundedSender, unbounded_channel};
 
 use super::TransportOptions;
-use super::io::{self, ToIo};
-use crate::api::Error;
+use super::io::{self, Feed, ToIo};
+
+/// There is no tokio runtime to spawn the IO task on.
+#[derive(Debug)]
+pub(crate) struct NoRuntime;
 
 /// Where the driver's events go (the typed API's sink).
 pub(crate) trait Sink: Sized + Send + Sync + 'static {
@@ -74,8 +77,12 @@ struct State {
 impl<S: Sink> Driver<S> {
     /// A driver for `config` (connecting at once with `auto_connect`), reporting to `sink`, with
     /// its IO task spawned on the current tokio runtime.
-    pub(crate) fn new(config: Config, options: TransportOptions, sink: S) -> Result<Self, Error> {
-        let runtime = tokio::runtime::Handle::try_current().map_err(|_| Error::NoRuntime)?;
+    pub(crate) fn new(
+        config: Config,
+        options: TransportOptions,
+        sink: S,
+    ) -> Result<Self, NoRuntime> {
+        let runtime = tokio::runtime::Handle::try_current().map_err(|_| NoRuntime)?;
         let (tx, rx) = unbounded_channel();
         let now = io::now();
         let driver = Driver(Arc::new(Inner {
@@ -89,7 +96,8 @@ impl<S: Sink> Driver<S> {
             }),
             sink,
         }));
-        runtime.spawn(io::run(driver.downgrade(), options, rx));
+        let weak = driver.downgrade();
+        runtime.spawn(io::run(move || weak.upgrade(), options, rx));
         driver.pump();
         Ok(driver)
     }
@@ -177,6 +185,16 @@ impl<S: Sink> Driver<S> {
             };
             S::deliver(self, event);
         }
+    }
+}
+
+impl<S: Sink> Feed for Driver<S> {
+    fn with(&self, f: impl FnOnce(&mut Client, Instant)) {
+        Driver::with(self, f);
+    }
+
+    fn timeout(&self) {
+        Driver::timeout(self);
     }
 }
 

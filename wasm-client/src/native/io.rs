@@ -1,6 +1,7 @@
 //! The IO task of one native driver: it owns the client's WebSocket, its long-polling requests
 //! and its one timer. It performs the transmits the driver sends it, in order, and hands every
-//! transport event and the timer's expiry to the driver ([`Driver::with`], which pumps).
+//! transport event and the timer's expiry to the driver (a [`Feed`]: the driver's `with`, which
+//! pumps).
 
 use std::future::Future;
 use std::pin::Pin;
@@ -20,8 +21,15 @@ use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 
 use super::TransportOptions;
 use super::conn::{self, Stream};
-use super::driver::{Driver, Sink, WeakDriver};
 use super::http;
+
+/// What the IO task feeds its inputs to: the driver.
+pub(crate) trait Feed {
+    /// Runs one input against the client, then pumps.
+    fn with(&self, f: impl FnOnce(&mut proto::client::Client, Instant));
+    /// The timer fired.
+    fn timeout(&self);
+}
 
 /// What the driver tells its IO task.
 pub(crate) enum ToIo {
@@ -82,9 +90,9 @@ enum Input {
     Timer,
 }
 
-/// Runs the IO of `driver` until its last handle is gone.
-pub(crate) async fn run<S: Sink>(
-    driver: WeakDriver<S>,
+/// Runs the IO of a driver until its last handle is gone (`driver` gives it, while it lives).
+pub(crate) async fn run<D: Feed>(
+    driver: impl Fn() -> Option<D>,
     options: TransportOptions,
     mut rx: UnboundedReceiver<ToIo>,
 ) {
@@ -177,8 +185,8 @@ pub(crate) async fn run<S: Sink>(
 }
 
 /// Runs `f` on the driver unless it is gone; whether it was there.
-fn feed<S: Sink>(driver: &WeakDriver<S>, f: impl FnOnce(&Driver<S>)) -> bool {
-    match driver.upgrade() {
+fn feed<D: Feed>(driver: &impl Fn() -> Option<D>, f: impl FnOnce(&D)) -> bool {
+    match driver() {
         Some(d) => {
             f(&d);
             true

@@ -105,6 +105,10 @@ pub use counters::debug_counters;
 #[cfg(feature = "native")]
 pub use rustls;
 
+/// The native transports of one core client, for a driver of its own (the load generator's).
+#[cfg(feature = "native")]
+pub use native::transports;
+
 #[cfg(feature = "rust-api")]
 pub use api::{
     AckError, AckFuture, Args, Binary, CloseDescription, ConnectError, ConnectionError,

@@ -8,6 +8,7 @@ mod conn;
 pub(crate) mod driver;
 mod http;
 mod io;
+pub mod transports;
 
 use std::sync::Arc;
 
@@ -15,15 +16,10 @@ use proto::url::ServerUrl;
 use rustls::pki_types::ServerName;
 
 /// How the transports reach the server: where, with which TLS, and which extra headers.
-#[derive(Clone)]
 pub(crate) struct TransportOptions {
-    /// The host to connect to (without the brackets of an IPv6 literal) and its port.
-    host: String,
-    port: u16,
+    connector: conn::Connector,
     /// The `Host` header: `host:port` as the URL spells it.
     authority: String,
-    /// For `https`/`wss`: the connector and the name the certificate must carry.
-    tls: Option<(tokio_rustls::TlsConnector, ServerName<'static>)>,
     /// Headers added to the polling requests and to the WebSocket's handshake.
     extra_headers: Vec<(String, String)>,
 }
@@ -53,9 +49,11 @@ impl TransportOptions {
         };
         Ok(TransportOptions {
             authority: format!("{}:{}", server.host, server.port),
-            host,
-            port: server.port,
-            tls,
+            connector: conn::Connector {
+                host,
+                port: server.port,
+                tls,
+            },
             extra_headers: extra_headers.to_vec(),
         })
     }

@@ -1,15 +1,36 @@
-//! One connection to the server, for a WebSocket or a polling request: TCP, and TLS over it for
-//! `https`/`wss`.
+//! The native client's connections to the server, for a WebSocket or a polling request: TCP, and
+//! TLS over it for `https`/`wss`.
 
 use std::io;
 use std::pin::Pin;
 use std::task::{Context, Poll};
 
+use rustls::pki_types::ServerName;
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::net::TcpStream;
 use tokio_rustls::client::TlsStream;
 
-use super::TransportOptions;
+use super::transports::{BoxFuture, Connect};
+
+/// Where the server is, and the TLS to speak to it.
+pub(crate) struct Connector {
+    /// The host to connect to (without the brackets of an IPv6 literal) and its port.
+    pub(crate) host: String,
+    pub(crate) port: u16,
+    /// For `https`/`wss`: the connector and the name the certificate must carry.
+    pub(crate) tls: Option<(tokio_rustls::TlsConnector, ServerName<'static>)>,
+}
+
+impl Connect for Connector {
+    type Stream = Stream;
+
+    fn connect(&self) -> BoxFuture<io::Result<Stream>> {
+        let host = self.host.clone();
+        let port = self.port;
+        let tls = self.tls.clone();
+        Box::pin(async move { connect(&host, port, tls).await })
+    }
+}
 
 /// A TCP connection, with TLS or without.
 #[derive(Debug)]
@@ -20,14 +41,18 @@ pub(crate) enum Stream {
     Tls(Box<TlsStream<TcpStream>>),
 }
 
-/// Connects to the server `options` name, with TLS when its URL is secure.
-pub(crate) async fn connect(options: &TransportOptions) -> io::Result<Stream> {
-    let tcp = TcpStream::connect((options.host.as_str(), options.port)).await?;
+/// Connects to `host:port`, with TLS when given.
+async fn connect(
+    host: &str,
+    port: u16,
+    tls: Option<(tokio_rustls::TlsConnector, ServerName<'static>)>,
+) -> io::Result<Stream> {
+    let tcp = TcpStream::connect((host, port)).await?;
     let _ = tcp.set_nodelay(true);
-    match &options.tls {
+    match tls {
         None => Ok(Stream::Plain(tcp)),
         Some((connector, name)) => {
-            let tls = connector.connect(name.clone(), tcp).await?;
+            let tls = connector.connect(name, tcp).await?;
             Ok(Stream::Tls(Box::new(tls)))
         }
     }

@@ -14,7 +14,15 @@ use hyper::client::conn::http1::{self, SendRequest};
 use hyper_util::rt::TokioIo;
 use proto::engine::client::TransportError;
 
-use super::TransportOptions;
+use super::transports::Connect;
+
+/// What every request says besides its URL: `Host`, and the application's extra headers.
+pub(crate) struct Headers {
+    /// `host:port`, as the URL spells it.
+    pub(crate) authority: String,
+    /// Added to every request and WebSocket handshake.
+    pub(crate) extra: Vec<(String, String)>,
+}
 
 /// A keep-alive connection to the server.
 pub(crate) type Conn = SendRequest<Full<Bytes>>;
@@ -24,15 +32,16 @@ pub(crate) type Outcome = (Option<Conn>, Result<String, TransportError>);
 
 /// Runs one request of `url` (a GET without body, a POST with one) on `conn`, or on a new
 /// connection to the server.
-pub(crate) async fn request(
-    options: std::sync::Arc<TransportOptions>,
+pub(crate) async fn request<C: Connect>(
+    connector: std::sync::Arc<C>,
+    headers: std::sync::Arc<Headers>,
     conn: Option<Conn>,
     url: String,
     body: Option<String>,
 ) -> Outcome {
     let mut conn = match conn {
         Some(c) if !c.is_closed() => c,
-        _ => match connect(&options).await {
+        _ => match connect(&*connector).await {
             Ok(c) => c,
             Err(e) => return (None, Err(e)),
         },
@@ -40,7 +49,7 @@ pub(crate) async fn request(
     if let Err(e) = conn.ready().await {
         return (None, Err(network(e)));
     }
-    let request = match build(&options, &url, body) {
+    let request = match build(&headers, &url, body) {
         Ok(r) => r,
         Err(e) => return (Some(conn), Err(e)),
     };
@@ -110,8 +119,8 @@ fn decode_at_most(coding: Option<&[u8]>, body: Bytes, max: u64) -> Result<Vec<u8
     }
 }
 
-async fn connect(options: &TransportOptions) -> Result<Conn, TransportError> {
-    let stream = super::conn::connect(options).await.map_err(network)?;
+async fn connect<C: Connect>(connector: &C) -> Result<Conn, TransportError> {
+    let stream = connector.connect().await.map_err(network)?;
     let (send, connection) = http1::handshake(TokioIo::new(stream))
         .await
         .map_err(network)?;
@@ -123,15 +132,15 @@ async fn connect(options: &TransportOptions) -> Result<Conn, TransportError> {
 }
 
 fn build(
-    options: &TransportOptions,
+    headers: &Headers,
     url: &str,
     body: Option<String>,
 ) -> Result<http::Request<Full<Bytes>>, TransportError> {
     let mut builder = http::Request::builder()
         .uri(path_and_query(url))
-        .header(http::header::HOST, options.authority.as_str())
+        .header(http::header::HOST, headers.authority.as_str())
         .header(http::header::ACCEPT_ENCODING, "gzip, deflate");
-    for (name, value) in &options.extra_headers {
+    for (name, value) in &headers.extra {
         builder = builder.header(name.as_str(), value.as_str());
     }
     let request = match body {

@@ -267,6 +267,22 @@ impl<C: Connect> Transports<C> {
     }
 }
 
+/// `GET url` on a connection of `connector`'s, with `Host: authority`, and the response's body
+/// (decoded as polling responses are): for a side request of the driver's owner.
+pub async fn get<C: Connect>(
+    connector: C,
+    authority: &str,
+    url: &str,
+) -> Result<String, TransportError> {
+    let headers = Arc::new(http::Headers {
+        authority: authority.to_owned(),
+        extra: Vec::new(),
+    });
+    http::request(Arc::new(connector), headers, None, url.to_owned(), None)
+        .await
+        .1
+}
+
 /// Opens a WebSocket to `url`.
 async fn open_ws<C: Connect>(
     connector: Arc<C>,

@@ -167,6 +167,11 @@ async fn scenario(url: &str, mode: Mode, tls: Option<Arc<sockeye_client::rustls:
     assert_eq!(bytes, Binary(vec![1, 2, 3]));
     let tuple: (u32, String) = ack(&a, "echo", &(7, "seven")).await;
     assert_eq!(tuple, (7, "seven".to_owned()));
+    // Large enough for both servers to compress a polling response (gzip or deflate, as the
+    // client's Accept-Encoding offers).
+    let large = "sockeye ".repeat(4000);
+    let back: String = ack(&root, "echo", &large).await;
+    assert_eq!(back, large);
 
     // Acks to the server: it asks, a handler answers.
     let handler = root.on_event("question", |e| {

@@ -330,6 +330,30 @@ async fn an_untrusted_certificate_fails_to_connect() {
     assert!(!socket.connected());
 }
 
+/// When the last handle goes, the connection closes (its IO task does not outlive it): the
+/// server hears the client leave, over each transport.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn dropping_the_last_handle_closes_the_connection() {
+    let mut s = sockeye().await;
+    let mut watch = s.watch.take().unwrap();
+    for mode in [Mode::Polling, Mode::WebSocket, Mode::Upgrade] {
+        let manager = Manager::new(&s.url, options(mode)).unwrap();
+        let socket = manager.socket("/watch").unwrap();
+        let mut events = socket.events();
+        socket.open();
+        connected(&mut events).await;
+        drop((manager, socket));
+        let reason = tokio::time::timeout(PATIENCE, watch.recv())
+            .await
+            .expect("the server saw no disconnection")
+            .unwrap();
+        assert!(
+            ["ClientNamespaceDisconnect", "TransportClose"].contains(&reason.as_str()),
+            "{mode:?}: {reason}"
+        );
+    }
+}
+
 /// Handles compare by identity, and move into spawned tasks.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn handles_are_send_and_compare_by_identity() {

@@ -40,6 +40,8 @@ impl Drop for Owner {
             let _ = remove_event_listener("offline", listener.as_ref().unchecked_ref());
         }
         self.driver.with(|c, now| c.close(now));
+        #[cfg(feature = "native")]
+        self.driver.release();
     }
 }
 

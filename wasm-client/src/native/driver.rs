@@ -13,8 +13,10 @@
 //! by another thread meanwhile, are delivered by it after the current one, so handlers see events
 //! in the order the core produced them and never re-enter each other.
 //!
-//! Ownership: the IO task holds the driver weakly. When the last handle goes, the transmits the
-//! handles' last command queued (the close) are still performed, then the task ends.
+//! Ownership: the IO task holds the driver. When the last handle goes, the client is told to close
+//! and the task to finish that close ([`Driver::release`]): it performs the close, feeding the
+//! client what its transports answer meanwhile, and ends once nothing is in flight (or after a
+//! short grace), dropping the driver.
 
 use std::collections::VecDeque;
 use std::sync::{Arc, Mutex, MutexGuard, Weak};
@@ -96,8 +98,7 @@ impl<S: Sink> Driver<S> {
             }),
             sink,
         }));
-        let weak = driver.downgrade();
-        runtime.spawn(io::run(move || weak.upgrade(), options, rx));
+        runtime.spawn(io::run(driver.clone(), options, rx));
         driver.pump();
         Ok(driver)
     }
@@ -138,6 +139,12 @@ impl<S: Sink> Driver<S> {
         };
         self.deliver();
         r
+    }
+
+    /// Every handle is gone and the client was told to close: the IO task finishes the close,
+    /// then ends (and with it the driver).
+    pub(crate) fn release(&self) {
+        let _ = self.lock().io.send(ToIo::Released);
     }
 
     /// The timer fired: the client's deadline passed. The IO task's timer is spent, so the next

@@ -29,6 +29,9 @@ pub(crate) enum ToIo {
     Transmit(EngineId, Transmit),
     /// The client's next deadline (`poll_timeout`): the one timer is armed for it.
     Deadline(Option<Instant>),
+    /// Every handle is gone, and the client was told to close: finish what it asks for (the
+    /// close packet), then end.
+    Released,
 }
 
 /// The instant the core's clock counts from.
@@ -47,8 +50,8 @@ fn deadline(at: Instant) -> tokio::time::Instant {
     tokio::time::Instant::from_std(epoch() + Duration::from_millis(at.as_millis()))
 }
 
-/// How long the last transmits may take once the last handle is gone (the close packet POSTed
-/// on polling, the close frame on a WebSocket).
+/// How long the client may take to close once the last handle is gone (the close packet POSTed
+/// behind a POST in flight, on polling).
 const LINGER: Duration = Duration::from_secs(2);
 
 /// What woke the task.
@@ -58,9 +61,11 @@ enum Wake {
     Timer,
 }
 
-/// Runs the IO of a driver until its last handle is gone (`driver` gives it, while it lives).
+/// Runs the IO of `driver` until its last handle is gone and its client closed. The task holds
+/// the driver, so that a closing client still hears its transports (a POST in flight, which the
+/// close packet waits behind).
 pub(crate) async fn run<D: Feed>(
-    driver: impl Fn() -> Option<D>,
+    driver: D,
     options: TransportOptions,
     mut rx: UnboundedReceiver<ToIo>,
 ) {
@@ -71,10 +76,13 @@ pub(crate) async fn run<D: Feed>(
     );
     let mut timer = Box::pin(tokio::time::sleep_until(tokio::time::Instant::now()));
     let mut armed = false;
+    // Set once released: the time by which the client must have closed.
+    let mut linger: Option<Pin<Box<Sleep>>> = None;
     let perform = |transports: &mut Transports<_>,
                    timer: &mut Pin<Box<Sleep>>,
                    msg,
-                   armed: &mut bool| match msg {
+                   armed: &mut bool,
+                   linger: &mut Option<Pin<Box<Sleep>>>| match msg {
         ToIo::Deadline(at) => {
             *armed = at.is_some();
             if let Some(at) = at {
@@ -82,60 +90,38 @@ pub(crate) async fn run<D: Feed>(
             }
         }
         ToIo::Transmit(id, transmit) => transports.transmit(id, transmit),
+        ToIo::Released => *linger = Some(Box::pin(tokio::time::sleep(LINGER))),
     };
     loop {
+        if linger.is_some() && !armed && transports.is_idle() && !transports.has_outgoing() {
+            break;
+        }
+        let lingering = linger.is_some();
         let wake = tokio::select! {
             // Transmits first: a frame the client wrote goes out before the next input is read.
             biased;
             msg = rx.recv() => Wake::Io(msg),
             input = transports.next() => Wake::Transport(input),
             () = timer.as_mut(), if armed => Wake::Timer,
+            () = async { if let Some(l) = linger.as_mut() { l.as_mut().await } }, if lingering => break,
         };
-        let alive = match wake {
+        match wake {
             Wake::Io(Some(msg)) => {
-                perform(&mut transports, &mut timer, msg, &mut armed);
+                perform(&mut transports, &mut timer, msg, &mut armed, &mut linger);
                 while let Ok(msg) = rx.try_recv() {
-                    perform(&mut transports, &mut timer, msg, &mut armed);
+                    perform(&mut transports, &mut timer, msg, &mut armed, &mut linger);
                 }
-                match transports.flush().await {
-                    Some(input) => feed(&driver, |d| d.with(|c, now| input.apply(c, now))),
-                    None => true,
+                if let Some(input) = transports.flush().await {
+                    driver.with(|c, now| input.apply(c, now));
                 }
             }
-            Wake::Io(None) => false,
-            Wake::Transport(input) => feed(&driver, |d| d.with(|c, now| input.apply(c, now))),
+            // The driver holds the sender, and this task the driver.
+            Wake::Io(None) => break,
+            Wake::Transport(input) => driver.with(|c, now| input.apply(c, now)),
             Wake::Timer => {
                 armed = false;
-                feed(&driver, D::timeout)
-            }
-        };
-        if !alive {
-            break;
-        }
-    }
-    // Every handle is gone: what the last command queued (the close) goes out.
-    while let Ok(msg) = rx.try_recv() {
-        perform(&mut transports, &mut timer, msg, &mut armed);
-    }
-    let _ = tokio::time::timeout(LINGER, async {
-        let _ = transports.flush().await;
-        // A close packet POSTed on polling gets a moment to arrive.
-        while !transports.is_idle() {
-            if let Input::Post(..) = transports.next().await {
-                break;
+                driver.timeout();
             }
         }
-    })
-    .await;
-}
-
-/// Runs `f` on the driver unless it is gone; whether it was there.
-fn feed<D: Feed>(driver: &impl Fn() -> Option<D>, f: impl FnOnce(&D)) -> bool {
-    match driver() {
-        Some(d) => {
-            f(&d);
-            true
-        }
-        None => false,
     }
 }

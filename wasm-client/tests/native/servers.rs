@@ -13,7 +13,8 @@ use serde_json::json;
 use sockeye_client::rustls;
 use sockeye_server::value::{Map, Values};
 use sockeye_server::{
-    AckSender, Args, ConnectionStateRecovery, Cors, Event, ServeConfig, SocketIo, SocketRef, Value,
+    AckSender, Args, ConnectionStateRecovery, Cors, DisconnectReason, Event, ServeConfig, SocketIo,
+    SocketRef, Value,
 };
 use tokio::io::{AsyncBufReadExt, BufReader};
 
@@ -21,6 +22,8 @@ use tokio::io::{AsyncBufReadExt, BufReader};
 pub(crate) struct Servers {
     pub(crate) url: String,
     pub(crate) recovery_url: String,
+    /// In process: the reason of every disconnection from namespace `/watch`, as the server saw it.
+    pub(crate) watch: Option<tokio::sync::mpsc::UnboundedReceiver<String>>,
     _running: Running,
 }
 
@@ -167,6 +170,7 @@ pub(crate) async fn sockeye(tls: Option<&TestCa>) -> Servers {
     let mut urls = Vec::new();
     let mut ios = Vec::new();
     let mut tasks = Vec::new();
+    let (watch, watched) = tokio::sync::mpsc::unbounded_channel();
     for recovery in [false, true] {
         let mut builder = SocketIo::builder()
             .cors(Cors::any())
@@ -179,6 +183,13 @@ pub(crate) async fn sockeye(tls: Option<&TestCa>) -> Servers {
         for nsp in ["/", "/a"] {
             io.ns(nsp, |socket: SocketRef| handlers(&socket));
         }
+        let watch = watch.clone();
+        io.ns("/watch", move |socket: SocketRef| {
+            let watch = watch.clone();
+            socket.on_disconnect(move |reason: DisconnectReason| {
+                let _ = watch.send(format!("{reason:?}"));
+            });
+        });
         let listener = sockeye_server::bind("127.0.0.1:0").await.unwrap();
         let port = listener.local_addr().unwrap().port();
         let scheme = if tls.is_some() { "https" } else { "http" };
@@ -194,6 +205,7 @@ pub(crate) async fn sockeye(tls: Option<&TestCa>) -> Servers {
     Servers {
         url: urls.pop().unwrap(),
         recovery_url,
+        watch: Some(watched),
         _running: Running::InProcess(ios, tasks),
     }
 }
@@ -294,6 +306,7 @@ pub(crate) async fn node(tls: Option<&TestCa>) -> Servers {
     Servers {
         url: format!("{scheme}://127.0.0.1:{}/", port.unwrap()),
         recovery_url: format!("{scheme}://127.0.0.1:{}/", recovery.unwrap()),
+        watch: None,
         _running: Running::Node(child),
     }
 }

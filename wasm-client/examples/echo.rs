@@ -48,20 +48,29 @@ async fn run() -> Result<(), Box<dyn std::error::Error>> {
 
     // Connected, or why not; `auth` events that come first are printed after the ack.
     let mut auths = Vec::new();
+    let mut cause = None;
     let until = Instant::now() + PATIENCE;
     loop {
         tokio::select! {
+            // The engine's error first: it says why (the socket's `connect_error` only that the
+            // transport failed).
+            biased;
+            event = engine.next() => match event.ok_or("the connection is gone")? {
+                ManagerEvent::TransportError(e) => cause = Some(e),
+                ManagerEvent::Error(e) => {
+                    let cause = cause.map(|c| format!(" ({c})")).unwrap_or_default();
+                    return Err(format!("cannot connect: {e}{cause}").into());
+                }
+                _ => {}
+            },
             event = events.next() => match event.ok_or("the connection is gone")? {
                 SocketEvent::Connect => break,
-                SocketEvent::ConnectError(e) => return Err(format!("connect_error: {}", e.message).into()),
+                SocketEvent::ConnectError(e) => {
+                    return Err(format!("connect_error: {}", e.message).into());
+                }
                 SocketEvent::Event { name, args } if name == "auth" => auths.push(args),
                 _ => {}
             },
-            event = engine.next() => {
-                if let ManagerEvent::Error(e) = event.ok_or("the connection is gone")? {
-                    return Err(format!("cannot connect: {e}").into());
-                }
-            }
             () = tokio::time::sleep_until(until) => return Err("no connection within 10 s".into()),
         }
     }

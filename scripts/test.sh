@@ -28,6 +28,8 @@ step "set-up: what is missing of a C linker, redis-server, Chromium, rust compon
 
 clippy_native() {
   cargo clippy --workspace --all-targets -- -D warnings
+  # The native client (sockeye-client's `native` feature), its tests and its echo example.
+  cargo clippy -p sockeye-client --all-targets --features native -- -D warnings
   cargo clippy -p sockeye-server --all-targets --features jemalloc -- -D warnings
   cargo clippy -p sockeye-server --lib --bins --no-default-features -- -D warnings
 }
@@ -67,10 +69,10 @@ browser_tests() {
 }
 unit_tests() {
   if cargo nextest --version >/dev/null 2>&1; then
-    cargo nextest run --workspace
+    cargo nextest run --workspace --features sockeye-client/native
   else
     # cargo test ends with a blank line; drop trailing blank lines so its summary stays last.
-    cargo test --workspace --lib --bins --tests 2>&1 | awk 'NF { while (blank) { print ""; blank-- } print; next } { blank++ }'
+    cargo test --workspace --lib --bins --tests --features sockeye-client/native 2>&1 | awk 'NF { while (blank) { print ""; blank-- } print; next } { blank++ }'
   fi
 }
 
@@ -84,7 +86,7 @@ step "cargo fmt --all -- --check" cargo fmt --all -- --check
 step "cargo clippy --workspace --all-targets (and sockeye-server with jemalloc, without default features)" clippy_native
 step "cargo clippy --target wasm32-unknown-unknown (core and client; the npm build; the rust-api feature)" clippy_wasm
 step "cargo build -p sockeye-core: no_std (wasm32v1-none, with and without serde), wasm32-unknown-unknown" core_builds
-step "cargo test --workspace --doc" cargo test --workspace --doc
+step "cargo test --workspace --doc (with the native client's README quick start)" cargo test --workspace --doc --features sockeye-client/native
 step "cargo build: the example servers and binaries the tests start" test_servers
 step "node --test tests/interop/ (the official socket.io-client against our server)" node --test tests/interop/
 step "the load generator against sockeye-server, 10 s (scripts/load-smoke.sh)" bash scripts/load-smoke.sh
@@ -98,4 +100,4 @@ step "node --test tests/e2e/ tests/package/ tests/types/ (Chromium: the chat dem
   node --test tests/e2e/ tests/package/ tests/types/
 step "publishing: cargo package with verification, cargo doc -D warnings, rust-version, the npm tarball, CHANGELOG (scripts/check-publish.sh)" \
   bash scripts/check-publish.sh
-step "the unit, property and integration tests, the typed events' compile-fail cases (cargo nextest run --workspace)" unit_tests
+step "the unit, property and integration tests, the typed events' compile-fail cases (cargo nextest run --workspace --features sockeye-client/native)" unit_tests

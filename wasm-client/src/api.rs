@@ -1,6 +1,13 @@
 //! The typed Rust API (feature `rust-api`): for Yew and other Rust front ends, with no JS value
-//! in sight. Payloads are serde types, acknowledgements are futures, and a socket's lifecycle is a
-//! [`Stream`] of [`SocketEvent`]s.
+//! in sight; and natively on tokio (feature `native`), the same types and methods. Payloads are
+//! serde types, acknowledgements are futures, and a socket's lifecycle is a [`Stream`] of
+//! [`SocketEvent`]s.
+//!
+//! In the browser, handles are `Rc`-based and handlers need not be `Send`. Natively they are
+//! `Arc`-based, `Send + Sync` (they move into `tokio::spawn`), handlers must be `Send`
+//! ([`MaybeSend`]), and [`Manager::new`] must be called inside a tokio runtime: the connection's
+//! transports and its timer run on a task of their own, and handlers run on whichever thread
+//! delivers an event (that task's, or the caller of a command), one at a time.
 //!
 //! ```no_run
 //! # async fn demo() -> Result<(), sockeye_client::Error> {
@@ -23,24 +30,32 @@
 //! `reconnection_attempts`, `reconnection_delay`, `reconnection_delay_max`,
 //! `randomization_factor`, `timeout`, each with a `set_` twin that takes effect from the next
 //! reconnection on), and [`Manager::events`] streams its and its engine's events (`open`, `ping`,
-//! `close` with the reference's description, `reconnect_attempt` ..., `upgrade`). It listens for
-//! the page's `offline` event itself, as the reference does.
+//! `close` with the reference's description, `reconnect_attempt` ..., `upgrade`). In the browser it
+//! listens for the page's `offline` event itself, as the reference does.
 
 mod error;
 mod event;
 mod manager;
 mod options;
 mod payload;
+mod shared;
 mod sink;
 mod socket;
 mod stream;
 mod typed;
+
+/// The driver the API sits on: the browser's, or tokio's (feature `native`).
+#[cfg(not(feature = "native"))]
+use crate::driver;
+#[cfg(feature = "native")]
+use crate::native::driver;
 
 pub use error::Error;
 pub use event::{ConnectError, ConnectionState, Disconnection, ManagerEvent, SocketEvent};
 pub use manager::Manager;
 pub use options::Options;
 pub use payload::{Args, Binary, IntoPayload, Payload};
+pub use shared::MaybeSend;
 pub use sink::Event;
 pub use socket::{HandlerId, Socket};
 pub use stream::{AckFuture, Events, ManagerEvents};

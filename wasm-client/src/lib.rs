@@ -77,6 +77,8 @@ mod callback;
 mod cell;
 mod convert;
 mod counters;
+// Natively the typed API sits on `native::driver`; the JS surface still uses this one.
+#[cfg_attr(feature = "native", allow(dead_code))]
 mod driver;
 mod js;
 mod options;
@@ -86,18 +88,39 @@ mod transport;
 
 #[cfg(feature = "rust-api")]
 mod api;
+#[cfg(feature = "native")]
+mod native;
+
+/// The README's Rust examples (the native quick start), compiled by `cargo test --doc`.
+#[cfg(all(doctest, feature = "native"))]
+#[doc = include_str!("../README.md")]
+pub struct ReadmeDoctests;
 
 pub use socket::{JsManager, JsSocket};
 
 #[cfg(feature = "debug-counters")]
 pub use counters::debug_counters;
 
+/// The rustls the native transports use, for [`Options::tls_config`].
+#[cfg(feature = "native")]
+pub use rustls;
+
+/// The native transports of one core client, for a driver of its own (the load generator's).
+#[cfg(feature = "native")]
+pub use native::transports;
+
+/// Event schemas shared with a Rust server: `schema!` declares the events once, and the typed
+/// `Socket` methods (`emit_typed`, `emit_typed_with_ack`, `on_typed`) take its declarations.
+#[cfg(feature = "rust-api")]
+pub use proto::schema;
+
 #[cfg(feature = "rust-api")]
 pub use api::{
     AckError, AckFuture, Args, Binary, CloseDescription, ConnectError, ConnectionError,
     ConnectionState, DeserializeError, DisconnectReason, Disconnection, EngineCloseReason, Error,
-    Event, Events, HandlerId, IntoPayload, Manager, ManagerEvent, ManagerEvents, Options, Payload,
-    ProbeError, SerializeError, Socket, SocketEvent, Stream, Transport, TransportError,
+    Event, Events, HandlerId, IntoPayload, Manager, ManagerEvent, ManagerEvents, MaybeSend,
+    Options, Payload, ProbeError, SerializeError, Socket, SocketEvent, Stream, Transport,
+    TransportError,
 };
 
 #[wasm_bindgen]

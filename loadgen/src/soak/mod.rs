@@ -32,6 +32,7 @@ use proto::url::{EngineUrl, ServerUrl};
 use serde::Serialize;
 use tokio::sync::watch;
 
+use crate::driver::Tcp;
 use client::{Outcome, Phase, Progress};
 pub use proxy::ProxyStats;
 
@@ -312,8 +313,10 @@ async fn get_json(addr: SocketAddr, path: &str) -> Result<serde_json::Value, Soa
         node: addr.to_string(),
         what,
     };
-    let (_, body) = crate::http::request(addr, None, format!("http://{addr}{path}"), None).await;
-    let body = body.map_err(|e| node(format!("{path}: {e}")))?;
+    let url = format!("http://{addr}{path}");
+    let body = sockeye_client::transports::get(Tcp(addr), &addr.to_string(), &url)
+        .await
+        .map_err(|e| node(format!("{path}: {e}")))?;
     serde_json::from_str(&body).map_err(|e| node(format!("{path}: {e}")))
 }
 

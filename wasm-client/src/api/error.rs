@@ -39,4 +39,12 @@ pub enum Error {
     /// The browser lacks what the transports need (a global `WebSocket` or `fetch`).
     #[error("no global {0} in this environment")]
     MissingGlobal(&'static str),
+    /// Natively: the manager was made outside a tokio runtime (its transports need one).
+    #[cfg(feature = "native")]
+    #[error("no tokio runtime: make the manager from inside one")]
+    NoRuntime,
+    /// Natively: TLS cannot be set up for the server (its host is no valid TLS server name).
+    #[cfg(feature = "native")]
+    #[error("tls: {0}")]
+    Tls(String),
 }

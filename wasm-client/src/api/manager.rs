@@ -3,17 +3,18 @@
 //! `socket.rs` (the layer above this one).
 
 use core::time::Duration;
-use std::cell::RefCell;
-use std::rc::Rc;
 
 use proto::url::ServerUrl;
+#[cfg(not(feature = "native"))]
 use wasm_bindgen::prelude::*;
 
+use super::driver::Driver;
+use super::shared::{Lock, Shared};
 use super::sink::RustSink;
 use super::stream::{EventQueue, ManagerEvents};
 use super::{Error, Options, Transport};
-use crate::driver::Driver;
 
+#[cfg(not(feature = "native"))]
 #[wasm_bindgen]
 extern "C" {
     /// `globalThis.addEventListener(type, listener)`; fails where there is none (Node.js).
@@ -28,22 +29,26 @@ extern "C" {
 struct Owner {
     driver: Driver<RustSink>,
     /// The page's `offline` listener, while registered.
+    #[cfg(not(feature = "native"))]
     offline: Option<Closure<dyn FnMut()>>,
 }
 
 impl Drop for Owner {
     fn drop(&mut self) {
+        #[cfg(not(feature = "native"))]
         if let Some(listener) = self.offline.take() {
             let _ = remove_event_listener("offline", listener.as_ref().unchecked_ref());
         }
         self.driver.with(|c, now| c.close(now));
+        #[cfg(feature = "native")]
+        self.driver.release();
     }
 }
 
 /// One connection to a server, shared by the sockets of its namespaces.
 #[derive(Clone)]
 pub struct Manager {
-    owner: Rc<Owner>,
+    owner: Shared<Owner>,
     /// The sockets' auth, retries and ack timeout, unless given their own.
     pub(super) options: Options,
 }
@@ -51,9 +56,27 @@ pub struct Manager {
 impl Manager {
     /// A manager for `url` (`http(s)://` or `ws(s)://`; its path is ignored). With
     /// `auto_connect` it connects at once.
+    ///
+    /// Natively (feature `native`) it must be called from inside a tokio runtime: the connection's
+    /// transports run on a task of their own, spawned here.
+    #[cfg(feature = "native")]
     pub fn new(url: &str, options: Options) -> Result<Manager, Error> {
         let server = ServerUrl::parse(url)?;
-        let (config, poll) = options.config(server);
+        let (config, transport) = options.config(server)?;
+        let driver =
+            Driver::new(config, transport, RustSink::default()).map_err(|_| Error::NoRuntime)?;
+        Ok(Manager {
+            owner: Shared::new(Owner { driver }),
+            options,
+        })
+    }
+
+    /// A manager for `url` (`http(s)://` or `ws(s)://`; its path is ignored). With
+    /// `auto_connect` it connects at once.
+    #[cfg(not(feature = "native"))]
+    pub fn new(url: &str, options: Options) -> Result<Manager, Error> {
+        let server = ServerUrl::parse(url)?;
+        let (config, poll) = options.config(server)?;
         if let Some(name) = crate::missing_global(&config.engine.transports) {
             return Err(Error::MissingGlobal(name));
         }
@@ -70,7 +93,7 @@ impl Manager {
             .is_ok()
             .then_some(listener);
         Ok(Manager {
-            owner: Rc::new(Owner { driver, offline }),
+            owner: Shared::new(Owner { driver, offline }),
             options,
         })
     }
@@ -82,17 +105,17 @@ impl Manager {
     /// The manager's and its engine's events from now on. Each call gives a stream of its own;
     /// it ends when the connection is dropped.
     pub fn events(&self) -> ManagerEvents {
-        let queue = Rc::new(RefCell::new(EventQueue::default()));
+        let queue = Shared::new(Lock::new(EventQueue::default()));
         self.driver()
             .sink()
             .manager_subscribers
             .borrow_mut()
-            .push(Rc::downgrade(&queue));
+            .push(Shared::downgrade(&queue));
         ManagerEvents { queue }
     }
 
-    /// Closes the transport at once, as the browser's `offline` event does (the manager listens
-    /// for it itself): the manager then reconnects. Ignored for a `localhost` server, as the
+    /// Closes the transport at once, as the browser's `offline` event does (in the browser the
+    /// manager listens for it itself): the manager then reconnects. Ignored for a `localhost` server, as the
     /// reference ignores it, since loopback stays up offline.
     pub fn offline(&self) {
         self.driver().with(|c, now| c.handle_offline(now));
@@ -183,9 +206,17 @@ impl Manager {
     }
 }
 
-/// Managers are equal when they are handles on the same connection.
 impl PartialEq for Manager {
-    fn eq(&self, other: &Self) -> bool {
-        Rc::ptr_eq(&self.owner, &other.owner)
+    /// The same connection (handles compare by identity, not by options).
+    fn eq(&self, other: &Manager) -> bool {
+        Shared::ptr_eq(&self.owner, &other.owner)
+    }
+}
+
+impl Eq for Manager {}
+
+impl core::fmt::Debug for Manager {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("Manager").finish_non_exhaustive()
     }
 }

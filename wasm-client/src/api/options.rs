@@ -10,6 +10,9 @@ use serde::Serialize;
 use serde_json::Value;
 
 use super::{Error, Transport};
+#[cfg(feature = "native")]
+use crate::native::TransportOptions;
+#[cfg(not(feature = "native"))]
 use crate::transport::polling::PollOptions;
 
 /// The connection's options: socket.io-client's, with the same defaults.
@@ -54,6 +57,78 @@ pub struct Options {
     pub extra_headers: Vec<(String, String)>,
     /// The CONNECT payload: a JSON object.
     pub auth: Option<Value>,
+    /// The TLS configuration for `https://` and `wss://` (natively; default: the Mozilla root
+    /// certificates of `webpki-roots`, no client certificate). Pass your own to trust a private
+    /// certificate authority.
+    #[cfg(feature = "native")]
+    pub tls_config: Option<std::sync::Arc<rustls::ClientConfig>>,
+}
+
+/// Chained setters, one per field: `Options::default().reconnection(false).timeout(None)`.
+/// (`Options` is `#[non_exhaustive]`: a struct literal does not compile outside this crate.)
+macro_rules! setters {
+    ($($(#[$doc:meta])* $name:ident: $ty:ty;)*) => {
+        impl Options {
+            $(
+                $(#[$doc])*
+                #[must_use]
+                pub fn $name(mut self, value: $ty) -> Self {
+                    self.$name = value;
+                    self
+                }
+            )*
+        }
+    };
+}
+
+setters! {
+    /// Sets [`Options::path`].
+    path: String;
+    /// Sets [`Options::query`].
+    query: Vec<(String, String)>;
+    /// Sets [`Options::transports`].
+    transports: Vec<Transport>;
+    /// Sets [`Options::upgrade`].
+    upgrade: bool;
+    /// Sets [`Options::remember_upgrade`].
+    remember_upgrade: bool;
+    /// Sets [`Options::try_all_transports`].
+    try_all_transports: bool;
+    /// Sets [`Options::timestamp_requests`].
+    timestamp_requests: Option<bool>;
+    /// Sets [`Options::reconnection`].
+    reconnection: bool;
+    /// Sets [`Options::reconnection_attempts`].
+    reconnection_attempts: Option<u32>;
+    /// Sets [`Options::reconnection_delay`].
+    reconnection_delay: Duration;
+    /// Sets [`Options::reconnection_delay_max`].
+    reconnection_delay_max: Duration;
+    /// Sets [`Options::randomization_factor`].
+    randomization_factor: f64;
+    /// Sets [`Options::timeout`].
+    timeout: Option<Duration>;
+    /// Sets [`Options::auto_connect`].
+    auto_connect: bool;
+    /// Sets [`Options::ack_timeout`].
+    ack_timeout: Option<Duration>;
+    /// Sets [`Options::retries`].
+    retries: u32;
+    /// Sets [`Options::with_credentials`].
+    with_credentials: bool;
+    /// Sets [`Options::extra_headers`].
+    extra_headers: Vec<(String, String)>;
+}
+
+#[cfg(feature = "native")]
+impl Options {
+    /// Sets [`Options::tls_config`]: the rustls configuration of `https://` and `wss://`
+    /// connections (a test CA's roots, a client certificate ...).
+    #[must_use]
+    pub fn tls_config(mut self, config: std::sync::Arc<rustls::ClientConfig>) -> Self {
+        self.tls_config = Some(config);
+        self
+    }
 }
 
 impl Default for Options {
@@ -73,7 +148,6 @@ impl Default for Options {
             query: Vec::new(),
         });
         let (engine, manager) = (config.engine, config.manager);
-        let poll = PollOptions::default();
         Options {
             path: engine.url.path,
             query: engine.url.query,
@@ -91,9 +165,11 @@ impl Default for Options {
             auto_connect: manager.auto_connect,
             ack_timeout: manager.ack_timeout,
             retries: manager.retries,
-            with_credentials: poll.with_credentials,
-            extra_headers: poll.extra_headers,
+            with_credentials: false,
+            extra_headers: Vec::new(),
             auth: None,
+            #[cfg(feature = "native")]
+            tls_config: None,
         }
     }
 }
@@ -112,7 +188,27 @@ impl Options {
     }
 
     /// The core's configuration for `server`, and the polling requests' options.
-    pub(super) fn config(&self, server: ServerUrl) -> (Config, PollOptions) {
+    #[cfg(not(feature = "native"))]
+    pub(super) fn config(&self, server: ServerUrl) -> Result<(Config, PollOptions), Error> {
+        let config = self.core_config(server);
+        let poll = PollOptions {
+            with_credentials: self.with_credentials,
+            extra_headers: self.extra_headers.clone(),
+            ..PollOptions::default()
+        };
+        Ok((config, poll))
+    }
+
+    /// The core's configuration for `server`, and the transports' options.
+    #[cfg(feature = "native")]
+    pub(super) fn config(&self, server: ServerUrl) -> Result<(Config, TransportOptions), Error> {
+        let transport =
+            TransportOptions::new(&server, &self.extra_headers, self.tls_config.clone())
+                .map_err(Error::Tls)?;
+        Ok((self.core_config(server), transport))
+    }
+
+    fn core_config(&self, server: ServerUrl) -> Config {
         let query = if server.query.is_empty() {
             self.query.clone()
         } else {
@@ -139,12 +235,7 @@ impl Options {
         manager.auto_connect = self.auto_connect;
         manager.ack_timeout = self.ack_timeout;
         manager.retries = self.retries;
-        let poll = PollOptions {
-            with_credentials: self.with_credentials,
-            extra_headers: self.extra_headers.clone(),
-            ..PollOptions::default()
-        };
-        (config, poll)
+        config
     }
 
     /// A socket's options: the auth, retries and ack timeout.

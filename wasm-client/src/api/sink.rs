@@ -2,19 +2,17 @@
 //! the acknowledgements awaited, and the delivery of the core's events to them, as [`Event`]s (an
 //! event with the means to acknowledge it), [`SocketEvent`]s and [`ManagerEvent`]s.
 
-use std::cell::{Cell, RefCell};
-use std::rc::{Rc, Weak};
-
 use proto::client::Event as CoreEvent;
 use proto::socket::client::{self as socket_client, SocketId};
 use proto::socket::packet::AckId;
 use serde::de::Deserialize;
 use serde_json::Value;
 
+use super::driver::{Driver, Sink, WeakDriver};
 use super::event::{ConnectError, Disconnection, ManagerEvent, SocketEvent};
+use super::shared::{HandlerFn, Lock, Shared, WeakShared};
 use super::stream::{AckSlot, EventQueue};
 use super::{Args, CloseDescription, Error, IntoPayload, payload};
-use crate::driver::{Driver, Sink, WeakDriver};
 
 /// An event the server emitted.
 #[derive(Debug)]
@@ -69,7 +67,7 @@ struct AckSender {
     driver: WeakDriver<RustSink>,
     socket: SocketId,
     id: AckId,
-    sent: Cell<bool>,
+    sent: Lock<bool>,
 }
 
 impl core::fmt::Debug for AckSender {
@@ -79,26 +77,26 @@ impl core::fmt::Debug for AckSender {
 }
 
 /// An application's handler of one event name ([`Socket::on_event`](super::Socket::on_event)).
-pub(super) type Handler = Rc<RefCell<dyn FnMut(&Event)>>;
+pub(super) type Handler = Shared<Lock<HandlerFn>>;
 
 /// A socket's event stream.
 pub(super) struct Subscriber {
     pub(super) socket: SocketId,
-    pub(super) queue: Weak<RefCell<EventQueue<SocketEvent>>>,
+    pub(super) queue: WeakShared<Lock<EventQueue<SocketEvent>>>,
 }
 
 /// The Rust side of one driver: handlers, streams and pending acknowledgements.
 #[derive(Default)]
 pub(crate) struct RustSink {
-    pub(super) handlers: RefCell<Vec<(u64, SocketId, String, Handler)>>,
-    pub(super) next_handler: Cell<u64>,
-    pub(super) subscribers: RefCell<Vec<Subscriber>>,
-    pub(super) acks: RefCell<Vec<(u64, Rc<RefCell<AckSlot>>)>>,
-    pub(super) manager_subscribers: RefCell<Vec<Weak<RefCell<EventQueue<ManagerEvent>>>>>,
+    pub(super) handlers: Lock<Vec<(u64, SocketId, String, Handler)>>,
+    pub(super) next_handler: Lock<u64>,
+    pub(super) subscribers: Lock<Vec<Subscriber>>,
+    pub(super) acks: Lock<Vec<(u64, Shared<Lock<AckSlot>>)>>,
+    pub(super) manager_subscribers: Lock<Vec<WeakShared<Lock<EventQueue<ManagerEvent>>>>>,
     /// The description reported for the engine closing now, until the manager's `close`.
-    pending_description: RefCell<Option<CloseDescription>>,
+    pending_description: Lock<Option<CloseDescription>>,
     /// The description of the last `close`, for the sockets' `disconnect` events after it.
-    description: RefCell<Option<CloseDescription>>,
+    description: Lock<Option<CloseDescription>>,
 }
 
 impl RustSink {
@@ -224,7 +222,7 @@ impl Sink for RustSink {
                         driver: driver.downgrade(),
                         socket,
                         id,
-                        sent: Cell::new(false),
+                        sent: Lock::new(false),
                     }),
                 };
                 let handlers: Vec<Handler> = sink
@@ -232,7 +230,7 @@ impl Sink for RustSink {
                     .borrow()
                     .iter()
                     .filter(|(_, s, name, _)| *s == socket && *name == event.name)
-                    .map(|(_, _, _, h)| Rc::clone(h))
+                    .map(|(_, _, _, h)| Shared::clone(h))
                     .collect();
                 for handler in handlers {
                     // Never re-entered: events are delivered one at a time.

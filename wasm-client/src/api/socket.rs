@@ -2,19 +2,18 @@
 //! and the [`Manager`] methods that make one.
 
 use core::time::Duration;
-use std::cell::RefCell;
-use std::rc::Rc;
 
 use proto::socket::client::{Emit, SocketId};
 use proto::socket::packet::Nsp;
 use proto::url::ServerUrl;
 use serde::de::DeserializeOwned;
 
+use super::driver::Driver;
 use super::event::ConnectionState;
+use super::shared::{Lock, MaybeSend, Shared};
 use super::sink::{Event, RustSink, Subscriber};
 use super::stream::{AckFuture, AckSlot, EventQueue, Events};
 use super::{Error, IntoPayload, Manager, Options, Payload};
-use crate::driver::Driver;
 
 impl Manager {
     /// The socket of namespace `nsp` (`/`, `/admin` ...), with this manager's auth, retries and
@@ -146,10 +145,10 @@ impl Socket {
         payload: impl IntoPayload,
         timeout: Option<Duration>,
     ) -> AckFuture {
-        let slot = Rc::new(RefCell::new(AckSlot::default()));
+        let slot = Shared::new(Lock::new(AckSlot::default()));
         match payload
             .into_payload()
-            .and_then(|p| self.send(event, p, Some((timeout, Rc::clone(&slot))), false))
+            .and_then(|p| self.send(event, p, Some((timeout, Shared::clone(&slot))), false))
         {
             Ok(_) => AckFuture { slot, error: None },
             Err(e) => AckFuture {
@@ -163,7 +162,7 @@ impl Socket {
         &self,
         event: &str,
         payload: Payload,
-        ack: Option<(Option<Duration>, Rc<RefCell<AckSlot>>)>,
+        ack: Option<(Option<Duration>, Shared<Lock<AckSlot>>)>,
         volatile: bool,
     ) -> Result<(), Error> {
         let mut emit = Emit::new(payload.into_args(Some(event))?);
@@ -173,12 +172,15 @@ impl Socket {
             emit.timeout = *timeout;
         }
         let driver = self.driver();
-        let handle = driver.command(|c, now| c.emit(now, self.id, emit));
-        if let (Ok(Some(handle)), Some((_, slot))) = (&handle, ack) {
-            driver.sink().acks.borrow_mut().push((handle.get(), slot));
-        }
-        driver.pump();
-        handle?;
+        // The slot is recorded before the client is pumped, under the command: natively another
+        // thread may pump the client (and so deliver the acknowledgement) as soon as it is free.
+        driver.with(|c, now| {
+            let handle = c.emit(now, self.id, emit);
+            if let (Ok(Some(handle)), Some((_, slot))) = (&handle, ack) {
+                driver.sink().acks.borrow_mut().push((handle.get(), slot));
+            }
+            handle
+        })?;
         Ok(())
     }
 
@@ -188,7 +190,7 @@ impl Socket {
     pub fn on<T: DeserializeOwned + 'static>(
         &self,
         event: &str,
-        mut handler: impl FnMut(T) + 'static,
+        mut handler: impl FnMut(T) + MaybeSend + 'static,
     ) -> HandlerId {
         self.on_event(event, move |e| {
             if let Ok(payload) = e.data::<T>() {
@@ -199,15 +201,22 @@ impl Socket {
 
     /// Calls `handler` with each `event` whole: every argument, binary ones, and its
     /// acknowledgement.
-    pub fn on_event(&self, event: &str, handler: impl FnMut(&Event) + 'static) -> HandlerId {
+    pub fn on_event(
+        &self,
+        event: &str,
+        handler: impl FnMut(&Event) + MaybeSend + 'static,
+    ) -> HandlerId {
         let sink = self.driver().sink();
-        let id = sink.next_handler.get();
-        sink.next_handler.set(id + 1);
+        let id = {
+            let mut next = sink.next_handler.borrow_mut();
+            *next += 1;
+            *next
+        };
         sink.handlers.borrow_mut().push((
             id,
             self.id,
             String::from(event),
-            Rc::new(RefCell::new(handler)),
+            Shared::new(Lock::new(handler)),
         ));
         HandlerId(id)
     }
@@ -224,27 +233,39 @@ impl Socket {
     /// The socket's lifecycle and events from now on. Each call gives a stream of its own; it ends
     /// when the connection is dropped.
     pub fn events(&self) -> Events {
-        let queue = Rc::new(RefCell::new(EventQueue::default()));
+        let queue = Shared::new(Lock::new(EventQueue::default()));
         self.driver()
             .sink()
             .subscribers
             .borrow_mut()
             .push(Subscriber {
                 socket: self.id,
-                queue: Rc::downgrade(&queue),
+                queue: Shared::downgrade(&queue),
             });
         Events { queue }
+    }
+}
+
+/// Sockets are equal when they are the same socket (the same namespace of the same manager), so
+/// that a `Socket` can be a Yew prop or context.
+impl PartialEq for Socket {
+    /// The same socket of the same connection (by identity).
+    fn eq(&self, other: &Socket) -> bool {
+        self.manager == other.manager && self.id == other.id
+    }
+}
+
+impl Eq for Socket {}
+
+impl core::fmt::Debug for Socket {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        // Reads nothing from the client: a handler may format a socket while the client is busy.
+        f.debug_struct("Socket")
+            .field("socket", &self.id)
+            .finish_non_exhaustive()
     }
 }
 
 /// A handler registered with [`Socket::on`] or [`Socket::on_event`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct HandlerId(u64);
-
-/// Sockets are equal when they are the same socket (the same namespace of the same manager), so
-/// that a `Socket` can be a Yew prop or context.
-impl PartialEq for Socket {
-    fn eq(&self, other: &Self) -> bool {
-        self.manager == other.manager && self.id == other.id
-    }
-}

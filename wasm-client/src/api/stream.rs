@@ -3,11 +3,10 @@
 
 use core::pin::Pin;
 use core::task::{Context, Poll, Waker};
-use std::cell::RefCell;
 use std::collections::VecDeque;
-use std::rc::Rc;
 
 use super::event::{ManagerEvent, SocketEvent};
+use super::shared::{Lock, Shared};
 use super::{AckError, Args, Error, Stream};
 
 /// Events published and not yet read, and the task waiting for the next.
@@ -63,7 +62,7 @@ pub(super) struct AckSlot {
 
 /// A stream of [`SocketEvent`]s.
 pub struct Events {
-    pub(super) queue: Rc<RefCell<EventQueue<SocketEvent>>>,
+    pub(super) queue: Shared<Lock<EventQueue<SocketEvent>>>,
 }
 
 impl Stream for Events {
@@ -76,7 +75,7 @@ impl Stream for Events {
 
 /// A stream of [`ManagerEvent`]s.
 pub struct ManagerEvents {
-    pub(super) queue: Rc<RefCell<EventQueue<ManagerEvent>>>,
+    pub(super) queue: Shared<Lock<EventQueue<ManagerEvent>>>,
 }
 
 impl Stream for ManagerEvents {
@@ -103,7 +102,7 @@ impl Events {
 
 /// The arguments of an acknowledgement to come.
 pub struct AckFuture {
-    pub(super) slot: Rc<RefCell<AckSlot>>,
+    pub(super) slot: Shared<Lock<AckSlot>>,
     pub(super) error: Option<Error>,
 }
 

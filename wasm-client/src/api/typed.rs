@@ -31,7 +31,7 @@ use proto::schema::{ClientToServer, NoAck, ServerToClient, TsType, WithAck};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
-use super::{Binary, Error, HandlerId, Socket};
+use super::{Binary, Error, HandlerId, MaybeSend, Socket};
 
 impl Socket {
     /// Emits `event` with `args`; only for an event without an acknowledgement (see
@@ -80,7 +80,7 @@ impl Socket {
     pub fn on_typed<E>(
         &self,
         event: E,
-        mut handler: impl FnMut(E::Args) -> E::Ack + 'static,
+        mut handler: impl FnMut(E::Args) -> E::Ack + MaybeSend + 'static,
     ) -> HandlerId
     where
         E: ServerToClient,

@@ -1,20 +1,28 @@
 //! Long-polling requests: HTTP/1.1 over hyper's connection-level client, one keep-alive
-//! connection for the GETs and one for the POSTs of each client (the reference's browser client
-//! gets the same from the browser's connection pool: a GET parked on the server must not hold up
-//! a POST).
+//! connection for the GETs and one for the POSTs of each client (a browser gets the same from its
+//! connection pool: a GET parked on the server must not hold up a POST), over TLS for `https`.
 //!
 //! Every request says `Accept-Encoding: gzip, deflate`, as browsers do, and a response in either
 //! coding is decoded, so that polling runs as it does for the reference's browser client when the
 //! server compresses (engine.io's `httpCompression`, on by default).
 
 use std::io::Read;
-use std::net::SocketAddr;
 
 use bytes::Bytes;
 use http_body_util::{BodyExt, Full};
 use hyper::client::conn::http1::{self, SendRequest};
 use hyper_util::rt::TokioIo;
 use proto::engine::client::TransportError;
+
+use super::transports::Connect;
+
+/// What every request says besides its URL: `Host`, and the application's extra headers.
+pub(crate) struct Headers {
+    /// `host:port`, as the URL spells it.
+    pub(crate) authority: String,
+    /// Added to every request and WebSocket handshake.
+    pub(crate) extra: Vec<(String, String)>,
+}
 
 /// A keep-alive connection to the server.
 pub(crate) type Conn = SendRequest<Full<Bytes>>;
@@ -23,16 +31,17 @@ pub(crate) type Conn = SendRequest<Full<Bytes>>;
 pub(crate) type Outcome = (Option<Conn>, Result<String, TransportError>);
 
 /// Runs one request of `url` (a GET without body, a POST with one) on `conn`, or on a new
-/// connection to `addr`.
-pub(crate) async fn request(
-    addr: SocketAddr,
+/// connection to the server.
+pub(crate) async fn request<C: Connect>(
+    connector: std::sync::Arc<C>,
+    headers: std::sync::Arc<Headers>,
     conn: Option<Conn>,
     url: String,
     body: Option<String>,
 ) -> Outcome {
     let mut conn = match conn {
         Some(c) if !c.is_closed() => c,
-        _ => match connect(addr).await {
+        _ => match connect(&*connector).await {
             Ok(c) => c,
             Err(e) => return (None, Err(e)),
         },
@@ -40,7 +49,7 @@ pub(crate) async fn request(
     if let Err(e) = conn.ready().await {
         return (None, Err(network(e)));
     }
-    let request = match build(addr, &url, body) {
+    let request = match build(&headers, &url, body) {
         Ok(r) => r,
         Err(e) => return (Some(conn), Err(e)),
     };
@@ -110,12 +119,9 @@ fn decode_at_most(coding: Option<&[u8]>, body: Bytes, max: u64) -> Result<Vec<u8
     }
 }
 
-async fn connect(addr: SocketAddr) -> Result<Conn, TransportError> {
-    let stream = tokio::net::TcpStream::connect(addr)
-        .await
-        .map_err(network)?;
-    let _ = stream.set_nodelay(true);
-    let (send, connection) = http1::handshake(TokioIo::new(crate::wire::Counted(stream)))
+async fn connect<C: Connect>(connector: &C) -> Result<Conn, TransportError> {
+    let stream = connector.connect().await.map_err(network)?;
+    let (send, connection) = http1::handshake(TokioIo::new(stream))
         .await
         .map_err(network)?;
     // The connection's I/O runs beside the client; it ends when `send` is dropped.
@@ -126,14 +132,17 @@ async fn connect(addr: SocketAddr) -> Result<Conn, TransportError> {
 }
 
 fn build(
-    addr: SocketAddr,
+    headers: &Headers,
     url: &str,
     body: Option<String>,
 ) -> Result<http::Request<Full<Bytes>>, TransportError> {
-    let builder = http::Request::builder()
+    let mut builder = http::Request::builder()
         .uri(path_and_query(url))
-        .header(http::header::HOST, addr.to_string())
+        .header(http::header::HOST, headers.authority.as_str())
         .header(http::header::ACCEPT_ENCODING, "gzip, deflate");
+    for (name, value) in &headers.extra {
+        builder = builder.header(name.as_str(), value.as_str());
+    }
     let request = match body {
         None => builder.method(http::Method::GET).body(Full::default()),
         Some(body) => builder

@@ -114,6 +114,10 @@ pub use native::transports;
 #[cfg(feature = "rust-api")]
 pub use proto::schema;
 
+/// How packets travel, for [`Options::parser`]: the core's, as sockeye-server's `parser` takes it.
+#[cfg(feature = "rust-api")]
+pub use proto::socket::Parser;
+
 #[cfg(feature = "rust-api")]
 pub use api::{
     AckError, AckFuture, Args, Binary, CloseDescription, ConnectError, ConnectionError,

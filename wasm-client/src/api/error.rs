@@ -39,6 +39,10 @@ pub enum Error {
     /// The browser lacks what the transports need (a global `WebSocket` or `fetch`).
     #[error("no global {0} in this environment")]
     MissingGlobal(&'static str),
+    /// The parser asked for is not in this build: in the browser, MessagePack needs this
+    /// crate's `msgpack` feature.
+    #[error("the {} parser is not in this build: turn on sockeye-client's `msgpack` feature", .0.name())]
+    ParserUnavailable(proto::socket::Parser),
     /// Natively: the manager was made outside a tokio runtime (its transports need one).
     #[cfg(feature = "native")]
     #[error("no tokio runtime: make the manager from inside one")]

@@ -4,6 +4,7 @@
 use core::time::Duration;
 
 use proto::client::Config;
+use proto::socket::Parser;
 use proto::socket::client::{Auth, SocketOptions};
 use proto::url::{EngineUrl, ServerUrl};
 use serde::Serialize;
@@ -57,6 +58,13 @@ pub struct Options {
     pub extra_headers: Vec<(String, String)>,
     /// The CONNECT payload: a JSON object.
     pub auth: Option<Value>,
+    /// How packets travel (socket.io-client's `parser`): `Parser::Json`, the default, or
+    /// `Parser::MessagePack`, socket.io-msgpack-parser's wire. The server must use the same.
+    /// MessagePack is always there natively; in the browser it needs this crate's `msgpack`
+    /// feature: without it the variant is not there, unless another crate turned the core's
+    /// `msgpack` on, and then [`Manager::new`](super::Manager::new) refuses it
+    /// ([`Error::ParserUnavailable`]).
+    pub parser: Parser,
     /// The TLS configuration for `https://` and `wss://` (natively; default: the Mozilla root
     /// certificates of `webpki-roots`, no client certificate). Pass your own to trust a private
     /// certificate authority.
@@ -118,6 +126,8 @@ setters! {
     with_credentials: bool;
     /// Sets [`Options::extra_headers`].
     extra_headers: Vec<(String, String)>;
+    /// Sets [`Options::parser`].
+    parser: Parser;
 }
 
 #[cfg(feature = "native")]
@@ -168,6 +178,7 @@ impl Default for Options {
             with_credentials: false,
             extra_headers: Vec::new(),
             auth: None,
+            parser: manager.parser,
             #[cfg(feature = "native")]
             tls_config: None,
         }
@@ -190,7 +201,7 @@ impl Options {
     /// The core's configuration for `server`, and the polling requests' options.
     #[cfg(not(feature = "native"))]
     pub(super) fn config(&self, server: ServerUrl) -> Result<(Config, PollOptions), Error> {
-        let config = self.core_config(server);
+        let config = self.core_config(server)?;
         let poll = PollOptions {
             with_credentials: self.with_credentials,
             extra_headers: self.extra_headers.clone(),
@@ -205,10 +216,10 @@ impl Options {
         let transport =
             TransportOptions::new(&server, &self.extra_headers, self.tls_config.clone())
                 .map_err(Error::Tls)?;
-        Ok((self.core_config(server), transport))
+        Ok((self.core_config(server)?, transport))
     }
 
-    fn core_config(&self, server: ServerUrl) -> Config {
+    fn core_config(&self, server: ServerUrl) -> Result<Config, Error> {
         let query = if server.query.is_empty() {
             self.query.clone()
         } else {
@@ -235,7 +246,19 @@ impl Options {
         manager.auto_connect = self.auto_connect;
         manager.ack_timeout = self.ack_timeout;
         manager.retries = self.retries;
-        config
+        manager.parser = self.available_parser()?;
+        Ok(config)
+    }
+
+    /// [`Options::parser`], if this build has its codec: the browser's without the `msgpack`
+    /// feature has JSON only (another crate turning the core's `msgpack` on does not count: the
+    /// build would then work or fail by what else is in the dependency graph).
+    fn available_parser(&self) -> Result<Parser, Error> {
+        #[cfg(not(any(feature = "msgpack", feature = "native")))]
+        if self.parser != Parser::Json {
+            return Err(Error::ParserUnavailable(self.parser));
+        }
+        Ok(self.parser)
     }
 
     /// A socket's options: the auth, retries and ack timeout.

@@ -3,16 +3,22 @@
 // ports, the second with connection state recovery, prints `PORT <n>` and `RECOVERY_PORT <m>`,
 // and exits when its standard input closes (the test process went away) or after ten minutes.
 //
-//   node wasm-client/tests/native/reference.mjs [--tls CERT KEY]
+//   node wasm-client/tests/native/reference.mjs [--tls CERT KEY] [--parser json|msgpack]
 import { readFileSync } from "node:fs";
 import { createServer as createHttp } from "node:http";
 import { createServer as createHttps } from "node:https";
 import { Server } from "socket.io";
+import msgpackParser from "socket.io-msgpack-parser";
 
 let tls;
+let parser;
 for (let i = 2; i < process.argv.length; i++) {
   if (process.argv[i] === "--tls") {
     tls = { cert: readFileSync(process.argv[++i]), key: readFileSync(process.argv[++i]) };
+  } else if (process.argv[i] === "--parser") {
+    const name = process.argv[++i];
+    if (name === "msgpack") parser = msgpackParser;
+    else if (name !== "json") throw new Error(`unknown parser: ${name}`);
   } else {
     throw new Error(`unknown option: ${process.argv[i]}`);
   }
@@ -57,7 +63,7 @@ function handlers(socket) {
 }
 
 const make = () => (tls ? createHttps(tls) : createHttp());
-const options = { pingInterval: 2000, pingTimeout: 2000 };
+const options = { pingInterval: 2000, pingTimeout: 2000, ...(parser && { parser }) };
 const http = make();
 const io = new Server(http, options);
 const recoveryHttp = make();

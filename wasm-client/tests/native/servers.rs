@@ -13,8 +13,8 @@ use serde_json::json;
 use sockeye_client::rustls;
 use sockeye_server::value::{Map, Values};
 use sockeye_server::{
-    AckSender, Args, ConnectionStateRecovery, Cors, DisconnectReason, Event, ServeConfig, SocketIo,
-    SocketRef, Value,
+    AckSender, Args, ConnectionStateRecovery, Cors, DisconnectReason, Event, Parser, ServeConfig,
+    SocketIo, SocketRef, Value,
 };
 use tokio::io::{AsyncBufReadExt, BufReader};
 
@@ -167,6 +167,11 @@ impl Drop for TestCa {
 
 /// sockeye-server in this process, on the test's runtime.
 pub(crate) async fn sockeye(tls: Option<&TestCa>) -> Servers {
+    sockeye_with_parser(tls, Parser::Json).await
+}
+
+/// sockeye-server in this process, with this parser.
+pub(crate) async fn sockeye_with_parser(tls: Option<&TestCa>, parser: Parser) -> Servers {
     let mut urls = Vec::new();
     let mut ios = Vec::new();
     let mut tasks = Vec::new();
@@ -175,7 +180,8 @@ pub(crate) async fn sockeye(tls: Option<&TestCa>) -> Servers {
         let mut builder = SocketIo::builder()
             .cors(Cors::any())
             .ping_interval(Duration::from_millis(2000))
-            .ping_timeout(Duration::from_millis(2000));
+            .ping_timeout(Duration::from_millis(2000))
+            .parser(parser);
         if recovery {
             builder = builder.connection_state_recovery(ConnectionStateRecovery::default());
         }
@@ -275,9 +281,14 @@ fn handlers(socket: &SocketRef) {
 /// The official `socket.io` server, in a Node.js process that exits when this test does (its
 /// standard input closes; it is also killed when dropped).
 pub(crate) async fn node(tls: Option<&TestCa>) -> Servers {
+    node_with_parser(tls, Parser::Json).await
+}
+
+/// The official `socket.io` server with this parser (MessagePack: `socket.io-msgpack-parser`).
+pub(crate) async fn node_with_parser(tls: Option<&TestCa>, parser: Parser) -> Servers {
     let script = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/native/reference.mjs");
     let mut command = tokio::process::Command::new("node");
-    command.arg(script);
+    command.arg(script).arg("--parser").arg(parser.name());
     if let Some(ca) = tls {
         command.arg("--tls").arg(&ca.cert).arg(&ca.key);
     }

@@ -1,8 +1,9 @@
 //! The native client (feature `native`) with the MessagePack parser, against sockeye-server
 //! (`parser` MessagePack, in this process) and the official `socket.io` 4.8 server with
-//! `socket.io-msgpack-parser` (a Node.js process), over long-polling and WebSocket: events and
-//! acknowledgements both ways, binary nested in the arguments (MessagePack `bin`), and that the
-//! wire is MessagePack: a JSON client cannot talk to these servers, nor this client to JSON ones.
+//! `socket.io-msgpack-parser` (a Node.js process), over long-polling, WebSocket and the upgrade:
+//! events and acknowledgements both ways, binary nested in the arguments (MessagePack `bin`), and
+//! that the wire is MessagePack: a JSON client cannot talk to these servers, nor this client to
+//! JSON ones.
 #![cfg(feature = "native")]
 #![allow(clippy::unwrap_used, clippy::indexing_slicing, reason = "tests")]
 
@@ -106,9 +107,15 @@ fn blob() -> Blob {
     }
 }
 
-/// Namespaces, events and acks both ways, binary nested both ways, on one transport.
-async fn scenario(url: &str, transport: Transport) {
-    let manager = Manager::new(url, options(transport, Parser::MessagePack)).unwrap();
+/// Namespaces, events and acks both ways, binary nested both ways, on one transport (with
+/// `upgrade`, from long-polling to WebSocket first).
+async fn scenario(url: &str, transport: Transport, upgrade: bool) {
+    let mut options = options(transport, Parser::MessagePack);
+    if upgrade {
+        options = options.transports(vec![Transport::Polling, Transport::WebSocket]);
+    }
+    let manager = Manager::new(url, options).unwrap();
+    let mut engine = manager.events();
     let root = manager.socket("/").unwrap();
     let a = manager.socket("/a").unwrap();
     let (mut root_events, mut a_events) = (root.events(), a.events());
@@ -116,6 +123,20 @@ async fn scenario(url: &str, transport: Transport) {
     a.open();
     connected(&mut root_events).await;
     connected(&mut a_events).await;
+    if upgrade && manager.transport() != Some(Transport::WebSocket) {
+        let upgraded = async {
+            loop {
+                match engine.next().await.expect("the connection is gone") {
+                    ManagerEvent::Upgrade(t) => return t,
+                    ManagerEvent::UpgradeError(e) => panic!("upgrade error: {e:?}"),
+                    _ => {}
+                }
+            }
+        };
+        tokio::time::timeout(PATIENCE, upgraded)
+            .await
+            .expect("no upgrade");
+    }
     assert_eq!(manager.transport(), Some(transport));
 
     // Acks from the server, per namespace, on the transport asked for.
@@ -239,8 +260,9 @@ macro_rules! against_both {
 }
 
 against_both! {
-    polling: |s| scenario(&s.url, Transport::Polling);
-    websocket: |s| scenario(&s.url, Transport::WebSocket);
+    polling: |s| scenario(&s.url, Transport::Polling, false);
+    websocket: |s| scenario(&s.url, Transport::WebSocket, false);
+    upgrade: |s| scenario(&s.url, Transport::WebSocket, true);
     json_client_is_refused_over_polling: |s| mismatch(&s.url, Transport::Polling, Parser::Json);
     json_client_is_refused_over_websocket: |s| mismatch(&s.url, Transport::WebSocket, Parser::Json);
 }

@@ -14,7 +14,7 @@
 //! use sockeye_client::{Options, Socket};
 //!
 //! let socket = Socket::connect("https://chat.example.com/", Options::default())?;
-//! socket.on("message", |text: String| web_sys_log(&text));
+//! let _messages = socket.on("message", |text: String| web_sys_log(&text));
 //! socket.emit("message", &"hello")?;
 //! let count: u32 = socket.emit_with_ack("count", &()).await?;
 //! # let _ = count; Ok(()) }
@@ -35,6 +35,7 @@
 
 mod error;
 mod event;
+mod handlers;
 mod manager;
 mod options;
 mod payload;
@@ -57,7 +58,8 @@ pub use options::Options;
 pub use payload::{Args, Binary, IntoPayload, Payload};
 pub use shared::MaybeSend;
 pub use sink::Event;
-pub use socket::{HandlerId, Socket};
+pub use handlers::{HandlerId, Subscription};
+pub use socket::Socket;
 pub use stream::{AckFuture, Events, ManagerEvents};
 
 pub use futures_core::Stream;

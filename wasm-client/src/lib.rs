@@ -119,8 +119,8 @@ pub use api::{
     AckError, AckFuture, Args, Binary, CloseDescription, ConnectError, ConnectionError,
     ConnectionState, DeserializeError, DisconnectReason, Disconnection, EngineCloseReason, Error,
     Event, Events, HandlerId, IntoPayload, Manager, ManagerEvent, ManagerEvents, MaybeSend,
-    Options, Payload, ProbeError, SerializeError, Socket, SocketEvent, Stream, Transport,
-    TransportError,
+    Options, Payload, ProbeError, SerializeError, Socket, SocketEvent, Stream, Subscription,
+    Transport, TransportError,
 };
 
 #[wasm_bindgen]

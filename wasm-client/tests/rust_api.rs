@@ -58,7 +58,7 @@ async fn typed_emits_acks_handlers_and_the_event_stream() {
     // A typed handler gets the first argument, deserialized.
     let points = Rc::new(RefCell::new(Vec::new()));
     let seen = Rc::clone(&points);
-    socket.on("echo", move |p: Point| seen.borrow_mut().push(p));
+    let _on61 = socket.on("echo", move |p: Point| seen.borrow_mut().push(p));
     socket.emit("echo", &Point { x: 1, y: -2 }).unwrap();
     until("echo", || !points.borrow().is_empty()).await;
     assert_eq!(points.borrow()[0], Point { x: 1, y: -2 });
@@ -103,7 +103,7 @@ async fn typed_emits_acks_handlers_and_the_event_stream() {
 async fn server_events_are_acknowledged_and_timeouts_are_errors() {
     let options = Options::default().with_transports([Transport::WebSocket]);
     let socket = Socket::connect(&url(), options).unwrap();
-    socket.on_event("question", |event| {
+    let _on106 = socket.on_event("question", |event| {
         let question: String = event.args().get(0).unwrap();
         assert!(event.wants_ack());
         event.ack(&format!("{question} blue")).unwrap();
@@ -155,7 +155,7 @@ async fn binary_payloads_round_trip() {
 
     let received = Rc::new(RefCell::new(None));
     let slot = Rc::clone(&received);
-    socket.on_event("binary", move |event| {
+    let _on158 = socket.on_event("binary", move |event| {
         *slot.borrow_mut() = Some(event.args().clone());
     });
     #[derive(Debug, Deserialize, PartialEq)]
@@ -165,7 +165,7 @@ async fn binary_payloads_round_trip() {
     }
     let typed = Rc::new(RefCell::new(None));
     let seen = Rc::clone(&typed);
-    socket.on("binary", move |args: (Nested, Binary)| {
+    let _on168 = socket.on("binary", move |args: (Nested, Binary)| {
         *seen.borrow_mut() = Some(args);
     });
     let _: String = socket.emit_with_ack("binary", &()).await.unwrap();
@@ -566,7 +566,7 @@ async fn connection_state_recovery_restores_missed_events() {
     let missed = Rc::new(RefCell::new(Vec::new()));
     let seen = Rc::clone(&missed);
     // A tuple reads every argument: the offset would be the second.
-    socket.on("missed", move |args: (u32, Option<String>)| {
+    let _on569 = socket.on("missed", move |args: (u32, Option<String>)| {
         seen.borrow_mut().push(args)
     });
     let first_id = socket.id().unwrap();
@@ -618,8 +618,8 @@ async fn rooms_via_the_server() {
     let heard_a = Rc::new(RefCell::new(Vec::new()));
     let heard_b = Rc::new(RefCell::new(Vec::new()));
     let (sa, sb) = (Rc::clone(&heard_a), Rc::clone(&heard_b));
-    a.on("hello", move |s: String| sa.borrow_mut().push(s));
-    b.on("hello", move |s: String| sb.borrow_mut().push(s));
+    let _on621 = a.on("hello", move |s: String| sa.borrow_mut().push(s));
+    let _on622 = b.on("hello", move |s: String| sb.borrow_mut().push(s));
     let sent: bool = b
         .emit_with_ack(
             "to-room",
@@ -694,7 +694,7 @@ async fn every_emit_and_ack_form() {
         Err(Error::Emit(_))
     ));
     // The client acknowledges a server emit with binary.
-    socket.on_event("question", |event| {
+    let _on697 = socket.on_event("question", |event| {
         event
             .ack(Payload::new().arg("bytes").unwrap().binary(vec![7u8, 8]))
             .unwrap();
@@ -732,8 +732,8 @@ async fn arguments_mean_the_same_on_both_ends() {
     let pairs = Rc::new(RefCell::new(Vec::new()));
     let firsts = Rc::new(RefCell::new(Vec::new()));
     let (p, f) = (Rc::clone(&pairs), Rc::clone(&firsts));
-    socket.on("echo", move |pair: (u8, String)| p.borrow_mut().push(pair));
-    socket.on("echo", move |first: Option<u8>| f.borrow_mut().push(first));
+    let _on735 = socket.on("echo", move |pair: (u8, String)| p.borrow_mut().push(pair));
+    let _on736 = socket.on("echo", move |first: Option<u8>| f.borrow_mut().push(first));
     socket.emit("echo", &(2, "b")).unwrap();
     socket.emit("echo", &()).unwrap();
     for expected in [2, 0] {
@@ -750,7 +750,7 @@ async fn arguments_mean_the_same_on_both_ends() {
 
     // Acknowledgements too: the client answers the server's question with two arguments; the
     // servers acknowledge `ask` with the first.
-    socket.on_event("question", |event| {
+    let _on753 = socket.on_event("question", |event| {
         let question: String = event.data().unwrap();
         event.ack(&(format!("{question}!"), 2)).unwrap();
     });
@@ -774,7 +774,7 @@ async fn a_placeholder_like_object_in_a_plain_event_is_data() {
     // In an event.
     let seen = Rc::new(RefCell::new(None));
     let slot = Rc::clone(&seen);
-    socket.on("echo", move |v: serde_json::Value| {
+    let _on777 = socket.on("echo", move |v: serde_json::Value| {
         *slot.borrow_mut() = Some(v)
     });
     socket.emit("echo", &lookalike).unwrap();

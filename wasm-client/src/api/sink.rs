@@ -76,8 +76,19 @@ impl core::fmt::Debug for AckSender {
     }
 }
 
-/// An application's handler of one event name ([`Socket::on_event`](super::Socket::on_event)).
+/// An application's handler ([`Socket::on_event`](super::Socket::on_event) and the others).
 pub(super) type Handler = Shared<Lock<HandlerFn>>;
+
+/// A registered handler: which socket's events, of which name, it takes.
+pub(super) struct Registered {
+    pub(super) id: u64,
+    pub(super) socket: SocketId,
+    /// The event name; `None` for every event ([`Socket::on_any`](super::Socket::on_any)).
+    pub(super) name: Option<String>,
+    /// Removed before its first call ([`Socket::once`](super::Socket::once)).
+    pub(super) once: bool,
+    pub(super) handler: Handler,
+}
 
 /// A socket's event stream.
 pub(super) struct Subscriber {
@@ -88,7 +99,7 @@ pub(super) struct Subscriber {
 /// The Rust side of one driver: handlers, streams and pending acknowledgements.
 #[derive(Default)]
 pub(crate) struct RustSink {
-    pub(super) handlers: Lock<Vec<(u64, SocketId, String, Handler)>>,
+    pub(super) handlers: Lock<Vec<Registered>>,
     pub(super) next_handler: Lock<u64>,
     pub(super) subscribers: Lock<Vec<Subscriber>>,
     pub(super) acks: Lock<Vec<(u64, Shared<Lock<AckSlot>>)>>,
@@ -225,13 +236,17 @@ impl Sink for RustSink {
                         sent: Lock::new(false),
                     }),
                 };
-                let handlers: Vec<Handler> = sink
-                    .handlers
-                    .borrow()
-                    .iter()
-                    .filter(|(_, s, name, _)| *s == socket && *name == event.name)
-                    .map(|(_, _, _, h)| Shared::clone(h))
-                    .collect();
+                // A `once` handler leaves the list before it runs, so that it runs once even if
+                // its handler emits and so delivers further events.
+                let mut handlers: Vec<Handler> = Vec::new();
+                sink.handlers.borrow_mut().retain(|h| {
+                    let takes = h.socket == socket
+                        && h.name.as_deref().is_none_or(|name| name == event.name);
+                    if takes {
+                        handlers.push(Shared::clone(&h.handler));
+                    }
+                    !(takes && h.once)
+                });
                 for handler in handlers {
                     // Never re-entered: events are delivered one at a time.
                     if let Ok(mut handler) = handler.try_borrow_mut() {

@@ -10,8 +10,8 @@ use serde::de::DeserializeOwned;
 
 use super::driver::Driver;
 use super::event::ConnectionState;
-use super::shared::{Lock, MaybeSend, Shared};
-use super::sink::{Event, RustSink, Subscriber};
+use super::shared::{Lock, Shared};
+use super::sink::{RustSink, Subscriber};
 use super::stream::{AckFuture, AckSlot, EventQueue, Events};
 use super::{Error, IntoPayload, Manager, Options, Payload};
 
@@ -39,8 +39,8 @@ impl Manager {
 /// A socket on one namespace.
 #[derive(Clone)]
 pub struct Socket {
-    manager: Manager,
-    id: SocketId,
+    pub(super) manager: Manager,
+    pub(super) id: SocketId,
 }
 
 impl Socket {
@@ -51,7 +51,7 @@ impl Socket {
         Manager::new(url, options)?.socket(&nsp)
     }
 
-    fn driver(&self) -> &Driver<RustSink> {
+    pub(super) fn driver(&self) -> &Driver<RustSink> {
         self.manager.driver()
     }
 
@@ -184,52 +184,6 @@ impl Socket {
         Ok(())
     }
 
-    /// Calls `handler` with each `event`'s arguments read as `T` by the [rule](crate#arguments): a
-    /// tuple takes one argument per element, `()` none, any other type the first (`Option` for
-    /// events that may have none). An event whose arguments do not deserialize as `T` is skipped.
-    pub fn on<T: DeserializeOwned + 'static>(
-        &self,
-        event: &str,
-        mut handler: impl FnMut(T) + MaybeSend + 'static,
-    ) -> HandlerId {
-        self.on_event(event, move |e| {
-            if let Ok(payload) = e.data::<T>() {
-                handler(payload);
-            }
-        })
-    }
-
-    /// Calls `handler` with each `event` whole: every argument, binary ones, and its
-    /// acknowledgement.
-    pub fn on_event(
-        &self,
-        event: &str,
-        handler: impl FnMut(&Event) + MaybeSend + 'static,
-    ) -> HandlerId {
-        let sink = self.driver().sink();
-        let id = {
-            let mut next = sink.next_handler.borrow_mut();
-            *next += 1;
-            *next
-        };
-        sink.handlers.borrow_mut().push((
-            id,
-            self.id,
-            String::from(event),
-            Shared::new(Lock::new(handler)),
-        ));
-        HandlerId(id)
-    }
-
-    /// Removes a handler.
-    pub fn off(&self, handler: HandlerId) {
-        self.driver()
-            .sink()
-            .handlers
-            .borrow_mut()
-            .retain(|(id, ..)| *id != handler.0);
-    }
-
     /// The socket's lifecycle and events from now on. Each call gives a stream of its own; it ends
     /// when the connection is dropped.
     pub fn events(&self) -> Events {
@@ -265,7 +219,3 @@ impl core::fmt::Debug for Socket {
             .finish_non_exhaustive()
     }
 }
-
-/// A handler registered with [`Socket::on`] or [`Socket::on_event`].
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct HandlerId(u64);

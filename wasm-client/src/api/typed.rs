@@ -19,7 +19,7 @@
 //! // In the client:
 //! # async fn run() -> Result<(), sockeye_client::Error> {
 //! let socket = Socket::connect("https://chat.example.com/", Options::default())?;
-//! socket.on_typed(Said, |(user, text)| log(&user, &text));
+//! let _said = socket.on_typed(Said, |(user, text)| log(&user, &text));
 //! let count: u32 = socket.emit_typed_with_ack(Message, &"hello".to_owned()).await?;
 //! # let _ = count; Ok(()) }
 //! # fn log(_: &str, _: &str) {}
@@ -31,7 +31,7 @@ use proto::schema::{ClientToServer, NoAck, ServerToClient, TsType, WithAck};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
-use super::{Binary, Error, HandlerId, MaybeSend, Socket};
+use super::{Binary, Error, MaybeSend, Socket, Subscription};
 
 impl Socket {
     /// Emits `event` with `args`; only for an event without an acknowledgement (see
@@ -81,7 +81,7 @@ impl Socket {
         &self,
         event: E,
         mut handler: impl FnMut(E::Args) -> E::Ack + MaybeSend + 'static,
-    ) -> HandlerId
+    ) -> Subscription
     where
         E: ServerToClient,
         E::Args: DeserializeOwned,

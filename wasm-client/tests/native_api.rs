@@ -1,0 +1,123 @@
+//! The typed API's handler and stream semantics, natively against sockeye-server in this process:
+//! subscriptions and their guards, `once` and `on_any`, undecodable payloads reported, auth
+//! evaluated on each connection, weak handles in handlers, bounded streams. Every wait is on an
+//! event, with a timeout; none sleeps.
+#![cfg(feature = "native")]
+#![allow(clippy::unwrap_used, clippy::indexing_slicing, reason = "tests")]
+
+#[path = "native/servers.rs"]
+#[allow(dead_code, reason = "the TLS and Node.js servers serve tests/native.rs")]
+mod servers;
+
+use std::time::Duration;
+
+use serde_json::{Value, json};
+use sockeye_client::{Events, Options, Socket, SocketEvent};
+use tokio::sync::mpsc::{UnboundedReceiver, unbounded_channel};
+
+/// How long any one awaited event may take.
+const PATIENCE: Duration = Duration::from_secs(10);
+
+fn options() -> Options {
+    Options::default()
+        .auto_connect(false)
+        .reconnection_delay(Duration::from_millis(100))
+        .reconnection_delay_max(Duration::from_millis(200))
+}
+
+/// The next socket event `f` picks, skipping others.
+async fn next<T>(
+    events: &mut Events,
+    what: &str,
+    mut f: impl FnMut(SocketEvent) -> Option<T>,
+) -> T {
+    let wait = async {
+        loop {
+            let event = events.next().await.expect("the connection is gone");
+            if let Some(found) = f(event) {
+                return found;
+            }
+        }
+    };
+    tokio::time::timeout(PATIENCE, wait)
+        .await
+        .unwrap_or_else(|_| panic!("no {what} within {PATIENCE:?}"))
+}
+
+async fn connected(events: &mut Events) {
+    next(events, "connect", |e| match e {
+        SocketEvent::Connect => Some(()),
+        SocketEvent::ConnectError(e) => panic!("connect_error: {e:?}"),
+        _ => None,
+    })
+    .await;
+}
+
+/// A connected socket of namespace `/` on a manager of its own, and its event stream.
+async fn connect(url: &str, options: Options) -> (Socket, Events) {
+    let socket = Socket::connect(url, options).unwrap();
+    let mut events = socket.events();
+    socket.open();
+    connected(&mut events).await;
+    (socket, events)
+}
+
+/// Emits `echo` with `arg` (the server emits it back), then waits for an acknowledgement that
+/// comes after it: every handler of the echoed event has run by then.
+async fn echo(socket: &Socket, arg: Value) {
+    socket.emit("echo", &arg).unwrap();
+    let barrier = socket.emit_with_ack::<Value>("whoami", &());
+    tokio::time::timeout(PATIENCE, barrier)
+        .await
+        .expect("no acknowledgement")
+        .unwrap();
+}
+
+/// What the handlers reported so far.
+fn seen(rx: &mut UnboundedReceiver<(&'static str, Value)>) -> Vec<(&'static str, Value)> {
+    std::iter::from_fn(|| rx.try_recv().ok()).collect()
+}
+
+/// `on` stays while its subscription is kept, `once` runs once, `on_any` sees every event after
+/// the named handlers, `forget` keeps a handler and `off` removes it by id.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn subscriptions_remove_their_handlers_when_dropped() {
+    let s = servers::sockeye(None).await;
+    let (socket, _events) = connect(&s.url, options()).await;
+    let (tx, mut rx) = unbounded_channel();
+    let on = {
+        let tx = tx.clone();
+        socket.on("echo", move |v: Value| tx.send(("on", v)).unwrap())
+    };
+    let once = {
+        let tx = tx.clone();
+        socket.once("echo", move |v: Value| tx.send(("once", v)).unwrap())
+    };
+    let any = socket.on_any(move |e| {
+        // Not the `auth` event the server emits on connection, which may come now or before.
+        if e.name() != "auth" {
+            let _ = tx.send(("any", json!([e.name(), e.data::<Value>().unwrap()])));
+        }
+    });
+
+    echo(&socket, json!(1)).await;
+    assert_eq!(
+        seen(&mut rx),
+        [("on", json!(1)), ("once", json!(1)), ("any", json!(["echo", 1]))]
+    );
+
+    echo(&socket, json!(2)).await;
+    assert_eq!(seen(&mut rx), [("on", json!(2)), ("any", json!(["echo", 2]))]);
+    drop(once);
+
+    drop(on);
+    echo(&socket, json!(3)).await;
+    assert_eq!(seen(&mut rx), [("any", json!(["echo", 3]))]);
+
+    let id = any.forget();
+    echo(&socket, json!(4)).await;
+    assert_eq!(seen(&mut rx), [("any", json!(["echo", 4]))]);
+    socket.off(id);
+    echo(&socket, json!(5)).await;
+    assert_eq!(seen(&mut rx), []);
+}

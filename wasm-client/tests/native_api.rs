@@ -121,3 +121,35 @@ async fn subscriptions_remove_their_handlers_when_dropped() {
     echo(&socket, json!(5)).await;
     assert_eq!(seen(&mut rx), []);
 }
+
+/// An event whose arguments do not read as a typed handler's type is reported on the socket's
+/// streams, once per such handler, rather than silently skipped.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn undecodable_payloads_are_reported() {
+    let s = servers::sockeye(None).await;
+    let (socket, mut events) = connect(&s.url, options()).await;
+    let (tx, mut rx) = unbounded_channel();
+    let _numbers = socket.on("echo", move |n: u32| tx.send(("on", json!(n))).unwrap());
+
+    echo(&socket, json!("seven")).await;
+    assert_eq!(seen(&mut rx), []);
+    let (args, error) = next(&mut events, "invalid_payload", |e| match e {
+        SocketEvent::InvalidPayload { event, args, error } if event == "echo" => {
+            Some((args, error))
+        }
+        _ => None,
+    })
+    .await;
+    assert_eq!(args.data::<String>().unwrap(), "seven");
+    assert!(error.to_string().contains("string"), "{error}");
+
+    // A valid one is no error.
+    echo(&socket, json!(7)).await;
+    assert_eq!(seen(&mut rx), [("on", json!(7))]);
+    next(&mut events, "echo", |e| match e {
+        SocketEvent::Event { name, .. } if name == "echo" => Some(()),
+        SocketEvent::InvalidPayload { .. } => panic!("{e:?}"),
+        _ => None,
+    })
+    .await;
+}

@@ -2,9 +2,11 @@
 //! [`Socket::on_any`] and [`Socket::off`], and the [`Subscription`] guard each registration
 //! returns, which removes its handler when dropped.
 
+use proto::socket::client::SocketId;
 use serde::de::DeserializeOwned;
 
 use super::driver::WeakDriver;
+use super::event::SocketEvent;
 use super::shared::{Lock, MaybeSend, Shared};
 use super::sink::{Event, Registered, RustSink};
 use super::Socket;
@@ -12,7 +14,8 @@ use super::Socket;
 impl Socket {
     /// Calls `handler` with each `event`'s arguments read as `T` by the [rule](crate#arguments): a
     /// tuple takes one argument per element, `()` none, any other type the first (`Option` for
-    /// events that may have none). An event whose arguments do not deserialize as `T` is skipped.
+    /// events that may have none). An event whose arguments do not deserialize as `T` does not
+    /// call it: the socket's event streams get a [`SocketEvent::InvalidPayload`] instead.
     ///
     /// The handler stays until the returned [`Subscription`] is dropped (or for the socket's
     /// life after [`Subscription::forget`]).
@@ -21,23 +24,28 @@ impl Socket {
         event: &str,
         mut handler: impl FnMut(T) + MaybeSend + 'static,
     ) -> Subscription {
+        let reporter = self.reporter();
         self.register(Some(event), false, move |e: &Event| {
-            if let Ok(payload) = e.data::<T>() {
+            if let Some(payload) = reporter.decode::<T>(e) {
                 handler(payload);
             }
         })
     }
 
     /// As [`Socket::on`], for the next `event` only: the handler is removed before it runs (also
-    /// when that event's arguments do not read as `T`).
+    /// when that event's arguments do not read as `T`, reported as
+    /// [`SocketEvent::InvalidPayload`]).
     pub fn once<T: DeserializeOwned + 'static>(
         &self,
         event: &str,
         handler: impl FnOnce(T) + MaybeSend + 'static,
     ) -> Subscription {
         let mut handler = Some(handler);
+        let reporter = self.reporter();
         self.register(Some(event), true, move |e: &Event| {
-            if let (Some(handler), Ok(payload)) = (handler.take(), e.data::<T>()) {
+            if let Some(handler) = handler.take()
+                && let Some(payload) = reporter.decode::<T>(e)
+            {
                 handler(payload);
             }
         })
@@ -62,6 +70,14 @@ impl Socket {
     /// Removes a handler (as dropping its [`Subscription`] does); nothing if it is gone already.
     pub fn off(&self, handler: HandlerId) {
         remove(self.driver().sink(), handler);
+    }
+
+    /// Reports this socket's undecodable events.
+    pub(super) fn reporter(&self) -> Reporter {
+        Reporter {
+            driver: self.driver().downgrade(),
+            socket: self.id,
+        }
     }
 
     fn register(
@@ -97,6 +113,36 @@ impl Socket {
         Subscription {
             id: HandlerId(id),
             driver: Some(driver.downgrade()),
+        }
+    }
+}
+
+/// What a typed handler reports an undecodable event to: its socket's streams. Weak, as a
+/// handler must not keep its connection open.
+pub(super) struct Reporter {
+    driver: WeakDriver<RustSink>,
+    socket: SocketId,
+}
+
+impl Reporter {
+    /// `event`'s arguments as `T`; `None`, reported as [`SocketEvent::InvalidPayload`], when
+    /// they do not read as `T`.
+    pub(super) fn decode<T: DeserializeOwned>(&self, event: &Event) -> Option<T> {
+        match event.decode() {
+            Ok(payload) => Some(payload),
+            Err(error) => {
+                if let Some(driver) = self.driver.upgrade() {
+                    driver.sink().publish(
+                        self.socket,
+                        SocketEvent::InvalidPayload {
+                            event: event.name().to_owned(),
+                            args: event.args().clone(),
+                            error,
+                        },
+                    );
+                }
+                None
+            }
         }
     }
 }

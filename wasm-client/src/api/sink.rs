@@ -5,14 +5,14 @@
 use proto::client::Event as CoreEvent;
 use proto::socket::client::{self as socket_client, SocketId};
 use proto::socket::packet::AckId;
-use serde::de::Deserialize;
+use serde::de::{Deserialize, DeserializeOwned};
 use serde_json::Value;
 
 use super::driver::{Driver, Sink, WeakDriver};
 use super::event::{ConnectError, Disconnection, ManagerEvent, SocketEvent};
 use super::shared::{HandlerFn, Lock, Shared, WeakShared};
 use super::stream::{AckSlot, EventQueue};
-use super::{Args, CloseDescription, Error, IntoPayload, payload};
+use super::{Args, CloseDescription, DeserializeError, Error, IntoPayload, payload};
 
 /// An event the server emitted.
 #[derive(Debug)]
@@ -42,6 +42,11 @@ impl Event {
     /// any other type the first).
     pub fn data<'de, T: Deserialize<'de>>(&'de self) -> Result<T, Error> {
         self.args.data()
+    }
+
+    /// Its arguments as `T`, for a typed handler.
+    pub(super) fn decode<T: DeserializeOwned>(&self) -> Result<T, DeserializeError> {
+        proto::socket::args::de::from_args(&self.args.0)
     }
 
     /// Acknowledges the event with `payload` (`&()` for no argument, a tuple for several). Only
@@ -111,7 +116,8 @@ pub(crate) struct RustSink {
 }
 
 impl RustSink {
-    fn publish(&self, socket: SocketId, event: SocketEvent) {
+    /// Queues `event` on the streams of `socket`.
+    pub(super) fn publish(&self, socket: SocketId, event: SocketEvent) {
         self.subscribers.borrow_mut().retain(|s| {
             let Some(queue) = s.queue.upgrade() else {
                 return false;

@@ -75,8 +75,9 @@ impl Socket {
 
     /// Calls `handler` with each `event`'s arguments, read as the event's `Args`; what it
     /// returns is the acknowledgement (`()` for an event without one), sent when the server asked
-    /// for one. An event whose arguments do not read as `Args` is skipped, as [`Socket::on`]
-    /// skips it.
+    /// for one. An event whose arguments do not read as `Args` does not call it: as with
+    /// [`Socket::on`], the socket's event streams get a
+    /// [`SocketEvent::InvalidPayload`](super::SocketEvent::InvalidPayload) instead.
     pub fn on_typed<E>(
         &self,
         event: E,
@@ -88,8 +89,9 @@ impl Socket {
         E::Ack: Serialize,
     {
         let _ = event;
+        let reporter = self.reporter();
         self.on_event(E::NAME, move |e| {
-            if let Ok(args) = e.data::<E::Args>() {
+            if let Some(args) = reporter.decode::<E::Args>(e) {
                 let reply = handler(args);
                 if E::ACK {
                     // Fails only when the connection is gone: nobody waits for it then.

@@ -53,12 +53,12 @@ use crate::native::driver;
 
 pub use error::Error;
 pub use event::{ConnectError, ConnectionState, Disconnection, ManagerEvent, SocketEvent};
+pub use handlers::{HandlerId, Subscription};
 pub use manager::Manager;
 pub use options::Options;
 pub use payload::{Args, Binary, IntoPayload, Payload};
 pub use shared::MaybeSend;
 pub use sink::Event;
-pub use handlers::{HandlerId, Subscription};
 pub use socket::Socket;
 pub use stream::{AckFuture, Events, ManagerEvents};
 

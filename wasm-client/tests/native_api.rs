@@ -6,7 +6,10 @@
 #![allow(clippy::unwrap_used, clippy::indexing_slicing, reason = "tests")]
 
 #[path = "native/servers.rs"]
-#[allow(dead_code, reason = "the TLS and Node.js servers serve tests/native.rs")]
+#[allow(
+    dead_code,
+    reason = "the TLS and Node.js servers serve tests/native.rs"
+)]
 mod servers;
 
 use std::time::Duration;
@@ -103,11 +106,18 @@ async fn subscriptions_remove_their_handlers_when_dropped() {
     echo(&socket, json!(1)).await;
     assert_eq!(
         seen(&mut rx),
-        [("on", json!(1)), ("once", json!(1)), ("any", json!(["echo", 1]))]
+        [
+            ("on", json!(1)),
+            ("once", json!(1)),
+            ("any", json!(["echo", 1]))
+        ]
     );
 
     echo(&socket, json!(2)).await;
-    assert_eq!(seen(&mut rx), [("on", json!(2)), ("any", json!(["echo", 2]))]);
+    assert_eq!(
+        seen(&mut rx),
+        [("on", json!(2)), ("any", json!(["echo", 2]))]
+    );
     drop(once);
 
     drop(on);
@@ -152,4 +162,48 @@ async fn undecodable_payloads_are_reported() {
         _ => None,
     })
     .await;
+}
+
+/// The next `auth` event: the server emits the CONNECT's auth payload on each connection.
+async fn auth_event(events: &mut Events) -> Value {
+    next(events, "auth", |e| match e {
+        SocketEvent::Event { name, args } if name == "auth" => Some(args.data().unwrap()),
+        _ => None,
+    })
+    .await
+}
+
+/// `auth_with`'s closure is called on each connection, so a reconnection sends a fresh token;
+/// one that returns no object is a `connect_error`, not a panic nor a silent hang.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn auth_is_evaluated_on_each_connection() {
+    let s = servers::sockeye(None).await;
+    let mut token = 0;
+    let refreshing = options().auth_with(move || {
+        token += 1;
+        json!({ "token": token })
+    });
+    let (socket, mut events) = connect(&s.url, refreshing).await;
+    assert_eq!(auth_event(&mut events).await, json!({ "token": 1 }));
+    // The server closes the connection; the manager reconnects.
+    socket.emit("drop", &()).unwrap();
+    connected(&mut events).await;
+    assert_eq!(auth_event(&mut events).await, json!({ "token": 2 }));
+
+    // `()` is no payload.
+    let (_socket, mut events) = connect(&s.url, options().auth_with(|| ())).await;
+    assert_eq!(auth_event(&mut events).await, json!({}));
+
+    // Not an object.
+    let socket = Socket::connect(&s.url, options().auth_with(|| 5)).unwrap();
+    let mut events = socket.events();
+    socket.open();
+    let error = next(&mut events, "connect_error", |e| match e {
+        SocketEvent::ConnectError(e) => Some(e),
+        SocketEvent::Connect => panic!("connected"),
+        _ => None,
+    })
+    .await;
+    assert!(error.message.contains("object"), "{error:?}");
+    assert!(!socket.connected());
 }

@@ -4,8 +4,8 @@
 use serde_json::Value;
 
 use super::{
-    Args, CloseDescription, ConnectionError, DeserializeError, DisconnectReason,
-    EngineCloseReason, ProbeError, Transport, TransportError,
+    Args, CloseDescription, ConnectionError, DeserializeError, DisconnectReason, EngineCloseReason,
+    ProbeError, Transport, TransportError,
 };
 
 /// Why the server refused the namespace (`connect_error`).

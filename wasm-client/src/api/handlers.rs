@@ -5,11 +5,11 @@
 use proto::socket::client::SocketId;
 use serde::de::DeserializeOwned;
 
+use super::Socket;
 use super::driver::WeakDriver;
 use super::event::SocketEvent;
 use super::shared::{Lock, MaybeSend, Shared};
 use super::sink::{Event, Registered, RustSink};
-use super::Socket;
 
 impl Socket {
     /// Calls `handler` with each `event`'s arguments read as `T` by the [rule](crate#arguments): a

@@ -3,13 +3,14 @@
 //! event with the means to acknowledge it), [`SocketEvent`]s and [`ManagerEvent`]s.
 
 use proto::client::Event as CoreEvent;
-use proto::socket::client::{self as socket_client, SocketId};
+use proto::socket::client::{self as socket_client, Auth, SocketId};
 use proto::socket::packet::AckId;
 use serde::de::{Deserialize, DeserializeOwned};
 use serde_json::Value;
 
 use super::driver::{Driver, Sink, WeakDriver};
 use super::event::{ConnectError, Disconnection, ManagerEvent, SocketEvent};
+use super::options::AuthFn;
 use super::shared::{HandlerFn, Lock, Shared, WeakShared};
 use super::stream::{AckSlot, EventQueue};
 use super::{Args, CloseDescription, DeserializeError, Error, IntoPayload, payload};
@@ -108,6 +109,8 @@ pub(crate) struct RustSink {
     pub(super) next_handler: Lock<u64>,
     pub(super) subscribers: Lock<Vec<Subscriber>>,
     pub(super) acks: Lock<Vec<(u64, Shared<Lock<AckSlot>>)>>,
+    /// The auth closures of the sockets whose options gave one.
+    pub(super) auth: Lock<Vec<(SocketId, AuthFn)>>,
     pub(super) manager_subscribers: Lock<Vec<WeakShared<Lock<EventQueue<ManagerEvent>>>>>,
     /// The description reported for the engine closing now, until the manager's `close`.
     pending_description: Lock<Option<CloseDescription>>,
@@ -274,7 +277,34 @@ impl Sink for RustSink {
                     }
                 }
             }
-            // The typed API has no per-socket auth callback: its auth is static.
+            E::AuthRequest { socket } => {
+                let auth = {
+                    let all = sink.auth.borrow();
+                    all.iter()
+                        .find(|(s, _)| *s == socket)
+                        .map(|(_, f)| f.clone())
+                };
+                // Called with no lock held: the closure may use the socket.
+                let answer = auth.map_or(Ok(None), |auth| auth.call());
+                // Checked here, as the core would refuse it without a word.
+                let answer = answer.and_then(|auth| match auth {
+                    Some(json) => Auth::object(json.clone())
+                        .map(|_| Some(json))
+                        .map_err(|e| e.to_string()),
+                    None => Ok(None),
+                });
+                match answer {
+                    Ok(auth) => driver.with(|c, now| c.connect_with_auth(now, socket, auth)),
+                    Err(message) => {
+                        let error = ConnectError {
+                            message,
+                            data: None,
+                        };
+                        sink.publish(socket, SocketEvent::ConnectError(error));
+                        driver.with(|c, now| c.disconnect(now, socket));
+                    }
+                }
+            }
             _ => {}
         }
     }

@@ -25,10 +25,22 @@ impl Manager {
     /// The socket of namespace `nsp` with its own auth, retries and ack timeout.
     pub fn socket_with(&self, nsp: &str, options: &Options) -> Result<Socket, Error> {
         let nsp = Nsp::new(nsp)?;
+        let auth = options.auth_fn().cloned();
         let options = options.socket_options()?;
-        let id = self
-            .driver()
-            .with(|c, now| c.socket_with(now, nsp, options));
+        let driver = self.driver();
+        // The closure is recorded before the client is pumped, under the command: connecting may
+        // ask for it at once.
+        let id = driver.with(|c, now| {
+            let id = c.socket_with(now, nsp, options);
+            if let Some(auth) = auth {
+                // An existing socket keeps its auth, as the core keeps it.
+                let mut all = driver.sink().auth.borrow_mut();
+                if !all.iter().any(|(s, _)| *s == id) {
+                    all.push((id, auth));
+                }
+            }
+            id
+        });
         Ok(Socket {
             manager: self.clone(),
             id,

@@ -59,7 +59,7 @@ pub use options::Options;
 pub use payload::{Args, Binary, IntoPayload, Payload};
 pub use shared::MaybeSend;
 pub use sink::Event;
-pub use socket::Socket;
+pub use socket::{Socket, WeakSocket};
 pub use stream::{AckFuture, Events, ManagerEvents};
 
 pub use futures_core::Stream;

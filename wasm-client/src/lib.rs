@@ -120,7 +120,7 @@ pub use api::{
     ConnectionState, DeserializeError, DisconnectReason, Disconnection, EngineCloseReason, Error,
     Event, Events, HandlerId, IntoPayload, Manager, ManagerEvent, ManagerEvents, MaybeSend,
     Options, Payload, ProbeError, SerializeError, Socket, SocketEvent, Stream, Subscription,
-    Transport, TransportError,
+    Transport, TransportError, WeakSocket,
 };
 
 #[wasm_bindgen]

@@ -15,7 +15,7 @@ mod servers;
 use std::time::Duration;
 
 use serde_json::{Value, json};
-use sockeye_client::{Events, Options, Socket, SocketEvent};
+use sockeye_client::{Events, Manager, Options, Socket, SocketEvent};
 use tokio::sync::mpsc::{UnboundedReceiver, unbounded_channel};
 
 /// How long any one awaited event may take.
@@ -206,4 +206,40 @@ async fn auth_is_evaluated_on_each_connection() {
     .await;
     assert!(error.message.contains("object"), "{error:?}");
     assert!(!socket.connected());
+}
+
+/// A handler that captures a `WeakSocket` does not keep the connection open: once the
+/// application drops its handles, the server hears the client leave, and the weak handle no
+/// longer upgrades. While they live, it upgrades to the same socket.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_handler_with_a_weak_socket_does_not_keep_the_connection_open() {
+    let mut s = servers::sockeye(None).await;
+    let mut watch = s.watch.take().unwrap();
+    let manager = Manager::new(&s.url, options()).unwrap();
+    let socket = manager.socket("/watch").unwrap();
+    let mut events = socket.events();
+    socket.open();
+    connected(&mut events).await;
+
+    let weak = socket.downgrade();
+    assert_eq!(weak.upgrade().as_ref(), Some(&socket));
+    let captured = weak.clone();
+    socket
+        .on("never", move |_: Value| {
+            if let Some(socket) = captured.upgrade() {
+                socket.disconnect();
+            }
+        })
+        .forget();
+
+    drop((manager, socket));
+    let reason = tokio::time::timeout(PATIENCE, watch.recv())
+        .await
+        .expect("the server saw no disconnection: the handler kept the connection open")
+        .unwrap();
+    assert!(
+        ["ClientNamespaceDisconnect", "TransportClose"].contains(&reason.as_str()),
+        "{reason}"
+    );
+    assert!(weak.upgrade().is_none());
 }

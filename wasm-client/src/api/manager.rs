@@ -9,7 +9,7 @@ use proto::url::ServerUrl;
 use wasm_bindgen::prelude::*;
 
 use super::driver::Driver;
-use super::shared::{Lock, Shared};
+use super::shared::{Lock, Shared, WeakShared};
 use super::sink::RustSink;
 use super::stream::{EventQueue, ManagerEvents};
 use super::{Error, Options, Transport};
@@ -100,6 +100,14 @@ impl Manager {
 
     pub(super) fn driver(&self) -> &Driver<RustSink> {
         &self.owner.driver
+    }
+
+    /// A handle that does not keep the connection open.
+    pub(super) fn downgrade(&self) -> WeakManager {
+        WeakManager {
+            owner: Shared::downgrade(&self.owner),
+            options: self.options.clone(),
+        }
     }
 
     /// The manager's and its engine's events from now on. Each call gives a stream of its own;
@@ -203,6 +211,24 @@ impl Manager {
     pub fn transport(&self) -> Option<Transport> {
         self.driver()
             .read(|c| c.engine().and_then(|(_, s)| s.transport()))
+    }
+}
+
+/// A [`Manager`] handle that does not keep the connection open (a
+/// [`WeakSocket`](super::WeakSocket)'s).
+#[derive(Clone)]
+pub(super) struct WeakManager {
+    owner: WeakShared<Owner>,
+    options: Options,
+}
+
+impl WeakManager {
+    /// The manager, while some [`Manager`] or [`Socket`](super::Socket) keeps it.
+    pub(super) fn upgrade(&self) -> Option<Manager> {
+        Some(Manager {
+            owner: self.owner.upgrade()?,
+            options: self.options.clone(),
+        })
     }
 }
 

@@ -10,6 +10,7 @@ use serde::de::DeserializeOwned;
 
 use super::driver::Driver;
 use super::event::ConnectionState;
+use super::manager::WeakManager;
 use super::shared::{Lock, Shared};
 use super::sink::{RustSink, Subscriber};
 use super::stream::{AckFuture, AckSlot, EventQueue, Events};
@@ -65,6 +66,17 @@ impl Socket {
 
     pub(super) fn driver(&self) -> &Driver<RustSink> {
         self.manager.driver()
+    }
+
+    /// A handle on this socket that does not keep its connection open: the one a handler should
+    /// capture to use its own socket. A handler that captures a [`Socket`] keeps it, and so its
+    /// connection, open for as long as the handler is registered: after the application dropped
+    /// its handles too.
+    pub fn downgrade(&self) -> WeakSocket {
+        WeakSocket {
+            manager: self.manager.downgrade(),
+            id: self.id,
+        }
     }
 
     /// The socket's manager.
@@ -222,6 +234,44 @@ impl PartialEq for Socket {
 }
 
 impl Eq for Socket {}
+
+/// A socket handle that does not keep the connection open ([`Socket::downgrade`]): what a handler
+/// captures to emit on, or disconnect, its own socket.
+///
+/// ```no_run
+/// # fn demo(socket: &sockeye_client::Socket) {
+/// let weak = socket.downgrade();
+/// let _ping = socket.on("ping", move |n: u32| {
+///     // Gone once the application dropped its `Socket`s and `Manager`s: nothing to answer then.
+///     if let Some(socket) = weak.upgrade() {
+///         let _ = socket.emit("pong", &n);
+///     }
+/// });
+/// # }
+/// ```
+#[derive(Clone)]
+pub struct WeakSocket {
+    manager: WeakManager,
+    id: SocketId,
+}
+
+impl WeakSocket {
+    /// The socket, while the application keeps a [`Socket`] or [`Manager`] of its connection.
+    pub fn upgrade(&self) -> Option<Socket> {
+        Some(Socket {
+            manager: self.manager.upgrade()?,
+            id: self.id,
+        })
+    }
+}
+
+impl core::fmt::Debug for WeakSocket {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("WeakSocket")
+            .field("socket", &self.id)
+            .finish_non_exhaustive()
+    }
+}
 
 impl core::fmt::Debug for Socket {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {

@@ -60,7 +60,7 @@ pub use payload::{Args, Binary, IntoPayload, Payload};
 pub use shared::MaybeSend;
 pub use sink::Event;
 pub use socket::{Socket, WeakSocket};
-pub use stream::{AckFuture, Events, ManagerEvents};
+pub use stream::{AckFuture, DEFAULT_EVENTS_CAPACITY, Events, ManagerEvents, Overflow};
 
 pub use futures_core::Stream;
 pub use proto::client::CloseDescription;

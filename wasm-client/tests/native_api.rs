@@ -15,7 +15,7 @@ mod servers;
 use std::time::Duration;
 
 use serde_json::{Value, json};
-use sockeye_client::{Events, Manager, Options, Socket, SocketEvent};
+use sockeye_client::{Events, Manager, Options, Overflow, Socket, SocketEvent};
 use tokio::sync::mpsc::{UnboundedReceiver, unbounded_channel};
 
 /// How long any one awaited event may take.
@@ -242,4 +242,39 @@ async fn a_handler_with_a_weak_socket_does_not_keep_the_connection_open() {
         "{reason}"
     );
     assert!(weak.upgrade().is_none());
+}
+
+/// A stream holds at most its capacity of unread events; when full, its policy drops the oldest
+/// or the newest, and it counts what it dropped.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn event_streams_are_bounded_by_a_named_policy() {
+    let s = servers::sockeye(None).await;
+    let (socket, mut events) = connect(&s.url, options()).await;
+    // The server's `auth` event, before the bounded streams start.
+    auth_event(&mut events).await;
+    let mut oldest = socket.events_with(3, Overflow::DropOldest);
+    let mut newest = socket.events_with(3, Overflow::DropNewest);
+    for n in 1..=5 {
+        socket.emit("echo", &n).unwrap();
+    }
+    echo(&socket, json!(6)).await;
+
+    async fn echoed(events: &mut Events) -> Vec<u32> {
+        let mut all = Vec::new();
+        for _ in 0..3 {
+            match events.next().await.unwrap() {
+                SocketEvent::Event { name, args } if name == "echo" => {
+                    all.push(args.data().unwrap());
+                }
+                other => panic!("{other:?}"),
+            }
+        }
+        all
+    }
+    assert_eq!(echoed(&mut oldest).await, [4, 5, 6]);
+    assert_eq!(oldest.dropped(), 3);
+    assert_eq!(echoed(&mut newest).await, [1, 2, 3]);
+    assert_eq!(newest.dropped(), 3);
+    // The default stream holds them all.
+    assert_eq!(events.dropped(), 0);
 }

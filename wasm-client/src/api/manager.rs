@@ -11,7 +11,7 @@ use wasm_bindgen::prelude::*;
 use super::driver::Driver;
 use super::shared::{Lock, Shared, WeakShared};
 use super::sink::RustSink;
-use super::stream::{EventQueue, ManagerEvents};
+use super::stream::{DEFAULT_EVENTS_CAPACITY, EventQueue, ManagerEvents, Overflow};
 use super::{Error, Options, Transport};
 
 #[cfg(not(feature = "native"))]
@@ -111,9 +111,16 @@ impl Manager {
     }
 
     /// The manager's and its engine's events from now on. Each call gives a stream of its own;
-    /// it ends when the connection is dropped.
+    /// it ends when the connection is dropped. It holds at most [`DEFAULT_EVENTS_CAPACITY`] unread
+    /// events, then drops the oldest ([`Overflow::DropOldest`]; see [`Manager::events_with`]).
     pub fn events(&self) -> ManagerEvents {
-        let queue = Shared::new(Lock::new(EventQueue::default()));
+        self.events_with(DEFAULT_EVENTS_CAPACITY, Overflow::default())
+    }
+
+    /// As [`Manager::events`], holding at most `capacity` unread events (1 at least), then
+    /// dropping one by the `overflow` policy; [`ManagerEvents::dropped`] counts them.
+    pub fn events_with(&self, capacity: usize, overflow: Overflow) -> ManagerEvents {
+        let queue = Shared::new(Lock::new(EventQueue::new(capacity, overflow)));
         self.driver()
             .sink()
             .manager_subscribers

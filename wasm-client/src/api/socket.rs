@@ -13,7 +13,7 @@ use super::event::ConnectionState;
 use super::manager::WeakManager;
 use super::shared::{Lock, Shared};
 use super::sink::{RustSink, Subscriber};
-use super::stream::{AckFuture, AckSlot, EventQueue, Events};
+use super::stream::{AckFuture, AckSlot, DEFAULT_EVENTS_CAPACITY, EventQueue, Events, Overflow};
 use super::{Error, IntoPayload, Manager, Options, Payload};
 
 impl Manager {
@@ -209,9 +209,16 @@ impl Socket {
     }
 
     /// The socket's lifecycle and events from now on. Each call gives a stream of its own; it ends
-    /// when the connection is dropped.
+    /// when the connection is dropped. It holds at most [`DEFAULT_EVENTS_CAPACITY`] unread events,
+    /// then drops the oldest ([`Overflow::DropOldest`]; see [`Socket::events_with`]).
     pub fn events(&self) -> Events {
-        let queue = Shared::new(Lock::new(EventQueue::default()));
+        self.events_with(DEFAULT_EVENTS_CAPACITY, Overflow::default())
+    }
+
+    /// As [`Socket::events`], holding at most `capacity` unread events (1 at least), then
+    /// dropping one by the `overflow` policy; [`Events::dropped`] counts them.
+    pub fn events_with(&self, capacity: usize, overflow: Overflow) -> Events {
+        let queue = Shared::new(Lock::new(EventQueue::new(capacity, overflow)));
         self.driver()
             .sink()
             .subscribers

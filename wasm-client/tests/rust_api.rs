@@ -6,7 +6,7 @@
 
 mod common;
 
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 use std::time::Duration;
 
@@ -817,4 +817,111 @@ async fn binary_nested_in_a_struct_round_trips() {
         other => panic!("{other:?}"),
     }
     socket.manager().close();
+}
+
+/// The next `echo` event on `events`, skipping others.
+async fn echoed(events: &mut sockeye_client::Events) {
+    loop {
+        match events.next().await.unwrap() {
+            SocketEvent::Event { name, .. } if name == "echo" => return,
+            _ => {}
+        }
+    }
+}
+
+/// Subscriptions remove their handlers when dropped, `once` runs once, `on_any` sees every
+/// event after the named handlers, and an event a typed handler cannot read is reported.
+#[wasm_bindgen_test]
+async fn subscriptions_once_on_any_and_invalid_payloads() {
+    let (socket, mut events) = connected(&url(), Options::default()).await;
+    let seen = Rc::new(RefCell::new(Vec::<String>::new()));
+    let push = |seen: &Rc<RefCell<Vec<String>>>, what: String| seen.borrow_mut().push(what);
+    let on = {
+        let seen = Rc::clone(&seen);
+        socket.on("echo", move |n: u32| push(&seen, format!("on {n}")))
+    };
+    let _once = {
+        let seen = Rc::clone(&seen);
+        socket.once("echo", move |n: u32| push(&seen, format!("once {n}")))
+    };
+    let any = {
+        let seen = Rc::clone(&seen);
+        socket.on_any(move |e| {
+            if e.name() == "echo" {
+                let arg: serde_json::Value = e.data().unwrap();
+                push(&seen, format!("any {arg}"));
+            }
+        })
+    };
+    // Handlers run as the event is delivered, before the stream's reader wakes.
+    socket.emit("echo", &1).unwrap();
+    echoed(&mut events).await;
+    assert_eq!(seen.take(), ["on 1", "once 1", "any 1"]);
+
+    socket.emit("echo", "x").unwrap();
+    echoed(&mut events).await;
+    match events.next().await {
+        Some(SocketEvent::InvalidPayload { event, args, error }) => {
+            assert_eq!(event, "echo");
+            assert_eq!(args.data::<String>().unwrap(), "x");
+            assert!(!error.to_string().is_empty());
+        }
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(seen.take(), [r#"any "x""#]);
+
+    drop(on);
+    socket.emit("echo", &3).unwrap();
+    echoed(&mut events).await;
+    assert_eq!(seen.take(), ["any 3"]);
+    drop(any);
+    socket.emit("echo", &4).unwrap();
+    echoed(&mut events).await;
+    assert!(seen.take().is_empty());
+    socket.manager().close();
+}
+
+/// `auth_with`'s closure is called on each connection: the reconnection sends a fresh token.
+#[wasm_bindgen_test]
+async fn auth_is_evaluated_on_each_connection() {
+    let mut token = 0;
+    let options = quick(&[Transport::WebSocket]).auth_with(move || {
+        token += 1;
+        json!({ "token": token })
+    });
+    let (socket, mut events) = connected(&url(), options).await;
+    let who: WhoAmI = socket.emit_with_ack("whoami", &()).await.unwrap();
+    assert_eq!(who.auth, json!({ "token": 1 }));
+    socket.emit("drop", &()).unwrap();
+    while events.next().await != Some(SocketEvent::Connect) {}
+    let who: WhoAmI = socket.emit_with_ack("whoami", &()).await.unwrap();
+    assert_eq!(who.auth, json!({ "token": 2 }));
+    socket.manager().close();
+}
+
+/// A handler that captures a `WeakSocket` does not keep the connection alive: once the test
+/// drops its handles, the connection goes (its event stream ends) and the weak handle no longer
+/// upgrades.
+#[wasm_bindgen_test]
+async fn a_handler_with_a_weak_socket_does_not_keep_the_connection_alive() {
+    let (socket, mut events) = connected(&url(), Options::default()).await;
+    let weak = socket.downgrade();
+    assert_eq!(weak.upgrade().as_ref(), Some(&socket));
+    let captured = weak.clone();
+    socket
+        .on("echo", move |_: serde_json::Value| {
+            if let Some(socket) = captured.upgrade() {
+                socket.disconnect();
+            }
+        })
+        .forget();
+    let ended = Rc::new(Cell::new(false));
+    let flag = Rc::clone(&ended);
+    wasm_bindgen_futures::spawn_local(async move {
+        while events.next().await.is_some() {}
+        flag.set(true);
+    });
+    drop(socket);
+    until("the connection to go", || ended.get()).await;
+    assert!(weak.upgrade().is_none());
 }

@@ -278,3 +278,13 @@ async fn event_streams_are_bounded_by_a_named_policy() {
     // The default stream holds them all.
     assert_eq!(events.dropped(), 0);
 }
+
+/// The new handles move between tasks as the others do.
+#[test]
+fn the_guards_and_weak_handles_are_send_and_sync() {
+    fn send_sync<T: Send + Sync>() {}
+    send_sync::<sockeye_client::Subscription>();
+    send_sync::<sockeye_client::WeakSocket>();
+    send_sync::<Events>();
+    send_sync::<Options>();
+}

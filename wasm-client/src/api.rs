@@ -14,12 +14,53 @@
 //! use sockeye_client::{Options, Socket};
 //!
 //! let socket = Socket::connect("https://chat.example.com/", Options::default())?;
-//! socket.on("message", |text: String| web_sys_log(&text));
+//! let _messages = socket.on("message", |text: String| web_sys_log(&text));
 //! socket.emit("message", &"hello")?;
 //! let count: u32 = socket.emit_with_ack("count", &()).await?;
 //! # let _ = count; Ok(()) }
 //! # fn web_sys_log(_: &str) {}
 //! ```
+//!
+//! # Handlers
+//!
+//! [`Socket::on`], [`Socket::once`] (removed before its first call), [`Socket::on_event`] (the
+//! event whole, to acknowledge it) and [`Socket::on_any`] (every event, after the named
+//! handlers) return a [`Subscription`]: the handler stays while it is kept, and goes when it is
+//! dropped (a Yew component keeps its subscriptions, and loses its handlers when it unmounts).
+//! [`Subscription::forget`] keeps a handler for the socket's life; [`Socket::off`] removes one by
+//! its [`HandlerId`]. An event whose arguments do not read as a typed handler's type does not call
+//! it: the socket's streams get a [`SocketEvent::InvalidPayload`] saying why.
+//!
+//! A handler that captures its own [`Socket`] keeps the connection open for as long as it is
+//! registered, after the application dropped its handles too: capture a [`WeakSocket`]
+//! ([`Socket::downgrade`]) and upgrade it in the handler instead.
+//!
+//! ```no_run
+//! # fn demo(socket: &sockeye_client::Socket) {
+//! let weak = socket.downgrade();
+//! let ping = socket.on("ping", move |n: u32| {
+//!     if let Some(socket) = weak.upgrade() {
+//!         let _ = socket.emit("pong", &n);
+//!     }
+//! });
+//! // ... later: dropping `ping` removes the handler.
+//! # drop(ping); }
+//! ```
+//!
+//! # Auth
+//!
+//! [`Options::with_auth`] sets a fixed CONNECT payload; [`Options::auth_with`] a closure called
+//! on each connection and reconnection, for a token that is refreshed (socket.io-client's `auth:
+//! (cb) => cb({ token })`).
+//!
+//! # Streams
+//!
+//! [`Socket::events`] and [`Manager::events`] hold at most [`DEFAULT_EVENTS_CAPACITY`] (1,024)
+//! unread events each, then drop the oldest; [`Socket::events_with`] and [`Manager::events_with`]
+//! take another capacity and [`Overflow`] policy (drop the oldest, or the newest), and
+//! [`Events::dropped`] counts what a stream dropped.
+//!
+//! # Arguments
 //!
 //! Arguments map to Rust values by one rule, the same when sending and receiving: `()` is no
 //! argument, a tuple several, any other value one (the crate docs' [Arguments](crate#arguments)).
@@ -35,6 +76,7 @@
 
 mod error;
 mod event;
+mod handlers;
 mod manager;
 mod options;
 mod payload;
@@ -52,13 +94,14 @@ use crate::native::driver;
 
 pub use error::Error;
 pub use event::{ConnectError, ConnectionState, Disconnection, ManagerEvent, SocketEvent};
+pub use handlers::{HandlerId, Subscription};
 pub use manager::Manager;
 pub use options::Options;
 pub use payload::{Args, Binary, IntoPayload, Payload};
 pub use shared::MaybeSend;
 pub use sink::Event;
-pub use socket::{HandlerId, Socket};
-pub use stream::{AckFuture, Events, ManagerEvents};
+pub use socket::{Socket, WeakSocket};
+pub use stream::{AckFuture, DEFAULT_EVENTS_CAPACITY, Events, ManagerEvents, Overflow};
 
 pub use futures_core::Stream;
 pub use proto::client::CloseDescription;

@@ -121,10 +121,10 @@ pub use proto::socket::Parser;
 #[cfg(feature = "rust-api")]
 pub use api::{
     AckError, AckFuture, Args, Binary, CloseDescription, ConnectError, ConnectionError,
-    ConnectionState, DeserializeError, DisconnectReason, Disconnection, EngineCloseReason, Error,
-    Event, Events, HandlerId, IntoPayload, Manager, ManagerEvent, ManagerEvents, MaybeSend,
-    Options, Payload, ProbeError, SerializeError, Socket, SocketEvent, Stream, Transport,
-    TransportError,
+    ConnectionState, DEFAULT_EVENTS_CAPACITY, DeserializeError, DisconnectReason, Disconnection,
+    EngineCloseReason, Error, Event, Events, HandlerId, IntoPayload, Manager, ManagerEvent,
+    ManagerEvents, MaybeSend, Options, Overflow, Payload, ProbeError, SerializeError, Socket,
+    SocketEvent, Stream, Subscription, Transport, TransportError, WeakSocket,
 };
 
 #[wasm_bindgen]

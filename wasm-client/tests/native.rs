@@ -180,7 +180,7 @@ async fn scenario(url: &str, mode: Mode, tls: Option<Arc<sockeye_client::rustls:
     });
     let answer: Value = ack(&root, "ask", &"why?").await;
     assert_eq!(answer, json!({ "answer": "re: why?" }));
-    root.off(handler);
+    root.off(handler.id());
 
     // Binary from the server, nested and top-level.
     let sent: String = ack(&root, "binary", &()).await;

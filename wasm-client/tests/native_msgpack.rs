@@ -175,7 +175,7 @@ async fn scenario(url: &str, transport: Transport, upgrade: bool) {
     });
     let answer: Value = ack(&root, "ask", &"why?").await;
     assert_eq!(answer, json!({ "answer": "re: why?" }));
-    root.off(handler);
+    drop(handler);
 
     // Binary made by the server, nested and top-level.
     let sent: String = ack(&root, "binary", &()).await;

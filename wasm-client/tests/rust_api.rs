@@ -6,7 +6,7 @@
 
 mod common;
 
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 use std::time::Duration;
 
@@ -58,7 +58,7 @@ async fn typed_emits_acks_handlers_and_the_event_stream() {
     // A typed handler gets the first argument, deserialized.
     let points = Rc::new(RefCell::new(Vec::new()));
     let seen = Rc::clone(&points);
-    socket.on("echo", move |p: Point| seen.borrow_mut().push(p));
+    let _on61 = socket.on("echo", move |p: Point| seen.borrow_mut().push(p));
     socket.emit("echo", &Point { x: 1, y: -2 }).unwrap();
     until("echo", || !points.borrow().is_empty()).await;
     assert_eq!(points.borrow()[0], Point { x: 1, y: -2 });
@@ -103,7 +103,7 @@ async fn typed_emits_acks_handlers_and_the_event_stream() {
 async fn server_events_are_acknowledged_and_timeouts_are_errors() {
     let options = Options::default().with_transports([Transport::WebSocket]);
     let socket = Socket::connect(&url(), options).unwrap();
-    socket.on_event("question", |event| {
+    let _on106 = socket.on_event("question", |event| {
         let question: String = event.args().get(0).unwrap();
         assert!(event.wants_ack());
         event.ack(&format!("{question} blue")).unwrap();
@@ -155,7 +155,7 @@ async fn binary_payloads_round_trip() {
 
     let received = Rc::new(RefCell::new(None));
     let slot = Rc::clone(&received);
-    socket.on_event("binary", move |event| {
+    let _on158 = socket.on_event("binary", move |event| {
         *slot.borrow_mut() = Some(event.args().clone());
     });
     #[derive(Debug, Deserialize, PartialEq)]
@@ -165,7 +165,7 @@ async fn binary_payloads_round_trip() {
     }
     let typed = Rc::new(RefCell::new(None));
     let seen = Rc::clone(&typed);
-    socket.on("binary", move |args: (Nested, Binary)| {
+    let _on168 = socket.on("binary", move |args: (Nested, Binary)| {
         *seen.borrow_mut() = Some(args);
     });
     let _: String = socket.emit_with_ack("binary", &()).await.unwrap();
@@ -566,7 +566,7 @@ async fn connection_state_recovery_restores_missed_events() {
     let missed = Rc::new(RefCell::new(Vec::new()));
     let seen = Rc::clone(&missed);
     // A tuple reads every argument: the offset would be the second.
-    socket.on("missed", move |args: (u32, Option<String>)| {
+    let _on569 = socket.on("missed", move |args: (u32, Option<String>)| {
         seen.borrow_mut().push(args)
     });
     let first_id = socket.id().unwrap();
@@ -618,8 +618,8 @@ async fn rooms_via_the_server() {
     let heard_a = Rc::new(RefCell::new(Vec::new()));
     let heard_b = Rc::new(RefCell::new(Vec::new()));
     let (sa, sb) = (Rc::clone(&heard_a), Rc::clone(&heard_b));
-    a.on("hello", move |s: String| sa.borrow_mut().push(s));
-    b.on("hello", move |s: String| sb.borrow_mut().push(s));
+    let _on621 = a.on("hello", move |s: String| sa.borrow_mut().push(s));
+    let _on622 = b.on("hello", move |s: String| sb.borrow_mut().push(s));
     let sent: bool = b
         .emit_with_ack(
             "to-room",
@@ -694,7 +694,7 @@ async fn every_emit_and_ack_form() {
         Err(Error::Emit(_))
     ));
     // The client acknowledges a server emit with binary.
-    socket.on_event("question", |event| {
+    let _on697 = socket.on_event("question", |event| {
         event
             .ack(Payload::new().arg("bytes").unwrap().binary(vec![7u8, 8]))
             .unwrap();
@@ -732,8 +732,8 @@ async fn arguments_mean_the_same_on_both_ends() {
     let pairs = Rc::new(RefCell::new(Vec::new()));
     let firsts = Rc::new(RefCell::new(Vec::new()));
     let (p, f) = (Rc::clone(&pairs), Rc::clone(&firsts));
-    socket.on("echo", move |pair: (u8, String)| p.borrow_mut().push(pair));
-    socket.on("echo", move |first: Option<u8>| f.borrow_mut().push(first));
+    let _on735 = socket.on("echo", move |pair: (u8, String)| p.borrow_mut().push(pair));
+    let _on736 = socket.on("echo", move |first: Option<u8>| f.borrow_mut().push(first));
     socket.emit("echo", &(2, "b")).unwrap();
     socket.emit("echo", &()).unwrap();
     for expected in [2, 0] {
@@ -750,7 +750,7 @@ async fn arguments_mean_the_same_on_both_ends() {
 
     // Acknowledgements too: the client answers the server's question with two arguments; the
     // servers acknowledge `ask` with the first.
-    socket.on_event("question", |event| {
+    let _on753 = socket.on_event("question", |event| {
         let question: String = event.data().unwrap();
         event.ack(&(format!("{question}!"), 2)).unwrap();
     });
@@ -774,7 +774,7 @@ async fn a_placeholder_like_object_in_a_plain_event_is_data() {
     // In an event.
     let seen = Rc::new(RefCell::new(None));
     let slot = Rc::clone(&seen);
-    socket.on("echo", move |v: serde_json::Value| {
+    let _on777 = socket.on("echo", move |v: serde_json::Value| {
         *slot.borrow_mut() = Some(v)
     });
     socket.emit("echo", &lookalike).unwrap();
@@ -817,4 +817,111 @@ async fn binary_nested_in_a_struct_round_trips() {
         other => panic!("{other:?}"),
     }
     socket.manager().close();
+}
+
+/// The next `echo` event on `events`, skipping others.
+async fn echoed(events: &mut sockeye_client::Events) {
+    loop {
+        match events.next().await.unwrap() {
+            SocketEvent::Event { name, .. } if name == "echo" => return,
+            _ => {}
+        }
+    }
+}
+
+/// Subscriptions remove their handlers when dropped, `once` runs once, `on_any` sees every
+/// event after the named handlers, and an event a typed handler cannot read is reported.
+#[wasm_bindgen_test]
+async fn subscriptions_once_on_any_and_invalid_payloads() {
+    let (socket, mut events) = connected(&url(), Options::default()).await;
+    let seen = Rc::new(RefCell::new(Vec::<String>::new()));
+    let push = |seen: &Rc<RefCell<Vec<String>>>, what: String| seen.borrow_mut().push(what);
+    let on = {
+        let seen = Rc::clone(&seen);
+        socket.on("echo", move |n: u32| push(&seen, format!("on {n}")))
+    };
+    let _once = {
+        let seen = Rc::clone(&seen);
+        socket.once("echo", move |n: u32| push(&seen, format!("once {n}")))
+    };
+    let any = {
+        let seen = Rc::clone(&seen);
+        socket.on_any(move |e| {
+            if e.name() == "echo" {
+                let arg: serde_json::Value = e.data().unwrap();
+                push(&seen, format!("any {arg}"));
+            }
+        })
+    };
+    // Handlers run as the event is delivered, before the stream's reader wakes.
+    socket.emit("echo", &1).unwrap();
+    echoed(&mut events).await;
+    assert_eq!(seen.take(), ["on 1", "once 1", "any 1"]);
+
+    socket.emit("echo", "x").unwrap();
+    echoed(&mut events).await;
+    match events.next().await {
+        Some(SocketEvent::InvalidPayload { event, args, error }) => {
+            assert_eq!(event, "echo");
+            assert_eq!(args.data::<String>().unwrap(), "x");
+            assert!(!error.to_string().is_empty());
+        }
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(seen.take(), [r#"any "x""#]);
+
+    drop(on);
+    socket.emit("echo", &3).unwrap();
+    echoed(&mut events).await;
+    assert_eq!(seen.take(), ["any 3"]);
+    drop(any);
+    socket.emit("echo", &4).unwrap();
+    echoed(&mut events).await;
+    assert!(seen.take().is_empty());
+    socket.manager().close();
+}
+
+/// `auth_with`'s closure is called on each connection: the reconnection sends a fresh token.
+#[wasm_bindgen_test]
+async fn auth_is_evaluated_on_each_connection() {
+    let mut token = 0;
+    let options = quick(&[Transport::WebSocket]).auth_with(move || {
+        token += 1;
+        json!({ "token": token })
+    });
+    let (socket, mut events) = connected(&url(), options).await;
+    let who: WhoAmI = socket.emit_with_ack("whoami", &()).await.unwrap();
+    assert_eq!(who.auth, json!({ "token": 1 }));
+    socket.emit("drop", &()).unwrap();
+    while events.next().await != Some(SocketEvent::Connect) {}
+    let who: WhoAmI = socket.emit_with_ack("whoami", &()).await.unwrap();
+    assert_eq!(who.auth, json!({ "token": 2 }));
+    socket.manager().close();
+}
+
+/// A handler that captures a `WeakSocket` does not keep the connection alive: once the test
+/// drops its handles, the connection goes (its event stream ends) and the weak handle no longer
+/// upgrades.
+#[wasm_bindgen_test]
+async fn a_handler_with_a_weak_socket_does_not_keep_the_connection_alive() {
+    let (socket, mut events) = connected(&url(), Options::default()).await;
+    let weak = socket.downgrade();
+    assert_eq!(weak.upgrade().as_ref(), Some(&socket));
+    let captured = weak.clone();
+    socket
+        .on("echo", move |_: serde_json::Value| {
+            if let Some(socket) = captured.upgrade() {
+                socket.disconnect();
+            }
+        })
+        .forget();
+    let ended = Rc::new(Cell::new(false));
+    let flag = Rc::clone(&ended);
+    wasm_bindgen_futures::spawn_local(async move {
+        while events.next().await.is_some() {}
+        flag.set(true);
+    });
+    drop(socket);
+    until("the connection to go", || ended.get()).await;
+    assert!(weak.upgrade().is_none());
 }

@@ -49,14 +49,14 @@ where
         move |(socket, event)| {
             // The listener holds the slot, never the component: the latest handler is looked up
             // at each event, and the listener goes with the component.
-            let id = socket.on(event, move |value: T| {
+            let subscription = socket.on(event, move |value: T| {
                 let handler = current.borrow().clone();
                 if let Some(handler) = handler {
                     handler(value);
                 }
             });
-            let socket = socket.clone();
-            move || socket.off(id)
+            // Dropping the subscription removes the listener.
+            move || drop(subscription)
         },
     );
 }

@@ -26,8 +26,8 @@ fn server(socket: sockeye_server::SocketRef) {
 }
 
 async fn client(socket: sockeye_client::Socket) -> Result<u32, sockeye_client::Error> {
-    socket.on_typed(Chat, |line: ChatLine| drop(line));
-    socket.on_typed(Ask, |question: String| Some(question));
+    let _chat = socket.on_typed(Chat, |line: ChatLine| drop(line));
+    let _ask = socket.on_typed(Ask, |question: String| Some(question));
     socket.emit_typed(Typing, &true)?;
     socket
         .emit_typed_with_ack(Join, &("lobby".to_owned(), "ann".to_owned()))

@@ -4,8 +4,8 @@
 use serde_json::Value;
 
 use super::{
-    Args, CloseDescription, ConnectionError, DisconnectReason, EngineCloseReason, ProbeError,
-    Transport, TransportError,
+    Args, CloseDescription, ConnectionError, DeserializeError, DisconnectReason, EngineCloseReason,
+    ProbeError, Transport, TransportError,
 };
 
 /// Why the server refused the namespace (`connect_error`).
@@ -33,6 +33,18 @@ pub enum SocketEvent {
         name: String,
         /// Its arguments.
         args: Args,
+    },
+    /// An event whose arguments do not read as the type a typed handler asked for
+    /// ([`Socket::on`](super::Socket::on), [`Socket::once`](super::Socket::once),
+    /// [`Socket::on_typed`](super::Socket::on_typed)): that handler was not called. One for each
+    /// such handler, after the event's [`SocketEvent::Event`].
+    InvalidPayload {
+        /// The event's name.
+        event: String,
+        /// Its arguments.
+        args: Args,
+        /// Why they do not read as the handler's type.
+        error: DeserializeError,
     },
 }
 

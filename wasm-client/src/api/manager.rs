@@ -9,9 +9,9 @@ use proto::url::ServerUrl;
 use wasm_bindgen::prelude::*;
 
 use super::driver::Driver;
-use super::shared::{Lock, Shared};
+use super::shared::{Lock, Shared, WeakShared};
 use super::sink::RustSink;
-use super::stream::{EventQueue, ManagerEvents};
+use super::stream::{DEFAULT_EVENTS_CAPACITY, EventQueue, ManagerEvents, Overflow};
 use super::{Error, Options, Transport};
 
 #[cfg(not(feature = "native"))]
@@ -102,10 +102,25 @@ impl Manager {
         &self.owner.driver
     }
 
+    /// A handle that does not keep the connection open.
+    pub(super) fn downgrade(&self) -> WeakManager {
+        WeakManager {
+            owner: Shared::downgrade(&self.owner),
+            options: self.options.clone(),
+        }
+    }
+
     /// The manager's and its engine's events from now on. Each call gives a stream of its own;
-    /// it ends when the connection is dropped.
+    /// it ends when the connection is dropped. It holds at most [`DEFAULT_EVENTS_CAPACITY`] unread
+    /// events, then drops the oldest ([`Overflow::DropOldest`]; see [`Manager::events_with`]).
     pub fn events(&self) -> ManagerEvents {
-        let queue = Shared::new(Lock::new(EventQueue::default()));
+        self.events_with(DEFAULT_EVENTS_CAPACITY, Overflow::default())
+    }
+
+    /// As [`Manager::events`], holding at most `capacity` unread events (1 at least), then
+    /// dropping one by the `overflow` policy; [`ManagerEvents::dropped`] counts them.
+    pub fn events_with(&self, capacity: usize, overflow: Overflow) -> ManagerEvents {
+        let queue = Shared::new(Lock::new(EventQueue::new(capacity, overflow)));
         self.driver()
             .sink()
             .manager_subscribers
@@ -203,6 +218,24 @@ impl Manager {
     pub fn transport(&self) -> Option<Transport> {
         self.driver()
             .read(|c| c.engine().and_then(|(_, s)| s.transport()))
+    }
+}
+
+/// A [`Manager`] handle that does not keep the connection open (a
+/// [`WeakSocket`](super::WeakSocket)'s).
+#[derive(Clone)]
+pub(super) struct WeakManager {
+    owner: WeakShared<Owner>,
+    options: Options,
+}
+
+impl WeakManager {
+    /// The manager, while some [`Manager`] or [`Socket`](super::Socket) keeps it.
+    pub(super) fn upgrade(&self) -> Option<Manager> {
+        Some(Manager {
+            owner: self.owner.upgrade()?,
+            options: self.options.clone(),
+        })
     }
 }
 

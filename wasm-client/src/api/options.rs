@@ -10,6 +10,7 @@ use proto::url::{EngineUrl, ServerUrl};
 use serde::Serialize;
 use serde_json::Value;
 
+use super::shared::{AuthFnDyn, Lock, MaybeSend, Shared};
 use super::{Error, Transport};
 #[cfg(feature = "native")]
 use crate::native::TransportOptions;
@@ -56,7 +57,8 @@ pub struct Options {
     pub with_credentials: bool,
     /// Headers added to long-polling requests.
     pub extra_headers: Vec<(String, String)>,
-    /// The CONNECT payload: a JSON object.
+    /// The CONNECT payload: a JSON object (unless [`Options::auth_with`] gave a closure, which
+    /// takes precedence).
     pub auth: Option<Value>,
     /// How packets travel (socket.io-client's `parser`): `Parser::Json`, the default, or
     /// `Parser::MessagePack`, socket.io-msgpack-parser's wire. The server must use the same.
@@ -65,6 +67,8 @@ pub struct Options {
     /// `msgpack` on, and then [`Manager::new`](super::Manager::new) refuses it
     /// ([`Error::ParserUnavailable`]).
     pub parser: Parser,
+    /// The closure [`Options::auth_with`] gave.
+    auth_fn: Option<AuthFn>,
     /// The TLS configuration for `https://` and `wss://` (natively; default: the Mozilla root
     /// certificates of `webpki-roots`, no client certificate). Pass your own to trust a private
     /// certificate authority.
@@ -179,6 +183,7 @@ impl Default for Options {
             extra_headers: Vec::new(),
             auth: None,
             parser: manager.parser,
+            auth_fn: None,
             #[cfg(feature = "native")]
             tls_config: None,
         }
@@ -186,10 +191,41 @@ impl Default for Options {
 }
 
 impl Options {
-    /// Sets the CONNECT payload (a value serializing to a JSON object).
+    /// Sets the CONNECT payload (a value serializing to a JSON object), in place of a closure
+    /// [`Options::auth_with`] gave.
     pub fn with_auth<T: Serialize + ?Sized>(mut self, auth: &T) -> Result<Self, Error> {
         self.auth = Some(serde_json::to_value(auth)?);
+        self.auth_fn = None;
         Ok(self)
+    }
+
+    /// Sets the CONNECT payload to what `auth` returns, called again on each connection and
+    /// reconnection of each socket made with these options: the reference's `auth: (cb) =>
+    /// cb({ token })`, for a token that is refreshed. It returns a value serializing to a JSON
+    /// object, or to `null` (`()`, `None`) for no payload. Should it return anything else (or fail
+    /// to serialize), the socket reports a [`SocketEvent::ConnectError`](super::SocketEvent::ConnectError)
+    /// saying why and disconnects. Takes precedence over [`Options::auth`].
+    ///
+    /// ```
+    /// # use sockeye_client::Options;
+    /// # fn current_token() -> String { String::new() }
+    /// let options = Options::default().auth_with(|| serde_json::json!({ "token": current_token() }));
+    /// # let _ = options;
+    /// ```
+    #[must_use]
+    pub fn auth_with<T: Serialize>(
+        mut self,
+        mut auth: impl FnMut() -> T + MaybeSend + 'static,
+    ) -> Self {
+        self.auth_fn = Some(AuthFn(Shared::new(Lock::new(move || {
+            serde_json::to_value(auth())
+        }))));
+        self
+    }
+
+    /// The closure [`Options::auth_with`] gave.
+    pub(super) fn auth_fn(&self) -> Option<&AuthFn> {
+        self.auth_fn.as_ref()
     }
 
     /// Sets the transports.
@@ -263,13 +299,42 @@ impl Options {
 
     /// A socket's options: the auth, retries and ack timeout.
     pub(super) fn socket_options(&self) -> Result<SocketOptions, Error> {
-        let auth = match &self.auth {
-            Some(auth) => Auth::object(serde_json::to_string(auth)?)?,
-            None => Auth::NONE,
+        let auth = match (&self.auth_fn, &self.auth) {
+            // The driver answers the core's request for it at each CONNECT.
+            (Some(_), _) => Auth::CALLBACK,
+            (None, Some(auth)) => Auth::object(serde_json::to_string(auth)?)?,
+            (None, None) => Auth::NONE,
         };
         let mut options = SocketOptions::new(auth);
         options.retries = self.retries;
         options.ack_timeout = self.ack_timeout;
         Ok(options)
+    }
+}
+
+/// An auth closure ([`Options::auth_with`]), shared by the clones of the options and the sockets
+/// made with them.
+#[derive(Clone)]
+pub(super) struct AuthFn(Shared<Lock<AuthFnDyn>>);
+
+impl AuthFn {
+    /// The CONNECT payload as JSON text, `None` for none; or why there is none to send.
+    pub(super) fn call(&self) -> Result<Option<String>, String> {
+        // Never re-entered: the driver asks for one socket's auth at a time.
+        let mut auth = self
+            .0
+            .try_borrow_mut()
+            .map_err(|_| String::from("auth: the closure is already running"))?;
+        match (*auth)() {
+            Ok(Value::Null) => Ok(None),
+            Ok(value) => Ok(Some(value.to_string())),
+            Err(e) => Err(format!("auth: {e}")),
+        }
+    }
+}
+
+impl core::fmt::Debug for AuthFn {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.write_str("AuthFn(..)")
     }
 }

@@ -30,6 +30,13 @@ pub(crate) type HandlerFn = dyn FnMut(&super::Event);
 #[cfg(feature = "native")]
 pub(crate) type HandlerFn = dyn FnMut(&super::Event) + Send;
 
+/// An auth closure, as stored: what it returns as JSON (`Send` natively).
+#[cfg(not(feature = "native"))]
+pub(crate) type AuthFnDyn = dyn FnMut() -> Result<serde_json::Value, serde_json::Error>;
+/// An auth closure, as stored: what it returns as JSON (`Send` natively).
+#[cfg(feature = "native")]
+pub(crate) type AuthFnDyn = dyn FnMut() -> Result<serde_json::Value, serde_json::Error> + Send;
+
 /// What a handler must be to be registered: anything in the browser, `Send` natively (handlers
 /// run on whichever tokio worker delivers the event).
 #[cfg(not(feature = "native"))]

@@ -3,16 +3,17 @@
 //! event with the means to acknowledge it), [`SocketEvent`]s and [`ManagerEvent`]s.
 
 use proto::client::Event as CoreEvent;
-use proto::socket::client::{self as socket_client, SocketId};
+use proto::socket::client::{self as socket_client, Auth, SocketId};
 use proto::socket::packet::AckId;
-use serde::de::Deserialize;
+use serde::de::{Deserialize, DeserializeOwned};
 use serde_json::Value;
 
 use super::driver::{Driver, Sink, WeakDriver};
 use super::event::{ConnectError, Disconnection, ManagerEvent, SocketEvent};
+use super::options::AuthFn;
 use super::shared::{HandlerFn, Lock, Shared, WeakShared};
 use super::stream::{AckSlot, EventQueue};
-use super::{Args, CloseDescription, Error, IntoPayload, payload};
+use super::{Args, CloseDescription, DeserializeError, Error, IntoPayload, payload};
 
 /// An event the server emitted.
 #[derive(Debug)]
@@ -42,6 +43,11 @@ impl Event {
     /// any other type the first).
     pub fn data<'de, T: Deserialize<'de>>(&'de self) -> Result<T, Error> {
         self.args.data()
+    }
+
+    /// Its arguments as `T`, for a typed handler.
+    pub(super) fn decode<T: DeserializeOwned>(&self) -> Result<T, DeserializeError> {
+        proto::socket::args::de::from_args(&self.args.0)
     }
 
     /// Acknowledges the event with `payload` (`&()` for no argument, a tuple for several). Only
@@ -76,8 +82,19 @@ impl core::fmt::Debug for AckSender {
     }
 }
 
-/// An application's handler of one event name ([`Socket::on_event`](super::Socket::on_event)).
+/// An application's handler ([`Socket::on_event`](super::Socket::on_event) and the others).
 pub(super) type Handler = Shared<Lock<HandlerFn>>;
+
+/// A registered handler: which socket's events, of which name, it takes.
+pub(super) struct Registered {
+    pub(super) id: u64,
+    pub(super) socket: SocketId,
+    /// The event name; `None` for every event ([`Socket::on_any`](super::Socket::on_any)).
+    pub(super) name: Option<String>,
+    /// Removed before its first call ([`Socket::once`](super::Socket::once)).
+    pub(super) once: bool,
+    pub(super) handler: Handler,
+}
 
 /// A socket's event stream.
 pub(super) struct Subscriber {
@@ -88,10 +105,12 @@ pub(super) struct Subscriber {
 /// The Rust side of one driver: handlers, streams and pending acknowledgements.
 #[derive(Default)]
 pub(crate) struct RustSink {
-    pub(super) handlers: Lock<Vec<(u64, SocketId, String, Handler)>>,
+    pub(super) handlers: Lock<Vec<Registered>>,
     pub(super) next_handler: Lock<u64>,
     pub(super) subscribers: Lock<Vec<Subscriber>>,
     pub(super) acks: Lock<Vec<(u64, Shared<Lock<AckSlot>>)>>,
+    /// The auth closures of the sockets whose options gave one.
+    pub(super) auth: Lock<Vec<(SocketId, AuthFn)>>,
     pub(super) manager_subscribers: Lock<Vec<WeakShared<Lock<EventQueue<ManagerEvent>>>>>,
     /// The description reported for the engine closing now, until the manager's `close`.
     pending_description: Lock<Option<CloseDescription>>,
@@ -100,7 +119,8 @@ pub(crate) struct RustSink {
 }
 
 impl RustSink {
-    fn publish(&self, socket: SocketId, event: SocketEvent) {
+    /// Queues `event` on the streams of `socket`.
+    pub(super) fn publish(&self, socket: SocketId, event: SocketEvent) {
         self.subscribers.borrow_mut().retain(|s| {
             let Some(queue) = s.queue.upgrade() else {
                 return false;
@@ -225,13 +245,17 @@ impl Sink for RustSink {
                         sent: Lock::new(false),
                     }),
                 };
-                let handlers: Vec<Handler> = sink
-                    .handlers
-                    .borrow()
-                    .iter()
-                    .filter(|(_, s, name, _)| *s == socket && *name == event.name)
-                    .map(|(_, _, _, h)| Shared::clone(h))
-                    .collect();
+                // A `once` handler leaves the list before it runs, so that it runs once even if
+                // its handler emits and so delivers further events.
+                let mut handlers: Vec<Handler> = Vec::new();
+                sink.handlers.borrow_mut().retain(|h| {
+                    let takes = h.socket == socket
+                        && h.name.as_deref().is_none_or(|name| name == event.name);
+                    if takes {
+                        handlers.push(Shared::clone(&h.handler));
+                    }
+                    !(takes && h.once)
+                });
                 for handler in handlers {
                     // Never re-entered: events are delivered one at a time.
                     if let Ok(mut handler) = handler.try_borrow_mut() {
@@ -253,7 +277,34 @@ impl Sink for RustSink {
                     }
                 }
             }
-            // The typed API has no per-socket auth callback: its auth is static.
+            E::AuthRequest { socket } => {
+                let auth = {
+                    let all = sink.auth.borrow();
+                    all.iter()
+                        .find(|(s, _)| *s == socket)
+                        .map(|(_, f)| f.clone())
+                };
+                // Called with no lock held: the closure may use the socket.
+                let answer = auth.map_or(Ok(None), |auth| auth.call());
+                // Checked here, as the core would refuse it without a word.
+                let answer = answer.and_then(|auth| match auth {
+                    Some(json) => Auth::object(json.clone())
+                        .map(|_| Some(json))
+                        .map_err(|e| e.to_string()),
+                    None => Ok(None),
+                });
+                match answer {
+                    Ok(auth) => driver.with(|c, now| c.connect_with_auth(now, socket, auth)),
+                    Err(message) => {
+                        let error = ConnectError {
+                            message,
+                            data: None,
+                        };
+                        sink.publish(socket, SocketEvent::ConnectError(error));
+                        driver.with(|c, now| c.disconnect(now, socket));
+                    }
+                }
+            }
             _ => {}
         }
     }

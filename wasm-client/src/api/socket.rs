@@ -10,9 +10,10 @@ use serde::de::DeserializeOwned;
 
 use super::driver::Driver;
 use super::event::ConnectionState;
-use super::shared::{Lock, MaybeSend, Shared};
-use super::sink::{Event, RustSink, Subscriber};
-use super::stream::{AckFuture, AckSlot, EventQueue, Events};
+use super::manager::WeakManager;
+use super::shared::{Lock, Shared};
+use super::sink::{RustSink, Subscriber};
+use super::stream::{AckFuture, AckSlot, DEFAULT_EVENTS_CAPACITY, EventQueue, Events, Overflow};
 use super::{Error, IntoPayload, Manager, Options, Payload};
 
 impl Manager {
@@ -25,10 +26,22 @@ impl Manager {
     /// The socket of namespace `nsp` with its own auth, retries and ack timeout.
     pub fn socket_with(&self, nsp: &str, options: &Options) -> Result<Socket, Error> {
         let nsp = Nsp::new(nsp)?;
+        let auth = options.auth_fn().cloned();
         let options = options.socket_options()?;
-        let id = self
-            .driver()
-            .with(|c, now| c.socket_with(now, nsp, options));
+        let driver = self.driver();
+        // The closure is recorded before the client is pumped, under the command: connecting may
+        // ask for it at once.
+        let id = driver.with(|c, now| {
+            let id = c.socket_with(now, nsp, options);
+            if let Some(auth) = auth {
+                // An existing socket keeps its auth, as the core keeps it.
+                let mut all = driver.sink().auth.borrow_mut();
+                if !all.iter().any(|(s, _)| *s == id) {
+                    all.push((id, auth));
+                }
+            }
+            id
+        });
         Ok(Socket {
             manager: self.clone(),
             id,
@@ -39,8 +52,8 @@ impl Manager {
 /// A socket on one namespace.
 #[derive(Clone)]
 pub struct Socket {
-    manager: Manager,
-    id: SocketId,
+    pub(super) manager: Manager,
+    pub(super) id: SocketId,
 }
 
 impl Socket {
@@ -51,8 +64,19 @@ impl Socket {
         Manager::new(url, options)?.socket(&nsp)
     }
 
-    fn driver(&self) -> &Driver<RustSink> {
+    pub(super) fn driver(&self) -> &Driver<RustSink> {
         self.manager.driver()
+    }
+
+    /// A handle on this socket that does not keep its connection open: the one a handler should
+    /// capture to use its own socket. A handler that captures a [`Socket`] keeps it, and so its
+    /// connection, open for as long as the handler is registered: after the application dropped
+    /// its handles too.
+    pub fn downgrade(&self) -> WeakSocket {
+        WeakSocket {
+            manager: self.manager.downgrade(),
+            id: self.id,
+        }
     }
 
     /// The socket's manager.
@@ -184,56 +208,17 @@ impl Socket {
         Ok(())
     }
 
-    /// Calls `handler` with each `event`'s arguments read as `T` by the [rule](crate#arguments): a
-    /// tuple takes one argument per element, `()` none, any other type the first (`Option` for
-    /// events that may have none). An event whose arguments do not deserialize as `T` is skipped.
-    pub fn on<T: DeserializeOwned + 'static>(
-        &self,
-        event: &str,
-        mut handler: impl FnMut(T) + MaybeSend + 'static,
-    ) -> HandlerId {
-        self.on_event(event, move |e| {
-            if let Ok(payload) = e.data::<T>() {
-                handler(payload);
-            }
-        })
-    }
-
-    /// Calls `handler` with each `event` whole: every argument, binary ones, and its
-    /// acknowledgement.
-    pub fn on_event(
-        &self,
-        event: &str,
-        handler: impl FnMut(&Event) + MaybeSend + 'static,
-    ) -> HandlerId {
-        let sink = self.driver().sink();
-        let id = {
-            let mut next = sink.next_handler.borrow_mut();
-            *next += 1;
-            *next
-        };
-        sink.handlers.borrow_mut().push((
-            id,
-            self.id,
-            String::from(event),
-            Shared::new(Lock::new(handler)),
-        ));
-        HandlerId(id)
-    }
-
-    /// Removes a handler.
-    pub fn off(&self, handler: HandlerId) {
-        self.driver()
-            .sink()
-            .handlers
-            .borrow_mut()
-            .retain(|(id, ..)| *id != handler.0);
-    }
-
     /// The socket's lifecycle and events from now on. Each call gives a stream of its own; it ends
-    /// when the connection is dropped.
+    /// when the connection is dropped. It holds at most [`DEFAULT_EVENTS_CAPACITY`] unread events,
+    /// then drops the oldest ([`Overflow::DropOldest`]; see [`Socket::events_with`]).
     pub fn events(&self) -> Events {
-        let queue = Shared::new(Lock::new(EventQueue::default()));
+        self.events_with(DEFAULT_EVENTS_CAPACITY, Overflow::default())
+    }
+
+    /// As [`Socket::events`], holding at most `capacity` unread events (1 at least), then
+    /// dropping one by the `overflow` policy; [`Events::dropped`] counts them.
+    pub fn events_with(&self, capacity: usize, overflow: Overflow) -> Events {
+        let queue = Shared::new(Lock::new(EventQueue::new(capacity, overflow)));
         self.driver()
             .sink()
             .subscribers
@@ -257,6 +242,44 @@ impl PartialEq for Socket {
 
 impl Eq for Socket {}
 
+/// A socket handle that does not keep the connection open ([`Socket::downgrade`]): what a handler
+/// captures to emit on, or disconnect, its own socket.
+///
+/// ```no_run
+/// # fn demo(socket: &sockeye_client::Socket) {
+/// let weak = socket.downgrade();
+/// let _ping = socket.on("ping", move |n: u32| {
+///     // Gone once the application dropped its `Socket`s and `Manager`s: nothing to answer then.
+///     if let Some(socket) = weak.upgrade() {
+///         let _ = socket.emit("pong", &n);
+///     }
+/// });
+/// # }
+/// ```
+#[derive(Clone)]
+pub struct WeakSocket {
+    manager: WeakManager,
+    id: SocketId,
+}
+
+impl WeakSocket {
+    /// The socket, while the application keeps a [`Socket`] or [`Manager`] of its connection.
+    pub fn upgrade(&self) -> Option<Socket> {
+        Some(Socket {
+            manager: self.manager.upgrade()?,
+            id: self.id,
+        })
+    }
+}
+
+impl core::fmt::Debug for WeakSocket {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("WeakSocket")
+            .field("socket", &self.id)
+            .finish_non_exhaustive()
+    }
+}
+
 impl core::fmt::Debug for Socket {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         // Reads nothing from the client: a handler may format a socket while the client is busy.
@@ -265,7 +288,3 @@ impl core::fmt::Debug for Socket {
             .finish_non_exhaustive()
     }
 }
-
-/// A handler registered with [`Socket::on`] or [`Socket::on_event`].
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct HandlerId(u64);

@@ -19,7 +19,7 @@
 //! // In the client:
 //! # async fn run() -> Result<(), sockeye_client::Error> {
 //! let socket = Socket::connect("https://chat.example.com/", Options::default())?;
-//! socket.on_typed(Said, |(user, text)| log(&user, &text));
+//! let _said = socket.on_typed(Said, |(user, text)| log(&user, &text));
 //! let count: u32 = socket.emit_typed_with_ack(Message, &"hello".to_owned()).await?;
 //! # let _ = count; Ok(()) }
 //! # fn log(_: &str, _: &str) {}
@@ -31,7 +31,7 @@ use proto::schema::{ClientToServer, NoAck, ServerToClient, TsType, WithAck};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
-use super::{Binary, Error, HandlerId, MaybeSend, Socket};
+use super::{Binary, Error, MaybeSend, Socket, Subscription};
 
 impl Socket {
     /// Emits `event` with `args`; only for an event without an acknowledgement (see
@@ -75,21 +75,23 @@ impl Socket {
 
     /// Calls `handler` with each `event`'s arguments, read as the event's `Args`; what it
     /// returns is the acknowledgement (`()` for an event without one), sent when the server asked
-    /// for one. An event whose arguments do not read as `Args` is skipped, as [`Socket::on`]
-    /// skips it.
+    /// for one. An event whose arguments do not read as `Args` does not call it: as with
+    /// [`Socket::on`], the socket's event streams get a
+    /// [`SocketEvent::InvalidPayload`](super::SocketEvent::InvalidPayload) instead.
     pub fn on_typed<E>(
         &self,
         event: E,
         mut handler: impl FnMut(E::Args) -> E::Ack + MaybeSend + 'static,
-    ) -> HandlerId
+    ) -> Subscription
     where
         E: ServerToClient,
         E::Args: DeserializeOwned,
         E::Ack: Serialize,
     {
         let _ = event;
+        let reporter = self.reporter();
         self.on_event(E::NAME, move |e| {
-            if let Ok(args) = e.data::<E::Args>() {
+            if let Some(args) = reporter.decode::<E::Args>(e) {
                 let reply = handler(args);
                 if E::ACK {
                     // Fails only when the connection is gone: nobody waits for it then.

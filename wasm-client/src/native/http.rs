@@ -9,7 +9,7 @@
 use std::io::Read;
 
 use bytes::Bytes;
-use http_body_util::{BodyExt, Full};
+use http_body_util::{BodyExt, Full, Limited};
 use hyper::client::conn::http1::{self, SendRequest};
 use hyper_util::rt::TokioIo;
 use proto::engine::client::TransportError;
@@ -62,9 +62,9 @@ pub(crate) async fn request<C: Connect>(
         .headers()
         .get(http::header::CONTENT_ENCODING)
         .map(|v| v.as_bytes().to_ascii_lowercase());
-    let body = match response.into_body().collect().await {
-        Ok(b) => b.to_bytes(),
-        Err(e) => return (None, Err(network(e))),
+    let body = match read_body(response.into_body(), MAX_BODY_BYTES).await {
+        Ok(body) => body,
+        Err(e) => return (None, Err(e)),
     };
     if status != hyper::StatusCode::OK {
         return (Some(conn), Err(TransportError::HttpStatus(status.as_u16())));
@@ -81,6 +81,23 @@ pub(crate) async fn request<C: Connect>(
         ),
     }
 }
+
+/// A response's body, read up to `max` bytes and never further: an endless or oversized one is
+/// an error, not memory.
+async fn read_body<B>(body: B, max: usize) -> Result<Bytes, TransportError>
+where
+    B: hyper::body::Body,
+    B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
+{
+    match Limited::new(body, max).collect().await {
+        Ok(b) => Ok(b.to_bytes()),
+        Err(e) => Err(network(format_args!("response body: {e}"))),
+    }
+}
+
+/// The most bytes a response body may take on the wire: as [`MAX_DECODED_BYTES`], far more than
+/// a payload any server's `maxHttpBufferSize` lets through.
+const MAX_BODY_BYTES: usize = 64 << 20;
 
 /// The most bytes a compressed response may decode to: far more than any server's
 /// `maxHttpBufferSize` lets a payload hold, and a bound on what a compression bomb costs.
@@ -171,6 +188,14 @@ mod tests {
     use std::io::Write;
 
     use super::*;
+
+    #[tokio::test]
+    async fn a_body_is_read_up_to_its_bound() {
+        let body = |n: usize| Full::new(Bytes::from(vec![b'4'; n]));
+        assert_eq!(read_body(body(1000), 1000).await.unwrap().len(), 1000);
+        let refused = read_body(body(1001), 1000).await.unwrap_err();
+        assert!(refused.to_string().contains("response body"), "{refused}");
+    }
 
     #[test]
     fn responses_are_decoded_as_their_content_encoding_says() {

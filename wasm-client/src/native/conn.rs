@@ -1,6 +1,7 @@
-//! The native client's connections to the server, for a WebSocket or a polling request: TCP, and
-//! TLS over it for `https`/`wss`.
+//! The native client's connections to the server, for a WebSocket or a polling request: what
+//! makes one ([`Connect`]), and ours, TCP with TLS over it for `https`/`wss`.
 
+use std::future::Future;
 use std::io;
 use std::pin::Pin;
 use std::task::{Context, Poll};
@@ -10,7 +11,16 @@ use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::net::TcpStream;
 use tokio_rustls::client::TlsStream;
 
-use super::transports::{BoxFuture, Connect};
+/// A boxed future that can move between threads.
+pub type BoxFuture<T> = Pin<Box<dyn Future<Output = T> + Send>>;
+
+/// Makes the connections to the server (TCP, TLS over it, a counting wrapper ...).
+pub trait Connect: Send + Sync + 'static {
+    /// A connection.
+    type Stream: AsyncRead + AsyncWrite + Unpin + Send + 'static;
+    /// Opens one connection to the server.
+    fn connect(&self) -> BoxFuture<io::Result<Self::Stream>>;
+}
 
 /// Where the server is, and the TLS to speak to it.
 pub(crate) struct Connector {

@@ -14,7 +14,7 @@ use hyper::client::conn::http1::{self, SendRequest};
 use hyper_util::rt::TokioIo;
 use proto::engine::client::TransportError;
 
-use super::transports::Connect;
+use super::conn::Connect;
 
 /// What every request says besides its URL: `Host`, and the application's extra headers.
 pub(crate) struct Headers {

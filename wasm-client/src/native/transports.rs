@@ -6,9 +6,7 @@
 //! [`Transports::flush`]), waits for the next transport input ([`Transports::next`]) and hands
 //! that to the client ([`Input::apply`]). The timer stays the owner's: exactly one per client.
 
-use std::future::Future;
 use std::io;
-use std::pin::Pin;
 use std::sync::Arc;
 use std::time::SystemTime;
 
@@ -25,16 +23,7 @@ use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
 
 use super::http;
 
-/// A boxed future that can move between threads.
-pub type BoxFuture<T> = Pin<Box<dyn Future<Output = T> + Send>>;
-
-/// Makes the connections to the server (TCP, TLS over it, a counting wrapper ...).
-pub trait Connect: Send + Sync + 'static {
-    /// A connection.
-    type Stream: AsyncRead + AsyncWrite + Unpin + Send + 'static;
-    /// Opens one connection to the server.
-    fn connect(&self) -> BoxFuture<io::Result<Self::Stream>>;
-}
+pub use super::conn::{BoxFuture, Connect};
 
 /// Why a WebSocket did not open, and when the attempt started. (The core only learns that it
 /// closed, as a browser tells a page.)

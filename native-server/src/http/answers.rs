@@ -9,13 +9,7 @@ use http_body_util::Full;
 use proto::engine::server::RequestError;
 
 use super::config::Cors;
-use super::{ErrorCode, ResponseBody};
-
-pub(super) fn empty(status: StatusCode) -> Response<ResponseBody> {
-    let mut res = Response::new(Full::new(Bytes::new()));
-    *res.status_mut() = status;
-    res
-}
+use super::{ErrorCode, ResponseBody, empty};
 
 pub(super) fn with_body(
     status: StatusCode,

@@ -25,10 +25,9 @@ use bytes::Bytes;
 use http::header::{self, HeaderMap, HeaderValue};
 use http::{Response, StatusCode};
 
-use super::ResponseBody;
 #[cfg(doc)]
 use super::SocketIoBuilder;
-use super::answers::empty;
+use super::{ResponseBody, empty};
 
 /// The files served, with their types, in the order of the table above.
 const FILES: [(&str, &str); 3] = [

@@ -74,7 +74,6 @@ use http_body_util::{Either, Full};
 use tower_layer::Layer;
 use tower_service::Service;
 
-use answers::empty;
 use route::handle;
 
 use crate::engine::SessionTable;
@@ -154,6 +153,13 @@ impl RequestInfo {
 
 /// The body of the responses this crate makes.
 pub type ResponseBody = Full<Bytes>;
+
+/// An answer with `status` and no body (here, below every file of this folder that answers).
+pub(crate) fn empty(status: StatusCode) -> Response<ResponseBody> {
+    let mut res = Response::new(Full::new(Bytes::new()));
+    *res.status_mut() = status;
+    res
+}
 
 // ---- the service ----
 

@@ -15,9 +15,8 @@ use proto::engine::{Sid, Transport};
 use tokio::sync::mpsc::error::SendError;
 use tokio::sync::oneshot;
 
-use super::EngineShared;
 use super::answers::{
-    HEADERS_TOO_LARGE, TOO_MANY_CLIENTS, TOO_MANY_HANDSHAKES, apply_cors, empty, error_response,
+    HEADERS_TOO_LARGE, TOO_MANY_CLIENTS, TOO_MANY_HANDSHAKES, apply_cors, error_response,
     headers_too_large, is_ws_upgrade, over_capacity, request_error_response, too_many_handshakes,
     upgrade_error_response, with_body,
 };
@@ -26,6 +25,7 @@ use super::per_message_deflate;
 use super::{
     BodyReadTimeout, BoxError, ClientAddr, ConnectionError, ErrorCode, RequestInfo, ResponseBody,
 };
+use super::{EngineShared, empty};
 use crate::engine::inbox::{SessionMsg, SessionTx, WsStream};
 use crate::engine::runner::WS_CLOSE_TIMEOUT;
 use crate::engine::websocket::deflate::DeflateParams;

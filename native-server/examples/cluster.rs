@@ -5,7 +5,7 @@
 //! ```text
 //! cargo run -p sockeye-server --example cluster -- --port P --redis URL
 //!     [--adapter pubsub|sharded|streams] [--key KEY] [--requests-timeout MS]
-//!     [--restore-hold MS] [--exit-with-stdin]
+//!     [--restore-hold MS] [--parser json|msgpack] [--exit-with-stdin]
 //! ```
 //!
 //! `pubsub` is `@socket.io/redis-adapter`'s `createAdapter`, `sharded` its
@@ -13,7 +13,9 @@
 //! connection state recovery on (its default options), as the Node twin has it;
 //! `--restore-hold MS` (streams) runs the middlewares for recovered sockets too, with one that
 //! broadcasts `restoring` (the socket id) cluster-wide and then holds the socket for MS
-//! milliseconds before it joins its rooms (the window `join_restored` covers). Prints `listening on http://ADDR` on stdout once bound; `--exit-with-stdin` exits when
+//! milliseconds before it joins its rooms (the window `join_restored` covers). `--parser msgpack`
+//! speaks socket.io-msgpack-parser's wire to its clients (the adapter's own encoding between
+//! nodes is the same either way), as `node-server.mjs --parser msgpack` does. Prints `listening on http://ADDR` on stdout once bound; `--exit-with-stdin` exits when
 //! standard input closes. Handlers on `/`:
 //!
 //! - `join(room, ack)`: joins `room`, acks `"ok"`;
@@ -44,6 +46,7 @@ struct Options {
     key: Option<String>,
     requests_timeout: Option<u64>,
     restore_hold: Option<u64>,
+    parser: sockeye_server::Parser,
 }
 
 fn parse_args() -> Result<Options, String> {
@@ -54,6 +57,7 @@ fn parse_args() -> Result<Options, String> {
         key: None,
         requests_timeout: None,
         restore_hold: None,
+        parser: sockeye_server::Parser::Json,
     };
     let mut args = std::env::args().skip(1);
     while let Some(arg) = args.next() {
@@ -75,6 +79,7 @@ fn parse_args() -> Result<Options, String> {
                 let v = value("--restore-hold")?;
                 opts.restore_hold = Some(v.parse().map_err(|_| format!("--restore-hold: {v}"))?);
             }
+            "--parser" => opts.parser = common::parser_arg(args.next())?,
             "--exit-with-stdin" => common::exit_with_stdin(),
             other => return Err(format!("unknown argument {other}")),
         }
@@ -224,7 +229,7 @@ async fn main() -> std::process::ExitCode {
         Err(code) => return code,
     };
 
-    let builder = SocketIo::builder();
+    let builder = SocketIo::builder().parser(opts.parser);
     let builder = match opts.adapter.as_str() {
         "pubsub" => {
             let mut config = match RedisAdapterConfig::new(&opts.redis) {

@@ -2,9 +2,12 @@
 // Redis adapter and the same `/` handlers, so that a cluster can mix both.
 //
 //   node tests/cluster/node-server.mjs --port P --redis URL [--adapter pubsub|sharded|streams]
+//        [--parser json|msgpack]
 //
+// `--parser msgpack` is socket.io-msgpack-parser 3.0.2 towards the clients, as the example's.
 // Prints `listening on http://ADDR` once bound; exits when its standard input closes.
 import { createServer } from "node:http";
+import { createRequire } from "node:module";
 import { Server } from "socket.io";
 import { createClient } from "redis";
 import { createAdapter, createShardedAdapter } from "@socket.io/redis-adapter";
@@ -18,6 +21,11 @@ const arg = (name, fallback) => {
 const port = Number(arg("--port", "0"));
 const url = arg("--redis", "redis://127.0.0.1:6379");
 const kind = arg("--adapter", "pubsub");
+const parserName = arg("--parser", "json");
+if (parserName !== "json" && parserName !== "msgpack") {
+  throw new Error(`unknown parser: ${parserName} (json or msgpack)`);
+}
+const parser = parserName === "msgpack" ? createRequire(import.meta.url)("socket.io-msgpack-parser") : undefined;
 
 process.stdin.resume();
 process.stdin.on("end", () => process.exit(0));
@@ -39,7 +47,7 @@ if (kind === "streams") {
 }
 
 const http = createServer();
-const io = new Server(http, { adapter, connectionStateRecovery: recovery });
+const io = new Server(http, { adapter, connectionStateRecovery: recovery, ...(parser && { parser }) });
 
 io.of("/").on("hello", (payload) => io.local.emit("node-hello", payload));
 io.of("/").on("ping", (cb) => cb("pong from node"));

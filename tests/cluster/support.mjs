@@ -6,6 +6,7 @@
 // closes its standard input, so that none outlives the tests however they end.
 import { execFileSync, spawn } from "node:child_process";
 import { existsSync } from "node:fs";
+import { createRequire } from "node:module";
 import net from "node:net";
 import path from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
@@ -77,19 +78,33 @@ export function emitExample() {
   return process.env.SOCKEYE_EMIT ?? path.join(targetDir, "debug", "examples", "emit");
 }
 
-/** A Sockeye node (`--adapter` pubsub by default). */
-export function startSockeye(redisUrl, { adapter = "pubsub", env = {}, args = [] } = {}) {
+/** socket.io-msgpack-parser 3.0.2, for `client(node, { parser: msgpackParser })`. */
+export const msgpackParser = createRequire(import.meta.url)("socket.io-msgpack-parser");
+
+/** A Sockeye node (`--adapter` pubsub by default; `parser` "json" or "msgpack", towards its clients). */
+export function startSockeye(redisUrl, { adapter = "pubsub", parser = "json", env = {}, args = [] } = {}) {
   const bin = clusterExample();
   if (!existsSync(bin)) {
     throw new Error(`${bin} not found: run \`cargo build -p sockeye-server --example cluster\` first`);
   }
-  return startProcess(bin, ["--port", "0", "--redis", redisUrl, "--adapter", adapter, "--exit-with-stdin", ...args], {
+  return startProcess(bin, [
+    "--port",
+    "0",
+    "--redis",
+    redisUrl,
+    "--adapter",
+    adapter,
+    "--parser",
+    parser,
+    "--exit-with-stdin",
+    ...args,
+  ], {
     env: { ...process.env, RUST_LOG: process.env.RUST_LOG ?? "sockeye_redis=debug,warn", ...env },
   });
 }
 
-/** A Node socket.io node with the Node adapter of the same kind. */
-export function startNode(redisUrl, { adapter = "pubsub" } = {}) {
+/** A Node socket.io node with the Node adapter of the same kind (`parser` as startSockeye's). */
+export function startNode(redisUrl, { adapter = "pubsub", parser = "json" } = {}) {
   return startProcess(process.execPath, [
     path.join(root, "tests/cluster/node-server.mjs"),
     "--port",
@@ -98,16 +113,24 @@ export function startNode(redisUrl, { adapter = "pubsub" } = {}) {
     redisUrl,
     "--adapter",
     adapter,
+    "--parser",
+    parser,
   ]);
 }
 
-/** A connected socket.io-client socket (WebSocket only: no sticky sessions needed). */
+/**
+ * A connected socket.io-client socket (WebSocket only: no sticky sessions needed); `opts` go to
+ * socket.io-client, `{ parser: msgpackParser }` for a node on `parser: "msgpack"`.
+ */
 export async function client(node, opts = {}) {
   const socket = connect(node.url, { transports: ["websocket"], forceNew: true, reconnection: false, ...opts });
+  // A client the node does not understand (another parser) is never answered: give up.
+  const timer = setTimeout(() => socket.disconnect(), 10_000);
   await new Promise((resolve, reject) => {
     socket.once("connect", resolve);
     socket.once("connect_error", reject);
-  });
+    socket.once("disconnect", () => reject(new Error(`${node.url} closed the connection or did not answer CONNECT within 10 s`)));
+  }).finally(() => clearTimeout(timer));
   return socket;
 }
 

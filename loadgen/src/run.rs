@@ -226,10 +226,10 @@ async fn run_local(opts: Options) -> Result<Summary, RunError> {
         }
         tokio::time::sleep(Duration::from_millis(10)).await;
     }
-    let lost_acks = c
-        .emitted
-        .get()
-        .saturating_sub(c.acked.get() + c.ack_errors.get());
+    // Taken now, before the clients close: an ack still awaited then fails as the socket
+    // disconnects, and is already counted among the lost ones.
+    let ack_errors = c.ack_errors.get();
+    let lost_acks = c.emitted.get().saturating_sub(c.acked.get() + ack_errors);
     let missing = if emitter {
         c.broadcasts
             .get()
@@ -281,7 +281,7 @@ async fn run_local(opts: Options) -> Result<Summary, RunError> {
     let errors = c.connect_errors.get()
         + not_back
         + c.disconnects.get()
-        + c.ack_errors.get()
+        + ack_errors
         + lost_acks
         + missing
         + c.stalls.get()
@@ -308,7 +308,7 @@ async fn run_local(opts: Options) -> Result<Summary, RunError> {
         missing_deliveries: missing,
         connect_errors: c.connect_errors.get(),
         disconnects: c.disconnects.get(),
-        ack_errors: c.ack_errors.get(),
+        ack_errors,
         stalls: c.stalls.get(),
         unexpected: c.unexpected.get(),
         errors,

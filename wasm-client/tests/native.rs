@@ -8,6 +8,8 @@
 
 #[path = "native/servers.rs"]
 mod servers;
+#[path = "native/waits.rs"]
+mod waits;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -15,12 +17,9 @@ use std::time::Duration;
 use serde_json::{Value, json};
 use servers::{Servers, TestCa};
 use sockeye_client::{
-    Binary, Error, Events, Manager, ManagerEvent, ManagerEvents, Options, Payload, Socket,
-    SocketEvent, Transport,
+    Binary, Error, Manager, ManagerEvent, Options, Payload, SocketEvent, Transport,
 };
-
-/// How long any one awaited event may take.
-const PATIENCE: Duration = Duration::from_secs(10);
+use waits::{PATIENCE, ack, connected, event_named, next, next_manager};
 
 #[derive(Clone, Copy, Debug)]
 enum Mode {
@@ -39,72 +38,6 @@ fn options(mode: Mode) -> Options {
         Mode::WebSocket => options.transports(vec![Transport::WebSocket]),
         Mode::Upgrade => options,
     }
-}
-
-/// The next socket event `f` picks, skipping others.
-async fn next<T>(
-    events: &mut Events,
-    what: &str,
-    mut f: impl FnMut(SocketEvent) -> Option<T>,
-) -> T {
-    let wait = async {
-        loop {
-            let event = events.next().await.expect("the connection is gone");
-            if let Some(found) = f(event) {
-                return found;
-            }
-        }
-    };
-    tokio::time::timeout(PATIENCE, wait)
-        .await
-        .unwrap_or_else(|_| panic!("no {what} within {PATIENCE:?}"))
-}
-
-/// The next manager event `f` picks, skipping others.
-async fn next_manager<T>(
-    events: &mut ManagerEvents,
-    what: &str,
-    mut f: impl FnMut(ManagerEvent) -> Option<T>,
-) -> T {
-    let wait = async {
-        loop {
-            let event = events.next().await.expect("the connection is gone");
-            if let Some(found) = f(event) {
-                return found;
-            }
-        }
-    };
-    tokio::time::timeout(PATIENCE, wait)
-        .await
-        .unwrap_or_else(|_| panic!("no {what} within {PATIENCE:?}"))
-}
-
-async fn connected(events: &mut Events) {
-    next(events, "connect", |e| match e {
-        SocketEvent::Connect => Some(()),
-        SocketEvent::ConnectError(e) => panic!("connect_error: {e:?}"),
-        _ => None,
-    })
-    .await;
-}
-
-async fn event_named(events: &mut Events, name: &str) -> sockeye_client::Args {
-    next(events, name, |e| match e {
-        SocketEvent::Event { name: n, args } if n == name => Some(args),
-        _ => None,
-    })
-    .await
-}
-
-async fn ack<R: serde::de::DeserializeOwned>(
-    socket: &Socket,
-    event: &str,
-    payload: impl sockeye_client::IntoPayload,
-) -> R {
-    tokio::time::timeout(PATIENCE, socket.emit_with_ack::<R>(event, payload))
-        .await
-        .unwrap_or_else(|_| panic!("no ack of {event}"))
-        .unwrap()
 }
 
 /// Namespaces on one connection, acks both ways, binary both ways, the transport the mode

@@ -11,49 +11,21 @@
     reason = "the TLS and Node.js servers serve tests/native.rs"
 )]
 mod servers;
+#[path = "native/waits.rs"]
+mod waits;
 
 use std::time::Duration;
 
 use serde_json::{Value, json};
 use sockeye_client::{Events, Manager, Options, Overflow, Socket, SocketEvent};
 use tokio::sync::mpsc::{UnboundedReceiver, unbounded_channel};
-
-/// How long any one awaited event may take.
-const PATIENCE: Duration = Duration::from_secs(10);
+use waits::{PATIENCE, connected, next};
 
 fn options() -> Options {
     Options::default()
         .auto_connect(false)
         .reconnection_delay(Duration::from_millis(100))
         .reconnection_delay_max(Duration::from_millis(200))
-}
-
-/// The next socket event `f` picks, skipping others.
-async fn next<T>(
-    events: &mut Events,
-    what: &str,
-    mut f: impl FnMut(SocketEvent) -> Option<T>,
-) -> T {
-    let wait = async {
-        loop {
-            let event = events.next().await.expect("the connection is gone");
-            if let Some(found) = f(event) {
-                return found;
-            }
-        }
-    };
-    tokio::time::timeout(PATIENCE, wait)
-        .await
-        .unwrap_or_else(|_| panic!("no {what} within {PATIENCE:?}"))
-}
-
-async fn connected(events: &mut Events) {
-    next(events, "connect", |e| match e {
-        SocketEvent::Connect => Some(()),
-        SocketEvent::ConnectError(e) => panic!("connect_error: {e:?}"),
-        _ => None,
-    })
-    .await;
 }
 
 /// A connected socket of namespace `/` on a manager of its own, and its event stream.

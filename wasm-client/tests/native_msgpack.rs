@@ -11,6 +11,8 @@
 #[allow(dead_code, reason = "the TLS helpers serve tests/native.rs")]
 #[path = "native/servers.rs"]
 mod servers;
+#[path = "native/waits.rs"]
+mod waits;
 
 use std::time::Duration;
 
@@ -18,11 +20,9 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 use servers::Servers;
 use sockeye_client::{
-    Binary, Events, Manager, ManagerEvent, Options, Parser, Payload, Socket, SocketEvent, Transport,
+    Binary, Manager, ManagerEvent, Options, Parser, Payload, SocketEvent, Transport,
 };
-
-/// How long any one awaited event may take.
-const PATIENCE: Duration = Duration::from_secs(10);
+use waits::{PATIENCE, ack, connected, event_named};
 
 fn options(transport: Transport, parser: Parser) -> Options {
     Options::default()
@@ -30,54 +30,6 @@ fn options(transport: Transport, parser: Parser) -> Options {
         .reconnection(false)
         .transports(vec![transport])
         .parser(parser)
-}
-
-/// The next socket event `f` picks, skipping others.
-async fn next<T>(
-    events: &mut Events,
-    what: &str,
-    mut f: impl FnMut(SocketEvent) -> Option<T>,
-) -> T {
-    let wait = async {
-        loop {
-            let event = events.next().await.expect("the connection is gone");
-            if let Some(found) = f(event) {
-                return found;
-            }
-        }
-    };
-    tokio::time::timeout(PATIENCE, wait)
-        .await
-        .unwrap_or_else(|_| panic!("no {what} within {PATIENCE:?}"))
-}
-
-async fn connected(events: &mut Events) {
-    next(events, "connect", |e| match e {
-        SocketEvent::Connect => Some(()),
-        SocketEvent::ConnectError(e) => panic!("connect_error: {e:?}"),
-        SocketEvent::Disconnect(d) => panic!("disconnect before connect: {d:?}"),
-        _ => None,
-    })
-    .await;
-}
-
-async fn event_named(events: &mut Events, name: &str) -> sockeye_client::Args {
-    next(events, name, |e| match e {
-        SocketEvent::Event { name: n, args } if n == name => Some(args),
-        _ => None,
-    })
-    .await
-}
-
-async fn ack<R: serde::de::DeserializeOwned>(
-    socket: &Socket,
-    event: &str,
-    payload: impl sockeye_client::IntoPayload,
-) -> R {
-    tokio::time::timeout(PATIENCE, socket.emit_with_ack::<R>(event, payload))
-        .await
-        .unwrap_or_else(|_| panic!("no ack of {event}"))
-        .unwrap()
 }
 
 /// Binary at several depths of one argument.

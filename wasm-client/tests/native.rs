@@ -19,7 +19,7 @@ use servers::{Servers, TestCa};
 use sockeye_client::{
     Binary, Error, Manager, ManagerEvent, Options, Payload, SocketEvent, Transport,
 };
-use waits::{PATIENCE, ack, connected, event_named, next, next_manager};
+use waits::{PATIENCE, ack, connected, event_named, next};
 
 #[derive(Clone, Copy, Debug)]
 enum Mode {
@@ -72,7 +72,7 @@ async fn scenario(url: &str, mode: Mode, tls: Option<Arc<sockeye_client::rustls:
         Mode::WebSocket => Transport::WebSocket,
         Mode::Upgrade => {
             if manager.transport() != Some(Transport::WebSocket) {
-                next_manager(&mut engine, "upgrade", |e| match e {
+                next(&mut engine, "upgrade", |e| match e {
                     ManagerEvent::Upgrade(t) => Some(t),
                     _ => None,
                 })
@@ -252,7 +252,7 @@ async fn an_untrusted_certificate_fails_to_connect() {
     let socket = manager.socket("/").unwrap();
     let mut events = socket.events();
     socket.open();
-    next_manager(&mut engine, "error", |e| {
+    next(&mut engine, "error", |e| {
         matches!(e, ManagerEvent::Error(_)).then_some(())
     })
     .await;

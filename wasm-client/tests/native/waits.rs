@@ -2,41 +2,28 @@
 //! tests/native.rs, native_api.rs and native_msgpack.rs.
 #![allow(dead_code, reason = "each test file uses a part")]
 
+use std::pin::Pin;
 use std::time::Duration;
 
-use sockeye_client::{Args, Events, IntoPayload, ManagerEvent, ManagerEvents, Socket, SocketEvent};
+use sockeye_client::{Args, Events, IntoPayload, Socket, SocketEvent, Stream};
 
 /// How long any one awaited event may take.
 pub(crate) const PATIENCE: Duration = Duration::from_secs(10);
 
-/// The next socket event `f` picks, skipping others.
-pub(crate) async fn next<T>(
-    events: &mut Events,
+/// The next event of `events` (a socket's or a manager's stream) that `f` picks, skipping others.
+pub(crate) async fn next<S, T>(
+    events: &mut S,
     what: &str,
-    mut f: impl FnMut(SocketEvent) -> Option<T>,
-) -> T {
+    mut f: impl FnMut(S::Item) -> Option<T>,
+) -> T
+where
+    S: Stream + Unpin,
+{
     let wait = async {
         loop {
-            let event = events.next().await.expect("the connection is gone");
-            if let Some(found) = f(event) {
-                return found;
-            }
-        }
-    };
-    tokio::time::timeout(PATIENCE, wait)
-        .await
-        .unwrap_or_else(|_| panic!("no {what} within {PATIENCE:?}"))
-}
-
-/// The next manager event `f` picks, skipping others.
-pub(crate) async fn next_manager<T>(
-    events: &mut ManagerEvents,
-    what: &str,
-    mut f: impl FnMut(ManagerEvent) -> Option<T>,
-) -> T {
-    let wait = async {
-        loop {
-            let event = events.next().await.expect("the connection is gone");
+            let event = std::future::poll_fn(|cx| Pin::new(&mut *events).poll_next(cx))
+                .await
+                .expect("the connection is gone");
             if let Some(found) = f(event) {
                 return found;
             }

@@ -173,8 +173,8 @@ impl WsConn {
             return false;
         }
         match frame {
-            Frame::Text(text) => self.stream.send_text(text),
-            Frame::Binary(bytes) => self.stream.send_binary(bytes),
+            Frame::Text(text) => self.stream.send_text(text, true),
+            Frame::Binary(bytes) => self.stream.send_binary(bytes, true),
         }
         true
     }
@@ -185,7 +185,7 @@ impl WsConn {
         if u64::try_from(waiting).map_or(true, |n| n > max_bytes) {
             return false;
         }
-        self.stream.send_framed(frames);
+        self.stream.send_framed(frames, true);
         true
     }
 

@@ -3,7 +3,8 @@
 //! or several in order of preference; the server accepts the first one it can honour, answering
 //! with the parameters that then hold, or declines them all and the WebSocket goes uncompressed.
 
-use crate::engine::websocket::deflate::DeflateParams;
+use sockeye_websocket::deflate::DeflateParams;
+use sockeye_websocket::extensions::{self, Extension, PERMESSAGE_DEFLATE, WINDOW_BITS, window_bits};
 
 /// WebSocket compression, permessage-deflate (RFC 7692): the reference's `perMessageDeflate`.
 /// Off unless set (engine.io's default, `false`); when set, a client that offers it (browsers and
@@ -86,12 +87,6 @@ impl PerMessageDeflate {
     }
 }
 
-/// The extension's name in `Sec-WebSocket-Extensions`.
-const NAME: &str = "permessage-deflate";
-
-/// The one LZ77 window size the server compresses with (miniz_oxide's): 2^15 bytes.
-const WINDOW_BITS: u8 = 15;
-
 /// The accepted offer's parameters and the `Sec-WebSocket-Extensions` value that says so, or
 /// `None` when no offer among `headers` (the request's `Sec-WebSocket-Extensions` values, in
 /// order) can be honoured, malformed ones included (RFC 7692 section 5: a server declines them).
@@ -102,21 +97,14 @@ pub(crate) fn negotiate<'a>(
     headers
         .into_iter()
         .filter_map(|value| std::str::from_utf8(value).ok())
-        .filter_map(parse_extensions)
+        .filter_map(extensions::parse)
         .flatten()
-        .filter(|offer| offer.name.eq_ignore_ascii_case(NAME))
+        .filter(|offer| offer.name.eq_ignore_ascii_case(PERMESSAGE_DEFLATE))
         .find_map(|offer| accept(&offer, config))
 }
 
-/// One extension offered: its name and parameters as written (a quoted value unquoted).
-#[derive(Debug, PartialEq, Eq)]
-struct Offer<'a> {
-    name: &'a str,
-    params: Vec<(&'a str, Option<String>)>,
-}
-
 /// The parameters of a permessage-deflate offer that this server honours, and its answer.
-fn accept(offer: &Offer<'_>, config: &PerMessageDeflate) -> Option<(DeflateParams, String)> {
+fn accept(offer: &Extension<'_>, config: &PerMessageDeflate) -> Option<(DeflateParams, String)> {
     let mut server_reset = false;
     let mut client_reset = false;
     let mut server_bits = None;
@@ -159,7 +147,7 @@ fn accept(offer: &Offer<'_>, config: &PerMessageDeflate) -> Option<(DeflateParam
     };
     // `client_max_window_bits` stays out of the answer: the inflater takes any window up to
     // 2^15, the client's default when the answer does not name one (section 7.1.2.2).
-    let mut answer = String::from(NAME);
+    let mut answer = String::from(PERMESSAGE_DEFLATE);
     if params.server_no_context_takeover {
         answer.push_str("; server_no_context_takeover");
     }
@@ -167,92 +155,6 @@ fn accept(offer: &Offer<'_>, config: &PerMessageDeflate) -> Option<(DeflateParam
         answer.push_str("; client_no_context_takeover");
     }
     Some((params, answer))
-}
-
-/// A `*_max_window_bits` value: a decimal from 8 to 15 without leading zeros (section 7.1.2).
-fn window_bits(value: &str) -> Option<u8> {
-    if value.starts_with('0') || value.len() > 2 || !value.bytes().all(|b| b.is_ascii_digit()) {
-        return None;
-    }
-    value.parse().ok().filter(|bits| (8..=15).contains(bits))
-}
-
-/// One `Sec-WebSocket-Extensions` value (RFC 6455 section 9.1), or `None` when it is malformed:
-///
-/// ```text
-/// extension-list = 1#extension
-/// extension      = extension-token *( ";" extension-param )
-/// extension-param = token [ "=" (token | quoted-string) ]
-/// ```
-fn parse_extensions(value: &str) -> Option<Vec<Offer<'_>>> {
-    let mut rest = value;
-    let mut offers = Vec::new();
-    loop {
-        rest = skip_space(rest);
-        // Empty list elements are allowed (RFC 9110 section 5.6.1).
-        if let Some(after) = rest.strip_prefix(',') {
-            rest = after;
-            continue;
-        }
-        if rest.is_empty() {
-            return Some(offers);
-        }
-        let (name, after) = token(rest)?;
-        let mut offer = Offer {
-            name,
-            params: Vec::new(),
-        };
-        rest = skip_space(after);
-        while let Some(after) = rest.strip_prefix(';') {
-            let (param, after) = token(skip_space(after))?;
-            rest = skip_space(after);
-            let mut value = None;
-            if let Some(after) = rest.strip_prefix('=') {
-                let (v, after) = param_value(skip_space(after))?;
-                value = Some(v);
-                rest = skip_space(after);
-            }
-            offer.params.push((param, value));
-        }
-        offers.push(offer);
-        match rest.strip_prefix(',') {
-            Some(after) => rest = after,
-            None if rest.is_empty() => return Some(offers),
-            None => return None,
-        }
-    }
-}
-
-fn skip_space(s: &str) -> &str {
-    s.trim_start_matches([' ', '\t'])
-}
-
-/// A token (RFC 9110 section 5.6.2) at the start of `s`, and what follows it.
-fn token(s: &str) -> Option<(&str, &str)> {
-    let end = s.bytes().position(|b| !is_tchar(b)).unwrap_or(s.len());
-    (end > 0).then(|| s.split_at(end))
-}
-
-fn is_tchar(b: u8) -> bool {
-    b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b)
-}
-
-/// A token or a quoted string (its escapes undone), and what follows it.
-fn param_value(s: &str) -> Option<(String, &str)> {
-    let Some(quoted) = s.strip_prefix('"') else {
-        let (t, rest) = token(s)?;
-        return Some((t.to_owned(), rest));
-    };
-    let mut out = String::new();
-    let mut chars = quoted.char_indices();
-    while let Some((i, c)) = chars.next() {
-        match c {
-            '"' => return Some((out, quoted.get(i + 1..).unwrap_or_default())),
-            '\\' => out.push(chars.next()?.1),
-            c => out.push(c),
-        }
-    }
-    None
 }
 
 #[cfg(test)]
@@ -396,23 +298,5 @@ mod tests {
                 assert!(answer.starts_with("permessage-deflate"), "{value:?}");
             }
         }
-    }
-
-    #[test]
-    fn the_parser_reads_the_grammar() {
-        let offers = parse_extensions(" a ;b = \"x\\\"y\" ;c, ,d").unwrap();
-        assert_eq!(
-            offers,
-            [
-                Offer {
-                    name: "a",
-                    params: vec![("b", Some("x\"y".into())), ("c", None)],
-                },
-                Offer {
-                    name: "d",
-                    params: vec![],
-                },
-            ]
-        );
     }
 }

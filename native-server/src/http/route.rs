@@ -240,7 +240,7 @@ fn accept_ws<B>(
     if !version_ok {
         return None;
     }
-    let accept = tokio_tungstenite::tungstenite::handshake::derive_accept_key(key.as_bytes());
+    let accept = sockeye_websocket::handshake::accept_key(key.as_bytes());
     let mut res = empty(StatusCode::SWITCHING_PROTOCOLS);
     let headers = res.headers_mut();
     headers.insert(header::UPGRADE, HeaderValue::from_static("websocket"));

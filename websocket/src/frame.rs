@@ -1,5 +1,5 @@
-//! WebSocket frames (RFC 6455 section 5) as a server reads and writes them: client frames are
-//! masked and unmasked here in place, server frames are not masked. The one extension is
+//! WebSocket frames (RFC 6455 section 5) as either end reads and writes them: client frames are
+//! masked (and unmasked here in place), server frames are not. The one extension is
 //! permessage-deflate (RFC 7692), whose bit is RSV1 ([`RSV1`]); RSV2 and RSV3 must be clear.
 //!
 //! ```text
@@ -21,9 +21,12 @@
 
 use bytes::{Buf, BytesMut};
 
+use crate::Role;
+
 /// A frame's opcode.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) enum Opcode {
+#[allow(missing_docs, reason = "RFC 6455 section 5.2 names them")]
+pub enum Opcode {
     Continuation = 0x0,
     Text = 0x1,
     Binary = 0x2,
@@ -46,14 +49,14 @@ impl Opcode {
     }
 
     /// Close, ping and pong: at most 125 bytes, never fragmented.
-    pub(crate) fn is_control(self) -> bool {
+    pub fn is_control(self) -> bool {
         (self as u8) & 0x8 != 0
     }
 }
 
-/// Why the client's bytes are not a WebSocket frame this server accepts.
+/// Why the peer's bytes are not a WebSocket frame this end accepts.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) enum FrameError {
+pub enum FrameError {
     /// Against the protocol (the close status 1002).
     Protocol(&'static str),
     /// Longer than the server accepts (1009).
@@ -61,32 +64,36 @@ pub(crate) enum FrameError {
 }
 
 /// The first byte's RSV1 bit: "this message is compressed" under permessage-deflate.
-pub(crate) const RSV1: u8 = 0x40;
+pub const RSV1: u8 = 0x40;
 
 /// One frame, unmasked.
 #[derive(Debug, PartialEq, Eq)]
-pub(crate) struct Frame {
-    pub(crate) fin: bool,
+pub struct Frame {
+    /// The message's last frame.
+    pub fin: bool,
     /// RSV1, only ever set when the caller allowed it.
-    pub(crate) rsv1: bool,
-    pub(crate) opcode: Opcode,
+    pub rsv1: bool,
+    /// What the frame is.
+    pub opcode: Opcode,
     /// Copied out of the read buffer: splitting it off instead would make the buffer shared
     /// (reference-counted) for good, an atomic count change per message and no reuse in place.
-    pub(crate) payload: Vec<u8>,
+    pub payload: Vec<u8>,
 }
 
 /// The longest frame header: 2 bytes, 8 of extended length, 4 of mask.
-const MAX_HEADER: usize = 14;
+pub const MAX_HEADER: usize = 14;
 
 /// Takes the next whole frame from the front of `buf`, unmasked: `Ok(None)` while it has not all
 /// arrived (room for it is reserved in `buf`, so that the next read can bring the rest).
 /// `max_payload` bounds a frame's payload; the length field is checked before any payload is
-/// buffered, so a client cannot make the server hold more. `rsv1` allows RSV1 (permessage-deflate
-/// was negotiated); on which frames it may be set is the caller's to check.
-pub(crate) fn decode(
+/// buffered, so a peer cannot make this end hold more. `rsv1` allows RSV1 (permessage-deflate
+/// was negotiated); on which frames it may be set is the caller's to check. `role` is this end's:
+/// a server takes only masked frames, a client only unmasked ones.
+pub fn decode(
     buf: &mut BytesMut,
     max_payload: usize,
     rsv1: bool,
+    role: Role,
 ) -> Result<Option<Frame>, FrameError> {
     let b = &buf[..];
     let (Some(&b0), Some(&b1)) = (b.first(), b.get(1)) else {
@@ -100,8 +107,11 @@ pub(crate) fn decode(
         ));
     }
     let opcode = Opcode::from_bits(b0 & 0x0F).ok_or(FrameError::Protocol("unknown opcode"))?;
-    if b1 & 0x80 == 0 {
-        return Err(FrameError::Protocol("unmasked frame from the client"));
+    let masked = b1 & 0x80 != 0;
+    match (role, masked) {
+        (Role::Server, false) => return Err(FrameError::Protocol("unmasked frame from the client")),
+        (Role::Client, true) => return Err(FrameError::Protocol("masked frame from the server")),
+        _ => {}
     }
     let (len, at) = match b1 & 0x7F {
         126 => match b.get(2..4) {
@@ -127,18 +137,26 @@ pub(crate) fn decode(
         .ok()
         .filter(|&len| len <= max_payload)
         .ok_or(FrameError::TooBig)?;
-    let Some(mask) = b.get(at..at + 4).and_then(|s| <[u8; 4]>::try_from(s).ok()) else {
-        return Ok(None);
+    let mask = if masked {
+        let Some(mask) = b.get(at..at + 4).and_then(|s| <[u8; 4]>::try_from(s).ok()) else {
+            return Ok(None);
+        };
+        Some(mask)
+    } else {
+        None
     };
-    let total = at + 4 + len;
+    let at = at + if masked { 4 } else { 0 };
+    let total = at + len;
     if buf.len() < total {
         buf.reserve(total - buf.len());
         return Ok(None);
     }
-    buf.advance(at + 4);
+    buf.advance(at);
     let mut payload = buf.get(..len).unwrap_or_default().to_vec();
     buf.advance(len);
-    unmask(&mut payload, mask);
+    if let Some(mask) = mask {
+        unmask(&mut payload, mask);
+    }
     Ok(Some(Frame {
         fin,
         rsv1: b0 & RSV1 != 0,
@@ -147,8 +165,8 @@ pub(crate) fn decode(
     }))
 }
 
-/// XORs `data` with the masking key, eight bytes at a time.
-pub(crate) fn unmask(data: &mut [u8], mask: [u8; 4]) {
+/// XORs `data` with the masking key, eight bytes at a time: masks and unmasks alike.
+pub fn unmask(data: &mut [u8], mask: [u8; 4]) {
     let word = u32::from_ne_bytes(mask);
     let wide = u64::from(word) | (u64::from(word) << 32);
     let wide = wide.to_ne_bytes();
@@ -165,9 +183,15 @@ pub(crate) fn unmask(data: &mut [u8], mask: [u8; 4]) {
 }
 
 /// The header of an unmasked server frame with `fin` set: its bytes and its length.
-pub(crate) fn header(opcode: Opcode, len: usize) -> ([u8; MAX_HEADER], usize) {
+pub fn header(opcode: Opcode, len: usize) -> ([u8; MAX_HEADER], usize) {
+    header_with(0x80 | opcode as u8, len, None)
+}
+
+/// The header of a frame whose first byte is `b0` (FIN, RSV1, the opcode), masked with `mask`
+/// when given (a client's frame): its bytes and its length.
+pub fn header_with(b0: u8, len: usize, mask: Option<[u8; 4]>) -> ([u8; MAX_HEADER], usize) {
     let mut h = [0u8; MAX_HEADER];
-    h[0] = 0x80 | opcode as u8;
+    h[0] = b0;
     let n = if len < 126 {
         h[1] = len as u8;
         2
@@ -180,19 +204,21 @@ pub(crate) fn header(opcode: Opcode, len: usize) -> ([u8; MAX_HEADER], usize) {
         h[2..10].copy_from_slice(&(len as u64).to_be_bytes());
         10
     };
-    (h, n)
-}
-
-/// The header of a compressed message's one frame: RSV1 set as well.
-pub(crate) fn compressed_header(opcode: Opcode, len: usize) -> ([u8; MAX_HEADER], usize) {
-    let (mut h, n) = header(opcode, len);
-    h[0] |= RSV1;
-    (h, n)
+    match mask {
+        Some(mask) => {
+            h[1] |= 0x80;
+            for (slot, byte) in h.iter_mut().skip(n).zip(mask) {
+                *slot = byte;
+            }
+            (h, n + 4)
+        }
+        None => (h, n),
+    }
 }
 
 /// The frames of `frames`, unmasked server frames as [`header`] starts them, each as its
 /// opcode, where its payload starts and where it ends; they stop at the first that is not one.
-pub(crate) fn server_frames(frames: &[u8]) -> impl Iterator<Item = (Opcode, usize, usize)> + '_ {
+pub fn server_frames(frames: &[u8]) -> impl Iterator<Item = (Opcode, usize, usize)> + '_ {
     let mut at = 0;
     std::iter::from_fn(move || {
         let rest = frames.get(at..)?;
@@ -217,7 +243,7 @@ pub(crate) fn server_frames(frames: &[u8]) -> impl Iterator<Item = (Opcode, usiz
 }
 
 /// Appends a whole unmasked frame to `out`.
-pub(crate) fn encode(out: &mut BytesMut, opcode: Opcode, payload: &[u8]) {
+pub fn encode(out: &mut BytesMut, opcode: Opcode, payload: &[u8]) {
     let (h, n) = header(opcode, payload.len());
     out.reserve(n + payload.len());
     out.extend_from_slice(h.get(..n).unwrap_or_default());
@@ -255,7 +281,7 @@ pub(crate) mod tests {
                 0x81, 0x85, 0x37, 0xfa, 0x21, 0x3d, 0x7f, 0x9f, 0x4d, 0x51, 0x58,
             ][..],
         );
-        let frame = decode(&mut buf, 1000, false).unwrap().unwrap();
+        let frame = decode(&mut buf, 1000, false, Role::Server).unwrap().unwrap();
         assert!(frame.fin);
         assert_eq!(frame.opcode, Opcode::Text);
         assert_eq!(&frame.payload[..], b"Hello");
@@ -277,6 +303,23 @@ pub(crate) mod tests {
         assert_eq!(&h[..n], &[0x82, 0x7F, 0, 0, 0, 0, 0, 1, 0, 0]);
     }
 
+    /// The same "Hello" as a client reads it (unmasked), and as a client writes it.
+    #[test]
+    fn a_client_reads_unmasked_frames_and_writes_masked_ones() {
+        let mut buf = BytesMut::from(&[0x81, 0x05, 0x48, 0x65, 0x6c, 0x6c, 0x6f][..]);
+        let frame = decode(&mut buf, 1000, false, Role::Client).unwrap().unwrap();
+        assert_eq!(&frame.payload[..], b"Hello");
+        let masked_hello = masked(0x81, b"Hello", [0x37, 0xfa, 0x21, 0x3d]);
+        assert_eq!(
+            decode(&mut BytesMut::from(&masked_hello[..]), 100, false, Role::Client),
+            Err(FrameError::Protocol("masked frame from the server"))
+        );
+        let (h, n) = header_with(0x81, 5, Some([0x37, 0xfa, 0x21, 0x3d]));
+        assert_eq!(&h[..n], &masked_hello[..6]);
+        let (h, n) = header_with(0xc2, 70_000, Some([1, 2, 3, 4]));
+        assert_eq!(&h[..n], &[0xc2, 0xFF, 0, 0, 0, 0, 0, 1, 0x11, 0x70, 1, 2, 3, 4]);
+    }
+
     #[test]
     fn frames_arrive_in_any_pieces() {
         let payload: Vec<u8> = (0..70_000u32).map(|i| i as u8).collect();
@@ -285,7 +328,7 @@ pub(crate) mod tests {
         let mut got = None;
         for piece in wire.chunks(1000) {
             buf.extend_from_slice(piece);
-            if let Some(frame) = decode(&mut buf, 100_000, false).unwrap() {
+            if let Some(frame) = decode(&mut buf, 100_000, false, Role::Server).unwrap() {
                 got = Some(frame);
             }
         }
@@ -297,7 +340,7 @@ pub(crate) mod tests {
     #[test]
     fn what_a_server_refuses() {
         let refuse =
-            |bytes: &[u8], max| decode(&mut BytesMut::from(bytes), max, false).unwrap_err();
+            |bytes: &[u8], max| decode(&mut BytesMut::from(bytes), max, false, Role::Server).unwrap_err();
         assert_eq!(
             refuse(&[0x81, 0x05, b'H'], 100),
             FrameError::Protocol("unmasked frame from the client")

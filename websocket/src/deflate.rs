@@ -15,18 +15,22 @@ use std::cell::RefCell;
 
 use flate2::{Compress, Compression, Decompress, FlushCompress, FlushDecompress, Status};
 
-/// What the handshake agreed on, from the server's side.
+use crate::Role;
+
+/// What the handshake agreed on, in the RFC's words: which end resets its compressor after every
+/// message, and this end's threshold and level.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) struct DeflateParams {
-    /// The server resets its compressor after every message (`server_no_context_takeover`).
-    pub(crate) server_no_context_takeover: bool,
+pub struct DeflateParams {
+    /// The server resets its compressor after every message (`server_no_context_takeover`), so
+    /// its messages never refer to earlier ones and the client's inflater need not be kept.
+    pub server_no_context_takeover: bool,
     /// The client resets its compressor after every message (`client_no_context_takeover`), so
     /// its messages never refer to earlier ones and the server's inflater need not be kept.
-    pub(crate) client_no_context_takeover: bool,
-    /// Messages shorter than this go uncompressed (engine.io's `threshold`).
-    pub(crate) threshold: usize,
+    pub client_no_context_takeover: bool,
+    /// Messages shorter than this go uncompressed from this end (engine.io's `threshold`).
+    pub threshold: usize,
     /// The DEFLATE level, 0 (stored) to 9 (zlib's scale).
-    pub(crate) level: u32,
+    pub level: u32,
 }
 
 /// The four bytes a sync flush ends with, left out of every compressed message.
@@ -37,16 +41,16 @@ const TAIL: [u8; 4] = [0x00, 0x00, 0xff, 0xff];
 const INFLATE_STEP: usize = 4096;
 
 thread_local! {
-    /// The compressors of connections that reset theirs after every message, by level (a server
+    /// The compressors of connections that reset theirs after every message, by level (an end
     /// uses one; miniz_oxide cannot change a compressor's level).
     static SHARED_COMPRESS: RefCell<[Option<Compress>; 10]> = const { RefCell::new([const { None }; 10]) };
-    /// The inflater of connections whose client resets its context after every message.
+    /// The inflater of connections whose peer resets its context after every message.
     static SHARED_DECOMPRESS: RefCell<Option<Decompress>> = const { RefCell::new(None) };
 }
 
 /// Why a compressed message cannot be read.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) enum InflateError {
+pub enum InflateError {
     /// It inflates to more than the bound: refused as an oversized message (1009).
     TooBig,
     /// It is not DEFLATE data, or refers to a window it has not got (1007, as `ws` closes).
@@ -54,8 +58,12 @@ pub(crate) enum InflateError {
 }
 
 /// A WebSocket's permessage-deflate state; see the [module docs](self).
-pub(crate) struct Deflate {
+pub struct Deflate {
     params: DeflateParams,
+    /// This end resets its compressor after every message.
+    reset_compress: bool,
+    /// The peer resets its compressor after every message: this end's inflater need not be kept.
+    reset_decompress: bool,
     compress: Option<Compress>,
     decompress: Option<Decompress>,
 }
@@ -69,22 +77,36 @@ impl std::fmt::Debug for Deflate {
 }
 
 impl Deflate {
-    pub(crate) fn new(params: DeflateParams) -> Self {
+    /// The state of a connection in `role` that negotiated `params`; contexts are made on first
+    /// use.
+    pub fn new(params: DeflateParams, role: Role) -> Self {
+        let (reset_compress, reset_decompress) = match role {
+            Role::Server => (
+                params.server_no_context_takeover,
+                params.client_no_context_takeover,
+            ),
+            Role::Client => (
+                params.client_no_context_takeover,
+                params.server_no_context_takeover,
+            ),
+        };
         Deflate {
             params,
+            reset_compress,
+            reset_decompress,
             compress: None,
             decompress: None,
         }
     }
 
     /// Whether a message of `len` bytes goes compressed.
-    pub(crate) fn compresses(&self, len: usize) -> bool {
+    pub fn compresses(&self, len: usize) -> bool {
         len >= self.params.threshold
     }
 
     /// One message's payload compressed, without the flush's last four bytes.
-    pub(crate) fn compress(&mut self, payload: &[u8]) -> Vec<u8> {
-        if self.params.server_no_context_takeover {
+    pub fn compress(&mut self, payload: &[u8]) -> Vec<u8> {
+        if self.reset_compress {
             let level = self.params.level;
             return SHARED_COMPRESS.with_borrow_mut(|shared| {
                 let slot = usize::try_from(level).ok().and_then(|l| shared.get_mut(l));
@@ -103,12 +125,12 @@ impl Deflate {
     }
 
     /// One message's payload inflated, refused past `max` bytes.
-    pub(crate) fn decompress(
+    pub fn decompress(
         &mut self,
         payload: &[u8],
         max: usize,
     ) -> Result<Vec<u8>, InflateError> {
-        if self.params.client_no_context_takeover {
+        if self.reset_decompress {
             return SHARED_DECOMPRESS.with_borrow_mut(|shared| {
                 let d = shared.get_or_insert_with(|| Decompress::new(false));
                 let out = decompress_message(d, payload, max);

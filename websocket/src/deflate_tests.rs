@@ -4,12 +4,15 @@
 use super::*;
 
 fn deflate(server_reset: bool, client_reset: bool) -> Deflate {
-    Deflate::new(DeflateParams {
-        server_no_context_takeover: server_reset,
-        client_no_context_takeover: client_reset,
-        threshold: 0,
-        level: 6,
-    })
+    Deflate::new(
+        DeflateParams {
+            server_no_context_takeover: server_reset,
+            client_no_context_takeover: client_reset,
+            threshold: 0,
+            level: 6,
+        },
+        Role::Server,
+    )
 }
 
 /// Section 7.2.3.1: "Hello" in one compressed DEFLATE block.
@@ -201,12 +204,15 @@ fn every_level_round_trips_with_and_without_context_takeover() {
         .collect();
     for level in 0..=9 {
         for reset in [false, true] {
-            let mut d = Deflate::new(DeflateParams {
-                server_no_context_takeover: reset,
-                client_no_context_takeover: reset,
-                threshold: 0,
-                level,
-            });
+            let mut d = Deflate::new(
+                DeflateParams {
+                    server_no_context_takeover: reset,
+                    client_no_context_takeover: reset,
+                    threshold: 0,
+                    level,
+                },
+                Role::Server,
+            );
             for _ in 0..2 {
                 let compressed = d.compress(&message);
                 assert_eq!(

@@ -7,7 +7,18 @@ use bytes::Bytes;
 use tokio::io::{AsyncReadExt, AsyncWriteExt, DuplexStream, duplex};
 
 use super::*;
-use deflate::DeflateParams;
+use crate::deflate::{self, DeflateParams};
+
+/// The frames of an Engine.IO message (`4` + `text`) and its attachments, built once as a
+/// server builds them for many receivers.
+fn message_frames(text: &str, attachments: &[Vec<u8>]) -> Bytes {
+    let mut out = bytes::BytesMut::new();
+    frame::encode(&mut out, Opcode::Text, format!("4{text}").as_bytes());
+    for attachment in attachments {
+        frame::encode(&mut out, Opcode::Binary, attachment);
+    }
+    out.freeze()
+}
 
 /// A masked client frame.
 fn client_frame(first: u8, payload: &[u8]) -> Vec<u8> {
@@ -65,12 +76,12 @@ async fn messages_whole_and_in_fragments() {
 #[tokio::test]
 async fn frames_go_out_in_order_small_copied_large_and_shared_as_they_are() {
     let (mut ws, mut client) = pair(1000);
-    ws.send_text("4a".into());
+    ws.send_text("4a".into(), true);
     let large = vec![7u8; 20_000];
-    ws.send_binary(large.clone());
+    ws.send_binary(large.clone(), true);
     let shared = Bytes::from_static(&[0x81, 0x02, b'4', b'b']);
-    ws.send_framed(&shared);
-    ws.send_text("4c".into());
+    ws.send_framed(&shared, true);
+    ws.send_text("4c".into(), true);
     assert_eq!(ws.queued_bytes(), 4 + 4 + 20_000 + 4 + 4);
     flush(&mut ws).await;
     assert!(ws.is_idle());
@@ -213,23 +224,26 @@ async fn compressed_messages_whole_and_fragmented_are_inflated() {
 #[tokio::test]
 async fn messages_from_the_threshold_up_leave_compressed() {
     let (mut ws, mut client) = deflate_pair(1000, 5);
-    ws.send_text("4abc".into());
-    ws.send_text("Hello".into());
+    ws.send_text("4abc".into(), true);
+    ws.send_text("Hello".into(), true);
     // A shared frame below the threshold goes as it was built, one above it compressed.
-    ws.send_framed(&message_frames("a", &[]));
-    ws.send_framed(&message_frames("Hello", &[b"Hello".to_vec()]));
+    ws.send_framed(&message_frames("a", &[]), true);
+    ws.send_framed(&message_frames("Hello", &[b"Hello".to_vec()]), true);
     flush(&mut ws).await;
     let mut expected = vec![0x81, 0x04, b'4', b'a', b'b', b'c'];
     // RFC 7692 section 7.2.3.2: the second "Hello" refers to the first.
     expected.extend([0xc1, 0x07, 0xf2, 0x48, 0xcd, 0xc9, 0xc9, 0x07, 0x00]);
     expected.extend([0x81, 0x02, b'4', b'a']);
     // What the connection's compressor wrote, by another one that saw the same messages.
-    let mut mirror = deflate::Deflate::new(DeflateParams {
-        server_no_context_takeover: false,
-        client_no_context_takeover: false,
-        threshold: 0,
-        level: 6,
-    });
+    let mut mirror = deflate::Deflate::new(
+        DeflateParams {
+            server_no_context_takeover: false,
+            client_no_context_takeover: false,
+            threshold: 0,
+            level: 6,
+        },
+        Role::Server,
+    );
     mirror.compress(b"Hello");
     let text = mirror.compress(b"4Hello");
     expected.extend([0xc1, text.len() as u8]);
@@ -267,12 +281,15 @@ async fn what_closes_a_compressed_connection_and_with_which_status() {
     // RSV2 and RSV3 stay reserved.
     assert_eq!(status(client_frame(0xa1, b"x"), 100, true).await, 1002);
     // A bomb: 1 MB of zeros in about 1 KB, refused as an oversized message, however small.
-    let bomb = deflate::Deflate::new(DeflateParams {
-        server_no_context_takeover: true,
-        client_no_context_takeover: true,
-        threshold: 0,
-        level: 6,
-    })
+    let bomb = deflate::Deflate::new(
+        DeflateParams {
+            server_no_context_takeover: true,
+            client_no_context_takeover: true,
+            threshold: 0,
+            level: 6,
+        },
+        Role::Server,
+    )
     .compress(&vec![0; 1_000_000]);
     assert!(bomb.len() < 2_000);
     assert_eq!(status(client_frame(0xc2, &bomb), 100_000, true).await, 1009);

@@ -8,9 +8,9 @@ use std::time::Duration;
 use tokio::time::Sleep;
 
 /// Armed when a write stalls (the socket takes nothing), disarmed when it makes progress. A
-/// client that reads slowly but reads keeps its connection; one that stopped does not.
+/// peer that reads slowly but reads keeps its connection; one that stopped does not.
 #[derive(Debug)]
-pub(crate) struct StallTimer {
+pub struct StallTimer {
     timeout: Duration,
     /// Allocated when a write first stalls: most connections never fill their socket buffer.
     sleep: Option<Pin<Box<Sleep>>>,
@@ -18,7 +18,8 @@ pub(crate) struct StallTimer {
 }
 
 impl StallTimer {
-    pub(crate) fn new(timeout: Duration) -> Self {
+    /// A timer that fails a write once it has stalled for `timeout`.
+    pub fn new(timeout: Duration) -> Self {
         StallTimer {
             timeout,
             sleep: None,
@@ -26,14 +27,14 @@ impl StallTimer {
         }
     }
 
-    /// Some bytes were written: the client reads, if slowly.
-    pub(crate) fn progressed(&mut self) {
+    /// Some bytes were written: the peer reads, if slowly.
+    pub fn progressed(&mut self) {
         self.stalled = false;
     }
 
     /// Passes a write's outcome through: a `Pending` one arms the timer (and registers `cx` with
     /// it), and becomes `TimedOut` once the write has stalled for the whole timeout.
-    pub(crate) fn check<T>(
+    pub fn check<T>(
         &mut self,
         cx: &mut Context<'_>,
         poll: Poll<std::io::Result<T>>,

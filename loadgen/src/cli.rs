@@ -77,6 +77,11 @@ pub struct Options {
     /// (socket.io-msgpack-parser's wire); the server must use the same (`--parser msgpack`).
     #[arg(long, value_enum, default_value_t = ParserChoice::Json)]
     pub parser: ParserChoice,
+    /// Offer WebSocket compression, permessage-deflate, as socket.io-client does under Node
+    /// (from 1,024 bytes, level 6); the server compresses only if its own is on
+    /// (`--per-message-deflate`).
+    #[arg(long)]
+    pub per_message_deflate: bool,
 }
 
 /// The `--parser` values.

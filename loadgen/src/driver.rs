@@ -78,6 +78,14 @@ impl Driver {
         }
     }
 
+    /// Offers permessage-deflate in its WebSocket handshakes (`--per-message-deflate`).
+    #[must_use]
+    pub(crate) fn per_message_deflate(mut self, on: bool) -> Self {
+        let offer = on.then(sockeye_client::transports::DeflateOffer::default);
+        self.transports = self.transports.per_message_deflate(offer);
+        self
+    }
+
     /// Nothing in flight: no WebSocket, no request, no timer. A closed client is done.
     pub(crate) fn is_idle(&self) -> bool {
         self.transports.is_idle() && self.client.poll_timeout().is_none()

@@ -2,8 +2,8 @@
 //!
 //! A Socket.IO load generator: many native clients in one process, each the same sans-IO
 //! [`proto::client::Client`] the browser client drives, here pumped by a tokio driver over the
-//! native client's transports (`sockeye_client::transports`: tokio-tungstenite for WebSocket,
-//! hyper's HTTP/1.1 client for long-polling). It speaks the
+//! native client's transports (`sockeye_client::transports`: sockeye-websocket for WebSocket,
+//! the server's own, hyper's HTTP/1.1 client for long-polling). It speaks the
 //! protocol to any Socket.IO v5 server, so the same run compares servers.
 //!
 //! The binary `sockeye-load` runs one workload ([`cli::Workload`], G1 to G6 of issue 6, the

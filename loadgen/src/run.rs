@@ -424,7 +424,8 @@ async fn client_task(
     mut shutdown: watch::Receiver<bool>,
 ) {
     let c = &ctx.counters;
-    let mut d = Driver::new(ctx.config.clone(), ctx.addr, seed(index));
+    let mut d = Driver::new(ctx.config.clone(), ctx.addr, seed(index))
+        .per_message_deflate(ctx.opts.per_message_deflate);
     let socket = d.client.socket(now(), Nsp::root(), Auth::NONE);
     let mut b = Behaviour::new(role, socket);
     b.items = ctx.items.clone();
@@ -507,7 +508,8 @@ async fn cycle_task(ctx: Rc<Ctx>, index: u64, mut shutdown: watch::Receiver<bool
         n += 1;
         let started = std::time::Instant::now();
         let limit = tokio::time::Instant::now() + Duration::from_secs(10);
-        let mut d = Driver::new(ctx.config.clone(), ctx.addr, seed(index ^ (n << 32)));
+        let mut d = Driver::new(ctx.config.clone(), ctx.addr, seed(index ^ (n << 32)))
+            .per_message_deflate(ctx.opts.per_message_deflate);
         let socket = d.client.socket(now(), Nsp::root(), Auth::NONE);
         let mut closing = false;
         let mut ack = None;

@@ -1,7 +1,7 @@
 //! The native driver (feature `native`): the same core [`Client`](proto::client::Client) and the
 //! same typed API as in the browser, on tokio. [`driver`] keeps the client behind a mutex and
 //! pumps it after every input; an IO task of its own ([`io`]) owns the transports
-//! (tokio-tungstenite WebSockets, HTTP/1.1 long-polling over hyper, rustls for `https`/`wss`)
+//! (sockeye-websocket WebSockets, HTTP/1.1 long-polling over hyper, rustls for `https`/`wss`)
 //! and the one timer.
 
 mod conn;
@@ -15,13 +15,15 @@ use std::sync::Arc;
 use proto::url::ServerUrl;
 use rustls::pki_types::ServerName;
 
-/// How the transports reach the server: where, with which TLS, and which extra headers.
+/// How the transports reach the server: where, with which TLS, which extra headers, and the
+/// permessage-deflate offered.
 pub(crate) struct TransportOptions {
     connector: conn::Connector,
     /// The `Host` header: `host:port` as the URL spells it.
     authority: String,
     /// Headers added to the polling requests and to the WebSocket's handshake.
     extra_headers: Vec<(String, String)>,
+    per_message_deflate: Option<transports::DeflateOffer>,
 }
 
 impl TransportOptions {
@@ -30,6 +32,7 @@ impl TransportOptions {
         server: &ServerUrl,
         extra_headers: &[(String, String)],
         tls: Option<Arc<rustls::ClientConfig>>,
+        per_message_deflate: Option<transports::DeflateOffer>,
     ) -> Result<Self, String> {
         let host = server
             .host
@@ -55,6 +58,7 @@ impl TransportOptions {
                 tls,
             },
             extra_headers: extra_headers.to_vec(),
+            per_message_deflate,
         })
     }
 }

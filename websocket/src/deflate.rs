@@ -125,11 +125,7 @@ impl Deflate {
     }
 
     /// One message's payload inflated, refused past `max` bytes.
-    pub fn decompress(
-        &mut self,
-        payload: &[u8],
-        max: usize,
-    ) -> Result<Vec<u8>, InflateError> {
+    pub fn decompress(&mut self, payload: &[u8], max: usize) -> Result<Vec<u8>, InflateError> {
         if self.reset_decompress {
             return SHARED_DECOMPRESS.with_borrow_mut(|shared| {
                 let d = shared.get_or_insert_with(|| Decompress::new(false));

@@ -75,7 +75,9 @@ fn answered_params(answer: &Extension<'_>) -> Result<(bool, bool), &'static str>
             "server_max_window_bits" if value.as_deref().and_then(window_bits).is_some() => {
                 &mut server_bits
             }
-            "client_max_window_bits" => return Err("client_max_window_bits, which was not offered"),
+            "client_max_window_bits" => {
+                return Err("client_max_window_bits, which was not offered");
+            }
             _ => return Err("an unknown or malformed permessage-deflate parameter"),
         };
         if std::mem::replace(slot, true) {

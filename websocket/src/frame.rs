@@ -109,7 +109,9 @@ pub fn decode(
     let opcode = Opcode::from_bits(b0 & 0x0F).ok_or(FrameError::Protocol("unknown opcode"))?;
     let masked = b1 & 0x80 != 0;
     match (role, masked) {
-        (Role::Server, false) => return Err(FrameError::Protocol("unmasked frame from the client")),
+        (Role::Server, false) => {
+            return Err(FrameError::Protocol("unmasked frame from the client"));
+        }
         (Role::Client, true) => return Err(FrameError::Protocol("masked frame from the server")),
         _ => {}
     }
@@ -281,7 +283,9 @@ pub(crate) mod tests {
                 0x81, 0x85, 0x37, 0xfa, 0x21, 0x3d, 0x7f, 0x9f, 0x4d, 0x51, 0x58,
             ][..],
         );
-        let frame = decode(&mut buf, 1000, false, Role::Server).unwrap().unwrap();
+        let frame = decode(&mut buf, 1000, false, Role::Server)
+            .unwrap()
+            .unwrap();
         assert!(frame.fin);
         assert_eq!(frame.opcode, Opcode::Text);
         assert_eq!(&frame.payload[..], b"Hello");
@@ -307,17 +311,27 @@ pub(crate) mod tests {
     #[test]
     fn a_client_reads_unmasked_frames_and_writes_masked_ones() {
         let mut buf = BytesMut::from(&[0x81, 0x05, 0x48, 0x65, 0x6c, 0x6c, 0x6f][..]);
-        let frame = decode(&mut buf, 1000, false, Role::Client).unwrap().unwrap();
+        let frame = decode(&mut buf, 1000, false, Role::Client)
+            .unwrap()
+            .unwrap();
         assert_eq!(&frame.payload[..], b"Hello");
         let masked_hello = masked(0x81, b"Hello", [0x37, 0xfa, 0x21, 0x3d]);
         assert_eq!(
-            decode(&mut BytesMut::from(&masked_hello[..]), 100, false, Role::Client),
+            decode(
+                &mut BytesMut::from(&masked_hello[..]),
+                100,
+                false,
+                Role::Client
+            ),
             Err(FrameError::Protocol("masked frame from the server"))
         );
         let (h, n) = header_with(0x81, 5, Some([0x37, 0xfa, 0x21, 0x3d]));
         assert_eq!(&h[..n], &masked_hello[..6]);
         let (h, n) = header_with(0xc2, 70_000, Some([1, 2, 3, 4]));
-        assert_eq!(&h[..n], &[0xc2, 0xFF, 0, 0, 0, 0, 0, 1, 0x11, 0x70, 1, 2, 3, 4]);
+        assert_eq!(
+            &h[..n],
+            &[0xc2, 0xFF, 0, 0, 0, 0, 0, 1, 0x11, 0x70, 1, 2, 3, 4]
+        );
     }
 
     #[test]
@@ -339,8 +353,9 @@ pub(crate) mod tests {
 
     #[test]
     fn what_a_server_refuses() {
-        let refuse =
-            |bytes: &[u8], max| decode(&mut BytesMut::from(bytes), max, false, Role::Server).unwrap_err();
+        let refuse = |bytes: &[u8], max| {
+            decode(&mut BytesMut::from(bytes), max, false, Role::Server).unwrap_err()
+        };
         assert_eq!(
             refuse(&[0x81, 0x05, b'H'], 100),
             FrameError::Protocol("unmasked frame from the client")

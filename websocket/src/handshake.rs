@@ -53,6 +53,7 @@ pub struct ClientRequest<'a> {
 
 /// A client's permessage-deflate: what it offers, and how it compresses once agreed.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct DeflateOffer {
     /// Messages shorter than this go uncompressed.
     pub threshold: usize,
@@ -60,6 +61,43 @@ pub struct DeflateOffer {
     pub level: u32,
     /// The client resets its compressor after every message, and says so in its offer.
     pub client_no_context_takeover: bool,
+}
+
+impl Default for DeflateOffer {
+    /// socket.io-client's under Node (`perMessageDeflate: { threshold: 1024 }` to `ws`): from
+    /// 1,024 bytes, zlib's default level (6), the context kept from message to message.
+    fn default() -> Self {
+        DeflateOffer {
+            threshold: 1024,
+            level: 6,
+            client_no_context_takeover: false,
+        }
+    }
+}
+
+impl DeflateOffer {
+    /// Messages shorter than this many bytes go uncompressed (1,024).
+    #[must_use]
+    pub fn threshold(mut self, bytes: usize) -> Self {
+        self.threshold = bytes;
+        self
+    }
+
+    /// The DEFLATE level, 0 (stored) to 9 (smallest), on zlib's scale (6). Values over 9 count
+    /// as 9.
+    #[must_use]
+    pub fn level(mut self, level: u32) -> Self {
+        self.level = level.min(9);
+        self
+    }
+
+    /// Whether the client resets its compressor after every message, and offers
+    /// `client_no_context_takeover` (false): less memory, a lower ratio.
+    #[must_use]
+    pub fn client_no_context_takeover(mut self, reset: bool) -> Self {
+        self.client_no_context_takeover = reset;
+        self
+    }
 }
 
 /// Why a client's handshake failed.
@@ -125,7 +163,11 @@ pub async fn client<IO: AsyncRead + AsyncWrite + Unpin>(
             return Err(HandshakeError::Closed);
         }
     };
-    let params = check_answer(buf.get(..head_len).unwrap_or_default(), &key, request.deflate)?;
+    let params = check_answer(
+        buf.get(..head_len).unwrap_or_default(),
+        &key,
+        request.deflate,
+    )?;
     buf.advance(head_len);
     Ok(WebSocket::client(io, request.max_message, buf).with_deflate(params))
 }
@@ -206,7 +248,10 @@ fn check_answer(
     if !values("upgrade").any(|v| v.trim().eq_ignore_ascii_case("websocket")) {
         return Err(HandshakeError::Invalid("no `Upgrade: websocket`"));
     }
-    let upgrades = |v: &str| v.split(',').any(|t| t.trim().eq_ignore_ascii_case("upgrade"));
+    let upgrades = |v: &str| {
+        v.split(',')
+            .any(|t| t.trim().eq_ignore_ascii_case("upgrade"))
+    };
     if !values("connection").any(upgrades) {
         return Err(HandshakeError::Invalid("no `Connection: Upgrade`"));
     }
@@ -217,7 +262,9 @@ fn check_answer(
     let answered: Vec<&str> = values("sec-websocket-extensions").collect();
     match offer {
         None if answered.is_empty() => Ok(None),
-        None => Err(HandshakeError::Invalid("an extension the client did not offer")),
+        None => Err(HandshakeError::Invalid(
+            "an extension the client did not offer",
+        )),
         Some(offer) => extensions::client_accepted(
             answered,
             offer.client_no_context_takeover,

@@ -155,14 +155,16 @@ async fn compressed_messages_both_ways_between_the_two_roles() {
         level: 6,
     };
     let mut server = crate::WebSocket::new(server_io, 1 << 20).with_deflate(Some(params));
-    let mut client_ws = crate::WebSocket::client(client_io, 1 << 20, BytesMut::new())
-        .with_deflate(Some(params));
+    let mut client_ws =
+        crate::WebSocket::client(client_io, 1 << 20, BytesMut::new()).with_deflate(Some(params));
     let long = "4".to_owned() + &"hello sockeye ".repeat(100);
     for _ in 0..3 {
         client_ws.send_text(long.clone(), true);
         client_ws.send_text("4short".into(), true);
         client_ws.send_binary(vec![9; 5000], false);
-        std::future::poll_fn(|cx| client_ws.poll_write(cx)).await.unwrap();
+        std::future::poll_fn(|cx| client_ws.poll_write(cx))
+            .await
+            .unwrap();
         for expected in [
             Message::Text(long.clone()),
             Message::Text("4short".into()),
@@ -172,7 +174,9 @@ async fn compressed_messages_both_ways_between_the_two_roles() {
             assert_eq!(got.unwrap().unwrap(), expected);
         }
         server.send_text(long.clone(), true);
-        std::future::poll_fn(|cx| server.poll_write(cx)).await.unwrap();
+        std::future::poll_fn(|cx| server.poll_write(cx))
+            .await
+            .unwrap();
         let got = std::future::poll_fn(|cx| client_ws.poll_next(cx)).await;
         assert_eq!(got.unwrap().unwrap(), Message::Text(long.clone()));
     }

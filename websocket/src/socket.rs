@@ -189,10 +189,7 @@ impl<IO: AsyncRead + AsyncWrite + Unpin> WebSocket<IO> {
     /// when a read finds nothing more and no part of a frame is left in it, so an idle connection
     /// holds none (4 KiB less each), and under load one buffer serves the connections of a thread
     /// in turn, allocated once.
-    pub fn poll_next(
-        &mut self,
-        cx: &mut Context<'_>,
-    ) -> Poll<Option<Result<Message, Error>>> {
+    pub fn poll_next(&mut self, cx: &mut Context<'_>) -> Poll<Option<Result<Message, Error>>> {
         loop {
             match self.take_message() {
                 Ok(Some(message)) => return Poll::Ready(Some(Ok(message))),
@@ -246,7 +243,9 @@ impl<IO: AsyncRead + AsyncWrite + Unpin> WebSocket<IO> {
     fn take_message(&mut self) -> Result<Option<Message>, Error> {
         loop {
             let limit = self.max_message - self.partial.as_ref().map_or(0, |p| p.data.len());
-            let Some(frame) = frame::decode(&mut self.read, limit, self.deflate.is_some(), self.role)? else {
+            let Some(frame) =
+                frame::decode(&mut self.read, limit, self.deflate.is_some(), self.role)?
+            else {
                 return Ok(None);
             };
             // RSV1 marks a message compressed: on its first frame only (RFC 7692 section 6.1).

@@ -30,4 +30,3 @@ pub(crate) fn message_frames(text: &str, attachments: &[Vec<u8>]) -> Bytes {
 
 /// The longest header of a server frame (no mask).
 const MAX_FRAME_HEADER: usize = 10;
-

@@ -4,7 +4,9 @@
 //! with the parameters that then hold, or declines them all and the WebSocket goes uncompressed.
 
 use sockeye_websocket::deflate::DeflateParams;
-use sockeye_websocket::extensions::{self, Extension, PERMESSAGE_DEFLATE, WINDOW_BITS, window_bits};
+use sockeye_websocket::extensions::{
+    self, Extension, PERMESSAGE_DEFLATE, WINDOW_BITS, window_bits,
+};
 
 /// WebSocket compression, permessage-deflate (RFC 7692): the reference's `perMessageDeflate`.
 /// Off unless set (engine.io's default, `false`); when set, a client that offers it (browsers and

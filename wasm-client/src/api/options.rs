@@ -74,6 +74,13 @@ pub struct Options {
     /// certificate authority.
     #[cfg(feature = "native")]
     pub tls_config: Option<std::sync::Arc<rustls::ClientConfig>>,
+    /// WebSocket compression, permessage-deflate (RFC 7692), natively: offered in every
+    /// WebSocket handshake by default, as socket.io-client does under Node (`perMessageDeflate:
+    /// { threshold: 1024 }`). When the server agrees (its `perMessageDeflate` is off by
+    /// default), messages from the threshold up leave compressed, and compressed ones are
+    /// inflated up to 64 MiB. `None` offers nothing. (In the browser, the browser decides.)
+    #[cfg(feature = "native")]
+    pub per_message_deflate: Option<crate::transports::DeflateOffer>,
 }
 
 /// Chained setters, one per field: `Options::default().reconnection(false).timeout(None)`.
@@ -143,6 +150,14 @@ impl Options {
         self.tls_config = Some(config);
         self
     }
+
+    /// Sets [`Options::per_message_deflate`]: `None` offers no compression,
+    /// `Some(DeflateOffer { threshold, .. })` another threshold or level.
+    #[must_use]
+    pub fn per_message_deflate(mut self, offer: Option<crate::transports::DeflateOffer>) -> Self {
+        self.per_message_deflate = offer;
+        self
+    }
 }
 
 impl Default for Options {
@@ -186,6 +201,8 @@ impl Default for Options {
             auth_fn: None,
             #[cfg(feature = "native")]
             tls_config: None,
+            #[cfg(feature = "native")]
+            per_message_deflate: Some(crate::transports::DeflateOffer::default()),
         }
     }
 }
@@ -249,9 +266,13 @@ impl Options {
     /// The core's configuration for `server`, and the transports' options.
     #[cfg(feature = "native")]
     pub(super) fn config(&self, server: ServerUrl) -> Result<(Config, TransportOptions), Error> {
-        let transport =
-            TransportOptions::new(&server, &self.extra_headers, self.tls_config.clone())
-                .map_err(Error::Tls)?;
+        let transport = TransportOptions::new(
+            &server,
+            &self.extra_headers,
+            self.tls_config.clone(),
+            self.per_message_deflate,
+        )
+        .map_err(Error::Tls)?;
         Ok((self.core_config(server)?, transport))
     }
 

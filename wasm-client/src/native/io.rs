@@ -73,7 +73,8 @@ pub(crate) async fn run<D: Feed>(
         options.connector,
         &options.authority,
         &options.extra_headers,
-    );
+    )
+    .per_message_deflate(options.per_message_deflate);
     let mut timer = Box::pin(tokio::time::sleep_until(tokio::time::Instant::now()));
     let mut armed = false;
     // Set once released: the time by which the client must have closed.

@@ -10,20 +10,18 @@ use std::io;
 use std::sync::Arc;
 use std::time::SystemTime;
 
-use futures_util::{SinkExt, StreamExt};
 use proto::Instant;
 use proto::client::{Client, EngineId};
 use proto::engine::Frame;
 use proto::engine::client::{Transmit, TransportError};
+use sockeye_websocket::handshake::{self, ClientRequest, HandshakeError};
+use sockeye_websocket::{Message as WsMessage, WebSocket};
 use tokio::io::{AsyncRead, AsyncWrite};
-use tokio_tungstenite::WebSocketStream;
-use tokio_tungstenite::tungstenite::Message as WsMessage;
-use tokio_tungstenite::tungstenite::client::IntoClientRequest;
-use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
 
 use super::http;
 
 pub use super::conn::{BoxFuture, Connect};
+pub use sockeye_websocket::handshake::DeflateOffer;
 
 /// Why a WebSocket did not open, and when the attempt started. (The core only learns that it
 /// closed, as a browser tells a page.)
@@ -37,10 +35,14 @@ pub struct WsOpenError {
     pub started: SystemTime,
 }
 
-type Ws<S> = WebSocketStream<S>;
-/// A WebSocket being opened (boxed once open: it is large).
-type Opening<S> = BoxFuture<Result<Box<Ws<S>>, WsOpenError>>;
-type WsResult = Option<Result<WsMessage, tokio_tungstenite::tungstenite::Error>>;
+type Ws<S> = WebSocket<S>;
+/// A WebSocket being opened.
+type Opening<S> = BoxFuture<Result<Ws<S>, WsOpenError>>;
+type WsResult = Option<Result<WsMessage, sockeye_websocket::Error>>;
+
+/// The longest message the WebSocket takes, as a polling response's body: far more than a
+/// server sends (engine.io's `maxHttpBufferSize` bounds what it receives, at 1 MB by default).
+const MAX_MESSAGE: usize = 64 << 20;
 
 /// A transport input, for [`Input::apply`].
 #[derive(Debug)]
@@ -89,14 +91,8 @@ pub struct Transports<C: Connect> {
     outgoing: Vec<(EngineId, Frame)>,
     /// Set when the client asked for its WebSocket to be closed after the frames above.
     close_ws: Option<EngineId>,
-}
-
-/// Engine.IO frames are small, and ten thousand clients may share a process: tungstenite's
-/// defaults reserve 128 KiB per connection for reading. (Larger messages still arrive whole.)
-fn ws_config() -> WebSocketConfig {
-    WebSocketConfig::default()
-        .read_buffer_size(4096)
-        .write_buffer_size(0)
+    /// permessage-deflate to offer in WebSocket handshakes.
+    deflate: Option<DeflateOffer>,
 }
 
 impl<C: Connect> Transports<C> {
@@ -117,7 +113,17 @@ impl<C: Connect> Transports<C> {
             post_conn: None,
             outgoing: Vec::new(),
             close_ws: None,
+            deflate: None,
         }
+    }
+
+    /// Offers permessage-deflate (RFC 7692) in every WebSocket handshake: messages from the
+    /// offer's threshold up then leave compressed when the server agrees, and compressed ones
+    /// are inflated up to 64 MiB. Without it (the default here) nothing is offered.
+    #[must_use]
+    pub fn per_message_deflate(mut self, offer: Option<DeflateOffer>) -> Self {
+        self.deflate = offer;
+        self
     }
 
     /// Nothing in flight: no WebSocket, none opening, no request.
@@ -134,7 +140,8 @@ impl<C: Connect> Transports<C> {
                 self.ws = None;
                 let connector = Arc::clone(&self.connector);
                 let headers = Arc::clone(&self.headers);
-                self.ws_opening = Some((id, Box::pin(open_ws(connector, headers, url))));
+                let opening = open_ws(connector, headers, url, self.deflate);
+                self.ws_opening = Some((id, Box::pin(opening)));
             }
             Transmit::WsSend(frame) => self.outgoing.push((id, frame)),
             Transmit::WsClose => {
@@ -174,9 +181,12 @@ impl<C: Connect> Transports<C> {
         Arc::clone(&self.headers)
     }
 
-    /// Whether [`Transports::flush`] has anything to do.
+    /// Whether [`Transports::flush`] has anything to do: frames or a close to send, or the
+    /// WebSocket's own answers (a pong, a close frame) to write.
     pub fn has_outgoing(&self) -> bool {
-        !self.outgoing.is_empty() || self.close_ws.is_some()
+        !self.outgoing.is_empty()
+            || self.close_ws.is_some()
+            || self.ws.as_ref().is_some_and(|(_, ws)| !ws.is_idle())
     }
 
     /// Writes the queued frames in one flush, then closes the WebSocket if asked to. A failed
@@ -186,29 +196,22 @@ impl<C: Connect> Transports<C> {
         let close = self.close_ws.take();
         let (ws_id, ws) = self.ws.as_mut()?;
         let ws_id = *ws_id;
-        let mut failed = false;
-        let mut any = false;
         for (id, frame) in frames {
             // Frames for an engine whose WebSocket is gone go nowhere, as in a browser.
             if id != ws_id {
                 continue;
             }
-            any = true;
-            let msg = match frame {
-                Frame::Text(text) => WsMessage::text(text),
-                Frame::Binary(bytes) => WsMessage::binary(bytes),
-            };
-            if ws.feed(msg).await.is_err() {
-                failed = true;
-                break;
+            match frame {
+                Frame::Text(text) => ws.send_text(text, true),
+                Frame::Binary(bytes) => ws.send_binary(bytes, true),
             }
-        }
-        if any && !failed && ws.flush().await.is_err() {
-            failed = true;
         }
         if close == Some(ws_id) {
             // The close frame goes out; the server's answer is not waited for.
-            let _ = ws.close(None).await;
+            ws.queue_close(None);
+        }
+        let failed = std::future::poll_fn(|cx| ws.poll_write(cx)).await.is_err();
+        if close == Some(ws_id) {
             self.ws = None;
             None
         } else if failed {
@@ -224,14 +227,10 @@ impl<C: Connect> Transports<C> {
     pub async fn next(&mut self) -> Input {
         tokio::select! {
             (id, msg) = ws_next(&mut self.ws) => match msg {
-                Some(Ok(WsMessage::Text(text))) => {
-                    Input::WsFrame(id, Some(Frame::Text(text.as_str().to_owned())))
-                }
-                Some(Ok(WsMessage::Binary(bytes))) => {
-                    Input::WsFrame(id, Some(Frame::Binary(bytes.to_vec())))
-                }
-                // tungstenite answers pings itself; a close frame is followed by the end.
-                Some(Ok(_)) => Input::WsFrame(id, None),
+                Some(Ok(WsMessage::Text(text))) => Input::WsFrame(id, Some(Frame::Text(text))),
+                Some(Ok(WsMessage::Binary(bytes))) => Input::WsFrame(id, Some(Frame::Binary(bytes))),
+                // Answered by the WebSocket (at the next flush); the end follows.
+                Some(Ok(WsMessage::Close(_))) => Input::WsFrame(id, None),
                 _ => {
                     self.ws = None;
                     Input::WsClosed(id)
@@ -239,7 +238,7 @@ impl<C: Connect> Transports<C> {
             },
             (id, opened) = finish(&mut self.ws_opening) => match opened {
                 Ok(ws) => {
-                    self.ws = Some((id, *ws));
+                    self.ws = Some((id, ws));
                     Input::WsOpened(id)
                 }
                 Err(e) => Input::WsOpenFailed(id, e),
@@ -272,49 +271,43 @@ pub async fn get<C: Connect>(
         .1
 }
 
-/// Opens a WebSocket to `url`.
+/// Opens a WebSocket to `url`, offering `deflate`.
 async fn open_ws<C: Connect>(
     connector: Arc<C>,
     headers: Arc<http::Headers>,
     url: String,
-) -> Result<Box<Ws<C::Stream>>, WsOpenError> {
-    use tokio_tungstenite::tungstenite::Error as E;
+    deflate: Option<DeflateOffer>,
+) -> Result<Ws<C::Stream>, WsOpenError> {
     // Taken in the same poll as the `connect` call: when the SYN went out, not when this
     // (possibly busy) task got round to its answer.
     let started = SystemTime::now();
     let fail = |kind| WsOpenError { kind, started };
-    let mut request = url
-        .into_client_request()
-        .map_err(|_| fail(io::ErrorKind::InvalidInput))?;
-    for (name, value) in &headers.extra {
-        let name = ::http::HeaderName::from_bytes(name.as_bytes())
-            .map_err(|_| fail(io::ErrorKind::InvalidInput))?;
-        let value = value
-            .parse()
-            .map_err(|_| fail(io::ErrorKind::InvalidInput))?;
-        request.headers_mut().append(name, value);
-    }
+    let uri: ::http::Uri = url.parse().map_err(|_| fail(io::ErrorKind::InvalidInput))?;
+    let path_and_query = uri.path_and_query().map_or("/", |p| p.as_str());
     let stream = connector.connect().await.map_err(|e| fail(e.kind()))?;
-    let (ws, _) = tokio_tungstenite::client_async_with_config(request, stream, Some(ws_config()))
-        .await
-        .map_err(|e| {
-            fail(match e {
-                E::Io(e) => e.kind(),
-                // The server closed the connection before answering the upgrade.
-                E::Protocol(_) | E::ConnectionClosed | E::AlreadyClosed => {
-                    io::ErrorKind::UnexpectedEof
-                }
-                _ => io::ErrorKind::Other,
-            })
-        })?;
-    Ok(Box::new(ws))
+    let request = ClientRequest {
+        path_and_query,
+        host: &headers.authority,
+        headers: &headers.extra,
+        deflate,
+        max_message: MAX_MESSAGE,
+    };
+    handshake::client(stream, &request).await.map_err(|e| {
+        fail(match e {
+            HandshakeError::InvalidHeader => io::ErrorKind::InvalidInput,
+            HandshakeError::Io(e) => e.kind(),
+            // The server closed the connection before answering the upgrade.
+            HandshakeError::Closed => io::ErrorKind::UnexpectedEof,
+            _ => io::ErrorKind::Other,
+        })
+    })
 }
 
 async fn ws_next<S: AsyncRead + AsyncWrite + Unpin>(
     ws: &mut Option<(EngineId, Ws<S>)>,
 ) -> (EngineId, WsResult) {
     match ws {
-        Some((id, ws)) => (*id, ws.next().await),
+        Some((id, ws)) => (*id, std::future::poll_fn(|cx| ws.poll_next(cx)).await),
         None => std::future::pending().await,
     }
 }

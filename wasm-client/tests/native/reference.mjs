@@ -4,6 +4,7 @@
 // and exits when its standard input closes (the test process went away) or after ten minutes.
 //
 //   node wasm-client/tests/native/reference.mjs [--tls CERT KEY] [--parser json|msgpack]
+//     [--per-message-deflate]
 import { readFileSync } from "node:fs";
 import { createServer as createHttp } from "node:http";
 import { createServer as createHttps } from "node:https";
@@ -12,9 +13,12 @@ import msgpackParser from "socket.io-msgpack-parser";
 
 let tls;
 let parser;
+let perMessageDeflate = false;
 for (let i = 2; i < process.argv.length; i++) {
   if (process.argv[i] === "--tls") {
     tls = { cert: readFileSync(process.argv[++i]), key: readFileSync(process.argv[++i]) };
+  } else if (process.argv[i] === "--per-message-deflate") {
+    perMessageDeflate = true;
   } else if (process.argv[i] === "--parser") {
     const name = process.argv[++i];
     if (name === "msgpack") parser = msgpackParser;
@@ -63,7 +67,7 @@ function handlers(socket) {
 }
 
 const make = () => (tls ? createHttps(tls) : createHttp());
-const options = { pingInterval: 2000, pingTimeout: 2000, ...(parser && { parser }) };
+const options = { pingInterval: 2000, pingTimeout: 2000, perMessageDeflate, ...(parser && { parser }) };
 const http = make();
 const io = new Server(http, options);
 const recoveryHttp = make();

@@ -13,8 +13,8 @@ use serde_json::json;
 use sockeye_client::rustls;
 use sockeye_server::value::{Map, Values};
 use sockeye_server::{
-    AckSender, Args, ConnectionStateRecovery, Cors, DisconnectReason, Event, Parser, ServeConfig,
-    SocketIo, SocketRef, Value,
+    AckSender, Args, ConnectionStateRecovery, Cors, DisconnectReason, Event, Parser,
+    PerMessageDeflate, ServeConfig, SocketIo, SocketRef, Value,
 };
 use tokio::io::{AsyncBufReadExt, BufReader};
 
@@ -172,6 +172,12 @@ pub(crate) async fn sockeye(tls: Option<&TestCa>) -> Servers {
 
 /// sockeye-server in this process, with this parser.
 pub(crate) async fn sockeye_with_parser(tls: Option<&TestCa>, parser: Parser) -> Servers {
+    sockeye_with(tls, parser, false).await
+}
+
+/// sockeye-server in this process, with this parser, and `per_message_deflate` (its defaults)
+/// when `deflate`.
+pub(crate) async fn sockeye_with(tls: Option<&TestCa>, parser: Parser, deflate: bool) -> Servers {
     let mut urls = Vec::new();
     let mut ios = Vec::new();
     let mut tasks = Vec::new();
@@ -184,6 +190,9 @@ pub(crate) async fn sockeye_with_parser(tls: Option<&TestCa>, parser: Parser) ->
             .parser(parser);
         if recovery {
             builder = builder.connection_state_recovery(ConnectionStateRecovery::default());
+        }
+        if deflate {
+            builder = builder.per_message_deflate(PerMessageDeflate::default());
         }
         let (svc, io) = builder.build_svc();
         for nsp in ["/", "/a"] {
@@ -286,9 +295,18 @@ pub(crate) async fn node(tls: Option<&TestCa>) -> Servers {
 
 /// The official `socket.io` server with this parser (MessagePack: `socket.io-msgpack-parser`).
 pub(crate) async fn node_with_parser(tls: Option<&TestCa>, parser: Parser) -> Servers {
+    node_with(tls, parser, false).await
+}
+
+/// The official `socket.io` server with this parser, and `perMessageDeflate: true` when
+/// `deflate`.
+pub(crate) async fn node_with(tls: Option<&TestCa>, parser: Parser, deflate: bool) -> Servers {
     let script = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/native/reference.mjs");
     let mut command = tokio::process::Command::new("node");
     command.arg(script).arg("--parser").arg(parser.name());
+    if deflate {
+        command.arg("--per-message-deflate");
+    }
     if let Some(ca) = tls {
         command.arg("--tls").arg(&ca.cert).arg(&ca.key);
     }

@@ -6,11 +6,12 @@
 # for every run on core 0 (the generator on core 1). Writes the `## Server: compression, bytes
 # and CPU per message` section of BENCHMARKS.md.
 #
-# Environment: VARIANTS (default "polling polling+http polling+msgpack websocket websocket+msgpack":
-# long-polling without and with HTTP compression, with the MessagePack parser, and WebSocket with
-# either parser), PAYLOADS (default "g1 10kb"), CLIENTS (default 100), DURATION (seconds per run,
-# default 10), REPS (default 3). The variants are a table in scripts/lib/bench-compression.mjs;
-# permessage-deflate has no row until the generator's WebSocket offers it.
+# Environment: VARIANTS (default "polling polling+http polling+msgpack websocket websocket+msgpack
+# websocket+deflate": long-polling without and with HTTP compression, with the MessagePack parser,
+# and WebSocket with either parser and with permessage-deflate, offered by the generator as
+# socket.io-client does under Node), PAYLOADS (default "g1 10kb"), CLIENTS (default 100), DURATION
+# (seconds per run, default 10), REPS (default 3). The variants are a table in
+# scripts/lib/bench-compression.mjs.
 #
 # Waits for a quiet machine before it measures (see scripts/lib/bench.sh).
 . "$(dirname "${BASH_SOURCE[0]}")/lib/bench.sh"

@@ -56,7 +56,12 @@ const VARIANTS = {
     server: ["--parser", "msgpack"],
     load: ["--parser", "msgpack"],
   },
-  // permessage-deflate has no row yet: the generator's WebSocket (tungstenite) does not offer it.
+  "websocket+deflate": {
+    label: "WebSocket, permessage-deflate (from 1,024 bytes)",
+    transport: "websocket",
+    server: ["--per-message-deflate"],
+    load: ["--per-message-deflate"],
+  },
 };
 
 /** The payloads: the `echo-ack` argument, by the generator's `--payload-bytes`. */
@@ -69,7 +74,7 @@ const PAYLOADS = {
   },
 };
 
-const variantNames = (process.env.VARIANTS ?? "polling polling+http polling+msgpack websocket websocket+msgpack").split(/\s+/).filter(Boolean);
+const variantNames = (process.env.VARIANTS ?? "polling polling+http polling+msgpack websocket websocket+msgpack websocket+deflate").split(/\s+/).filter(Boolean);
 const payloadNames = (process.env.PAYLOADS ?? "g1 10kb").split(/\s+/).filter(Boolean);
 for (const v of variantNames) if (!VARIANTS[v]) throw new Error(`unknown variant ${v} (${Object.keys(VARIANTS).join(", ")})`);
 for (const p of payloadNames) if (!PAYLOADS[p]) throw new Error(`unknown payload ${p} (${Object.keys(PAYLOADS).join(", ")})`);

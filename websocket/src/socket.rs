@@ -118,7 +118,12 @@ struct Partial {
     data: Vec<u8>,
 }
 
-/// A WebSocket over `IO`; see the [module docs](self).
+/// A WebSocket over `IO` whose opening handshake is done, in the server's role ([`new`](Self::new))
+/// or the client's ([`client`](Self::client)): [`poll_next`](Self::poll_next) reads messages
+/// (answering pings, inflating compressed ones up to the message bound), the `send_*` methods
+/// queue them and [`poll_write`](Self::poll_write) writes what is queued, in as few writes as the
+/// connection takes; [`close`](Self::close) runs the close handshake. A message over the bound
+/// closes it with 1009, invalid UTF-8 with 1007, anything else against the protocol with 1002.
 pub struct WebSocket<IO> {
     io: IO,
     role: Role,

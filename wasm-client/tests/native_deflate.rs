@@ -172,11 +172,21 @@ async fn compresses_both_ways(url: &str, upgrade: bool) {
         "server to client: {down} bytes for {floor} of messages"
     );
     // Offering nothing, the same exchange goes plain.
-    let (up, down) = echo_bytes(url, upgrade, None).await;
+    assert_plain(echo_bytes(url, upgrade, None).await);
+}
+
+/// Each way, at least what the messages hold: nothing was compressed.
+fn assert_plain((up, down): (u64, u64)) {
+    let floor = plain_floor();
     assert!(
         up > floor && down > floor,
         "{up} and {down} bytes for {floor}"
     );
+}
+
+/// Offered to a server that declines it, compression is not used: everything goes plain.
+async fn plain_when_declined(url: &str) {
+    assert_plain(echo_bytes(url, false, Some(DeflateOffer::default())).await);
 }
 
 mod sockeye_server {
@@ -194,16 +204,11 @@ mod sockeye_server {
         compresses_both_ways(&servers.url, true).await;
     }
 
-    /// A server without `per_message_deflate` declines the offer: everything goes plain.
+    /// A server without `per_message_deflate` declines the offer.
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn declined() {
         let servers = servers::sockeye(None).await;
-        let (up, down) = echo_bytes(&servers.url, false, Some(DeflateOffer::default())).await;
-        let floor = plain_floor();
-        assert!(
-            up > floor && down > floor,
-            "{up} and {down} bytes for {floor}"
-        );
+        plain_when_declined(&servers.url).await;
     }
 
     /// The client's own context reset after every message, and a threshold of 0: still whole.
@@ -256,14 +261,10 @@ mod node_reference {
         compresses_both_ways(&servers.url, true).await;
     }
 
+    /// A server without `perMessageDeflate` declines the offer.
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn declined() {
         let servers = servers::node(None).await;
-        let (up, down) = echo_bytes(&servers.url, false, Some(DeflateOffer::default())).await;
-        let floor = plain_floor();
-        assert!(
-            up > floor && down > floor,
-            "{up} and {down} bytes for {floor}"
-        );
+        plain_when_declined(&servers.url).await;
     }
 }

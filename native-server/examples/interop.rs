@@ -43,7 +43,7 @@ use sockeye_server::{
     PerMessageDeflate, SocketIo, SocketRef, Value,
 };
 
-use common::str_arg;
+use common::peer::str_arg;
 use files::ServeDir;
 
 /// jemalloc with the `jemalloc` feature (as `scripts/bench-vanish.sh` builds it), as the binary has
@@ -210,7 +210,7 @@ fn handlers(io: &SocketIo, socket: &SocketRef) {
         let count = tries.get(&str_arg(&ev, 0)).copied().unwrap_or(0);
         let _ = ev.ack_with(&count);
     });
-    common::on_join(socket);
+    common::peer::on_join(socket);
     socket.on("leave", |socket: SocketRef, ev: Event| {
         socket.leave(&str_arg(&ev, 0));
         let _ = ev.ack_with(&());

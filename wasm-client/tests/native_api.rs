@@ -69,10 +69,7 @@ async fn subscriptions_remove_their_handlers_when_dropped() {
         socket.once("echo", move |v: Value| tx.send(("once", v)).unwrap())
     };
     let any = socket.on_any(move |e| {
-        // Not the `auth` event the server emits on connection, which may come now or before.
-        if e.name() != "auth" {
-            let _ = tx.send(("any", json!([e.name(), e.data::<Value>().unwrap()])));
-        }
+        let _ = tx.send(("any", json!([e.name(), e.data::<Value>().unwrap()])));
     });
 
     echo(&socket, json!(1)).await;
@@ -136,13 +133,10 @@ async fn undecodable_payloads_are_reported() {
     .await;
 }
 
-/// The next `auth` event: the server emits the CONNECT's auth payload on each connection.
-async fn auth_event(events: &mut Events) -> Value {
-    next(events, "auth", |e| match e {
-        SocketEvent::Event { name, args } if name == "auth" => Some(args.data().unwrap()),
-        _ => None,
-    })
-    .await
+/// The CONNECT's auth payload as the server read it (its `whoami` answer tells).
+async fn auth_seen(socket: &Socket) -> Value {
+    let who: Value = waits::ack(socket, "whoami", &()).await;
+    who["auth"].clone()
 }
 
 /// `auth_with`'s closure is called on each connection, so a reconnection sends a fresh token;
@@ -156,15 +150,15 @@ async fn auth_is_evaluated_on_each_connection() {
         json!({ "token": token })
     });
     let (socket, mut events) = connect(&s.url, refreshing).await;
-    assert_eq!(auth_event(&mut events).await, json!({ "token": 1 }));
+    assert_eq!(auth_seen(&socket).await, json!({ "token": 1 }));
     // The server closes the connection; the manager reconnects.
     socket.emit("drop", &()).unwrap();
     connected(&mut events).await;
-    assert_eq!(auth_event(&mut events).await, json!({ "token": 2 }));
+    assert_eq!(auth_seen(&socket).await, json!({ "token": 2 }));
 
     // `()` is no payload.
-    let (_socket, mut events) = connect(&s.url, options().auth_with(|| ())).await;
-    assert_eq!(auth_event(&mut events).await, json!({}));
+    let (socket, _events) = connect(&s.url, options().auth_with(|| ())).await;
+    assert_eq!(auth_seen(&socket).await, json!({}));
 
     // Not an object.
     let socket = Socket::connect(&s.url, options().auth_with(|| 5)).unwrap();
@@ -221,9 +215,7 @@ async fn a_handler_with_a_weak_socket_does_not_keep_the_connection_open() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn event_streams_are_bounded_by_a_named_policy() {
     let s = servers::sockeye(None).await;
-    let (socket, mut events) = connect(&s.url, options()).await;
-    // The server's `auth` event, before the bounded streams start.
-    auth_event(&mut events).await;
+    let (socket, events) = connect(&s.url, options()).await;
     let mut oldest = socket.events_with(3, Overflow::DropOldest);
     let mut newest = socket.events_with(3, Overflow::DropNewest);
     for n in 1..=5 {

@@ -1,12 +1,11 @@
 //! What the test servers among the examples start and answer alike: logging, `--exit-with-stdin`,
-//! binding 127.0.0.1, and the handlers their test suites share.
+//! binding 127.0.0.1, and (in `peer`) the handlers their test suites share.
 #![allow(dead_code, reason = "each example uses the part it needs")]
 
 use std::io::Read;
 use std::net::SocketAddr;
 use std::process::ExitCode;
 
-use sockeye_server::{AckSender, Event, SocketRef};
 use tokio::net::TcpListener;
 
 /// Logs to standard error at `warn`, or as `RUST_LOG` says; standard output is for the
@@ -86,18 +85,6 @@ pub(crate) async fn serve(name: &str, port: u16, app: axum::Router) -> ExitCode 
     ExitCode::SUCCESS
 }
 
-/// The `i`-th argument of `ev` as a string (empty when it is not one).
-pub(crate) fn str_arg(ev: &Event, i: usize) -> String {
-    ev.arg::<String>(i).unwrap_or_default()
-}
-
-/// `join(room, cb)`: joins `room` and answers the socket's rooms, sorted.
-pub(crate) fn on_join(socket: &SocketRef) {
-    socket.on("join", |socket: SocketRef, ev: Event, ack: AckSender| {
-        // Refused only past `max_rooms_per_socket`; the rooms answered tell the client.
-        let _ = socket.join(str_arg(&ev, 0));
-        let mut rooms = socket.rooms();
-        rooms.sort();
-        let _ = ack.send(&rooms);
-    });
-}
+/// The browser and native clients' test fixture (`wasm-peer`), and the handlers other examples share
+/// with it.
+pub(crate) mod peer;

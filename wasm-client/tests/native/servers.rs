@@ -1,22 +1,24 @@
-//! The servers the native client's tests run against, with the same handlers: sockeye-server in
-//! this process, and the official `socket.io` server (`reference.mjs`) in a Node.js process that
-//! exits with the test. Each serves two ports, the second with connection state recovery, over
-//! plain HTTP or TLS with a certificate made for the test ([`TestCa`]).
+//! The servers the native client's tests run against, with the browser client's fixture handlers
+//! (`native-server/examples/common/peer.rs`, `tests/support/server.mjs`): sockeye-server in this
+//! process, and the official `socket.io` server (`server.mjs`) in a Node.js process that exits with
+//! the test. Each serves two ports, the second with connection state recovery, over plain HTTP or
+//! TLS with a certificate made for the test ([`TestCa`]).
 
 use std::path::PathBuf;
 use std::process::Stdio;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::Duration;
 
-use bytes::Bytes;
-use serde_json::json;
 use sockeye_client::rustls;
-use sockeye_server::value::{Map, Values};
 use sockeye_server::{
-    AckSender, Args, ConnectionStateRecovery, Cors, DisconnectReason, Event, Parser,
-    PerMessageDeflate, ServeConfig, SocketIo, SocketRef, Value,
+    ConnectionStateRecovery, Cors, DisconnectReason, Parser, PerMessageDeflate, ServeConfig,
+    SocketIo, SocketRef,
 };
 use tokio::io::{AsyncBufReadExt, BufReader};
+
+#[allow(dead_code, reason = "the fixture's helpers other examples use")]
+#[path = "../../../native-server/examples/common/peer.rs"]
+mod peer;
 
 /// A server's two URLs, and what keeps it running.
 pub(crate) struct Servers {
@@ -195,9 +197,7 @@ pub(crate) async fn sockeye_with(tls: Option<&TestCa>, parser: Parser, deflate: 
             builder = builder.per_message_deflate(PerMessageDeflate::default());
         }
         let (svc, io) = builder.build_svc();
-        for nsp in ["/", "/a"] {
-            io.ns(nsp, |socket: SocketRef| handlers(&socket));
-        }
+        peer::configure(&io, &Arc::new(peer::State::default()));
         let watch = watch.clone();
         io.ns("/watch", move |socket: SocketRef| {
             let watch = watch.clone();
@@ -225,68 +225,6 @@ pub(crate) async fn sockeye_with(tls: Option<&TestCa>, parser: Parser, deflate: 
     }
 }
 
-/// The same handlers as `reference.mjs`'s.
-fn handlers(socket: &SocketRef) {
-    let _ = socket.emit("auth", &socket.handshake().auth_value());
-    socket.on("message-with-ack", |args: Args, ack: AckSender| {
-        let _ = ack.send(&args);
-    });
-    socket.on("echo", |socket: SocketRef, args: Args, ack: AckSender| {
-        if ack.is_requested() {
-            let _ = ack.send(&args);
-        } else {
-            let _ = socket.emit("echo", &args);
-        }
-    });
-    socket.on("whoami", |socket: SocketRef, ack: AckSender| {
-        let _ = ack.send(&json!({
-            "nsp": socket.nsp(),
-            "transport": socket.transport().as_str(),
-        }));
-    });
-    socket.on("ask", |socket: SocketRef, ev: Event| async move {
-        let question = ev.arg::<Value>(0).unwrap_or_default();
-        let answer: Result<Value, _> = socket
-            .timeout(Duration::from_secs(5))
-            .emit_with_ack("question", &question)
-            .await;
-        let reply = match answer {
-            Ok(answer) => json!({ "answer": serde_json::to_value(answer).unwrap_or_default() }),
-            Err(e) => json!({ "error": e.to_string() }),
-        };
-        let _ = ev.ack_with(&reply);
-    });
-    socket.on("binary", |socket: SocketRef, ack: AckSender| {
-        let bytes = |b: &[u8]| Value::Binary(Bytes::copy_from_slice(b));
-        let mut nested = Map::new();
-        nested.insert("bytes", bytes(&[1, 2, 3]));
-        let _ = socket.emit(
-            "binary",
-            &Values(vec![Value::Object(nested), bytes(&[5, 6])]),
-        );
-        let _ = ack.send("sent");
-    });
-    socket.on("drop", |socket: SocketRef| {
-        socket.conn().close();
-    });
-    socket.on("drop-transport", |socket: SocketRef| async move {
-        let (tx, rx) = tokio::sync::oneshot::channel();
-        let tx = Mutex::new(Some(tx));
-        socket.on_disconnect(move || {
-            if let Some(tx) = tx.lock().unwrap_or_else(|e| e.into_inner()).take() {
-                let _ = tx.send(());
-            }
-        });
-        let id = socket.id().to_owned();
-        let nsp = socket.namespace().clone();
-        socket.conn().close();
-        if rx.await.is_ok() {
-            let _ = nsp.to(id.as_str()).emit("missed", &1);
-            let _ = nsp.to(id.as_str()).emit("missed", &2);
-        }
-    });
-}
-
 /// The official `socket.io` server, in a Node.js process that exits when this test does (its
 /// standard input closes; it is also killed when dropped).
 pub(crate) async fn node(tls: Option<&TestCa>) -> Servers {
@@ -301,7 +239,7 @@ pub(crate) async fn node_with_parser(tls: Option<&TestCa>, parser: Parser) -> Se
 /// The official `socket.io` server with this parser, and `perMessageDeflate: true` when
 /// `deflate`.
 pub(crate) async fn node_with(tls: Option<&TestCa>, parser: Parser, deflate: bool) -> Servers {
-    let script = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/native/reference.mjs");
+    let script = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/support/server.mjs");
     let mut command = tokio::process::Command::new("node");
     command.arg(script).arg("--parser").arg(parser.name());
     if deflate {

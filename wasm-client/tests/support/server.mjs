@@ -4,10 +4,18 @@
 // parent went away) or after ten minutes, whichever comes first. native-server/examples/wasm-peer.rs
 // is its twin on sockeye-server: the same handlers, so that the same tests run against both.
 //
+// The native Rust client's tests (wasm-client/tests/native/servers.rs) run against it too, with
+// the options they need:
+//
+//   node wasm-client/tests/support/server.mjs [--tls CERT KEY] [--parser json|msgpack]
+//     [--per-message-deflate]
+//
 // `socket.io` is resolved from SOCKEYE_NODE_MODULES (a folder holding node_modules/) when set,
 // else from the repository root.
 import { createRequire } from "node:module";
-import { createServer } from "node:http";
+import { readFileSync } from "node:fs";
+import { createServer as createHttp } from "node:http";
+import { createServer as createHttps } from "node:https";
 import { fileURLToPath } from "node:url";
 import path from "node:path";
 
@@ -15,11 +23,32 @@ const root = process.env.SOCKEYE_NODE_MODULES ?? path.resolve(fileURLToPath(impo
 const require = createRequire(path.join(root, "package.json"));
 const { Server } = require("socket.io");
 
+let tls;
+let parser;
+let perMessageDeflate = false;
+for (let i = 2; i < process.argv.length; i++) {
+  const arg = process.argv[i];
+  if (arg === "--tls") {
+    tls = { cert: readFileSync(process.argv[++i]), key: readFileSync(process.argv[++i]) };
+  } else if (arg === "--parser") {
+    const name = process.argv[++i];
+    if (name === "msgpack") parser = require("socket.io-msgpack-parser");
+    else if (name !== "json") throw new Error(`unknown parser: ${name}`);
+  } else if (arg === "--per-message-deflate") {
+    perMessageDeflate = true;
+  } else {
+    throw new Error(`unknown option: ${arg}`);
+  }
+}
+
 const options = {
   cors: { origin: true, credentials: true },
   pingInterval: 2000,
   pingTimeout: 2000,
+  perMessageDeflate,
+  ...(parser && { parser }),
 };
+const createServer = () => (tls ? createHttps(tls) : createHttp());
 const http = createServer();
 const io = new Server(http, options);
 const recoveryHttp = createServer();

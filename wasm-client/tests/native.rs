@@ -6,6 +6,7 @@
 #![cfg(feature = "native")]
 #![allow(clippy::unwrap_used, clippy::indexing_slicing, reason = "tests")]
 
+#[macro_use]
 #[path = "native/servers.rs"]
 mod servers;
 #[path = "native/waits.rs"]
@@ -190,32 +191,8 @@ async fn node() -> Servers {
     servers::node(None).await
 }
 
-macro_rules! against_both {
-    ($($name:ident: |$s:ident| $body:expr;)*) => {
-        mod sockeye_server {
-            use super::*;
-            $(
-                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-                async fn $name() {
-                    let $s = sockeye().await;
-                    $body.await;
-                }
-            )*
-        }
-        mod node_reference {
-            use super::*;
-            $(
-                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-                async fn $name() {
-                    let $s = node().await;
-                    $body.await;
-                }
-            )*
-        }
-    };
-}
-
 against_both! {
+    sockeye, node;
     polling: |s| scenario(&s.url, Mode::Polling, None);
     websocket: |s| scenario(&s.url, Mode::WebSocket, None);
     upgrade: |s| scenario(&s.url, Mode::Upgrade, None);

@@ -9,6 +9,7 @@
 
 // Shared with tests/native.rs, which uses more of it (TLS).
 #[allow(dead_code, reason = "the TLS helpers serve tests/native.rs")]
+#[macro_use]
 #[path = "native/servers.rs"]
 mod servers;
 #[path = "native/waits.rs"]
@@ -189,32 +190,8 @@ async fn node() -> Servers {
     servers::node_with_parser(None, Parser::MessagePack).await
 }
 
-macro_rules! against_both {
-    ($($name:ident: |$s:ident| $body:expr;)*) => {
-        mod sockeye_server {
-            use super::*;
-            $(
-                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-                async fn $name() {
-                    let $s = sockeye().await;
-                    $body.await;
-                }
-            )*
-        }
-        mod node_reference {
-            use super::*;
-            $(
-                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-                async fn $name() {
-                    let $s = node().await;
-                    $body.await;
-                }
-            )*
-        }
-    };
-}
-
 against_both! {
+    sockeye, node;
     polling: |s| scenario(&s.url, Transport::Polling, false);
     websocket: |s| scenario(&s.url, Transport::WebSocket, false);
     upgrade: |s| scenario(&s.url, Transport::WebSocket, true);

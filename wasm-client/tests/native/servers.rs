@@ -16,6 +16,38 @@ use sockeye_server::{
 };
 use tokio::io::{AsyncBufReadExt, BufReader};
 
+/// Each test twice: in a module `sockeye_server` against the servers `$sockeye().await` makes, and
+/// in `node_reference` against `$node().await`'s, each test binding them to `$s` and awaiting
+/// `$body`.
+#[allow(
+    unused_macros,
+    reason = "the test files with other servers do not use it"
+)]
+macro_rules! against_both {
+    ($sockeye:path, $node:path; $($name:ident: |$s:ident| $body:expr;)*) => {
+        mod sockeye_server {
+            use super::*;
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $name() {
+                    let $s = $sockeye().await;
+                    $body.await;
+                }
+            )*
+        }
+        mod node_reference {
+            use super::*;
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $name() {
+                    let $s = $node().await;
+                    $body.await;
+                }
+            )*
+        }
+    };
+}
+
 #[allow(dead_code, reason = "the fixture's helpers other examples use")]
 #[path = "../../../native-server/examples/common/peer.rs"]
 mod peer;

@@ -230,3 +230,38 @@ fn every_level_round_trips_with_and_without_context_takeover() {
         }
     }
 }
+
+/// Messages past `OFF_THE_WORKER` are worked on with the worker handed over on a multi-thread
+/// runtime (in a task, and in `block_on`), and as they are on a current-thread one or outside
+/// tokio: the same bytes every way.
+#[test]
+fn large_messages_compress_alike_on_every_runtime() {
+    let message: &'static [u8] = (0..20_000u32)
+        .flat_map(|i| format!("{{\"n\":{}}}", i % 300).into_bytes())
+        .collect::<Vec<u8>>()
+        .leak();
+    assert!(message.len() >= OFF_THE_WORKER);
+    let round_trip = move || {
+        let mut d = deflate(false, false);
+        let compressed = d.compress(message);
+        assert_eq!(d.decompress(&compressed, usize::MAX).unwrap(), message);
+        compressed
+    };
+    let outside = round_trip();
+    let current = tokio::runtime::Builder::new_current_thread()
+        .build()
+        .unwrap()
+        .block_on(async { round_trip() });
+    let multi = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .build()
+        .unwrap();
+    let in_block_on = multi.block_on(async { round_trip() });
+    let in_task = multi
+        .block_on(async { tokio::spawn(async move { round_trip() }).await })
+        .unwrap();
+    assert!(outside.len() < message.len() / 4);
+    for other in [current, in_block_on, in_task] {
+        assert_eq!(other, outside);
+    }
+}

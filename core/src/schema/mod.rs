@@ -54,7 +54,7 @@ mod ts;
 
 use alloc::string::String;
 
-pub use ts::{TsType, typescript, write_event};
+pub use ts::{__write_field_name, TsType, typescript, write_event};
 
 #[doc(hidden)]
 pub use alloc::string::String as __String;

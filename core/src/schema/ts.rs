@@ -235,8 +235,68 @@ pub fn typescript<S: Schema>() -> String {
     out
 }
 
-/// Declares a plain struct and its TypeScript interface ([`TsType`]): each field by its Rust
-/// name (serde's `rename` attributes are not followed), in order.
+/// Writes one member of an interface [`ts_struct!`] declares: `  name: ` for the Rust field
+/// `field` as serde names it on the wire: its `rename` when it has one, else the field by the
+/// container's `rename_all` rule (one of serde's), else as it is (a raw identifier's `r#` left
+/// out).
+#[doc(hidden)]
+pub fn __write_field_name(
+    out: &mut String,
+    field: &str,
+    rename: Option<&str>,
+    rename_all: Option<&str>,
+) {
+    out.push_str("  ");
+    let field = field.strip_prefix("r#").unwrap_or(field);
+    match (rename, rename_all) {
+        (Some(name), _) => write_key(out, name),
+        (None, Some(rule)) => write_key(out, &rename_field(field, rule)),
+        (None, None) => write_key(out, field),
+    }
+    out.push_str(": ");
+}
+
+/// A snake_case field named by a serde `rename_all` rule, as serde names it.
+fn rename_field(field: &str, rule: &str) -> String {
+    let pascal = || {
+        let mut out = String::new();
+        let mut upper = true;
+        for c in field.chars() {
+            if c == '_' {
+                upper = true;
+            } else if upper {
+                out.push(c.to_ascii_uppercase());
+                upper = false;
+            } else {
+                out.push(c);
+            }
+        }
+        out
+    };
+    match rule {
+        "lowercase" => field.to_ascii_lowercase(),
+        "UPPERCASE" | "SCREAMING_SNAKE_CASE" => field.to_ascii_uppercase(),
+        "PascalCase" => pascal(),
+        "camelCase" => {
+            let pascal = pascal();
+            let mut chars = pascal.chars();
+            chars.next().map_or_else(String::new, |first| {
+                let mut out = String::from(first.to_ascii_lowercase());
+                out.extend(chars);
+                out
+            })
+        }
+        "kebab-case" => field.replace('_', "-"),
+        "SCREAMING-KEBAB-CASE" => field.to_ascii_uppercase().replace('_', "-"),
+        _ => field.to_owned(),
+    }
+}
+
+/// Declares a plain struct and its TypeScript interface ([`TsType`]): each field in order, named
+/// as serde names it on the wire. serde's `rename = ".."` on a field and `rename_all = ".."` on the
+/// struct are followed; the attributes that change the shape of what is sent (`skip`,
+/// `skip_serializing`, `skip_serializing_if`, `flatten`, `with`, `serialize_with`, `transparent`,
+/// and the `rename(serialize = ..)` forms) do not compile, rather than give a wrong interface.
 ///
 /// ```
 /// sockeye_core::ts_struct! {
@@ -258,14 +318,14 @@ pub fn typescript<S: Schema>() -> String {
 #[macro_export]
 macro_rules! ts_struct {
     (
-        $(#[$meta:meta])*
+        $(#[$($meta:tt)*])*
         $vis:vis struct $name:ident {
-            $($(#[$fmeta:meta])* $fvis:vis $field:ident : $fty:ty),* $(,)?
+            $($(#[$($fmeta:tt)*])* $fvis:vis $field:ident : $fty:ty),* $(,)?
         }
     ) => {
-        $(#[$meta])*
+        $(#[$($meta)*])*
         $vis struct $name {
-            $($(#[$fmeta])* $fvis $field: $fty),*
+            $($(#[$($fmeta)*])* $fvis $field: $fty),*
         }
 
         impl $crate::schema::TsType for $name {
@@ -273,15 +333,100 @@ macro_rules! ts_struct {
                 out.push_str(::core::stringify!($name));
             }
             fn write_declaration(out: &mut $crate::schema::__String) {
+                let rename_all: ::core::option::Option<&str> =
+                    $crate::__ts_container_attrs!($([$($meta)*])*);
                 out.push_str(::core::concat!("export interface ", ::core::stringify!($name), " {\n"));
                 $(
-                    out.push_str(::core::concat!("  ", ::core::stringify!($field), ": "));
+                    $crate::schema::__write_field_name(
+                        out,
+                        ::core::stringify!($field),
+                        $crate::__ts_field_attrs!($([$($fmeta)*])*),
+                        rename_all,
+                    );
                     <$fty as $crate::schema::TsType>::write_ts(out);
                     out.push_str(";\n");
                 )*
                 out.push_str("}\n\n");
             }
         }
+    };
+}
+
+/// [`ts_struct!`]'s reading of a struct's attributes: its serde `rename_all`, if any.
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __ts_container_attrs {
+    () => { ::core::option::Option::None };
+    ([serde($($args:tt)*)] $($more:tt)*) => {
+        match $crate::__ts_container_serde!($($args)*) {
+            ::core::option::Option::Some(rule) => ::core::option::Option::Some(rule),
+            ::core::option::Option::None => $crate::__ts_container_attrs!($($more)*),
+        }
+    };
+    ([$($other:tt)*] $($more:tt)*) => { $crate::__ts_container_attrs!($($more)*) };
+}
+
+/// The items of one `#[serde(..)]` on a struct.
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __ts_container_serde {
+    () => { ::core::option::Option::None };
+    (rename_all = $rule:literal $(, $($rest:tt)*)?) => { ::core::option::Option::Some($rule) };
+    (rename_all $($rest:tt)*) => {
+        ::core::compile_error!("ts_struct!: only `rename_all = \"..\"` is followed, not `rename_all(..)`")
+    };
+    (transparent $($rest:tt)*) => {
+        ::core::compile_error!("ts_struct!: `#[serde(transparent)]` changes the shape on the wire; implement TsType by hand")
+    };
+    ($item:ident $(= $value:literal)? $(($($group:tt)*))? $(, $($rest:tt)*)?) => {
+        $crate::__ts_container_serde!($($($rest)*)?)
+    };
+}
+
+/// [`ts_struct!`]'s reading of a field's attributes: its serde `rename`, if any.
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __ts_field_attrs {
+    () => { ::core::option::Option::None };
+    ([serde($($args:tt)*)] $($more:tt)*) => {
+        match $crate::__ts_field_serde!($($args)*) {
+            ::core::option::Option::Some(name) => ::core::option::Option::Some(name),
+            ::core::option::Option::None => $crate::__ts_field_attrs!($($more)*),
+        }
+    };
+    ([$($other:tt)*] $($more:tt)*) => { $crate::__ts_field_attrs!($($more)*) };
+}
+
+/// The items of one `#[serde(..)]` on a field.
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __ts_field_serde {
+    () => { ::core::option::Option::None };
+    (rename = $name:literal $(, $($rest:tt)*)?) => { ::core::option::Option::Some($name) };
+    (rename $($rest:tt)*) => {
+        ::core::compile_error!("ts_struct!: only `rename = \"..\"` is followed, not `rename(..)`")
+    };
+    (skip $($rest:tt)*) => { $crate::__ts_shape_error!(skip) };
+    (skip_serializing $($rest:tt)*) => { $crate::__ts_shape_error!(skip_serializing) };
+    (skip_serializing_if $($rest:tt)*) => { $crate::__ts_shape_error!(skip_serializing_if) };
+    (flatten $($rest:tt)*) => { $crate::__ts_shape_error!(flatten) };
+    (with $($rest:tt)*) => { $crate::__ts_shape_error!(with) };
+    (serialize_with $($rest:tt)*) => { $crate::__ts_shape_error!(serialize_with) };
+    ($item:ident $(= $value:literal)? $(($($group:tt)*))? $(, $($rest:tt)*)?) => {
+        $crate::__ts_field_serde!($($($rest)*)?)
+    };
+}
+
+/// The error for a field attribute that changes what is sent.
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __ts_shape_error {
+    ($attr:ident) => {
+        ::core::compile_error!(::core::concat!(
+            "ts_struct!: `#[serde(",
+            ::core::stringify!($attr),
+            ")]` changes the shape on the wire; implement TsType by hand"
+        ))
     };
 }
 

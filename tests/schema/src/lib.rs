@@ -4,7 +4,8 @@
 //!
 //! The tests: `tests/compile_fail.rs` (trybuild: a wrong payload, a wrong or missing
 //! acknowledgement do not compile, on the server and on the client; the right ones do),
-//! `tests/exchange.rs` (a typed server and a peer exchanging the events over a WebSocket).
+//! `tests/exchange.rs` (a typed server and a peer exchanging the events over a WebSocket),
+//! `tests/ts_serde.rs` (`ts_struct!`'s interface keys are serde's wire keys).
 
 use serde::{Deserialize, Serialize};
 

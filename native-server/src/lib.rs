@@ -167,7 +167,7 @@ pub use proto::engine::{CloseReason, Message, Transport};
 pub use proto::schema;
 pub use proto::socket::args::ser::ToArgs;
 pub use proto::socket::server::DisconnectReason;
-pub use proto::socket::{Args, Parser};
+pub use proto::socket::{Args, Binary, Parser};
 
 pub use config::{ConnectionStateRecovery, Cookie, Cors, CorsOrigin, PerMessageDeflate};
 pub use conn::Conn;

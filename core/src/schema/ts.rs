@@ -12,7 +12,8 @@ use super::Schema;
 
 /// A Rust type's TypeScript name, as its value travels in JSON (serde's data model).
 ///
-/// Implemented for `bool`, the numbers, `char`, strings, `()` (`null`), `Option` (`T | null`),
+/// Implemented for `bool`, the numbers, `char`, strings, `()` (`null`),
+/// [`Binary`](crate::socket::Binary) (`ArrayBuffer`), `Option` (`T | null`),
 /// sequences (`T[]`), tuples (`[A, B]`), maps with string keys (`Record<string, V>`) and the
 /// pointers. For an application's own types, implement it by hand (a name, and optionally a
 /// declaration) or declare a plain struct with [`ts_struct!`](crate::ts_struct).
@@ -44,6 +45,7 @@ named!("boolean": bool);
 named!("number": u8, u16, u32, u64, usize, i8, i16, i32, i64, isize, f32, f64);
 named!("string": char, str, String);
 named!("null": ());
+named!("ArrayBuffer": crate::socket::Binary);
 
 impl<T: TsType + ?Sized> TsType for &T {
     const SPREADS: bool = T::SPREADS;
@@ -451,6 +453,7 @@ mod tests {
         assert_eq!(ts::<Option<String>>(), "string | null");
         assert_eq!(ts::<Vec<Option<u8>>>(), "(number | null)[]");
         assert_eq!(ts::<(bool, String)>(), "[boolean, string]");
+        assert_eq!(ts::<Vec<crate::socket::Binary>>(), "ArrayBuffer[]");
         assert_eq!(
             ts::<alloc::collections::BTreeMap<String, Vec<f64>>>(),
             "Record<string, number[]>"

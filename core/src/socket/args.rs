@@ -24,12 +24,15 @@ use alloc::vec::Vec;
 use crate::json::{self, JsonError, Kind, Placeholder};
 use crate::text::{ErrorText, display_by_text};
 
+mod binary;
 #[cfg(feature = "serde")]
 pub mod de;
 #[cfg(feature = "serde")]
 pub mod ser;
 #[cfg(all(test, feature = "serde"))]
 mod serde_tests;
+
+pub use binary::Binary;
 
 /// Event or acknowledgement arguments: a JSON array, its binary attachments, and where their
 /// placeholders are. See the [module docs](self).

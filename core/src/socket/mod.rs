@@ -23,6 +23,6 @@ pub mod packet;
 mod reason;
 pub mod server;
 
-pub use args::Args;
+pub use args::{Args, Binary};
 pub use codec::Parser;
 pub use packet::{AckId, Nsp, Packet, PacketData, PacketType};

@@ -6,77 +6,18 @@
 //! ([Arguments](crate#arguments)).
 
 use core::fmt;
-use core::ops::Deref;
 
 use proto::socket::Args as CoreArgs;
 use proto::socket::args::{de, ser};
 use serde::de::{Deserialize, Deserializer, SeqAccess, Visitor};
-use serde::ser::{Error as _, Serialize, Serializer};
+use serde::ser::{Error as _, Serialize};
 use serde_json::Value;
 
 use super::Error;
 
-/// Bytes that travel as a binary attachment: serialized with `serialize_bytes`, they arrive as a
-/// `Buffer` in Node.js and an `ArrayBuffer` in a browser. Put it anywhere in a payload (a field,
-/// a list element, an argument); reading it back accepts only binary.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct Binary(pub Vec<u8>);
-
-impl Serialize for Binary {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.serialize_bytes(&self.0)
-    }
-}
-
-impl<'de> Deserialize<'de> for Binary {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Binary, D::Error> {
-        struct Bytes;
-        impl Visitor<'_> for Bytes {
-            type Value = Binary;
-            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str("binary data")
-            }
-            fn visit_bytes<E: serde::de::Error>(self, v: &[u8]) -> Result<Binary, E> {
-                Ok(Binary(v.to_vec()))
-            }
-            fn visit_byte_buf<E: serde::de::Error>(self, v: Vec<u8>) -> Result<Binary, E> {
-                Ok(Binary(v))
-            }
-        }
-        deserializer.deserialize_byte_buf(Bytes)
-    }
-}
-
-impl From<Vec<u8>> for Binary {
-    fn from(bytes: Vec<u8>) -> Binary {
-        Binary(bytes)
-    }
-}
-
-impl From<&[u8]> for Binary {
-    fn from(bytes: &[u8]) -> Binary {
-        Binary(bytes.to_vec())
-    }
-}
-
-impl From<Binary> for Vec<u8> {
-    fn from(binary: Binary) -> Vec<u8> {
-        binary.0
-    }
-}
-
-impl Deref for Binary {
-    type Target = [u8];
-    fn deref(&self) -> &[u8] {
-        &self.0
-    }
-}
-
-impl AsRef<[u8]> for Binary {
-    fn as_ref(&self) -> &[u8] {
-        &self.0
-    }
-}
+/// Bytes that travel as a binary attachment: the core's, so that a schema shared with a server
+/// names the same type.
+pub use proto::socket::Binary;
 
 /// Event or acknowledgement arguments to send, built one argument at a time: JSON values, and
 /// binary attachments where [`Payload::binary`] put them. Most calls need none: any serializable

@@ -27,11 +27,11 @@
 
 use core::time::Duration;
 
-use proto::schema::{ClientToServer, NoAck, ServerToClient, TsType, WithAck};
+use proto::schema::{ClientToServer, NoAck, ServerToClient, WithAck};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
-use super::{Binary, Error, MaybeSend, Socket, Subscription};
+use super::{Error, MaybeSend, Socket, Subscription};
 
 impl Socket {
     /// Emits `event` with `args`; only for an event without an acknowledgement (see
@@ -99,12 +99,5 @@ impl Socket {
                 }
             }
         })
-    }
-}
-
-/// Binary received in a browser is an `ArrayBuffer`.
-impl TsType for Binary {
-    fn write_ts(out: &mut String) {
-        out.push_str("ArrayBuffer");
     }
 }

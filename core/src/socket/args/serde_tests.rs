@@ -11,35 +11,9 @@ use alloc::vec::Vec;
 use proptest::prelude::*;
 use serde::{Deserialize, Serialize};
 
-use super::Args;
 use super::de::{from_arg, from_args, from_event_args, from_json};
 use super::ser::{ToArgs, to_args, to_event_args, to_json};
-
-/// Bytes that serialize with `serialize_bytes` and read back from a placeholder.
-#[derive(Debug, PartialEq, Eq)]
-struct Bin(Vec<u8>);
-
-impl Serialize for Bin {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_bytes(&self.0)
-    }
-}
-
-impl<'de> Deserialize<'de> for Bin {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = Bin;
-            fn expecting(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-                f.write_str("bytes")
-            }
-            fn visit_bytes<E: serde::de::Error>(self, v: &[u8]) -> Result<Bin, E> {
-                Ok(Bin(v.to_vec()))
-            }
-        }
-        d.deserialize_bytes(V)
-    }
-}
+use super::{Args, Binary};
 
 fn args(text: &str) -> Args {
     Args::from_json(text, vec![]).unwrap()
@@ -130,9 +104,9 @@ fn placeholders_become_their_attachments_anywhere() {
         #[serde(borrow)]
         data: &'a [u8],
     }
-    let (file, list): (File<'_>, Vec<Bin>) = from_event_args(&a).unwrap();
+    let (file, list): (File<'_>, Vec<Binary>) = from_event_args(&a).unwrap();
     assert_eq!((file.name, file.data), ("a.bin", &[3][..]));
-    assert_eq!(list, vec![Bin(vec![1, 2])]);
+    assert_eq!(list, vec![Binary(vec![1, 2])]);
 }
 
 #[test]
@@ -140,7 +114,7 @@ fn a_placeholder_in_a_plain_event_is_data() {
     let a = args(r#"["ev", {"_placeholder":true,"num":0}]"#);
     let object: BTreeMap<String, serde_json::Value> = from_event_args(&a).unwrap();
     assert_eq!(object["num"], 0);
-    assert!(from_event_args::<Bin>(&a).is_err());
+    assert!(from_event_args::<Binary>(&a).is_err());
 }
 
 #[test]
@@ -152,8 +126,8 @@ fn an_outer_placeholder_wins_over_one_nested_in_it() {
     )
     .unwrap();
     assert_eq!(a.placeholders().len(), 2);
-    let (outer, second): (Bin, Bin) = from_args(&a).unwrap();
-    assert_eq!((outer, second), (Bin(vec![0]), Bin(vec![1])));
+    let (outer, second): (Binary, Binary) = from_args(&a).unwrap();
+    assert_eq!((outer, second), (Binary(vec![0]), Binary(vec![1])));
 }
 
 #[test]
@@ -207,7 +181,7 @@ fn writing_follows_the_same_shape_rules() {
         "[null,null,1e21,1.5e-7,0.1,1,-0]"
     );
     assert_eq!(to_json(&"x").unwrap(), r#""x""#);
-    assert!(to_json(&Bin(vec![1])).is_err());
+    assert!(to_json(&Binary(vec![1])).is_err());
 }
 
 #[test]
@@ -215,13 +189,13 @@ fn bytes_become_attachments_and_come_back() {
     #[derive(Serialize)]
     struct File<'a> {
         name: &'a str,
-        data: Bin,
+        data: Binary,
     }
     let file = File {
         name: "a",
-        data: Bin(vec![1, 2, 3]),
+        data: Binary(vec![1, 2, 3]),
     };
-    let a = to_event_args("up", &(&file, Bin(vec![9]))).unwrap();
+    let a = to_event_args("up", &(&file, Binary(vec![9]))).unwrap();
     assert_eq!(
         a.text(),
         r#"["up",{"name":"a","data":{"_placeholder":true,"num":0}},{"_placeholder":true,"num":1}]"#
@@ -230,8 +204,9 @@ fn bytes_become_attachments_and_come_back() {
     // The writer's placeholders are where the scan would put them.
     let scanned = Args::from_json(a.text(), a.attachments().to_vec()).unwrap();
     assert_eq!(scanned, a);
-    let (data, last): (BTreeMap<String, serde::de::IgnoredAny>, Bin) = from_event_args(&a).unwrap();
-    assert_eq!((data.len(), last), (2, Bin(vec![9])));
+    let (data, last): (BTreeMap<String, serde::de::IgnoredAny>, Binary) =
+        from_event_args(&a).unwrap();
+    assert_eq!((data.len(), last), (2, Binary(vec![9])));
 }
 
 #[test]
@@ -269,7 +244,7 @@ fn ready_made_args_are_forwarded_as_they_are() {
 fn depth_is_recorded() {
     assert_eq!(to_args(&()).unwrap().depth(), 1);
     assert_eq!(to_args(&vec![vec![1]]).unwrap().depth(), 3);
-    assert_eq!(to_args(&Bin(vec![])).unwrap().depth(), 2);
+    assert_eq!(to_args(&Binary(vec![])).unwrap().depth(), 2);
     let deep = to_args(&vec![vec![vec![0u8]]]).unwrap();
     assert_eq!(deep, Args::from_json(deep.text(), vec![]).unwrap());
 }

@@ -61,7 +61,10 @@ impl SocketRef {
 
     /// The `compress` flag (`socket.compress(false)`; on by default): without it the event goes
     /// uncompressed whatever its size, on a WebSocket with `per_message_deflate` and in a
-    /// polling response with only such packets (`http_compression`).
+    /// polling response with only such packets (`http_compression`). Over polling this is what
+    /// engine.io 6.6.13 does; its WebSocket transport calls `ws.send` without the flag, so there
+    /// such a message is still compressed from the threshold up: Sockeye applies the flag as
+    /// socket.io documents it.
     pub fn compress(&self, compress: bool) -> SocketEmitter {
         SocketEmitter {
             compress,

@@ -188,15 +188,17 @@ impl Connection {
         r
     }
 
-    /// Emits an event to the socket on `nsp`; see [`socket_server::Connection::emit`].
+    /// Emits an event to the socket on `nsp`; see [`socket_server::Connection::emit`]. Its
+    /// messages go to the engine with the emit's [`compress`](Emit::with_compress) flag.
     pub fn emit(
         &mut self,
         now: Instant,
         nsp: &Nsp,
         emit: Emit,
     ) -> Result<Option<AckHandle>, UsageError> {
+        let compress = emit.compress();
         let r = self.client.emit(now, nsp, emit);
-        self.pump(now);
+        self.pump_with(now, compress);
         r
     }
 
@@ -231,9 +233,10 @@ impl Connection {
     }
 
     /// Sends a packet encoded once for many receivers; see [`socket_server::Connection::send_encoded`].
+    /// Its messages go to the engine with its [`compress`](Encoded::with_compress) flag.
     pub fn send_encoded(&mut self, now: Instant, encoded: &Encoded) -> Result<(), UsageError> {
         let r = self.client.send_encoded(encoded);
-        self.pump(now);
+        self.pump_with(now, encoded.compress());
         r
     }
 
@@ -288,6 +291,16 @@ impl Connection {
 
     /// Moves messages between the layers until both are idle.
     fn pump(&mut self, now: Instant) {
+        self.pump_with(now, true);
+    }
+
+    /// [`Connection::pump`], the Socket.IO layer's messages going to the engine with this
+    /// `compress` flag. Every call pumps, so the layer's queue is empty before a command and
+    /// holds only what that command queued: an emit's messages, all with the emit's flag (what
+    /// the engine's own events make the layer send, a CONNECT's answer say, goes with the
+    /// default on the next turn of the loop).
+    fn pump_with(&mut self, now: Instant, compress: bool) {
+        let mut compress = compress;
         loop {
             let mut moved = false;
             // Consecutive messages go to the engine together, so that one polling response
@@ -297,14 +310,15 @@ impl Connection {
                 match cmd {
                     EngineCommand::Send(msg) => self.batch.push(msg),
                     EngineCommand::Close => {
-                        self.engine.send_all(self.batch.drain(..));
+                        self.engine.send_all(self.batch.drain(..), compress);
                         self.engine.close(now);
                     }
                 }
             }
             if !self.batch.is_empty() {
-                self.engine.send_all(self.batch.drain(..));
+                self.engine.send_all(self.batch.drain(..), compress);
             }
+            compress = true;
             while let Some(ev) = self.engine.poll_event() {
                 moved = true;
                 match ev {

@@ -1,6 +1,7 @@
 //! One connection end to end: a parked GET and shared frames through the glued engine session.
 
 use super::*;
+use crate::engine::server::PollPayload;
 use crate::socket::Parser;
 use alloc::string::ToString;
 use alloc::vec;
@@ -20,7 +21,7 @@ fn joined() -> Connection {
     while conn.poll_event().is_some() {}
     conn.accept(now, &Nsp::root(), "s".to_string(), None)
         .unwrap();
-    let GetOutcome::Respond(body) = conn.handle_poll_get(now).unwrap() else {
+    let GetOutcome::Respond(PollPayload { body, .. }) = conn.handle_poll_get(now).unwrap() else {
         panic!("the CONNECT answer waits")
     };
     assert!(body.ends_with("\x1e40{\"sid\":\"s\"}"), "{body}");
@@ -38,10 +39,11 @@ fn a_parked_get_carries_a_packet_with_all_its_attachments() {
     let transmits: Vec<_> = core::iter::from_fn(|| conn.poll_transmit()).collect();
     assert_eq!(
         transmits,
-        [Transmit::PollResponse(
-            "462-3[{\"_placeholder\":true,\"num\":0},{\"_placeholder\":true,\"num\":1}]\x1ebAA==\x1eb/w=="
-                .to_string()
-        )]
+        [Transmit::PollResponse(PollPayload {
+            body: "462-3[{\"_placeholder\":true,\"num\":0},{\"_placeholder\":true,\"num\":1}]\x1ebAA==\x1eb/w=="
+                .to_string(),
+            compress: true
+        })]
     );
 }
 
@@ -77,4 +79,30 @@ fn shared_frames_go_only_on_an_open_websocket() {
     );
     ws.close(now);
     assert!(!ws.can_send_encoded_frames(&encoded("/")), "closed");
+}
+
+/// An emit's and a broadcast's `compress` flag reach the engine with their messages, and only
+/// theirs: the next packet (an ack) has the default again.
+#[test]
+fn the_compress_flag_of_an_emit_reaches_the_engine() {
+    let now = Instant::from_millis(1);
+    let mut conn = joined();
+    let args = || Args::from_json(r#"["news",1]"#, vec![]).unwrap();
+    let emit = socket_server::Emit::new(args()).with_compress(false);
+    conn.emit(now, &Nsp::root(), emit).unwrap();
+    let encoded = Encoded::event(Parser::Json, &Nsp::root(), args(), None)
+        .unwrap()
+        .with_compress(false);
+    conn.send_encoded(now, &encoded).unwrap();
+    let GetOutcome::Respond(payload) = conn.handle_poll_get(now).unwrap() else {
+        panic!("two events wait")
+    };
+    assert_eq!(payload.body, "42[\"news\",1]\x1e42[\"news\",1]");
+    assert!(!payload.compress);
+    conn.ack(now, &Nsp::root(), AckId(1), Args::from_json("[]", vec![]).unwrap())
+        .unwrap();
+    let GetOutcome::Respond(payload) = conn.handle_poll_get(now).unwrap() else {
+        panic!("the ack waits")
+    };
+    assert!(payload.compress, "{payload:?}");
 }

@@ -4,12 +4,11 @@
 use std::future::Future;
 use std::sync::{Arc, Mutex, RwLock};
 
-use bytes::Bytes;
 use proto::engine::server::Session;
 use proto::engine::{CloseReason, Message, Transport};
 
 use super::inbox::{AppTx, SessionMsg, SessionTx, session_channel};
-use super::runner::{App, Link, run_inline};
+use super::runner::{App, Link, Prebuilt, run_inline};
 use super::{
     BoxFuture, EngineHandle, NewSession, RequestInfo, SendError, SessionStarter, SessionTable,
 };
@@ -152,7 +151,7 @@ impl App for EngineApp {
         any
     }
 
-    fn prebuilt_frames<'c>(&self, _core: &Session, _cmd: &'c Message) -> Option<(&'c Bytes, bool)> {
+    fn prebuilt_frames<'c>(&self, _core: &Session, _cmd: &'c Message) -> Option<Prebuilt<'c>> {
         None
     }
 

@@ -8,7 +8,7 @@
 //! layer below the application hold a [`SessionTx`], which knows nothing of `C`.
 
 use hyper_util::rt::TokioIo;
-use proto::engine::server::RequestError;
+use proto::engine::server::{PollPayload, RequestError};
 use tokio::sync::mpsc::error::SendError;
 use tokio::sync::oneshot;
 
@@ -20,10 +20,10 @@ pub(crate) type WsStream = WebSocket<TokioIo<hyper::upgrade::Upgraded>>;
 
 /// What the Engine.IO layer tells a session task.
 pub(crate) enum SessionMsg {
-    /// A polling GET; the reply is its body or the error to answer.
+    /// A polling GET; the reply is its payload or the error to answer.
     PollGet {
         id: u64,
-        reply: oneshot::Sender<Result<String, RequestError>>,
+        reply: oneshot::Sender<Result<PollPayload, RequestError>>,
     },
     /// The GET `id`'s client went away.
     PollGetAborted { id: u64 },

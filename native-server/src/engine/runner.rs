@@ -24,7 +24,7 @@ use std::time::Duration;
 use bytes::Bytes;
 use futures_util::task::AtomicWaker;
 use proto::Instant;
-use proto::engine::server::{GetOutcome, RequestError, Transmit};
+use proto::engine::server::{GetOutcome, PollPayload, RequestError, Transmit};
 use proto::engine::{Frame, Transport};
 use proto::server_session::ServerSession;
 use tokio::sync::oneshot;
@@ -45,19 +45,25 @@ pub(crate) trait App: Send + 'static {
     fn on_start(&mut self, core: &mut Self::Core, link: &Link);
     /// Handles every pending core event; returns whether there was any.
     fn drain_events(&mut self, core: &mut Self::Core, link: &Link) -> bool;
-    /// The WebSocket frames `cmd` stands for, built once for many sessions, with whether they
-    /// are volatile, when the core lets them be written as they are: the loop writes them
-    /// straight to the session's WebSocket instead of calling [`App::on_cmd`].
-    fn prebuilt_frames<'c>(
-        &self,
-        core: &Self::Core,
-        cmd: &'c Self::Cmd,
-    ) -> Option<(&'c Bytes, bool)>;
+    /// The WebSocket frames `cmd` stands for, built once for many sessions, when the core lets
+    /// them be written as they are: the loop writes them straight to the session's WebSocket
+    /// instead of calling [`App::on_cmd`].
+    fn prebuilt_frames<'c>(&self, core: &Self::Core, cmd: &'c Self::Cmd)
+    -> Option<Prebuilt<'c>>;
     /// Handles an application command.
     fn on_cmd(&mut self, core: &mut Self::Core, link: &Link, cmd: Self::Cmd);
     /// The session is over and forgotten, however its task ended: lets go of what the
     /// application holds for it without calling a handler (it may run while unwinding).
     fn on_end(&mut self);
+}
+
+/// WebSocket frames built once for many sessions ([`App::prebuilt_frames`]).
+pub(crate) struct Prebuilt<'c> {
+    pub(crate) frames: &'c Bytes,
+    /// Written only when nothing else is being written (the reference's `writable`).
+    pub(crate) volatile: bool,
+    /// The packet's `compress` flag: without it permessage-deflate leaves the frames as they are.
+    pub(crate) compress: bool,
 }
 
 /// What the application layer may ask of the loop while it handles an event.
@@ -161,9 +167,10 @@ impl WsConn {
         item
     }
 
-    /// Queues a frame, or refuses it (`false`) when more than `max_bytes` would then wait: the
-    /// client does not read as fast as the server writes.
-    fn send(&mut self, frame: Frame, max_bytes: u64) -> bool {
+    /// Queues a frame (compressed, under permessage-deflate, only with `compress`), or refuses
+    /// it (`false`) when more than `max_bytes` would then wait: the client does not read as fast
+    /// as the server writes.
+    fn send(&mut self, frame: Frame, compress: bool, max_bytes: u64) -> bool {
         let len = match &frame {
             Frame::Text(text) => text.len(),
             Frame::Binary(bytes) => bytes.len(),
@@ -173,19 +180,19 @@ impl WsConn {
             return false;
         }
         match frame {
-            Frame::Text(text) => self.stream.send_text(text, true),
-            Frame::Binary(bytes) => self.stream.send_binary(bytes, true),
+            Frame::Text(text) => self.stream.send_text(text, compress),
+            Frame::Binary(bytes) => self.stream.send_binary(bytes, compress),
         }
         true
     }
 
     /// Queues frames built for many receivers, or refuses them as [`WsConn::send`] does.
-    fn send_framed(&mut self, frames: &bytes::Bytes, max_bytes: u64) -> bool {
+    fn send_framed(&mut self, frames: &bytes::Bytes, compress: bool, max_bytes: u64) -> bool {
         let waiting = self.stream.queued_bytes() + frames.len();
         if u64::try_from(waiting).map_or(true, |n| n > max_bytes) {
             return false;
         }
-        self.stream.send_framed(frames, true);
+        self.stream.send_framed(frames, compress);
         true
     }
 
@@ -223,13 +230,13 @@ pub(crate) struct Runner<A: App> {
     /// The core's clock, read once per input.
     now: Instant,
     /// The parked GET: its id and where its answer goes.
-    parked: Option<(u64, oneshot::Sender<Result<String, RequestError>>)>,
+    parked: Option<(u64, oneshot::Sender<Result<PollPayload, RequestError>>)>,
     /// The WebSocket packets go on, once attached.
     ws: Option<WsConn>,
     /// An accepted probe whose WebSocket has not arrived yet.
     expected_ws: Option<u64>,
-    /// Frames for a WebSocket accepted but not yet attached.
-    pending_frames: VecDeque<Frame>,
+    /// Frames for a WebSocket accepted but not yet attached, with their `compress` flags.
+    pending_frames: VecDeque<(Frame, bool)>,
     /// The close status for the WebSocket that failed, until the core asks to close it.
     ws_close_code: Option<u16>,
     /// The WebSocket queue refused a frame: more than `max_buffered_bytes` were waiting.
@@ -595,19 +602,19 @@ impl<A: App> Runner<A> {
 
     fn on_transmit(&mut self, t: Transmit) {
         match t {
-            Transmit::PollResponse(body) => match self.parked.take() {
+            Transmit::PollResponse(payload) => match self.parked.take() {
                 Some((_, reply)) => {
-                    let _ = reply.send(Ok(body));
+                    let _ = reply.send(Ok(payload));
                 }
                 None => tracing::warn!(sid = %self.sid, "a poll response with no GET parked"),
             },
-            Transmit::WsSend(frame) => match &mut self.ws {
+            Transmit::WsSend { frame, compress } => match &mut self.ws {
                 Some(ws) => {
-                    if !ws.send(frame, self.shared.config.max_buffered_bytes) {
+                    if !ws.send(frame, compress, self.shared.config.max_buffered_bytes) {
                         self.overflowed = true;
                     }
                 }
-                None => self.pending_frames.push_back(frame),
+                None => self.pending_frames.push_back((frame, compress)),
             },
             Transmit::WsClose => {
                 if let Some(ws) = self.ws.take() {
@@ -623,8 +630,8 @@ impl<A: App> Runner<A> {
         let now = self.now;
         match msg {
             SessionMsg::PollGet { id, reply } => match self.core.handle_poll_get(now) {
-                Ok(GetOutcome::Respond(body)) => {
-                    let _ = reply.send(Ok(body));
+                Ok(GetOutcome::Respond(payload)) => {
+                    let _ = reply.send(Ok(payload));
                 }
                 Ok(GetOutcome::Wait) => self.parked = Some((id, reply)),
                 Err(e) => {
@@ -665,8 +672,8 @@ impl<A: App> Runner<A> {
                     self.expected_ws = None;
                     let mut conn = WsConn::new(ws);
                     let max = self.shared.config.max_buffered_bytes;
-                    for frame in self.pending_frames.drain(..) {
-                        self.overflowed |= !conn.send(frame, max);
+                    for (frame, compress) in self.pending_frames.drain(..) {
+                        self.overflowed |= !conn.send(frame, compress, max);
                     }
                     self.ws = Some(conn);
                 } else {
@@ -688,14 +695,15 @@ impl<A: App> Runner<A> {
 
     fn on_cmd(&mut self, cmd: A::Cmd) {
         if let Some(ws) = &mut self.ws
-            && let Some((frames, volatile)) = self.app.prebuilt_frames(&self.core, &cmd)
+            && let Some(prebuilt) = self.app.prebuilt_frames(&self.core, &cmd)
         {
             // Written as they were built for every receiver; a volatile packet only when
             // nothing else is being written, as the reference's `writable`.
-            if volatile && ws.is_writing() {
+            if prebuilt.volatile && ws.is_writing() {
                 return;
             }
-            if !ws.send_framed(frames, self.shared.config.max_buffered_bytes) {
+            let max = self.shared.config.max_buffered_bytes;
+            if !ws.send_framed(prebuilt.frames, prebuilt.compress, max) {
                 self.overflowed = true;
             }
             return;

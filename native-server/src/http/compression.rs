@@ -6,9 +6,9 @@
 //! with zlib's default level (6), and no `Vary` is added: a polling response is never cacheable
 //! (it has no validator nor freshness, and is only ever asked for once). Unlike the reference, the
 //! body is compressed whole before it is sent, so it carries a `Content-Length`, and a body that
-//! would not shrink (base64 of random bytes) goes out as it is. The reference compresses a payload
-//! unless every packet in it was sent with `compress: false`; that flag does not reach the
-//! polling buffers here, so every payload past the threshold is compressed.
+//! would not shrink (base64 of random bytes) goes out as it is. As in the reference, a payload
+//! whose packets were all sent with `compress: false` (`socket.compress(false)`, or a close or
+//! noop alone) goes out as it is whatever its size ([`PollPayload::compress`]).
 
 use std::cell::RefCell;
 
@@ -16,6 +16,7 @@ use bytes::Bytes;
 use flate2::{Compress, CompressError, Compression, Crc, FlushCompress, Status};
 use http::HeaderMap;
 use http::header::ACCEPT_ENCODING;
+use proto::engine::server::PollPayload;
 
 /// The reference's `httpCompression.threshold`.
 pub(crate) const DEFAULT_THRESHOLD: usize = 1024;
@@ -47,10 +48,14 @@ impl Default for HttpCompression {
 }
 
 impl HttpCompression {
-    /// The coding a `len`-byte polling body goes out in, for a request with `headers`; `None`:
-    /// as it is. Headers are only read for a body at or over the threshold.
-    pub(crate) fn coding_for(&self, len: usize, headers: &HeaderMap) -> Option<ContentCoding> {
-        if !self.enabled || len < self.threshold {
+    /// The coding a polling payload goes out in, for a request with `headers`; `None`: as it
+    /// is. Headers are only read for a payload that may be compressed, at or over the threshold.
+    pub(crate) fn coding_for(
+        &self,
+        payload: &PollPayload,
+        headers: &HeaderMap,
+    ) -> Option<ContentCoding> {
+        if !self.enabled || !payload.compress || payload.body.len() < self.threshold {
             return None;
         }
         negotiate(headers)

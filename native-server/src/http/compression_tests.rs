@@ -81,14 +81,28 @@ fn q_values_read_as_parse_float_reads_them() {
 fn only_bodies_at_or_over_the_threshold_are_compressed() {
     let on = HttpCompression::default();
     let headers = accept(&["gzip"]);
-    assert_eq!(on.coding_for(1023, &headers), None);
-    assert_eq!(on.coding_for(1024, &headers), Some(ContentCoding::Gzip));
-    assert_eq!(on.coding_for(1024, &HeaderMap::new()), None);
+    let sized = |len: usize| PollPayload {
+        body: "x".repeat(len),
+        compress: true,
+    };
+    assert_eq!(on.coding_for(&sized(1023), &headers), None);
+    assert_eq!(on.coding_for(&sized(1024), &headers), Some(ContentCoding::Gzip));
+    assert_eq!(on.coding_for(&sized(1024), &HeaderMap::new()), None);
     let off = HttpCompression {
         enabled: false,
         ..on
     };
-    assert_eq!(off.coding_for(1 << 20, &headers), None);
+    assert_eq!(off.coding_for(&sized(1 << 20), &headers), None);
+}
+
+#[test]
+fn a_payload_without_the_compress_flag_goes_as_it_is_whatever_its_size() {
+    let on = HttpCompression::default();
+    let plain = PollPayload {
+        body: "x".repeat(1 << 20),
+        compress: false,
+    };
+    assert_eq!(on.coding_for(&plain, &accept(&["gzip"])), None);
 }
 
 fn payload(len: usize) -> String {

@@ -10,7 +10,7 @@ use http_body::Body;
 use http_body_util::BodyExt;
 use hyper_util::rt::TokioIo;
 use proto::engine::endpoint::{self, Endpoint, Found, Route};
-use proto::engine::server::RequestError;
+use proto::engine::server::{PollPayload, RequestError};
 use proto::engine::{Sid, Transport};
 use tokio::sync::mpsc::error::SendError;
 use tokio::sync::oneshot;
@@ -326,21 +326,23 @@ async fn poll_get(
     let answer = answer.await;
     guard.disarm();
     match answer {
-        Ok(Ok(body)) => payload_response(shared, headers, body).await,
+        Ok(Ok(payload)) => payload_response(shared, headers, payload).await,
         Ok(Err(e)) => request_error_response(e),
         Err(_) => request_error_response(RequestError::Closed),
     }
 }
 
-/// The 200 answer carrying a polling payload: compressed when it is long enough and the request
-/// takes a coding (`http_compression`), as it is otherwise.
+/// The 200 answer carrying a polling payload: compressed when it may be, is long enough and the
+/// request takes a coding (`http_compression`), as it is otherwise.
 async fn payload_response(
     shared: &EngineShared,
     headers: &http::HeaderMap,
-    body: String,
+    payload: PollPayload,
 ) -> Response<ResponseBody> {
     let compression = &shared.config.http_compression;
-    let Some(coding) = compression.coding_for(body.len(), headers) else {
+    let coding = compression.coding_for(&payload, headers);
+    let body = payload.body;
+    let Some(coding) = coding else {
         return with_body(StatusCode::OK, PAYLOAD_TYPE, body);
     };
     match compression::compress(coding, body).await {

@@ -92,8 +92,9 @@ pub struct BroadcastFlags {
     pub local: bool,
     /// Dropped for sockets whose transport is not writable right now; never stored for recovery.
     pub volatile: bool,
-    /// The `compress` flag (kept for adapters; not applied: with `per_message_deflate`, a message
-    /// is compressed by its size alone).
+    /// The `compress` flag: `Some(false)` sends the event uncompressed to every receiver (no
+    /// permessage-deflate, and no HTTP compression for a polling payload of only such
+    /// packets); unset is on, as in the reference.
     pub compress: Option<bool>,
     /// How long to wait for acknowledgements.
     pub timeout: Option<Duration>,

@@ -109,6 +109,8 @@ pub(crate) enum AppCmd {
         nsp: Nsp,
         args: Args,
         timeout: Option<Duration>,
+        /// The `compress` flag.
+        compress: bool,
         reply: AckReply,
     },
     /// Answer the client's event `id`.

@@ -10,7 +10,6 @@ use proto::socket::Args;
 use proto::socket::packet::Nsp;
 use proto::socket::server::{AckHandle, Emit, Encoded, Event as SioEvent, Recovery, UsageError};
 
-use bytes::Bytes;
 use tokio::sync::mpsc::error::SendError;
 
 use super::adapter::Adapter;
@@ -25,7 +24,7 @@ use super::memory_adapter::MemoryAdapter;
 use super::value::Value;
 use crate::engine::conn::Conn;
 use crate::engine::inbox::{SessionTx, session_channel};
-use crate::engine::runner::{App, Link, run_inline, spawn_contained};
+use crate::engine::runner::{App, Link, Prebuilt, run_inline, spawn_contained};
 use crate::engine::{NewSession, SessionStarter, SessionTable, random_id};
 
 /// A socket whose middlewares passed, to admit.
@@ -233,12 +232,16 @@ impl App for SioApp {
         any
     }
 
-    fn prebuilt_frames<'c>(&self, core: &Connection, cmd: &'c Cmd) -> Option<(&'c Bytes, bool)> {
+    fn prebuilt_frames<'c>(&self, core: &Connection, cmd: &'c Cmd) -> Option<Prebuilt<'c>> {
         match cmd {
             Cmd::SendEncoded { packet, volatile }
                 if core.can_send_encoded_frames(&packet.encoded) =>
             {
-                Some((&packet.frames, *volatile))
+                Some(Prebuilt {
+                    frames: &packet.frames,
+                    volatile: *volatile,
+                    compress: packet.encoded.compress(),
+                })
             }
             _ => None,
         }
@@ -264,9 +267,10 @@ impl App for SioApp {
                 nsp,
                 args,
                 timeout,
+                compress,
                 reply,
             } => {
-                let emit = Emit::new(args).with_ack(timeout);
+                let emit = Emit::new(args).with_ack(timeout).with_compress(compress);
                 match core.emit(now, &nsp, emit) {
                     Ok(Some(handle)) => {
                         self.acks.insert(handle, reply);

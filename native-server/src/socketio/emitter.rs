@@ -38,6 +38,7 @@ impl SocketRef {
             socket: self.clone(),
             timeout: None,
             volatile: false,
+            compress: true,
         }
     }
 
@@ -58,10 +59,17 @@ impl SocketRef {
         }
     }
 
-    /// The `compress` flag; accepted for compatibility (not applied: with `per_message_deflate`,
-    /// a message is compressed by its size alone).
-    pub fn compress(&self, _compress: bool) -> SocketEmitter {
-        self.emitter()
+    /// The `compress` flag (`socket.compress(false)`; on by default): without it the event goes
+    /// uncompressed whatever its size, on a WebSocket with `per_message_deflate` and in a
+    /// polling response with only such packets (`http_compression`). Over polling this is what
+    /// engine.io 6.6.13 does; its WebSocket transport calls `ws.send` without the flag, so there
+    /// such a message is still compressed from the threshold up: Sockeye applies the flag as
+    /// socket.io documents it.
+    pub fn compress(&self, compress: bool) -> SocketEmitter {
+        SocketEmitter {
+            compress,
+            ..self.emitter()
+        }
     }
 
     // ---- broadcasting from this socket ----
@@ -96,12 +104,14 @@ impl SocketRef {
     }
 }
 
-/// Emits to one socket with flags (`socket.timeout(ms)`, `socket.volatile`).
+/// Emits to one socket with flags (`socket.timeout(ms)`, `socket.volatile`,
+/// `socket.compress(false)`).
 #[derive(Clone, Debug)]
 pub struct SocketEmitter {
     socket: SocketRef,
     timeout: Option<Duration>,
     volatile: bool,
+    compress: bool,
 }
 
 impl SocketEmitter {
@@ -119,6 +129,13 @@ impl SocketEmitter {
         self
     }
 
+    /// Sets the `compress` flag (see [`SocketRef::compress`]).
+    #[must_use]
+    pub fn compress(mut self, compress: bool) -> Self {
+        self.compress = compress;
+        self
+    }
+
     /// Emits `event` with `data` as its arguments.
     pub fn emit<T: ToArgs + ?Sized>(&self, event: &str, data: &T) -> Result<(), EmitError> {
         check_event_name(event)?;
@@ -132,6 +149,8 @@ impl SocketEmitter {
         };
         let flags = BroadcastFlags {
             volatile: self.volatile,
+            // Only when off: as the reference's flags, which lack it unless `compress()` set it.
+            compress: (!self.compress).then_some(false),
             ..BroadcastFlags::default()
         };
         let ns = socket.namespace();
@@ -169,6 +188,7 @@ impl SocketEmitter {
             nsp: socket.nsp_core().clone(),
             args,
             timeout: self.timeout,
+            compress: self.compress,
             reply: AckReply::One(reply),
         }) {
             return Err(AckError::Disconnected);

@@ -188,7 +188,8 @@ impl NsInner {
         offset: Option<&str>,
     ) -> Result<(), EmitError> {
         let encoded = Encoded::event(self.parser, &self.nsp, packet.args.clone(), offset)
-            .map_err(usage_error)?;
+            .map_err(usage_error)?
+            .with_compress(flags.compress != Some(false));
         let shared = Arc::new(SharedPacket::new(encoded));
         for socket in sockets {
             socket.notify_outgoing(&packet.args);
@@ -223,6 +224,7 @@ impl NsInner {
                     nsp: self.nsp.clone(),
                     args: packet.args.clone(),
                     timeout: flags.timeout,
+                    compress: flags.compress != Some(false),
                     reply: AckReply::Many(acks.clone()),
                 }) {
                     count += 1;

@@ -69,8 +69,10 @@ impl BroadcastOperator {
         self
     }
 
-    /// The `compress` flag (passed to the adapter; not applied here: with `per_message_deflate`,
-    /// a message is compressed by its size alone).
+    /// The `compress` flag (on by default): with `false` every receiver gets the event
+    /// uncompressed whatever its size, on a WebSocket with `per_message_deflate` and in a polling
+    /// response of only such packets (`http_compression`). Carried to other nodes in the
+    /// adapter's `flags.compress`.
     #[must_use]
     pub fn compress(mut self, compress: bool) -> Self {
         self.opts.flags.compress = Some(compress);
@@ -310,7 +312,7 @@ impl Namespace {
         self.op().volatile()
     }
 
-    /// The `compress` flag.
+    /// A broadcast with the `compress` flag (`namespace.compress(false)`).
     pub fn compress(&self, compress: bool) -> BroadcastOperator {
         self.op().compress(compress)
     }
@@ -384,6 +386,11 @@ impl SocketIo {
     /// Volatile broadcast on `/`.
     pub fn volatile(&self) -> BroadcastOperator {
         self.sockets().volatile()
+    }
+
+    /// A broadcast on `/` with the `compress` flag (`io.compress(false)`).
+    pub fn compress(&self, compress: bool) -> BroadcastOperator {
+        self.sockets().compress(compress)
     }
 
     /// A broadcast on `/` with an acknowledgement deadline.

@@ -68,8 +68,10 @@ impl Session {
     /// `2probe` on the probe WebSocket: answer `3probe`, and from now on answer every GET at once so
     /// the client's polling can pause.
     pub(super) fn answer_probe(&mut self) {
-        self.transmits
-            .push_back(Transmit::WsSend(Packet::PongProbe.into_frame()));
+        self.transmits.push_back(Transmit::WsSend {
+            frame: Packet::PongProbe.into_frame(),
+            compress: false,
+        });
         self.ws = Ws::Probed;
         self.events.push_back(Event::Upgrading);
         if self.get_parked {
@@ -92,8 +94,10 @@ impl Session {
         self.events.push_back(Event::Upgrade(Transport::WebSocket));
         self.flush();
         if self.state == ReadyState::Closing {
-            self.transmits
-                .push_back(Transmit::WsSend(Packet::Close.into_frame()));
+            self.transmits.push_back(Transmit::WsSend {
+                frame: Packet::Close.into_frame(),
+                compress: false,
+            });
             self.finish(CloseReason::ForcedClose);
         }
     }

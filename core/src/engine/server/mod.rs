@@ -9,7 +9,7 @@
 //! Session::new(now, sid, transport, config)   when the endpoint routed a handshake
 //!                                             (endpoint::Route::Handshake, accepted)
 //!   polling:   the handshake GET is the first poll: handle_poll_get(now) -> Respond("0{...}")
-//!   websocket: poll_transmit() -> WsSend(Text("0{...,\"upgrades\":[],...}")), the first frame
+//!   websocket: poll_transmit() -> WsSend { frame: Text("0{...,\"upgrades\":[],...}"), .. }, the first frame
 //!
 //! then, for every input, one call:
 //!   GET  ?sid=..            handle_poll_get(now)             Respond(body) now, or Wait (parked)
@@ -79,7 +79,7 @@ use crate::time::{Instant, TimerKey, Timers};
 
 pub use config::{Config, POLLING_CLOSE_TIMEOUT};
 pub use error::RequestError;
-pub use output::{Event, GetOutcome, Transmit};
+pub use output::{Event, GetOutcome, PollPayload, Transmit};
 
 /// Where a session is in its life (the reference's `readyState`, without `opening`: a session is
 /// open as soon as it exists).
@@ -149,7 +149,7 @@ pub struct Session {
     get_parked: bool,
     post_in_flight: bool,
     /// Packets waiting for a GET (polling only: WebSocket sends at once).
-    buffer: VecDeque<Packet>,
+    buffer: VecDeque<outbound::Queued>,
     /// The buffer's payload length, separators included.
     buffered_bytes: usize,
     timers: Timers<Timer>,
@@ -465,7 +465,8 @@ impl Session {
     // ---- commands ----
 
     /// Sends a message to the client: over WebSocket at once, over polling in the parked GET or the
-    /// next one. Dropped once the session is closing or closed, as the reference does.
+    /// next one. Dropped once the session is closing or closed, as the reference does. It goes
+    /// with the `compress` flag (the reference's default); see [`Session::send_all`] for without.
     pub fn send(&mut self, msg: Message) {
         self.queue(Packet::from(msg));
     }
@@ -473,12 +474,17 @@ impl Session {
     /// Queues several messages and sends them together: a parked GET is answered with all of
     /// them in one payload, so a packet and its binary attachments are never split over two
     /// polling responses.
-    pub fn send_all(&mut self, msgs: impl IntoIterator<Item = Message>) {
+    ///
+    /// `compress` is the messages' `compress` flag (the reference's `socket.send(data, {
+    /// compress })`): without it a WebSocket sends them uncompressed
+    /// ([`Transmit::WsSend`]) and a polling payload of only such packets is not compressed
+    /// ([`PollPayload::compress`]).
+    pub fn send_all(&mut self, msgs: impl IntoIterator<Item = Message>, compress: bool) {
         if self.state != ReadyState::Open {
             return;
         }
         for msg in msgs {
-            self.push(Packet::from(msg));
+            self.push(Packet::from(msg), compress);
         }
         self.flush();
         self.check_buffer();
@@ -494,8 +500,10 @@ impl Session {
         }
         if self.transport == Transport::WebSocket {
             self.flush();
-            self.transmits
-                .push_back(Transmit::WsSend(Packet::Close.into_frame()));
+            self.transmits.push_back(Transmit::WsSend {
+                frame: Packet::Close.into_frame(),
+                compress: false,
+            });
             self.finish(CloseReason::ForcedClose);
         } else if self.get_parked {
             self.finish(CloseReason::ForcedClose);

@@ -4,15 +4,25 @@
 use alloc::string::String;
 
 use super::payload;
-use super::{CloseReason, Event, Packet, ReadyState, Session, Transmit, Transport, Ws};
+use super::{
+    CloseReason, Event, Packet, PollPayload, ReadyState, Session, Transmit, Transport, Ws,
+};
+
+/// A packet waiting for the transport, with its `compress` flag.
+#[derive(Debug)]
+pub(super) struct Queued {
+    pub(super) packet: Packet,
+    pub(super) compress: bool,
+}
 
 impl Session {
-    /// Buffers a packet for the client and sends what the transport can carry now.
+    /// Buffers a packet for the client (with the `compress` flag, as the reference's
+    /// `sendPacket` defaults it) and sends what the transport can carry now.
     pub(super) fn queue(&mut self, packet: Packet) {
         if self.state != ReadyState::Open {
             return;
         }
-        self.push(packet);
+        self.push(packet, true);
         self.flush();
         self.check_buffer();
     }
@@ -25,9 +35,9 @@ impl Session {
     }
 
     /// Appends to the buffer without flushing it.
-    pub(super) fn push(&mut self, packet: Packet) {
+    pub(super) fn push(&mut self, packet: Packet, compress: bool) {
         self.buffered_bytes += packet.encoded_len() + usize::from(!self.buffer.is_empty());
-        self.buffer.push_back(packet);
+        self.buffer.push_back(Queued { packet, compress });
     }
 
     /// Sends the buffer if the transport is writable: WebSocket always, polling with a GET parked.
@@ -37,9 +47,11 @@ impl Session {
         }
         if self.transport == Transport::WebSocket {
             self.buffered_bytes = 0;
-            while let Some(packet) = self.buffer.pop_front() {
-                self.transmits
-                    .push_back(Transmit::WsSend(packet.into_frame()));
+            while let Some(Queued { packet, compress }) = self.buffer.pop_front() {
+                self.transmits.push_back(Transmit::WsSend {
+                    frame: packet.into_frame(),
+                    compress,
+                });
             }
         } else if self.get_parked {
             self.get_parked = false;
@@ -49,12 +61,15 @@ impl Session {
     }
 
     /// The buffer as one polling payload, with `last` after it (or alone), emptying the buffer.
-    pub(super) fn take_payload(&mut self, last: Option<Packet>) -> String {
-        let mut out = String::with_capacity(self.buffered_bytes + 2);
-        payload::encode(self.buffer.iter().chain(last.as_ref()), &mut out);
+    /// `last` (a close or a noop) carries no `compress` flag, as in the reference.
+    pub(super) fn take_payload(&mut self, last: Option<Packet>) -> PollPayload {
+        let mut body = String::with_capacity(self.buffered_bytes + 2);
+        let compress = self.buffer.iter().any(|q| q.compress);
+        let packets = self.buffer.iter().map(|q| &q.packet);
+        payload::encode(packets.chain(last.as_ref()), &mut body);
         self.buffer.clear();
         self.buffered_bytes = 0;
-        out
+        PollPayload { body, compress }
     }
 
     /// The session is over (the reference's `onClose`): a parked GET gets `1`, the WebSocket is

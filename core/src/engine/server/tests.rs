@@ -19,16 +19,29 @@ fn text(s: &str) -> Frame {
     Frame::Text(s.to_string())
 }
 
+/// A payload as these tests send it: every packet but the close and the noop the session adds
+/// goes with the `compress` flag (its default), so only those alone make a payload without it.
+fn payload(body: &str) -> PollPayload {
+    PollPayload {
+        body: body.to_string(),
+        compress: !matches!(body, "1" | "6"),
+    }
+}
+
 fn respond(body: &str) -> Result<GetOutcome, RequestError> {
-    Ok(GetOutcome::Respond(body.to_string()))
+    Ok(GetOutcome::Respond(payload(body)))
 }
 
 fn poll_response(body: &str) -> Transmit {
-    Transmit::PollResponse(body.to_string())
+    Transmit::PollResponse(payload(body))
 }
 
+/// A frame as these tests send it: the close and the probe's answer carry no `compress` flag.
 fn ws_send(s: &str) -> Transmit {
-    Transmit::WsSend(text(s))
+    Transmit::WsSend {
+        frame: text(s),
+        compress: !matches!(s, "1" | "3probe"),
+    }
 }
 
 fn message(s: &str) -> Event {
@@ -51,7 +64,7 @@ fn post(s: &mut Session, now: u64, body: &str) -> Result<(), RequestError> {
 /// A polling session whose handshake GET was answered at 0 ms.
 fn polling_with(config: Config) -> Session {
     let mut s = Session::new(at(0), sid(), Transport::Polling, config);
-    let Ok(GetOutcome::Respond(open)) = s.handle_poll_get(at(0)) else {
+    let Ok(GetOutcome::Respond(PollPayload { body: open, .. })) = s.handle_poll_get(at(0)) else {
         panic!("no open packet")
     };
     assert!(open.starts_with(r#"0{"sid":"sid1","#), "{open}");
@@ -543,7 +556,10 @@ fn upgrade_from_polling_to_websocket() {
     s.send(Message::Binary(vec![1, 2, 3]));
     assert_eq!(
         transmits(&mut s),
-        [Transmit::WsSend(Frame::Binary(vec![1, 2, 3]))]
+        [Transmit::WsSend {
+            frame: Frame::Binary(vec![1, 2, 3]),
+            compress: true
+        }]
     );
     s.handle_ws_frame(at(270), text("4over ws"));
     assert_eq!(events(&mut s), [message("over ws")]);
@@ -752,4 +768,47 @@ fn request_errors_answer_as_the_reference() {
             "{error:?}"
         );
     }
+}
+
+/// The `compress` flag, as engine.io passes it per packet: a polling payload may be compressed
+/// when some packet in it has the flag (`packets.some(p => p.options.compress)`); a WebSocket
+/// frame carries its own packet's flag, also for packets buffered on polling before an upgrade.
+#[test]
+fn the_compress_flag_goes_with_each_packet() {
+    let plain = |body: &str| PollPayload {
+        body: body.to_string(),
+        compress: false,
+    };
+    let mut s = polling();
+    s.send_all([Message::Text("a".into()), Message::Text("b".into())], false);
+    assert_eq!(s.handle_poll_get(at(1)), Ok(GetOutcome::Respond(plain("4a\x1e4b"))));
+    // One packet with the flag among packets without: the payload may be compressed.
+    s.send_all([Message::Text("a".into())], false);
+    s.send(Message::Text("b".into()));
+    assert_eq!(s.handle_poll_get(at(2)), respond("4a\x1e4b"));
+    // A parked GET answered by packets without the flag.
+    assert_eq!(s.handle_poll_get(at(3)), Ok(GetOutcome::Wait));
+    s.send_all([Message::Text("c".into())], false);
+    assert_eq!(transmits(&mut s), [Transmit::PollResponse(plain("4c"))]);
+
+    // Buffered on polling during the upgrade, each keeps its flag on the WebSocket.
+    assert_eq!(s.handle_ws_upgrade(at(10)), Ok(()));
+    s.send_all([Message::Text("d".into())], false);
+    s.send(Message::Text("e".into()));
+    s.handle_ws_frame(at(11), text("2probe"));
+    let _ = transmits(&mut s);
+    s.handle_ws_frame(at(12), text("5"));
+    let uncompressed = |s: &str| Transmit::WsSend {
+        frame: text(s),
+        compress: false,
+    };
+    assert_eq!(transmits(&mut s), [uncompressed("4d"), ws_send("4e")]);
+    s.send_all([Message::Binary(vec![1])], false);
+    assert_eq!(
+        transmits(&mut s),
+        [Transmit::WsSend {
+            frame: Frame::Binary(vec![1]),
+            compress: false
+        }]
+    );
 }

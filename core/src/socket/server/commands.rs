@@ -71,7 +71,9 @@ impl Connection {
         if emit.ack.is_some() && socket.acks.len() >= max_pending_acks {
             return Err(UsageError::TooManyPendingAcks(nsp.clone()));
         }
-        let Emit { args, ack, offset } = emit;
+        let Emit {
+            args, ack, offset, ..
+        } = emit;
         // The offset never goes with an ack: it would land where the client's callback reads its
         // arguments (the reference's adapter only stores events without an ack id).
         let offset = if ack.is_some() { None } else { offset };

@@ -23,6 +23,7 @@ pub struct Emit {
     /// `Some(timeout)` when an ack is wanted; the inner `None` waits as long as the socket lives.
     pub(super) ack: Option<Option<Duration>>,
     pub(super) offset: Option<String>,
+    pub(super) compress: bool,
 }
 
 impl Emit {
@@ -33,7 +34,22 @@ impl Emit {
             args,
             ack: None,
             offset: None,
+            compress: true,
         }
+    }
+
+    /// The `compress` flag (the reference's `socket.compress(false)`; on by default). The
+    /// socket layer only carries it: [`crate::server::Connection`] hands it to the engine
+    /// session with the event's messages.
+    #[must_use]
+    pub fn with_compress(mut self, compress: bool) -> Self {
+        self.compress = compress;
+        self
+    }
+
+    /// The `compress` flag.
+    pub fn compress(&self) -> bool {
+        self.compress
     }
 
     /// Asks for an acknowledgement, failing with [`AckError::Timeout`](super::AckError::Timeout)
@@ -61,6 +77,7 @@ pub struct Encoded {
     pub(super) nsp: Nsp,
     pub(super) parser: Parser,
     pub(super) messages: Vec<Message>,
+    pub(super) compress: bool,
 }
 
 impl Encoded {
@@ -81,7 +98,21 @@ impl Encoded {
             nsp: nsp.clone(),
             parser,
             messages,
+            compress: true,
         })
+    }
+
+    /// The broadcast's `compress` flag (`io.compress(false).emit(..)`; on by default), carried
+    /// to every receiver as [`Emit::with_compress`] carries one socket's.
+    #[must_use]
+    pub fn with_compress(mut self, compress: bool) -> Self {
+        self.compress = compress;
+        self
+    }
+
+    /// The `compress` flag.
+    pub fn compress(&self) -> bool {
+        self.compress
     }
 
     /// The namespace the event is for.

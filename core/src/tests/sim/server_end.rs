@@ -122,13 +122,13 @@ impl Sim {
         // Answers due to an earlier parked GET go out before this one is parked.
         self.drain_session(&sid);
         match outcome {
-            Ok(GetOutcome::Respond(body)) => {
+            Ok(GetOutcome::Respond(payload)) => {
                 if let Some(c) = self.conns.get_mut(&conn) {
                     c.server_done = true;
                 }
                 self.send_s2c(Delivery::GetResponse {
                     conn,
-                    result: Ok(body),
+                    result: Ok(payload.body),
                 });
             }
             Ok(GetOutcome::Wait) => match self.sessions.get_mut(&sid) {
@@ -311,21 +311,22 @@ impl Sim {
             return;
         };
         match transmit {
-            ServerTransmit::PollResponse(body) => match srv.parked_get.take() {
+            ServerTransmit::PollResponse(payload) => match srv.parked_get.take() {
                 Some(conn) => {
                     if let Some(c) = self.conns.get_mut(&conn) {
                         c.server_done = true;
                     }
                     self.send_s2c(Delivery::GetResponse {
                         conn,
-                        result: Ok(body),
+                        result: Ok(payload.body),
                     });
                 }
                 None => self.anomalies.push(format!(
-                    "{now:?}: {sid} answered a GET it had not parked: {body:?}"
+                    "{now:?}: {sid} answered a GET it had not parked: {:?}",
+                    payload.body
                 )),
             },
-            ServerTransmit::WsSend(frame) => match srv.ws {
+            ServerTransmit::WsSend { frame, .. } => match srv.ws {
                 Some(conn) => self.send_s2c(Delivery::S2cFrame { conn, frame }),
                 None => self.anomalies.push(format!(
                     "{now:?}: {sid} sent {} with no WebSocket",

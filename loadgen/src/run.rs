@@ -19,7 +19,7 @@ use tokio::sync::watch;
 use crate::cli::{Options, TransportChoice, Workload};
 use crate::driver::{Driver, now};
 use crate::proc;
-use crate::stats::{Counters, Latency, SATURATED, Storm, Summary, bump};
+use crate::stats::{Counters, Latency, SATURATED, Storm, Summary, Unanswered, bump};
 use crate::workload::{Behaviour, Role, echo_args, feed_items};
 
 /// Why a run could not start.
@@ -230,6 +230,7 @@ async fn run_local(opts: Options) -> Result<Summary, RunError> {
     // disconnects, and is already counted among the lost ones.
     let ack_errors = c.ack_errors.get();
     let lost_acks = c.emitted.get().saturating_sub(c.acked.get() + ack_errors);
+    let counted_at = crate::driver::since_epoch();
     let missing = if emitter {
         c.broadcasts
             .get()
@@ -245,6 +246,9 @@ async fn run_local(opts: Options) -> Result<Summary, RunError> {
     let limit = tokio::time::Instant::now() + Duration::from_secs(3);
     while c.live.get() > 0 && tokio::time::Instant::now() < limit {
         tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    if lost_acks > 0 {
+        report_unanswered(lost_acks, &c.unanswered.borrow(), counted_at);
     }
 
     let secs = window.as_secs_f64().max(1e-9);
@@ -325,6 +329,19 @@ async fn run_local(opts: Options) -> Result<Summary, RunError> {
         open_errors: c.open_errors.borrow().clone(),
         storm,
     })
+}
+
+/// On stderr, for a run that lost acks: each ack still awaited when the clients were told to
+/// close (those a client reported before it closed; an ack that came after the count is not
+/// among them).
+fn report_unanswered(lost: u64, unanswered: &[Unanswered], at: Duration) {
+    eprintln!(
+        "sockeye-load: {lost} ack(s) lost; {} still awaited at close:",
+        unanswered.len()
+    );
+    for u in unanswered {
+        eprintln!("  {}", u.line(at));
+    }
 }
 
 /// G5 and `cycle` run connect cycles, one task per slot.
@@ -476,6 +493,8 @@ async fn client_task(
             }
             r = shutdown.changed(), if closing.is_none() => {
                 let _ = r;
+                // Before the close fails them: the acks still awaited now are lost ones.
+                c.unanswered.borrow_mut().extend(b.unanswered(&d, index));
                 closing = Some(tokio::time::Instant::now() + Duration::from_secs(2));
                 b.tick = None;
                 d.client.close(now());

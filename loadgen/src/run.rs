@@ -215,6 +215,7 @@ async fn run_local(opts: Options) -> Result<Summary, RunError> {
     phase.set("drain");
     c.stopping.set(true);
     c.progress.notify_one();
+    let drain_started = crate::driver::since_epoch();
     let limit = tokio::time::Instant::now() + Duration::from_secs(5);
     let receivers = c.receivers.get();
     while tokio::time::Instant::now() < limit {
@@ -248,7 +249,8 @@ async fn run_local(opts: Options) -> Result<Summary, RunError> {
         tokio::time::sleep(Duration::from_millis(10)).await;
     }
     if lost_acks > 0 {
-        report_unanswered(lost_acks, &c.unanswered.borrow(), counted_at);
+        let drained = counted_at.saturating_sub(drain_started);
+        report_unanswered(lost_acks, &c.unanswered.borrow(), counted_at, drained);
     }
 
     let secs = window.as_secs_f64().max(1e-9);
@@ -331,12 +333,14 @@ async fn run_local(opts: Options) -> Result<Summary, RunError> {
     })
 }
 
-/// On stderr, for a run that lost acks: each ack still awaited when the clients were told to
-/// close (those a client reported before it closed; an ack that came after the count is not
+/// On stderr, for a run that lost acks: how long the drain lasted (5 s, unless this process was
+/// stalled: then its last sleep overran), and each ack still awaited when the clients were told
+/// to close (those a client reported before it closed; an ack that came after the count is not
 /// among them).
-fn report_unanswered(lost: u64, unanswered: &[Unanswered], at: Duration) {
+fn report_unanswered(lost: u64, unanswered: &[Unanswered], at: Duration, drained: Duration) {
     eprintln!(
-        "sockeye-load: {lost} ack(s) lost; {} still awaited at close:",
+        "sockeye-load: {lost} ack(s) lost after a drain of {:.3} s; {} still awaited at close:",
+        drained.as_secs_f64(),
         unanswered.len()
     );
     for u in unanswered {

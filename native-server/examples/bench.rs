@@ -62,27 +62,28 @@ fn authorize(socket: &SocketRef) -> Result<(), ConnectError> {
 /// `SOCKEYE_BENCH_ACK_LOG` set: `echo-ack` as usual, counted per socket, and on stderr, as each
 /// socket leaves, how many it answered and the highest `n` (the load generator's sequence number,
 /// its ack id too in G1): set against the generator's report of a lost ack, it tells which side
-/// dropped it. For diagnosis only (a lock per event).
+/// dropped it.
 fn log_acks(socket: &SocketRef) {
-    use std::sync::{Arc, Mutex};
-    let answered = Arc::new(Mutex::new((0_u64, None::<u64>)));
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicU64, Ordering};
+    // The count, and the highest `n` plus one (0: none yet).
+    let answered = Arc::new((AtomicU64::new(0), AtomicU64::new(0)));
     let counted = Arc::clone(&answered);
     socket.on("echo-ack", move |args: Args, ack: AckSender| {
         let n = echo_n(args.text());
-        let sent = ack.send(&args).is_ok();
-        let mut answered = counted
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
-        if sent {
-            answered.0 += 1;
-            answered.1 = answered.1.max(n);
+        if ack.send(&args).is_ok() {
+            counted.0.fetch_add(1, Ordering::Relaxed);
+            if let Some(n) = n {
+                counted.1.fetch_max(n.saturating_add(1), Ordering::Relaxed);
+            }
         }
     });
     socket.on_disconnect(move |socket: SocketRef| {
-        let (count, last) = *answered
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
-        let last = last.map_or_else(|| "-".to_owned(), |n| n.to_string());
+        let count = answered.0.load(Ordering::Relaxed);
+        let last = match answered.1.load(Ordering::Relaxed) {
+            0 => "-".to_owned(),
+            n => (n - 1).to_string(),
+        };
         eprintln!(
             "bench: socket {} answered {count} echo-ack, the last n={last}",
             socket.id()

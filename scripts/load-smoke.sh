@@ -15,22 +15,23 @@ cargo build -q -p sockeye-loadgen
 target_dir="$(cargo_target_dir)"
 
 out="$(mktemp)"
-# The server's stderr: with SOCKEYE_BENCH_ACK_LOG, bench.rs says there how many acks each socket
-# answered as it leaves. Shown when a run fails (see `load`).
+# The server's stderr, kept: with SOCKEYE_BENCH_ACK_LOG, bench.rs says there how many acks each
+# socket answered as it leaves (shown when a run fails, see `load`); its other lines pass through.
 server_log="$(mktemp)"
 report="$(mktemp)"
 # Each server exits when this script's pipe to it closes, however the script ends.
 start() {
   : > "$out"
   : > "$server_log"
-  exec 3> >(SOCKEYE_BENCH_ACK_LOG=1 "$@" --port 0 --exit-with-stdin > "$out" 2> "$server_log")
+  exec 3> >(SOCKEYE_BENCH_ACK_LOG=1 "$@" --port 0 --exit-with-stdin > "$out" \
+    2> >(tee -a "$server_log" | grep -v --line-buffered '^bench: socket ' >&2))
   for _ in $(seq 100); do grep -q listening "$out" && break; sleep 0.1; done
   url="$(sed -n 's/^listening on //p' "$out")"
-  [ -n "$url" ] || { cat "$server_log" >&2; echo "load-smoke: $1 did not start" >&2; exit 1; }
+  [ -n "$url" ] || { echo "load-smoke: $1 did not start" >&2; exit 1; }
 }
 
-# A failed run shows what the server said, and for each socket that lost an ack (sockeye-load
-# lists them) the server's count of the acks it answered: which side dropped the packet.
+# A failed run shows, for each socket that lost an ack (sockeye-load lists them), the server's
+# count of the acks it answered: which side dropped the packet.
 load() {
   if "$target_dir/debug/sockeye-load" --url "$url" --quiet --check --warmup 0.5 "$@" 2> "$report"; then
     cat "$report" >&2
@@ -38,7 +39,6 @@ load() {
   fi
   cat "$report" >&2
   sleep 1 # the server's disconnect handlers
-  grep -v '^bench: socket ' "$server_log" >&2 || true
   sed -n 's/^  client [0-9]* (socket \([^ ,]*\),.*/\1/p' "$report" | while read -r sid; do
     grep -F "bench: socket $sid " "$server_log" >&2 || echo "load-smoke: the server said nothing of socket $sid" >&2
   done

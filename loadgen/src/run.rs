@@ -19,7 +19,7 @@ use tokio::sync::watch;
 use crate::cli::{Options, TransportChoice, Workload};
 use crate::driver::{Driver, now};
 use crate::proc;
-use crate::stats::{Counters, Latency, SATURATED, Storm, Summary, bump};
+use crate::stats::{Counters, Latency, SATURATED, Storm, Summary, Unanswered, bump};
 use crate::workload::{Behaviour, Role, echo_args, feed_items};
 
 /// Why a run could not start.
@@ -215,6 +215,7 @@ async fn run_local(opts: Options) -> Result<Summary, RunError> {
     phase.set("drain");
     c.stopping.set(true);
     c.progress.notify_one();
+    let drain_started = crate::driver::since_epoch();
     let limit = tokio::time::Instant::now() + Duration::from_secs(5);
     let receivers = c.receivers.get();
     while tokio::time::Instant::now() < limit {
@@ -230,6 +231,7 @@ async fn run_local(opts: Options) -> Result<Summary, RunError> {
     // disconnects, and is already counted among the lost ones.
     let ack_errors = c.ack_errors.get();
     let lost_acks = c.emitted.get().saturating_sub(c.acked.get() + ack_errors);
+    let counted_at = crate::driver::since_epoch();
     let missing = if emitter {
         c.broadcasts
             .get()
@@ -245,6 +247,10 @@ async fn run_local(opts: Options) -> Result<Summary, RunError> {
     let limit = tokio::time::Instant::now() + Duration::from_secs(3);
     while c.live.get() > 0 && tokio::time::Instant::now() < limit {
         tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    if lost_acks > 0 {
+        let drained = counted_at.saturating_sub(drain_started);
+        report_unanswered(lost_acks, &c.unanswered.borrow(), counted_at, drained);
     }
 
     let secs = window.as_secs_f64().max(1e-9);
@@ -325,6 +331,21 @@ async fn run_local(opts: Options) -> Result<Summary, RunError> {
         open_errors: c.open_errors.borrow().clone(),
         storm,
     })
+}
+
+/// On stderr, for a run that lost acks: how long the drain lasted (5 s, unless this process was
+/// stalled: then its last sleep overran), and each ack still awaited when the clients were told
+/// to close (those a client reported before it closed; an ack that came after the count is not
+/// among them).
+fn report_unanswered(lost: u64, unanswered: &[Unanswered], at: Duration, drained: Duration) {
+    eprintln!(
+        "sockeye-load: {lost} ack(s) lost after a drain of {:.3} s; {} still awaited at close:",
+        drained.as_secs_f64(),
+        unanswered.len()
+    );
+    for u in unanswered {
+        eprintln!("  {}", u.line(at));
+    }
 }
 
 /// G5 and `cycle` run connect cycles, one task per slot.
@@ -477,6 +498,8 @@ async fn client_task(
             }
             r = shutdown.changed(), if closing.is_none() => {
                 let _ = r;
+                // Before the close fails them: the acks still awaited now are lost ones.
+                c.unanswered.borrow_mut().extend(b.unanswered(&d, index));
                 closing = Some(tokio::time::Instant::now() + Duration::from_secs(2));
                 b.tick = None;
                 d.client.close(now());

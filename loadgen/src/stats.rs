@@ -74,6 +74,61 @@ pub(crate) struct Counters {
     pub(crate) attempt_unix_ms: RefCell<Vec<u64>>,
     /// WebSocket connections that failed to open, by cause.
     pub(crate) open_errors: RefCell<OpenErrors>,
+    /// The acks the clients still waited for when told to close: empty unless the run lost some.
+    pub(crate) unanswered: RefCell<Vec<Unanswered>>,
+}
+
+/// An ack a client still waited for when the run told it to close (a lost ack): what one failure
+/// needs to tell which side dropped it. Times are on the run's clock (`since_epoch`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct Unanswered {
+    /// The client task's index.
+    pub(crate) client: u64,
+    /// The socket's id, as the server gave it (and `SOCKEYE_BENCH_ACK_LOG` prints it).
+    pub(crate) sid: Option<String>,
+    /// Whether the socket was still connected.
+    pub(crate) connected: bool,
+    /// The `n` of the `echo-ack` emit; `None` for a `join`.
+    pub(crate) n: Option<u64>,
+    /// When it was emitted.
+    pub(crate) emitted: Option<std::time::Duration>,
+    /// The highest `n` acknowledged on that client, and when.
+    pub(crate) last_acked: Option<(u64, std::time::Duration)>,
+}
+
+impl Unanswered {
+    /// One line of the report, with times as seconds before `at` (when the lost acks were
+    /// counted).
+    pub(crate) fn line(&self, at: std::time::Duration) -> String {
+        let before = |t: std::time::Duration| at.saturating_sub(t).as_secs_f64();
+        let mut s = format!(
+            "client {} (socket {}, {}): ",
+            self.client,
+            self.sid.as_deref().unwrap_or("-"),
+            if self.connected {
+                "connected"
+            } else {
+                "not connected"
+            },
+        );
+        match (self.n, self.emitted) {
+            (Some(n), Some(t)) => {
+                let _ = write!(
+                    s,
+                    "echo-ack n={n} emitted {:.3} s before the count",
+                    before(t)
+                );
+            }
+            _ => s.push_str("join"),
+        }
+        match self.last_acked {
+            Some((n, t)) => {
+                let _ = write!(s, "; last ack n={n}, {:.3} s before", before(t));
+            }
+            None => s.push_str("; no ack before"),
+        }
+        s
+    }
 }
 
 /// WebSocket connections that failed to open, by cause: a refused TCP connection is what a full
@@ -233,6 +288,7 @@ impl Counters {
             reconnected_unix_ms: RefCell::new(Vec::new()),
             attempt_unix_ms: RefCell::new(Vec::new()),
             open_errors: RefCell::new(OpenErrors::default()),
+            unanswered: RefCell::new(Vec::new()),
         }
     }
 
@@ -503,6 +559,36 @@ impl Summary {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_unanswered_ack_says_who_what_and_when() {
+        use std::time::Duration;
+        let lost = Unanswered {
+            client: 17,
+            sid: Some("abc".into()),
+            connected: true,
+            n: Some(812),
+            emitted: Some(Duration::from_millis(3_000)),
+            last_acked: Some((811, Duration::from_millis(2_999))),
+        };
+        assert_eq!(
+            lost.line(Duration::from_millis(9_000)),
+            "client 17 (socket abc, connected): echo-ack n=812 emitted 6.000 s before the count; \
+             last ack n=811, 6.001 s before"
+        );
+        let join = Unanswered {
+            client: 3,
+            sid: None,
+            connected: false,
+            n: None,
+            emitted: None,
+            last_acked: None,
+        };
+        assert_eq!(
+            join.line(Duration::ZERO),
+            "client 3 (socket -, not connected): join; no ack before"
+        );
+    }
 
     #[test]
     fn percentiles_come_from_the_histogram_not_averages() {

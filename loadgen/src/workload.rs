@@ -10,8 +10,8 @@ use proto::client::Event;
 use proto::socket::Args;
 use proto::socket::client::{AckHandle, Emit, Event as SocketEvent, SocketId};
 
-use crate::driver::{Driver, now};
-use crate::stats::{Counters, bump, unix_ms};
+use crate::driver::{Driver, now, since_epoch};
+use crate::stats::{Counters, Unanswered, bump, unix_ms};
 
 /// The room of G3.
 pub const ROOM: &str = "bench";
@@ -137,9 +137,11 @@ pub(crate) enum Role {
 pub(crate) struct Behaviour {
     pub(crate) role: Role,
     pub(crate) socket: SocketId,
-    /// Emits waiting for their ack, with the instant their latency counts from.
-    pending: VecDeque<(AckHandle, std::time::Instant)>,
+    /// Emits waiting for their ack.
+    pending: VecDeque<Awaited>,
     join: Option<AckHandle>,
+    /// The highest `n` acknowledged, and when (on the run's clock): for the report of lost acks.
+    last_acked: Option<(u64, Duration)>,
     seq: u64,
     /// When the workload's own timer fires next (G2's next emit, the emitter's next check).
     pub(crate) tick: Option<tokio::time::Instant>,
@@ -161,6 +163,17 @@ pub(crate) struct Behaviour {
     begun: bool,
 }
 
+/// An emit waiting for its ack.
+struct Awaited {
+    handle: AckHandle,
+    /// The `n` of its `echo-ack` (its ack id too in G1 and G6: every emit there asks for one).
+    n: u64,
+    /// When its latency counts from.
+    since: std::time::Instant,
+    /// When it was emitted, on the run's clock.
+    emitted: Duration,
+}
+
 /// How long the G3 emitter waits for missing deliveries before going on without them.
 const STALL: Duration = Duration::from_secs(2);
 
@@ -171,6 +184,7 @@ impl Behaviour {
             socket,
             pending: VecDeque::new(),
             join: None,
+            last_acked: None,
             seq: 0,
             tick: None,
             blocked: false,
@@ -222,15 +236,20 @@ impl Behaviour {
                     }
                     return;
                 }
-                let started = self
+                let awaited = self
                     .pending
                     .iter()
-                    .position(|(h, _)| *h == handle)
-                    .and_then(|i| self.pending.remove(i))
-                    .map(|(_, at)| at);
+                    .position(|a| a.handle == handle)
+                    .and_then(|i| self.pending.remove(i));
+                let started = awaited.as_ref().map(|a| a.since);
                 match result {
                     Ok(_) => {
                         bump(&c.acked);
+                        if let Some(a) = awaited
+                            && self.last_acked.is_none_or(|(n, _)| n < a.n)
+                        {
+                            self.last_acked = Some((a.n, since_epoch()));
+                        }
                         let broadcasting =
                             matches!(self.role, Role::Emitter { .. } | Role::Broadcaster { .. });
                         if c.measuring.get() && !broadcasting {
@@ -333,11 +352,7 @@ impl Behaviour {
                 let due_std = std::time::Instant::now()
                     .checked_sub(late)
                     .unwrap_or_else(std::time::Instant::now);
-                let args = echo_args(self.seq, &self.items);
-                self.seq += 1;
-                if let Some(h) = self.emit(d, c, args, None) {
-                    self.pending.push_back((h, due_std));
-                }
+                self.emit_awaited(d, c, due_std);
                 self.tick = Some(due + interval);
             }
             Role::Emitter { .. } => self.broadcast(d, c),
@@ -400,11 +415,51 @@ impl Behaviour {
     }
 
     fn emit_echo(&mut self, d: &mut Driver, c: &Counters) {
-        let args = echo_args(self.seq, &self.items);
+        self.emit_awaited(d, c, std::time::Instant::now());
+    }
+
+    /// Emits the next `echo-ack` and waits for its ack, its latency counted from `since`.
+    fn emit_awaited(&mut self, d: &mut Driver, c: &Counters, since: std::time::Instant) {
+        let n = self.seq;
         self.seq += 1;
-        if let Some(h) = self.emit(d, c, args, None) {
-            self.pending.push_back((h, std::time::Instant::now()));
+        if let Some(handle) = self.emit(d, c, echo_args(n, &self.items), None) {
+            self.pending.push_back(Awaited {
+                handle,
+                n,
+                since,
+                emitted: since_epoch(),
+            });
         }
+    }
+
+    /// The acks this client still waits for (none in a run that lost none): which client, what
+    /// and when it sent, what it last had answered. One report then tells whether the server
+    /// answered (its `SOCKEYE_BENCH_ACK_LOG`) and which side dropped the packet.
+    pub(crate) fn unanswered(&self, d: &Driver, client: u64) -> Vec<Unanswered> {
+        if self.pending.is_empty() && self.join.is_none() {
+            return Vec::new();
+        }
+        let manager = d.client.manager();
+        let sid = manager.sid(self.socket).map(str::to_owned);
+        let connected = manager.is_connected(self.socket);
+        let join = self.join.map(|_| Unanswered {
+            client,
+            sid: sid.clone(),
+            connected,
+            n: None,
+            emitted: None,
+            last_acked: self.last_acked,
+        });
+        join.into_iter()
+            .chain(self.pending.iter().map(|a| Unanswered {
+                client,
+                sid: sid.clone(),
+                connected,
+                n: Some(a.n),
+                emitted: Some(a.emitted),
+                last_acked: self.last_acked,
+            }))
+            .collect()
     }
 
     /// Emits `args` (a JSON array) with an ack; the handle, unless the emit failed.
@@ -487,6 +542,42 @@ mod tests {
         std::io::Write::write_all(&mut gz, items.as_bytes()).unwrap();
         let ratio = items.len() as f64 / gz.finish().unwrap().len() as f64;
         assert!((3.0..6.0).contains(&ratio), "{ratio:.1} to 1");
+    }
+
+    // The report of a lost ack lists what a client still awaits, and only that.
+    #[tokio::test(flavor = "current_thread")]
+    async fn the_acks_awaited_are_reported() {
+        use proto::socket::client::Auth;
+        use proto::socket::packet::Nsp;
+        let config = proto::client::Config::new(proto::url::EngineUrl {
+            server: proto::url::ServerUrl::parse("http://127.0.0.1:9").unwrap(),
+            path: "/socket.io/".into(),
+            query: Vec::new(),
+        });
+        let addr = "127.0.0.1:9".parse().unwrap();
+        let mut d = Driver::new(config, addr, 1);
+        let socket = d.client.socket(now(), Nsp::root(), Auth::NONE);
+        let mut b = Behaviour::new(Role::Echo, socket);
+        let c = Counters::new();
+        assert_eq!(b.unanswered(&d, 4), Vec::new());
+        b.emit_echo(&mut d, &c);
+        b.emit_echo(&mut d, &c);
+        let awaited = b.unanswered(&d, 4);
+        assert_eq!(awaited.len(), 2);
+        assert_eq!(
+            awaited.iter().map(|u| u.n).collect::<Vec<_>>(),
+            [Some(0), Some(1)]
+        );
+        assert!(
+            awaited
+                .iter()
+                .all(|u| u.client == 4 && !u.connected && u.sid.is_none())
+        );
+        assert!(
+            awaited
+                .iter()
+                .all(|u| u.emitted.is_some() && u.last_acked.is_none())
+        );
     }
 
     #[test]

@@ -25,6 +25,9 @@
 //!   event `n(number)` whose handler takes an `f64`, so that `n(1e400)` is an event no handler
 //!   can read.
 //!
+//! `SOCKEYE_BENCH_ACK_LOG` set in the environment, it says on stderr as each socket leaves how
+//! many `echo-ack`s it answered (see `log_acks`).
+//!
 //! And two for `scripts/bench-compression.sh`: `--no-http-compression` turns off the HTTP
 //! compression of polling responses (on by default, as in the reference), and
 //! `--per-message-deflate` turns WebSocket compression on (threshold 1,024 bytes), for the
@@ -54,6 +57,45 @@ fn authorize(socket: &SocketRef) -> Result<(), ConnectError> {
         Ok(Auth { token: Some(t) }) if t == TOKEN => Ok(()),
         _ => Err(ConnectError::new("unauthorized")),
     }
+}
+
+/// `SOCKEYE_BENCH_ACK_LOG` set: `echo-ack` as usual, counted per socket, and on stderr, as each
+/// socket leaves, how many it answered and the highest `n` (the load generator's sequence number,
+/// its ack id too in G1): set against the generator's report of a lost ack, it tells which side
+/// dropped it.
+fn log_acks(socket: &SocketRef) {
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicU64, Ordering};
+    // The count, and the highest `n` plus one (0: none yet).
+    let answered = Arc::new((AtomicU64::new(0), AtomicU64::new(0)));
+    let counted = Arc::clone(&answered);
+    socket.on("echo-ack", move |args: Args, ack: AckSender| {
+        let n = echo_n(args.text());
+        if ack.send(&args).is_ok() {
+            counted.0.fetch_add(1, Ordering::Relaxed);
+            if let Some(n) = n {
+                counted.1.fetch_max(n.saturating_add(1), Ordering::Relaxed);
+            }
+        }
+    });
+    socket.on_disconnect(move |socket: SocketRef| {
+        let count = answered.0.load(Ordering::Relaxed);
+        let last = match answered.1.load(Ordering::Relaxed) {
+            0 => "-".to_owned(),
+            n => (n - 1).to_string(),
+        };
+        eprintln!(
+            "bench: socket {} answered {count} echo-ack, the last n={last}",
+            socket.id()
+        );
+    });
+}
+
+/// The `n` of the load generator's `echo-ack` arguments (`[{"n":7,...}]`).
+fn echo_n(args: &str) -> Option<u64> {
+    let rest = args.strip_prefix(r#"[{"n":"#)?;
+    let end = rest.find(|c: char| !c.is_ascii_digit())?;
+    rest.get(..end)?.parse().ok()
 }
 
 /// jemalloc with the `jemalloc` feature, as the binary `npm start` runs has it (the benchmark
@@ -124,11 +166,16 @@ async fn main() -> std::process::ExitCode {
         builder = builder.per_message_deflate(PerMessageDeflate::default());
     }
     let (svc, io) = builder.build_svc();
+    let ack_log = std::env::var_os("SOCKEYE_BENCH_ACK_LOG").is_some();
     io.ns("/", move |socket: SocketRef| {
-        // The arguments go back as they came: no tree is built (see `Args`).
-        socket.on("echo-ack", |args: Args, ack: AckSender| {
-            let _ = ack.send(&args);
-        });
+        if ack_log {
+            log_acks(&socket);
+        } else {
+            // The arguments go back as they came: no tree is built (see `Args`).
+            socket.on("echo-ack", |args: Args, ack: AckSender| {
+                let _ = ack.send(&args);
+            });
+        }
         socket.on(
             "join",
             |socket: SocketRef, Data(room): Data<String>, ack: AckSender| {

@@ -290,6 +290,10 @@ async fn a_polling_payload_of_only_packets_without_the_flag_is_not_compressed() 
     });
     let (encoding, packets) = get.await.unwrap();
     assert_eq!(encoding, None);
-    assert!(packets[0].starts_with(r#"420["big","#), "{:.20}", packets[0]);
+    assert!(
+        packets[0].starts_with(r#"420["big","#),
+        "{:.20}",
+        packets[0]
+    );
     ack.abort();
 }

@@ -99,8 +99,13 @@ fn the_compress_flag_of_an_emit_reaches_the_engine() {
     };
     assert_eq!(payload.body, "42[\"news\",1]\x1e42[\"news\",1]");
     assert!(!payload.compress);
-    conn.ack(now, &Nsp::root(), AckId(1), Args::from_json("[]", vec![]).unwrap())
-        .unwrap();
+    conn.ack(
+        now,
+        &Nsp::root(),
+        AckId(1),
+        Args::from_json("[]", vec![]).unwrap(),
+    )
+    .unwrap();
     let GetOutcome::Respond(payload) = conn.handle_poll_get(now).unwrap() else {
         panic!("the ack waits")
     };

@@ -48,8 +48,7 @@ pub(crate) trait App: Send + 'static {
     /// The WebSocket frames `cmd` stands for, built once for many sessions, when the core lets
     /// them be written as they are: the loop writes them straight to the session's WebSocket
     /// instead of calling [`App::on_cmd`].
-    fn prebuilt_frames<'c>(&self, core: &Self::Core, cmd: &'c Self::Cmd)
-    -> Option<Prebuilt<'c>>;
+    fn prebuilt_frames<'c>(&self, core: &Self::Core, cmd: &'c Self::Cmd) -> Option<Prebuilt<'c>>;
     /// Handles an application command.
     fn on_cmd(&mut self, core: &mut Self::Core, link: &Link, cmd: Self::Cmd);
     /// The session is over and forgotten, however its task ended: lets go of what the

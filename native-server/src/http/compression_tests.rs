@@ -86,7 +86,10 @@ fn only_bodies_at_or_over_the_threshold_are_compressed() {
         compress: true,
     };
     assert_eq!(on.coding_for(&sized(1023), &headers), None);
-    assert_eq!(on.coding_for(&sized(1024), &headers), Some(ContentCoding::Gzip));
+    assert_eq!(
+        on.coding_for(&sized(1024), &headers),
+        Some(ContentCoding::Gzip)
+    );
     assert_eq!(on.coding_for(&sized(1024), &HeaderMap::new()), None);
     let off = HttpCompression {
         enabled: false,

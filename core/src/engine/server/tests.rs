@@ -780,8 +780,14 @@ fn the_compress_flag_goes_with_each_packet() {
         compress: false,
     };
     let mut s = polling();
-    s.send_all([Message::Text("a".into()), Message::Text("b".into())], false);
-    assert_eq!(s.handle_poll_get(at(1)), Ok(GetOutcome::Respond(plain("4a\x1e4b"))));
+    s.send_all(
+        [Message::Text("a".into()), Message::Text("b".into())],
+        false,
+    );
+    assert_eq!(
+        s.handle_poll_get(at(1)),
+        Ok(GetOutcome::Respond(plain("4a\x1e4b")))
+    );
     // One packet with the flag among packets without: the payload may be compressed.
     s.send_all([Message::Text("a".into())], false);
     s.send(Message::Text("b".into()));

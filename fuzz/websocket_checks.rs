@@ -5,8 +5,8 @@
 //! Input format: the first byte is the mode, the rest what the server sends.
 //!
 //! - bit 0 clear, the handshake: `handshake::client` over an in-memory pipe against a fake server
-//!   that reads the request head, writes the rest (every `ACCEPT` in it replaced by the
-//!   `Sec-WebSocket-Accept` of the request's key) and closes; then the client reads messages.
+//!   that reads the request head, writes the rest (every `ACCEPT` in the answer's head replaced by
+//!   the `Sec-WebSocket-Accept` of the request's key) and closes; then the client reads messages.
 //!   Bit 1: the client offers permessage-deflate; bit 2: with `client_no_context_takeover`.
 //! - bit 0 set, frames only: `WebSocket::client` reads the rest. Bit 1: permessage-deflate
 //!   agreed; bit 2: `server_no_context_takeover`; bit 3: `client_no_context_takeover`.
@@ -118,7 +118,7 @@ async fn handshake_then_messages(
         }
         let key = sec_websocket_key(&head).expect("the request has a Sec-WebSocket-Key");
         let accept = handshake::accept_key(key);
-        let answer = replace(answer, ACCEPT, accept.as_bytes());
+        let answer = replace_in_head(answer, accept.as_bytes());
         // The client may stop reading (a refused answer): the rest is not written then.
         let _ = write(&mut server, &answer, chunk).await;
     };
@@ -132,11 +132,9 @@ async fn handshake_then_messages(
         };
         match handshake::client(client, &request).await {
             Ok(socket) => {
-                let head = find(
-                    &replace(answer, ACCEPT, b"x".repeat(28).as_slice()),
-                    b"\r\n\r\n",
-                )
-                .map(|at| at + 4);
+                // The head as sent: every accept key has 28 characters.
+                let head =
+                    find(&replace_in_head(answer, &[b'x'; 28]), b"\r\n\r\n").map(|at| at + 4);
                 assert!(
                     head.is_some_and(|len| len <= handshake::MAX_RESPONSE_HEAD),
                     "an answer head of {head:?} bytes accepted"
@@ -237,6 +235,17 @@ fn sec_websocket_key(head: &[u8]) -> Option<&[u8]> {
         name.eq_ignore_ascii_case(b"sec-websocket-key")
             .then(|| value.get(1..).unwrap_or_default().trim_ascii())
     })
+}
+
+/// `answer` with every `ACCEPT` in its head (through its first blank line: the key is random, so
+/// one in the frames after it would make the messages differ from run to run) replaced by
+/// `accept`.
+fn replace_in_head(answer: &[u8], accept: &[u8]) -> Vec<u8> {
+    let end = find(answer, b"\r\n\r\n").map_or(answer.len(), |at| at + 4);
+    let (head, rest) = answer.split_at(end);
+    let mut out = replace(head, ACCEPT, accept);
+    out.extend_from_slice(rest);
+    out
 }
 
 /// Where `needle` first is in `bytes`.

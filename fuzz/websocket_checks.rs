@@ -5,8 +5,8 @@
 //! Input format: the first byte is the mode, the rest what the server sends.
 //!
 //! - bit 0 clear, the handshake: `handshake::client` over an in-memory pipe against a fake server
-//!   that reads the request head, writes the rest (every `ACCEPT` in the answer's head replaced by
-//!   the `Sec-WebSocket-Accept` of the request's key) and closes; then the client reads messages.
+//!   that reads the request head, writes the rest (every `ACCEPT` in the answer's
+//!   `Sec-WebSocket-Accept` lines replaced by the accept key of the request's key) and closes; then the client reads messages.
 //!   Bit 1: the client offers permessage-deflate; bit 2: with `client_no_context_takeover`.
 //! - bit 0 set, frames only: `WebSocket::client` reads the rest. Bit 1: permessage-deflate
 //!   agreed; bit 2: `server_no_context_takeover`; bit 3: `client_no_context_takeover`.
@@ -237,13 +237,25 @@ fn sec_websocket_key(head: &[u8]) -> Option<&[u8]> {
     })
 }
 
-/// `answer` with every `ACCEPT` in its head (through its first blank line: the key is random, so
-/// one in the frames after it would make the messages differ from run to run) replaced by
-/// `accept`.
+/// `answer` with every `ACCEPT` in the `Sec-WebSocket-Accept` lines of its head (through its first
+/// blank line) replaced by `accept`. Only there: the key is random, so an accept key in another
+/// header (where its `/`, `+` and `=` may be read differently) or in the frames after the head
+/// would make the outcome differ from run to run.
 fn replace_in_head(answer: &[u8], accept: &[u8]) -> Vec<u8> {
     let end = find(answer, b"\r\n\r\n").map_or(answer.len(), |at| at + 4);
     let (head, rest) = answer.split_at(end);
-    let mut out = replace(head, ACCEPT, accept);
+    let mut out = Vec::with_capacity(answer.len() + accept.len());
+    for line in head.split_inclusive(|&b| b == b'\n') {
+        let name = b"sec-websocket-accept:";
+        if line
+            .get(..name.len())
+            .is_some_and(|n| n.eq_ignore_ascii_case(name))
+        {
+            out.extend_from_slice(&replace(line, ACCEPT, accept));
+        } else {
+            out.extend_from_slice(line);
+        }
+    }
     out.extend_from_slice(rest);
     out
 }

@@ -42,3 +42,12 @@ DEEP=100000
 { printf '\x01{"type":4,"opts":'; repeat '[' $DEEP; repeat ']' $DEEP; printf '}'; } |
   seed redis_message json-100k-levels
 { printf '\x01{"uid":"'; repeat a $MIB; printf '","type":4}'; } | seed redis_message uid-1mib
+
+{ printf '\x00HTTP/1.1 101 Switching Protocols\r\nX-Long: '; repeat a $MIB; } |
+  seed websocket_client head-1mib-no-end
+{ printf '\x01'; repeat a $((MIB / 2)) | sed 's/a/ab/g' | tr ab '\211\000'; } |
+  seed websocket_client pings-1mib
+{ printf '\x01\x02\x00'; repeat a $((MIB / 2)) | sed 's/a/ab/g' | tr ab '\000\000'; } |
+  seed websocket_client empty-continuations-1mib
+{ printf '\x03'; repeat a $((MIB / 3)) | sed 's/a/abc/g' | tr abc '\302\001\000'; } |
+  seed websocket_client empty-compressed-messages-1mib

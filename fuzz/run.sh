@@ -84,7 +84,7 @@ const path = require("path");
 const { writeSection, machineLine, fmt } = require(path.resolve("../scripts/lib/benchmarks.cjs"));
 
 // What each target feeds, and the findings fixed since (regression tests in redis-adapter/tests/
-// fuzz_corpus.rs): documentation the run cannot know.
+// fuzz_corpus.rs and websocket/tests/fuzz_corpus.rs): documentation the run cannot know.
 const about = JSON.parse(fs.readFileSync("targets.json", "utf8"));
 const rows = [];
 for (const target of Object.keys(about)) {
@@ -116,9 +116,10 @@ const section = [
   "replays the 1 MiB known-bad inputs of `fuzz/large-seeds.sh`, then fuzzes from the committed",
   "corpus `fuzz/corpus/<target>/` and the hand-made seeds `fuzz/seeds/<target>/`. Findings: the",
   "crash, hang (10 s) and OOM (2 GB) inputs this run wrote to `artifacts/`; the fixed ones have regression",
-  "tests that run on stable (`redis-adapter/tests/fuzz_corpus.rs`); `core/tests/fuzz_corpus.rs`,",
-  "`redis-adapter/tests/fuzz_corpus.rs` and `native-server/tests/fuzz_http.rs` replay every committed",
-  "corpus and seed file through the targets' own checks. A run cut short by `-max_total_time`",
+  "tests that run on stable (`redis-adapter/tests/fuzz_corpus.rs`, `websocket/tests/fuzz_corpus.rs`);",
+  "`core/tests/fuzz_corpus.rs`, `redis-adapter/tests/fuzz_corpus.rs`, `native-server/tests/fuzz_http.rs`",
+  "and `websocket/tests/fuzz_corpus.rs` replay every committed corpus and seed file through the",
+  "targets' own checks. A run cut short by `-max_total_time`",
   "(FUZZ_MAX_SECONDS) shows fewer executions than asked: see the commands below.",
   "",
   "| Target | Feeds | Executions | Wall time | exec/s | Corpus files | Corpus bytes | Findings |",

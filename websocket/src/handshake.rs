@@ -152,6 +152,10 @@ pub async fn client<IO: AsyncRead + AsyncWrite + Unpin>(
     let mut searched = 0;
     let head_len = loop {
         if let Some(at) = find_head_end(&buf, searched) {
+            // A read can bring the end of a head that had already passed the bound.
+            if at > MAX_RESPONSE_HEAD {
+                return Err(HandshakeError::TooLong);
+            }
             break at;
         }
         searched = buf.len().saturating_sub(3);

@@ -246,6 +246,11 @@ impl<IO: AsyncRead + AsyncWrite + Unpin> WebSocket<IO> {
 
     /// The next whole message among the bytes read, answering pings on the way.
     fn take_message(&mut self) -> Result<Option<Message>, Error> {
+        // Nothing after the peer's close frame is read: it sends no frame after it (RFC 6455
+        // section 5.5.1), and a ping there must not be answered after the close answer.
+        if self.read_closed {
+            return Ok(None);
+        }
         loop {
             let limit = self.max_message - self.partial.as_ref().map_or(0, |p| p.data.len());
             let Some(frame) =

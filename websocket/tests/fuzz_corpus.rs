@@ -194,11 +194,22 @@ fn large_inputs_are_refused_or_read() {
     let head = run(b"\x00HTTP/1.1 101 Switching Protocols\r\nX-Long: ", b"a");
     assert!(head.refused.is_some_and(|r| r.contains("16384")));
     // Each ping queues its pong (written when the client writes), and none is a message.
-    assert_eq!(run(b"\x01", b"\x89\x00"), websocket_checks::Outcome::default());
-    assert_eq!(run(b"\x01\x02\x00", b"\x00\x00"), websocket_checks::Outcome::default());
+    assert_eq!(
+        run(b"\x01", b"\x89\x00"),
+        websocket_checks::Outcome::default()
+    );
+    assert_eq!(
+        run(b"\x01\x02\x00", b"\x00\x00"),
+        websocket_checks::Outcome::default()
+    );
     // An empty stored block, one message each: 349,525 empty messages.
     let empty = run(b"\x03", b"\xc2\x01\x00");
     assert_eq!(empty.messages.len(), MIB / 3);
-    assert!(empty.messages.iter().all(|m| *m == Message::Binary(Vec::new())));
+    assert!(
+        empty
+            .messages
+            .iter()
+            .all(|m| *m == Message::Binary(Vec::new()))
+    );
     assert_eq!(empty.failed, None);
 }

@@ -173,6 +173,15 @@ L(
     "compress, and neither browsers nor socket.io-client do), from 1,024 bytes as the reference's default: a G1 " +
     "ack is far below it, so its row measures that nothing is paid when nothing is compressed.",
 );
+L();
+L(
+  "permessage-deflate compresses both ways (the generator offers it as socket.io-client does under Node, " +
+    "from 1,024 bytes), and both ends keep their DEFLATE window from message to message (context takeover, " +
+    "the default): the generator sends the same 10 KB object with every emit (only `n` differs), so each " +
+    "message after the first is mostly a reference to the one before, and its row shows the best case of a " +
+    "repetitive stream, not the ratio of one message on its own (that is about gzip's, the HTTP compression " +
+    "row's). Its CPU is the server's inflating and compressing with miniz_oxide at level 6.",
+);
 for (const p of payloadNames) {
   L();
   L(`### ${PAYLOADS[p].label}`);
